@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Makes a Docker Engine answer on this machine: installs Debian's docker.io when dockerd is
+# missing, starts dockerd in the background when no daemon answers, and waits until it does.
+# Idempotent: with a running daemon it only checks and returns.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=env.sh
+source "$here/env.sh"
+
+docker_socket="/var/run/docker.sock"
+wait_seconds="${FC_DOCKERD_WAIT_SECONDS:-60}"
+dockerd_log="$FC_CACHE/dockerd.log"
+
+log() { echo "docker-engine: $*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if ! command -v dockerd >/dev/null 2>&1; then
+  log "dockerd is missing; installing Debian's docker.io package"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io
+fi
+
+if docker info >/dev/null 2>&1; then
+  log "daemon answers on ${DOCKER_HOST:-unix://$docker_socket}"
+  exit 0
+fi
+
+if pgrep -x dockerd >/dev/null 2>&1; then
+  log "dockerd is running but not answering yet; waiting"
+else
+  mkdir -p "$FC_CACHE"
+  log "starting dockerd (log: $dockerd_log)"
+  # setsid + nohup: the daemon must outlive this script and the shell that called it.
+  as_root setsid nohup dockerd >>"$dockerd_log" 2>&1 </dev/null &
+  disown || true
+fi
+
+for ((waited = 0; waited < wait_seconds; waited++)); do
+  if docker info >/dev/null 2>&1; then
+    log "daemon answers on ${DOCKER_HOST:-unix://$docker_socket} after ${waited}s"
+    exit 0
+  fi
+  sleep 1
+done
+
+log "ERROR: no Docker daemon answered on ${DOCKER_HOST:-unix://$docker_socket} within ${wait_seconds}s." 
+log "Look at $dockerd_log (last lines below), fix the cause, and run this script again."
+tail -n 20 "$dockerd_log" >&2 2>/dev/null || true
+exit 1
