@@ -1,0 +1,274 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where the stack runs. */
+export type Target = "docker" | "kind";
+export const TARGETS: readonly Target[] = ["docker", "kind"];
+
+/** Flink's checkpointing mode; it also selects the Kafka sink's delivery guarantee. */
+export type CheckpointMode = "EXACTLY_ONCE" | "AT_LEAST_ONCE";
+export const CHECKPOINT_MODES: readonly CheckpointMode[] = ["EXACTLY_ONCE", "AT_LEAST_ONCE"];
+
+/** What each supported Flink line pins: the PyFlink package and the connector built for it. */
+export interface FlinkRelease {
+    readonly version: string;
+    readonly pyflinkVersion: string;
+    readonly kafkaConnectorVersion: string;
+    readonly defaultImage: string;
+}
+
+/**
+ * The Flink lines this stack is built and tested for. 1.20 is the LTS the job's API calls target;
+ * a 2.x line is one more row here once the job is checked against it.
+ */
+export const FLINK_RELEASES: Readonly<Record<string, FlinkRelease>> = {
+    "1.20": {
+        version: "1.20",
+        pyflinkVersion: "1.20.3",
+        kafkaConnectorVersion: "3.4.0-1.20",
+        defaultImage: "flink:1.20.3-scala_2.12-java17",
+    },
+};
+
+/** Mount path of the shared checkpoint volume in the JobManager and every TaskManager. */
+export const CHECKPOINT_MOUNT_PATH = "/checkpoints_flink";
+
+/** The validated stack configuration. Every field has a default; see README "Configuration". */
+export interface StackConfig {
+    readonly target: Target;
+    readonly checkpointMode: CheckpointMode;
+    readonly checkpointIntervalMs: number;
+    readonly checkpointDir: string;
+    readonly retainOnCancellation: boolean;
+    readonly retainedCheckpoints: number;
+    readonly flink: FlinkRelease;
+    readonly parallelism: number;
+    readonly taskManagers: number;
+    readonly taskSlots: number;
+    readonly kafkaVersion: string;
+    readonly partitions: number;
+    readonly visitsTopic: string;
+    readonly outputTopic: string;
+    readonly dlqTopic: string;
+    readonly groupId: string;
+    readonly jobName: string;
+    readonly generatorVisits: number;
+    readonly generatorDelayMinMs: number;
+    readonly generatorDelayMaxMs: number;
+    /** ISO-8601 start of the generated event time; undefined means "now" when the generator starts. */
+    readonly generatorStartTime?: string;
+    readonly generatorSeed?: number;
+    /** A retained checkpoint (or savepoint) to restore the job from, as a `file://` URI. */
+    readonly restoreFrom?: string;
+    readonly flinkImage: string;
+    readonly kafkaImage: string;
+    readonly nodeImage: string;
+    /** Host path of a PEM bundle added to the images' trust store at build time (TLS-inspecting proxies). */
+    readonly extraCaCertsFile?: string;
+    readonly flinkRestPort: number;
+    readonly kafkaExternalPort: number;
+    readonly kubeContext: string;
+    readonly namespace: string;
+    readonly registryImage: string;
+    readonly registryPort: number;
+}
+
+/** One configuration key: its default as written in stack config, and what it means. */
+interface KeySpec {
+    readonly default?: string;
+    readonly description: string;
+}
+
+/** Every key the stack reads, under the `flink-checkpointer:` namespace. The README's table mirrors this. */
+export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
+    target: { default: "docker", description: "docker | kind" },
+    checkpointMode: { default: "EXACTLY_ONCE", description: "EXACTLY_ONCE | AT_LEAST_ONCE" },
+    checkpointIntervalMs: { default: "20000", description: "checkpoint interval in ms, at least 1000" },
+    checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
+    retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
+    retainedCheckpoints: { default: "3", description: "completed checkpoints kept, 1..100" },
+    flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
+    parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
+    taskManagers: { default: "1", description: "TaskManager count, 1..8" },
+    taskSlots: { default: "2", description: "slots per TaskManager, 1..16" },
+    kafkaVersion: { default: "4.1.1", description: "Kafka version (default image tag)" },
+    partitions: { default: "2", description: "partitions of each topic, 1..64" },
+    visitsTopic: { default: "visits", description: "input topic" },
+    outputTopic: { default: "visit_windows", description: "output topic" },
+    dlqTopic: { default: "visits_dlq", description: "dead-letter topic for malformed visits" },
+    groupId: { default: "visits_reader", description: "consumer group of the job's Kafka source" },
+    jobName: { default: "visit-windows", description: "Flink job name" },
+    generatorVisits: { default: "2", description: "concurrent visits, 1..1000" },
+    generatorDelayMinMs: { default: "1000", description: "least delay between a visit's events, ms" },
+    generatorDelayMaxMs: { default: "7000", description: "greatest delay between a visit's events, ms" },
+    generatorStartTime: { description: "ISO-8601 start of event time (default: now)" },
+    generatorSeed: { description: "integer seed for deterministic visits (default: random)" },
+    restoreFrom: { description: "checkpoint to restore from, file:// URI under checkpointDir" },
+    flinkImage: { description: "Flink base image (default: the official image of flinkVersion)" },
+    kafkaImage: { description: "Kafka image (default: apache/kafka:<kafkaVersion>)" },
+    nodeImage: { default: "node:22-bookworm-slim", description: "Node.js base image of the generator" },
+    extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
+    flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
+    kafkaExternalPort: { default: "9094", description: "host port of Kafka's external listener on 127.0.0.1" },
+    kubeContext: { default: "kind-flink-checkpointer", description: "kind: kubeconfig context" },
+    namespace: { default: "flink-checkpointer", description: "kind: namespace" },
+    registryImage: { default: "registry:2", description: "kind: image of the local registry the cluster pulls from" },
+    registryPort: { default: "5001", description: "kind: host port of that registry on 127.0.0.1" },
+};
+
+/** All the problems found in a stack configuration, reported together. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            problems.map(p => `  - flink-checkpointer:${p}`).join("\n"));
+        this.name = "ConfigError";
+    }
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const GROUP_OR_JOB_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Validates raw stack config values (strings as Pulumi stores them; absent keys undefined)
+ * and returns the typed configuration. Collects every problem before failing.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, string | undefined>>): StackConfig {
+    const problems: string[] = [];
+    const value = (key: string): string | undefined => {
+        const v = raw[key];
+        return v === undefined || v.trim() === "" ? CONFIG_KEYS[key]?.default : v.trim();
+    };
+    const oneOf = <T extends string>(key: string, allowed: readonly T[]): T => {
+        const v = value(key) as string;
+        if (!(allowed as readonly string[]).includes(v)) {
+            problems.push(`${key}: "${v}" is not allowed; use one of ${allowed.join(", ")}`);
+        }
+        return v as T;
+    };
+    const int = (key: string, min: number, max: number): number => {
+        const v = value(key) as string;
+        const n = Number(v);
+        if (!/^-?\d+$/.test(v) || n < min || n > max) {
+            problems.push(`${key}: "${v}" is not allowed; use a whole number from ${min} to ${max}`);
+        }
+        return n;
+    };
+    const bool = (key: string): boolean => {
+        const v = value(key) as string;
+        if (v !== "true" && v !== "false") problems.push(`${key}: "${v}" is not allowed; use true or false`);
+        return v === "true";
+    };
+    const matching = (key: string, pattern: RegExp, allowed: string): string => {
+        const v = value(key) as string;
+        if (!pattern.test(v)) problems.push(`${key}: "${v}" is not allowed; use ${allowed}`);
+        return v;
+    };
+    const optional = (key: string): string | undefined => value(key);
+    const optionalMatching = (key: string, pattern: RegExp, allowed: string): string | undefined =>
+        optional(key) === undefined ? undefined : matching(key, pattern, allowed);
+
+    for (const key of Object.keys(raw)) {
+        if (!(key in CONFIG_KEYS)) {
+            problems.push(`${key}: unknown key; known keys are ${Object.keys(CONFIG_KEYS).join(", ")}`);
+        }
+    }
+
+    const target = oneOf("target", TARGETS);
+    const checkpointMode = oneOf("checkpointMode", CHECKPOINT_MODES);
+    const checkpointIntervalMs = int("checkpointIntervalMs", 1000, 24 * 3600 * 1000);
+    const checkpointDir = (value("checkpointDir") as string).replace(/\/+$/, "");
+    if (!isUnderMount(checkpointDir)) {
+        problems.push(`checkpointDir: "${checkpointDir}" is not allowed; use a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} ` +
+            "(the shared checkpoint volume), e.g. file:///checkpoints_flink");
+    }
+    const retainOnCancellation = bool("retainOnCancellation");
+    const retainedCheckpoints = int("retainedCheckpoints", 1, 100);
+
+    const flinkVersion = value("flinkVersion") as string;
+    const flink = FLINK_RELEASES[flinkVersion];
+    if (!flink) {
+        problems.push(`flinkVersion: "${flinkVersion}" is not allowed; use one of ${Object.keys(FLINK_RELEASES).join(", ")}`);
+    }
+
+    const parallelism = int("parallelism", 1, 128);
+    const taskManagers = int("taskManagers", 1, 8);
+    const taskSlots = int("taskSlots", 1, 16);
+    if (parallelism > taskManagers * taskSlots) {
+        problems.push(`parallelism: ${parallelism} is more than the ${taskManagers * taskSlots} task slots ` +
+            `(taskManagers ${taskManagers} × taskSlots ${taskSlots}); lower it or add slots`);
+    }
+
+    const kafkaVersion = matching("kafkaVersion", /^\d+\.\d+\.\d+$/, "a release like 4.1.1");
+    const partitions = int("partitions", 1, 64);
+    const topicRule = "1-249 characters of letters, digits, '.', '_' or '-'";
+    const visitsTopic = matching("visitsTopic", TOPIC_NAME, topicRule);
+    const outputTopic = matching("outputTopic", TOPIC_NAME, topicRule);
+    const dlqTopic = matching("dlqTopic", TOPIC_NAME, topicRule);
+    if (new Set([visitsTopic, outputTopic, dlqTopic]).size < 3) {
+        problems.push(`outputTopic: visitsTopic, outputTopic and dlqTopic must be three different topics ` +
+            `(got ${visitsTopic}, ${outputTopic}, ${dlqTopic})`);
+    }
+    const groupId = matching("groupId", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
+    const jobName = matching("jobName", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
+
+    const generatorVisits = int("generatorVisits", 1, 1000);
+    const generatorDelayMinMs = int("generatorDelayMinMs", 0, 3_600_000);
+    const generatorDelayMaxMs = int("generatorDelayMaxMs", 0, 3_600_000);
+    if (generatorDelayMinMs > generatorDelayMaxMs) {
+        problems.push(`generatorDelayMaxMs: ${generatorDelayMaxMs} is below generatorDelayMinMs ${generatorDelayMinMs}; ` +
+            "the delay range needs min <= max");
+    }
+    const generatorStartTime = optional("generatorStartTime");
+    if (generatorStartTime !== undefined && Number.isNaN(Date.parse(generatorStartTime))) {
+        problems.push(`generatorStartTime: "${generatorStartTime}" is not allowed; use an ISO-8601 time like 2026-01-01T00:00:00Z`);
+    }
+    const generatorSeed = optional("generatorSeed") === undefined ? undefined : int("generatorSeed", 0, 2 ** 32 - 1);
+
+    const restoreFrom = optional("restoreFrom")?.replace(/\/+$/, "");
+    if (restoreFrom !== undefined && !(restoreFrom.startsWith(`${checkpointDir}/`) && /\/(chk-\d+|savepoint-[^/]+)$/.test(restoreFrom))) {
+        problems.push(`restoreFrom: "${restoreFrom}" is not allowed; use a retained checkpoint or savepoint under ` +
+            `checkpointDir, e.g. ${checkpointDir}/<job-id>/chk-<n>`);
+    }
+
+    const imageRule = "an image reference like name:tag";
+    const imageRef = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+    const flinkImage = optionalMatching("flinkImage", imageRef, imageRule) ?? flink?.defaultImage ?? "";
+    const kafkaImage = optionalMatching("kafkaImage", imageRef, imageRule) ?? `apache/kafka:${kafkaVersion}`;
+    const nodeImage = matching("nodeImage", imageRef, imageRule);
+    const extraCaCertsFile = optional("extraCaCertsFile");
+
+    const flinkRestPort = int("flinkRestPort", 1, 65535);
+    const kafkaExternalPort = int("kafkaExternalPort", 1, 65535);
+    if (flinkRestPort === kafkaExternalPort) {
+        problems.push(`kafkaExternalPort: ${kafkaExternalPort} is also flinkRestPort; use two different host ports`);
+    }
+    const kubeContext = value("kubeContext") as string;
+    const namespace = matching("namespace", DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63");
+    const registryImage = matching("registryImage", imageRef, imageRule);
+    const registryPort = int("registryPort", 1, 65535);
+
+    if (problems.length > 0) throw new ConfigError(problems);
+    return {
+        target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
+        flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
+        visitsTopic, outputTopic, dlqTopic, groupId, jobName,
+        generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
+        flinkImage, kafkaImage, nodeImage, extraCaCertsFile, flinkRestPort, kafkaExternalPort,
+        kubeContext, namespace, registryImage, registryPort,
+    };
+}
+
+function isUnderMount(uri: string): boolean {
+    const prefix = `file://${CHECKPOINT_MOUNT_PATH}`;
+    return (uri === prefix || uri.startsWith(`${prefix}/`)) && !uri.includes("/../") && !uri.endsWith("/..");
+}
+
+/** Reads the `flink-checkpointer:*` keys of the current stack and validates them. */
+export function loadConfig(): StackConfig {
+    const namespace = `${pulumi.getProject()}:`;
+    const raw: Record<string, string> = {};
+    for (const [key, v] of Object.entries(pulumi.runtime.allConfig())) {
+        if (key.startsWith(namespace)) raw[key.slice(namespace.length)] = v;
+    }
+    return parseStackConfig(raw);
+}

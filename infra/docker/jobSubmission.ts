@@ -1,0 +1,41 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { USERS } from "../specs";
+import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
+
+/** Arguments of {@link JobSubmission}. */
+export interface JobSubmissionArgs {
+    /** Prefix of container names, unique per stack. */
+    readonly namePrefix: string;
+    /** The job image, which carries submit.py and the flink-python jar. */
+    readonly image: pulumi.Input<string>;
+    readonly networkName: pulumi.Input<string>;
+    /** submit.py's command line (see specs.submissionCommand); restores when it names a checkpoint. */
+    readonly command: string[];
+    /** Labels put on every Docker object of the stack. */
+    readonly labels: docker.types.input.ContainerLabel[];
+}
+
+/**
+ * Submits the PyFlink job to the session cluster through its REST API, once the JobManager, the TaskManagers and
+ * the topics are there. A changed command (e.g. a new `restoreFrom`) replaces it and so submits again.
+ */
+export class JobSubmission extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+
+    constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flink-checkpointer:docker:JobSubmission", name, {}, opts);
+        this.container = new docker.Container(`${name}-submit`, oneShotArgs({
+            name: `${args.namePrefix}-submit`,
+            image: args.image,
+            user: USERS.flink,
+            // Bypass the flink entrypoint: this container is a REST client, not a Flink process.
+            entrypoints: [args.command[0]],
+            command: args.command.slice(1),
+            networksAdvanced: [{ name: args.networkName }],
+            labels: args.labels,
+        }), { parent: this, deleteBeforeReplace: true });
+        failOnNonZeroExit(this.container);
+        this.registerOutputs({});
+    }
+}

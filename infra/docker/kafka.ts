@@ -1,0 +1,59 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { envList, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, TopicSpec, USERS } from "../specs";
+import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
+
+/** Arguments of {@link KafkaBroker}. */
+export interface KafkaBrokerArgs {
+    /** Prefix of container and volume names, unique per stack. */
+    readonly namePrefix: string;
+    /** The apache/kafka image (or a local equivalent). */
+    readonly image: string;
+    /** The stack's network; the broker is `kafka` on it. */
+    readonly networkName: pulumi.Input<string>;
+    /** Host port on 127.0.0.1 for the external listener. */
+    readonly externalPort: number;
+    /** Topics created before anything writes. */
+    readonly topics: readonly TopicSpec[];
+    /** Labels put on every Docker object of the stack. */
+    readonly labels: docker.types.input.ContainerLabel[];
+}
+
+/** A single-node KRaft Kafka broker with its data volume, and the creation of the stack's topics. */
+export class KafkaBroker extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+    /** Completes once every topic exists with its partitions; writers depend on it. */
+    public readonly topicsReady: docker.Container;
+
+    constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flink-checkpointer:docker:KafkaBroker", name, {}, opts);
+        const data = new docker.Volume(`${name}-data`, {
+            name: `${args.namePrefix}-kafka-data`,
+            labels: args.labels,
+        }, { parent: this });
+
+        this.container = new docker.Container(`${name}-broker`, {
+            name: `${args.namePrefix}-kafka`,
+            image: args.image,
+            user: USERS.kafka,
+            envs: envList(kafkaEnvironment({ host: "127.0.0.1", port: args.externalPort })),
+            networksAdvanced: [{ name: args.networkName, aliases: ["kafka"] }],
+            ports: [{ internal: PORTS.kafkaExternal, external: args.externalPort, ip: "127.0.0.1" }],
+            volumes: [{ volumeName: data.name, containerPath: KAFKA_DATA_DIR }],
+            restart: "unless-stopped",
+            labels: args.labels,
+        }, { parent: this });
+
+        this.topicsReady = new docker.Container(`${name}-topics`, oneShotArgs({
+            name: `${args.namePrefix}-kafka-topics`,
+            image: args.image,
+            user: USERS.kafka,
+            command: topicCreationCommand(args.topics),
+            networksAdvanced: [{ name: args.networkName }],
+            labels: args.labels,
+        }), { parent: this, dependsOn: [this.container] });
+        failOnNonZeroExit(this.topicsReady);
+
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,135 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseStackConfig } from "../config";
+
+interface Created {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>;
+}
+
+const created: Created[] = [];
+/** Resource name → names of what it explicitly depends on, recorded by a transformation on the stack component. */
+const dependsOnByName = new Map<string, Promise<string[]>>();
+
+pulumi.runtime.setMocks({
+    newResource(args) {
+        created.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state = args.type === "docker:index/image:Image"
+            ? { ...args.inputs, repoDigest: `sha256:${args.name}` }
+            : args.inputs;
+        return { id: `${args.name}_id`, state };
+    },
+    call: args => args.inputs,
+}, "flink-checkpointer", "test", false);
+
+function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
+    const deps = args.opts.dependsOn;
+    const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
+    dependsOnByName.set(args.name, Promise.all(list.map(d => new Promise<string>(resolve =>
+        pulumi.output(d).apply(r => (r as pulumi.Resource).urn.apply(urn => resolve(urn.split("::").pop() as string)))))));
+    return undefined;
+}
+
+async function deployDocker(raw: Record<string, string>): Promise<Created[]> {
+    const { DockerStack } = await import("./stack");
+    const start = created.length;
+    const stack = new DockerStack("fc", { config: parseStackConfig(raw), namePrefix: "fc-test" },
+        { transformations: [recordDependsOn] });
+    // Wait until every output, and so every child registration, has resolved.
+    await new Promise<void>(resolve => pulumi.output(stack.outputs).apply(() => resolve()));
+    await new Promise(resolve => setTimeout(resolve, 50));
+    return created.slice(start);
+}
+
+const containers = (rs: Created[]) => rs.filter(r => r.type === "docker:index/container:Container");
+const byName = (rs: Created[], name: string): Created => {
+    const r = containers(rs).find(c => c.inputs.name === name);
+    if (!r) throw new Error(`no container ${name} among ${containers(rs).map(c => c.inputs.name).join(", ")}`);
+    return r;
+};
+const env = (c: Created): Record<string, string> =>
+    Object.fromEntries((c.inputs.envs ?? []).map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+
+describe("DockerStack", () => {
+    let resources: Created[];
+    beforeAll(async () => {
+        resources = await deployDocker({ taskManagers: "2", checkpointIntervalMs: "15000", checkpointMode: "AT_LEAST_ONCE" });
+    });
+
+    it("mounts the one checkpoint volume at /checkpoints_flink in the JobManager and every TaskManager", () => {
+        const volumes = resources.filter(r => r.type === "docker:index/volume:Volume" && r.inputs.name.endsWith("-checkpoints"));
+        expect(volumes).toHaveLength(1);
+        const flink = ["fc-test-jobmanager", "fc-test-taskmanager-1", "fc-test-taskmanager-2"].map(n => byName(resources, n));
+        for (const c of flink) {
+            expect(c.inputs.volumes).toEqual([{ volumeName: "fc-test-checkpoints", containerPath: "/checkpoints_flink" }]);
+        }
+        expect(containers(resources).filter(c => c.inputs.command?.[0] === "taskmanager")).toHaveLength(2);
+    });
+
+    it("gives checkpoint mode, interval and retention to the cluster and to the submitted job", () => {
+        const props = env(byName(resources, "fc-test-jobmanager")).FLINK_PROPERTIES;
+        expect(props).toContain("execution.checkpointing.interval: 15000 ms");
+        expect(props).toContain("execution.checkpointing.mode: AT_LEAST_ONCE");
+        expect(props).toContain("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION");
+        expect(props).toContain("state.checkpoints.dir: file:///checkpoints_flink");
+        expect(env(byName(resources, "fc-test-taskmanager-1")).FLINK_PROPERTIES).toBe(props);
+        const submit = [...byName(resources, "fc-test-submit").inputs.entrypoints, ...byName(resources, "fc-test-submit").inputs.command];
+        expect(submit.slice(0, 2)).toEqual(["python3", "/opt/flink/usrlib/jobs/submit.py"]);
+        expect(submit.join(" ")).toContain("--checkpoint-mode AT_LEAST_ONCE --checkpoint-interval-ms 15000");
+        expect(submit.join(" ")).toContain("--retain-on-cancellation true");
+        expect(submit).not.toContain("--restore-from");
+    });
+
+    it("creates the topics with their partitions in a one-shot container whose exit Pulumi waits for", () => {
+        const topicsJob = byName(resources, "fc-test-kafka-topics");
+        const script = topicsJob.inputs.command.join(" ");
+        for (const topic of ["visits", "visit_windows", "visits_dlq"]) {
+            expect(script).toContain(`--topic ${topic} --partitions 2`);
+        }
+        expect(topicsJob.inputs).toMatchObject({ attach: true, mustRun: false, restart: "no" });
+    });
+
+    it("publishes ports on 127.0.0.1 only", () => {
+        const published = containers(resources).flatMap(c => (c.inputs.ports ?? []).map((p: any) => ({ ...p, container: c.inputs.name })));
+        expect(published).toEqual([
+            { internal: 9094, external: 9094, ip: "127.0.0.1", protocol: "tcp", container: "fc-test-kafka" },
+            { internal: 8081, external: 8081, ip: "127.0.0.1", protocol: "tcp", container: "fc-test-jobmanager" },
+        ].map(p => expect.objectContaining({ internal: p.internal, external: p.external, ip: p.ip, container: p.container })));
+    });
+
+    it("runs every container as a non-root user", () => {
+        for (const c of containers(resources)) {
+            expect(c.inputs.user, c.inputs.name).toMatch(/^[1-9]\d*:\d+$/);
+        }
+    });
+
+    it("advertises the published Kafka port to host clients", () => {
+        expect(env(byName(resources, "fc-test-kafka")).KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:9094");
+    });
+
+    it("builds the job and generator images from jobs/ on the configured base images, without pushing", () => {
+        const images = resources.filter(r => r.type === "docker:index/image:Image");
+        expect(images.map(i => [i.inputs.build.context.split("/").slice(-2).join("/"), i.inputs.build.args, i.inputs.skipPush])).toEqual([
+            ["jobs/flink", { FLINK_IMAGE: "flink:1.20.3-scala_2.12-java17" }, true],
+            ["jobs/generator", { NODE_IMAGE: "node:22-bookworm-slim" }, true],
+        ]);
+        // Containers run the built image by id, so a rebuild replaces them.
+        expect(byName(resources, "fc-test-jobmanager").inputs.image).toBe("sha256:fc-flink-job-image");
+    });
+
+    it("orders the submission after the JobManager, the TaskManagers and the topics, and the generator after the topics", async () => {
+        expect((await dependsOnByName.get("fc-job"))?.sort()).toEqual(
+            ["fc-flink-jobmanager", "fc-flink-taskmanager-1", "fc-flink-taskmanager-2", "fc-kafka-topics"].sort());
+        expect(await dependsOnByName.get("fc-visits")).toEqual(["fc-kafka-topics"]);
+    });
+});
+
+describe("DockerStack with restoreFrom", () => {
+    it("submits the job restoring from the configured checkpoint", async () => {
+        const chk = "file:///checkpoints_flink/3f2c/chk-4";
+        const resources = await deployDocker({ restoreFrom: chk });
+        const submit = byName(resources, "fc-test-submit").inputs.command as string[];
+        expect(submit[submit.indexOf("--restore-from") + 1]).toBe(chk);
+    });
+});

@@ -1,0 +1,35 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { envList, USERS } from "../specs";
+
+/** Arguments of {@link VisitGenerator}. */
+export interface VisitGeneratorArgs {
+    /** Prefix of container names, unique per stack. */
+    readonly namePrefix: string;
+    /** The generator image built from jobs/generator. */
+    readonly image: pulumi.Input<string>;
+    readonly networkName: pulumi.Input<string>;
+    /** Its environment (see specs.generatorEnvironment). */
+    readonly environment: Record<string, string>;
+    /** Labels put on every Docker object of the stack. */
+    readonly labels: docker.types.input.ContainerLabel[];
+}
+
+/** Streams visit events into the input topic; restarted by Docker if it ever stops. */
+export class VisitGenerator extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+
+    constructor(name: string, args: VisitGeneratorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flink-checkpointer:docker:VisitGenerator", name, {}, opts);
+        this.container = new docker.Container(`${name}-generator`, {
+            name: `${args.namePrefix}-generator`,
+            image: args.image,
+            user: USERS.node,
+            envs: envList(args.environment),
+            networksAdvanced: [{ name: args.networkName }],
+            restart: "unless-stopped",
+            labels: args.labels,
+        }, { parent: this });
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { parseStackConfig } from "./config";
+import {
+    commonOutputs, envList, flinkProperties, flinkPropertiesText, generatorEnvironment, jobArguments, kafkaEnvironment,
+    KAFKA_TRANSACTION_MAX_TIMEOUT_MS, programArguments, SINK_TRANSACTION_TIMEOUT_MS, submissionCommand,
+    topicCreationCommand, topics,
+} from "./specs";
+
+const defaults = parseStackConfig({});
+
+/** The value following a flag in an argument list. */
+function flagValue(args: readonly string[], flag: string): string | undefined {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+}
+
+describe("flinkProperties", () => {
+    it("carries checkpoint directory, interval, mode, retention and retained count", () => {
+        const cfg = parseStackConfig({ checkpointIntervalMs: "7000", checkpointMode: "AT_LEAST_ONCE", retainedCheckpoints: "5" });
+        expect(flinkProperties(cfg)).toMatchObject({
+            "state.checkpoints.dir": "file:///checkpoints_flink",
+            "execution.checkpointing.interval": "7000 ms",
+            "execution.checkpointing.mode": "AT_LEAST_ONCE",
+            "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+            "state.checkpoints.num-retained": "5",
+        });
+        expect(flinkProperties(parseStackConfig({ retainOnCancellation: "false" }))[
+            "execution.checkpointing.externalized-checkpoint-retention"]).toBe("DELETE_ON_CANCELLATION");
+    });
+
+    it("sizes slots and parallelism from config and points TaskManagers at the JobManager", () => {
+        const props = flinkProperties(parseStackConfig({ taskSlots: "3", parallelism: "3" }));
+        expect(props["taskmanager.numberOfTaskSlots"]).toBe("3");
+        expect(props["parallelism.default"]).toBe("3");
+        expect(props["jobmanager.rpc.address"]).toBe("jobmanager");
+    });
+
+    it("renders FLINK_PROPERTIES as key: value lines", () => {
+        expect(flinkPropertiesText({ "a.b": "1", "c": "x y" })).toBe("a.b: 1\nc: x y");
+    });
+});
+
+describe("kafkaEnvironment", () => {
+    it("configures a single KRaft node able to serve transactions, advertising the host address outside", () => {
+        const env = kafkaEnvironment({ host: "127.0.0.1", port: 19094 });
+        expect(env.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+        expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:19094");
+        expect(env.KAFKA_LISTENERS).toContain("EXTERNAL://:9094");
+        expect(env.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe("1");
+        expect(env.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR).toBe("1");
+        expect(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe("1");
+        expect(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe("false");
+        expect(env.CLUSTER_ID).toHaveLength(22);
+    });
+
+    it("keeps the sink's transaction timeout under the broker's maximum", () => {
+        expect(SINK_TRANSACTION_TIMEOUT_MS).toBeLessThanOrEqual(KAFKA_TRANSACTION_MAX_TIMEOUT_MS);
+        expect(flagValue(jobArguments(defaults), "--transaction-timeout-ms")).toBe(String(SINK_TRANSACTION_TIMEOUT_MS));
+    });
+});
+
+describe("topics", () => {
+    it("creates the three topics with the configured partitions", () => {
+        expect(topics(parseStackConfig({ partitions: "3" }))).toEqual([
+            { name: "visits", partitions: 3, replicationFactor: 1 },
+            { name: "visit_windows", partitions: 3, replicationFactor: 1 },
+            { name: "visits_dlq", partitions: 3, replicationFactor: 1 },
+        ]);
+    });
+
+    it("waits for the broker, creates idempotently and checks partitions", () => {
+        const [shell, flag, script] = topicCreationCommand(topics(defaults));
+        expect([shell, flag]).toEqual(["sh", "-c"]);
+        expect(script).toMatch(/until .*kafka-topics\.sh --bootstrap-server kafka:9092 --list/);
+        expect(script).toContain("--create --if-not-exists --topic visits --partitions 2 --replication-factor 1");
+        expect(script).toContain("--create --if-not-exists --topic visits_dlq --partitions 2");
+        expect(script).toMatch(/if \[ "\$n" -lt 2 \]; then echo "topic visit_windows has \$n partitions/);
+    });
+});
+
+describe("job arguments and submission", () => {
+    it("passes mode, interval, directory and retention to the job", () => {
+        const cfg = parseStackConfig({ checkpointMode: "AT_LEAST_ONCE", checkpointIntervalMs: "30000", retainOnCancellation: "false" });
+        const args = jobArguments(cfg);
+        expect(flagValue(args, "--checkpoint-mode")).toBe("AT_LEAST_ONCE");
+        expect(flagValue(args, "--checkpoint-interval-ms")).toBe("30000");
+        expect(flagValue(args, "--checkpoint-dir")).toBe("file:///checkpoints_flink");
+        expect(flagValue(args, "--retain-on-cancellation")).toBe("false");
+        expect(flagValue(args, "--group-id")).toBe("visits_reader");
+        expect(flagValue(args, "--bootstrap-servers")).toBe("kafka:9092");
+    });
+
+    it("runs the job script through PythonDriver's -py", () => {
+        expect(programArguments(defaults).slice(0, 2)).toEqual(["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]);
+    });
+
+    it("submits fresh by default and restores when restoreFrom is set", () => {
+        expect(submissionCommand(defaults)).not.toContain("--restore-from");
+        const chk = "file:///checkpoints_flink/abc/chk-3";
+        const cmd = submissionCommand(parseStackConfig({ restoreFrom: chk }));
+        expect(flagValue(cmd, "--restore-from")).toBe(chk);
+        // Everything after "--" belongs to the job, so the restore flag must come before it.
+        expect(cmd.indexOf("--restore-from")).toBeLessThan(cmd.indexOf("--"));
+        expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(jobArguments(defaults));
+    });
+});
+
+describe("generatorEnvironment", () => {
+    it("carries the generator settings and leaves unset ones out", () => {
+        expect(generatorEnvironment(defaults)).toEqual({
+            KAFKA_BOOTSTRAP: "kafka:9092", VISITS_TOPIC: "visits", GENERATOR_VISITS: "2",
+            GENERATOR_DELAY_MIN_MS: "1000", GENERATOR_DELAY_MAX_MS: "7000",
+        });
+        const env = generatorEnvironment(parseStackConfig({ generatorSeed: "7", generatorStartTime: "2026-01-01T00:00:00Z" }));
+        expect(env.GENERATOR_SEED).toBe("7");
+        expect(env.GENERATOR_START_TIME).toBe("2026-01-01T00:00:00Z");
+        expect(envList({ A: "1", B: "x=y" })).toEqual(["A=1", "B=x=y"]);
+    });
+});
+
+describe("commonOutputs", () => {
+    it("gives the verifier host-reachable addresses on loopback", () => {
+        const out = commonOutputs(parseStackConfig({ flinkRestPort: "18081", kafkaExternalPort: "19094" }));
+        expect(out.flinkRestUrl).toBe("http://127.0.0.1:18081");
+        expect(out.kafkaBootstrap).toBe("127.0.0.1:19094");
+        expect(out.jobSubmission.entryClass).toBe("org.apache.flink.client.python.PythonDriver");
+    });
+});

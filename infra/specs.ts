@@ -1,0 +1,227 @@
+/**
+ * Target-neutral description of what Kafka, Flink, the job and the generator need.
+ * Pure functions of the stack configuration: the Docker and Kubernetes implementations only translate them,
+ * so a change of, say, the checkpoint interval is one edit in config and reaches every place from here.
+ */
+import { CHECKPOINT_MOUNT_PATH, StackConfig } from "./config";
+
+/** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
+export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
+
+export const PORTS = {
+    flinkRest: 8081,
+    kafkaInternal: 9092,
+    kafkaController: 9093,
+    kafkaExternal: 9094,
+} as const;
+
+/** Where the job image keeps the job (see jobs/flink/Dockerfile). */
+export const JOB_DIR = "/opt/flink/usrlib/jobs";
+export const JOB_SCRIPT = `${JOB_DIR}/visit_windows_job.py`;
+export const SUBMIT_SCRIPT = `${JOB_DIR}/submit.py`;
+/** Flink runs a Python job through this entry class of the flink-python jar. */
+export const PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver";
+
+/** Users of the official images; the stack runs every container as these, never as root. */
+export const USERS = { flink: "9999:9999", kafka: "1000:1000", node: "1000:1000" } as const;
+
+/** Flink process sizes; the Kubernetes requests and limits derive from them. */
+export const FLINK_MEMORY_MB = { jobmanager: 1280, taskmanager: 1728 } as const;
+/** Room for the Python processes PyFlink starts beside each JVM. */
+export const PYTHON_OVERHEAD_MB = 512;
+
+/** Fixed cluster id (base64 of 16 bytes, as KRaft wants) so a recreated broker reuses its formatted storage. */
+export const KAFKA_CLUSTER_ID = "ZmxpbmstY2hlY2twb2ludA";
+
+export const internalBootstrap = (): string => `${HOSTS.kafka}:${PORTS.kafkaInternal}`;
+export const internalRestUrl = (): string => `http://${HOSTS.jobmanager}:${PORTS.flinkRest}`;
+
+/** The Flink configuration shared by the JobManager and TaskManagers (FLINK_PROPERTIES of the flink image). */
+export function flinkProperties(cfg: StackConfig): Record<string, string> {
+    return {
+        "jobmanager.rpc.address": HOSTS.jobmanager,
+        "jobmanager.memory.process.size": `${FLINK_MEMORY_MB.jobmanager}m`,
+        "taskmanager.memory.process.size": `${FLINK_MEMORY_MB.taskmanager}m`,
+        "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
+        "parallelism.default": String(cfg.parallelism),
+        "state.backend.type": "hashmap",
+        "state.checkpoints.dir": cfg.checkpointDir,
+        "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
+        "execution.checkpointing.interval": `${cfg.checkpointIntervalMs} ms`,
+        "execution.checkpointing.mode": cfg.checkpointMode,
+        "execution.checkpointing.externalized-checkpoint-retention":
+            cfg.retainOnCancellation ? "RETAIN_ON_CANCELLATION" : "DELETE_ON_CANCELLATION",
+        // A restore must not silently drop state: the verification relies on every operator being mapped.
+        "execution.savepoint.ignore-unclaimed-state": "false",
+    };
+}
+
+/** `key: value` lines, the format of the flink image's FLINK_PROPERTIES variable. */
+export function flinkPropertiesText(properties: Readonly<Record<string, string>>): string {
+    return Object.entries(properties).map(([k, v]) => `${k}: ${v}`).join("\n");
+}
+
+/** Where clients outside the stack reach Kafka's external listener. */
+export interface AdvertisedAddress {
+    readonly host: string;
+    readonly port: number;
+}
+
+/**
+ * KAFKA_* environment of the apache/kafka image: one KRaft node acting as broker and controller, an internal
+ * listener for the stack and an external one for the host. Transaction log settings of 1 let a single broker
+ * serve the exactly-once sink.
+ */
+export function kafkaEnvironment(external: AdvertisedAddress): Record<string, string> {
+    return {
+        CLUSTER_ID: KAFKA_CLUSTER_ID,
+        KAFKA_NODE_ID: "1",
+        KAFKA_PROCESS_ROLES: "broker,controller",
+        KAFKA_LISTENERS: `PLAINTEXT://:${PORTS.kafkaInternal},CONTROLLER://:${PORTS.kafkaController},EXTERNAL://:${PORTS.kafkaExternal}`,
+        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${internalBootstrap()},EXTERNAL://${external.host}:${external.port}`,
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT",
+        KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+        KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
+        KAFKA_CONTROLLER_QUORUM_VOTERS: `1@localhost:${PORTS.kafkaController}`,
+        KAFKA_LOG_DIRS: KAFKA_DATA_DIR,
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+        KAFKA_TRANSACTION_MAX_TIMEOUT_MS: String(KAFKA_TRANSACTION_MAX_TIMEOUT_MS),
+        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
+        KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
+    };
+}
+
+export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
+/** The broker's cap on producer transactions (its default, 15 min); the job's sink timeout must stay below. */
+export const KAFKA_TRANSACTION_MAX_TIMEOUT_MS = 900_000;
+/** The job's producer transaction timeout: above the checkpoint interval, below the broker's cap. */
+export const SINK_TRANSACTION_TIMEOUT_MS = 600_000;
+
+export interface TopicSpec {
+    readonly name: string;
+    readonly partitions: number;
+    readonly replicationFactor: number;
+}
+
+export function topics(cfg: StackConfig): TopicSpec[] {
+    return [cfg.visitsTopic, cfg.outputTopic, cfg.dlqTopic].map(name => ({
+        name, partitions: cfg.partitions, replicationFactor: 1,
+    }));
+}
+
+/**
+ * Shell command run once in a container of the Kafka image: wait for the broker, then create the topics
+ * (idempotently) and fail if one ends up with fewer partitions than configured.
+ */
+export function topicCreationCommand(specs: readonly TopicSpec[], bootstrap = internalBootstrap()): string[] {
+    const tool = `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${bootstrap}`;
+    const lines = [
+        "set -e",
+        "tries=0",
+        `until ${tool} --list >/dev/null 2>&1; do`,
+        "  tries=$((tries + 1))",
+        `  if [ "$tries" -ge 60 ]; then echo "topic creation: broker ${bootstrap} did not answer within 120 s" >&2; exit 1; fi`,
+        "  sleep 2",
+        "done",
+        ...specs.map(t =>
+            `${tool} --create --if-not-exists --topic ${t.name} --partitions ${t.partitions} --replication-factor ${t.replicationFactor}`),
+        ...specs.map(t =>
+            `n=$(${tool} --describe --topic ${t.name} | grep -c 'Partition: ') && ` +
+            `if [ "$n" -lt ${t.partitions} ]; then echo "topic ${t.name} has $n partitions, ${t.partitions} configured" >&2; exit 1; fi && ` +
+            `echo "topic ${t.name}: $n partitions"`),
+    ];
+    return ["sh", "-c", lines.join("\n")];
+}
+
+/** Arguments of the PyFlink job (see jobs/flink/visits_logic.py for their meaning). */
+export function jobArguments(cfg: StackConfig): string[] {
+    return [
+        "--bootstrap-servers", internalBootstrap(),
+        "--input-topic", cfg.visitsTopic,
+        "--output-topic", cfg.outputTopic,
+        "--dlq-topic", cfg.dlqTopic,
+        "--group-id", cfg.groupId,
+        "--checkpoint-mode", cfg.checkpointMode,
+        "--checkpoint-interval-ms", String(cfg.checkpointIntervalMs),
+        "--checkpoint-dir", cfg.checkpointDir,
+        "--retain-on-cancellation", String(cfg.retainOnCancellation),
+        "--parallelism", String(cfg.parallelism),
+        "--transactional-id-prefix", cfg.jobName,
+        "--transaction-timeout-ms", String(SINK_TRANSACTION_TIMEOUT_MS),
+        "--job-name", cfg.jobName,
+    ];
+}
+
+/** What the PythonDriver entry class receives: the script, then the job's own arguments. */
+export function programArguments(cfg: StackConfig): string[] {
+    return ["-py", JOB_SCRIPT, ...jobArguments(cfg)];
+}
+
+/** How the stack submits the job (and the verifier resubmits it): the flink-python jar's PythonDriver over REST. */
+export interface JobSubmissionSpec {
+    readonly entryClass: string;
+    readonly programArgs: string[];
+    readonly parallelism: number;
+}
+
+export function jobSubmission(cfg: StackConfig): JobSubmissionSpec {
+    return { entryClass: PYTHON_DRIVER_CLASS, programArgs: programArguments(cfg), parallelism: cfg.parallelism };
+}
+
+/** Command of the one-shot submission container/Job; restores when `restoreFrom` is configured. */
+export function submissionCommand(cfg: StackConfig): string[] {
+    return [
+        "python3", SUBMIT_SCRIPT,
+        "--rest-url", internalRestUrl(),
+        "--job-name", cfg.jobName,
+        "--parallelism", String(cfg.parallelism),
+        ...(cfg.restoreFrom ? ["--restore-from", cfg.restoreFrom] : []),
+        "--", ...jobArguments(cfg),
+    ];
+}
+
+/** Environment of the visit generator (see jobs/generator). */
+export function generatorEnvironment(cfg: StackConfig): Record<string, string> {
+    return {
+        KAFKA_BOOTSTRAP: internalBootstrap(),
+        VISITS_TOPIC: cfg.visitsTopic,
+        GENERATOR_VISITS: String(cfg.generatorVisits),
+        GENERATOR_DELAY_MIN_MS: String(cfg.generatorDelayMinMs),
+        GENERATOR_DELAY_MAX_MS: String(cfg.generatorDelayMaxMs),
+        ...(cfg.generatorStartTime ? { GENERATOR_START_TIME: cfg.generatorStartTime } : {}),
+        ...(cfg.generatorSeed !== undefined ? { GENERATOR_SEED: String(cfg.generatorSeed) } : {}),
+    };
+}
+
+/** `KEY=value` strings, as container runtimes take environments. */
+export function envList(env: Readonly<Record<string, string>>): string[] {
+    return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+/** Build arguments shared by the project's images. */
+export function imageBuildArgs(baseArg: string, baseImage: string, extraCaCerts: string | undefined): Record<string, string> {
+    return { [baseArg]: baseImage, ...(extraCaCerts ? { EXTRA_CA_CERTS: extraCaCerts } : {}) };
+}
+
+/** Outputs shared by both targets, consumed by the verification (verify/stackOutputs.ts). */
+export function commonOutputs(cfg: StackConfig) {
+    return {
+        target: cfg.target,
+        visitsTopic: cfg.visitsTopic,
+        outputTopic: cfg.outputTopic,
+        dlqTopic: cfg.dlqTopic,
+        groupId: cfg.groupId,
+        partitions: cfg.partitions,
+        checkpointDir: cfg.checkpointDir,
+        checkpointMode: cfg.checkpointMode,
+        checkpointIntervalMs: cfg.checkpointIntervalMs,
+        jobName: cfg.jobName,
+        jobSubmission: jobSubmission(cfg),
+        flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
+        kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
+    };
+}
+
+export { CHECKPOINT_MOUNT_PATH };
