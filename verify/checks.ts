@@ -1,0 +1,350 @@
+// The judging of the cancel-and-restore cycle: pure functions over what was read from Kafka and Flink.
+//
+// Ground truth is the input topic. The job keys valid visits by visit_id into 45 s tumbling event-time
+// windows with a CountTrigger of 4: Flink's CountTrigger FIREs without purging, so a window fires each
+// time its element count reaches a multiple of 4, and each firing carries the count so far (4, 8, …).
+//
+// Late events. With allowed lateness 0, Flink drops an element whose window end - 1 is at or below the
+// window operator's watermark. That watermark never exceeds the watermark of the element's own source
+// partition, which (monotonous timestamps: max event time - 1) never exceeds the largest event time read
+// before the element in that partition. So an element is certainly counted unless an earlier record of
+// its partition (by offset) had an event time at or past its window end; such an element is "possibly
+// late". Whether it was dropped depends on timing we cannot see, so the judging only asserts what is
+// unambiguous: the firings up to the number of certainly counted elements are expected, a firing above
+// the total number of elements is unexplainable, and firings in between are neither (reported as excluded).
+//
+// Which input counts. Expected firings are computed only from input the job has consumed *and whose
+// output is committed*: below the source group's committed offsets (`consumed`), which Flink's Kafka
+// source commits when a checkpoint completes — the same moment the transactional sink commits that
+// checkpoint's output. The caller reads those offsets, then waits for one more completed checkpoint
+// before reading the output, so the output surely holds every firing the consumed input implies, while
+// input the job has not processed yet is never counted as missing.
+
+import { COUNT_TRIGGER, Firing, firingKey, Visit, WINDOW_SIZE_MS, windowKey, windowStartOf } from "./records";
+
+export type CheckpointMode = "EXACTLY_ONCE" | "AT_LEAST_ONCE";
+
+/** Kafka offsets per partition: the next offset to read, i.e. an exclusive end. Absent partition = 0. */
+export type PartitionOffsets = Readonly<Record<number, number>>;
+
+export function offsetIn(offsets: PartitionOffsets, partition: number): number {
+  return offsets[partition] ?? 0;
+}
+
+export interface WindowVisit {
+  partition: number;
+  offset: number;
+  possiblyLate: boolean;
+}
+
+/** One (visit_id, window) of the input and the visits that fall into it, in partition/offset order. */
+export interface WindowTruth {
+  visitId: string;
+  windowStartMs: number;
+  visits: WindowVisit[];
+}
+
+export function groundTruth(visits: readonly Visit[], windowSizeMs: number = WINDOW_SIZE_MS): Map<string, WindowTruth> {
+  const ordered = [...visits].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const maxEventTimeSoFar = new Map<number, number>();
+  const windows = new Map<string, WindowTruth>();
+  for (const visit of ordered) {
+    const windowStartMs = windowStartOf(visit.eventTimeMs, windowSizeMs);
+    const seenMax = maxEventTimeSoFar.get(visit.partition);
+    const possiblyLate = seenMax !== undefined && seenMax >= windowStartMs + windowSizeMs;
+    if (seenMax === undefined || visit.eventTimeMs > seenMax) maxEventTimeSoFar.set(visit.partition, visit.eventTimeMs);
+    const key = windowKey(visit.visitId, windowStartMs);
+    let window = windows.get(key);
+    if (!window) {
+      window = { visitId: visit.visitId, windowStartMs, visits: [] };
+      windows.set(key, window);
+    }
+    window.visits.push({ partition: visit.partition, offset: visit.offset, possiblyLate });
+  }
+  return windows;
+}
+
+/** How many of the window's visits below `upTo` the job counted for sure (none possibly late). */
+export function certainlyCounted(window: WindowTruth, upTo: PartitionOffsets): number {
+  return window.visits.filter((v) => !v.possiblyLate && v.offset < offsetIn(upTo, v.partition)).length;
+}
+
+export interface FiringId {
+  visitId: string;
+  windowStartMs: number;
+  count: number;
+}
+
+/** The firings the input below `upTo` certainly caused: every multiple of the trigger count. */
+export function expectedFirings(
+  truth: ReadonlyMap<string, WindowTruth>,
+  upTo: PartitionOffsets,
+  trigger: number = COUNT_TRIGGER,
+): FiringId[] {
+  const expected: FiringId[] = [];
+  for (const window of truth.values()) {
+    const counted = certainlyCounted(window, upTo);
+    for (let count = trigger; count <= counted; count += trigger) {
+      expected.push({ visitId: window.visitId, windowStartMs: window.windowStartMs, count });
+    }
+  }
+  return expected;
+}
+
+export interface RecordPosition {
+  partition: number;
+  offset: number;
+}
+
+export interface DuplicateFiring extends FiringId {
+  occurrences: RecordPosition[];
+  /** At least one copy lies at or beyond the output end offsets taken at cancel time. */
+  afterCancel: boolean;
+  /** The input below the checkpointed offsets certainly caused it: a resumed job never emits it again. */
+  preCheckpoint: boolean;
+}
+
+export interface UnexpectedFiring extends FiringId, RecordPosition {
+  reason: string;
+}
+
+export interface OutputJudgementInput {
+  visits: readonly Visit[];
+  firings: readonly Firing[];
+  /** The source group's committed offsets at the end: input consumed with its output committed. */
+  consumed: PartitionOffsets;
+  /** The source group's committed offsets after the cancel: at most the restored checkpoint's offsets. */
+  checkpointed: PartitionOffsets;
+  /** The output topic's end offsets right after the cancel: later records belong to the restored job. */
+  outputEndAtCancel: PartitionOffsets;
+  windowSizeMs?: number;
+  trigger?: number;
+}
+
+export interface OutputJudgement {
+  outputsChecked: number;
+  firingsAfterCancel: number;
+  expected: number;
+  missing: FiringId[];
+  unexpected: UnexpectedFiring[];
+  duplicates: DuplicateFiring[];
+  /** Extra copies in total: a firing present three times counts two. */
+  duplicateRecords: number;
+  /** Extra copies of firings the checkpoint already covered that reappeared after the cancel. */
+  preCheckpointReemitted: number;
+  /** How many firings the checkpointed input certainly caused: what a fresh start from earliest re-emits. */
+  preCheckpointFirings: number;
+  excluded: { windows: number; possiblyLateVisits: number };
+}
+
+function explainFiring(firing: Firing, window: WindowTruth | undefined, windowSizeMs: number, trigger: number): string | undefined {
+  if (firing.windowEndMs !== firing.windowStartMs + windowSizeMs || windowStartOf(firing.windowStartMs, windowSizeMs) !== firing.windowStartMs) {
+    return `window [${new Date(firing.windowStartMs).toISOString()}, ${new Date(firing.windowEndMs).toISOString()}) is not a ${windowSizeMs / 1000} s tumbling window`;
+  }
+  if (firing.count <= 0 || firing.count % trigger !== 0) return `count ${firing.count} is not a positive multiple of ${trigger}`;
+  if (!window) return "no visit of the input falls into this window";
+  if (firing.count > window.visits.length) return `count ${firing.count} exceeds the ${window.visits.length} visits of the input in this window`;
+  return undefined;
+}
+
+export function judgeOutput(input: OutputJudgementInput): OutputJudgement {
+  const windowSizeMs = input.windowSizeMs ?? WINDOW_SIZE_MS;
+  const trigger = input.trigger ?? COUNT_TRIGGER;
+  const truth = groundTruth(input.visits, windowSizeMs);
+
+  const occurrences = new Map<string, { id: FiringId; at: RecordPosition[] }>();
+  const unexpected: UnexpectedFiring[] = [];
+  let firingsAfterCancel = 0;
+  for (const firing of input.firings) {
+    if (firing.offset >= offsetIn(input.outputEndAtCancel, firing.partition)) firingsAfterCancel++;
+    const key = firingKey(firing.visitId, firing.windowStartMs, firing.count);
+    const entry = occurrences.get(key) ?? { id: { visitId: firing.visitId, windowStartMs: firing.windowStartMs, count: firing.count }, at: [] };
+    entry.at.push({ partition: firing.partition, offset: firing.offset });
+    occurrences.set(key, entry);
+    const reason = explainFiring(firing, truth.get(windowKey(firing.visitId, firing.windowStartMs)), windowSizeMs, trigger);
+    if (reason) unexpected.push({ ...entry.id, partition: firing.partition, offset: firing.offset, reason });
+  }
+
+  const isPreCheckpoint = (id: FiringId): boolean => {
+    const window = truth.get(windowKey(id.visitId, id.windowStartMs));
+    return window !== undefined && certainlyCounted(window, input.checkpointed) >= id.count;
+  };
+
+  const duplicates: DuplicateFiring[] = [];
+  let duplicateRecords = 0;
+  let preCheckpointReemitted = 0;
+  for (const { id, at } of occurrences.values()) {
+    if (at.length < 2) continue;
+    const afterCancel = at.some((p) => p.offset >= offsetIn(input.outputEndAtCancel, p.partition));
+    const preCheckpoint = isPreCheckpoint(id);
+    duplicates.push({ ...id, occurrences: at, afterCancel, preCheckpoint });
+    duplicateRecords += at.length - 1;
+    if (afterCancel && preCheckpoint) preCheckpointReemitted += at.length - 1;
+  }
+
+  const expected = expectedFirings(truth, input.consumed, trigger);
+  const missing = expected.filter((id) => !occurrences.has(firingKey(id.visitId, id.windowStartMs, id.count)));
+  const preCheckpointFirings = expectedFirings(truth, input.checkpointed, trigger).length;
+
+  let excludedWindows = 0;
+  let possiblyLateVisits = 0;
+  for (const window of truth.values()) {
+    const late = window.visits.filter((v) => v.possiblyLate).length;
+    if (late > 0) excludedWindows++;
+    possiblyLateVisits += late;
+  }
+
+  return {
+    outputsChecked: input.firings.length,
+    firingsAfterCancel,
+    expected: expected.length,
+    missing,
+    unexpected,
+    duplicates,
+    duplicateRecords,
+    preCheckpointReemitted,
+    preCheckpointFirings,
+    excluded: { windows: excludedWindows, possiblyLateVisits },
+  };
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface CheckpointRef {
+  id: number;
+  path: string;
+}
+
+/** `file:///a/b/`, `file:/a/b` and `/a/b` all name the same checkpoint directory. */
+export function normalizeCheckpointPath(path: string): string {
+  const local = path.replace(/^file:/, "").replace(/^\/+/, "/").replace(/\/+$/, "");
+  return local.startsWith("/") ? local : `/${local}`;
+}
+
+export interface RestoreEvidence {
+  /** The latest retained checkpoint of the cancelled job: what the resubmission restored from. */
+  checkpoint: CheckpointRef;
+  /** The new job's `latest.restored` (null when it restored nothing). */
+  restored: CheckpointRef | null;
+  /** The id of the new job's first completed checkpoint (null if none completed). */
+  firstCheckpointAfterRestore: number | null;
+}
+
+export interface RetainedEvidence {
+  /** The cancelled job's checkpoint history still lists the checkpoint as completed. */
+  inRestHistory: boolean;
+  /** `ls -l` of its `_metadata` on the checkpoint volume, or null when it is absent. */
+  metadataListing: string | null;
+}
+
+export interface CycleJudgementInput {
+  mode: CheckpointMode;
+  retained: RetainedEvidence;
+  restore: RestoreEvidence;
+  output: OutputJudgement;
+  /** Output records that were not a firing (not JSON, missing fields). */
+  unparsableOutputs: number;
+  /** Whether the source group had committed offsets at the end (without them nothing can be missing). */
+  consumedKnown: boolean;
+}
+
+export interface CycleJudgement {
+  ok: boolean;
+  resumedFromCheckpoint: boolean;
+  checks: Check[];
+}
+
+export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
+  const { restore, output, retained, mode } = input;
+  const checks: Check[] = [];
+
+  checks.push({
+    name: "retainedCheckpoint",
+    ok: retained.inRestHistory && retained.metadataListing !== null,
+    detail: `checkpoint ${restore.checkpoint.id} at ${restore.checkpoint.path}: ${retained.inRestHistory ? "listed" : "NOT listed"} as completed in the cancelled job's history; _metadata ${retained.metadataListing ?? "NOT found on the checkpoint volume"}`,
+  });
+
+  const restoredMatches =
+    restore.restored !== null &&
+    restore.restored.id === restore.checkpoint.id &&
+    normalizeCheckpointPath(restore.restored.path) === normalizeCheckpointPath(restore.checkpoint.path);
+  checks.push({
+    name: "restoredFromRecordedCheckpoint",
+    ok: restoredMatches,
+    detail: restore.restored
+      ? `new job restored checkpoint ${restore.restored.id} from ${restore.restored.path}; recorded ${restore.checkpoint.id} at ${restore.checkpoint.path}`
+      : `new job reports no restored checkpoint (latest.restored is empty): it started without state; recorded ${restore.checkpoint.id} at ${restore.checkpoint.path}`,
+  });
+
+  const follows = restore.firstCheckpointAfterRestore !== null && restore.restored !== null && restore.firstCheckpointAfterRestore > restore.restored.id;
+  checks.push({
+    name: "checkpointIdsContinue",
+    ok: follows,
+    detail:
+      restore.firstCheckpointAfterRestore === null
+        ? "no checkpoint completed after the restore"
+        : `first checkpoint after the restore is ${restore.firstCheckpointAfterRestore}${restore.restored ? ` (restored ${restore.restored.id})` : " but nothing was restored"}`,
+  });
+
+  checks.push({
+    name: "noPreCheckpointFiringReemitted",
+    ok: output.preCheckpointReemitted === 0,
+    detail:
+      `${output.preCheckpointReemitted} copies after the cancel of firings the checkpointed input had already caused` +
+      (output.preCheckpointFirings === 0
+        ? " (inconclusive: the checkpointed input caused no firing yet, so a fresh start would re-emit nothing)"
+        : ` (a fresh start from earliest would re-emit up to ${output.preCheckpointFirings})`),
+  });
+
+  const resumedFromCheckpoint = checks.slice(1).every((c) => c.ok);
+
+  checks.push({
+    name: "newOutputAfterRestore",
+    ok: output.firingsAfterCancel > 0,
+    detail: `${output.firingsAfterCancel} committed firings after the output end offsets taken at cancel time`,
+  });
+
+  checks.push({
+    name: "outputParsable",
+    ok: input.unparsableOutputs === 0,
+    detail: `${input.unparsableOutputs} output records are not a firing record`,
+  });
+
+  const afterRestore = output.duplicates.filter((d) => d.afterCancel).length;
+  if (mode === "EXACTLY_ONCE") {
+    checks.push({
+      name: "noDuplicates",
+      ok: output.duplicateRecords === 0,
+      detail: `${output.duplicateRecords} duplicate records (${output.duplicates.length} firings present more than once, ${afterRestore} of them involving output after the cancel)`,
+    });
+  } else {
+    checks.push({
+      name: "duplicatesExplained",
+      ok: true,
+      detail:
+        `AT_LEAST_ONCE: ${output.duplicateRecords} duplicate records counted, not failed: ${afterRestore} firings replayed ` +
+        `by the restored job from the checkpoint's offsets (emitted between the checkpoint and the cancel), ` +
+        `${output.duplicates.length - afterRestore} from earlier replays (failover or an earlier cycle)`,
+    });
+  }
+
+  checks.push({
+    name: "noMissing",
+    ok: input.consumedKnown && output.missing.length === 0,
+    detail: input.consumedKnown
+      ? `${output.missing.length} of ${output.expected} expected firings absent (input up to the group's committed offsets)`
+      : "the source group has no committed offsets: cannot tell which input the job has consumed",
+  });
+
+  checks.push({
+    name: "noUnexpected",
+    ok: output.unexpected.length === 0,
+    detail: `${output.unexpected.length} firings the input cannot explain; ${output.excluded.windows} windows with ${output.excluded.possiblyLateVisits} possibly late visits judged only where unambiguous`,
+  });
+
+  return { ok: checks.every((c) => c.ok), resumedFromCheckpoint, checks };
+}
