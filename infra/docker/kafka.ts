@@ -27,6 +27,8 @@ export class KafkaBroker extends pulumi.ComponentResource {
 
     constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:docker:KafkaBroker", name, {}, opts);
+        // Pulled if absent; a local image of that name (see scripts/images.sh) is used as it is.
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         const data = new docker.Volume(`${name}-data`, {
             name: `${args.namePrefix}-kafka-data`,
             labels: args.labels,
@@ -34,7 +36,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
 
         this.container = new docker.Container(`${name}-broker`, {
             name: `${args.namePrefix}-kafka`,
-            image: args.image,
+            image: image.imageId,
             user: USERS.kafka,
             envs: envList(kafkaEnvironment({ host: "127.0.0.1", port: args.externalPort })),
             networksAdvanced: [{ name: args.networkName, aliases: ["kafka"] }],
@@ -46,7 +48,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
 
         this.topicsReady = new docker.Container(`${name}-topics`, oneShotArgs({
             name: `${args.namePrefix}-kafka-topics`,
-            image: args.image,
+            image: image.imageId,
             user: USERS.kafka,
             command: topicCreationCommand(args.topics),
             networksAdvanced: [{ name: args.networkName }],

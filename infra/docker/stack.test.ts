@@ -15,8 +15,8 @@ const dependsOnByName = new Map<string, Promise<string[]>>();
 pulumi.runtime.setMocks({
     newResource(args) {
         created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state = args.type === "docker:index/image:Image"
-            ? { ...args.inputs, repoDigest: `sha256:${args.name}` }
+        const state = args.type === "docker:index/image:Image" ? { ...args.inputs, repoDigest: `sha256:${args.name}` }
+            : args.type === "docker:index/remoteImage:RemoteImage" ? { ...args.inputs, imageId: `sha256:${args.inputs.name}` }
             : args.inputs;
         return { id: `${args.name}_id`, state };
     },
@@ -24,10 +24,10 @@ pulumi.runtime.setMocks({
 }, "flink-checkpointer", "test", false);
 
 function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
-    const deps = args.opts.dependsOn;
-    const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
-    dependsOnByName.set(args.name, Promise.all(list.map(d => new Promise<string>(resolve =>
-        pulumi.output(d).apply(r => (r as pulumi.Resource).urn.apply(urn => resolve(urn.split("::").pop() as string)))))));
+    // The stack passes dependsOn as a plain array of resources.
+    const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
+    dependsOnByName.set(args.name, Promise.all(deps.map(d => new Promise<string>(resolve =>
+        d.urn.apply(urn => resolve(urn.split("::").pop() as string))))));
     return undefined;
 }
 
@@ -102,6 +102,12 @@ describe("DockerStack", () => {
         for (const c of containers(resources)) {
             expect(c.inputs.user, c.inputs.name).toMatch(/^[1-9]\d*:\d+$/);
         }
+    });
+
+    it("runs Kafka from the configured image, pulled only when it is not already local", () => {
+        const remote = resources.filter(r => r.type === "docker:index/remoteImage:RemoteImage");
+        expect(remote.map(r => r.inputs)).toEqual([{ name: "apache/kafka:4.1.1", keepLocally: true }]);
+        expect(byName(resources, "fc-test-kafka").inputs.image).toBe("sha256:apache/kafka:4.1.1");
     });
 
     it("advertises the published Kafka port to host clients", () => {
