@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Builds the local equivalents of the official images the stack uses, without any container registry:
+#   flink-checkpointer-local/debian:bookworm  debootstrap (minbase) + docker import; base of the others
+#   flink-checkpointer-local/kafka:4.1.1      like apache/kafka:4.1.1, broker jars from Maven Central
+#   flink-checkpointer-local/flink:1.20.3     like flink:1.20.3-scala_2.12-java17, runtime from PyPI (+ PyFlink)
+#   flink-checkpointer-local/node:22          like node:22-bookworm-slim, Node and npm from npm packages
+# Each image carries a hash of its inputs as a label and is rebuilt only when that hash changes;
+# downloads are cached under $FC_CACHE/images. Usage: scripts/images.sh [base|kafka|flink|node ...]
+set -euo pipefail
+
+scripts_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+recipes_dir="$scripts_dir/images"
+# shellcheck source=env.sh
+source "$scripts_dir/env.sh"
+
+image_prefix="flink-checkpointer-local"
+inputs_label="org.flink-checkpointer.inputs-hash"
+cache_dir="$FC_CACHE/images"
+host_ca_bundle="/etc/ssl/certs/ca-certificates.crt"
+
+debian_suite="bookworm"
+# What the images on top need: a JRE for Kafka and Flink, Python with pip for PyFlink.
+base_packages="ca-certificates,openjdk-17-jre-headless,python3,python3-pip,python3-venv,python-is-python3,procps,netbase"
+kafka_version="4.1.1"
+flink_version="1.20.3"
+# Exact versions so the inputs hash is stable; npm is the release bundled with that Node.
+node_version="22.23.3"
+npm_version="10.9.4"
+
+base_image="$image_prefix/debian:$debian_suite"
+kafka_image="$image_prefix/kafka:$kafka_version"
+flink_image="$image_prefix/flink:$flink_version"
+node_image="$image_prefix/node:22"
+
+log() { echo "images: $*" >&2; }
+die() { echo "images: ERROR: $*" >&2; exit 1; }
+
+# Hash of the inputs given as files (content and name) or literal strings.
+inputs_hash() {
+  local input
+  for input in "$@"; do
+    if [ -f "$input" ]; then
+      printf 'file %s %s\n' "$(basename "$input")" "$(sha256sum <"$input" | cut -d' ' -f1)"
+    else
+      printf 'value %s\n' "$input"
+    fi
+  done | sha256sum | cut -d' ' -f1
+}
+
+# Hash of every file in a recipe folder, by relative path and content.
+recipe_hash() {
+  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+image_inputs_hash() {
+  docker image inspect --format "{{ index .Config.Labels \"$inputs_label\" }}" "$1" 2>/dev/null || true
+}
+
+image_id() { docker image inspect --format '{{.Id}}' "$1"; }
+
+# Runs the build step "$2..." for image $1 unless the image already carries the inputs hash $hash.
+build_if_changed() {
+  local image="$1" hash="$2"; shift 2
+  if [ "$(image_inputs_hash "$image")" = "$hash" ]; then
+    log "$image is up to date (inputs ${hash:0:12})"
+    return
+  fi
+  log "building $image (inputs ${hash:0:12})"
+  local started=$SECONDS
+  "$@"
+  [ "$(image_inputs_hash "$image")" = "$hash" ] || die "$image was built but does not carry inputs hash $hash"
+  log "built $image in $((SECONDS - started))s ($(docker image inspect --format '{{.Size}}' "$image" | numfmt --to=iec))"
+}
+
+# --- base: debootstrap + docker import ----------------------------------------------------------
+
+base_hash() {
+  inputs_hash "suite=$debian_suite" "packages=$base_packages" "$recipes_dir/debian/customize-rootfs.sh" "$host_ca_bundle"
+}
+
+make_base_rootfs() {
+  local tarball="$1" rootfs="$cache_dir/debian-rootfs.tmp"
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "debootstrap is missing; installing it from Debian's packages"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >&2
+  fi
+  mkdir -p "$cache_dir/debootstrap-debs"
+  rm -rf "$rootfs"
+  log "debootstrap --variant=minbase $debian_suite (log: $cache_dir/debootstrap.log)"
+  debootstrap --variant=minbase --include="$base_packages" --cache-dir="$cache_dir/debootstrap-debs" \
+    "$debian_suite" "$rootfs" >"$cache_dir/debootstrap.log" 2>&1 \
+    || { tail -n 30 "$cache_dir/debootstrap.log" >&2; die "debootstrap failed; see $cache_dir/debootstrap.log"; }
+  "$recipes_dir/debian/customize-rootfs.sh" "$rootfs" "$host_ca_bundle"
+  rm -f "$cache_dir"/debian-"$debian_suite"-rootfs-*.tar
+  tar -C "$rootfs" --numeric-owner -cf "$tarball.partial" .
+  mv "$tarball.partial" "$tarball"
+  rm -rf "$rootfs"
+}
+
+build_base() {
+  local hash="$1" tarball="$cache_dir/debian-$debian_suite-rootfs-$1.tar"
+  [ -f "$tarball" ] || make_base_rootfs "$tarball"
+  local java_home="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture)"
+  docker import \
+    --change "LABEL $inputs_label=$hash" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change "ENV LANG=C.UTF-8" \
+    --change "ENV JAVA_HOME=$java_home" \
+    --change 'CMD ["bash"]' \
+    "$tarball" "$base_image" >/dev/null
+}
+
+# --- kafka: broker jars from Maven Central ------------------------------------------------------
+
+kafka_libs_dir="$cache_dir/kafka-$kafka_version"
+
+kafka_hash() {
+  inputs_hash "base=$(image_id "$base_image")" "kafka=$kafka_version" "recipe=$(recipe_hash "$recipes_dir/kafka")"
+}
+
+# Resolves the jars once per pom and version into $kafka_libs_dir/libs.
+resolve_kafka_libs() {
+  local marker="$kafka_libs_dir/resolved-from" wanted
+  wanted="$(inputs_hash "$recipes_dir/kafka/pom.xml" "kafka=$kafka_version")"
+  [ "$(cat "$marker" 2>/dev/null)" = "$wanted" ] && return
+  if ! command -v mvn >/dev/null 2>&1; then
+    log "mvn is missing; installing Debian's maven package"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends maven >&2
+  fi
+  log "resolving Kafka $kafka_version jars with mvn dependency:copy-dependencies"
+  rm -rf "$kafka_libs_dir"
+  mkdir -p "$kafka_libs_dir"
+  mvn -q -B -Dstyle.color=never -f "$recipes_dir/kafka/pom.xml" -Dkafka.version="$kafka_version" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$kafka_libs_dir/libs" >&2 \
+    || die "mvn could not resolve org.apache.kafka:kafka_2.13:$kafka_version and its tools (see the output above)"
+  echo "$wanted" >"$marker"
+}
+
+build_kafka() {
+  resolve_kafka_libs
+  # The build context is the recipe plus the cached jars, streamed as one tar: nothing is staged.
+  tar -c -C "$recipes_dir/kafka" . -C "$kafka_libs_dir" libs \
+    | docker build --quiet --label "$inputs_label=$1" --build-arg BASE_IMAGE="$base_image" -t "$kafka_image" - >/dev/null
+}
+
+# --- main ----------------------------------------------------------------------------------------
+
+main() {
+  local targets=("$@")
+  [ ${#targets[@]} -gt 0 ] || targets=(base kafka)
+  local target
+  for target in "${targets[@]}"; do
+    case "$target" in
+      base|kafka) ;;
+      *) die "unknown image '$target'; allowed: base kafka (none means all)" ;;
+    esac
+  done
+
+  "$scripts_dir/docker-engine.sh"
+  mkdir -p "$cache_dir"
+  local total_started=$SECONDS
+  # Every image builds on the base, so the base is always brought up to date first.
+  build_if_changed "$base_image" "$(base_hash)" build_base "$(base_hash)"
+  for target in "${targets[@]}"; do
+    case "$target" in
+      kafka) build_if_changed "$kafka_image" "$(kafka_hash)" build_kafka "$(kafka_hash)" ;;
+    esac
+  done
+  log "done in $((SECONDS - total_started))s"
+}
+
+main "$@"
