@@ -1,0 +1,115 @@
+import pytest
+
+from submit import (
+    PYTHON_DRIVER_CLASS,
+    SubmitError,
+    flink_error_text,
+    jobs_named,
+    multipart_jar_body,
+    parse_submit_args,
+    run_request_body,
+    uploaded_jar_id,
+)
+
+BASE = ["--rest-url", "http://jobmanager:8081/", "--job-name", "visit-windows"]
+
+
+def test_defaults_and_job_arguments_after_the_separator():
+    options = parse_submit_args(BASE + ["--", "--checkpoint-mode", "AT_LEAST_ONCE"])
+    assert options.rest_url == "http://jobmanager:8081"
+    assert options.restore_from is None
+    assert options.timeout_seconds == 300
+    assert options.parallelism == 2
+    assert options.job_file == "/opt/flink/usrlib/jobs/visit_windows_job.py"
+    # The job learns the same name and parallelism the submission checks for.
+    assert options.job_args == (
+        "--checkpoint-mode", "AT_LEAST_ONCE", "--job-name", "visit-windows", "--parallelism", "2")
+
+
+def test_job_arguments_that_agree_with_the_submission_are_kept_as_given():
+    options = parse_submit_args(
+        BASE + ["--parallelism", "3", "--", "--job-name=visit-windows", "--parallelism", "3"])
+    assert options.job_args == ("--job-name=visit-windows", "--parallelism", "3")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (BASE + ["--", "--job-name", "other"],
+         "job argument --job-name 'other' differs from the submission's --job-name 'visit-windows'"),
+        (BASE + ["--", "--parallelism=4"],
+         "job argument --parallelism '4' differs from the submission's --parallelism '2'"),
+        (["--job-name", "x"], "the following arguments are required: --rest-url"),
+        (["--rest-url", "jobmanager:8081", "--job-name", "x"], "--rest-url must start with http:// or https://"),
+        (BASE + ["--parallelism", "0"], "argument --parallelism: must be positive, got '0'"),
+        (BASE + ["--timeout-seconds", "soon"], "argument --timeout-seconds: must be a positive number"),
+        (BASE + ["--restore-from", " "], "--restore-from must not be empty"),
+        (BASE + ["--checkpoint-mode", "EXACTLY_ONCE"], "unrecognized arguments: --checkpoint-mode"),
+    ],
+)
+def test_bad_arguments_say_what_is_wrong(argv, message):
+    with pytest.raises(SubmitError) as error:
+        parse_submit_args(argv)
+    assert message in str(error.value)
+
+
+def test_run_body_starts_the_python_driver_with_the_job_and_its_arguments():
+    options = parse_submit_args(BASE + ["--", "--bootstrap-servers", "kafka:9092"])
+    assert run_request_body(options) == {
+        "entryClass": PYTHON_DRIVER_CLASS,
+        "programArgsList": [
+            "-py", "/opt/flink/usrlib/jobs/visit_windows_job.py",
+            "--bootstrap-servers", "kafka:9092", "--job-name", "visit-windows", "--parallelism", "2",
+        ],
+        "parallelism": 2,
+    }
+
+
+def test_run_body_restores_from_the_checkpoint_without_dropping_state():
+    options = parse_submit_args(
+        BASE + ["--restore-from", "file:///checkpoints_flink/0123abcd/chk-7", "--"])
+    body = run_request_body(options)
+    assert body["savepointPath"] == "file:///checkpoints_flink/0123abcd/chk-7"
+    assert body["allowNonRestoredState"] is False
+    assert body["programArgsList"][:2] == ["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]
+
+
+def test_multipart_body_has_one_jarfile_part_with_the_bytes_unchanged():
+    jar_bytes = b"PK\x03\x04\x00\xffbinary\r\n--not-a-boundary"
+    body = multipart_jar_body("flink-python-1.20.3.jar", jar_bytes, "b0undary")
+    assert body.startswith(b'--b0undary\r\nContent-Disposition: form-data; name="jarfile"; '
+                           b'filename="flink-python-1.20.3.jar"\r\n')
+    assert b"\r\n\r\n" + jar_bytes + b"\r\n--b0undary--\r\n" in body
+    assert body.endswith(b"--b0undary--\r\n")
+
+
+def test_the_latest_upload_of_the_same_jar_is_reused():
+    listing = {
+        "address": "http://jobmanager:8081",
+        "files": [
+            {"id": "a_flink-python-1.20.3.jar", "name": "flink-python-1.20.3.jar", "uploaded": 100},
+            {"id": "b_flink-python-1.20.3.jar", "name": "flink-python-1.20.3.jar", "uploaded": 300},
+            {"id": "c_other.jar", "name": "other.jar", "uploaded": 500},
+        ],
+    }
+    assert uploaded_jar_id(listing, "flink-python-1.20.3.jar") == "b_flink-python-1.20.3.jar"
+    assert uploaded_jar_id(listing, "flink-python-1.19.0.jar") is None
+    assert uploaded_jar_id({"files": []}, "flink-python-1.20.3.jar") is None
+
+
+def test_jobs_are_found_by_name_newest_first():
+    overview = {
+        "jobs": [
+            {"jid": "old", "name": "visit-windows", "state": "CANCELED", "start-time": 1},
+            {"jid": "new", "name": "visit-windows", "state": "RUNNING", "start-time": 9},
+            {"jid": "x", "name": "something-else", "state": "RUNNING", "start-time": 5},
+        ]
+    }
+    assert [job["jid"] for job in jobs_named(overview, "visit-windows")] == ["new", "old"]
+
+
+def test_flink_errors_are_shown_whole():
+    payload = {"errors": ["org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.",
+                          "Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file"]}
+    assert flink_error_text(payload) == "\n".join(payload["errors"])
+    assert flink_error_text(None) == "(no response body)"
