@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The real end-to-end run: set up this machine (toolchain, Docker Engine, local images), `pulumi up` the docker
+# target (stack "ci"), run the cancel-and-restore verification in EXACTLY_ONCE mode, prove a broken restore is
+# caught, keep every container's log under reports/, and `pulumi destroy` — also when a step fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stack="${STACK:-ci}"
+reports="reports/e2e"
+label="flink-checkpointer.stack=flink-checkpointer-$stack"
+rm -rf "$reports" && mkdir -p "$reports"
+
+declare -a phases=()
+phase() { # name, command...
+  local name=$1; shift
+  local start=$SECONDS
+  printf '\n=== e2e: %s\n' "$name"
+  local rc=0
+  "$@" || rc=$?
+  phases+=("$(printf '%-34s %5d s  %s' "$name" $(( SECONDS - start )) "$([ $rc -eq 0 ] && echo ok || echo "FAILED ($rc)")")")
+  return $rc
+}
+summary() {
+  printf '\n=== e2e phases\n'
+  printf '%s\n' "${phases[@]}"
+}
+
+leftovers() {
+  { docker ps -aq --filter "label=$label"; docker volume ls -q --filter "label=$label"; docker network ls -q --filter "label=$label"; } | wc -l
+}
+
+collect_logs() {
+  for c in $(docker ps -a --filter "label=$label" --format '{{.Names}}'); do
+    docker logs "$c" >"$reports/$c.log" 2>&1 || true
+  done
+  echo "container logs in $reports/"
+}
+
+destroy() {
+  pulumi destroy --yes --skip-preview --non-interactive --stack "$stack"
+  local n; n=$(leftovers)
+  if [ "$n" -ne 0 ]; then
+    echo "e2e: $n containers, volumes or networks labelled $label remain after destroy:" >&2
+    docker ps -a --filter "label=$label"; docker volume ls --filter "label=$label"; docker network ls --filter "label=$label"
+    return 1
+  fi
+  echo "no container, volume or network of the stack is left"
+}
+
+phase "setup (toolchain, docker, images)" bash scripts/setup.sh --local-images
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+pulumi stack select --create "$stack" --non-interactive
+
+# A run that died half-way leaves resources behind; start from nothing.
+if [ "$(pulumi stack --stack "$stack" --show-urns 2>/dev/null | grep -c 'docker:index/container:Container' || true)" -gt 0 ] || [ "$(leftovers)" -gt 0 ]; then
+  phase "clean up an earlier run" destroy
+fi
+
+finish() {
+  local rc=$?
+  trap - EXIT
+  collect_logs || true
+  phase "pulumi destroy" destroy || rc=1
+  summary
+  [ -f reports/verify-latest.json ] && cp reports/verify-latest.json "$reports/" || true
+  if [ $rc -eq 0 ]; then echo "e2e: passed"; else echo "e2e: FAILED (exit $rc)"; fi
+  exit $rc
+}
+trap finish EXIT
+
+phase "pulumi up (stack $stack)" pulumi up --yes --skip-preview --non-interactive --stack "$stack"
+phase "verify: cancel and restore" npm run --silent verify -- --stack "$stack" --report reports/verify-latest.json
+cp reports/verify-latest.json "$reports/verify-exactly-once.json"
+
+# The checks must be able to fail: a resubmission from earliest offsets, without the checkpoint, has to be caught.
+broken_rc=0
+phase "verify: broken restore is caught" npm run --silent verify -- --stack "$stack" --restore-from-earliest \
+  --report "$reports/verify-broken.json" || broken_rc=$?
+if [ $broken_rc -eq 0 ]; then
+  echo "e2e: the verification passed a restore from earliest offsets; its checks cannot fail" >&2
+  exit 1
+fi
+phases[-1]="$(printf '%-34s %s' "verify: broken restore is caught" "ok (verification failed as it must, exit $broken_rc)")"
