@@ -13,9 +13,11 @@ import { Firing, Visit, windowStartOf } from "./records";
 const W0 = windowStartOf(Date.UTC(2024, 4, 1, 10, 0, 0));
 const SIZE = 45_000;
 
-const visit = (partition: number, offset: number, visitId: string, second: number): Visit => ({
+// The generator produces each visit at its event time unless a test says otherwise.
+const visit = (partition: number, offset: number, visitId: string, second: number, producedAtSecond = second): Visit => ({
   partition,
   offset,
+  producedAtMs: W0 + producedAtSecond * 1000,
   visitId,
   eventTimeMs: W0 + second * 1000,
 });
@@ -93,6 +95,14 @@ describe("judgeOutput: possibly late visits", () => {
   it("still refuses a count above every visit of such a window", () => {
     const result = judgeOutput({ visits: lateVisits, firings: [firing(0, 0, "d", 8)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
     expect(result.unexpected).toHaveLength(1);
+  });
+
+  it("treats a visit as possibly late when another partition had produced a later window first (idleness)", () => {
+    // "c" of window 1 was produced on partition 1 before the visits of "d" on partition 0: with partition 0
+    // idle, partition 1's watermark alone may have closed window 0.
+    const idleCase = [visit(1, 0, "c", 50, 5), ...Array.from({ length: 4 }, (_, i) => visit(0, i, "d", 10 + i))];
+    const result = judgeOutput({ visits: idleCase, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    expect(result).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
   });
 
   it("does not treat a later event time on another partition as making a visit late", () => {

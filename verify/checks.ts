@@ -5,13 +5,17 @@
 // time its element count reaches a multiple of 4, and each firing carries the count so far (4, 8, …).
 //
 // Late events. With allowed lateness 0, Flink drops an element whose window end - 1 is at or below the
-// window operator's watermark. That watermark never exceeds the watermark of the element's own source
-// partition, which (monotonous timestamps: max event time - 1) never exceeds the largest event time read
-// before the element in that partition. So an element is certainly counted unless an earlier record of
-// its partition (by offset) had an event time at or past its window end; such an element is "possibly
-// late". Whether it was dropped depends on timing we cannot see, so the judging only asserts what is
-// unambiguous: the firings up to the number of certainly counted elements are expected, a firing above
-// the total number of elements is unexplainable, and firings in between are neither (reported as excluded).
+// window operator's watermark. The job generates monotonous watermarks (max event time - 1) right after
+// the source, one generator per source subtask, i.e. per partition (parallelism = partitions), and the
+// window operator takes the minimum over its inputs. So the watermark an element meets never exceeds the
+// largest event time read before it from its own partition, which we know from offsets (rule a). The
+// job's source idleness (a partition silent for a while steps aside) lets the other partitions' watermark
+// pass alone; what they had read before the element is bounded by what was produced before it (Kafka
+// timestamps, one generator clock) plus a slack for read latency (rule b). An element either rule can
+// reach is "possibly late": whether Flink dropped it depends on timing we cannot see, so the judging only
+// asserts what is unambiguous: the firings up to the number of certainly counted elements are expected, a
+// firing above the total number of elements is unexplainable, and those in between are reported as
+// excluded. The generator writes in event-time order, so in a healthy run few or no visits are excluded.
 //
 // Which input counts. Expected firings are computed only from input the job has consumed *and whose
 // output is committed*: below the source group's committed offsets (`consumed`), which Flink's Kafka
@@ -44,15 +48,57 @@ export interface WindowTruth {
   visits: WindowVisit[];
 }
 
-export function groundTruth(visits: readonly Visit[], windowSizeMs: number = WINDOW_SIZE_MS): Map<string, WindowTruth> {
+/** How far behind a record of another partition an element may be read and still meet its watermark. */
+export const CROSS_PARTITION_SLACK_MS = 2_000;
+
+export interface WindowModel {
+  windowSizeMs: number;
+  crossPartitionSlackMs: number;
+}
+
+const DEFAULT_MODEL: WindowModel = { windowSizeMs: WINDOW_SIZE_MS, crossPartitionSlackMs: CROSS_PARTITION_SLACK_MS };
+
+/** Per partition: production times in order and the largest event time produced up to each of them. */
+function producedEventTimes(visits: readonly Visit[]): Map<number, { producedAt: number[]; maxEventTime: number[] }> {
+  const byPartition = new Map<number, { producedAt: number[]; maxEventTime: number[] }>();
+  const ordered = [...visits].sort((a, b) => a.producedAtMs - b.producedAtMs);
+  for (const visit of ordered) {
+    const entry = byPartition.get(visit.partition) ?? { producedAt: [], maxEventTime: [] };
+    const previousMax = entry.maxEventTime[entry.maxEventTime.length - 1] ?? -Infinity;
+    entry.producedAt.push(visit.producedAtMs);
+    entry.maxEventTime.push(Math.max(previousMax, visit.eventTimeMs));
+    byPartition.set(visit.partition, entry);
+  }
+  return byPartition;
+}
+
+/** The largest event time among records produced at or before `at` (-Infinity if none). */
+function maxEventTimeProducedBy(entry: { producedAt: number[]; maxEventTime: number[] }, at: number): number {
+  let low = 0;
+  let high = entry.producedAt.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (entry.producedAt[middle]! <= at) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? -Infinity : entry.maxEventTime[low - 1]!;
+}
+
+export function groundTruth(visits: readonly Visit[], model: WindowModel = DEFAULT_MODEL): Map<string, WindowTruth> {
   const ordered = [...visits].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-  const maxEventTimeSoFar = new Map<number, number>();
+  const produced = producedEventTimes(visits);
+  const maxEventTimeReadBefore = new Map<number, number>();
   const windows = new Map<string, WindowTruth>();
   for (const visit of ordered) {
-    const windowStartMs = windowStartOf(visit.eventTimeMs, windowSizeMs);
-    const seenMax = maxEventTimeSoFar.get(visit.partition);
-    const possiblyLate = seenMax !== undefined && seenMax >= windowStartMs + windowSizeMs;
-    if (seenMax === undefined || visit.eventTimeMs > seenMax) maxEventTimeSoFar.set(visit.partition, visit.eventTimeMs);
+    const windowStartMs = windowStartOf(visit.eventTimeMs, model.windowSizeMs);
+    const windowEndMs = windowStartMs + model.windowSizeMs;
+    const ownMax = maxEventTimeReadBefore.get(visit.partition) ?? -Infinity;
+    let othersMax = -Infinity;
+    for (const [partition, entry] of produced) {
+      if (partition !== visit.partition) othersMax = Math.max(othersMax, maxEventTimeProducedBy(entry, visit.producedAtMs + model.crossPartitionSlackMs));
+    }
+    const possiblyLate = ownMax >= windowEndMs || othersMax >= windowEndMs;
+    maxEventTimeReadBefore.set(visit.partition, Math.max(ownMax, visit.eventTimeMs));
     const key = windowKey(visit.visitId, windowStartMs);
     let window = windows.get(key);
     if (!window) {
@@ -117,7 +163,7 @@ export interface OutputJudgementInput {
   checkpointed: PartitionOffsets;
   /** The output topic's end offsets right after the cancel: later records belong to the restored job. */
   outputEndAtCancel: PartitionOffsets;
-  windowSizeMs?: number;
+  model?: WindowModel;
   trigger?: number;
 }
 
@@ -148,9 +194,10 @@ function explainFiring(firing: Firing, window: WindowTruth | undefined, windowSi
 }
 
 export function judgeOutput(input: OutputJudgementInput): OutputJudgement {
-  const windowSizeMs = input.windowSizeMs ?? WINDOW_SIZE_MS;
+  const model = input.model ?? DEFAULT_MODEL;
+  const windowSizeMs = model.windowSizeMs;
   const trigger = input.trigger ?? COUNT_TRIGGER;
-  const truth = groundTruth(input.visits, windowSizeMs);
+  const truth = groundTruth(input.visits, model);
 
   const occurrences = new Map<string, { id: FiringId; at: RecordPosition[] }>();
   const unexpected: UnexpectedFiring[] = [];

@@ -1,25 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { firingKey, parseFiring, parseIsoTimeMs, parseVisit, windowStartOf } from "./records";
 
-const at = (value: string | null) => ({ partition: 1, offset: 7, value });
+const at = (value: string | null) => ({ partition: 1, offset: 7, timestampMs: 1_000, value });
 
 describe("parseVisit", () => {
   it("reads visit_id and event_time of a generator visit", () => {
     const parsed = parseVisit(at(JSON.stringify({ visit_id: "v-1", event_time: "2024-05-01T10:00:44.999Z", user_id: 3, page: "home" })));
-    expect(parsed).toEqual({ ok: true, value: { partition: 1, offset: 7, visitId: "v-1", eventTimeMs: Date.UTC(2024, 4, 1, 10, 0, 44, 999) } });
-  });
-
-  it("accepts an offset zone and a numeric visit id", () => {
-    const parsed = parseVisit(at(JSON.stringify({ visit_id: 42, event_time: "2024-05-01T12:00:00+02:00" })));
-    expect(parsed).toEqual({ ok: true, value: { partition: 1, offset: 7, visitId: "42", eventTimeMs: Date.UTC(2024, 4, 1, 10) } });
+    expect(parsed).toEqual({ ok: true, value: { partition: 1, offset: 7, producedAtMs: 1_000, visitId: "v-1", eventTimeMs: Date.UTC(2024, 4, 1, 10, 0, 44, 999) } });
   });
 
   it.each([
     [null, "empty record value"],
     ["not json {", "not JSON"],
     ["[1,2]", "not a JSON object"],
-    [JSON.stringify({ event_time: "2024-05-01T10:00:00Z" }), "no visit_id"],
-    [JSON.stringify({ visit_id: "", event_time: "2024-05-01T10:00:00Z" }), "no visit_id"],
+    [JSON.stringify({ event_time: "2024-05-01T10:00:00Z" }), "visit_id is not a non-empty string"],
+    [JSON.stringify({ visit_id: "", event_time: "2024-05-01T10:00:00Z" }), "visit_id is not a non-empty string"],
+    [JSON.stringify({ visit_id: 17, event_time: "2024-05-01T10:00:00Z" }), "visit_id is not a non-empty string"],
     [JSON.stringify({ visit_id: "v", event_time: "yesterday" }), "bad event_time"],
     [JSON.stringify({ visit_id: "v", event_time: "2024-05-01T10:00:00" }), "bad event_time"],
     [JSON.stringify({ visit_id: "v" }), "bad event_time"],
@@ -55,10 +51,33 @@ describe("windowStartOf", () => {
   });
 });
 
-describe("parseIsoTimeMs and firingKey", () => {
-  it("keeps milliseconds and tells firings apart by count", () => {
-    expect(parseIsoTimeMs("1970-01-01T00:00:01.5Z")).toBe(1500);
-    expect(parseIsoTimeMs(1500)).toBeUndefined();
+// The same cases as the job's own tests of parse_event_time_ms (jobs/flink/test_visits_logic.py).
+const T0_MS = 1795600803000; // 2026-11-25T10:00:03.000Z
+
+describe("parseIsoTimeMs reads event times as the job does", () => {
+  it.each([
+    ["2026-11-25T10:00:03.000Z", T0_MS],
+    ["2026-11-25T10:00:03Z", T0_MS],
+    ["2026-11-25T10:00:03.25z", T0_MS + 250],
+    ["2026-11-25T10:00:03.123456789Z", T0_MS + 123],
+    ["2026-11-25T11:00:03.000+01:00", T0_MS],
+    ["2026-11-25T05:30:03.000-0430", T0_MS],
+    ["2026-11-25 10:00:03.007Z", T0_MS + 7],
+    [" 2026-11-25T10:00:03.000Z ", T0_MS],
+    ["1970-01-01T00:00:00.000Z", 0],
+  ])("%s is %i ms", (text, ms) => {
+    expect(parseIsoTimeMs(text)).toBe(ms);
+  });
+
+  it.each(["2026-11-25T10:00:03.000", "25/11/2026 10:00:03Z", "yesterday", "2026-13-25T10:00:03.000Z", "2026-02-30T10:00:03.000Z", "2026-11-25T24:00:03.000Z", "2026-11-25T10:00Z"])(
+    "refuses %s",
+    (text) => {
+      expect(parseIsoTimeMs(text)).toBeUndefined();
+    },
+  );
+
+  it("refuses what is not a string and tells firings apart by count", () => {
+    expect(parseIsoTimeMs(T0_MS)).toBeUndefined();
     expect(firingKey("v", 0, 4)).not.toBe(firingKey("v", 0, 8));
   });
 });

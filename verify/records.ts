@@ -10,6 +10,8 @@ export const COUNT_TRIGGER = 4;
 export interface TopicRecord {
   partition: number;
   offset: number;
+  /** The record's Kafka timestamp: for `visits`, when the generator produced it. */
+  timestampMs: number;
   value: string | null;
 }
 
@@ -17,6 +19,7 @@ export interface TopicRecord {
 export interface Visit {
   partition: number;
   offset: number;
+  producedAtMs: number;
   visitId: string;
   eventTimeMs: number;
 }
@@ -33,21 +36,30 @@ export interface Firing {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-// ISO-8601 with an explicit zone: the generator writes `Date.toISOString()`; a time without a zone
-// would be read differently by different parsers, so it is not accepted as a valid event time.
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+// The job's event-time grammar (jobs/flink/visits_logic.py): ISO-8601 with a zone, `T`, `t` or a space
+// between date and time, fractions cut (not rounded) to milliseconds. A time without a zone would be
+// read differently by different parsers, so the job refuses it.
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 
 export function parseIsoTimeMs(text: unknown): number | undefined {
-  if (typeof text !== "string" || !ISO_WITH_ZONE.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) ? ms : undefined;
+  if (typeof text !== "string") return undefined;
+  const match = ISO_8601.exec(text.trim());
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(utc);
+  // Date.UTC rolls 30 February over into March; the job refuses such a date, so must we.
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || check.getUTCHours() !== hour || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second) {
+    return undefined;
+  }
+  const millis = Number((match[7] ?? "0").padEnd(3, "0").slice(0, 3));
+  const zoneMinutes = match[8] ? 0 : (match[9] === "-" ? -1 : 1) * (Number(match[10]) * 60 + Number(match[11]));
+  return utc + millis - zoneMinutes * 60_000;
 }
 
-/** The key a visit id is compared by: visit ids are strings in the generator, numbers are tolerated. */
+/** The job keys by visit_id and accepts only a non-empty string. */
 export function visitIdOf(value: unknown): string | undefined {
-  if (typeof value === "string" && value.length > 0) return value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  return undefined;
+  return typeof value === "string" && value.length > 0 ? value : undefined;
 }
 
 function parseObject(value: string | null): Parsed<Record<string, unknown>> {
@@ -69,10 +81,10 @@ export function parseVisit(record: TopicRecord): Parsed<Visit> {
   const object = parseObject(record.value);
   if (!object.ok) return object;
   const visitId = visitIdOf(object.value.visit_id);
-  if (visitId === undefined) return { ok: false, reason: "no visit_id" };
+  if (visitId === undefined) return { ok: false, reason: "visit_id is not a non-empty string" };
   const eventTimeMs = parseIsoTimeMs(object.value.event_time);
   if (eventTimeMs === undefined) return { ok: false, reason: "bad event_time" };
-  return { ok: true, value: { partition: record.partition, offset: record.offset, visitId, eventTimeMs } };
+  return { ok: true, value: { partition: record.partition, offset: record.offset, producedAtMs: record.timestampMs, visitId, eventTimeMs } };
 }
 
 /** A firing record of the output topic: {visit_id, window_start, window_end, count, processing_time}. */
@@ -80,7 +92,7 @@ export function parseFiring(record: TopicRecord): Parsed<Firing> {
   const object = parseObject(record.value);
   if (!object.ok) return object;
   const visitId = visitIdOf(object.value.visit_id);
-  if (visitId === undefined) return { ok: false, reason: "no visit_id" };
+  if (visitId === undefined) return { ok: false, reason: "visit_id is not a non-empty string" };
   const windowStartMs = parseIsoTimeMs(object.value.window_start);
   if (windowStartMs === undefined) return { ok: false, reason: "bad window_start" };
   const windowEndMs = parseIsoTimeMs(object.value.window_end);
