@@ -80,8 +80,8 @@ interface KeySpec {
 
 /** Every key the stack reads, under the `flink-checkpointer:` namespace. The README's table mirrors this. */
 export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
-    target: { default: "docker", description: "docker | kind" },
-    checkpointMode: { default: "EXACTLY_ONCE", description: "EXACTLY_ONCE | AT_LEAST_ONCE" },
+    target: { default: "docker", description: "docker or kind" },
+    checkpointMode: { default: "EXACTLY_ONCE", description: "EXACTLY_ONCE or AT_LEAST_ONCE" },
     checkpointIntervalMs: { default: "20000", description: "checkpoint interval in ms, at least 1000" },
     checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
     retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
