@@ -1,19 +1,114 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "../buildInputs";
 import { StackConfig } from "../config";
+import { ProjectImage } from "../images";
+import {
+    CHECKPOINT_MOUNT_PATH, commonOutputs, flinkProperties, generatorEnvironment, imageBuildArgs, submissionCommand, topics,
+} from "../specs";
+import { FlinkCluster, flinkLabels } from "./flinkCluster";
+import { JobSubmission } from "./jobSubmission";
+import { KafkaBroker } from "./kafka";
+import { kindClusterMismatches } from "./kindCluster";
+import { LocalRegistry, registryImageName } from "./localRegistry";
+import { VisitGenerator } from "./visitGenerator";
 
 /** Arguments of {@link KindStack}. */
 export interface KindStackArgs {
     readonly config: StackConfig;
+    /** Prefix of Docker object names and the images' tag, unique per Pulumi stack. */
     readonly namePrefix: string;
+    /** PEM text trusted during image builds, if configured. */
     readonly extraCaCerts?: string;
 }
 
-/** Placeholder until the kind target lands. */
+/** `key=value,…`, the form of a kubectl label selector. */
+export function labelSelector(labels: Readonly<Record<string, string>>): string {
+    return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+}
+
+/**
+ * The whole stack on a local kind cluster (created with infra/kubernetes/kind-cluster.yaml): the project's images
+ * pushed to a local registry the cluster pulls from, then Kafka, the Flink session cluster, the visit generator
+ * and the job submission in one namespace.
+ */
 export class KindStack extends pulumi.ComponentResource {
-    public readonly outputs: Record<string, pulumi.Input<unknown>> = {};
+    public readonly outputs: Record<string, pulumi.Input<unknown>>;
+    public readonly kafka: KafkaBroker;
+    public readonly flink: FlinkCluster;
+    public readonly generator: VisitGenerator;
+    public readonly submission: JobSubmission;
+
     constructor(name: string, args: KindStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:kubernetes:KindStack", name, {}, opts);
-        void args;
-        this.registerOutputs({});
+        const cfg = args.config;
+        const mismatches = kindClusterMismatches(cfg);
+        if (mismatches.length > 0) {
+            throw new Error(`the kind target's configuration does not fit its cluster:\n  - ${mismatches.join("\n  - ")}`);
+        }
+
+        const provider = new k8s.Provider(`${name}-provider`, { context: cfg.kubeContext }, { parent: this });
+        const inCluster = { parent: this, providers: [provider] };
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: cfg.namespace },
+        }, inCluster).metadata.name;
+
+        const registry = new LocalRegistry(`${name}-registry`, {
+            namePrefix: args.namePrefix,
+            image: cfg.registryImage,
+            port: cfg.registryPort,
+        }, { parent: this });
+        // Pushing needs the registry running.
+        const pushed = { parent: this, dependsOn: [registry.container] };
+        const jobImage = new ProjectImage(`${name}-flink-job`, {
+            imageName: registryImageName(cfg.registryPort, "flink-job", args.namePrefix),
+            context: FLINK_JOB_CONTEXT,
+            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, args.extraCaCerts),
+            push: true,
+        }, pushed);
+        const generatorImage = new ProjectImage(`${name}-generator`, {
+            imageName: registryImageName(cfg.registryPort, "visit-generator", args.namePrefix),
+            context: GENERATOR_CONTEXT,
+            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, args.extraCaCerts),
+            push: true,
+        }, pushed);
+
+        this.kafka = new KafkaBroker(`${name}-kafka`, {
+            namespace,
+            image: cfg.kafkaImage,
+            externalPort: cfg.kafkaExternalPort,
+            topics: topics(cfg),
+        }, inCluster);
+
+        this.flink = new FlinkCluster(`${name}-flink`, {
+            namespace,
+            image: jobImage.ref,
+            flinkProperties: flinkProperties(cfg),
+            taskManagers: cfg.taskManagers,
+        }, inCluster);
+
+        this.generator = new VisitGenerator(`${name}-visits`, {
+            namespace,
+            image: generatorImage.ref,
+            environment: generatorEnvironment(cfg),
+        }, { ...inCluster, dependsOn: [this.kafka.topicsJob] });
+
+        this.submission = new JobSubmission(`${name}-job`, {
+            namespace,
+            image: jobImage.ref,
+            command: submissionCommand(cfg),
+        }, { ...inCluster, dependsOn: [this.flink.jobManager, this.flink.taskManagers, this.kafka.topicsJob] });
+
+        this.outputs = {
+            ...commonOutputs(cfg),
+            checkpointVolume: {
+                kind: "kubernetes",
+                context: cfg.kubeContext,
+                namespace: cfg.namespace,
+                podSelector: labelSelector(flinkLabels("jobmanager")),
+                mountPath: CHECKPOINT_MOUNT_PATH,
+            },
+        };
+        this.registerOutputs(this.outputs);
     }
 }

@@ -1,0 +1,182 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHECKPOINT_MOUNT_PATH, FLINK_MEMORY_MB, flinkPropertiesText, HOSTS, PORTS, PYTHON_OVERHEAD_MB, USERS } from "../specs";
+import { KIND_CLUSTER } from "./kindCluster";
+import { envVars, httpProbe, podSpec, resources, ResourceSizes, tcpProbe } from "./pods";
+
+export type FlinkRole = "jobmanager" | "taskmanager";
+
+/** Labels of a Flink process's pods; the stack output's podSelector names the JobManager's. */
+export function flinkLabels(role: FlinkRole): { app: string; component: FlinkRole } {
+    return { app: "flink", component: role };
+}
+
+/**
+ * Fixed ports of the Flink processes. Flink picks random blob and TaskManager RPC ports by default; behind a
+ * Service, and for probes, they have to be known.
+ */
+export const FLINK_CLUSTER_PORTS = { rpc: 6123, blob: 6124, taskManagerRpc: 6122, rest: PORTS.flinkRest } as const;
+
+/** The target-neutral Flink configuration plus the fixed ports the Services and probes rely on. */
+export function clusterFlinkProperties(base: Readonly<Record<string, string>>): Record<string, string> {
+    return {
+        ...base,
+        "jobmanager.rpc.port": String(FLINK_CLUSTER_PORTS.rpc),
+        "blob.server.port": String(FLINK_CLUSTER_PORTS.blob),
+        "taskmanager.rpc.port": String(FLINK_CLUSTER_PORTS.taskManagerRpc),
+    };
+}
+
+/** Requests the JVM's configured process size; the limit adds room for the Python workers PyFlink starts. */
+export function flinkResourceSizes(role: FlinkRole): ResourceSizes {
+    const processMb = FLINK_MEMORY_MB[role];
+    return {
+        cpuRequestMillis: 200,
+        cpuLimitMillis: 2000,
+        memoryRequestMb: processMb,
+        memoryLimitMb: processMb + PYTHON_OVERHEAD_MB,
+    };
+}
+
+const CHECKPOINT_VOLUME = "checkpoints";
+
+/**
+ * A JobManager or TaskManager pod of the flink image (`jobmanager` / `taskmanager` argument, FLINK_PROPERTIES),
+ * with the checkpoint claim at CHECKPOINT_MOUNT_PATH, running as the flink user (uid 9999).
+ */
+export function flinkPodSpec(role: FlinkRole, image: pulumi.Input<string>, properties: string, claimName: pulumi.Input<string>):
+    k8s.types.input.core.v1.PodSpec {
+    const probes = role === "jobmanager"
+        ? {
+            readinessProbe: httpProbe("/overview", FLINK_CLUSTER_PORTS.rest, { initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 6 }),
+            livenessProbe: httpProbe("/overview", FLINK_CLUSTER_PORTS.rest, { initialDelaySeconds: 60, periodSeconds: 15, failureThreshold: 4 }),
+        }
+        : {
+            readinessProbe: tcpProbe(FLINK_CLUSTER_PORTS.taskManagerRpc, { initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 6 }),
+            livenessProbe: tcpProbe(FLINK_CLUSTER_PORTS.taskManagerRpc, { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 4 }),
+        };
+    const ports = role === "jobmanager"
+        ? [
+            { name: "rpc", containerPort: FLINK_CLUSTER_PORTS.rpc },
+            { name: "blob", containerPort: FLINK_CLUSTER_PORTS.blob },
+            { name: "rest", containerPort: FLINK_CLUSTER_PORTS.rest },
+        ]
+        : [{ name: "rpc", containerPort: FLINK_CLUSTER_PORTS.taskManagerRpc }];
+    return podSpec({
+        name: role,
+        image,
+        user: USERS.flink,
+        args: [role],
+        env: envVars({ FLINK_PROPERTIES: properties }),
+        ports,
+        ...probes,
+        resources: resources(flinkResourceSizes(role)),
+        volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
+        volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
+        restartPolicy: "Always",
+    });
+}
+
+/** Arguments of {@link FlinkCluster}. */
+export interface FlinkClusterArgs {
+    /** Namespace of every object. */
+    readonly namespace: pulumi.Input<string>;
+    /** The job image (Flink + Python + connector + job); JobManager and TaskManagers run it. */
+    readonly image: pulumi.Input<string>;
+    /** Target-neutral Flink configuration (specs.flinkProperties). */
+    readonly flinkProperties: Readonly<Record<string, string>>;
+    /** Number of TaskManager pods. */
+    readonly taskManagers: number;
+}
+
+/**
+ * A Flink session cluster: a JobManager Deployment behind the Service `jobmanager` (plus a NodePort Service for
+ * REST), a TaskManager Deployment, and one checkpoint claim mounted by all of them.
+ */
+export class FlinkCluster extends pulumi.ComponentResource {
+    public readonly checkpointClaim: k8s.core.v1.PersistentVolumeClaim;
+    public readonly jobManager: k8s.apps.v1.Deployment;
+    public readonly taskManagers: k8s.apps.v1.Deployment;
+
+    constructor(name: string, args: FlinkClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flink-checkpointer:kubernetes:FlinkCluster", name, {}, opts);
+        const namespace = args.namespace;
+        const properties = flinkPropertiesText(clusterFlinkProperties(args.flinkProperties));
+
+        // ReadWriteOnce on kind's default `standard` class (local-path) is enough for JobManager and TaskManagers
+        // to share it: a RWO volume is per node, and the kind cluster has exactly one node. local-path binds only
+        // when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
+        // Ownership: the pods' fsGroup 9999 makes ownership-managed volumes group-writable by flink; local-path's
+        // hostPath volumes are not ownership-managed; its provisioner creates their directories with mode 0777 itself.
+        this.checkpointClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-checkpoints`, {
+            metadata: {
+                name: "flink-checkpoints",
+                namespace,
+                labels: { app: "flink" },
+                annotations: { "pulumi.com/skipAwait": "true" },
+            },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: "standard",
+                resources: { requests: { storage: "1Gi" } },
+            },
+        }, { parent: this });
+        const claimName = this.checkpointClaim.metadata.name;
+
+        const jobManagerLabels = flinkLabels("jobmanager");
+        this.jobManager = new k8s.apps.v1.Deployment(`${name}-jobmanager`, {
+            metadata: { name: "flink-jobmanager", namespace, labels: jobManagerLabels },
+            spec: {
+                replicas: 1,
+                // A session cluster has one JobManager; never run an old and a new one side by side.
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: jobManagerLabels },
+                template: {
+                    metadata: { labels: jobManagerLabels },
+                    spec: flinkPodSpec("jobmanager", args.image, properties, claimName),
+                },
+            },
+        }, { parent: this });
+
+        // The name must be exactly `jobmanager`: it is jobmanager.rpc.address and the submission's REST host.
+        new k8s.core.v1.Service(`${name}-jobmanager-service`, {
+            metadata: { name: HOSTS.jobmanager, namespace, labels: jobManagerLabels },
+            spec: {
+                type: "ClusterIP",
+                selector: jobManagerLabels,
+                ports: [
+                    { name: "rpc", port: FLINK_CLUSTER_PORTS.rpc, targetPort: FLINK_CLUSTER_PORTS.rpc },
+                    { name: "blob", port: FLINK_CLUSTER_PORTS.blob, targetPort: FLINK_CLUSTER_PORTS.blob },
+                    { name: "rest", port: FLINK_CLUSTER_PORTS.rest, targetPort: FLINK_CLUSTER_PORTS.rest },
+                ],
+            },
+        }, { parent: this });
+
+        new k8s.core.v1.Service(`${name}-rest`, {
+            metadata: { name: "jobmanager-rest", namespace, labels: jobManagerLabels },
+            spec: {
+                type: "NodePort",
+                selector: jobManagerLabels,
+                ports: [{
+                    name: "rest", port: FLINK_CLUSTER_PORTS.rest, targetPort: FLINK_CLUSTER_PORTS.rest,
+                    nodePort: KIND_CLUSTER.flinkRestNodePort,
+                }],
+            },
+        }, { parent: this });
+
+        const taskManagerLabels = flinkLabels("taskmanager");
+        this.taskManagers = new k8s.apps.v1.Deployment(`${name}-taskmanagers`, {
+            metadata: { name: "flink-taskmanager", namespace, labels: taskManagerLabels },
+            spec: {
+                replicas: args.taskManagers,
+                selector: { matchLabels: taskManagerLabels },
+                template: {
+                    metadata: { labels: taskManagerLabels },
+                    spec: flinkPodSpec("taskmanager", args.image, properties, claimName),
+                },
+            },
+        }, { parent: this });
+
+        this.registerOutputs({});
+    }
+}

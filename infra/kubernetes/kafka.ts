@@ -1,0 +1,131 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    HOSTS, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, TopicSpec, USERS,
+} from "../specs";
+import { KIND_CLUSTER } from "./kindCluster";
+import { envVars, podSpec, resources, tcpProbe } from "./pods";
+
+export const KAFKA_LABELS = { app: "kafka" } as const;
+const DATA_VOLUME = "data";
+
+/** The image's default broker heap is 1 GiB; the rest is the JVM's own memory. */
+export const KAFKA_MEMORY_MB = { request: 1280, limit: 1536 } as const;
+/** Longest the topic creation Job may run: its broker wait (120 s) plus the kafka-topics.sh calls. */
+export const TOPICS_DEADLINE_SECONDS = 300;
+
+/** The broker pod: one KRaft node, data on its claim, probed on the internal listener. */
+export function kafkaPodSpec(image: string, externalPort: number): k8s.types.input.core.v1.PodSpec {
+    return podSpec({
+        name: "kafka",
+        image,
+        user: USERS.kafka,
+        // Clients on the host reach 127.0.0.1:<externalPort>, which kind forwards to the external NodePort.
+        env: envVars(kafkaEnvironment({ host: "127.0.0.1", port: externalPort })),
+        ports: [
+            { name: "internal", containerPort: PORTS.kafkaInternal },
+            { name: "controller", containerPort: PORTS.kafkaController },
+            { name: "external", containerPort: PORTS.kafkaExternal },
+        ],
+        readinessProbe: tcpProbe(PORTS.kafkaInternal, { initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 3 }),
+        livenessProbe: tcpProbe(PORTS.kafkaInternal, { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 }),
+        resources: resources({
+            cpuRequestMillis: 200, cpuLimitMillis: 1000,
+            memoryRequestMb: KAFKA_MEMORY_MB.request, memoryLimitMb: KAFKA_MEMORY_MB.limit,
+        }),
+        volumeMounts: [{ name: DATA_VOLUME, mountPath: KAFKA_DATA_DIR }],
+        restartPolicy: "Always",
+    });
+}
+
+/** The topic creation Job: idempotent (`--if-not-exists`), so a few retries are safe; bounded by a deadline. */
+export function topicsJobSpec(image: string, topics: readonly TopicSpec[]): k8s.types.input.batch.v1.JobSpec {
+    return {
+        backoffLimit: 3,
+        activeDeadlineSeconds: TOPICS_DEADLINE_SECONDS,
+        template: {
+            metadata: { labels: { app: "kafka-topics" } },
+            spec: podSpec({
+                name: "create-topics",
+                image,
+                user: USERS.kafka,
+                command: topicCreationCommand(topics),
+                resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 256, memoryLimitMb: 512 }),
+                restartPolicy: "Never",
+            }),
+        },
+    };
+}
+
+/** Arguments of {@link KafkaBroker}. */
+export interface KafkaBrokerArgs {
+    /** Namespace of every object. */
+    readonly namespace: pulumi.Input<string>;
+    /** The apache/kafka image (or a local equivalent). */
+    readonly image: string;
+    /** Host port on 127.0.0.1 advertised for the external listener (kind-cluster.yaml forwards it). */
+    readonly externalPort: number;
+    /** Topics created before anything writes. */
+    readonly topics: readonly TopicSpec[];
+}
+
+/**
+ * A single-node KRaft Kafka broker as a StatefulSet with its data claim; the Service `kafka` (so `kafka:9092`
+ * resolves in the namespace), a NodePort Service for the external listener, and the topic creation Job.
+ */
+export class KafkaBroker extends pulumi.ComponentResource {
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    /** Completes once every topic exists with its partitions; writers depend on it. */
+    public readonly topicsJob: k8s.batch.v1.Job;
+
+    constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flink-checkpointer:kubernetes:KafkaBroker", name, {}, opts);
+        const namespace = args.namespace;
+
+        // The name must be exactly `kafka`: the internal listener advertises kafka:9092.
+        const service = new k8s.core.v1.Service(`${name}-service`, {
+            metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
+            spec: {
+                type: "ClusterIP",
+                selector: KAFKA_LABELS,
+                ports: [{ name: "internal", port: PORTS.kafkaInternal, targetPort: PORTS.kafkaInternal }],
+            },
+        }, { parent: this });
+
+        new k8s.core.v1.Service(`${name}-external`, {
+            metadata: { name: "kafka-external", namespace, labels: KAFKA_LABELS },
+            spec: {
+                type: "NodePort",
+                selector: KAFKA_LABELS,
+                ports: [{
+                    name: "external", port: PORTS.kafkaExternal, targetPort: PORTS.kafkaExternal,
+                    nodePort: KIND_CLUSTER.kafkaNodePort,
+                }],
+            },
+        }, { parent: this });
+
+        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-broker`, {
+            metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
+            spec: {
+                serviceName: service.metadata.name,
+                replicas: 1,
+                selector: { matchLabels: KAFKA_LABELS },
+                template: {
+                    metadata: { labels: KAFKA_LABELS },
+                    spec: kafkaPodSpec(args.image, args.externalPort),
+                },
+                volumeClaimTemplates: [{
+                    metadata: { name: DATA_VOLUME },
+                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } },
+                }],
+            },
+        }, { parent: this });
+
+        this.topicsJob = new k8s.batch.v1.Job(`${name}-topics`, {
+            metadata: { name: "kafka-topics", namespace },
+            spec: topicsJobSpec(args.image, args.topics),
+        }, { parent: this, dependsOn: [this.statefulSet, service] });
+
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,138 @@
+/**
+ * Pure builders of the Kubernetes pod pieces every workload of the kind target shares: non-root security
+ * contexts, probes, resources and the single-container PodSpec itself.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Probe = k8s.types.input.core.v1.Probe;
+type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+type SecurityContext = k8s.types.input.core.v1.SecurityContext;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+
+/** A numeric user and group, as Kubernetes security contexts take them. */
+export interface NumericUser {
+    readonly uid: number;
+    readonly gid: number;
+}
+
+/** Parses `uid:gid` (the form of specs.USERS) into numbers; a name would defeat runAsNonRoot's check. */
+export function parseUser(user: string): NumericUser {
+    const match = /^(\d+):(\d+)$/.exec(user);
+    if (!match) throw new Error(`user "${user}" is not numeric uid:gid`);
+    const [uid, gid] = [Number(match[1]), Number(match[2])];
+    if (uid === 0) throw new Error(`user "${user}" is root; the stack runs every container as non-root`);
+    return { uid, gid };
+}
+
+/**
+ * Pod-level security context: the image's own non-root user, and fsGroup so volumes that support ownership
+ * management are group-writable by that user without opening them to everyone.
+ */
+export function podSecurityContext(user: string): PodSecurityContext {
+    const { uid, gid } = parseUser(user);
+    return {
+        runAsUser: uid,
+        runAsGroup: gid,
+        fsGroup: gid,
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Container-level hardening: none of the stack's processes needs extra privileges. */
+export const CONTAINER_SECURITY_CONTEXT: SecurityContext = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+};
+
+/** CPU in millicores and memory in MiB, requested and capped. */
+export interface ResourceSizes {
+    readonly cpuRequestMillis: number;
+    readonly cpuLimitMillis: number;
+    readonly memoryRequestMb: number;
+    readonly memoryLimitMb: number;
+}
+
+export function resources(sizes: ResourceSizes): ResourceRequirements {
+    if (sizes.memoryRequestMb > sizes.memoryLimitMb || sizes.cpuRequestMillis > sizes.cpuLimitMillis) {
+        throw new Error(`resource requests exceed limits: ${JSON.stringify(sizes)}`);
+    }
+    return {
+        requests: { cpu: `${sizes.cpuRequestMillis}m`, memory: `${sizes.memoryRequestMb}Mi` },
+        limits: { cpu: `${sizes.cpuLimitMillis}m`, memory: `${sizes.memoryLimitMb}Mi` },
+    };
+}
+
+/** When a probe starts and how patient it is. */
+export interface ProbeTiming {
+    readonly initialDelaySeconds: number;
+    readonly periodSeconds: number;
+    readonly failureThreshold: number;
+}
+
+/** Checks a port accepts connections (Kafka's listener, the TaskManager's RPC port). */
+export function tcpProbe(port: number, timing: ProbeTiming): Probe {
+    return { tcpSocket: { port }, timeoutSeconds: 5, ...timing };
+}
+
+/** Checks an HTTP endpoint answers 2xx (Flink's REST API). */
+export function httpProbe(path: string, port: number, timing: ProbeTiming): Probe {
+    return { httpGet: { path, port }, timeoutSeconds: 5, ...timing };
+}
+
+export function envVars(env: Readonly<Record<string, string>>): EnvVar[] {
+    return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
+/** The one container of a pod and what the pod around it needs. */
+export interface WorkloadSpec {
+    /** Container name. */
+    readonly name: string;
+    readonly image: pulumi.Input<string>;
+    /** `uid:gid` the container runs as (see specs.USERS). */
+    readonly user: string;
+    /** Replaces the image's entrypoint when set. */
+    readonly command?: string[];
+    /** The image's command arguments (e.g. `jobmanager`). */
+    readonly args?: string[];
+    readonly env?: EnvVar[];
+    readonly ports?: { readonly name: string; readonly containerPort: number }[];
+    readonly readinessProbe?: Probe;
+    readonly livenessProbe?: Probe;
+    readonly resources: ResourceRequirements;
+    readonly volumes?: Volume[];
+    readonly volumeMounts?: VolumeMount[];
+    /** `Always` for servers; `Never` for Jobs whose retries are counted by backoffLimit. */
+    readonly restartPolicy: "Always" | "Never";
+}
+
+/** A PodSpec with one non-root container. */
+export function podSpec(w: WorkloadSpec): PodSpec {
+    return {
+        securityContext: podSecurityContext(w.user),
+        // Service links would put KAFKA_PORT=tcp://… and the like into every environment; the apache/kafka
+        // image turns KAFKA_* variables into broker settings, so they must not appear.
+        enableServiceLinks: false,
+        restartPolicy: w.restartPolicy,
+        containers: [{
+            name: w.name,
+            image: w.image,
+            imagePullPolicy: "IfNotPresent",
+            ...(w.command ? { command: w.command } : {}),
+            ...(w.args ? { args: w.args } : {}),
+            ...(w.env ? { env: w.env } : {}),
+            ...(w.ports ? { ports: w.ports.map(p => ({ name: p.name, containerPort: p.containerPort })) } : {}),
+            ...(w.readinessProbe ? { readinessProbe: w.readinessProbe } : {}),
+            ...(w.livenessProbe ? { livenessProbe: w.livenessProbe } : {}),
+            ...(w.volumeMounts ? { volumeMounts: w.volumeMounts } : {}),
+            resources: w.resources,
+            securityContext: CONTAINER_SECURITY_CONTEXT,
+        }],
+        ...(w.volumes ? { volumes: w.volumes } : {}),
+    };
+}
