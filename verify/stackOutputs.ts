@@ -1,0 +1,167 @@
+// The stack outputs the verification needs (the contract of infra/), read from `pulumi stack output`
+// or from a JSON file of the same shape, with flags overriding the host addresses.
+
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { CheckpointMode } from "./checks";
+
+export type CheckpointVolume =
+  | { kind: "docker"; container: string; mountPath: string }
+  | { kind: "kubernetes"; context: string; namespace: string; podSelector: string; mountPath: string };
+
+export interface JobSubmission {
+  entryClass: string;
+  programArgs: string[];
+  parallelism: number;
+}
+
+export interface StackOutputs {
+  target: string;
+  flinkRestUrl: string;
+  kafkaBootstrap: string;
+  visitsTopic: string;
+  outputTopic: string;
+  groupId: string;
+  partitions: number;
+  checkpointMode: CheckpointMode;
+  checkpointIntervalMs: number;
+  jobName: string;
+  jobSubmission: JobSubmission;
+  checkpointVolume: CheckpointVolume;
+}
+
+export interface AddressOverrides {
+  flinkRestUrl?: string;
+  kafkaBootstrap?: string;
+}
+
+export class StackOutputsError extends Error {}
+
+const MODES: readonly CheckpointMode[] = ["EXACTLY_ONCE", "AT_LEAST_ONCE"];
+
+/** Validates the outputs, naming every missing or invalid one at once and where they came from. */
+export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, source: string): StackOutputs {
+  const outputs = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const missing: string[] = [];
+  const invalid: string[] = [];
+
+  const text = (name: string, value: unknown = outputs[name]): string => {
+    if (value === undefined || value === null) missing.push(name);
+    else if (typeof value !== "string" || value.length === 0) invalid.push(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+    return typeof value === "string" ? value : "";
+  };
+  const positiveInteger = (name: string, value: unknown = outputs[name]): number => {
+    if (value === undefined || value === null) missing.push(name);
+    else if (typeof value !== "number" || !Number.isInteger(value) || value < 1) invalid.push(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    return typeof value === "number" ? value : 0;
+  };
+  const object = (name: string): Record<string, unknown> => {
+    const value = outputs[name];
+    if (value === undefined || value === null) missing.push(name);
+    else if (typeof value !== "object" || Array.isArray(value)) invalid.push(`${name} must be an object, got ${JSON.stringify(value)}`);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+  };
+
+  const target = text("target");
+  const flinkRestUrl = text("flinkRestUrl", overrides.flinkRestUrl ?? outputs.flinkRestUrl);
+  if (flinkRestUrl && !/^https?:\/\/[^/]+/.test(flinkRestUrl)) invalid.push(`flinkRestUrl must be an http(s) URL such as http://127.0.0.1:8081, got ${JSON.stringify(flinkRestUrl)}`);
+  const kafkaBootstrap = text("kafkaBootstrap", overrides.kafkaBootstrap ?? outputs.kafkaBootstrap);
+  if (kafkaBootstrap && !/^[^\s:/]+:\d+$/.test(kafkaBootstrap)) invalid.push(`kafkaBootstrap must be host:port such as 127.0.0.1:9094, got ${JSON.stringify(kafkaBootstrap)}`);
+
+  const visitsTopic = text("visitsTopic");
+  const outputTopic = text("outputTopic");
+  const groupId = text("groupId");
+  const partitions = positiveInteger("partitions");
+  const checkpointMode = text("checkpointMode") as CheckpointMode;
+  if (checkpointMode && !MODES.includes(checkpointMode)) invalid.push(`checkpointMode must be one of ${MODES.join(", ")}, got ${JSON.stringify(checkpointMode)}`);
+
+  const checkpointIntervalMs = positiveInteger("checkpointIntervalMs");
+  const jobName = text("jobName");
+
+  const submission = object("jobSubmission");
+  const programArgs = submission.programArgs;
+  if (outputs.jobSubmission && !(Array.isArray(programArgs) && programArgs.every((a) => typeof a === "string"))) {
+    invalid.push(`jobSubmission.programArgs must be a list of strings, got ${JSON.stringify(programArgs)}`);
+  }
+  const jobSubmission: JobSubmission = {
+    entryClass: outputs.jobSubmission ? text("jobSubmission.entryClass", submission.entryClass) : "",
+    programArgs: Array.isArray(programArgs) ? programArgs.map(String) : [],
+    parallelism: outputs.jobSubmission ? positiveInteger("jobSubmission.parallelism", submission.parallelism) : 0,
+  };
+
+  const volume = object("checkpointVolume");
+  let checkpointVolume: CheckpointVolume = { kind: "docker", container: "", mountPath: "" };
+  if (outputs.checkpointVolume) {
+    const field = (name: string) => text(`checkpointVolume.${name}`, volume[name]);
+    if (volume.kind === "docker") {
+      checkpointVolume = { kind: "docker", container: field("container"), mountPath: field("mountPath") };
+    } else if (volume.kind === "kubernetes") {
+      checkpointVolume = { kind: "kubernetes", context: field("context"), namespace: field("namespace"), podSelector: field("podSelector"), mountPath: field("mountPath") };
+    } else {
+      invalid.push(`checkpointVolume.kind must be "docker" or "kubernetes", got ${JSON.stringify(volume.kind)}`);
+    }
+  }
+
+  const parsed: StackOutputs = {
+    target,
+    flinkRestUrl: flinkRestUrl.replace(/\/+$/, ""),
+    kafkaBootstrap,
+    visitsTopic,
+    outputTopic,
+    groupId,
+    partitions,
+    checkpointMode,
+    checkpointIntervalMs,
+    jobName,
+    jobSubmission,
+    checkpointVolume,
+  };
+
+  if (missing.length > 0 || invalid.length > 0) {
+    const lines = [
+      `the stack outputs from ${source} are not what the verification needs:`,
+      ...(missing.length > 0 ? [`  missing: ${missing.join(", ")}`] : []),
+      ...invalid.map((problem) => `  invalid: ${problem}`),
+      "Next: run `pulumi up` for this stack (the outputs are written by infra/), or pass the addresses with --flink-url / --kafka-bootstrap.",
+    ];
+    throw new StackOutputsError(lines.join("\n"));
+  }
+  return parsed;
+}
+
+/** `pulumi stack output --json --show-secrets --stack <stack>`, run in the project directory. */
+export function readPulumiOutputs(stack: string, projectDir: string): Promise<unknown> {
+  const args = ["stack", "output", "--json", "--show-secrets", "--stack", stack];
+  return new Promise((resolve, reject) => {
+    execFile("pulumi", args, { cwd: projectDir, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+      const command = `pulumi ${args.join(" ")} (in ${projectDir})`;
+      if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
+        reject(new StackOutputsError(`${command}: the pulumi CLI is not on PATH. Next: \`source scripts/env.sh\` (puts the project's toolchain on PATH), or pass --outputs-file <json>.`));
+        return;
+      }
+      if (error) {
+        reject(new StackOutputsError(`${command} failed: ${stderr.trim() || error.message}\nNext: check the stack name (\`pulumi stack ls\`), the backend (PULUMI_BACKEND_URL, set by scripts/env.sh) and that \`pulumi up\` ran for it.`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(stdout));
+      } catch {
+        reject(new StackOutputsError(`${command} printed no JSON: ${stdout.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+export async function readOutputsFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new StackOutputsError(`cannot read the outputs file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StackOutputsError(`the outputs file ${path} is not JSON; write it with \`pulumi stack output --json --show-secrets > ${path}\``);
+  }
+}
