@@ -30,7 +30,7 @@ export function kindClusterMismatches(cfg: StackConfig): string[] {
     const problems: string[] = [];
     const expect = (key: string, actual: number, expected: number, what: string) => {
         if (actual !== expected) {
-            problems.push(`flink-checkpointer:${key}: ${actual} does not match ${file}, which ${what} ${expected}; ` +
+            problems.push(`flink-checkpointer:${key}: ${actual} does not match ${file}, which ${what}${expected}; ` +
                 `set ${key} to ${expected} or change the file and recreate the cluster`);
         }
     };
