@@ -134,8 +134,8 @@ describe("runGenerator on a signal", () => {
 });
 
 describe("backoffMs", () => {
-  it("doubles from half a second and caps at 30 s", () => {
-    expect([1, 2, 3, 6, 7, 50].map(backoffMs)).toEqual([500, 1000, 2000, 16000, 30000, 30000]);
+  it("doubles from half a second and caps at 10 s", () => {
+    expect([1, 2, 3, 5, 6, 50].map(backoffMs)).toEqual([500, 1000, 2000, 8000, 10000, 10000]);
   });
 });
 

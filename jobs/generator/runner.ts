@@ -53,9 +53,9 @@ export const MAX_BATCH = 500;
 /** In rate mode, batches go out at most this often, so a high rate is a few large requests, not many tiny ones. */
 export const RATE_BATCH_INTERVAL_MS = 100;
 
-/** Backoff after the n-th consecutive failure (n >= 1): 0.5 s doubling up to 30 s. */
+/** Backoff after the n-th consecutive failure (n >= 1): 0.5 s doubling up to 10 s, so a broker that is back is found soon. */
 export function backoffMs(failures: number): number {
-  return Math.min(30_000, 500 * 2 ** Math.min(failures - 1, 10));
+  return Math.min(10_000, 500 * 2 ** Math.min(failures - 1, 10));
 }
 
 /** When, in milliseconds after the start, the index-th event is due. */
