@@ -48,7 +48,7 @@ export class KindStack extends pulumi.ComponentResource {
         }
 
         const provider = new k8s.Provider(`${name}-provider`, { context: cfg.kubeContext }, { parent: this });
-        const inCluster = { parent: this, providers: [provider] };
+        const inCluster = { parent: this, provider };
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: { name: cfg.namespace },
         }, inCluster).metadata.name;
