@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { parseOptions, usage, type GeneratorOptions } from "./options";
 import { runGenerator, type Placement, type RunPlan } from "./runner";
-import { runIdFromSeed, VisitSchedule, type ScheduledEvent } from "./schedule";
+import { eventsPerEventTimeSecond, runIdFromSeed, VisitSchedule, type ScheduledEvent } from "./schedule";
 
 /** Docker and Kubernetes wait 10 s (30 s) after SIGTERM before killing: finish well before. */
 const SHUTDOWN_DEADLINE_MS = 8_000;
@@ -78,6 +78,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+function pacingDescription(options: GeneratorOptions): string {
+  if (options.rate === undefined) return "event-time (event_time follows the wall clock)";
+  const speed = options.rate / eventsPerEventTimeSecond(options);
+  return `${options.rate}/s (event_time runs at about ${speed.toFixed(2)}x the wall clock)`;
+}
+
 async function main(): Promise<number> {
   const parsed = parseOptions(process.env, process.argv.slice(2), Date.now());
   if (parsed.kind === "help") {
@@ -102,7 +108,7 @@ async function main(): Promise<number> {
   log(
     `visit generator: bootstrap=${options.bootstrapServers.join(",")} topic=${options.topic} visits=${options.concurrentVisits} ` +
       `delay=${options.delayMinMs}..${options.delayMaxMs}ms start=${new Date(options.startTimeMs).toISOString()} ` +
-      `seed=${seed} (visit ids ${runIdFromSeed(seed)}_<n>) pacing=${options.rate === undefined ? "event-time" : `${options.rate}/s`}` +
+      `seed=${seed} (visit ids ${runIdFromSeed(seed)}_<n>) pacing=${pacingDescription(options)}` +
       (bounds.length > 0 ? ` ${bounds.join(" ")}` : " until stopped"),
   );
 

@@ -111,6 +111,12 @@ describe("parseOptions validation", () => {
     expect(errors(parseOptions({ GENERATOR_START_TIME: "2024-13-45T00:00:00Z" }, [], NOW))[0]).toMatch(/^GENERATOR_START_TIME=/);
   });
 
+  it("refuses a maximum delay of zero, which would never advance event time", () => {
+    expect(errors(parseOptions({ GENERATOR_DELAY_MIN_MS: "0", GENERATOR_DELAY_MAX_MS: "0" }, [], NOW))).toEqual([
+      'GENERATOR_DELAY_MAX_MS="0" is not allowed: expected an integer from 1 to 3600000',
+    ]);
+  });
+
   it("refuses a minimum delay above the maximum", () => {
     expect(errors(parseOptions({ GENERATOR_DELAY_MIN_MS: "8000" }, [], NOW))).toEqual([
       "GENERATOR_DELAY_MIN_MS=8000 is greater than GENERATOR_DELAY_MAX_MS=7000: the minimum delay must not exceed the maximum",

@@ -105,7 +105,8 @@ export function parseOptions(env: Readonly<Record<string, string | undefined>>, 
   const topic = parseTopic(raw("topic"), reject);
   const concurrentVisits = integer("concurrentVisits", 1, MAX_VISITS);
   const delayMinMs = integer("delayMinMs", 0, MAX_DELAY_MS);
-  const delayMaxMs = integer("delayMaxMs", 0, MAX_DELAY_MS);
+  // At least 1 ms: with no delay at all the schedule's clock would stand still and never pace anything.
+  const delayMaxMs = integer("delayMaxMs", 1, MAX_DELAY_MS);
   if (delayMinMs !== undefined && delayMaxMs !== undefined && delayMinMs > delayMaxMs) {
     errors.push(
       `${raw("delayMinMs").source}=${delayMinMs} is greater than ${raw("delayMaxMs").source}=${delayMaxMs}: the minimum delay must not exceed the maximum`,

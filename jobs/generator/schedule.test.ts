@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PAGES_PER_VISIT, runIdFromSeed, VisitSchedule, type ScheduleOptions, type ScheduledEvent } from "./schedule";
+import { eventsPerEventTimeSecond, PAGES_PER_VISIT, runIdFromSeed, VisitSchedule, type ScheduleOptions, type ScheduledEvent } from "./schedule";
 import { PAGES } from "./visit";
 
 const START = Date.parse("2024-03-01T10:00:00.000Z");
@@ -72,13 +72,13 @@ describe("VisitSchedule event time", () => {
     }
   });
 
-  it("keeps the configured number of visits running, so simulated time tracks delay / visits", () => {
-    const visits = 10;
-    const events = take({ ...base, concurrentVisits: visits }, 5000);
-    const meanDelay = 4000;
-    const expectedSpan = (events.length / visits) * meanDelay;
-    expect(events.at(-1)!.offsetMs).toBeGreaterThan(expectedSpan * 0.9);
-    expect(events.at(-1)!.offsetMs).toBeLessThan(expectedSpan * 1.1);
+  it("keeps the configured number of visits running, at the predicted events per event-time second", () => {
+    const options = { ...base, concurrentVisits: 10 };
+    expect(eventsPerEventTimeSecond(options)).toBe(2.5); // 10 visits, one page every 4 s on average
+    const events = take(options, 5000);
+    const expectedSpanMs = (events.length / eventsPerEventTimeSecond(options)) * 1000;
+    expect(events.at(-1)!.offsetMs).toBeGreaterThan(expectedSpanMs * 0.95);
+    expect(events.at(-1)!.offsetMs).toBeLessThan(expectedSpanMs * 1.05);
   });
 });
 

@@ -41,6 +41,15 @@ export function runIdFromSeed(seed: number): string {
   return (seed >>> 0).toString(16).padStart(8, "0");
 }
 
+/**
+ * How many events the schedule makes per second of event time: every event moves its visit on by
+ * one delay, so each visit contributes 1 / (mean delay). A rate-paced run plays event time at
+ * rate / this times wall-clock speed.
+ */
+export function eventsPerEventTimeSecond(options: Pick<ScheduleOptions, "concurrentVisits" | "delayMinMs" | "delayMaxMs">): number {
+  return (options.concurrentVisits * 1000) / ((options.delayMinMs + options.delayMaxMs) / 2);
+}
+
 export class VisitSchedule {
   private readonly random: Random;
   private readonly runId: string;
