@@ -284,8 +284,10 @@ export interface RestoreEvidence {
 export interface RetainedEvidence {
   /** The cancelled job's checkpoint history still lists the checkpoint as completed. */
   inRestHistory: boolean;
-  /** `ls -l` of its `_metadata` on the checkpoint volume, or null when it is absent. */
+  /** `ls -l` of its `_metadata` on the checkpoint volume, or null when it could not be shown. */
   metadataListing: string | null;
+  /** Why the listing failed (the command and its error). */
+  metadataProblem?: string;
 }
 
 export interface CycleJudgementInput {
@@ -312,7 +314,7 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
   checks.push({
     name: "retainedCheckpoint",
     ok: retained.inRestHistory && retained.metadataListing !== null,
-    detail: `checkpoint ${restore.checkpoint.id} at ${restore.checkpoint.path}: ${retained.inRestHistory ? "listed" : "NOT listed"} as completed in the cancelled job's history; _metadata ${retained.metadataListing ?? "NOT found on the checkpoint volume"}`,
+    detail: `checkpoint ${restore.checkpoint.id} at ${restore.checkpoint.path}: ${retained.inRestHistory ? "listed" : "NOT listed"} as completed in the cancelled job's history; _metadata ${retained.metadataListing ?? `NOT shown: ${retained.metadataProblem ?? "not found on the checkpoint volume"}`}`,
   });
 
   const restoredMatches =

@@ -1,0 +1,66 @@
+// Looking inside the checkpoint volume: the retained checkpoint's `_metadata` file must still be there
+// after the cancel. Docker: `docker exec` into the JobManager; kind: `kubectl exec` into its pod.
+
+import { execFile } from "node:child_process";
+import { normalizeCheckpointPath } from "./checks";
+import { CheckpointVolume } from "./stackOutputs";
+
+/** The `_metadata` file of a checkpoint, as a path inside the container; it must lie on the volume. */
+export function metadataPath(externalPath: string, mountPath: string): string {
+  const directory = normalizeCheckpointPath(externalPath);
+  const mount = normalizeCheckpointPath(mountPath);
+  if (!directory.startsWith(`${mount}/`)) {
+    throw new Error(`checkpoint ${externalPath} is not on the checkpoint volume mounted at ${mountPath}: the job's checkpoint directory and the stack's volume disagree`);
+  }
+  return `${directory}/_metadata`;
+}
+
+export interface Command {
+  file: string;
+  args: string[];
+}
+
+export function podLookupCommand(volume: Extract<CheckpointVolume, { kind: "kubernetes" }>): Command {
+  return {
+    file: "kubectl",
+    args: ["--context", volume.context, "-n", volume.namespace, "get", "pods", "-l", volume.podSelector, "--field-selector", "status.phase=Running", "-o", "jsonpath={.items[0].metadata.name}"],
+  };
+}
+
+/** `ls -l <file>` run where the volume is mounted; `pod` is needed for kubernetes. */
+export function listCommand(volume: CheckpointVolume, file: string, pod?: string): Command {
+  if (volume.kind === "docker") return { file: "docker", args: ["exec", volume.container, "ls", "-l", file] };
+  return { file: "kubectl", args: ["--context", volume.context, "-n", volume.namespace, "exec", pod ?? "", "--", "ls", "-l", file] };
+}
+
+function run(command: Command): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command.file, command.args, { timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, stdout: stdout.trim(), stderr: (stderr || (error ? error.message : "")).trim() });
+    });
+  });
+}
+
+const shown = (command: Command) => [command.file, ...command.args].join(" ");
+
+/** `ls -l` of the checkpoint's `_metadata`, or why it could not be shown. */
+export async function listMetadata(volume: CheckpointVolume, externalPath: string): Promise<{ listing: string | null; problem?: string; command: string }> {
+  let file: string;
+  try {
+    file = metadataPath(externalPath, volume.mountPath);
+  } catch (error) {
+    return { listing: null, command: "(none)", problem: (error as Error).message };
+  }
+  let pod: string | undefined;
+  if (volume.kind === "kubernetes") {
+    const lookup = podLookupCommand(volume);
+    const found = await run(lookup);
+    if (!found.ok || found.stdout.length === 0) {
+      return { listing: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` };
+    }
+    pod = found.stdout;
+  }
+  const command = listCommand(volume, file, pod);
+  const listed = await run(command);
+  return listed.ok ? { listing: listed.stdout, command: shown(command) } : { listing: null, command: shown(command), problem: `\`${shown(command)}\` failed: ${listed.stderr}` };
+}

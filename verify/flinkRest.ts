@@ -1,0 +1,183 @@
+// A small client of the Flink REST API (the JobManager's monitoring and submission endpoints) over fetch.
+// Every error names the URL tried and what to do next.
+
+export class FlinkRestError extends Error {}
+
+export interface ClusterOverview {
+  flinkVersion: string;
+  taskManagers: number;
+  slotsTotal: number;
+  slotsAvailable: number;
+}
+
+export interface JobSummary {
+  id: string;
+  name: string;
+  state: string;
+  startTime: number;
+}
+
+export interface JobDetail extends JobSummary {
+  /** The state of every vertex (operator chain) of the job. */
+  vertexStates: string[];
+}
+
+export interface CheckpointRecord {
+  id: number;
+  status: string;
+  externalPath: string | null;
+}
+
+export interface CheckpointStats {
+  completedCount: number;
+  latestCompleted: { id: number; externalPath: string } | null;
+  restored: { id: number; externalPath: string } | null;
+  history: CheckpointRecord[];
+}
+
+export interface UploadedJar {
+  id: string;
+  name: string;
+  uploaded: number;
+}
+
+export interface RunJarRequest {
+  entryClass: string;
+  programArgsList: string[];
+  parallelism: number;
+  /** A retained checkpoint or savepoint to restore from; absent for a fresh start. */
+  savepointPath?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const asObject = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});
+const asNumber = (value: unknown): number => (typeof value === "number" ? value : Number.NaN);
+const asString = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/** Flink answers errors as {"errors": ["…", "<stack trace>"]}: keep the text, cut the traces short. */
+export function flinkErrorText(body: string): string {
+  try {
+    const errors = asObject(JSON.parse(body)).errors;
+    if (Array.isArray(errors) && errors.length > 0) {
+      return errors
+        .map((e) => String(e))
+        .join("\n")
+        .slice(0, 4000);
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.slice(0, 4000);
+}
+
+export function parseCheckpointStats(body: unknown): CheckpointStats {
+  const root = asObject(body);
+  const latest = asObject(root.latest);
+  const completed = latest.completed ? asObject(latest.completed) : null;
+  const restored = latest.restored ? asObject(latest.restored) : null;
+  const history = Array.isArray(root.history) ? root.history.map(asObject) : [];
+  return {
+    completedCount: asNumber(asObject(root.counts).completed) || 0,
+    latestCompleted: completed ? { id: asNumber(completed.id), externalPath: asString(completed.external_path) } : null,
+    restored: restored ? { id: asNumber(restored.id), externalPath: asString(restored.external_path) } : null,
+    history: history.map((h) => ({ id: asNumber(h.id), status: asString(h.status), externalPath: typeof h.external_path === "string" ? h.external_path : null })),
+  };
+}
+
+/** The flink-python jar that carries the PythonDriver: the most recently uploaded one. */
+export function findPythonJar(jars: readonly UploadedJar[]): UploadedJar | undefined {
+  return jars.filter((j) => j.name.startsWith("flink-python")).sort((a, b) => b.uploaded - a.uploaded)[0];
+}
+
+export class FlinkRest {
+  constructor(
+    readonly baseUrl: string,
+    private readonly requestTimeoutMs = 15_000,
+  ) {}
+
+  private async request(method: string, path: string, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
+    const url = `${this.baseUrl}${path}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new FlinkRestError(
+        `JobManager unreachable: ${method} ${url} failed (${reason}). Next: check that the stack is up (\`docker ps\` / \`kubectl get pods\`, else \`pulumi up\`) and that the address is right (--flink-url).`,
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      throw new FlinkRestError(`${method} ${url} answered ${response.status}: ${flinkErrorText(text)}`);
+    }
+    if (text.length === 0) return {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new FlinkRestError(`${method} ${url} answered something that is not JSON: ${text.slice(0, 200)}. Is ${this.baseUrl} the Flink REST address?`);
+    }
+  }
+
+  async overview(): Promise<ClusterOverview> {
+    const body = asObject(await this.request("GET", "/overview"));
+    return {
+      flinkVersion: asString(body["flink-version"]),
+      taskManagers: asNumber(body.taskmanagers),
+      slotsTotal: asNumber(body["slots-total"]),
+      slotsAvailable: asNumber(body["slots-available"]),
+    };
+  }
+
+  async jobs(): Promise<JobSummary[]> {
+    const body = asObject(await this.request("GET", "/jobs/overview"));
+    const jobs = Array.isArray(body.jobs) ? body.jobs.map(asObject) : [];
+    return jobs.map((j) => ({ id: asString(j.jid), name: asString(j.name), state: asString(j.state), startTime: asNumber(j["start-time"]) }));
+  }
+
+  async job(jobId: string): Promise<JobDetail> {
+    const body = asObject(await this.request("GET", `/jobs/${jobId}`));
+    const vertices = Array.isArray(body.vertices) ? body.vertices.map(asObject) : [];
+    return {
+      id: asString(body.jid),
+      name: asString(body.name),
+      state: asString(body.state),
+      startTime: asNumber(body["start-time"]),
+      vertexStates: vertices.map((v) => asString(v.status)),
+    };
+  }
+
+  /** The root exception of a failed job, for the error message. */
+  async rootException(jobId: string): Promise<string> {
+    const body = asObject(await this.request("GET", `/jobs/${jobId}/exceptions`));
+    return asString(body["root-exception"]).slice(0, 4000);
+  }
+
+  async checkpoints(jobId: string): Promise<CheckpointStats> {
+    return parseCheckpointStats(await this.request("GET", `/jobs/${jobId}/checkpoints`));
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.request("PATCH", `/jobs/${jobId}?mode=cancel`);
+  }
+
+  async jars(): Promise<UploadedJar[]> {
+    const body = asObject(await this.request("GET", "/jars"));
+    const files = Array.isArray(body.files) ? body.files.map(asObject) : [];
+    return files.map((f) => ({ id: asString(f.id), name: asString(f.name), uploaded: asNumber(f.uploaded) }));
+  }
+
+  /** Runs an uploaded jar; the PythonDriver builds the job graph in the JobManager, which takes a while. */
+  async runJar(jarId: string, run: RunJarRequest, timeoutMs = 180_000): Promise<string> {
+    const body = asObject(await this.request("POST", `/jars/${encodeURIComponent(jarId)}/run`, run, timeoutMs));
+    const jobId = asString(body.jobid);
+    if (!jobId) throw new FlinkRestError(`POST ${this.baseUrl}/jars/${jarId}/run answered without a job id: ${JSON.stringify(body)}`);
+    return jobId;
+  }
+}

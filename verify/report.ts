@@ -1,0 +1,206 @@
+// The verification report: judged from the cycle's evidence (pure), shown on the terminal and written as JSON.
+
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeOutput, OutputJudgement, PartitionOffsets } from "./checks";
+import { CycleEvidence, Timings } from "./cycle";
+import { Firing, parseFiring, parseVisit, Visit } from "./records";
+
+export const DEFAULT_REPORT_PATH = "reports/verify-latest.json";
+const SAMPLE_SIZE = 20;
+
+export interface ReportContext {
+  stack: string | null;
+  mode: CheckpointMode;
+  target: string;
+  partitions: number;
+  parallelism: number;
+  restoreFromEarliest: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+  /** Why the cycle stopped early, if it did. */
+  error?: string;
+}
+
+interface FiringSample {
+  visitId: string;
+  windowStart: string;
+  count: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  mode: CheckpointMode;
+  stack: string | null;
+  target: string;
+  restoreFromEarliest: boolean;
+  startedAt: string;
+  finishedAt: string;
+  error: string | null;
+  jobs: { cancelled: string | null; restored: string | null };
+  checkpoint: CheckpointRef | null;
+  checkpointBeforeCancel: CheckpointRef | null;
+  restored: CheckpointRef | null;
+  firstCheckpointAfterRestore: number | null;
+  resumedFromCheckpoint: boolean;
+  /** Extra copies of firings in the committed output. */
+  duplicates: number;
+  /** Firings the consumed input implies that the committed output lacks. */
+  missing: number;
+  /** Firings the input cannot explain. */
+  unexpected: number;
+  outputsChecked: number;
+  expectedFirings: number;
+  firingsAfterCancel: number;
+  preCheckpointFirings: number;
+  preCheckpointReemitted: number;
+  excluded: { windows: number; possiblyLateVisits: number };
+  input: { records: number; visits: number; invalid: number };
+  unparsableOutputs: number;
+  offsets: {
+    groupBeforeCancel: PartitionOffsets | null;
+    checkpointed: PartitionOffsets | null;
+    outputEndAtCancel: PartitionOffsets | null;
+    inputEndAtCancel: PartitionOffsets | null;
+    inputEndAfterBacklog: PartitionOffsets | null;
+    consumed: PartitionOffsets | null;
+    outputEnd: PartitionOffsets | null;
+    inputEnd: PartitionOffsets | null;
+  };
+  checks: Check[];
+  samples: {
+    duplicates: Array<FiringSample & { occurrences: Array<{ partition: number; offset: number }>; afterCancel: boolean; preCheckpoint: boolean }>;
+    missing: FiringSample[];
+    unexpected: Array<FiringSample & { partition: number; offset: number; reason: string }>;
+    unparsableOutputs: Array<{ partition: number; offset: number; reason: string }>;
+  };
+  timings: Timings;
+  notes: string[];
+}
+
+const sample = (id: FiringId): FiringSample => ({ visitId: id.visitId, windowStart: new Date(id.windowStartMs).toISOString(), count: id.count });
+
+interface Assessment {
+  judgement: OutputJudgement;
+  checks: Check[];
+  resumedFromCheckpoint: boolean;
+  ok: boolean;
+  input: VerifyReport["input"];
+  unparsable: VerifyReport["samples"]["unparsableOutputs"];
+}
+
+/** Judges complete evidence; undefined when the cycle stopped before all of it was gathered. */
+function assess(evidence: CycleEvidence, mode: CheckpointMode): Assessment | undefined {
+  const { checkpoint, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtCancel, outputRecords, inputRecords } = evidence;
+  if (!checkpoint || !retained || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtCancel || !outputRecords || !inputRecords) {
+    return undefined;
+  }
+  const visits: Visit[] = [];
+  for (const record of inputRecords) {
+    const parsed = parseVisit(record);
+    if (parsed.ok) visits.push(parsed.value);
+  }
+  const firings: Firing[] = [];
+  const unparsable: Assessment["unparsable"] = [];
+  for (const record of outputRecords) {
+    const parsed = parseFiring(record);
+    if (parsed.ok) firings.push(parsed.value);
+    else unparsable.push({ partition: record.partition, offset: record.offset, reason: parsed.reason });
+  }
+  const judgement = judgeOutput({ visits, firings, consumed, checkpointed, outputEndAtCancel });
+  const cycle = judgeCycle({
+    mode,
+    retained,
+    restore: { checkpoint, restored, firstCheckpointAfterRestore },
+    output: judgement,
+    unparsableOutputs: unparsable.length,
+    consumedKnown: Object.keys(consumed).length > 0,
+  });
+  return {
+    judgement,
+    ...cycle,
+    input: { records: inputRecords.length, visits: visits.length, invalid: inputRecords.length - visits.length },
+    unparsable,
+  };
+}
+
+export function buildReport(evidence: CycleEvidence, context: ReportContext): VerifyReport {
+  const assessment = context.error ? undefined : assess(evidence, context.mode);
+  const judgement = assessment?.judgement;
+  const notes = [...evidence.notes];
+  if (context.parallelism < context.partitions) {
+    notes.push(
+      `parallelism ${context.parallelism} is below the ${context.partitions} partitions: a source subtask reads several partitions, so the late-visit bound (one partition per watermark generator) may not hold and "missing" may name visits Flink dropped as late`,
+    );
+  }
+  return {
+    ok: assessment?.ok ?? false,
+    mode: context.mode,
+    stack: context.stack,
+    target: context.target,
+    restoreFromEarliest: context.restoreFromEarliest,
+    startedAt: context.startedAt.toISOString(),
+    finishedAt: context.finishedAt.toISOString(),
+    error: context.error ?? (assessment ? null : "the cycle did not gather all its evidence"),
+    jobs: { cancelled: evidence.cancelledJobId ?? null, restored: evidence.restoredJobId ?? null },
+    checkpoint: evidence.checkpoint ?? null,
+    checkpointBeforeCancel: evidence.checkpointBeforeCancel ?? null,
+    restored: evidence.restored ?? null,
+    firstCheckpointAfterRestore: evidence.firstCheckpointAfterRestore ?? null,
+    resumedFromCheckpoint: assessment?.resumedFromCheckpoint ?? false,
+    duplicates: judgement?.duplicateRecords ?? 0,
+    missing: judgement?.missing.length ?? 0,
+    unexpected: judgement?.unexpected.length ?? 0,
+    outputsChecked: judgement?.outputsChecked ?? 0,
+    expectedFirings: judgement?.expected ?? 0,
+    firingsAfterCancel: judgement?.firingsAfterCancel ?? 0,
+    preCheckpointFirings: judgement?.preCheckpointFirings ?? 0,
+    preCheckpointReemitted: judgement?.preCheckpointReemitted ?? 0,
+    excluded: judgement?.excluded ?? { windows: 0, possiblyLateVisits: 0 },
+    input: assessment?.input ?? { records: 0, visits: 0, invalid: 0 },
+    unparsableOutputs: assessment?.unparsable.length ?? 0,
+    offsets: {
+      groupBeforeCancel: evidence.groupOffsetsBeforeCancel ?? null,
+      checkpointed: evidence.checkpointed ?? null,
+      outputEndAtCancel: evidence.outputEndAtCancel ?? null,
+      inputEndAtCancel: evidence.inputEndAtCancel ?? null,
+      inputEndAfterBacklog: evidence.inputEndAfterBacklog ?? null,
+      consumed: evidence.consumed ?? null,
+      outputEnd: evidence.outputEnd ?? null,
+      inputEnd: evidence.inputEnd ?? null,
+    },
+    checks: assessment?.checks ?? [],
+    samples: {
+      duplicates: (judgement?.duplicates ?? []).slice(0, SAMPLE_SIZE).map((d) => ({ ...sample(d), occurrences: d.occurrences, afterCancel: d.afterCancel, preCheckpoint: d.preCheckpoint })),
+      missing: (judgement?.missing ?? []).slice(0, SAMPLE_SIZE).map(sample),
+      unexpected: (judgement?.unexpected ?? []).slice(0, SAMPLE_SIZE).map((u) => ({ ...sample(u), partition: u.partition, offset: u.offset, reason: u.reason })),
+      unparsableOutputs: (assessment?.unparsable ?? []).slice(0, SAMPLE_SIZE),
+    },
+    timings: evidence.timings,
+    notes,
+  };
+}
+
+const ms = (value: number | undefined): string => (value === undefined ? "n/a" : value < 10_000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
+const ref = (checkpoint: CheckpointRef | null): string => (checkpoint ? `${checkpoint.id} (${checkpoint.path})` : "none");
+
+export function renderSummary(report: VerifyReport, reportPath: string): string {
+  const lines = [
+    `verify ${report.ok ? "PASSED" : "FAILED"}: ${report.mode}, ${report.target} stack${report.stack ? ` "${report.stack}"` : ""}${report.restoreFromEarliest ? ", resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""}`,
+    `  checkpoint ${ref(report.checkpoint)} → restored ${ref(report.restored)}; first checkpoint after the restore: ${report.firstCheckpointAfterRestore ?? "none"}`,
+    `  resumedFromCheckpoint: ${report.resumedFromCheckpoint}`,
+    `  output: ${report.outputsChecked} firings checked (${report.firingsAfterCancel} after the cancel), ${report.duplicates} duplicates, ${report.missing} missing of ${report.expectedFirings} expected, ${report.unexpected} unexpected`,
+    `  input: ${report.input.visits} visits (${report.input.invalid} invalid records, the job's DLQ); ${report.excluded.possiblyLateVisits} possibly late visits in ${report.excluded.windows} windows judged only where unambiguous`,
+    `  timings: cancel ${ms(report.timings.cancel)}, restore→running ${ms(report.timings.restoreToRunning)}, restore→first committed output ${ms(report.timings.restoreToFirstCommittedOutput)}, cycle ${ms(report.timings.cycle)}, total ${ms(report.timings.total)}`,
+    ...report.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
+    ...report.notes.map((n) => `  note: ${n}`),
+    ...(report.error ? [`  error: ${report.error}`] : []),
+    `  report: ${reportPath}`,
+  ];
+  return lines.join("\n");
+}
+
+export async function writeReport(path: string, report: VerifyReport): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+}
