@@ -226,6 +226,26 @@ describe("KindStack restoring from a checkpoint", () => {
     });
 });
 
+describe("KindStack outputs", () => {
+    it("are the common outputs plus where to find the checkpoint volume in the cluster", async () => {
+        const { KindStack } = await import("./stack");
+        const stack = new KindStack("out", { config: parseStackConfig({ target: "kind" }), namePrefix: "out-test" });
+        expect(stack.outputs).toMatchObject({
+            target: "kind",
+            flinkRestUrl: "http://127.0.0.1:8081",
+            kafkaBootstrap: "127.0.0.1:9094",
+            checkpointDir: "file:///checkpoints_flink",
+            checkpointVolume: {
+                kind: "kubernetes",
+                context: "kind-flink-checkpointer",
+                namespace: "flink-checkpointer",
+                podSelector: "app=flink,component=jobmanager",
+                mountPath: "/checkpoints_flink",
+            },
+        });
+    });
+});
+
 describe("KindStack with ports kind-cluster.yaml does not publish", () => {
     it("fails naming the key, its value and the fix", async () => {
         const { KindStack } = await import("./stack");
