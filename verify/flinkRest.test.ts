@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { findPythonJar, flinkErrorText, parseCheckpointStats } from "./flinkRest";
+
+describe("Flink REST answers", () => {
+  it("keeps Flink's error texts", () => {
+    expect(flinkErrorText(JSON.stringify({ errors: ["Could not execute application.", "Caused by: state of operator x not mapped"] }))).toBe(
+      "Could not execute application.\nCaused by: state of operator x not mapped",
+    );
+    expect(flinkErrorText("<html>Bad Gateway</html>")).toBe("<html>Bad Gateway</html>");
+  });
+
+  it("reads latest.completed, latest.restored and the history of /jobs/:id/checkpoints", () => {
+    const stats = parseCheckpointStats({
+      counts: { restored: 1, total: 2, in_progress: 0, completed: 2, failed: 0 },
+      latest: {
+        completed: { id: 9, status: "COMPLETED", external_path: "file:/checkpoints_flink/j2/chk-9", is_savepoint: false },
+        savepoint: null,
+        failed: null,
+        restored: { id: 7, restore_timestamp: 1, is_savepoint: true, external_path: "file:/checkpoints_flink/j1/chk-7" },
+      },
+      history: [
+        { id: 9, status: "COMPLETED", external_path: "file:/checkpoints_flink/j2/chk-9" },
+        { id: 8, status: "FAILED" },
+      ],
+    });
+    expect(stats).toEqual({
+      completedCount: 2,
+      latestCompleted: { id: 9, externalPath: "file:/checkpoints_flink/j2/chk-9" },
+      restored: { id: 7, externalPath: "file:/checkpoints_flink/j1/chk-7" },
+      history: [
+        { id: 9, status: "COMPLETED", externalPath: "file:/checkpoints_flink/j2/chk-9" },
+        { id: 8, status: "FAILED", externalPath: null },
+      ],
+    });
+  });
+
+  it("reads a job without checkpoints yet", () => {
+    expect(parseCheckpointStats({ counts: { completed: 0 }, latest: { completed: null, restored: null }, history: [] })).toEqual({ completedCount: 0, latestCompleted: null, restored: null, history: [] });
+  });
+
+  it("picks the most recent flink-python jar", () => {
+    const jars = [
+      { id: "a_flink-python-1.20.3.jar", name: "flink-python-1.20.3.jar", uploaded: 1 },
+      { id: "b_other.jar", name: "other.jar", uploaded: 9 },
+      { id: "c_flink-python-1.20.3.jar", name: "flink-python-1.20.3.jar", uploaded: 5 },
+    ];
+    expect(findPythonJar(jars)?.id).toBe("c_flink-python-1.20.3.jar");
+    expect(findPythonJar([jars[1]!])).toBeUndefined();
+  });
+});
