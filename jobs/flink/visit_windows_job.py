@@ -140,10 +140,12 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
     # event times only grow (the generator's clock), so monotonous watermarks drop nothing as late.
     # A subtask whose partition receives nothing would hold the watermark back for ever; idleness
     # lets it step aside so windows can still be cleaned up.
-    watermarks = WatermarkStrategy.for_monotonous_timestamps() \
-        .with_timestamp_assigner(VisitEventTime())
+    watermarks = WatermarkStrategy.for_monotonous_timestamps()
     if config.source_idle_timeout_ms > 0:
         watermarks = watermarks.with_idleness(Duration.of_millis(config.source_idle_timeout_ms))
+    # Last on purpose: PyFlink's with_idleness returns a new strategy without the Python timestamp
+    # assigner, and windows would silently run on Kafka's append time instead of event_time.
+    watermarks = watermarks.with_timestamp_assigner(VisitEventTime())
     visits = routed.assign_timestamps_and_watermarks(watermarks) \
         .name("event time").uid("visit-event-time")
 
