@@ -40,6 +40,14 @@ describe("VisitSchedule event shape", () => {
     }
   });
 
+  it("pairs browsers with systems that have them: Safari only on Apple, Edge never", () => {
+    const pairs = new Set(take({ ...base, concurrentVisits: 50 }, 2000).map(({ event }) =>
+      `${event.context.technical.browser} on ${event.context.technical.device_version.split(" ")[0]}`));
+    expect([...pairs].filter((p) => /^Safari on (?!macOS|iOS|iPadOS)/.test(p) || /^Edge on (macOS|iOS|iPadOS)/.test(p))).toEqual([]);
+    expect(pairs).toContain("Safari on iOS");
+    expect(pairs).toContain("Edge on Windows");
+  });
+
   it("keeps user, referral and device constant within a visit", () => {
     for (const pages of byVisit(take(base, 300)).values()) {
       const first = pages[0]!.event;

@@ -41,12 +41,18 @@ const REFERRALS = [
 ] as const;
 const AD_REFERRALS: ReadonlySet<string> = new Set(["Google Ads", "Facebook Ads"]);
 
-const BROWSERS = [
-  { name: "Chrome", majors: [120, 131] },
-  { name: "Firefox", majors: [115, 133] },
-  { name: "Safari", majors: [16, 18] },
-  { name: "Edge", majors: [120, 131] },
-] as const;
+interface Browser {
+  name: string;
+  majors: readonly [number, number];
+}
+const CHROME: Browser = { name: "Chrome", majors: [120, 131] };
+const FIREFOX: Browser = { name: "Firefox", majors: [115, 133] };
+const SAFARI: Browser = { name: "Safari", majors: [16, 18] };
+const EDGE: Browser = { name: "Edge", majors: [120, 131] };
+/** Safari only on Apple systems, Edge only elsewhere, so a record reads like a real device. */
+const APPLE_SYSTEM = /^(macOS|iOS|iPadOS) /;
+const APPLE_BROWSERS = [SAFARI, CHROME, FIREFOX] as const;
+const OTHER_BROWSERS = [CHROME, FIREFOX, EDGE] as const;
 
 const NETWORK_TYPES = ["Wi-Fi", "LAN", "5G", "4G", "3G"] as const;
 
@@ -66,8 +72,9 @@ export function newVisitProfile(random: Random, visitId: string, startTimeMs: nu
   const userNumber = random.int(1, USER_POOL_SIZE);
   const loggedIn = random.chance(LOGGED_IN_SHARE);
   const referral = random.pick(REFERRALS);
-  const browser = random.pick(BROWSERS);
   const device = random.pick(DEVICES);
+  const deviceVersion = random.pick(device.versions);
+  const browser = random.pick(APPLE_SYSTEM.test(deviceVersion) ? APPLE_BROWSERS : OTHER_BROWSERS);
   return {
     visit_id: visitId,
     user_id: `user_${userNumber}`,
@@ -87,7 +94,7 @@ export function newVisitProfile(random: Random, visitId: string, startTimeMs: nu
         browser_version: `${random.int(browser.majors[0], browser.majors[1])}.0`,
         network_type: random.pick(NETWORK_TYPES),
         device_type: device.type,
-        device_version: random.pick(device.versions),
+        device_version: deviceVersion,
       },
     },
   };
