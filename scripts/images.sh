@@ -59,9 +59,18 @@ image_inputs_hash() {
 
 image_id() { docker image inspect --format '{{.Id}}' "$1"; }
 
-# Runs the build step "$2..." for image $1 unless the image already carries the inputs hash $hash.
+# docker build with the context as a tar stream on stdin. Without buildx (Debian's docker.io) the CLI
+# uses the classic builder and prints a deprecation notice on every build; that notice is dropped.
+build_image_from_tar() {
+  docker build --quiet "$@" - 2> >(grep -v -e '^DEPRECATED: The legacy builder' -e 'buildx' -e 'BuildKit is currently disabled' \
+    -e '^ *environment-variable\.$' -e '^$' >&2) >/dev/null
+}
+
+# Brings image $1 up to date: computes its inputs hash with ${2}_hash and, unless the image already
+# carries that hash, builds it with build_$2 <hash>.
 build_if_changed() {
-  local image="$1" hash="$2"; shift 2
+  local image="$1" kind="$2" hash
+  hash="$("${kind}_hash")"
   if [ "$(image_inputs_hash "$image")" = "$hash" ]; then
     log "$image is up to date (inputs ${hash:0:12})"
     return
@@ -69,7 +78,7 @@ build_if_changed() {
   log "building $image (inputs ${hash:0:12})"
   local started=$SECONDS previous_id
   previous_id="$(image_id "$image" 2>/dev/null || true)"
-  "$@"
+  "build_$kind" "$hash"
   [ "$(image_inputs_hash "$image")" = "$hash" ] || die "$image was built but does not carry inputs hash $hash"
   # The replaced image only takes space; Docker refuses (harmlessly) while a container or image uses it.
   if [ -n "$previous_id" ] && [ "$previous_id" != "$(image_id "$image")" ]; then
@@ -81,11 +90,13 @@ build_if_changed() {
 # --- base: debootstrap + docker import ----------------------------------------------------------
 
 base_hash() {
+  [ -f "$host_ca_bundle" ] || die "the host CA bundle $host_ca_bundle is missing; the images trust exactly the CAs the host trusts, from that file"
   inputs_hash "suite=$debian_suite" "packages=$base_packages" "$recipes_dir/debian/customize-rootfs.sh" "$host_ca_bundle"
 }
 
 make_base_rootfs() {
   local tarball="$1" rootfs="$cache_dir/debian-rootfs.tmp"
+  [ "$(id -u)" -eq 0 ] || die "making the Debian root filesystem needs root (debootstrap, chroot); run scripts/images.sh as root"
   if ! command -v debootstrap >/dev/null 2>&1; then
     log "debootstrap is missing; installing it from Debian's packages"
     DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
@@ -148,7 +159,7 @@ build_kafka() {
   resolve_kafka_libs
   # The build context is the recipe plus the cached jars, streamed as one tar: nothing is staged.
   tar -c -C "$recipes_dir/kafka" . -C "$kafka_libs_dir" libs \
-    | docker build --quiet --label "$inputs_label=$1" --build-arg BASE_IMAGE="$base_image" -t "$kafka_image" - >/dev/null
+    | build_image_from_tar --label "$inputs_label=$1" --build-arg BASE_IMAGE="$base_image" -t "$kafka_image"
 }
 
 # --- flink: runtime and PyFlink from PyPI ----------------------------------------------------------
@@ -179,8 +190,8 @@ prepare_flink_wheels() {
 build_flink() {
   prepare_flink_wheels
   tar -c -C "$recipes_dir/flink" . -C "$flink_wheels_dir/.." --transform "s#^$(basename "$flink_wheels_dir")#wheels#" "$(basename "$flink_wheels_dir")" \
-    | docker build --quiet --label "$inputs_label=$1" \
-      --build-arg BASE_IMAGE="$base_image" --build-arg FLINK_VERSION="$flink_version" -t "$flink_image" - >/dev/null
+    | build_image_from_tar --label "$inputs_label=$1" \
+      --build-arg BASE_IMAGE="$base_image" --build-arg FLINK_VERSION="$flink_version" -t "$flink_image"
 }
 
 # --- node: Node and npm from the npm registry ------------------------------------------------------
@@ -210,8 +221,8 @@ prepare_node_dist() {
 build_node() {
   prepare_node_dist
   tar -c -C "$recipes_dir/node" . -C "$node_dist_dir" node npm \
-    | docker build --quiet --label "$inputs_label=$1" \
-      --build-arg BASE_IMAGE="$base_image" --build-arg NODE_VERSION="$node_version" -t "$node_image" - >/dev/null
+    | build_image_from_tar --label "$inputs_label=$1" \
+      --build-arg BASE_IMAGE="$base_image" --build-arg NODE_VERSION="$node_version" -t "$node_image"
 }
 
 # --- main ----------------------------------------------------------------------------------------
@@ -231,12 +242,12 @@ main() {
   mkdir -p "$cache_dir"
   local total_started=$SECONDS
   # Every image builds on the base, so the base is always brought up to date first.
-  build_if_changed "$base_image" "$(base_hash)" build_base "$(base_hash)"
+  build_if_changed "$base_image" base
   for target in "${targets[@]}"; do
     case "$target" in
-      kafka) build_if_changed "$kafka_image" "$(kafka_hash)" build_kafka "$(kafka_hash)" ;;
-      flink) build_if_changed "$flink_image" "$(flink_hash)" build_flink "$(flink_hash)" ;;
-      node) build_if_changed "$node_image" "$(node_hash)" build_node "$(node_hash)" ;;
+      kafka) build_if_changed "$kafka_image" kafka ;;
+      flink) build_if_changed "$flink_image" flink ;;
+      node) build_if_changed "$node_image" node ;;
     esac
   done
   log "done in $((SECONDS - total_started))s"
