@@ -22,6 +22,16 @@ function log(line: string): void {
  */
 const KAFKA_RETRY = { initialRetryTime: 300, maxRetryTime: 5_000, retries: 3 };
 
+/** The Kafka protocol error names (e.g. UNKNOWN_TOPIC_OR_PARTITION) along kafkajs' chain of causes. */
+function protocolErrorTypes(error: unknown): string[] {
+  const types: string[] = [];
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === "string") types.push(type);
+  }
+  return types;
+}
+
 /**
  * One producer at a time. A producer whose send failed is thrown away and the next send starts a
  * fresh one, so a broker that went away and came back (new metadata, new connections) is picked up
@@ -54,7 +64,10 @@ class ProducerSession {
     } catch (error) {
       await this.close();
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`cannot write to topic ${this.options.topic} via ${this.options.bootstrapServers.join(",")}: ${reason}`);
+      const hint = protocolErrorTypes(error).includes("UNKNOWN_TOPIC_OR_PARTITION")
+        ? " (the generator does not create topics: create it, or fix VISITS_TOPIC)"
+        : "";
+      throw new Error(`cannot write to topic ${this.options.topic} via ${this.options.bootstrapServers.join(",")}: ${reason}${hint}`);
     }
   }
 
@@ -152,9 +165,9 @@ async function main(): Promise<number> {
   await session.close();
   const seconds = (performance.now() - startedAt) / 1000;
   log(
-    `stopped (${summary.stoppedBy}): sent ${summary.sent} events of ${schedule.visitsStarted} visits in ${seconds.toFixed(1)} s` +
-      ` (${(summary.sent / Math.max(seconds, 0.001)).toFixed(1)}/s)` +
-      (summary.unsent > 0 ? `; ${summary.unsent} events were not sent because the broker was unreachable` : ""),
+    `stopped (${summary.stoppedBy}): sent ${summary.sent} events in ${seconds.toFixed(1)} s` +
+      ` (${(summary.sent / Math.max(seconds, 0.001)).toFixed(1)}/s, ${schedule.visitsStarted} visits begun)` +
+      (summary.unsent > 0 ? `; ${summary.unsent} events were not sent because sending kept failing` : ""),
   );
   return 0;
 }
