@@ -195,6 +195,15 @@ def jobs_named(jobs_overview: dict, job_name: str) -> List[dict]:
     return sorted(jobs, key=lambda job: job.get("start-time", 0), reverse=True)
 
 
+def exception_summary(stack_trace: str) -> str:
+    """The headline and every "Caused by" line of a Java stack trace; the last line is the root cause."""
+    lines = [line.strip() for line in stack_trace.splitlines() if line.strip()]
+    if not lines:
+        return "(no exception text)"
+    causes = [line for line in lines[1:] if line.startswith("Caused by:")]
+    return "\n".join([lines[0], *causes])
+
+
 def flink_error_text(payload) -> str:
     """Flink answers errors as {"errors": [...]}; the last entry usually holds the root cause."""
     if isinstance(payload, dict) and payload.get("errors"):
@@ -291,7 +300,30 @@ def job_problem(rest: FlinkRest, job_id: str) -> str:
     except SubmitError as error:
         return str(error)
     root = (exceptions or {}).get("root-exception")
-    return root or "Flink reported no exception"
+    return exception_summary(root) if root else "Flink reported no exception"
+
+
+def run_job(rest: FlinkRest, options: SubmitOptions, jar_id: str, known_job_ids: set) -> str:
+    """Runs the jar; on rejection adds the reason of the job Flink created and failed, if any.
+
+    The PythonDriver reports only "Python process exits with code: 1" through REST; the actual
+    cause (say, a checkpoint path that does not exist) is in the failed job's exception history.
+    """
+    try:
+        answer = rest.post_json(f"/jars/{jar_id}/run", run_request_body(options))
+    except SubmitError as rejection:
+        try:
+            failed = [job for job in jobs_named(rest.get("/jobs/overview"), options.job_name)
+                      if job["jid"] not in known_job_ids]
+        except (SubmitError, OSError):
+            failed = []
+        if not failed:
+            raise
+        reason = job_problem(rest, failed[0]["jid"])
+        raise SubmitError(
+            f"{rejection}\n\nFlink created job {failed[0]['jid']}, which is {failed[0]['state']} because:\n{reason}"
+        ) from None
+    return answer["jobid"]
 
 
 def wait_until_running(rest: FlinkRest, job_id: str) -> None:
@@ -337,11 +369,9 @@ def submit(options: SubmitOptions) -> str:
     wait_until(f"{options.parallelism} free task slots (are the TaskManagers up?)", enough_free_slots, rest)
 
     jar_id = ensure_jar_uploaded(rest, find_python_jar(options.python_jar_glob))
-    body = run_request_body(options)
     restoring = f" restoring from {options.restore_from}" if options.restore_from else ""
     log(f"running {options.job_file} as '{options.job_name}'{restoring}")
-    answer = rest.post_json(f"/jars/{jar_id}/run", body)
-    job_id = answer["jobid"]
+    job_id = run_job(rest, options, jar_id, known_job_ids={job["jid"] for job in jobs})
     print(job_id, flush=True)
 
     wait_until_running(rest, job_id)

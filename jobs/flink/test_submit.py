@@ -3,6 +3,7 @@ import pytest
 from submit import (
     PYTHON_DRIVER_CLASS,
     SubmitError,
+    exception_summary,
     flink_error_text,
     jobs_named,
     multipart_jar_body,
@@ -113,3 +114,19 @@ def test_flink_errors_are_shown_whole():
                           "Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file"]}
     assert flink_error_text(payload) == "\n".join(payload["errors"])
     assert flink_error_text(None) == "(no response body)"
+
+
+def test_exception_summary_keeps_the_headline_and_the_causes():
+    trace = """org.apache.flink.runtime.client.JobInitializationException: Could not start the JobMaster.
+\tat org.apache.flink.runtime.jobmaster.DefaultJobMasterServiceProcess.lambda$new$0(DefaultJobMasterServiceProcess.java:97)
+Caused by: java.util.concurrent.CompletionException: java.lang.RuntimeException: wrapped
+\tat java.base/java.util.concurrent.CompletableFuture.encodeThrowable(CompletableFuture.java:315)
+Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory 'file:///x/chk-1'
+\t... 3 more
+"""
+    assert exception_summary(trace) == (
+        "org.apache.flink.runtime.client.JobInitializationException: Could not start the JobMaster.\n"
+        "Caused by: java.util.concurrent.CompletionException: java.lang.RuntimeException: wrapped\n"
+        "Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory 'file:///x/chk-1'"
+    )
+    assert exception_summary("") == "(no exception text)"
