@@ -40,7 +40,7 @@ const all = { 0: 9, 1: 4 };
 const nothing = {};
 
 function judge(firings: Firing[], overrides: Partial<OutputJudgementInput> = {}): OutputJudgement {
-  return judgeOutput({ visits, firings, consumed: all, checkpointed: nothing, outputEndAtCancel: nothing, ...overrides });
+  return judgeOutput({ mode: "EXACTLY_ONCE", visits, firings, consumed: all, checkpointed: nothing, outputEndAtCancel: nothing, ...overrides });
 }
 
 describe("judgeOutput: duplicates, missing, unexpected", () => {
@@ -86,14 +86,14 @@ describe("judgeOutput: possibly late visits", () => {
   const lateVisits = [visit(0, 0, "c", 50), ...Array.from({ length: 4 }, (_, i) => visit(0, i + 1, "d", 10 + i))];
 
   it("neither expects nor refuses firings of a window whose visits may have been dropped", () => {
-    const withoutFiring = judgeOutput({ visits: lateVisits, firings: [], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const withoutFiring = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
     expect(withoutFiring).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
-    const withFiring = judgeOutput({ visits: lateVisits, firings: [firing(0, 0, "d", 4)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const withFiring = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [firing(0, 0, "d", 4)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
     expect(withFiring.unexpected).toEqual([]);
   });
 
   it("still refuses a count above every visit of such a window", () => {
-    const result = judgeOutput({ visits: lateVisits, firings: [firing(0, 0, "d", 8)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [firing(0, 0, "d", 8)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
     expect(result.unexpected).toHaveLength(1);
   });
 
@@ -101,13 +101,13 @@ describe("judgeOutput: possibly late visits", () => {
     // "c" of window 1 was produced on partition 1 before the visits of "d" on partition 0: with partition 0
     // idle, partition 1's watermark alone may have closed window 0.
     const idleCase = [visit(1, 0, "c", 50, 5), ...Array.from({ length: 4 }, (_, i) => visit(0, i, "d", 10 + i))];
-    const result = judgeOutput({ visits: idleCase, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: idleCase, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing });
     expect(result).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
   });
 
   it("does not treat a later event time on another partition as making a visit late", () => {
     const crossPartition = [visit(1, 0, "c", 50), ...Array.from({ length: 4 }, (_, i) => visit(0, i, "d", 10 + i))];
-    const result = judgeOutput({ visits: crossPartition, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: crossPartition, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing });
     expect(result.missing).toEqual([{ visitId: "d", windowStartMs: W0, count: 4 }]);
     expect([...groundTruth(crossPartition).values()].flatMap((w) => w.visits).some((v) => v.possiblyLate)).toBe(false);
   });
@@ -132,9 +132,21 @@ describe("judgeOutput: resumed from the checkpoint, not from earliest", () => {
     expect(result.duplicates.every((d) => d.afterCancel && d.preCheckpoint)).toBe(true);
   });
 
+  it("in EXACTLY_ONCE, counts a copy of any firing committed before the cancel, even beyond the group's offsets", () => {
+    // The group's commit of the last checkpoint's offsets may not have happened before the cancel.
+    const result = judge([...beforeCancel, firing(0, 2, "a", 4)], { checkpointed: nothing, outputEndAtCancel });
+    expect(result).toMatchObject({ preCheckpointReemitted: 1, preCheckpointFirings: 2 });
+    expect(judge([...beforeCancel, firing(0, 2, "a", 4)], { mode: "AT_LEAST_ONCE", checkpointed: nothing, outputEndAtCancel }).preCheckpointReemitted).toBe(0);
+  });
+
+  it("does not count the first copy of a held firing the output lacked before the cancel", () => {
+    expect(judge([firing(0, 2, "a", 4)], { checkpointed, outputEndAtCancel }).preCheckpointReemitted).toBe(0);
+    expect(judge([firing(0, 2, "a", 4), firing(0, 3, "a", 4)], { checkpointed, outputEndAtCancel }).preCheckpointReemitted).toBe(1);
+  });
+
   it("tells an at-least-once replay of post-checkpoint output from a replay of the checkpointed state", () => {
     // a:8 was written after the checkpoint and before the cancel, then again by the restored job.
-    const result = judge([...beforeCancel, firing(0, 2, "a", 8), firing(0, 3, "a", 8)], { checkpointed, outputEndAtCancel: { 0: 3 } });
+    const result = judge([...beforeCancel, firing(0, 2, "a", 8), firing(0, 3, "a", 8)], { mode: "AT_LEAST_ONCE", checkpointed, outputEndAtCancel: { 0: 3 } });
     expect(result).toMatchObject({ duplicateRecords: 1, preCheckpointReemitted: 0 });
     expect(result.duplicates[0]).toMatchObject({ count: 8, afterCancel: true, preCheckpoint: false });
   });
@@ -187,17 +199,20 @@ describe("judgeCycle", () => {
   });
 
   it("fails duplicates in EXACTLY_ONCE but explains them in AT_LEAST_ONCE", () => {
-    const replayed = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 8), firing(0, 3, "a", 8)], { checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 3 } });
-    expect(failed({ ...good, output: replayed })).toEqual(["noDuplicates"]);
+    const output = [firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 8), firing(0, 3, "a", 8)];
+    const exactlyOnce = judge(output, { checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 3 } });
+    // a:8 was committed before the cancel, so in EXACTLY_ONCE its copy also says the state was not resumed.
+    expect(failed({ ...good, output: exactlyOnce })).toEqual(["noPreCheckpointFiringReemitted", "noDuplicates"]);
+    const replayed = judge(output, { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 3 } });
     const atLeastOnce = judgeCycle({ ...good, mode: "AT_LEAST_ONCE", output: replayed });
     expect(atLeastOnce.ok).toBe(true);
     expect(atLeastOnce.checks.find((c) => c.name === "duplicatesExplained")?.detail).toContain("1 duplicate records");
   });
 
   it("fails loss and re-emitted checkpointed firings in AT_LEAST_ONCE too", () => {
-    const lost = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4)], { checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 1 } });
+    const lost = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4)], { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 1 } });
     expect(failed({ ...good, mode: "AT_LEAST_ONCE", output: lost })).toEqual(["noMissing"]);
-    const fromEarliest = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 4), firing(0, 3, "b", 4), firing(0, 4, "a", 8)], { checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 2 } });
+    const fromEarliest = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 4), firing(0, 3, "b", 4), firing(0, 4, "a", 8)], { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 2 } });
     const result = judgeCycle({ ...good, mode: "AT_LEAST_ONCE", output: fromEarliest });
     expect(result).toMatchObject({ ok: false, resumedFromCheckpoint: false });
     expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["noPreCheckpointFiringReemitted"]);

@@ -23,6 +23,13 @@
 // checkpoint's output. The caller reads those offsets, then waits for one more completed checkpoint
 // before reading the output, so the output surely holds every firing the consumed input implies, while
 // input the job has not processed yet is never counted as missing.
+//
+// Resumed, not restarted. A job restored from checkpoint C never emits again a firing that C's state
+// already holds; a fresh start from earliest re-emits all of them. Which firings C holds: in
+// EXACTLY_ONCE, every firing committed before the cancel (only the transactions of checkpoints up to C
+// were committed); in both modes, every firing the input below the group's committed offsets at cancel
+// time certainly caused (the source commits the offsets of a completed checkpoint, so those are at most
+// C's offsets). A copy of such a firing after the cancel is a re-emission of restored state.
 
 import { COUNT_TRIGGER, Firing, firingKey, Visit, WINDOW_SIZE_MS, windowKey, windowStartOf } from "./records";
 
@@ -146,7 +153,7 @@ export interface DuplicateFiring extends FiringId {
   occurrences: RecordPosition[];
   /** At least one copy lies at or beyond the output end offsets taken at cancel time. */
   afterCancel: boolean;
-  /** The input below the checkpointed offsets certainly caused it: a resumed job never emits it again. */
+  /** The restored checkpoint's state holds it: a resumed job never emits it again. */
   preCheckpoint: boolean;
 }
 
@@ -155,6 +162,7 @@ export interface UnexpectedFiring extends FiringId, RecordPosition {
 }
 
 export interface OutputJudgementInput {
+  mode: CheckpointMode;
   visits: readonly Visit[];
   firings: readonly Firing[];
   /** The source group's committed offsets at the end: input consumed with its output committed. */
@@ -178,7 +186,7 @@ export interface OutputJudgement {
   duplicateRecords: number;
   /** Extra copies of firings the checkpoint already covered that reappeared after the cancel. */
   preCheckpointReemitted: number;
-  /** How many firings the checkpointed input certainly caused: what a fresh start from earliest re-emits. */
+  /** How many firings the restored checkpoint holds: what a fresh start from earliest would re-emit. */
   preCheckpointFirings: number;
   excluded: { windows: number; possiblyLateVisits: number };
 }
@@ -212,26 +220,32 @@ export function judgeOutput(input: OutputJudgementInput): OutputJudgement {
     if (reason) unexpected.push({ ...entry.id, partition: firing.partition, offset: firing.offset, reason });
   }
 
-  const isPreCheckpoint = (id: FiringId): boolean => {
-    const window = truth.get(windowKey(id.visitId, id.windowStartMs));
-    return window !== undefined && certainlyCounted(window, input.checkpointed) >= id.count;
-  };
+  const isAfterCancel = (p: RecordPosition) => p.offset >= offsetIn(input.outputEndAtCancel, p.partition);
+  const causedByCheckpointedInput = new Set(expectedFirings(truth, input.checkpointed, trigger).map((id) => firingKey(id.visitId, id.windowStartMs, id.count)));
+  const heldByCheckpoint = (key: string, at: readonly RecordPosition[]): boolean =>
+    causedByCheckpointedInput.has(key) || (input.mode === "EXACTLY_ONCE" && at.some((p) => !isAfterCancel(p)));
 
   const duplicates: DuplicateFiring[] = [];
   let duplicateRecords = 0;
   let preCheckpointReemitted = 0;
-  for (const { id, at } of occurrences.values()) {
+  let preCheckpointFirings = 0;
+  for (const [key, { id, at }] of occurrences) {
+    const preCheckpoint = heldByCheckpoint(key, at);
+    if (preCheckpoint) preCheckpointFirings++;
     if (at.length < 2) continue;
-    const afterCancel = at.some((p) => p.offset >= offsetIn(input.outputEndAtCancel, p.partition));
-    const preCheckpoint = isPreCheckpoint(id);
+    const copiesAfterCancel = at.filter(isAfterCancel).length;
+    const afterCancel = copiesAfterCancel > 0;
     duplicates.push({ ...id, occurrences: at, afterCancel, preCheckpoint });
     duplicateRecords += at.length - 1;
-    if (afterCancel && preCheckpoint) preCheckpointReemitted += at.length - 1;
+    // The first copy of a firing held by the checkpoint but missing from the output before the cancel is
+    // not a re-emission; every further copy after the cancel is.
+    if (preCheckpoint && afterCancel) preCheckpointReemitted += copiesAfterCancel - (copiesAfterCancel === at.length ? 1 : 0);
   }
+  // Held by the checkpoint yet absent from the output: still counted, a fresh start would emit it too.
+  for (const key of causedByCheckpointedInput) if (!occurrences.has(key)) preCheckpointFirings++;
 
   const expected = expectedFirings(truth, input.consumed, trigger);
   const missing = expected.filter((id) => !occurrences.has(firingKey(id.visitId, id.windowStartMs, id.count)));
-  const preCheckpointFirings = expectedFirings(truth, input.checkpointed, trigger).length;
 
   let excludedWindows = 0;
   let possiblyLateVisits = 0;
@@ -343,9 +357,9 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
     name: "noPreCheckpointFiringReemitted",
     ok: output.preCheckpointReemitted === 0,
     detail:
-      `${output.preCheckpointReemitted} copies after the cancel of firings the checkpointed input had already caused` +
+      `${output.preCheckpointReemitted} copies after the cancel of firings the restored checkpoint already held` +
       (output.preCheckpointFirings === 0
-        ? " (inconclusive: the checkpointed input caused no firing yet, so a fresh start would re-emit nothing)"
+        ? " (inconclusive: the checkpoint held no firing yet, so a fresh start would re-emit nothing)"
         : ` (a fresh start from earliest would re-emit up to ${output.preCheckpointFirings})`),
   });
 

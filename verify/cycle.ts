@@ -59,6 +59,9 @@ export interface CycleEvidence {
   timings: Timings;
 }
 
+/** How long after a completed checkpoint its asynchronous commits (source offsets, sink transactions) are surely done. */
+const COMMIT_SETTLE_MS = 3_000;
+
 const ALIVE_STATES = ["INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING"];
 const ENDED_STATES = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
 
@@ -106,20 +109,23 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   log(`[1/7] finding the running job "${outputs.jobName}"`);
   const jobId = await findJob(flink, outputs, options.jobId);
   evidence.cancelledJobId = jobId;
+  // The source commits a checkpoint's offsets to the group asynchronously after the checkpoint completes;
+  // without a commit before the cancel, nothing would say which input the restored state covers.
   const before = await waitFor(
-    `job ${jobId} to be RUNNING with ${options.minCheckpoints} completed checkpoints (one every ${seconds(outputs.checkpointIntervalMs)})`,
+    `job ${jobId} to be RUNNING with ${options.minCheckpoints} completed checkpoints (one every ${seconds(outputs.checkpointIntervalMs)}) and offsets committed to group ${outputs.groupId}`,
     options.checkpointTimeoutMs,
     async () => {
       const job = await flink.job(jobId);
       if (ENDED_STATES.includes(job.state)) throw new CycleError(await failureOf(flink, job));
       const stats = await flink.checkpoints(jobId);
-      if (job.state === "RUNNING" && stats.completedCount >= options.minCheckpoints && stats.latestCompleted) {
+      const committed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
+      if (job.state === "RUNNING" && stats.completedCount >= options.minCheckpoints && stats.latestCompleted && Object.keys(committed).length > 0) {
         return { done: true, value: stats.latestCompleted };
       }
-      return { done: false, status: `job ${job.state}, ${stats.completedCount} of ${options.minCheckpoints} checkpoints completed` };
+      return { done: false, status: `job ${job.state}, ${stats.completedCount} of ${options.minCheckpoints} checkpoints completed, group committed ${formatOffsets(committed)}` };
     },
     log,
-    { next: `no completed checkpoint within the timeout: look at the checkpoint failures in the Flink UI (${uiUrl(jobId)}) and the TaskManager log; raise --checkpoint-timeout if the cluster is just slow.` },
+    { next: `look at the checkpoint failures in the Flink UI (${uiUrl(jobId)}) and the TaskManager log; raise --checkpoint-timeout if the cluster is just slow.` },
   );
   evidence.checkpointBeforeCancel = { id: before.id, path: before.externalPath };
   evidence.groupOffsetsBeforeCancel = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
@@ -235,16 +241,23 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   evidence.timings.cycle = Date.now() - cancelStart;
   log(`      first checkpoint after the restore: ${evidence.firstCheckpointAfterRestore}`);
 
-  // 7. Read what to judge. The group's committed offsets name the input whose output the sink commits
-  // in the same checkpoint notification; one more completed checkpoint makes sure that commit is done.
+  // 7. Read what to judge. The group's committed offsets name the input whose output the sink committed
+  // in the same checkpoint notification. Both commits run asynchronously after a checkpoint completes:
+  // read the offsets a moment after a checkpoint, then wait for one more checkpoint (and a moment) so the
+  // sink has surely committed the output of that input too.
   log(`[7/7] reading the data to judge`);
+  const checkpointAfter = (previous: number, why: string) =>
+    waitFor(`a checkpoint of job ${newJobId} after ${previous}, ${why}`, options.outputTimeoutMs, async () => {
+      const id = (await flink.checkpoints(newJobId)).latestCompleted?.id ?? 0;
+      return id > previous ? { done: true, value: id } : { done: false, status: `latest completed ${id}` };
+    }, log);
+  const offsetsCheckpoint = await checkpointAfter(evidence.firstCheckpointAfterRestore, "whose offsets the source commits to the group");
+  await sleep(COMMIT_SETTLE_MS);
   evidence.consumed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
-  const latestId = (await flink.checkpoints(newJobId)).latestCompleted?.id ?? 0;
-  await waitFor(`one more checkpoint of job ${newJobId} after ${latestId}, so the output of the consumed input (${formatOffsets(evidence.consumed)}) is committed`, options.outputTimeoutMs, async () => {
-    const stats = await flink.checkpoints(newJobId);
-    const id = stats.latestCompleted?.id ?? 0;
-    return id > latestId ? { done: true, value: id } : { done: false, status: `latest completed ${id}` };
-  }, log);
+  log(`      group ${outputs.groupId} committed ${formatOffsets(evidence.consumed)} (after checkpoint ${offsetsCheckpoint})`);
+  const latestId = (await flink.checkpoints(newJobId)).latestCompleted?.id ?? offsetsCheckpoint;
+  await checkpointAfter(latestId, "so the output of the consumed input is committed");
+  await sleep(COMMIT_SETTLE_MS);
   evidence.outputEnd = await kafka.endOffsets(outputs.outputTopic);
   log(`… reading ${outputs.outputTopic} read_committed up to ${formatOffsets(evidence.outputEnd)} (up to ${seconds(options.readTimeoutMs)})`);
   evidence.outputRecords = await kafka.readTopic(outputs.outputTopic, evidence.outputEnd, options.readTimeoutMs);

@@ -107,7 +107,7 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode): Assessment | und
     if (parsed.ok) firings.push(parsed.value);
     else unparsable.push({ partition: record.partition, offset: record.offset, reason: parsed.reason });
   }
-  const judgement = judgeOutput({ visits, firings, consumed, checkpointed, outputEndAtCancel });
+  const judgement = judgeOutput({ mode, visits, firings, consumed, checkpointed, outputEndAtCancel });
   const cycle = judgeCycle({
     mode,
     retained,
