@@ -287,8 +287,9 @@ def job_argument_parser() -> argparse.ArgumentParser:
     add("--count-trigger", type=_positive_int("--count-trigger"), default=4)
     add("--transactional-id-prefix", type=_non_empty("--transactional-id-prefix"), default="visit-windows")
     add("--transaction-timeout-ms", type=_positive_int("--transaction-timeout-ms"), default=600000)
-    add("--source-idle-timeout-ms", type=_non_negative_int("--source-idle-timeout-ms"), default=30000,
-        help="a subtask that sees no visit for this long stops holding back the watermark; 0 disables")
+    add("--source-idle-timeout-ms", type=_non_negative_int("--source-idle-timeout-ms"), default=0,
+        help="a subtask that sees no visit for this long stops holding back the watermark; "
+             "0 (the default) never marks it idle; see visit_windows_job.py before enabling it")
     add("--job-name", type=_non_empty("--job-name"), default="visit-windows")
     return parser
 
