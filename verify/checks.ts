@@ -55,7 +55,11 @@ export interface WindowTruth {
   visits: WindowVisit[];
 }
 
-/** How far behind a record of another partition an element may be read and still meet its watermark. */
+/**
+ * How much later than a record of another partition an element may be produced and still reach the
+ * watermark generator after it: PyFlink holds elements in bundles for up to 1 s
+ * (python.fn-execution.bundle.time) before the job's timestamps and watermarks are assigned, plus fetch latency.
+ */
 export const CROSS_PARTITION_SLACK_MS = 2_000;
 
 export interface WindowModel {

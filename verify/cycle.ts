@@ -109,24 +109,41 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   log(`[1/7] finding the running job "${outputs.jobName}"`);
   const jobId = await findJob(flink, outputs, options.jobId);
   evidence.cancelledJobId = jobId;
-  // The source commits a checkpoint's offsets to the group asynchronously after the checkpoint completes;
-  // without a commit before the cancel, nothing would say which input the restored state covers.
-  const before = await waitFor(
-    `job ${jobId} to be RUNNING with ${options.minCheckpoints} completed checkpoints (one every ${seconds(outputs.checkpointIntervalMs)}) and offsets committed to group ${outputs.groupId}`,
+  // Worth resuming: the output must hold window firings whose input a completed checkpoint covers, with
+  // that checkpoint's offsets committed to the group (the source commits them asynchronously after the
+  // checkpoint completes). Otherwise a fresh start would re-emit nothing and the data could not tell it
+  // from a resume. So: the minimum checkpoints and some output, then one more checkpoint, then its commit.
+  const next = `look at the checkpoint failures in the Flink UI (${uiUrl(jobId)}) and the TaskManager log; raise --checkpoint-timeout if the cluster is just slow.`;
+  const aliveJob = async () => {
+    const job = await flink.job(jobId);
+    if (ENDED_STATES.includes(job.state)) throw new CycleError(await failureOf(flink, job));
+    return job;
+  };
+  const checkpointWithOutput = await waitFor(
+    `job ${jobId} to be RUNNING with ${options.minCheckpoints} completed checkpoints (one every ${seconds(outputs.checkpointIntervalMs)}) and output in ${outputs.outputTopic}`,
     options.checkpointTimeoutMs,
     async () => {
-      const job = await flink.job(jobId);
-      if (ENDED_STATES.includes(job.state)) throw new CycleError(await failureOf(flink, job));
+      const job = await aliveJob();
       const stats = await flink.checkpoints(jobId);
-      const committed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
-      if (job.state === "RUNNING" && stats.completedCount >= options.minCheckpoints && stats.latestCompleted && Object.keys(committed).length > 0) {
-        return { done: true, value: stats.latestCompleted };
-      }
-      return { done: false, status: `job ${job.state}, ${stats.completedCount} of ${options.minCheckpoints} checkpoints completed, group committed ${formatOffsets(committed)}` };
+      const hasOutput = await kafka.hasRecords(outputs.outputTopic);
+      if (job.state === "RUNNING" && stats.completedCount >= options.minCheckpoints && hasOutput) return { done: true, value: stats.latestCompleted?.id ?? 0 };
+      return { done: false, status: `job ${job.state}, ${stats.completedCount} of ${options.minCheckpoints} checkpoints completed, output ${hasOutput ? "present" : "empty"}` };
     },
     log,
-    { next: `look at the checkpoint failures in the Flink UI (${uiUrl(jobId)}) and the TaskManager log; raise --checkpoint-timeout if the cluster is just slow.` },
+    { next },
   );
+  const before = await waitFor(
+    `a checkpoint of job ${jobId} after ${checkpointWithOutput}, covering the output seen so far`,
+    options.checkpointTimeoutMs,
+    async () => {
+      await aliveJob();
+      const latest = (await flink.checkpoints(jobId)).latestCompleted;
+      return latest && latest.id > checkpointWithOutput ? { done: true, value: latest } : { done: false, status: `latest completed ${latest?.id ?? "none"}` };
+    },
+    log,
+    { next },
+  );
+  await sleep(COMMIT_SETTLE_MS);
   evidence.checkpointBeforeCancel = { id: before.id, path: before.externalPath };
   evidence.groupOffsetsBeforeCancel = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
   log(`      latest completed checkpoint ${before.id} at ${before.externalPath}; group ${outputs.groupId} committed ${formatOffsets(evidence.groupOffsetsBeforeCancel)}`);

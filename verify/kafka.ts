@@ -74,6 +74,12 @@ export class KafkaReader {
     return (await this.topicOffsets(topic)).end;
   }
 
+  /** Whether the topic holds anything: an offset taken (a record, or in a transactional topic a marker). */
+  async hasRecords(topic: string): Promise<boolean> {
+    const { low, end } = await this.topicOffsets(topic);
+    return Object.keys(end).some((p) => (end[Number(p)] ?? 0) > (low[Number(p)] ?? 0));
+  }
+
   /** The group's committed offsets on `topic`; partitions without a commit are absent. */
   async committedOffsets(groupId: string, topic: string): Promise<PartitionOffsets> {
     const answer = await this.admin.fetchOffsets({ groupId, topics: [topic] });
