@@ -381,21 +381,23 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
     detail: `${input.unparsableOutputs} output records are not a firing record`,
   });
 
-  const afterRestore = output.duplicates.filter((d) => d.afterCancel).length;
+  const afterRestore = output.duplicates.filter((d) => d.afterCancel);
+  const replayedHeld = afterRestore.filter((d) => d.preCheckpoint).length;
   if (mode === "EXACTLY_ONCE") {
     checks.push({
       name: "noDuplicates",
       ok: output.duplicateRecords === 0,
-      detail: `${output.duplicateRecords} duplicate records (${output.duplicates.length} firings present more than once, ${afterRestore} of them involving output after the cancel)`,
+      detail: `${output.duplicateRecords} duplicate records (${output.duplicates.length} firings present more than once, ${afterRestore.length} of them involving output after the cancel)`,
     });
   } else {
     checks.push({
       name: "duplicatesExplained",
       ok: true,
       detail:
-        `AT_LEAST_ONCE: ${output.duplicateRecords} duplicate records counted, not failed: ${afterRestore} firings replayed ` +
-        `by the restored job from the checkpoint's offsets (emitted between the checkpoint and the cancel), ` +
-        `${output.duplicates.length - afterRestore} from earlier replays (failover or an earlier cycle)`,
+        `AT_LEAST_ONCE: ${output.duplicateRecords} duplicate records counted, not failed: ` +
+        `${afterRestore.length - replayedHeld} firings emitted between the checkpoint and the cancel and replayed by the restored job, ` +
+        `${replayedHeld} firings the checkpoint already held emitted again (judged by noPreCheckpointFiringReemitted), ` +
+        `${output.duplicates.length - afterRestore.length} from earlier replays (failover or an earlier cycle)`,
     });
   }
 
