@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { StackConfig } from "./config";
@@ -7,9 +8,9 @@ export const REPO_ROOT = path.resolve(__dirname, "..");
 export const FLINK_JOB_CONTEXT = path.join(REPO_ROOT, "jobs", "flink");
 export const GENERATOR_CONTEXT = path.join(REPO_ROOT, "jobs", "generator");
 
-/** File name of the Kafka connector jar that the job image needs for this Flink release. */
+/** File name of the Kafka connector jar that the job image needs for this Flink release (its dependencies lie beside it). */
 export function connectorJarName(cfg: StackConfig): string {
-    return `flink-sql-connector-kafka-${cfg.flink.kafkaConnectorVersion}.jar`;
+    return `flink-connector-kafka-${cfg.flink.kafkaConnectorVersion}.jar`;
 }
 
 /**
@@ -30,12 +31,43 @@ export function buildInputProblems(cfg: StackConfig, libFiles: readonly string[]
     return problems;
 }
 
-/** Checks the build inputs on disk and returns the extra CA certificates (PEM text) to build with, if any. */
-export function readBuildInputs(cfg: StackConfig): { extraCaCerts?: string } {
+/** What the stack's image builds take from disk. */
+export interface BuildInputs {
+    /** PEM text trusted during image builds, if configured. */
+    readonly extraCaCerts?: string;
+    /** Digests of the build contexts; a change rebuilds the image. */
+    readonly contextDigests: { readonly flinkJob: string; readonly generator: string };
+}
+
+/** Checks the build inputs on disk and reads what the image builds need. */
+export function readBuildInputs(cfg: StackConfig): BuildInputs {
     const libDir = path.join(FLINK_JOB_CONTEXT, "lib");
     const libFiles = fs.existsSync(libDir) ? fs.readdirSync(libDir) : [];
     const caFileExists = cfg.extraCaCertsFile !== undefined && fs.existsSync(cfg.extraCaCertsFile);
     const problems = buildInputProblems(cfg, libFiles, caFileExists);
     if (problems.length > 0) throw new Error(`cannot build the stack's images:\n  - ${problems.join("\n  - ")}`);
-    return caFileExists ? { extraCaCerts: fs.readFileSync(cfg.extraCaCertsFile as string, "utf8") } : {};
+    return {
+        ...(caFileExists ? { extraCaCerts: fs.readFileSync(cfg.extraCaCertsFile as string, "utf8") } : {}),
+        contextDigests: { flinkJob: contextDigest(FLINK_JOB_CONTEXT), generator: contextDigest(GENERATOR_CONTEXT) },
+    };
+}
+
+/** Folders that never belong to an image's inputs (dependencies, caches, build output). */
+const NOT_CONTEXT = new Set(["node_modules", "__pycache__", ".pytest_cache", "dist"]);
+
+/** sha256 over the relative paths and contents of a build context's files, in a stable order. */
+export function contextDigest(dir: string): string {
+    const hash = crypto.createHash("sha256");
+    const walk = (rel: string): void => {
+        for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const relPath = path.join(rel, entry.name);
+            if (entry.isDirectory()) {
+                if (!NOT_CONTEXT.has(entry.name)) walk(relPath);
+            } else if (entry.isFile()) {
+                hash.update(`${relPath}\0`).update(fs.readFileSync(path.join(dir, relPath))).update("\0");
+            }
+        }
+    };
+    walk("");
+    return hash.digest("hex");
 }

@@ -15,8 +15,8 @@ const dependsOnByName = new Map<string, Promise<string[]>>();
 pulumi.runtime.setMocks({
     newResource(args) {
         created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state = args.type === "docker:index/image:Image" ? { ...args.inputs, repoDigest: `sha256:${args.name}` }
-            : args.type === "docker:index/remoteImage:RemoteImage" ? { ...args.inputs, imageId: `sha256:${args.inputs.name}` }
+        const state = args.type === "docker:index/remoteImage:RemoteImage"
+            ? { ...args.inputs, imageId: `sha256:${args.inputs.name}` }
             : args.inputs;
         return { id: `${args.name}_id`, state };
     },
@@ -34,7 +34,10 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
 async function deployDocker(raw: Record<string, string>): Promise<Created[]> {
     const { DockerStack } = await import("./stack");
     const start = created.length;
-    const stack = new DockerStack("fc", { config: parseStackConfig(raw), namePrefix: "fc-test" },
+    const stack = new DockerStack("fc", {
+        config: parseStackConfig(raw), namePrefix: "fc-test",
+        buildInputs: { contextDigests: { flinkJob: "job-digest", generator: "generator-digest" } },
+    },
         { transformations: [recordDependsOn] });
     // Wait until every output, and so every child registration, has resolved.
     await new Promise<void>(resolve => pulumi.output(stack.outputs).apply(() => resolve()));
@@ -105,7 +108,7 @@ describe("DockerStack", () => {
     });
 
     it("runs Kafka from the configured image, pulled only when it is not already local", () => {
-        const remote = resources.filter(r => r.type === "docker:index/remoteImage:RemoteImage");
+        const remote = resources.filter(r => r.type === "docker:index/remoteImage:RemoteImage" && r.inputs.build === undefined);
         expect(remote.map(r => r.inputs)).toEqual([{ name: "apache/kafka:4.1.1", keepLocally: true }]);
         expect(byName(resources, "fc-test-kafka").inputs.image).toBe("sha256:apache/kafka:4.1.1");
     });
@@ -115,13 +118,15 @@ describe("DockerStack", () => {
     });
 
     it("builds the job and generator images from jobs/ on the configured base images, without pushing", () => {
-        const images = resources.filter(r => r.type === "docker:index/image:Image");
-        expect(images.map(i => [i.inputs.build.context.split("/").slice(-2).join("/"), i.inputs.build.args, i.inputs.skipPush])).toEqual([
-            ["jobs/flink", { FLINK_IMAGE: "flink:1.20.3-scala_2.12-java17" }, true],
-            ["jobs/generator", { NODE_IMAGE: "node:22-bookworm-slim" }, true],
-        ]);
+        const images = resources.filter(r => r.type === "docker:index/remoteImage:RemoteImage" && r.inputs.build !== undefined);
+        expect(images.map(i => [i.inputs.build.context.split("/").slice(-2).join("/"), i.inputs.build.buildArgs, i.inputs.triggers]))
+            .toEqual([
+                ["jobs/flink", { FLINK_IMAGE: "flink:1.20.3-scala_2.12-java17" }, { contextDigest: "job-digest" }],
+                ["jobs/generator", { NODE_IMAGE: "node:22-bookworm-slim" }, { contextDigest: "generator-digest" }],
+            ]);
+        expect(resources.filter(r => r.type === "docker:index/registryImage:RegistryImage")).toEqual([]);
         // Containers run the built image by id, so a rebuild replaces them.
-        expect(byName(resources, "fc-test-jobmanager").inputs.image).toBe("sha256:fc-flink-job-image");
+        expect(byName(resources, "fc-test-jobmanager").inputs.image).toBe("sha256:flink-checkpointer/flink-job:fc-test");
     });
 
     it("orders the submission after the JobManager, the TaskManagers and the topics, and the generator after the topics", async () => {

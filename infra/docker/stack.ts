@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { ProjectImage } from "../images";
-import { FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "../buildInputs";
+import { BuildInputs, FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "../buildInputs";
 import {
     CHECKPOINT_MOUNT_PATH, commonOutputs, flinkProperties, flinkPropertiesText, generatorEnvironment, imageBuildArgs,
     submissionCommand, topics,
@@ -17,8 +17,8 @@ export interface DockerStackArgs {
     readonly config: StackConfig;
     /** Prefix of every Docker object's name, unique per Pulumi stack. */
     readonly namePrefix: string;
-    /** PEM text trusted during image builds, if configured. */
-    readonly extraCaCerts?: string;
+    /** What the image builds take from disk (see buildInputs.readBuildInputs). */
+    readonly buildInputs: BuildInputs;
 }
 
 /** Label on every container, volume and network of a stack, so leftovers can be found by it. */
@@ -41,13 +41,15 @@ export class DockerStack extends pulumi.ComponentResource {
         const jobImage = new ProjectImage(`${name}-flink-job`, {
             imageName: `flink-checkpointer/flink-job:${args.namePrefix}`,
             context: FLINK_JOB_CONTEXT,
-            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, args.extraCaCerts),
+            contextDigest: args.buildInputs.contextDigests.flinkJob,
+            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, args.buildInputs.extraCaCerts),
             push: false,
         }, { parent: this });
         const generatorImage = new ProjectImage(`${name}-generator`, {
             imageName: `flink-checkpointer/visit-generator:${args.namePrefix}`,
             context: GENERATOR_CONTEXT,
-            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, args.extraCaCerts),
+            contextDigest: args.buildInputs.contextDigests.generator,
+            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, args.buildInputs.extraCaCerts),
             push: false,
         }, { parent: this });
 

@@ -16,13 +16,15 @@ const declared = new Map<string, { parent?: string; dependsOn: Promise<string[]>
 pulumi.runtime.setMocks({
     newResource(args) {
         created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider ?? "" });
-        const state = args.type === "docker:index/image:Image"
-            ? { ...args.inputs, repoDigest: `${args.inputs.imageName.replace(/:[^:/]+$/, "")}@sha256:${args.name}` }
+        const state = args.type === "docker:index/registryImage:RegistryImage"
+            ? { ...args.inputs, sha256Digest: `sha256:${args.name}` }
             : args.inputs;
         return { id: `${args.name}_id`, state };
     },
     call: args => args.inputs,
 }, "flink-checkpointer", "kind", false);
+
+const buildInputs = { contextDigests: { flinkJob: "job-digest", generator: "generator-digest" } };
 
 const nameOf = (r: pulumi.Resource): Promise<string> =>
     new Promise(resolve => r.urn.apply(urn => resolve(urn.split("::").pop() as string)));
@@ -44,7 +46,7 @@ function recordOptions(args: pulumi.ResourceTransformationArgs): undefined {
 async function deployKind(name: string, raw: Record<string, string>): Promise<Created[]> {
     const { KindStack } = await import("./stack");
     const start = created.length;
-    const stack = new KindStack(name, { config: parseStackConfig({ target: "kind", ...raw }), namePrefix: `${name}-test` },
+    const stack = new KindStack(name, { config: parseStackConfig({ target: "kind", ...raw }), namePrefix: `${name}-test`, buildInputs },
         { transformations: [recordOptions] });
     const leaves = [stack.submission.job, stack.generator.deployment, stack.flink.jobManager, stack.flink.taskManagers,
         stack.flink.checkpointClaim, stack.kafka.statefulSet, stack.kafka.topicsJob];
@@ -190,17 +192,21 @@ describe("KindStack", () => {
         expect(registry.inputs.networksAdvanced).toEqual([{ name: "kind", aliases: ["kind-registry"] }]);
         expect(await declared.get("fc-flink-job")!.dependsOn).toEqual(["fc-registry-registry"]);
         expect(await declared.get("fc-generator")!.dependsOn).toEqual(["fc-registry-registry"]);
-        const images = ofType(rs, "docker:index/image:Image");
-        expect(images.map(i => [i.inputs.imageName, i.inputs.skipPush]).sort()).toEqual([
-            ["localhost:5001/flink-checkpointer/flink-job:fc-test", false],
-            ["localhost:5001/flink-checkpointer/visit-generator:fc-test", false],
+        const built = ofType(rs, "docker:index/remoteImage:RemoteImage");
+        expect(built.map(i => [i.inputs.name, i.inputs.triggers]).sort()).toEqual([
+            ["localhost:5001/flink-checkpointer/flink-job:fc-test", { contextDigest: "job-digest" }],
+            ["localhost:5001/flink-checkpointer/visit-generator:fc-test", { contextDigest: "generator-digest" }],
         ]);
-        const jobImage = "localhost:5001/flink-checkpointer/flink-job@sha256:fc-flink-job-image";
+        expect(ofType(rs, "docker:index/registryImage:RegistryImage").map(i => i.inputs.name).sort()).toEqual([
+            "localhost:5001/flink-checkpointer/flink-job:fc-test",
+            "localhost:5001/flink-checkpointer/visit-generator:fc-test",
+        ]);
+        const jobImage = "localhost:5001/flink-checkpointer/flink-job@sha256:fc-flink-job-push";
         for (const name of ["fc-flink-jobmanager", "fc-flink-taskmanagers", "fc-job-submit"]) {
             expect(containerOf(named(rs, name)).image, name).toBe(jobImage);
         }
         expect(containerOf(named(rs, "fc-visits-generator")).image)
-            .toBe("localhost:5001/flink-checkpointer/visit-generator@sha256:fc-generator-image");
+            .toBe("localhost:5001/flink-checkpointer/visit-generator@sha256:fc-generator-push");
         expect(envOf(named(rs, "fc-visits-generator")).KAFKA_BOOTSTRAP).toBe("kafka:9092");
     });
 });
@@ -229,7 +235,7 @@ describe("KindStack restoring from a checkpoint", () => {
 describe("KindStack outputs", () => {
     it("are the common outputs plus where to find the checkpoint volume in the cluster", async () => {
         const { KindStack } = await import("./stack");
-        const stack = new KindStack("out", { config: parseStackConfig({ target: "kind" }), namePrefix: "out-test" });
+        const stack = new KindStack("out", { config: parseStackConfig({ target: "kind" }), namePrefix: "out-test", buildInputs });
         expect(stack.outputs).toMatchObject({
             target: "kind",
             flinkRestUrl: "http://127.0.0.1:8081",
@@ -250,7 +256,7 @@ describe("KindStack with ports kind-cluster.yaml does not publish", () => {
     it("fails naming the key, its value and the fix", async () => {
         const { KindStack } = await import("./stack");
         expect(() => new KindStack("bad", {
-            config: parseStackConfig({ target: "kind", flinkRestPort: "18081" }), namePrefix: "bad-test",
+            config: parseStackConfig({ target: "kind", flinkRestPort: "18081" }), namePrefix: "bad-test", buildInputs,
         })).toThrow("flink-checkpointer:flinkRestPort: 18081 does not match infra/kubernetes/kind-cluster.yaml");
     });
 });

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "../buildInputs";
+import { BuildInputs, FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "../buildInputs";
 import { StackConfig } from "../config";
 import { ProjectImage } from "../images";
 import {
@@ -18,8 +18,8 @@ export interface KindStackArgs {
     readonly config: StackConfig;
     /** Prefix of Docker object names and the images' tag, unique per Pulumi stack. */
     readonly namePrefix: string;
-    /** PEM text trusted during image builds, if configured. */
-    readonly extraCaCerts?: string;
+    /** What the image builds take from disk (see buildInputs.readBuildInputs). */
+    readonly buildInputs: BuildInputs;
 }
 
 /** `key=value,…`, the form of a kubectl label selector. */
@@ -63,13 +63,15 @@ export class KindStack extends pulumi.ComponentResource {
         const jobImage = new ProjectImage(`${name}-flink-job`, {
             imageName: registryImageName(cfg.registryPort, "flink-job", args.namePrefix),
             context: FLINK_JOB_CONTEXT,
-            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, args.extraCaCerts),
+            contextDigest: args.buildInputs.contextDigests.flinkJob,
+            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, args.buildInputs.extraCaCerts),
             push: true,
         }, pushed);
         const generatorImage = new ProjectImage(`${name}-generator`, {
             imageName: registryImageName(cfg.registryPort, "visit-generator", args.namePrefix),
             context: GENERATOR_CONTEXT,
-            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, args.extraCaCerts),
+            contextDigest: args.buildInputs.contextDigests.generator,
+            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, args.buildInputs.extraCaCerts),
             push: true,
         }, pushed);
 
