@@ -94,9 +94,9 @@ timed() {
 
 # Fails unless the wrapper module's go.mod requires exactly the pinned version of the module.
 check_pin() {
-  local module="$1" version="$2"
+  local module="$1" version="$2" wrapper="$3"
   if ! grep -Eq "(^|[[:space:]])${module//./\\.} ${version//./\\.}([[:space:]]|$)" go.mod; then
-    echo "$PWD/go.mod does not require $module at $version, the version scripts/toolchain/versions.env pins; change both together" >&2
+    echo "$wrapper/go.mod does not require $module at $version, the version scripts/toolchain/versions.env pins; change both together" >&2
     return 1
   fi
 }
@@ -157,13 +157,13 @@ build() {
   local build_cmd=(go build -tags "$tags" -trimpath -ldflags "$ldflags" -o "$build_dir/$name" "$package")
   (
     cd "$build_dir"
-    timed "check pin" run_logged "$logfile" check_pin "$module" "$version" || exit 10
+    timed "check pin" run_logged "$logfile" check_pin "$module" "$version" "$wrapper" || exit 10
     if [ -n "$pre_build" ]; then timed "$pre_build" run_logged "$logfile" "$pre_build" "$ldflags" "$tags" || exit 11; fi
     timed "go build" run_logged "$logfile" "${build_cmd[@]}" || exit 12
   ) || {
     local status=$? command
     case "$status" in
-      10) command="check that $build_dir/go.mod requires $module $version" ;;
+      10) command="check that $wrapper/go.mod requires $module $version" ;;
       11) command="$pre_build in $build_dir (its commands are in the log)" ;;
       *)  command="(cd $build_dir && GOFLAGS='$GOFLAGS' $(printf '%q ' "${build_cmd[@]}"))" ;;
     esac
