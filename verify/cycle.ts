@@ -75,10 +75,11 @@ async function findJob(flink: FlinkRest, outputs: StackOutputs, jobId: string | 
   const jobs = await flink.jobs();
   const alive = jobs.filter((j) => j.name === outputs.jobName && ALIVE_STATES.includes(j.state));
   if (alive.length === 1) return alive[0]!.id;
-  const listing = jobs.map((j) => `${j.name} ${j.id} ${j.state}`).join("; ") || "none";
+  const shown = jobs.slice(0, 5).map((j) => `${j.name} ${j.id} ${j.state}`);
+  const listing = jobs.length === 0 ? "none" : `${shown.join("; ")}${jobs.length > shown.length ? `; … ${jobs.length - shown.length} more` : ""}`;
   if (alive.length === 0) {
     throw new CycleError(
-      `no running job named "${outputs.jobName}" on ${flink.baseUrl} (jobs there: ${listing}). Next: submit it with \`pulumi up\` (the stack's job submission) and look at the submission container's log if it fails, or pass --job-id.`,
+      `no running job named "${outputs.jobName}" on ${flink.baseUrl} (jobs there: ${listing}). Next: the stack's job submission submits it during \`pulumi up\` (if that ran already, look at the submission's log and re-run it), or pass --job-id.`,
     );
   }
   throw new CycleError(`${alive.length} jobs named "${outputs.jobName}" are alive on ${flink.baseUrl} (${listing}); pass --job-id to choose one.`);
@@ -127,7 +128,12 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
       const stats = await flink.checkpoints(jobId);
       const hasOutput = await kafka.hasRecords(outputs.outputTopic);
       if (job.state === "RUNNING" && stats.completedCount >= options.minCheckpoints && hasOutput) return { done: true, value: stats.latestCompleted?.id ?? 0 };
-      return { done: false, status: `job ${job.state}, ${stats.completedCount} of ${options.minCheckpoints} checkpoints completed, output ${hasOutput ? "present" : "empty"}` };
+      // A restarting job keeps failing: its last failure is what the user needs to see.
+      const failure = job.state === "RUNNING" ? "" : (await flink.rootException(jobId).catch(() => "")).split("\n")[0]!.slice(0, 300);
+      return {
+        done: false,
+        status: `job ${job.state}, ${stats.completedCount} of ${options.minCheckpoints} checkpoints completed, output ${hasOutput ? "present" : "empty"}${failure ? `; last failure: ${failure}` : ""}`,
+      };
     },
     log,
     { next },
