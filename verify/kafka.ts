@@ -92,12 +92,12 @@ export class KafkaReader {
   }
 
   /**
-   * Consumes `topic` read_committed from `start` (default: each partition's first offset) until every
-   * partition has passed its offset in `end`, and returns the records below `end`.
+   * Consumes `topic` read_committed from each partition's first offset until every partition has passed
+   * its offset in `end`, and returns the records below `end`.
    * A throwaway group without commits: the read leaves no trace in the broker's offsets.
    */
-  async readTopic(topic: string, end: PartitionOffsets, timeoutMs: number, start?: PartitionOffsets): Promise<TopicRecord[]> {
-    const from = start ?? (await this.topicOffsets(topic)).low;
+  async readTopic(topic: string, end: PartitionOffsets, timeoutMs: number): Promise<TopicRecord[]> {
+    const from = (await this.topicOffsets(topic)).low;
     const records: TopicRecord[] = [];
     await this.consume(topic, from, timeoutMs, (record) => {
       if (record.offset < (end[record.partition] ?? 0)) records.push(record);
