@@ -26,7 +26,7 @@ export const PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver"
 export const USERS = { flink: "9999:9999", kafka: "1000:1000", node: "1000:1000" } as const;
 
 /** Flink process sizes; the Kubernetes requests and limits derive from them. */
-export const FLINK_MEMORY_MB = { jobmanager: 1280, taskmanager: 1728 } as const;
+export const FLINK_MEMORY_MB = { jobmanager: 1280, taskmanager: 2048 } as const;
 /** Room for the Python processes PyFlink starts beside each JVM. */
 export const PYTHON_OVERHEAD_MB = 512;
 
@@ -42,6 +42,8 @@ export function flinkProperties(cfg: StackConfig): Record<string, string> {
         "jobmanager.rpc.address": HOSTS.jobmanager,
         "jobmanager.memory.process.size": `${FLINK_MEMORY_MB.jobmanager}m`,
         "taskmanager.memory.process.size": `${FLINK_MEMORY_MB.taskmanager}m`,
+        // Every (re)submission of a Python job loads its classes anew; the default 256m ran out after ~8 runs.
+        "taskmanager.memory.jvm-metaspace.size": "512m",
         "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
         "parallelism.default": String(cfg.parallelism),
         "state.backend.type": "hashmap",
