@@ -203,27 +203,15 @@ def _non_empty(name: str):
     return parse
 
 
-def _positive_int(name: str):
+def _int_at_least(name: str, minimum: int):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be positive, got {value}")
-        return value
-
-    return parse
-
-
-def _non_negative_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be 0 or more, got {value}")
+        if value < minimum:
+            allowed = "positive" if minimum == 1 else f"{minimum} or more"
+            raise argparse.ArgumentTypeError(f"{name} must be {allowed}, got {value}")
         return value
 
     return parse
@@ -278,16 +266,16 @@ def job_argument_parser() -> argparse.ArgumentParser:
     add("--group-id", type=_non_empty("--group-id"), default="visits_reader")
     add("--checkpoint-mode", type=_checkpoint_mode, default="EXACTLY_ONCE",
         help=f"one of {', '.join(CHECKPOINT_MODES)}")
-    add("--checkpoint-interval-ms", type=_positive_int("--checkpoint-interval-ms"), default=20000)
+    add("--checkpoint-interval-ms", type=_int_at_least("--checkpoint-interval-ms", 1), default=20000)
     add("--checkpoint-dir", type=_checkpoint_dir, default="file:///checkpoints_flink")
     add("--retain-on-cancellation", type=_boolean("--retain-on-cancellation"), default=True,
         help="true or false: keep the last checkpoints when the job is cancelled")
-    add("--parallelism", type=_positive_int("--parallelism"), default=2)
-    add("--window-seconds", type=_positive_int("--window-seconds"), default=45)
-    add("--count-trigger", type=_positive_int("--count-trigger"), default=4)
+    add("--parallelism", type=_int_at_least("--parallelism", 1), default=2)
+    add("--window-seconds", type=_int_at_least("--window-seconds", 1), default=45)
+    add("--count-trigger", type=_int_at_least("--count-trigger", 1), default=4)
     add("--transactional-id-prefix", type=_non_empty("--transactional-id-prefix"), default="visit-windows")
-    add("--transaction-timeout-ms", type=_positive_int("--transaction-timeout-ms"), default=600000)
-    add("--source-idle-timeout-ms", type=_non_negative_int("--source-idle-timeout-ms"), default=0,
+    add("--transaction-timeout-ms", type=_int_at_least("--transaction-timeout-ms", 1), default=600000)
+    add("--source-idle-timeout-ms", type=_int_at_least("--source-idle-timeout-ms", 0), default=0,
         help="a subtask that sees no visit for this long stops holding back the watermark; "
              "0 (the default) never marks it idle; see visit_windows_job.py before enabling it")
     add("--job-name", type=_non_empty("--job-name"), default="visit-windows")
