@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CycleJudgementInput,
   groundTruth,
+  windowModelFor,
   judgeCycle,
   judgeOutput,
   normalizeCheckpointPath,
@@ -97,12 +98,19 @@ describe("judgeOutput: possibly late visits", () => {
     expect(result.unexpected).toHaveLength(1);
   });
 
-  it("treats a visit as possibly late when another partition had produced a later window first (idleness)", () => {
+  it("treats a visit as possibly late when another partition had produced a later window first, under source idleness", () => {
     // "c" of window 1 was produced on partition 1 before the visits of "d" on partition 0: with partition 0
     // idle, partition 1's watermark alone may have closed window 0.
     const idleCase = [visit(1, 0, "c", 50, 5), ...Array.from({ length: 4 }, (_, i) => visit(0, i, "d", 10 + i))];
-    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: idleCase, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing });
-    expect(result).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
+    const judged = (programArgs: string[]) => judgeOutput({
+      mode: "EXACTLY_ONCE", visits: idleCase, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing,
+      model: windowModelFor(programArgs),
+    });
+    expect(judged(["--source-idle-timeout-ms", "30000"])).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
+    expect(judged(["--source-idle-timeout-ms=30000"])).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
+    // Without idleness (the job's default) the minimum watermark waits for partition 0: the gap is real.
+    expect(judged([])).toMatchObject({ missing: [{ visitId: "d", windowStartMs: W0, count: 4 }], excluded: { windows: 0, possiblyLateVisits: 0 } });
+    expect(judged(["--source-idle-timeout-ms", "0"]).missing).toHaveLength(1);
   });
 
   it("does not treat a later event time on another partition as making a visit late", () => {

@@ -8,9 +8,9 @@
 // window operator's watermark. The job generates monotonous watermarks (max event time - 1) right after
 // the source, one generator per source subtask, i.e. per partition (parallelism = partitions), and the
 // window operator takes the minimum over its inputs. So the watermark an element meets never exceeds the
-// largest event time read before it from its own partition, which we know from offsets (rule a). The
-// job's source idleness (a partition silent for a while steps aside) lets the other partitions' watermark
-// pass alone; what they had read before the element is bounded by what was produced before it (Kafka
+// largest event time read before it from its own partition, which we know from offsets (rule a). Only
+// when the job runs with source idleness (--source-idle-timeout-ms > 0; off by default) can a silent
+// partition step aside and let the other partitions' watermark pass alone; what they had read before the element is bounded by what was produced before it (Kafka
 // timestamps, one generator clock) plus a slack for read latency (rule b). An element either rule can
 // reach is "possibly late": whether Flink dropped it depends on timing we cannot see, so the judging only
 // asserts what is unambiguous: the firings up to the number of certainly counted elements are expected, a
@@ -64,10 +64,22 @@ export const CROSS_PARTITION_SLACK_MS = 2_000;
 
 export interface WindowModel {
   windowSizeMs: number;
+  /** Whether the job's source marks silent partitions idle, which makes rule b apply. */
+  sourceIdleness: boolean;
   crossPartitionSlackMs: number;
 }
 
-const DEFAULT_MODEL: WindowModel = { windowSizeMs: WINDOW_SIZE_MS, crossPartitionSlackMs: CROSS_PARTITION_SLACK_MS };
+const DEFAULT_MODEL: WindowModel = { windowSizeMs: WINDOW_SIZE_MS, sourceIdleness: false, crossPartitionSlackMs: CROSS_PARTITION_SLACK_MS };
+
+/** The window model of a job submitted with these program arguments (`--source-idle-timeout-ms`, default 0). */
+export function windowModelFor(programArgs: readonly string[]): WindowModel {
+  let idleTimeout = "0";
+  programArgs.forEach((arg, i) => {
+    if (arg === "--source-idle-timeout-ms" && i + 1 < programArgs.length) idleTimeout = programArgs[i + 1]!;
+    else if (arg.startsWith("--source-idle-timeout-ms=")) idleTimeout = arg.slice(arg.indexOf("=") + 1);
+  });
+  return { ...DEFAULT_MODEL, sourceIdleness: Number(idleTimeout) > 0 };
+}
 
 /** Per partition: production times in order and the largest event time produced up to each of them. */
 function producedEventTimes(visits: readonly Visit[]): Map<number, { producedAt: number[]; maxEventTime: number[] }> {
@@ -105,7 +117,7 @@ export function groundTruth(visits: readonly Visit[], model: WindowModel = DEFAU
     const windowEndMs = windowStartMs + model.windowSizeMs;
     const ownMax = maxEventTimeReadBefore.get(visit.partition) ?? -Infinity;
     let othersMax = -Infinity;
-    for (const [partition, entry] of produced) {
+    for (const [partition, entry] of model.sourceIdleness ? produced : []) {
       if (partition !== visit.partition) othersMax = Math.max(othersMax, maxEventTimeProducedBy(entry, visit.producedAtMs + model.crossPartitionSlackMs));
     }
     const possiblyLate = ownMax >= windowEndMs || othersMax >= windowEndMs;

@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     target: outputs.target,
     partitions: outputs.partitions,
     parallelism: outputs.jobSubmission.parallelism,
+    programArgs: outputs.jobSubmission.programArgs,
     restoreFromEarliest: args.cycle.restoreFromEarliest,
     startedAt,
     finishedAt,

@@ -45,6 +45,7 @@ const context: ReportContext = {
   target: "docker",
   partitions: 2,
   parallelism: 2,
+  programArgs: ["-py", "job.py"],
   restoreFromEarliest: false,
   startedAt: new Date(0),
   finishedAt: new Date(1000),

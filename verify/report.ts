@@ -2,7 +2,9 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeOutput, OutputJudgement, PartitionOffsets } from "./checks";
+import {
+  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeOutput, OutputJudgement, PartitionOffsets, WindowModel, windowModelFor,
+} from "./checks";
 import { CycleEvidence, Timings } from "./cycle";
 import { Firing, parseFiring, parseVisit, Visit } from "./records";
 
@@ -15,6 +17,8 @@ export interface ReportContext {
   target: string;
   partitions: number;
   parallelism: number;
+  /** The job's program arguments (stack output jobSubmission.programArgs): they say whether source idleness is on. */
+  programArgs: readonly string[];
   restoreFromEarliest: boolean;
   startedAt: Date;
   finishedAt: Date;
@@ -90,7 +94,7 @@ interface Assessment {
 }
 
 /** Judges complete evidence; undefined when the cycle stopped before all of it was gathered. */
-function assess(evidence: CycleEvidence, mode: CheckpointMode): Assessment | undefined {
+function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowModel): Assessment | undefined {
   const { checkpoint, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtCancel, outputRecords, inputRecords } = evidence;
   if (!checkpoint || !retained || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtCancel || !outputRecords || !inputRecords) {
     return undefined;
@@ -107,7 +111,7 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode): Assessment | und
     if (parsed.ok) firings.push(parsed.value);
     else unparsable.push({ partition: record.partition, offset: record.offset, reason: parsed.reason });
   }
-  const judgement = judgeOutput({ mode, visits, firings, consumed, checkpointed, outputEndAtCancel });
+  const judgement = judgeOutput({ mode, visits, firings, consumed, checkpointed, outputEndAtCancel, model });
   const cycle = judgeCycle({
     mode,
     retained,
@@ -125,7 +129,7 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode): Assessment | und
 }
 
 export function buildReport(evidence: CycleEvidence, context: ReportContext): VerifyReport {
-  const assessment = context.error ? undefined : assess(evidence, context.mode);
+  const assessment = context.error ? undefined : assess(evidence, context.mode, windowModelFor(context.programArgs));
   const judgement = assessment?.judgement;
   const notes = [...evidence.notes];
   if (context.parallelism < context.partitions) {
