@@ -19,6 +19,7 @@ describe("parseArguments", () => {
       restoreTimeoutMs: 180_000,
       outputTimeoutMs: 180_000,
       readTimeoutMs: 120_000,
+      malformedRecords: 3,
       restoreFromEarliest: false,
     });
   });
@@ -27,7 +28,7 @@ describe("parseArguments", () => {
     const args = run([
       "--outputs-file=o.json", "--flink-url", "http://127.0.0.1:18081", "--kafka-bootstrap=127.0.0.1:19094", "--job-id", "abc",
       "--min-checkpoints", "3", "--checkpoint-timeout", "90", "--cancel-timeout=5", "--backlog", "0", "--restore-timeout", "30",
-      "--output-timeout", "45.5", "--read-timeout", "10", "--report", "out/r.json", "--restore-from-earliest",
+      "--output-timeout", "45.5", "--read-timeout", "10", "--malformed", "0", "--report", "out/r.json", "--restore-from-earliest",
     ]);
     expect(args).toEqual({
       outputsFile: "o.json",
@@ -42,6 +43,7 @@ describe("parseArguments", () => {
         restoreTimeoutMs: 30_000,
         outputTimeoutMs: 45_500,
         readTimeoutMs: 10_000,
+        malformedRecords: 0,
         restoreFromEarliest: true,
         jobId: "abc",
       },
@@ -64,6 +66,11 @@ describe("parseArguments", () => {
         '--backlog must be a number of seconds ≥ 0, got "x"',
       ].join("\n"),
     );
+  });
+
+  it("bounds the malformed records", () => {
+    expect(() => parseArguments(["--stack", "a", "--malformed", "-1"])).toThrow('--malformed must be a whole number from 0 to 100, got "-1"');
+    expect(() => parseArguments(["--stack", "a", "--malformed", "2.5"])).toThrow("--malformed must be a whole number");
   });
 
   it("asks for the stack", () => {

@@ -39,6 +39,8 @@ The cycle (durations in seconds):
   --restore-timeout <s>     how long the resubmitted job may take to be RUNNING (default 180)
   --output-timeout <s>      how long to wait for committed output and each checkpoint after the restore (default 180)
   --read-timeout <s>        how long reading a whole topic may take (default 120)
+  --malformed <n>           malformed records written into the input during the backlog, which the job must
+                            route to its dead-letter topic while it keeps running (default 3, 0 to skip)
   --restore-from-earliest   the deliberately broken case: resubmit WITHOUT the checkpoint; the command
                             must then fail (resumedFromCheckpoint, duplicates). Leaves duplicates in the
                             output for good: bring the stack up afresh before a normal run.
@@ -63,6 +65,7 @@ const DEFAULTS = {
   restoreTimeout: 180,
   outputTimeout: 180,
   readTimeout: 120,
+  malformed: 3,
 };
 
 const VALUE_OPTIONS = [
@@ -78,6 +81,7 @@ const VALUE_OPTIONS = [
   "restore-timeout",
   "output-timeout",
   "read-timeout",
+  "malformed",
   "report",
 ] as const;
 const FLAG_OPTIONS = ["restore-from-earliest", "help"] as const;
@@ -127,6 +131,12 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   const minCheckpoints = minCheckpointsText === undefined ? DEFAULTS.minCheckpoints : Number(minCheckpointsText);
   if (!Number.isInteger(minCheckpoints) || minCheckpoints < 1) problems.push(`--min-checkpoints must be a whole number ≥ 1, got "${minCheckpointsText}"`);
 
+  const malformedText = values.get("malformed");
+  const malformedRecords = malformedText === undefined ? DEFAULTS.malformed : Number(malformedText);
+  if (!Number.isInteger(malformedRecords) || malformedRecords < 0 || malformedRecords > 100) {
+    problems.push(`--malformed must be a whole number from 0 to 100, got "${malformedText}"`);
+  }
+
   const stack = values.get("stack");
   const outputsFile = values.get("outputs-file");
   if (stack !== undefined && outputsFile !== undefined) problems.push("give either --stack or --outputs-file, not both");
@@ -140,6 +150,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     restoreTimeoutMs: seconds("restore-timeout", DEFAULTS.restoreTimeout),
     outputTimeoutMs: seconds("output-timeout", DEFAULTS.outputTimeout),
     readTimeoutMs: seconds("read-timeout", DEFAULTS.readTimeout),
+    malformedRecords,
     restoreFromEarliest: flags.has("restore-from-earliest"),
     ...(values.has("job-id") ? { jobId: values.get("job-id")! } : {}),
   };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CycleJudgementInput,
   groundTruth,
+  judgeDeadLetters,
   windowModelFor,
   judgeCycle,
   judgeOutput,
@@ -239,5 +240,20 @@ describe("judgeCycle", () => {
 describe("normalizeCheckpointPath", () => {
   it.each(["file:/checkpoints_flink/j/chk-3", "file:///checkpoints_flink/j/chk-3", "/checkpoints_flink/j/chk-3/"])("reads %s as a local path", (path) => {
     expect(normalizeCheckpointPath(path)).toBe("/checkpoints_flink/j/chk-3");
+  });
+});
+
+describe("judgeDeadLetters", () => {
+  const sent = ["x-0 is not JSON", '{"marker":"x-1"}', '{"marker":"x-2","visit_id":"x-2","event_time":"not a time"}'];
+
+  it("passes when every malformed record is dead-lettered once and the job still runs", () => {
+    expect(judgeDeadLetters("EXACTLY_ONCE", sent, [...sent, undefined, "an older dead letter"], "RUNNING")).toMatchObject({ name: "malformedInputDeadLettered", ok: true });
+  });
+
+  it("fails on a lost record, a stopped job, or (in EXACTLY_ONCE) a second copy", () => {
+    expect(judgeDeadLetters("EXACTLY_ONCE", sent, sent.slice(1), "RUNNING")).toMatchObject({ ok: false, detail: expect.stringContaining("2 in the dead-letter topic, 1 absent") });
+    expect(judgeDeadLetters("EXACTLY_ONCE", sent, sent, "FAILED")).toMatchObject({ ok: false, detail: expect.stringContaining("is FAILED at the end") });
+    expect(judgeDeadLetters("EXACTLY_ONCE", sent, [...sent, sent[0]], "RUNNING").ok).toBe(false);
+    expect(judgeDeadLetters("AT_LEAST_ONCE", sent, [...sent, sent[0]], "RUNNING")).toMatchObject({ ok: true, detail: expect.stringContaining("1 there more than once (allowed in AT_LEAST_ONCE)") });
   });
 });

@@ -429,3 +429,28 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
 
   return { ok: checks.every((c) => c.ok), resumedFromCheckpoint, checks };
 }
+
+/**
+ * Bad input never stops the job and loses nothing: every malformed record written during the cycle is in the
+ * dead-letter topic (read read_committed: exactly once in EXACTLY_ONCE mode, at least once otherwise), and the
+ * restored job that read them is still RUNNING.
+ */
+export function judgeDeadLetters(
+  mode: CheckpointMode,
+  sent: readonly string[],
+  deadLetterRaws: readonly (string | undefined)[],
+  jobStateAtEnd: string,
+): Check {
+  const copies = new Map<string, number>();
+  for (const raw of deadLetterRaws) if (raw !== undefined) copies.set(raw, (copies.get(raw) ?? 0) + 1);
+  const absent = sent.filter((raw) => (copies.get(raw) ?? 0) === 0).length;
+  const repeated = sent.filter((raw) => (copies.get(raw) ?? 0) > 1).length;
+  const ok = jobStateAtEnd === "RUNNING" && absent === 0 && (mode === "AT_LEAST_ONCE" || repeated === 0);
+  return {
+    name: "malformedInputDeadLettered",
+    ok,
+    detail:
+      `${sent.length} malformed records written while no job ran: ${sent.length - absent} in the dead-letter topic, ${absent} absent, ` +
+      `${repeated} there more than once${mode === "AT_LEAST_ONCE" && repeated > 0 ? " (allowed in AT_LEAST_ONCE)" : ""}; the restored job is ${jobStateAtEnd} at the end`,
+  };
+}

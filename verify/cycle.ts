@@ -5,7 +5,7 @@ import { listMetadata } from "./checkpointVolume";
 import { CheckpointRef, PartitionOffsets, RetainedEvidence } from "./checks";
 import { findPythonJar, FlinkRest, JobDetail } from "./flinkRest";
 import { KafkaReader } from "./kafka";
-import { TopicRecord } from "./records";
+import { malformedVisits, TopicRecord } from "./records";
 import { StackOutputs } from "./stackOutputs";
 import { Log, seconds, sleep, waitFor } from "./wait";
 
@@ -19,6 +19,8 @@ export interface CycleOptions {
   restoreTimeoutMs: number;
   outputTimeoutMs: number;
   readTimeoutMs: number;
+  /** Malformed records written into the input topic during the backlog; the job must dead-letter them. */
+  malformedRecords: number;
   /** The deliberately broken case: resubmit without the checkpoint, so the job starts from earliest. */
   restoreFromEarliest: boolean;
   jobId?: string;
@@ -55,6 +57,11 @@ export interface CycleEvidence {
   inputEnd?: PartitionOffsets;
   outputRecords?: TopicRecord[];
   inputRecords?: TopicRecord[];
+  /** Raw values of the malformed records written during the backlog. */
+  malformedSent?: string[];
+  deadLetterRecords?: TopicRecord[];
+  /** The resubmitted job's state once everything was read. */
+  restoredJobStateAtEnd?: string;
   notes: string[];
   timings: Timings;
 }
@@ -187,6 +194,14 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
 
   // 3. A backlog builds up while no job runs.
   log(`[3/7] letting the generator write for ${seconds(options.backlogMs)} while no job runs`);
+  const malformed = malformedVisits(`verify-malformed-${Date.now()}`, options.malformedRecords);
+  if (malformed.length > 0) {
+    await kafka.produce(outputs.visitsTopic, malformed);
+    evidence.malformedSent = malformed.map((m) => m.value);
+    log(`      wrote ${malformed.length} malformed records into ${outputs.visitsTopic} (not JSON, no visit_id, bad event_time): the restored job must dead-letter them into ${outputs.dlqTopic}`);
+  } else {
+    evidence.malformedSent = [];
+  }
   await sleep(options.backlogMs);
   evidence.inputEndAfterBacklog = await kafka.endOffsets(outputs.visitsTopic);
   log(`      ${outputs.visitsTopic} end offsets ${formatOffsets(evidence.inputEndAtCancel)} → ${formatOffsets(evidence.inputEndAfterBacklog)}`);
@@ -288,5 +303,9 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   evidence.inputEnd = await kafka.endOffsets(outputs.visitsTopic);
   log(`… reading ${outputs.visitsTopic} up to ${formatOffsets(evidence.inputEnd)} (up to ${seconds(options.readTimeoutMs)})`);
   evidence.inputRecords = await kafka.readTopic(outputs.visitsTopic, evidence.inputEnd, options.readTimeoutMs);
-  log(`      ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records`);
+  const dlqEnd = await kafka.endOffsets(outputs.dlqTopic);
+  log(`… reading ${outputs.dlqTopic} read_committed up to ${formatOffsets(dlqEnd)} (up to ${seconds(options.readTimeoutMs)})`);
+  evidence.deadLetterRecords = await kafka.readTopic(outputs.dlqTopic, dlqEnd, options.readTimeoutMs);
+  evidence.restoredJobStateAtEnd = (await flink.job(newJobId)).state;
+  log(`      ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records, ${evidence.deadLetterRecords.length} dead letters; new job ${evidence.restoredJobStateAtEnd}`);
 }

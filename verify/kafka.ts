@@ -1,5 +1,5 @@
-// Reading Kafka for the verification with kafkajs: end offsets, the source group's committed offsets, and
-// whole topics read read_committed up to end offsets captured at a given moment.
+// Kafka for the verification with kafkajs: end offsets, the source group's committed offsets, whole topics
+// read read_committed up to end offsets captured at a given moment, and the malformed records it writes.
 //
 // Offsets are positions, not counts: transaction markers (the sink is transactional in EXACTLY_ONCE
 // mode) and aborted records take offsets, so a partition's end offset minus its start says nothing about
@@ -78,6 +78,19 @@ export class KafkaReader {
   async hasRecords(topic: string): Promise<boolean> {
     const { low, end } = await this.topicOffsets(topic);
     return Object.keys(end).some((p) => (end[Number(p)] ?? 0) > (low[Number(p)] ?? 0));
+  }
+
+  /** Writes records (acks from all replicas) and waits until the broker has them. */
+  async produce(topic: string, messages: { key: string; value: string }[]): Promise<void> {
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    try {
+      await producer.connect();
+      await producer.send({ topic, acks: -1, messages });
+    } catch (error) {
+      throw new KafkaReadError(`writing to topic ${topic} on ${this.bootstrap} failed: ${(error as Error).message}`);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
   }
 
   /** The group's committed offsets on `topic`; partitions without a commit are absent. */

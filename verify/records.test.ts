@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firingKey, parseFiring, parseIsoTimeMs, parseVisit, windowStartOf } from "./records";
+import { deadLetterRaw, firingKey, malformedVisits, parseFiring, parseIsoTimeMs, parseVisit, windowStartOf } from "./records";
 
 const at = (value: string | null) => ({ partition: 1, offset: 7, timestampMs: 1_000, value });
 
@@ -79,5 +79,23 @@ describe("parseIsoTimeMs reads event times as the job does", () => {
   it("refuses what is not a string and tells firings apart by count", () => {
     expect(parseIsoTimeMs(T0_MS)).toBeUndefined();
     expect(firingKey("v", 0, 4)).not.toBe(firingKey("v", 0, 8));
+  });
+});
+
+describe("malformedVisits", () => {
+  it("gives one record of each kind the job dead-letters, none of which parses as a visit", () => {
+    const records = malformedVisits("t", 4);
+    expect(records.map((r) => r.key)).toEqual(["t-0", "t-1", "t-2", "t-3"]);
+    const reasons = records.map((r, offset) => {
+      const parsed = parseVisit({ partition: 0, offset, timestampMs: 0, value: r.value });
+      return parsed.ok ? "parsed" : parsed.reason;
+    });
+    expect(reasons.slice(0, 3)).toEqual(["not JSON", "visit_id is not a non-empty string", "bad event_time"].map((r) => expect.stringContaining(r)));
+    expect(new Set(records.map((r) => r.value)).size).toBe(4);
+  });
+
+  it("reads the raw value back from a dead-letter record", () => {
+    expect(deadLetterRaw({ partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", raw: "t-0 is not JSON" }) })).toBe("t-0 is not JSON");
+    expect(deadLetterRaw({ partition: 0, offset: 0, timestampMs: 0, value: "{}" })).toBeUndefined();
   });
 });

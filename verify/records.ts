@@ -118,3 +118,22 @@ export function windowKey(visitId: string, windowStartMs: number): string {
 export function firingKey(visitId: string, windowStartMs: number, count: number): string {
   return JSON.stringify([visitId, windowStartMs, count]);
 }
+
+/**
+ * Malformed visits the verification writes into the input topic while no job runs, one of each kind the job
+ * must route to its dead-letter topic; `tag` makes them recognisable there.
+ */
+export function malformedVisits(tag: string, count: number): { key: string; value: string }[] {
+  const kinds = [
+    (i: number) => `${tag}-${i} is not JSON`,
+    (i: number) => JSON.stringify({ marker: `${tag}-${i}`, event_time: "2026-01-01T00:00:00.000Z" }),
+    (i: number) => JSON.stringify({ marker: `${tag}-${i}`, visit_id: `${tag}-${i}`, event_time: "not a time" }),
+  ];
+  return Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: kinds[i % kinds.length]!(i) }));
+}
+
+/** The raw input value a dead-letter record ({reason, detail, raw}) carries, or undefined if it is not one. */
+export function deadLetterRaw(record: TopicRecord): string | undefined {
+  const object = parseObject(record.value);
+  return object.ok && typeof object.value.raw === "string" ? object.value.raw : undefined;
+}

@@ -35,6 +35,9 @@ const evidence = (outputRecords: TopicRecord[]): CycleEvidence => ({
   consumed: { 0: 9 },
   outputRecords,
   inputRecords,
+  malformedSent: ["garbage"],
+  deadLetterRecords: [{ partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", detail: "x", raw: "garbage" }) }],
+  restoredJobStateAtEnd: "RUNNING",
   notes: [],
   timings: { cancel: 400, restoreToRunning: 9000, restoreToFirstCommittedOutput: 21000, cycle: 60000, total: 120000 },
 });
@@ -105,5 +108,14 @@ describe("renderSummary", () => {
     expect(summary).toMatch(/FAIL noMissing: 1 of 2 expected firings absent/);
     expect(summary).toMatch(/ok {3}restoredFromRecordedCheckpoint/);
     expect(summary.endsWith("report: reports/verify-latest.json")).toBe(true);
+  });
+});
+
+describe("buildReport: dead letters", () => {
+  it("fails the run when a malformed record never reached the dead-letter topic", () => {
+    const lost = { ...evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]), deadLetterRecords: [] };
+    const report = buildReport(lost, context);
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.name === "malformedInputDeadLettered")).toMatchObject({ ok: false });
   });
 });

@@ -3,10 +3,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
-  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeOutput, OutputJudgement, PartitionOffsets, WindowModel, windowModelFor,
+  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, WindowModel, windowModelFor,
 } from "./checks";
 import { CycleEvidence, Timings } from "./cycle";
-import { Firing, parseFiring, parseVisit, Visit } from "./records";
+import { deadLetterRaw, Firing, parseFiring, parseVisit, Visit } from "./records";
 
 export const DEFAULT_REPORT_PATH = "reports/verify-latest.json";
 const SAMPLE_SIZE = 20;
@@ -96,7 +96,9 @@ interface Assessment {
 /** Judges complete evidence; undefined when the cycle stopped before all of it was gathered. */
 function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowModel): Assessment | undefined {
   const { checkpoint, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtCancel, outputRecords, inputRecords } = evidence;
-  if (!checkpoint || !retained || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtCancel || !outputRecords || !inputRecords) {
+  const { malformedSent, deadLetterRecords, restoredJobStateAtEnd } = evidence;
+  if (!checkpoint || !retained || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtCancel || !outputRecords || !inputRecords
+    || !malformedSent || !deadLetterRecords || restoredJobStateAtEnd === undefined) {
     return undefined;
   }
   const visits: Visit[] = [];
@@ -120,9 +122,12 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
     unparsableOutputs: unparsable.length,
     consumedKnown: Object.keys(consumed).length > 0,
   });
+  const deadLetters = judgeDeadLetters(mode, malformedSent, deadLetterRecords.map(deadLetterRaw), restoredJobStateAtEnd);
   return {
     judgement,
     ...cycle,
+    ok: cycle.ok && deadLetters.ok,
+    checks: [...cycle.checks, deadLetters],
     input: { records: inputRecords.length, visits: visits.length, invalid: inputRecords.length - visits.length },
     unparsable,
   };

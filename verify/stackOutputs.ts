@@ -21,6 +21,7 @@ export interface StackOutputs {
   kafkaBootstrap: string;
   visitsTopic: string;
   outputTopic: string;
+  dlqTopic: string;
   groupId: string;
   partitions: number;
   checkpointMode: CheckpointMode;
@@ -70,6 +71,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
 
   const visitsTopic = text("visitsTopic");
   const outputTopic = text("outputTopic");
+  const dlqTopic = text("dlqTopic");
   const groupId = text("groupId");
   const partitions = positiveInteger("partitions");
   const checkpointMode = text("checkpointMode") as CheckpointMode;
@@ -108,6 +110,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     kafkaBootstrap,
     visitsTopic,
     outputTopic,
+    dlqTopic,
     groupId,
     partitions,
     checkpointMode,
