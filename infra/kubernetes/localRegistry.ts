@@ -30,9 +30,11 @@ export class LocalRegistry extends pulumi.ComponentResource {
 
     constructor(name: string, args: LocalRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:kubernetes:LocalRegistry", name, {}, opts);
+        // Pulled if absent; a local image of that name is used as it is.
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         this.container = new docker.Container(`${name}-registry`, {
             name: `${args.namePrefix}-registry`,
-            image: args.image,
+            image: image.imageId,
             ports: [{ internal: KIND_CLUSTER.registryContainerPort, external: args.port, ip: "127.0.0.1" }],
             networksAdvanced: [{ name: KIND_CLUSTER.network, aliases: [KIND_CLUSTER.registryHost] }],
             restart: "unless-stopped",

@@ -16,8 +16,8 @@ const declared = new Map<string, { parent?: string; dependsOn: Promise<string[]>
 pulumi.runtime.setMocks({
     newResource(args) {
         created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider ?? "" });
-        const state = args.type === "docker:index/registryImage:RegistryImage"
-            ? { ...args.inputs, sha256Digest: `sha256:${args.name}` }
+        const state = args.type === "docker:index/registryImage:RegistryImage" ? { ...args.inputs, sha256Digest: `sha256:${args.name}` }
+            : args.type === "docker:index/remoteImage:RemoteImage" && !args.inputs.build ? { ...args.inputs, imageId: `sha256:${args.inputs.name}` }
             : args.inputs;
         return { id: `${args.name}_id`, state };
     },
@@ -187,12 +187,13 @@ describe("KindStack", () => {
 
     it("pushes the images to the local registry on the kind network, and pods run them by digest", async () => {
         const registry = named(rs, "fc-registry-registry");
-        expect(registry.inputs.image).toBe("registry:2");
+        // Run by the id of the configured image, pulled only when it is not already local.
+        expect(registry.inputs.image).toBe("sha256:registry:2");
         expect(registry.inputs.ports).toEqual([{ internal: 5000, external: 5001, ip: "127.0.0.1" }]);
         expect(registry.inputs.networksAdvanced).toEqual([{ name: "kind", aliases: ["kind-registry"] }]);
         expect(await declared.get("fc-flink-job")!.dependsOn).toEqual(["fc-registry-registry"]);
         expect(await declared.get("fc-generator")!.dependsOn).toEqual(["fc-registry-registry"]);
-        const built = ofType(rs, "docker:index/remoteImage:RemoteImage");
+        const built = ofType(rs, "docker:index/remoteImage:RemoteImage").filter(i => i.inputs.build);
         expect(built.map(i => [i.inputs.name, i.inputs.triggers]).sort()).toEqual([
             ["localhost:5001/flink-checkpointer/flink-job:fc-test", { contextDigest: "job-digest" }],
             ["localhost:5001/flink-checkpointer/visit-generator:fc-test", { contextDigest: "generator-digest" }],
