@@ -1,5 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { BuildInputs, FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "./buildInputs";
+import { StackConfig } from "./config";
+import { imageBuildArgs } from "./specs";
 
 /** Arguments of {@link ProjectImage}. */
 export interface ProjectImageArgs {
@@ -56,4 +59,30 @@ export class ProjectImage extends pulumi.ComponentResource {
         }
         this.registerOutputs({ ref: this.ref });
     }
+}
+
+/**
+ * The stack's two images, named `${name}-flink-job` (JobManager, TaskManagers, submission) and `${name}-generator`.
+ * `imageName` gives each its full name from a short one ("flink-job", "visit-generator").
+ */
+export function stackImages(
+    name: string, cfg: StackConfig, inputs: BuildInputs, imageName: (image: string) => string, push: boolean,
+    opts: pulumi.ComponentResourceOptions,
+): { flinkJob: ProjectImage; generator: ProjectImage } {
+    return {
+        flinkJob: new ProjectImage(`${name}-flink-job`, {
+            imageName: imageName("flink-job"),
+            context: FLINK_JOB_CONTEXT,
+            contextDigest: inputs.contextDigests.flinkJob,
+            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, inputs.extraCaCerts),
+            push,
+        }, opts),
+        generator: new ProjectImage(`${name}-generator`, {
+            imageName: imageName("visit-generator"),
+            context: GENERATOR_CONTEXT,
+            contextDigest: inputs.contextDigests.generator,
+            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, inputs.extraCaCerts),
+            push,
+        }, opts),
+    };
 }

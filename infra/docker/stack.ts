@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
-import { ProjectImage } from "../images";
-import { BuildInputs, FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "../buildInputs";
+import { stackImages } from "../images";
+import { BuildInputs } from "../buildInputs";
 import {
-    CHECKPOINT_MOUNT_PATH, commonOutputs, flinkProperties, flinkPropertiesText, generatorEnvironment, imageBuildArgs,
+    CHECKPOINT_MOUNT_PATH, commonOutputs, flinkProperties, flinkPropertiesText, generatorEnvironment,
     submissionCommand, topics,
 } from "../specs";
 import { FlinkCluster } from "./flinkCluster";
@@ -38,20 +38,8 @@ export class DockerStack extends pulumi.ComponentResource {
             labels,
         }, { parent: this });
 
-        const jobImage = new ProjectImage(`${name}-flink-job`, {
-            imageName: `flink-checkpointer/flink-job:${args.namePrefix}`,
-            context: FLINK_JOB_CONTEXT,
-            contextDigest: args.buildInputs.contextDigests.flinkJob,
-            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, args.buildInputs.extraCaCerts),
-            push: false,
-        }, { parent: this });
-        const generatorImage = new ProjectImage(`${name}-generator`, {
-            imageName: `flink-checkpointer/visit-generator:${args.namePrefix}`,
-            context: GENERATOR_CONTEXT,
-            contextDigest: args.buildInputs.contextDigests.generator,
-            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, args.buildInputs.extraCaCerts),
-            push: false,
-        }, { parent: this });
+        const images = stackImages(name, cfg, args.buildInputs, image => `flink-checkpointer/${image}:${args.namePrefix}`,
+            false, { parent: this });
 
         const kafka = new KafkaBroker(`${name}-kafka`, {
             namePrefix: args.namePrefix,
@@ -64,7 +52,7 @@ export class DockerStack extends pulumi.ComponentResource {
 
         const flink = new FlinkCluster(`${name}-flink`, {
             namePrefix: args.namePrefix,
-            image: jobImage.ref,
+            image: images.flinkJob.ref,
             networkName: network.name,
             flinkProperties: flinkPropertiesText(flinkProperties(cfg)),
             taskManagers: cfg.taskManagers,
@@ -74,7 +62,7 @@ export class DockerStack extends pulumi.ComponentResource {
 
         new VisitGenerator(`${name}-visits`, {
             namePrefix: args.namePrefix,
-            image: generatorImage.ref,
+            image: images.generator.ref,
             networkName: network.name,
             environment: generatorEnvironment(cfg),
             labels,
@@ -82,7 +70,7 @@ export class DockerStack extends pulumi.ComponentResource {
 
         new JobSubmission(`${name}-job`, {
             namePrefix: args.namePrefix,
-            image: jobImage.ref,
+            image: images.flinkJob.ref,
             networkName: network.name,
             command: submissionCommand(cfg),
             labels,

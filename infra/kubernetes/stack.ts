@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildInputs, FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "../buildInputs";
+import { BuildInputs } from "../buildInputs";
 import { StackConfig } from "../config";
-import { ProjectImage } from "../images";
+import { stackImages } from "../images";
 import {
-    CHECKPOINT_MOUNT_PATH, commonOutputs, flinkProperties, generatorEnvironment, imageBuildArgs, submissionCommand, topics,
+    CHECKPOINT_MOUNT_PATH, commonOutputs, flinkProperties, generatorEnvironment, submissionCommand, topics,
 } from "../specs";
 import { FlinkCluster, flinkLabels } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
@@ -60,20 +60,8 @@ export class KindStack extends pulumi.ComponentResource {
         }, { parent: this });
         // Pushing needs the registry running.
         const pushed = { parent: this, dependsOn: [registry.container] };
-        const jobImage = new ProjectImage(`${name}-flink-job`, {
-            imageName: registryImageName(cfg.registryPort, "flink-job", args.namePrefix),
-            context: FLINK_JOB_CONTEXT,
-            contextDigest: args.buildInputs.contextDigests.flinkJob,
-            buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, args.buildInputs.extraCaCerts),
-            push: true,
-        }, pushed);
-        const generatorImage = new ProjectImage(`${name}-generator`, {
-            imageName: registryImageName(cfg.registryPort, "visit-generator", args.namePrefix),
-            context: GENERATOR_CONTEXT,
-            contextDigest: args.buildInputs.contextDigests.generator,
-            buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, args.buildInputs.extraCaCerts),
-            push: true,
-        }, pushed);
+        const images = stackImages(name, cfg, args.buildInputs, image => registryImageName(cfg.registryPort, image, args.namePrefix),
+            true, pushed);
 
         this.kafka = new KafkaBroker(`${name}-kafka`, {
             namespace,
@@ -84,20 +72,20 @@ export class KindStack extends pulumi.ComponentResource {
 
         this.flink = new FlinkCluster(`${name}-flink`, {
             namespace,
-            image: jobImage.ref,
+            image: images.flinkJob.ref,
             flinkProperties: flinkProperties(cfg),
             taskManagers: cfg.taskManagers,
         }, inCluster);
 
         this.generator = new VisitGenerator(`${name}-visits`, {
             namespace,
-            image: generatorImage.ref,
+            image: images.generator.ref,
             environment: generatorEnvironment(cfg),
         }, { ...inCluster, dependsOn: [this.kafka.topicsJob] });
 
         this.submission = new JobSubmission(`${name}-job`, {
             namespace,
-            image: jobImage.ref,
+            image: images.flinkJob.ref,
             command: submissionCommand(cfg),
         }, { ...inCluster, dependsOn: [this.flink.jobManager, this.flink.taskManagers, this.kafka.topicsJob] });
 
