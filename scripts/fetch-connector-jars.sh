@@ -31,7 +31,7 @@ trap 'rm -rf "$work_dir"' EXIT
 # A throw-away project whose only dependency is the connector: copy-dependencies then copies the
 # connector with exactly its runtime closure.
 cat >"$work_dir/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
+<project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.flink-checkpointer</groupId>
   <artifactId>kafka-connector-jars</artifactId>
