@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, FLINK_MEMORY_MB, flinkPropertiesText, HOSTS, PORTS, PYTHON_OVERHEAD_MB, USERS } from "../specs";
 import { KIND_CLUSTER } from "./kindCluster";
-import { envVars, httpProbe, podSpec, resources, ResourceSizes, tcpProbe } from "./pods";
+import { envVars, httpProbe, nodePortServiceSpec, podSpec, resources, ResourceSizes, tcpProbe } from "./pods";
 
 export type FlinkRole = "jobmanager" | "taskmanager";
 
@@ -154,14 +154,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
 
         new k8s.core.v1.Service(`${name}-rest`, {
             metadata: { name: "jobmanager-rest", namespace, labels: jobManagerLabels },
-            spec: {
-                type: "NodePort",
-                selector: jobManagerLabels,
-                ports: [{
-                    name: "rest", port: FLINK_CLUSTER_PORTS.rest, targetPort: FLINK_CLUSTER_PORTS.rest,
-                    nodePort: KIND_CLUSTER.flinkRestNodePort,
-                }],
-            },
+            spec: nodePortServiceSpec(jobManagerLabels, "rest", FLINK_CLUSTER_PORTS.rest, KIND_CLUSTER.flinkRestNodePort),
         }, { parent: this });
 
         const taskManagerLabels = flinkLabels("taskmanager");

@@ -4,7 +4,7 @@ import {
     HOSTS, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, TopicSpec, USERS,
 } from "../specs";
 import { KIND_CLUSTER } from "./kindCluster";
-import { envVars, podSpec, resources, tcpProbe } from "./pods";
+import { envVars, nodePortServiceSpec, podSpec, resources, tcpProbe } from "./pods";
 
 export const KAFKA_LABELS = { app: "kafka" } as const;
 const DATA_VOLUME = "data";
@@ -94,14 +94,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
 
         new k8s.core.v1.Service(`${name}-external`, {
             metadata: { name: "kafka-external", namespace, labels: KAFKA_LABELS },
-            spec: {
-                type: "NodePort",
-                selector: KAFKA_LABELS,
-                ports: [{
-                    name: "external", port: PORTS.kafkaExternal, targetPort: PORTS.kafkaExternal,
-                    nodePort: KIND_CLUSTER.kafkaNodePort,
-                }],
-            },
+            spec: nodePortServiceSpec(KAFKA_LABELS, "external", PORTS.kafkaExternal, KIND_CLUSTER.kafkaNodePort),
         }, { parent: this });
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-broker`, {

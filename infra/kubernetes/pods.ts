@@ -1,6 +1,6 @@
 /**
  * Pure builders of the Kubernetes pod pieces every workload of the kind target shares: non-root security
- * contexts, probes, resources and the single-container PodSpec itself.
+ * contexts, probes, resources, the single-container PodSpec itself, and the NodePort Services the host reaches.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -135,4 +135,13 @@ export function podSpec(w: WorkloadSpec): PodSpec {
         }],
         ...(w.volumes ? { volumes: w.volumes } : {}),
     };
+}
+
+/**
+ * A NodePort Service publishing one port of the selected pods on the kind node, where kind-cluster.yaml maps the
+ * node port to 127.0.0.1 on the host (NodePort, not LoadBalancer, which kind never fulfils).
+ */
+export function nodePortServiceSpec(selector: Readonly<Record<string, string>>, portName: string, port: number, nodePort: number):
+    k8s.types.input.core.v1.ServiceSpec {
+    return { type: "NodePort", selector, ports: [{ name: portName, port, targetPort: port, nodePort }] };
 }
