@@ -33,6 +33,8 @@ describe("flinkProperties", () => {
         expect(props["taskmanager.numberOfTaskSlots"]).toBe("3");
         expect(props["parallelism.default"]).toBe("3");
         expect(props["jobmanager.rpc.address"]).toBe("jobmanager");
+        // Fixed, not random: Kubernetes Services and probes name these ports.
+        expect(props).toMatchObject({ "jobmanager.rpc.port": "6123", "blob.server.port": "6124", "taskmanager.rpc.port": "6122" });
     });
 
     it("renders FLINK_PROPERTIES as key: value lines", () => {

@@ -10,6 +10,10 @@ export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
 
 export const PORTS = {
     flinkRest: 8081,
+    // Flink picks random blob and TaskManager RPC ports by default; Services, probes and firewalls need them known.
+    flinkRpc: 6123,
+    flinkBlob: 6124,
+    taskManagerRpc: 6122,
     kafkaInternal: 9092,
     kafkaController: 9093,
     kafkaExternal: 9094,
@@ -40,6 +44,9 @@ export const internalRestUrl = (): string => `http://${HOSTS.jobmanager}:${PORTS
 export function flinkProperties(cfg: StackConfig): Record<string, string> {
     return {
         "jobmanager.rpc.address": HOSTS.jobmanager,
+        "jobmanager.rpc.port": String(PORTS.flinkRpc),
+        "blob.server.port": String(PORTS.flinkBlob),
+        "taskmanager.rpc.port": String(PORTS.taskManagerRpc),
         "jobmanager.memory.process.size": `${FLINK_MEMORY_MB.jobmanager}m`,
         "taskmanager.memory.process.size": `${FLINK_MEMORY_MB.taskmanager}m`,
         // Every (re)submission of a Python job loads its classes anew; the default 256m ran out after ~8 runs.

@@ -11,21 +11,8 @@ export function flinkLabels(role: FlinkRole): { app: string; component: FlinkRol
     return { app: "flink", component: role };
 }
 
-/**
- * Fixed ports of the Flink processes. Flink picks random blob and TaskManager RPC ports by default; behind a
- * Service, and for probes, they have to be known.
- */
-export const FLINK_CLUSTER_PORTS = { rpc: 6123, blob: 6124, taskManagerRpc: 6122, rest: PORTS.flinkRest } as const;
-
-/** The target-neutral Flink configuration plus the fixed ports the Services and probes rely on. */
-export function clusterFlinkProperties(base: Readonly<Record<string, string>>): Record<string, string> {
-    return {
-        ...base,
-        "jobmanager.rpc.port": String(FLINK_CLUSTER_PORTS.rpc),
-        "blob.server.port": String(FLINK_CLUSTER_PORTS.blob),
-        "taskmanager.rpc.port": String(FLINK_CLUSTER_PORTS.taskManagerRpc),
-    };
-}
+/** The Flink ports the Services expose and the probes check (fixed in specs.flinkProperties). */
+export const FLINK_CLUSTER_PORTS = { rpc: PORTS.flinkRpc, blob: PORTS.flinkBlob, taskManagerRpc: PORTS.taskManagerRpc, rest: PORTS.flinkRest } as const;
 
 /** Requests the JVM's configured process size; the limit adds room for the Python workers PyFlink starts. */
 export function flinkResourceSizes(role: FlinkRole): ResourceSizes {
@@ -101,7 +88,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
     constructor(name: string, args: FlinkClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:kubernetes:FlinkCluster", name, {}, opts);
         const namespace = args.namespace;
-        const properties = flinkPropertiesText(clusterFlinkProperties(args.flinkProperties));
+        const properties = flinkPropertiesText(args.flinkProperties);
 
         // ReadWriteOnce on kind's default `standard` class (local-path) is enough for JobManager and TaskManagers
         // to share it: a RWO volume is per node, and the kind cluster has exactly one node. local-path binds only

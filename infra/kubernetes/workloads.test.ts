@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
 import { FLINK_MEMORY_MB, flinkProperties, PYTHON_OVERHEAD_MB, submissionCommand, topics } from "../specs";
-import { clusterFlinkProperties, flinkLabels, flinkPodSpec, flinkResourceSizes } from "./flinkCluster";
+import { FLINK_CLUSTER_PORTS, flinkLabels, flinkPodSpec, flinkResourceSizes } from "./flinkCluster";
 import { SUBMISSION_DEADLINE_SECONDS, submissionJobName, submissionJobSpec } from "./jobSubmission";
 import { KAFKA_MEMORY_MB, kafkaPodSpec, TOPICS_DEADLINE_SECONDS, topicsJobSpec } from "./kafka";
 import { registryImageName } from "./localRegistry";
@@ -49,8 +49,9 @@ describe("Flink pods", () => {
         });
     });
 
-    it("fix the ports the jobmanager Service exposes, keeping the target-neutral settings", () => {
-        const props = clusterFlinkProperties(flinkProperties(cfg));
+    it("are configured with the ports the jobmanager Service exposes and the probes check", () => {
+        const props = flinkProperties(cfg);
+        expect(FLINK_CLUSTER_PORTS).toEqual({ rpc: 6123, blob: 6124, taskManagerRpc: 6122, rest: 8081 });
         expect(props).toMatchObject({
             "jobmanager.rpc.address": "jobmanager",
             "jobmanager.rpc.port": "6123",
