@@ -249,7 +249,13 @@ export class ReadCommittedFetcher {
 
 /** Opens a connection and checks that the broker serves the Fetch version this reader speaks. */
 async function openFetchConnection(host: string, port: number): Promise<BrokerConnection> {
-  const connection = await BrokerConnection.open(host, port);
+  let connection: BrokerConnection;
+  try {
+    connection = await BrokerConnection.open(host, port);
+  } catch (error) {
+    // A broker that restarts refuses connections for a while: worth another try until the read's deadline.
+    throw new RetriableFetchError((error as Error).message);
+  }
   try {
     const versions = decodeApiVersionsResponse(await connection.request(API_KEY.apiVersions, 0, Buffer.alloc(0)));
     if (versions.errorCode !== 0) throw new KafkaFetchError(`broker ${connection.address} refused ApiVersions: ${errorName(versions.errorCode)}`);
