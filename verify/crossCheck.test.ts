@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { abortsOutOfOrder, compareReads, parseConsoleConsumerOutput, parseReaderCheckArguments, parseTxnIndexDump } from "./crossCheck";
+import { abortsOutOfOrder, compareReads, parseConsoleConsumerOutput, parseLogDump, parseReaderCheckArguments, parseTxnIndexDump } from "./crossCheck";
 
 describe("parseReaderCheckArguments", () => {
   it("takes the bootstrap and container, with defaults for the rest", () => {
@@ -60,5 +60,27 @@ describe("compareReads", () => {
     const b = [{ partition: 0, offset: 1, value: "x" }, { partition: 0, offset: 2, value: "Y" }, { partition: 1, offset: 5, value: "w" }];
     expect(compareReads(a, b)).toEqual({ onlyInA: [a[1], a[2]], onlyInB: [b[1], b[2]] });
     expect(compareReads(a, a)).toEqual({ onlyInA: [], onlyInB: [] });
+  });
+});
+
+describe("parseLogDump", () => {
+  it("reads the batches of a .log dump and the markers of its control batches", () => {
+    // As DumpLogSegments of Kafka 4.1 prints them (--print-data-log).
+    const dump = [
+      "Dumping /tmp/d/t-0/00000000000000000000.log",
+      "Log starting offset: 0",
+      "baseOffset: 0 lastOffset: 1 count: 2 baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: 0 isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty position: 0 CreateTime: 1796161399083 size: 69 magic: 2 compresscodec: none crc: 1 isvalid: true",
+      "| offset: 0 CreateTime: 1796161399083 keySize: -1 valueSize: 1 sequence: -1 headerKeys: [] payload: a",
+      "| offset: 1 CreateTime: 1796161399083 keySize: -1 valueSize: 1 sequence: -1 headerKeys: [] payload: b",
+      "baseOffset: 2 lastOffset: 2 count: 1 baseSequence: 0 lastSequence: 0 producerId: 7 producerEpoch: 0 partitionLeaderEpoch: 0 isTransactional: true isControl: false deleteHorizonMs: OptionalLong.empty position: 69 CreateTime: 1796161399083 size: 69 magic: 2 compresscodec: none crc: 3651986576 isvalid: true",
+      "| offset: 2 CreateTime: 1796161399083 keySize: -1 valueSize: 1 sequence: 0 headerKeys: [] payload: endTxnMarker: ABORT",
+      "baseOffset: 3 lastOffset: 3 count: 1 baseSequence: -1 lastSequence: -1 producerId: 7 producerEpoch: 0 partitionLeaderEpoch: 0 isTransactional: true isControl: true deleteHorizonMs: OptionalLong.empty position: 138 CreateTime: 1796161399137 size: 78 magic: 2 compresscodec: none crc: 4038890768 isvalid: true",
+      "| offset: 3 CreateTime: 1796161399137 keySize: 4 valueSize: 6 sequence: -1 headerKeys: [] endTxnMarker: ABORT coordinatorEpoch: 0",
+    ].join("\n");
+    expect(parseLogDump(dump)).toEqual([
+      { baseOffset: 0, lastOffset: 1, producerId: "-1", isTransactional: false, marker: null },
+      { baseOffset: 2, lastOffset: 2, producerId: "7", isTransactional: true, marker: null },
+      { baseOffset: 3, lastOffset: 3, producerId: "7", isTransactional: true, marker: "ABORT" },
+    ]);
   });
 });

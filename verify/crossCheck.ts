@@ -106,6 +106,33 @@ export function parseTxnIndexDump(stdout: string): TxnIndexEntry[] {
   return entries;
 }
 
+/** A batch of `kafka.tools.DumpLogSegments --print-data-log --files …log`, with its marker if it is a control batch. */
+export interface DumpedBatch {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly producerId: string;
+  readonly isTransactional: boolean;
+  readonly marker: "ABORT" | "COMMIT" | null;
+}
+
+/** The batches of a .log dump, in log order; a control batch takes the `endTxnMarker` of its record line. */
+export function parseLogDump(stdout: string): DumpedBatch[] {
+  const batches: DumpedBatch[] = [];
+  let inControlBatch = false;
+  for (const line of stdout.split("\n")) {
+    const batch = /^baseOffset: (\d+) lastOffset: (\d+) .*producerId: (-?\d+) .*isTransactional: (true|false) isControl: (true|false)/.exec(line);
+    if (batch) {
+      batches.push({ baseOffset: Number(batch[1]), lastOffset: Number(batch[2]), producerId: batch[3]!, isTransactional: batch[4] === "true", marker: null });
+      inControlBatch = batch[5] === "true";
+      continue;
+    }
+    // Only a control batch's record is a marker; a data record's payload may hold any text.
+    const marker = inControlBatch ? /^\| offset: \d+ .*endTxnMarker: (ABORT|COMMIT)/.exec(line) : null;
+    if (marker) batches[batches.length - 1] = { ...batches[batches.length - 1]!, marker: marker[1] as "ABORT" | "COMMIT" };
+  }
+  return batches;
+}
+
 /** Pairs of aborted transactions where the one that ended later began earlier: what kafkajs's filter mishandles. */
 export function abortsOutOfOrder(entries: readonly TxnIndexEntry[]): [TxnIndexEntry, TxnIndexEntry][] {
   const pairs: [TxnIndexEntry, TxnIndexEntry][] = [];

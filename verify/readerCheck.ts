@@ -9,6 +9,7 @@ import {
   compareReads,
   describeRecord,
   parseConsoleConsumerOutput,
+  parseLogDump,
   parseReaderCheckArguments,
   parseTxnIndexDump,
   READER_CHECK_USAGE,
@@ -186,28 +187,45 @@ async function javaConsoleConsumer(args: ReaderCheckArguments, topic: string): P
   return records.sort(byPosition);
 }
 
-/** DumpLogSegments on every .txnindex of the topic's partitions: the aborted transactions in the order they ended. */
-async function txnIndexes(args: ReaderCheckArguments, topic: string, partitions: number[]): Promise<void> {
+/** DumpLogSegments on the topic's segments: the log's layout and markers, and each .txnindex (aborts in the order they ended). */
+async function dumpSegments(args: ReaderCheckArguments, topic: string, partitions: number[]): Promise<void> {
   for (const partition of partitions) {
     const dir = `${args.dataDir}/${topic}-${partition}`;
     let files: string[];
     try {
-      const { stdout } = await run("docker", ["exec", args.dockerContainer, "sh", "-c", `ls ${dir}/*.txnindex ${dir}/*.log`]);
+      const { stdout } = await run("docker", ["exec", args.dockerContainer, "sh", "-c", `ls ${dir}/*.log ${dir}/*.txnindex`]);
       files = stdout.split("\n").filter(Boolean);
     } catch (error) {
       log(`partition ${partition}: cannot list ${dir} in container ${args.dockerContainer} (${(error as Error).message.split("\n")[0]}); --data-dir names the broker's log directory`);
       continue;
     }
-    const { stdout } = await run("docker", ["exec", args.dockerContainer, "/opt/kafka/bin/kafka-run-class.sh", "kafka.tools.DumpLogSegments", "--files", files.join(",")], { maxBuffer: 512 * 1024 * 1024 });
+    const { stdout } = await run(
+      "docker",
+      ["exec", args.dockerContainer, "/opt/kafka/bin/kafka-run-class.sh", "kafka.tools.DumpLogSegments", "--print-data-log", "--files", files.join(",")],
+      { maxBuffer: 512 * 1024 * 1024 },
+    );
+    const batches = parseLogDump(stdout);
+    const markers = batches.filter((b) => b.marker !== null);
+    const list = (items: string[], most: number) => items.slice(0, most).join(", ") + (items.length > most ? `, … ${items.length - most} more` : "");
+    log(
+      `partition ${partition}: DumpLogSegments: ${batches.length} batches, ${markers.filter((m) => m.marker === "ABORT").length} ABORT and ${markers.filter((m) => m.marker === "COMMIT").length} COMMIT markers` +
+        (markers.length > 0 ? `, in log order: ${list(markers.map((m) => `${m.marker} of producer ${m.producerId} at ${m.baseOffset}`), 12)}` : ""),
+    );
+    if (batches.length <= 30) {
+      const layout = batches.map((b) => {
+        const range = b.lastOffset > b.baseOffset ? `${b.baseOffset}-${b.lastOffset}` : `${b.baseOffset}`;
+        return `${range} ${b.marker ?? (b.isTransactional ? "txn" : "plain")}${b.producerId === "-1" ? "" : ` p${b.producerId}`}`;
+      });
+      log(`partition ${partition}: layout: ${layout.join(" | ")}`);
+    }
     const entries = parseTxnIndexDump(stdout);
-    const markers = [...stdout.matchAll(/endTxnMarker: (ABORT|COMMIT)/g)].map((m) => m[1]);
     const outOfOrder = abortsOutOfOrder(entries);
     log(
-      `partition ${partition}: DumpLogSegments: ${markers.filter((m) => m === "ABORT").length} ABORT and ${markers.filter((m) => m === "COMMIT").length} COMMIT markers; .txnindex in ending order: ` +
-        (entries.map((e) => `producer ${e.producerId} offsets ${e.firstOffset}..${e.lastOffset}`).join(", ") || "empty") +
+      `partition ${partition}: .txnindex (the broker's aborted list, in ending order): ` +
+        (list(entries.map((e) => `producer ${e.producerId} offsets ${e.firstOffset}..${e.lastOffset}`), 12) || "empty") +
         (outOfOrder.length > 0
-          ? `; ${outOfOrder.length} pair(s) ended out of first-offset order, e.g. producer ${outOfOrder[0]![1].producerId} began at ${outOfOrder[0]![1].firstOffset} and ended after producer ${outOfOrder[0]![0].producerId} (began ${outOfOrder[0]![0].firstOffset})`
-          : "; ended in first-offset order"),
+          ? `; ${outOfOrder.length} pair(s) out of first-offset order, e.g. producer ${outOfOrder[0]![1].producerId} began at ${outOfOrder[0]![1].firstOffset} but ended after producer ${outOfOrder[0]![0].producerId}, begun at ${outOfOrder[0]![0].firstOffset}`
+          : entries.length > 0 ? "; in first-offset order" : ""),
     );
   }
 }
@@ -240,7 +258,7 @@ async function check(args: ReaderCheckArguments): Promise<number> {
     const { low, end } = await topicOffsets(admin, topic);
     log(`topic ${topic}: reading up to the last stable offsets ${JSON.stringify(end)} (from ${JSON.stringify(low)})`);
     const partitions = Object.keys(end).map(Number);
-    await txnIndexes(args, topic, partitions);
+    await dumpSegments(args, topic, partitions);
 
     const reader = await KafkaReader.connect(args.kafkaBootstrap);
     let ours: ReadRecord[];
