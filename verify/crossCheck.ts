@@ -143,7 +143,11 @@ export function abortsOutOfOrder(entries: readonly TxnIndexEntry[]): [TxnIndexEn
 }
 
 const recordKey = (r: ReadRecord) => `${r.partition}:${r.offset}`;
-export const describeRecord = (r: ReadRecord) => `partition ${r.partition} offset ${r.offset} ${JSON.stringify(r.value)}`;
+const MAX_SHOWN_VALUE = 80;
+export const describeRecord = (r: ReadRecord) => {
+  const value = r.value !== null && r.value.length > MAX_SHOWN_VALUE ? `${r.value.slice(0, MAX_SHOWN_VALUE)}…` : r.value;
+  return `partition ${r.partition} offset ${r.offset} ${JSON.stringify(value)}`;
+};
 
 /** What `a` returned that `b` did not, and the other way round; a record with another value counts on both sides. */
 export function compareReads(a: readonly ReadRecord[], b: readonly ReadRecord[]): { onlyInA: ReadRecord[]; onlyInB: ReadRecord[] } {

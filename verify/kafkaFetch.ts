@@ -27,7 +27,8 @@ export class RetriableFetchError extends KafkaFetchError {}
 const CLIENT_ID = "flink-checkpointer-verify";
 const REQUEST_TIMEOUT_MS = 15_000;
 const MAX_BYTES = 32 * 1024 * 1024;
-const PARTITION_MAX_BYTES = 8 * 1024 * 1024;
+/** Per partition and fetch: far above a batch's size (the broker's message.max.bytes is about 1 MiB). */
+export const PARTITION_MAX_BYTES = 8 * 1024 * 1024;
 
 /** One TCP connection to a broker; requests are matched to responses by correlation id. */
 export class BrokerConnection {
@@ -124,7 +125,11 @@ export class ReadCommittedFetcher {
   private leaders: Map<number, number> | undefined;
   private brokers: Map<number, { host: string; port: number }> | undefined;
 
-  constructor(private readonly admin: Admin, private readonly topic: string) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly topic: string,
+    private readonly partitionMaxBytes = PARTITION_MAX_BYTES,
+  ) {}
 
   /** One Fetch round: every partition of `offsets` once, from the offset given; maxWaitMs bounds the broker's wait for data. */
   async fetchOnce(offsets: Readonly<Record<number, number>>, maxWaitMs: number): Promise<Map<number, PartitionRead>> {
@@ -164,7 +169,7 @@ export class ReadCommittedFetcher {
       minBytes: 1,
       maxBytes: MAX_BYTES,
       topic: this.topic,
-      partitions: partitions.map((partition) => ({ partition, fetchOffset: offsets[partition]!, partitionMaxBytes: PARTITION_MAX_BYTES })),
+      partitions: partitions.map((partition) => ({ partition, fetchOffset: offsets[partition]!, partitionMaxBytes: this.partitionMaxBytes })),
     });
     let answer: Buffer;
     try {
@@ -207,7 +212,7 @@ export class ReadCommittedFetcher {
     }
     const batches = p.records ? decodeRecordBatches(p.records, where) : [];
     if (batches.length === 0 && (p.records?.length ?? 0) > 0) {
-      throw new KafkaFetchError(`fetch of ${where}: ${p.records!.length} bytes without one complete record batch; a batch is larger than the ${PARTITION_MAX_BYTES} bytes asked for`);
+      throw new KafkaFetchError(`fetch of ${where}: ${p.records!.length} bytes without one complete record batch; a batch is larger than the ${this.partitionMaxBytes} bytes asked for`);
     }
     const fetch: PartitionFetch = { fetchOffset, abortedTransactions: p.abortedTransactions, batches };
     return { ...readCommitted(fetch), fetch };

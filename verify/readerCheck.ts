@@ -18,13 +18,14 @@ import {
   ReadRecord,
 } from "./crossCheck";
 import { KafkaReader } from "./kafka";
-import { ReadCommittedFetcher } from "./kafkaFetch";
+import { PARTITION_MAX_BYTES, ReadCommittedFetcher } from "./kafkaFetch";
 import { kafkajsReadCommitted } from "./kafkajsFilter";
 import { readCommitted } from "./readCommitted";
 
 const run = promisify(execFile);
 const EXIT = { agree: 0, disagree: 1, usage: 2, failed: 3 } as const;
 const SCRATCH_PARTITIONS = 2;
+const SMALL_FETCH_BYTES = 256 * 1024;
 const log = (line: string) => console.log(`reader-check: ${line}`);
 
 type Offsets = Record<number, number>;
@@ -134,12 +135,15 @@ async function kafkajsConsumerRead(kafka: Kafka, topic: string, end: Offsets, ti
 
 const byPosition = (a: ReadRecord, b: ReadRecord) => a.partition - b.partition || a.offset - b.offset;
 
-/** The same raw fetches our reader makes, filtered by both filters: how many records kafkajs's lets through. */
-async function compareFiltersOnFetches(admin: Admin, topic: string, low: Offsets, end: Offsets): Promise<{ fetches: number; ours: number; kafkajs: number; letThrough: ReadRecord[] }> {
-  const fetcher = new ReadCommittedFetcher(admin, topic);
+/**
+ * Raw fetches as our reader makes them, but small (so transactions span fetches and batches are cut at fetch
+ * ends), each filtered by both filters: what ours keeps and how many records kafkajs's lets through.
+ */
+async function compareFiltersOnFetches(admin: Admin, topic: string, low: Offsets, end: Offsets): Promise<{ fetches: number; ours: ReadRecord[]; kafkajs: number; letThrough: ReadRecord[] }> {
+  const fetcher = new ReadCommittedFetcher(admin, topic, SMALL_FETCH_BYTES);
   const reached: Offsets = { ...low };
   let fetches = 0;
-  let ours = 0;
+  const ours: ReadRecord[] = [];
   let kafkajs = 0;
   const letThrough: ReadRecord[] = [];
   try {
@@ -152,7 +156,7 @@ async function compareFiltersOnFetches(admin: Admin, topic: string, low: Offsets
         const below = (offset: number) => offset < end[partition]!;
         const oursHere = readCommitted(read.fetch).records.filter((r) => below(r.offset));
         const kafkajsHere = kafkajsReadCommitted(read.fetch).filter((r) => below(r.offset));
-        ours += oursHere.length;
+        ours.push(...oursHere.map((r) => ({ partition, offset: r.offset, value: r.value?.toString("utf8") ?? null })));
         kafkajs += kafkajsHere.length;
         const oursOffsets = new Set(oursHere.map((r) => r.offset));
         for (const r of kafkajsHere) if (!oursOffsets.has(r.offset)) letThrough.push({ partition, offset: r.offset, value: r.value?.toString("utf8") ?? null });
@@ -274,7 +278,9 @@ async function check(args: ReaderCheckArguments): Promise<number> {
     let ok = reportDifference("our reader", "the Java console consumer", compareReads(ours, java));
 
     const onFetches = await compareFiltersOnFetches(admin, topic, low, end);
-    log(`the same ${onFetches.fetches} partition fetch(es) through both filters: ours keeps ${onFetches.ours} records, kafkajs's ${onFetches.kafkajs}; kafkajs's filter lets through ${onFetches.letThrough.length} aborted record(s)${onFetches.letThrough.length > 0 ? `: ${onFetches.letThrough.slice(0, 10).map(describeRecord).join("; ")}` : ""}`);
+    log(`${onFetches.fetches} partition fetch(es) of at most ${SMALL_FETCH_BYTES / 1024} KiB through both filters: ours keeps ${onFetches.ours.length} records, kafkajs's ${onFetches.kafkajs}; kafkajs's filter lets through ${onFetches.letThrough.length} aborted record(s)${onFetches.letThrough.length > 0 ? `: ${onFetches.letThrough.slice(0, 10).map(describeRecord).join("; ")}` : ""}`);
+
+    ok = reportDifference(`our reader in fetches of ${SMALL_FETCH_BYTES / 1024} KiB`, `in fetches of ${PARTITION_MAX_BYTES / 1024 / 1024} MiB`, compareReads(onFetches.ours, ours)) && ok;
 
     try {
       const kafkajs = await kafkajsConsumerRead(kafka, topic, end, args.timeoutMs);
