@@ -15,6 +15,7 @@ import {
   errorName,
   FETCH_VERSION,
   FetchPartitionResponse,
+  FetchResponse,
   RETRIABLE_FETCH_ERRORS,
 } from "./kafkaProtocol";
 import { FetchedRecord, PartitionFetch, readCommitted } from "./readCommitted";
@@ -178,7 +179,12 @@ export class ReadCommittedFetcher {
       this.connections.delete(leader);
       throw new RetriableFetchError(`fetching topic ${this.topic} partitions ${partitions.join(", ")} from broker ${connection.address}: ${(error as Error).message}`);
     }
-    const response = decodeFetchResponse(answer);
+    let response: FetchResponse;
+    try {
+      response = decodeFetchResponse(answer);
+    } catch (error) {
+      throw new KafkaFetchError(`broker ${connection.address} answered a fetch of topic ${this.topic} partitions ${partitions.join(", ")} with bytes this reader cannot decode: ${(error as Error).message}`);
+    }
     if (response.errorCode !== 0) {
       throw new KafkaFetchError(`broker ${connection.address} refused a fetch of topic ${this.topic}: ${errorName(response.errorCode)}`);
     }
@@ -200,10 +206,7 @@ export class ReadCommittedFetcher {
   private partitionRead(address: string, p: FetchPartitionResponse, fetchOffset: number): PartitionRead {
     const where = `topic ${this.topic} partition ${p.partition} at offset ${fetchOffset} from broker ${address}`;
     if (p.errorCode !== 0) {
-      const detail =
-        p.errorCode === 1
-          ? ` (the partition holds offsets ${p.logStartOffset} to ${p.highWatermark})`
-          : "";
+      const detail = p.errorCode === 1 ? ` (the partition holds offsets ${p.logStartOffset} to ${p.highWatermark})` : "";
       if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
         this.forgetMetadata();
         throw new RetriableFetchError(`fetch of ${where}: ${errorName(p.errorCode)}`);
