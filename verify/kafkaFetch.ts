@@ -206,7 +206,8 @@ export class ReadCommittedFetcher {
   private partitionRead(address: string, p: FetchPartitionResponse, fetchOffset: number): PartitionRead {
     const where = `topic ${this.topic} partition ${p.partition} at offset ${fetchOffset} from broker ${address}`;
     if (p.errorCode !== 0) {
-      const detail = p.errorCode === 1 ? ` (the partition holds offsets ${p.logStartOffset} to ${p.highWatermark})` : "";
+      // The broker fills the partition's offsets on some errors only.
+      const detail = p.logStartOffset >= 0 ? ` (the partition holds offsets ${p.logStartOffset} to ${p.highWatermark})` : "";
       if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
         this.forgetMetadata();
         throw new RetriableFetchError(`fetch of ${where}: ${errorName(p.errorCode)}`);
