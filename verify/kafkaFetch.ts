@@ -115,6 +115,10 @@ export interface PartitionRead {
   readonly nextOffset: number;
   /** The decoded response, as the broker sent it (aborted transactions in its order). */
   readonly fetch: PartitionFetch;
+  /** The partition's high watermark: past every record and marker written, decided or not. */
+  readonly highWatermark: number;
+  /** The partition's last stable offset: the first offset of its oldest undecided transaction, or the high watermark. */
+  readonly lastStableOffset: number;
 }
 
 /**
@@ -219,7 +223,7 @@ export class ReadCommittedFetcher {
       throw new KafkaFetchError(`fetch of ${where}: ${p.records!.length} bytes without one complete record batch; a batch is larger than the ${this.partitionMaxBytes} bytes asked for`);
     }
     const fetch: PartitionFetch = { fetchOffset, abortedTransactions: p.abortedTransactions, batches };
-    return { ...readCommitted(fetch), fetch };
+    return { ...readCommitted(fetch), fetch, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset };
   }
 
   private async partitionLeaders(): Promise<Map<number, number>> {

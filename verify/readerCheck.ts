@@ -41,7 +41,7 @@ interface Scenario {
  * aborts, A aborts (so the .txnindex lists B before A although A began first), with committed transactions
  * and plain records around them; partition 1 gets a plain record, an aborted and a committed transaction.
  */
-async function writeScenario(kafka: Kafka, topic: string, suffix: string): Promise<Scenario> {
+async function writeScenario(kafka: Kafka, admin: Admin, topic: string, suffix: string): Promise<Scenario> {
   const producers: Producer[] = [];
   const transactional = async (name: string) => {
     const p = kafka.producer({ transactionalId: `reader-check-${name}-${suffix}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -70,7 +70,11 @@ async function writeScenario(kafka: Kafka, topic: string, suffix: string): Promi
     await send(txnB, 0, "p0-B-1");
     await send(txnA, 0, "p0-A-3");
     await send(txnB, 0, "p0-B-2");
+    // The coordinator writes markers after EndTxn has answered: wait for B's before aborting A, so the two
+    // aborts end in this order on the partition (else they may be written A's first, which kafkajs handles).
+    const highBeforeAbort = (await partitionEnds(admin, topic, [0])).get(0)!.high;
     await txnB.abort();
+    await untilEnds(admin, topic, [0], "B's abort marker", (ends) => ends.get(0)!.high > highBeforeAbort);
     await txnA.abort();
     await committedTxn(0, "p0-C-3");
     await send(plain, 0, "p0-plain-2");
@@ -80,6 +84,7 @@ async function writeScenario(kafka: Kafka, topic: string, suffix: string): Promi
     await send(txnA1, 1, "p1-A-1");
     await txnA1.abort();
     await committedTxn(1, "p1-C-1");
+    await untilEnds(admin, topic, [0, 1], "the last markers", (ends) => [...ends.values()].every((e) => e.stable === e.high));
   } finally {
     for (const p of producers) await p.disconnect().catch(() => undefined);
   }
@@ -87,6 +92,28 @@ async function writeScenario(kafka: Kafka, topic: string, suffix: string): Promi
     committed: [[0, "p0-plain-1"], [0, "p0-C-1"], [0, "p0-C-2"], [0, "p0-C-3"], [0, "p0-plain-2"], [1, "p1-plain-1"], [1, "p1-C-1"]],
     abortedValues: ["p0-A-1", "p0-A-2", "p0-A-3", "p0-B-1", "p0-B-2", "p1-A-1"],
   };
+}
+
+/** High watermark and last stable offset of each partition, from a Fetch response (kafkajs's admin gives only the latter). */
+async function partitionEnds(admin: Admin, topic: string, partitions: number[]): Promise<Map<number, { high: number; stable: number }>> {
+  const fetcher = new ReadCommittedFetcher(admin, topic, 1024);
+  try {
+    const reads = await fetcher.fetchOnce(Object.fromEntries(partitions.map((p) => [p, 0])), 100);
+    return new Map([...reads].map(([p, read]) => [p, { high: read.highWatermark, stable: read.lastStableOffset }]));
+  } finally {
+    fetcher.close();
+  }
+}
+
+/** Waits until `done` holds for the partitions' ends: transaction markers reach the log after EndTxn has answered. */
+async function untilEnds(admin: Admin, topic: string, partitions: number[], what: string, done: (ends: Map<number, { high: number; stable: number }>) => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ends = await partitionEnds(admin, topic, partitions);
+    if (done(ends)) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: ${what} did not happen within 10 s (ends ${JSON.stringify([...ends])})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function topicOffsets(admin: Admin, topic: string): Promise<{ low: Offsets; end: Offsets }> {
@@ -257,7 +284,7 @@ async function check(args: ReaderCheckArguments): Promise<number> {
       const created = await admin.createTopics({ topics: [{ topic, numPartitions: SCRATCH_PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
       if (!created) throw new Error(`topic ${topic} already exists`);
       log(`scratch topic ${topic}: writing interleaved transactions (A begins, B begins, B aborts, A aborts) and committed ones around them`);
-      scenario = await writeScenario(kafka, topic, suffix);
+      scenario = await writeScenario(kafka, admin, topic, suffix);
     }
     const { low, end } = await topicOffsets(admin, topic);
     log(`topic ${topic}: reading up to the last stable offsets ${JSON.stringify(end)} (from ${JSON.stringify(low)})`);
