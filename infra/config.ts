@@ -40,6 +40,12 @@ export interface StackConfig {
     readonly checkpointDir: string;
     readonly retainOnCancellation: boolean;
     readonly retainedCheckpoints: number;
+    /** How often the JobManager and TaskManagers exchange heartbeats (Flink's heartbeat.interval). */
+    readonly heartbeatIntervalMs: number;
+    /** How long without a heartbeat before a peer counts as lost (Flink's heartbeat.timeout). */
+    readonly heartbeatTimeoutMs: number;
+    /** First delay of Flink's exponential-delay restart strategy after a failure. */
+    readonly restartBackoffMs: number;
     readonly flink: FlinkRelease;
     readonly parallelism: number;
     readonly taskManagers: number;
@@ -86,6 +92,9 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
     retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
     retainedCheckpoints: { default: "3", description: "completed checkpoints kept, 1..100" },
+    heartbeatIntervalMs: { default: "2000", description: "Flink heartbeat interval in ms, 100..60000 (Flink's default 10000)" },
+    heartbeatTimeoutMs: { default: "10000", description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)" },
+    restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
     flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
     parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
     taskManagers: { default: "1", description: "TaskManager count, 1..8" },
@@ -183,6 +192,13 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
     }
     const retainOnCancellation = bool("retainOnCancellation");
     const retainedCheckpoints = int("retainedCheckpoints", 1, 100);
+    const heartbeatIntervalMs = int("heartbeatIntervalMs", 100, 60_000);
+    const heartbeatTimeoutMs = int("heartbeatTimeoutMs", 200, 300_000);
+    if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
+        problems.push(`heartbeatTimeoutMs: ${heartbeatTimeoutMs} is not above heartbeatIntervalMs ${heartbeatIntervalMs}; ` +
+            "a peer would count as lost between two heartbeats");
+    }
+    const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
 
     const flinkVersion = value("flinkVersion") as string;
     const flink = FLINK_RELEASES[flinkVersion];
@@ -250,7 +266,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
-        flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
+        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
         visitsTopic, outputTopic, dlqTopic, groupId, jobName,
         generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
         flinkImage, kafkaImage, nodeImage, extraCaCertsFile, flinkRestPort, kafkaExternalPort,

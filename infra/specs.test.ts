@@ -92,6 +92,12 @@ describe("job arguments and submission", () => {
         expect(flagValue(args, "--bootstrap-servers")).toBe("kafka:9092");
     });
 
+    it("pins the source to one subtask per partition while the slots allow, whatever the window parallelism", () => {
+        expect(flagValue(jobArguments(parseStackConfig({ partitions: "2", parallelism: "1" })), "--source-parallelism")).toBe("2");
+        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", parallelism: "2", taskSlots: "2" })), "--source-parallelism")).toBe("2");
+        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", taskManagers: "2", taskSlots: "2" })), "--source-parallelism")).toBe("4");
+    });
+
     it("runs the job script through PythonDriver's -py", () => {
         expect(programArguments(defaults).slice(0, 2)).toEqual(["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]);
     });

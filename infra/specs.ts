@@ -62,6 +62,13 @@ export function flinkProperties(cfg: StackConfig): Record<string, string> {
             cfg.retainOnCancellation ? "RETAIN_ON_CANCELLATION" : "DELETE_ON_CANCELLATION",
         // A restore must not silently drop state: the verification relies on every operator being mapped.
         "execution.savepoint.ignore-unclaimed-state": "false",
+        // Recovery speed: a crashed TaskManager is noticed within a few heartbeats (and at once when its
+        // RPC connection fails), and the job restarts after a short first backoff.
+        "heartbeat.interval": String(cfg.heartbeatIntervalMs),
+        "heartbeat.timeout": String(cfg.heartbeatTimeoutMs),
+        "restart-strategy.type": "exponential-delay",
+        "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs} ms`,
+        "restart-strategy.exponential-delay.max-backoff": "30 s",
     };
 }
 
@@ -144,6 +151,14 @@ export function topicCreationCommand(specs: readonly TopicSpec[], bootstrap = in
     return ["sh", "-c", lines.join("\n")];
 }
 
+/**
+ * Parallelism of the job's source and the operators chained to it: one subtask per partition while the slots
+ * allow, so each watermark generator reads one partition whatever parallelism the windows are restored at.
+ */
+export function sourceParallelism(cfg: StackConfig): number {
+    return Math.min(cfg.partitions, cfg.taskManagers * cfg.taskSlots);
+}
+
 /** Arguments of the PyFlink job (see jobs/flink/visits_logic.py for their meaning). */
 export function jobArguments(cfg: StackConfig): string[] {
     return [
@@ -157,6 +172,7 @@ export function jobArguments(cfg: StackConfig): string[] {
         "--checkpoint-dir", cfg.checkpointDir,
         "--retain-on-cancellation", String(cfg.retainOnCancellation),
         "--parallelism", String(cfg.parallelism),
+        "--source-parallelism", String(sourceParallelism(cfg)),
         "--transactional-id-prefix", cfg.jobName,
         "--transaction-timeout-ms", String(SINK_TRANSACTION_TIMEOUT_MS),
         "--job-name", cfg.jobName,
@@ -189,6 +205,14 @@ export function submissionCommand(cfg: StackConfig): string[] {
         ...(cfg.restoreFrom ? ["--restore-from", cfg.restoreFrom] : []),
         "--", ...jobArguments(cfg),
     ];
+}
+
+/**
+ * Run beside the JobManager after it lost its jobs (a restart without high availability): the submission again,
+ * restoring from the newest complete retained checkpoint of the job's latest run on the volume.
+ */
+export function recoveryCommand(cfg: StackConfig): string[] {
+    return submissionCommand({ ...cfg, restoreFrom: "latest" });
 }
 
 /** Environment of the visit generator (see jobs/generator). */
@@ -228,6 +252,7 @@ export function commonOutputs(cfg: StackConfig) {
         checkpointIntervalMs: cfg.checkpointIntervalMs,
         jobName: cfg.jobName,
         jobSubmission: jobSubmission(cfg),
+        recoverCommand: recoveryCommand(cfg),
         flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
         kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
     };

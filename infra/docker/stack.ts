@@ -84,6 +84,12 @@ export class DockerStack extends pulumi.ComponentResource {
                 mountPath: CHECKPOINT_MOUNT_PATH,
                 volumeName: flink.checkpointVolume.name,
             },
+            processes: {
+                kind: "docker",
+                jobManager: flink.jobManager.name,
+                taskManagers: flink.taskManagers.map(tm => tm.name),
+                kafka: kafka.container.name,
+            },
         };
         this.registerOutputs(this.outputs);
     }
