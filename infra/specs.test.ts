@@ -137,6 +137,8 @@ describe("commonOutputs", () => {
             setByStack: ["kafkaImage"],
         });
         expect(commonOutputs(defaults).images.defaults).toBe("official");
+        expect(commonOutputs(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/v2" })).checkpointListing).toEqual(
+            ["python3", "/opt/flink/usrlib/jobs/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink/v2"]);
     });
 });
 

@@ -23,6 +23,7 @@ export const PORTS = {
 export const JOB_DIR = "/opt/flink/usrlib/jobs";
 export const JOB_SCRIPT = `${JOB_DIR}/visit_windows_job.py`;
 export const SUBMIT_SCRIPT = `${JOB_DIR}/submit.py`;
+export const CHECKPOINTS_SCRIPT = `${JOB_DIR}/checkpoints.py`;
 /** Flink runs a Python job through this entry class of the flink-python jar. */
 export const PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver";
 
@@ -239,6 +240,8 @@ export function commonOutputs(cfg: StackConfig) {
         checkpointIntervalMs: cfg.checkpointIntervalMs,
         jobName: cfg.jobName,
         jobSubmission: jobSubmission(cfg),
+        // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
+        checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir],
         flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
         kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
         images: {
