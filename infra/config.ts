@@ -130,9 +130,9 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
         description: `checkpoint to restore from: ${RESTORE_LATEST} (the newest complete retained one of the job's latest run, ` +
             "found at submission) or a file:// URI under checkpointDir",
     },
-    flinkImage: { description: "Flink base image (default: the official image of flinkVersion)" },
-    kafkaImage: { description: "Kafka image (default: apache/kafka:<kafkaVersion>)" },
-    nodeImage: { default: "node:22-bookworm-slim", description: "Node.js base image of the generator" },
+    flinkImage: { description: `Flink base image (default: the official image of flinkVersion; ${IMAGES_ENV}=local: its local equivalent)` },
+    kafkaImage: { description: `Kafka image (default: apache/kafka:<kafkaVersion>; ${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/kafka:<kafkaVersion>)` },
+    nodeImage: { default: "node:22-bookworm-slim", description: `Node.js base image of the generator (${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/node:22)` },
     extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
     flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
     kafkaExternalPort: { default: "9094", description: "host port of Kafka's external listener on 127.0.0.1" },
