@@ -27,10 +27,10 @@ export function podLookupCommand(volume: Extract<CheckpointVolume, { kind: "kube
   };
 }
 
-/** `ls -l <file>` run where the volume is mounted; `pod` is needed for kubernetes. */
-export function listCommand(volume: CheckpointVolume, file: string, pod?: string): Command {
-  if (volume.kind === "docker") return { file: "docker", args: ["exec", volume.container, "ls", "-l", file] };
-  return { file: "kubectl", args: ["--context", volume.context, "-n", volume.namespace, "exec", pod ?? "", "--", "ls", "-l", file] };
+/** `argv` run where the volume is mounted (the JobManager); `pod` is needed for kubernetes. */
+export function execCommand(volume: CheckpointVolume, argv: readonly string[], pod?: string): Command {
+  if (volume.kind === "docker") return { file: "docker", args: ["exec", volume.container, ...argv] };
+  return { file: "kubectl", args: ["--context", volume.context, "-n", volume.namespace, "exec", pod ?? "", "--", ...argv] };
 }
 
 function run(command: Command): Promise<{ ok: boolean; stdout: string; stderr: string }> {
@@ -43,6 +43,22 @@ function run(command: Command): Promise<{ ok: boolean; stdout: string; stderr: s
 
 const shown = (command: Command) => [command.file, ...command.args].join(" ");
 
+/** Runs `argv` where the volume is mounted: its output, or why it could not run; `command` is what ran. */
+export async function runOnVolume(volume: CheckpointVolume, argv: readonly string[]): Promise<{ output: string | null; problem?: string; command: string }> {
+  let pod: string | undefined;
+  if (volume.kind === "kubernetes") {
+    const lookup = podLookupCommand(volume);
+    const found = await run(lookup);
+    if (!found.ok || found.stdout.length === 0) {
+      return { output: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` };
+    }
+    pod = found.stdout;
+  }
+  const command = execCommand(volume, argv, pod);
+  const ran = await run(command);
+  return ran.ok ? { output: ran.stdout, command: shown(command) } : { output: null, command: shown(command), problem: `\`${shown(command)}\` failed: ${ran.stderr}` };
+}
+
 /** `ls -l` of the checkpoint's `_metadata`, or why it could not be shown. */
 export async function listMetadata(volume: CheckpointVolume, externalPath: string): Promise<{ listing: string | null; problem?: string; command: string }> {
   let file: string;
@@ -51,16 +67,6 @@ export async function listMetadata(volume: CheckpointVolume, externalPath: strin
   } catch (error) {
     return { listing: null, command: "(none)", problem: (error as Error).message };
   }
-  let pod: string | undefined;
-  if (volume.kind === "kubernetes") {
-    const lookup = podLookupCommand(volume);
-    const found = await run(lookup);
-    if (!found.ok || found.stdout.length === 0) {
-      return { listing: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` };
-    }
-    pod = found.stdout;
-  }
-  const command = listCommand(volume, file, pod);
-  const listed = await run(command);
-  return listed.ok ? { listing: listed.stdout, command: shown(command) } : { listing: null, command: shown(command), problem: `\`${shown(command)}\` failed: ${listed.stderr}` };
+  const { output, ...rest } = await runOnVolume(volume, ["ls", "-l", file]);
+  return { listing: output, ...rest };
 }

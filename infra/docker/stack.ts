@@ -68,16 +68,19 @@ export class DockerStack extends pulumi.ComponentResource {
             labels,
         }, { parent: this, dependsOn: [kafka.topicsReady] });
 
-        new JobSubmission(`${name}-job`, {
+        const submission = new JobSubmission(`${name}-job`, {
             namePrefix: args.namePrefix,
             image: images.flinkJob.ref,
             networkName: network.name,
             command: submissionCommand(cfg),
+            restoreFrom: cfg.restoreFrom,
+            checkpointVolumeName: flink.checkpointVolume.name,
             labels,
         }, { parent: this, dependsOn: [flink.jobManager, ...flink.taskManagers, kafka.topicsReady] });
 
         this.outputs = {
             ...commonOutputs(cfg),
+            jobRestore: submission.restore,
             checkpointVolume: {
                 kind: "docker",
                 container: flink.jobManager.name,
