@@ -44,8 +44,15 @@ else
   echo "   node_modules is up to date"
 fi
 
-step "Pulumi CLI and providers"
-timed bash scripts/toolchain.sh
+# The toolchain build (Go, CPU) and the Docker Engine, connector and image steps (apt, Maven, debootstrap: mostly
+# downloads) are independent: the toolchain builds in the background, its output in a log shown when it ends.
+toolchain_log="$FC_CACHE/setup-toolchain.log"
+step "Pulumi CLI and providers (in the background; log $toolchain_log)"
+toolchain_start=$SECONDS
+bash scripts/toolchain.sh >"$toolchain_log" 2>&1 &
+toolchain_pid=$!
+# A step below that fails ends setup; the build must not go on alone.
+trap 'kill "$toolchain_pid" 2>/dev/null || true' EXIT
 
 step "Docker Engine"
 timed bash scripts/docker-engine.sh
@@ -56,4 +63,15 @@ timed bash scripts/fetch-connector-jars.sh
 if $local_images; then
   step "local equivalents of the official images"
   timed bash scripts/images.sh
+fi
+
+step "Pulumi CLI and providers"
+toolchain_rc=0
+wait "$toolchain_pid" || toolchain_rc=$?
+trap - EXIT
+cat "$toolchain_log"
+echo "   ($(( SECONDS - toolchain_start )) s, beside the steps above)"
+if [ "$toolchain_rc" -ne 0 ]; then
+  echo "setup: ERROR: the Pulumi toolchain could not be provided (exit $toolchain_rc); its log above says which piece failed" >&2
+  exit "$toolchain_rc"
 fi
