@@ -1,11 +1,11 @@
 // The faults, as data: each contributes its injection and its recovery to the shared sequence of cycle.ts.
 // What each shows is in the README ("Faults").
 
-import { listMetadata } from "./checkpointVolume";
+import { listMetadata, runOnVolume } from "./checkpointVolume";
 import { CheckpointRef, normalizeCheckpointPath } from "./checks";
 import { ENDED_STATES, Fault, FaultContext, CycleError, findJob } from "./cycle";
 import { findPythonJar, FlinkRest } from "./flinkRest";
-import { crash, execInJobManager, restartBroker } from "./processes";
+import { crash, restartBroker } from "./processes";
 import { seconds, sleep, waitFor } from "./wait";
 
 export const FAULT_NAMES = [
@@ -151,8 +151,9 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
   }
   const recoveryStartMs = Date.now();
   log(`      no job "${outputs.jobName}" after the restart: running the stack's recovery command beside the JobManager: ${outputs.recoverCommand.join(" ")}`);
-  const printed = await execInJobManager(outputs.processes, outputs.recoverCommand);
-  for (const line of printed.split("\n").filter((l) => /restor|checkpoint|skip/i.test(l)).slice(0, 6)) log(`      | ${line}`);
+  const ran = await runOnVolume(outputs.checkpointVolume, outputs.recoverCommand, options.restoreTimeoutMs);
+  if (ran.output === null) throw new CycleError(`the stack's recovery command failed: ${ran.problem}`);
+  for (const line of ran.output.split("\n").filter((l) => /restor|checkpoint|skip/i.test(l)).slice(0, 6)) log(`      | ${line}`);
   evidence.savepointPath = expected.path;
   return { jobId: await findJob(flink, outputs, undefined), recoveryStartMs };
 }
@@ -169,7 +170,8 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
       if (duringCheckpoint) {
         const before = await latestCompleted(flink, jobId);
         const planted = incompleteCheckpointPath(outputs.checkpointDir, jobId, before.id + 1000);
-        await execInJobManager(outputs.processes, ["sh", "-c", `mkdir -p '${planted}' && : > '${planted}/partial-state'`]);
+        const made = await runOnVolume(outputs.checkpointVolume, ["sh", "-c", `mkdir -p '${planted}' && : > '${planted}/partial-state'`]);
+        if (made.output === null) throw new CycleError(`could not put an incomplete checkpoint on the volume: ${made.problem}`);
         evidence.notes.push(`planted ${planted} without _metadata: the recovery must skip it`);
         log(`      planted the incomplete ${planted}`);
         const inProgress = await waitFor(`a checkpoint of job ${jobId} in progress`, 3 * outputs.checkpointIntervalMs + options.checkpointTimeoutMs, async () =>

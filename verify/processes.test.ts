@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brokerRestartCommand, crashCommands, jobManagerExec, jobManagerPodLookup, StackProcesses } from "./processes";
+import { brokerRestartCommand, crashCommands, StackProcesses } from "./processes";
 
 const docker: StackProcesses = { kind: "docker", jobManager: "s-jobmanager", taskManagers: ["s-taskmanager-1", "s-taskmanager-2"], kafka: "s-kafka" };
 const kind: StackProcesses = {
@@ -28,15 +28,9 @@ describe("crashCommands", () => {
   });
 });
 
-describe("broker restart and commands beside the JobManager", () => {
+describe("brokerRestartCommand", () => {
   it("restarts the broker cleanly", () => {
     expect(brokerRestartCommand(docker)).toEqual({ file: "docker", args: ["restart", "--time", "30", "s-kafka"] });
     expect(brokerRestartCommand(kind).args).toEqual(["--context", "kind-fc", "-n", "fc", "delete", "pod", "-l", "app=kafka", "--wait=true"]);
-  });
-
-  it("runs a command in the JobManager's container or pod", () => {
-    expect(jobManagerExec(docker, ["ls", "/x"])).toEqual({ file: "docker", args: ["exec", "s-jobmanager", "ls", "/x"] });
-    expect(jobManagerExec(kind, ["ls", "/x"], "jm-0").args).toEqual(["--context", "kind-fc", "-n", "fc", "exec", "jm-0", "--", "ls", "/x"]);
-    expect(jobManagerPodLookup(kind as Extract<StackProcesses, { kind: "kubernetes" }>).args).toContain("app=flink,component=jobmanager");
   });
 });

@@ -1,6 +1,6 @@
 // The stack's processes as the fault injection sees them: how to crash a TaskManager or the JobManager as a
-// crash (not a stop), how to restart the broker, how to run a command beside the JobManager. Docker: the
-// containers by name; kind: the pods by label selector. The commands are pure data, run by runCommand.
+// crash (not a stop) and how to restart the broker. Docker: the containers by name; kind: the pods by label
+// selector (commands beside the JobManager go where the checkpoint volume is: checkpointVolume.runOnVolume). The commands are pure data, run by runCommand.
 
 import { execFile } from "node:child_process";
 
@@ -55,16 +55,6 @@ export function brokerRestartCommand(p: StackProcesses): Command {
   return kubectl(p, "delete", "pod", "-l", p.kafkaSelector, "--wait=true");
 }
 
-/** A command run in the JobManager's container (docker) or pod (kubernetes, `pod` found by podLookup). */
-export function jobManagerExec(p: StackProcesses, argv: readonly string[], pod?: string): Command {
-  if (p.kind === "docker") return { file: "docker", args: ["exec", p.jobManager, ...argv] };
-  return kubectl(p, "exec", pod ?? "", "--", ...argv);
-}
-
-export function jobManagerPodLookup(p: Extract<StackProcesses, { kind: "kubernetes" }>): Command {
-  return kubectl(p, "get", "pods", "-l", p.jobManagerSelector, "--field-selector", "status.phase=Running", "-o", "jsonpath={.items[0].metadata.name}");
-}
-
 export interface CommandResult {
   ok: boolean;
   stdout: string;
@@ -103,17 +93,4 @@ export async function restartBroker(p: StackProcesses): Promise<string> {
   const command = brokerRestartCommand(p);
   await mustRun(command, 120_000);
   return shown(command);
-}
-
-/** Runs `argv` beside the JobManager and returns its output; throws with the command's error text. */
-export async function execInJobManager(p: StackProcesses, argv: readonly string[], timeoutMs = 300_000): Promise<string> {
-  let pod: string | undefined;
-  if (p.kind === "kubernetes") {
-    pod = await mustRun(jobManagerPodLookup(p));
-    if (!pod) throw new Error(`no running JobManager pod matches ${p.jobManagerSelector} in namespace ${p.namespace}`);
-  }
-  const command = jobManagerExec(p, argv, pod);
-  const result = await runCommand(command, timeoutMs);
-  if (!result.ok) throw new Error(`\`${shown(command)}\` failed:\n${[result.stdout, result.stderr].filter(Boolean).join("\n")}`);
-  return [result.stdout, result.stderr].filter(Boolean).join("\n");
 }
