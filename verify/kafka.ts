@@ -1,13 +1,17 @@
-// Kafka for the verification with kafkajs: end offsets, the source group's committed offsets, whole topics
-// read read_committed up to end offsets captured at a given moment, and the malformed records it writes.
+// Kafka for the verification: end offsets, the source group's committed offsets and the malformed records it
+// writes go through kafkajs; every read of records goes through ReadCommittedFetcher, our own Fetch client
+// with Kafka's read_committed filter (kafkajs's drops records of aborted transactions only when the broker
+// happens to list them by first offset; see readCommitted.ts).
 //
 // Offsets are positions, not counts: transaction markers (the sink is transactional in EXACTLY_ONCE
 // mode) and aborted records take offsets, so a partition's end offset minus its start says nothing about
 // how many records it holds. Reading up to an end offset therefore tracks the offsets the fetches have
 // passed (control batches included), not the number of records seen.
 
-import { Admin, Consumer, Kafka, logLevel } from "kafkajs";
+import { Admin, Kafka, logLevel } from "kafkajs";
 import { PartitionOffsets } from "./checks";
+import { ReadCommittedFetcher, RetriableFetchError } from "./kafkaFetch";
+import { FetchedRecord } from "./readCommitted";
 import { TopicRecord } from "./records";
 
 export class KafkaReadError extends Error {}
@@ -20,7 +24,15 @@ export function unfinishedPartitions(start: PartitionOffsets, reached: Partition
     .map((p) => `partition ${p} at ${Math.max(reached[p] ?? 0, start[p] ?? 0)} of ${end[p]}`);
 }
 
-let consumerCounter = 0;
+/** How long the broker may hold a fetch that finds nothing new. */
+const FETCH_MAX_WAIT_MS = 500;
+const RETRY_PAUSE_MS = 500;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function toTopicRecord(partition: number, record: FetchedRecord): TopicRecord {
+  return { partition, offset: record.offset, timestampMs: record.timestampMs, value: record.value === null ? null : record.value.toString("utf8") };
+}
 
 export class KafkaReader {
   private constructor(
@@ -105,25 +117,41 @@ export class KafkaReader {
   }
 
   /**
-   * Consumes `topic` read_committed from each partition's first offset until every partition has passed
-   * its offset in `end`, and returns the records below `end`.
-   * A throwaway group without commits: the read leaves no trace in the broker's offsets.
+   * Reads `topic` read_committed from each partition's first offset until every partition has passed its
+   * offset in `end`, and returns the records below `end`. Fetches of our own (ReadCommittedFetcher): no
+   * consumer group, so the read leaves no trace in the broker's offsets.
    */
   async readTopic(topic: string, end: PartitionOffsets, timeoutMs: number): Promise<TopicRecord[]> {
     const from = (await this.topicOffsets(topic)).low;
     const records: TopicRecord[] = [];
-    await this.consume(topic, from, timeoutMs, (record) => {
-      if (record.offset < (end[record.partition] ?? 0)) records.push(record);
-    }, (reached) => unfinishedPartitions(from, reached, end).length === 0, (reached) => `reading ${topic} up to ${JSON.stringify(end)}: still ${unfinishedPartitions(from, reached, end).join(", ")}`);
+    await this.consume(
+      topic,
+      from,
+      timeoutMs,
+      (record) => {
+        if (record.offset < (end[record.partition] ?? 0)) records.push(record);
+      },
+      (reached) => Object.keys(end).map(Number).filter((p) => Math.max(reached[p] ?? 0, from[p] ?? 0) < (end[p] ?? 0)),
+      (reached) => unfinishedPartitions(from, reached, end).length === 0,
+      (reached) => `reading ${topic} up to ${JSON.stringify(end)}: still ${unfinishedPartitions(from, reached, end).join(", ")}`,
+    );
     return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   }
 
   /** Waits for the first committed record at or beyond `from`; resolves with it and when it arrived. */
   async firstRecordAfter(topic: string, from: PartitionOffsets, timeoutMs: number): Promise<{ record: TopicRecord; seenAtMs: number }> {
     let first: { record: TopicRecord; seenAtMs: number } | undefined;
-    await this.consume(topic, from, timeoutMs, (record) => {
-      if (!first && record.offset >= (from[record.partition] ?? 0)) first = { record, seenAtMs: Date.now() };
-    }, () => first !== undefined, () => `no committed record in ${topic} beyond ${JSON.stringify(from)}`);
+    await this.consume(
+      topic,
+      from,
+      timeoutMs,
+      (record) => {
+        if (!first) first = { record, seenAtMs: Date.now() };
+      },
+      () => Object.keys(from).map(Number),
+      () => first !== undefined,
+      () => `no committed record in ${topic} beyond ${JSON.stringify(from)}`,
+    );
     return first!;
   }
 
@@ -132,54 +160,42 @@ export class KafkaReader {
     from: PartitionOffsets,
     timeoutMs: number,
     onRecord: (record: TopicRecord) => void,
+    partitionsToFetch: (reached: PartitionOffsets) => number[],
     isDone: (reached: PartitionOffsets) => boolean,
     describeTimeout: (reached: PartitionOffsets) => string,
   ): Promise<void> {
-    const reached: Record<number, number> = {};
-    if (isDone(reached)) return;
-    const consumer: Consumer = this.kafka.consumer({
-      groupId: `flink-checkpointer-verify-${process.pid}-${Date.now()}-${consumerCounter++}`,
-      readUncommitted: false,
-      maxWaitTimeInMs: 500,
-      allowAutoTopicCreation: false,
-    });
-    let resolveDone: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => (resolveDone = resolve));
-    // END_BATCH_PROCESS also fires for fetches that held only control records or aborted ones, whose
-    // offsets the reader must pass without seeing a record.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (payload.topic !== topic) return;
-      reached[payload.partition] = Math.max(reached[payload.partition] ?? 0, Number(payload.lastOffset) + 1);
-      if (isDone(reached)) resolveDone();
-    });
-    let timer: NodeJS.Timeout | undefined;
+    const reached: Record<number, number> = { ...from };
+    const deadline = Date.now() + timeoutMs;
+    const fetcher = new ReadCommittedFetcher(this.admin, topic);
+    // The last refusal that may pass (a leader moving): retried until the deadline, then named.
+    let lastRetriable: string | undefined;
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) {
-            onRecord({
-              partition: batch.partition,
-              offset: Number(message.offset),
-              timestampMs: Number(message.timestamp),
-              value: message.value === null ? null : message.value.toString("utf8"),
-            });
-          }
-        },
-      });
-      for (const [partition, offset] of Object.entries(from)) consumer.seek({ topic, partition: Number(partition), offset: String(offset) });
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new KafkaReadError(`timed out after ${Math.round(timeoutMs / 1000)} s on ${this.bootstrap}: ${describeTimeout(reached)}`)), timeoutMs);
-      });
-      await Promise.race([done, timeout]);
+      while (!isDone(reached)) {
+        if (Date.now() >= deadline) {
+          const problem = lastRetriable ? ` (last fetch problem: ${lastRetriable})` : "";
+          throw new KafkaReadError(`timed out after ${Math.round(timeoutMs / 1000)} s on ${this.bootstrap}: ${describeTimeout(reached)}${problem}`);
+        }
+        const offsets = Object.fromEntries(partitionsToFetch(reached).map((p) => [p, reached[p] ?? 0]));
+        let reads;
+        try {
+          reads = await fetcher.fetchOnce(offsets, FETCH_MAX_WAIT_MS);
+          lastRetriable = undefined;
+        } catch (error) {
+          if (!(error instanceof RetriableFetchError)) throw error;
+          lastRetriable = error.message;
+          await sleep(RETRY_PAUSE_MS);
+          continue;
+        }
+        for (const [partition, read] of [...reads].sort(([a], [b]) => a - b)) {
+          for (const record of read.records) onRecord(toTopicRecord(partition, record));
+          reached[partition] = Math.max(reached[partition] ?? 0, read.nextOffset);
+        }
+      }
     } catch (error) {
       if (error instanceof KafkaReadError) throw error;
       throw new KafkaReadError(`reading topic ${topic} on ${this.bootstrap} failed: ${(error as Error).message}`);
     } finally {
-      clearTimeout(timer);
-      await consumer.disconnect().catch(() => undefined);
+      fetcher.close();
     }
   }
 }
