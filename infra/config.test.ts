@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, ConfigError, parseStackConfig } from "./config";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, projectConfig } from "./config";
 
-function problemsOf(raw: Record<string, string>): string[] {
+function problemsOf(raw: Record<string, string>, env: Record<string, string> = {}): string[] {
     try {
-        parseStackConfig(raw);
+        parseStackConfig(raw, env);
     } catch (e) {
         if (e instanceof ConfigError) return [...e.problems];
         throw e;
@@ -99,6 +99,56 @@ describe("parseStackConfig", () => {
         expect(parseStackConfig({ restoreFrom: `${chk}/` }).restoreFrom).toBe(chk);
         expect(problemsOf({ restoreFrom: "file:///elsewhere/chk-7" })[0]).toMatch(/^restoreFrom: .*under checkpointDir/);
         expect(problemsOf({ restoreFrom: "file:///checkpoints_flink/abc" })[0]).toContain("restoreFrom");
+    });
+
+    it("accepts restoreFrom latest, and names it among the allowed values", () => {
+        expect(parseStackConfig({ restoreFrom: "latest" }).restoreFrom).toBe("latest");
+        expect(parseStackConfig({ restoreFrom: " latest " }).restoreFrom).toBe("latest");
+        expect(problemsOf({ restoreFrom: "newest" })).toEqual([
+            'restoreFrom: "newest" is not allowed; use latest (the newest complete retained checkpoint, found at submission) ' +
+            "or a retained checkpoint or savepoint under checkpointDir, e.g. file:///checkpoints_flink/<job-id>/chk-<n>",
+        ]);
+        expect(problemsOf({ restoreFrom: "Latest" })[0]).toMatch(/^restoreFrom: "Latest" is not allowed/);
+    });
+
+    it("takes the defaults of the image keys the stack leaves out from FLINK_CHECKPOINTER_IMAGES", () => {
+        const official = parseStackConfig({});
+        expect(official.imageDefaults).toBe("official");
+        expect(official.imageOrigins).toEqual({ flinkImage: "official", kafkaImage: "official", nodeImage: "official" });
+
+        const local = parseStackConfig({ kafkaVersion: "4.0.0", nodeImage: "my/node:22" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
+        expect(local).toMatchObject({
+            imageDefaults: "local",
+            flinkImage: "flink-checkpointer-local/flink:1.20.3",
+            kafkaImage: "flink-checkpointer-local/kafka:4.0.0",
+            nodeImage: "my/node:22",
+            imageOrigins: { flinkImage: "local", kafkaImage: "local", nodeImage: "stack" },
+        });
+        // What the stack sets wins over either kind of default.
+        expect(parseStackConfig({ flinkImage: "mine/flink:1" }, { FLINK_CHECKPOINTER_IMAGES: "official" }).flinkImage).toBe("mine/flink:1");
+        expect(parseStackConfig({}, { FLINK_CHECKPOINTER_IMAGES: " " }).imageDefaults).toBe("official");
+    });
+
+    it("names the environment variable, not a stack key, when its value is wrong", () => {
+        const problems = problemsOf({ taskSlots: "0" }, { FLINK_CHECKPOINTER_IMAGES: "offline" });
+        expect(problems).toContain('$FLINK_CHECKPOINTER_IMAGES: "offline" is not allowed; use one of official, local ' +
+            "(the defaults of the image keys the stack does not set), or unset it");
+        try {
+            parseStackConfig({}, { FLINK_CHECKPOINTER_IMAGES: "offline" });
+        } catch (e) {
+            expect((e as Error).message).toContain('\n  - $FLINK_CHECKPOINTER_IMAGES: "offline"');
+        }
+        expect.assertions(2);
+    });
+
+    it("still checks image references the stack sets", () => {
+        expect(problemsOf({ nodeImage: "-bad image" }, { FLINK_CHECKPOINTER_IMAGES: "local" })[0])
+            .toBe('nodeImage: "-bad image" is not allowed; use an image reference like name:tag');
+    });
+
+    it("takes one project's keys out of the full config map", () => {
+        expect(projectConfig({ "flink-checkpointer:target": "kind", "aws:region": "x", "flink-checkpointerx:y": "z" }, "flink-checkpointer"))
+            .toEqual({ target: "kind" });
     });
 
     it("checks the generator's delay range and start time", () => {

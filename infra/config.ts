@@ -14,6 +14,8 @@ export interface FlinkRelease {
     readonly pyflinkVersion: string;
     readonly kafkaConnectorVersion: string;
     readonly defaultImage: string;
+    /** Its local equivalent, built by scripts/images.sh. */
+    readonly localImage: string;
 }
 
 /**
@@ -26,8 +28,26 @@ export const FLINK_RELEASES: Readonly<Record<string, FlinkRelease>> = {
         pyflinkVersion: "1.20.3",
         kafkaConnectorVersion: "3.4.0-1.20",
         defaultImage: "flink:1.20.3-scala_2.12-java17",
+        localImage: "flink-checkpointer-local/flink:1.20.3",
     },
 };
+
+/**
+ * Environment variable choosing the defaults of the image keys a stack does not set: `official` (the default) or
+ * `local`, the equivalents scripts/images.sh builds. scripts/up.sh sets it when the official images can be neither
+ * found nor pulled, so a machine without registry access runs every stack without a change to its stack file.
+ */
+export const IMAGES_ENV = "FLINK_CHECKPOINTER_IMAGES";
+export type ImageDefaults = "official" | "local";
+export const IMAGE_DEFAULTS: readonly ImageDefaults[] = ["official", "local"];
+/** Repository of the local equivalents (see scripts/images.sh). */
+export const LOCAL_IMAGE_PREFIX = "flink-checkpointer-local";
+/** The stack config keys naming the images of Flink, Kafka and Node.js. */
+export const IMAGE_KEYS = ["flinkImage", "kafkaImage", "nodeImage"] as const;
+export type ImageKey = typeof IMAGE_KEYS[number];
+
+/** `latest` as restoreFrom: the newest complete retained checkpoint, found when the job is submitted. */
+export const RESTORE_LATEST = "latest";
 
 /** Mount path of the shared checkpoint volume in the JobManager and every TaskManager. */
 export const CHECKPOINT_MOUNT_PATH = "/checkpoints_flink";
@@ -40,6 +60,12 @@ export interface StackConfig {
     readonly checkpointDir: string;
     readonly retainOnCancellation: boolean;
     readonly retainedCheckpoints: number;
+    /** How often the JobManager and TaskManagers exchange heartbeats (Flink's heartbeat.interval). */
+    readonly heartbeatIntervalMs: number;
+    /** How long without a heartbeat before a peer counts as lost (Flink's heartbeat.timeout). */
+    readonly heartbeatTimeoutMs: number;
+    /** First delay of Flink's exponential-delay restart strategy after a failure. */
+    readonly restartBackoffMs: number;
     readonly flink: FlinkRelease;
     readonly parallelism: number;
     readonly taskManagers: number;
@@ -57,11 +83,15 @@ export interface StackConfig {
     /** ISO-8601 start of the generated event time; undefined means "now" when the generator starts. */
     readonly generatorStartTime?: string;
     readonly generatorSeed?: number;
-    /** A retained checkpoint (or savepoint) to restore the job from, as a `file://` URI. */
+    /** A retained checkpoint (or savepoint) to restore the job from, as a `file://` URI, or RESTORE_LATEST. */
     readonly restoreFrom?: string;
     readonly flinkImage: string;
     readonly kafkaImage: string;
     readonly nodeImage: string;
+    /** The defaults of the image keys the stack does not set, from IMAGES_ENV. */
+    readonly imageDefaults: ImageDefaults;
+    /** Where each image came from: the stack's config or those defaults. */
+    readonly imageOrigins: Readonly<Record<ImageKey, "stack" | ImageDefaults>>;
     /** Host path of a PEM bundle added to the images' trust store at build time (TLS-inspecting proxies). */
     readonly extraCaCertsFile?: string;
     readonly flinkRestPort: number;
@@ -86,6 +116,9 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
     retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
     retainedCheckpoints: { default: "3", description: "completed checkpoints kept, 1..100" },
+    heartbeatIntervalMs: { default: "2000", description: "Flink heartbeat interval in ms, 100..60000 (Flink's default 10000)" },
+    heartbeatTimeoutMs: { default: "10000", description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)" },
+    restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
     flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
     parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
     taskManagers: { default: "1", description: "TaskManager count, 1..8" },
@@ -102,10 +135,13 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     generatorDelayMaxMs: { default: "7000", description: "greatest delay between a visit's events, ms" },
     generatorStartTime: { description: "ISO-8601 start of event time (default: now)" },
     generatorSeed: { description: "integer seed for deterministic visits (default: random)" },
-    restoreFrom: { description: "checkpoint to restore from, file:// URI under checkpointDir" },
-    flinkImage: { description: "Flink base image (default: the official image of flinkVersion)" },
-    kafkaImage: { description: "Kafka image (default: apache/kafka:<kafkaVersion>)" },
-    nodeImage: { default: "node:22-bookworm-slim", description: "Node.js base image of the generator" },
+    restoreFrom: {
+        description: `checkpoint to restore from: ${RESTORE_LATEST} (the newest complete retained one of the job's latest run, ` +
+            "found at submission) or a file:// URI under checkpointDir",
+    },
+    flinkImage: { description: `Flink base image (default: the official image of flinkVersion; ${IMAGES_ENV}=local: its local equivalent)` },
+    kafkaImage: { description: `Kafka image (default: apache/kafka:<kafkaVersion>; ${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/kafka:<kafkaVersion>)` },
+    nodeImage: { default: "node:22-bookworm-slim", description: `Node.js base image of the generator (${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/node:22)` },
     extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
     flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
     kafkaExternalPort: { default: "9094", description: "host port of Kafka's external listener on 127.0.0.1" },
@@ -119,7 +155,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
         super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-            problems.map(p => `  - flink-checkpointer:${p}`).join("\n"));
+            problems.map(p => `  - ${p.startsWith("$") ? p : `flink-checkpointer:${p}`}`).join("\n"));
         this.name = "ConfigError";
     }
 }
@@ -129,11 +165,14 @@ const GROUP_OR_JOB_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
- * Validates raw stack config values (strings as Pulumi stores them; absent keys undefined)
- * and returns the typed configuration. Collects every problem before failing.
+ * Validates raw stack config values (strings as Pulumi stores them; absent keys undefined) and the environment
+ * variables the stack honours (IMAGES_ENV), and returns the typed configuration. Collects every problem before failing.
  */
-export function parseStackConfig(raw: Readonly<Record<string, string | undefined>>): StackConfig {
+export function parseStackConfig(
+    raw: Readonly<Record<string, string | undefined>>, env: Readonly<Record<string, string | undefined>> = {},
+): StackConfig {
     const problems: string[] = [];
+    const setByStack = (key: string): boolean => (raw[key] ?? "").trim() !== "";
     const value = (key: string): string | undefined => {
         const v = raw[key];
         return v === undefined || v.trim() === "" ? CONFIG_KEYS[key]?.default : v.trim();
@@ -164,8 +203,6 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
         return v;
     };
     const optional = (key: string): string | undefined => value(key);
-    const optionalMatching = (key: string, pattern: RegExp, allowed: string): string | undefined =>
-        optional(key) === undefined ? undefined : matching(key, pattern, allowed);
 
     for (const key of Object.keys(raw)) {
         if (!(key in CONFIG_KEYS)) {
@@ -183,6 +220,13 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
     }
     const retainOnCancellation = bool("retainOnCancellation");
     const retainedCheckpoints = int("retainedCheckpoints", 1, 100);
+    const heartbeatIntervalMs = int("heartbeatIntervalMs", 100, 60_000);
+    const heartbeatTimeoutMs = int("heartbeatTimeoutMs", 200, 300_000);
+    if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
+        problems.push(`heartbeatTimeoutMs: ${heartbeatTimeoutMs} is not above heartbeatIntervalMs ${heartbeatIntervalMs}; ` +
+            "a peer would count as lost between two heartbeats");
+    }
+    const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
 
     const flinkVersion = value("flinkVersion") as string;
     const flink = FLINK_RELEASES[flinkVersion];
@@ -225,16 +269,30 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
     const generatorSeed = optional("generatorSeed") === undefined ? undefined : int("generatorSeed", 0, 2 ** 32 - 1);
 
     const restoreFrom = optional("restoreFrom")?.replace(/\/+$/, "");
-    if (restoreFrom !== undefined && !(restoreFrom.startsWith(`${checkpointDir}/`) && /\/(chk-\d+|savepoint-[^/]+)$/.test(restoreFrom))) {
-        problems.push(`restoreFrom: "${restoreFrom}" is not allowed; use a retained checkpoint or savepoint under ` +
-            `checkpointDir, e.g. ${checkpointDir}/<job-id>/chk-<n>`);
+    if (restoreFrom !== undefined && restoreFrom !== RESTORE_LATEST &&
+        !(restoreFrom.startsWith(`${checkpointDir}/`) && /\/(chk-\d+|savepoint-[^/]+)$/.test(restoreFrom))) {
+        problems.push(`restoreFrom: "${restoreFrom}" is not allowed; use ${RESTORE_LATEST} (the newest complete retained ` +
+            `checkpoint, found at submission) or a retained checkpoint or savepoint under checkpointDir, ` +
+            `e.g. ${checkpointDir}/<job-id>/chk-<n>`);
     }
 
+    const imageDefaults = (env[IMAGES_ENV] ?? "").trim() || "official";
+    if (!(IMAGE_DEFAULTS as readonly string[]).includes(imageDefaults)) {
+        problems.push(`$${IMAGES_ENV}: "${imageDefaults}" is not allowed; use one of ${IMAGE_DEFAULTS.join(", ")} ` +
+            "(the defaults of the image keys the stack does not set), or unset it");
+    }
+    const local = imageDefaults === "local";
+    const defaultImages: Record<ImageKey, string> = {
+        flinkImage: (local ? flink?.localImage : flink?.defaultImage) ?? "",
+        kafkaImage: local ? `${LOCAL_IMAGE_PREFIX}/kafka:${kafkaVersion}` : `apache/kafka:${kafkaVersion}`,
+        nodeImage: local ? `${LOCAL_IMAGE_PREFIX}/node:22` : CONFIG_KEYS.nodeImage.default as string,
+    };
     const imageRule = "an image reference like name:tag";
     const imageRef = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
-    const flinkImage = optionalMatching("flinkImage", imageRef, imageRule) ?? flink?.defaultImage ?? "";
-    const kafkaImage = optionalMatching("kafkaImage", imageRef, imageRule) ?? `apache/kafka:${kafkaVersion}`;
-    const nodeImage = matching("nodeImage", imageRef, imageRule);
+    const image = (key: ImageKey): string => setByStack(key) ? matching(key, imageRef, imageRule) : defaultImages[key];
+    const [flinkImage, kafkaImage, nodeImage] = IMAGE_KEYS.map(image);
+    const imageOrigins = Object.fromEntries(IMAGE_KEYS.map(key =>
+        [key, setByStack(key) ? "stack" : imageDefaults])) as Record<ImageKey, "stack" | ImageDefaults>;
     const extraCaCertsFile = optional("extraCaCertsFile");
 
     const flinkRestPort = int("flinkRestPort", 1, 65535);
@@ -250,10 +308,11 @@ export function parseStackConfig(raw: Readonly<Record<string, string | undefined
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
-        flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
+        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
         visitsTopic, outputTopic, dlqTopic, groupId, jobName,
         generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
-        flinkImage, kafkaImage, nodeImage, extraCaCertsFile, flinkRestPort, kafkaExternalPort,
+        flinkImage, kafkaImage, nodeImage, imageDefaults: imageDefaults as ImageDefaults, imageOrigins,
+        extraCaCertsFile, flinkRestPort, kafkaExternalPort,
         kubeContext, namespace, registryImage, registryPort,
     };
 }
@@ -263,12 +322,15 @@ function isUnderMount(uri: string): boolean {
     return (uri === prefix || uri.startsWith(`${prefix}/`)) && !uri.includes("/../") && !uri.endsWith("/..");
 }
 
-/** Reads the `flink-checkpointer:*` keys of the current stack and validates them. */
+/** The keys of one project's namespace (`<project>:<key>`) in a map of full config keys, without the prefix. */
+export function projectConfig(all: Readonly<Record<string, string>>, project: string): Record<string, string> {
+    const namespace = `${project}:`;
+    return Object.fromEntries(Object.entries(all)
+        .filter(([key]) => key.startsWith(namespace))
+        .map(([key, v]) => [key.slice(namespace.length), v]));
+}
+
+/** Reads the `flink-checkpointer:*` keys of the current stack and IMAGES_ENV, and validates them. */
 export function loadConfig(): StackConfig {
-    const namespace = `${pulumi.getProject()}:`;
-    const raw: Record<string, string> = {};
-    for (const [key, v] of Object.entries(pulumi.runtime.allConfig())) {
-        if (key.startsWith(namespace)) raw[key.slice(namespace.length)] = v;
-    }
-    return parseStackConfig(raw);
+    return parseStackConfig(projectConfig(pulumi.runtime.allConfig(), pulumi.getProject()), process.env);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "./config";
 import {
-    commonOutputs, envList, flinkProperties, flinkPropertiesText, generatorEnvironment, jobArguments, kafkaEnvironment,
+    commonOutputs, envList, restoreSummary, flinkProperties, flinkPropertiesText, generatorEnvironment, jobArguments, kafkaEnvironment,
     KAFKA_TRANSACTION_MAX_TIMEOUT_MS, programArguments, SINK_TRANSACTION_TIMEOUT_MS, submissionCommand,
     topicCreationCommand, topics,
 } from "./specs";
@@ -92,6 +92,12 @@ describe("job arguments and submission", () => {
         expect(flagValue(args, "--bootstrap-servers")).toBe("kafka:9092");
     });
 
+    it("pins the source to one subtask per partition while the slots allow, whatever the window parallelism", () => {
+        expect(flagValue(jobArguments(parseStackConfig({ partitions: "2", parallelism: "1" })), "--source-parallelism")).toBe("2");
+        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", parallelism: "2", taskSlots: "2" })), "--source-parallelism")).toBe("2");
+        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", taskManagers: "2", taskSlots: "2" })), "--source-parallelism")).toBe("4");
+    });
+
     it("runs the job script through PythonDriver's -py", () => {
         expect(programArguments(defaults).slice(0, 2)).toEqual(["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]);
     });
@@ -126,5 +132,36 @@ describe("commonOutputs", () => {
         expect(out.flinkRestUrl).toBe("http://127.0.0.1:18081");
         expect(out.kafkaBootstrap).toBe("127.0.0.1:19094");
         expect(out.jobSubmission.entryClass).toBe("org.apache.flink.client.python.PythonDriver");
+    });
+
+    it("says which images the stack runs and which of them its config names", () => {
+        expect(commonOutputs(parseStackConfig({ kafkaImage: "mine/kafka:4" }, { FLINK_CHECKPOINTER_IMAGES: "local" })).images).toEqual({
+            defaults: "local",
+            flinkImage: "flink-checkpointer-local/flink:1.20.3",
+            kafkaImage: "mine/kafka:4",
+            nodeImage: "flink-checkpointer-local/node:22",
+            setByStack: ["kafkaImage"],
+        });
+        expect(commonOutputs(defaults).images.defaults).toBe("official");
+        expect(commonOutputs(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/v2" })).checkpointListing).toEqual(
+            ["python3", "/opt/flink/usrlib/jobs/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink/v2"]);
+    });
+});
+
+describe("restoreSummary", () => {
+    // The docker provider returns the log as Docker multiplexes it: an 8-byte frame header before each chunk.
+    const log = "\u0001\u0000\u0000\u0000\u0000\u0000\u0000$submit: waiting for the Flink REST API at http://jobmanager:8081\n" +
+        "\u0001\u0000\u0000\u0000\u0000\u0000\u0000Zsubmit: restoring from file:///checkpoints_flink/ab12/chk-7 " +
+        "(newest complete; chk-8 has no _metadata)\n7f3e\n";
+
+    it("names the checkpoint submit.py restored from and why", () => {
+        expect(restoreSummary("latest", log)).toBe("restoring from file:///checkpoints_flink/ab12/chk-7 (newest complete; chk-8 has no _metadata)");
+    });
+
+    it("says when nothing was restored, or when the log does not tell", () => {
+        expect(restoreSummary(undefined, log)).toBe("nothing: restoreFrom is not set, so the job starts from the earliest offsets");
+        expect(restoreSummary("latest", "submit: job 7f3e is RUNNING\n")).toBe(
+            "restoreFrom latest, but the submission's log names no checkpoint; read that log");
+        expect(restoreSummary("latest", undefined)).toContain("names no checkpoint");
     });
 });

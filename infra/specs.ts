@@ -3,7 +3,7 @@
  * Pure functions of the stack configuration: the Docker and Kubernetes implementations only translate them,
  * so a change of, say, the checkpoint interval is one edit in config and reaches every place from here.
  */
-import { CHECKPOINT_MOUNT_PATH, StackConfig } from "./config";
+import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, StackConfig } from "./config";
 
 /** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
 export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
@@ -23,6 +23,7 @@ export const PORTS = {
 export const JOB_DIR = "/opt/flink/usrlib/jobs";
 export const JOB_SCRIPT = `${JOB_DIR}/visit_windows_job.py`;
 export const SUBMIT_SCRIPT = `${JOB_DIR}/submit.py`;
+export const CHECKPOINTS_SCRIPT = `${JOB_DIR}/checkpoints.py`;
 /** Flink runs a Python job through this entry class of the flink-python jar. */
 export const PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver";
 
@@ -62,6 +63,13 @@ export function flinkProperties(cfg: StackConfig): Record<string, string> {
             cfg.retainOnCancellation ? "RETAIN_ON_CANCELLATION" : "DELETE_ON_CANCELLATION",
         // A restore must not silently drop state: the verification relies on every operator being mapped.
         "execution.savepoint.ignore-unclaimed-state": "false",
+        // Recovery speed: a crashed TaskManager is noticed within a few heartbeats (and at once when its
+        // RPC connection fails), and the job restarts after a short first backoff.
+        "heartbeat.interval": String(cfg.heartbeatIntervalMs),
+        "heartbeat.timeout": String(cfg.heartbeatTimeoutMs),
+        "restart-strategy.type": "exponential-delay",
+        "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs} ms`,
+        "restart-strategy.exponential-delay.max-backoff": "30 s",
     };
 }
 
@@ -144,6 +152,14 @@ export function topicCreationCommand(specs: readonly TopicSpec[], bootstrap = in
     return ["sh", "-c", lines.join("\n")];
 }
 
+/**
+ * Parallelism of the job's source and the operators chained to it: one subtask per partition while the slots
+ * allow, so each watermark generator reads one partition whatever parallelism the windows are restored at.
+ */
+export function sourceParallelism(cfg: StackConfig): number {
+    return Math.min(cfg.partitions, cfg.taskManagers * cfg.taskSlots);
+}
+
 /** Arguments of the PyFlink job (see jobs/flink/visits_logic.py for their meaning). */
 export function jobArguments(cfg: StackConfig): string[] {
     return [
@@ -157,6 +173,7 @@ export function jobArguments(cfg: StackConfig): string[] {
         "--checkpoint-dir", cfg.checkpointDir,
         "--retain-on-cancellation", String(cfg.retainOnCancellation),
         "--parallelism", String(cfg.parallelism),
+        "--source-parallelism", String(sourceParallelism(cfg)),
         "--transactional-id-prefix", cfg.jobName,
         "--transaction-timeout-ms", String(SINK_TRANSACTION_TIMEOUT_MS),
         "--job-name", cfg.jobName,
@@ -191,6 +208,14 @@ export function submissionCommand(cfg: StackConfig): string[] {
     ];
 }
 
+/**
+ * Run beside the JobManager after it lost its jobs (a restart without high availability): the submission again,
+ * restoring from the newest complete retained checkpoint of the job's latest run on the volume.
+ */
+export function recoveryCommand(cfg: StackConfig): string[] {
+    return submissionCommand({ ...cfg, restoreFrom: "latest" });
+}
+
 /** Environment of the visit generator (see jobs/generator). */
 export function generatorEnvironment(cfg: StackConfig): Record<string, string> {
     return {
@@ -214,6 +239,17 @@ export function imageBuildArgs(baseArg: string, baseImage: string, extraCaCerts:
     return { [baseArg]: baseImage, ...(extraCaCerts ? { EXTRA_CA_CERTS: extraCaCerts } : {}) };
 }
 
+/** What submit.py logs, on one line, when it restores: `submit: restoring from <uri> (<why>)`. */
+export const RESTORE_LOG_LINE = "submit: restoring from ";
+
+/** What the submission restored from and why, from its log (see jobs/flink/submit.py). */
+export function restoreSummary(restoreFrom: string | undefined, submissionLog: string | undefined): string {
+    if (restoreFrom === undefined) return "nothing: restoreFrom is not set, so the job starts from the earliest offsets";
+    const line = (submissionLog ?? "").split("\n").find(l => l.includes(RESTORE_LOG_LINE));
+    if (line === undefined) return `restoreFrom ${restoreFrom}, but the submission's log names no checkpoint; read that log`;
+    return line.slice(line.indexOf(RESTORE_LOG_LINE) + "submit: ".length).trim();
+}
+
 /** Outputs shared by both targets, consumed by the verification (verify/stackOutputs.ts). */
 export function commonOutputs(cfg: StackConfig) {
     return {
@@ -228,8 +264,18 @@ export function commonOutputs(cfg: StackConfig) {
         checkpointIntervalMs: cfg.checkpointIntervalMs,
         jobName: cfg.jobName,
         jobSubmission: jobSubmission(cfg),
+        recoverCommand: recoveryCommand(cfg),
+        // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
+        checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir],
         flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
         kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
+        images: {
+            defaults: cfg.imageDefaults,
+            flinkImage: cfg.flinkImage,
+            kafkaImage: cfg.kafkaImage,
+            nodeImage: cfg.nodeImage,
+            setByStack: IMAGE_KEYS.filter(key => cfg.imageOrigins[key] === "stack"),
+        },
     };
 }
 

@@ -19,9 +19,18 @@ as_root() {
 }
 
 if ! command -v dockerd >/dev/null 2>&1; then
-  log "dockerd is missing; installing Debian's docker.io package"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io
+  if ! command -v apt-get >/dev/null 2>&1; then
+    log "ERROR: Docker Engine is missing and there is no apt-get to install Debian's docker.io: install Docker Engine, start it, and run again"
+    exit 1
+  fi
+  mkdir -p "$FC_CACHE"
+  install_log="$FC_CACHE/docker-install.log"
+  log "dockerd is missing; installing Debian's docker.io package (log: $install_log)"
+  if ! { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io; } >"$install_log" 2>&1; then
+    log "ERROR: installing docker.io failed ($(tail -n 1 "$install_log")): install Docker Engine yourself, or fix that and run again (full log: $install_log)"
+    exit 1
+  fi
 fi
 
 if docker info >/dev/null 2>&1; then

@@ -189,8 +189,7 @@ if [ "$force" != 1 ]; then
 fi
 
 if ! command -v go >/dev/null 2>&1; then
-  log "Go is not installed; it is needed to build the Pulumi CLI and providers (the wrapper modules say go 1.26.6)."
-  log "Install Go >= 1.26.6, or install the Pulumi CLI, pulumi-language-nodejs and the docker and kubernetes providers yourself."
+  log "ERROR: Go is missing, and it builds the Pulumi CLI and providers here: install Go >= 1.26.6 (or the Pulumi CLI, pulumi-language-nodejs and the docker and kubernetes providers yourself) and run again"
   exit 1
 fi
 # -mod=mod: go may add the checksums a build copy needs to go.sum (the copy of the Terraform

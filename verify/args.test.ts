@@ -10,7 +10,8 @@ const run = (argv: string[]) => {
 describe("parseArguments", () => {
   it("gives the issue's defaults", () => {
     const args = run(["--stack", "docker"]);
-    expect(args).toMatchObject({ stack: "docker", reportPath: "reports/verify-latest.json" });
+    expect(args).toMatchObject({ stack: "docker", reportPath: "reports/verify-latest.json", faults: ["cancel-restore"], repeat: 1 });
+    expect(args.modes).toBeUndefined();
     expect(args.cycle).toEqual({
       minCheckpoints: 2,
       checkpointTimeoutMs: 240_000,
@@ -19,9 +20,21 @@ describe("parseArguments", () => {
       restoreTimeoutMs: 180_000,
       outputTimeoutMs: 180_000,
       readTimeoutMs: 120_000,
-      malformedRecords: 3,
+      malformedRecords: 10,
       restoreFromEarliest: false,
     });
+  });
+
+  it("reads the faults, the repeat count and the modes", () => {
+    expect(run(["--stack", "ci", "--faults", "all"]).faults).toHaveLength(7);
+    expect(run(["--stack", "ci", "--faults", "taskmanager-crash,broker-restart", "--repeat", "3", "--modes", "both"])).toMatchObject({
+      faults: ["taskmanager-crash", "broker-restart"], repeat: 3, modes: ["EXACTLY_ONCE", "AT_LEAST_ONCE"],
+    });
+    expect(run(["--stack", "ci", "--modes", "at-least-once"]).modes).toEqual(["AT_LEAST_ONCE"]);
+    expect(() => run(["--stack", "ci", "--faults", "meteor", "--repeat", "0", "--modes", "ONCE"])).toThrow(
+      /--faults: unknown fault "meteor"; allowed: cancel-restore, [\s\S]*--repeat must be a whole number from 1 to 100, got "0"[\s\S]*--modes must list EXACTLY_ONCE and\/or AT_LEAST_ONCE/,
+    );
+    expect(() => run(["--outputs-file", "o.json", "--modes", "both"])).toThrow(/--modes needs --stack/);
   });
 
   it("reads every option, in both spellings", () => {
@@ -35,6 +48,8 @@ describe("parseArguments", () => {
       flinkUrl: "http://127.0.0.1:18081",
       kafkaBootstrap: "127.0.0.1:19094",
       reportPath: "out/r.json",
+      faults: ["cancel-restore"],
+      repeat: 1,
       cycle: {
         minCheckpoints: 3,
         checkpointTimeoutMs: 90_000,

@@ -1,6 +1,9 @@
 // The command line of `npm run verify -- …`: parsed and validated in one pure function.
 
+import { CheckpointMode } from "./checks";
 import { CycleOptions } from "./cycle";
+import { FAULT_NAMES, FaultName, parseFaultList } from "./faults";
+import { MALFORMED_KINDS } from "./records";
 import { DEFAULT_REPORT_PATH } from "./report";
 
 export interface VerifyArguments {
@@ -9,6 +12,12 @@ export interface VerifyArguments {
   flinkUrl?: string;
   kafkaBootstrap?: string;
   reportPath: string;
+  /** The faults to run, one after another on the same stack. */
+  faults: FaultName[];
+  /** How many times the whole list runs (a soak). */
+  repeat: number;
+  /** Checkpoint modes to run the faults in; undefined: the stack's own mode only. */
+  modes?: CheckpointMode[];
   cycle: CycleOptions;
 }
 
@@ -18,43 +27,55 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage: npm run verify -- --stack <name> [options]
 
-Runs the Checkpointer cycle against a running stack and proves it from the data: waits for completed
-checkpoints, cancels the job, shows the retained checkpoint (Flink REST and its _metadata file), lets a
-backlog build, resubmits the job restoring from that checkpoint, then judges the committed output of
-visit_windows against the input visits: resumed from the checkpoint (not from earliest), no duplicate,
-no missing window firing.
+Runs faults against a running stack and proves the recovery from the data. Each fault goes through the
+same sequence: wait for completed checkpoints and output, inject the fault, recover, then judge the
+committed output of visit_windows against the input visits: restored from the right checkpoint (not
+from earliest), no duplicate, no missing window firing, malformed input dead-lettered once, the job
+RUNNING. The default is the pattern's own cycle: cancel, then resubmit from the retained checkpoint.
 
 Where the stack is:
   --stack <name>            read the stack outputs with \`pulumi stack output --json --show-secrets\`
   --outputs-file <path>     read them from a JSON file of the same shape instead
   --flink-url <url>         override the Flink REST address (output flinkRestUrl)
   --kafka-bootstrap <h:p>   override the Kafka bootstrap address (output kafkaBootstrap)
-  --job-id <id>             the job to cancel (default: the one running job named after output jobName)
+  --job-id <id>             the job of the first fault (default: the one running job named after output jobName)
 
-The cycle (durations in seconds):
-  --min-checkpoints <n>     completed checkpoints to wait for before the cancel (default 2)
+What to run:
+  --faults <list|all>       comma-separated, one after another on the same stack (default cancel-restore):
+                            ${FAULT_NAMES.join(", ")}
+  --repeat <n>              run the whole list n times (a soak; default 1)
+  --modes <list|both>       EXACTLY_ONCE and/or AT_LEAST_ONCE (default: the stack's own mode). A mode the
+                            stack does not run gets a stack of its own, derived from it with the Pulumi
+                            Automation API, brought up, run and destroyed (needs --stack)
+
+Each fault (durations in seconds):
+  --min-checkpoints <n>     completed checkpoints to wait for before the first fault (default 2)
   --checkpoint-timeout <s>  how long to wait for them (default 240)
   --cancel-timeout <s>      how long to wait for CANCELED (default 60)
-  --backlog <s>             how long the generator writes while no job runs (default 15)
-  --restore-timeout <s>     how long the resubmitted job may take to be RUNNING (default 180)
-  --output-timeout <s>      how long to wait for committed output and each checkpoint after the restore (default 180)
+  --backlog <s>             how long the generator writes while no job runs, for resubmissions (default 15)
+  --restore-timeout <s>     how long the recovered job may take to be RUNNING (default 180)
+  --output-timeout <s>      how long to wait for committed output and each checkpoint after the recovery (default 180)
   --read-timeout <s>        how long reading a whole topic may take (default 120)
-  --malformed <n>           malformed records written into the input during the backlog, which the job must
-                            route to its dead-letter topic while it keeps running (default 3, 0 to skip)
+  --malformed <n>           malformed records written into the input right after each fault, which the job
+                            must route to its dead-letter topic while it keeps running (default ${MALFORMED_KINDS.length}, one of
+                            each kind: ${MALFORMED_KINDS.map((k) => k.name).join(", ")}; 0 to skip)
   --restore-from-earliest   the deliberately broken case: resubmit WITHOUT the checkpoint; the command
                             must then fail (resumedFromCheckpoint, duplicates). Leaves duplicates in the
                             output for good: bring the stack up afresh before a normal run.
 
 Output:
-  --report <path>           the JSON report (default ${DEFAULT_REPORT_PATH})
+  --report <path>           the JSON report (default ${DEFAULT_REPORT_PATH}); with several faults or modes
+                            also a Markdown table beside it (.md)
   --help                    this text
 
-Timings in the report (ms): cancel = cancel request → CANCELED; restoreToRunning = resubmission →
-job and all tasks RUNNING; restoreToFirstCommittedOutput = resubmission → first committed record in the
-output beyond its end at cancel time; cycle = cancel request → first checkpoint of the new job; total =
-the whole command.
+Timings (ms, from the fault): faultToDetected = the job seen leaving RUNNING (CANCELED, RESTARTING, lost
+with its JobManager); faultToRunning = the job, or its resubmission, RUNNING with all tasks;
+faultToFirstCommittedOutput = the first committed output record after the fault; faultToCaughtUp = the
+source group's committed offsets reach the input's end at the moment the job ran again; recoveryToRunning
+= from the resubmission (or Flink's own restart, once detected) to RUNNING; cycle = to the first completed
+checkpoint after the recovery; total = the whole fault.
 
-Exit code: 0 when every check holds, 1 when a check fails, 2 for bad arguments, 3 when the cycle could
+Exit code: 0 when every check holds, 1 when a check fails, 2 for bad arguments, 3 when a fault could
 not be completed (unreachable JobManager or broker, no running job, timeouts, restore refused).`;
 
 const DEFAULTS = {
@@ -65,7 +86,7 @@ const DEFAULTS = {
   restoreTimeout: 180,
   outputTimeout: 180,
   readTimeout: 120,
-  malformed: 3,
+  malformed: MALFORMED_KINDS.length,
 };
 
 const VALUE_OPTIONS = [
@@ -83,6 +104,9 @@ const VALUE_OPTIONS = [
   "read-timeout",
   "malformed",
   "report",
+  "faults",
+  "repeat",
+  "modes",
 ] as const;
 const FLAG_OPTIONS = ["restore-from-earliest", "help"] as const;
 
@@ -137,8 +161,30 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     problems.push(`--malformed must be a whole number from 0 to 100, got "${malformedText}"`);
   }
 
+  let faults: FaultName[] = ["cancel-restore"];
+  const faultsText = values.get("faults");
+  if (faultsText !== undefined) {
+    try {
+      faults = faultsText.trim() === "all" ? [...FAULT_NAMES] : parseFaultList(faultsText);
+    } catch (error) {
+      problems.push(`--faults: ${(error as Error).message} (or all)`);
+    }
+  }
+  const repeatText = values.get("repeat");
+  const repeat = repeatText === undefined ? 1 : Number(repeatText);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) problems.push(`--repeat must be a whole number from 1 to 100, got "${repeatText}"`);
+  const modesText = values.get("modes");
+  let modes: CheckpointMode[] | undefined;
+  if (modesText !== undefined) {
+    const names = modesText.trim() === "both" ? ["EXACTLY_ONCE", "AT_LEAST_ONCE"] : modesText.split(",").map((m) => m.trim().toUpperCase().replace(/-/g, "_"));
+    const wrong = names.filter((m) => m !== "EXACTLY_ONCE" && m !== "AT_LEAST_ONCE");
+    if (wrong.length > 0 || names.length === 0) problems.push(`--modes must list EXACTLY_ONCE and/or AT_LEAST_ONCE (or both), got "${modesText}"`);
+    else modes = [...new Set(names)] as CheckpointMode[];
+  }
+
   const stack = values.get("stack");
   const outputsFile = values.get("outputs-file");
+  if (modes !== undefined && stack === undefined) problems.push("--modes needs --stack: a mode the stack does not run gets a stack of its own, derived from it");
   if (stack !== undefined && outputsFile !== undefined) problems.push("give either --stack or --outputs-file, not both");
   if (stack === undefined && outputsFile === undefined) problems.push("say which stack to verify: --stack <name> (or --outputs-file <json>)");
 
@@ -164,6 +210,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
       ...(values.has("flink-url") ? { flinkUrl: values.get("flink-url")! } : {}),
       ...(values.has("kafka-bootstrap") ? { kafkaBootstrap: values.get("kafka-bootstrap")! } : {}),
       reportPath: values.get("report") ?? DEFAULT_REPORT_PATH,
+      faults,
+      repeat,
+      ...(modes ? { modes } : {}),
       cycle,
     },
   };

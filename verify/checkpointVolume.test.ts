@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listCommand, metadataPath, podLookupCommand } from "./checkpointVolume";
+import { execCommand, metadataPath, podLookupCommand } from "./checkpointVolume";
 
 describe("checkpoint volume", () => {
   it("finds _metadata under the mount whatever the file URI spelling", () => {
@@ -12,10 +12,10 @@ describe("checkpoint volume", () => {
     expect(() => metadataPath("file:/checkpoints_flink_other/j/chk-1", "/checkpoints_flink")).toThrow("not on the checkpoint volume");
   });
 
-  it("lists through docker exec or kubectl exec", () => {
-    expect(listCommand({ kind: "docker", container: "jm", mountPath: "/c" }, "/c/j/chk-1/_metadata")).toEqual({ file: "docker", args: ["exec", "jm", "ls", "-l", "/c/j/chk-1/_metadata"] });
+  it("runs commands on the volume through docker exec or kubectl exec", () => {
+    expect(execCommand({ kind: "docker", container: "jm", mountPath: "/c" }, ["ls", "-l", "/c/j/chk-1/_metadata"])).toEqual({ file: "docker", args: ["exec", "jm", "ls", "-l", "/c/j/chk-1/_metadata"] });
     const kube = { kind: "kubernetes" as const, context: "kind-fc", namespace: "ns", podSelector: "app=flink,component=jobmanager", mountPath: "/c" };
     expect(podLookupCommand(kube).args).toEqual(expect.arrayContaining(["--context", "kind-fc", "-n", "ns", "-l", "app=flink,component=jobmanager"]));
-    expect(listCommand(kube, "/c/m", "jm-0")).toEqual({ file: "kubectl", args: ["--context", "kind-fc", "-n", "ns", "exec", "jm-0", "--", "ls", "-l", "/c/m"] });
+    expect(execCommand(kube, ["ls", "-l", "/c/m"], "jm-0")).toEqual({ file: "kubectl", args: ["--context", "kind-fc", "-n", "ns", "exec", "jm-0", "--", "ls", "-l", "/c/m"] });
   });
 });

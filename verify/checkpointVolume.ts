@@ -1,8 +1,8 @@
 // Looking inside the checkpoint volume: the retained checkpoint's `_metadata` file must still be there
 // after the cancel. Docker: `docker exec` into the JobManager; kind: `kubectl exec` into its pod.
 
-import { execFile } from "node:child_process";
 import { normalizeCheckpointPath } from "./checks";
+import { Command, runCommand as run, shown } from "./processes";
 import { CheckpointVolume } from "./stackOutputs";
 
 /** The `_metadata` file of a checkpoint, as a path inside the container; it must lie on the volume. */
@@ -15,11 +15,6 @@ export function metadataPath(externalPath: string, mountPath: string): string {
   return `${directory}/_metadata`;
 }
 
-export interface Command {
-  file: string;
-  args: string[];
-}
-
 export function podLookupCommand(volume: Extract<CheckpointVolume, { kind: "kubernetes" }>): Command {
   return {
     file: "kubectl",
@@ -27,21 +22,27 @@ export function podLookupCommand(volume: Extract<CheckpointVolume, { kind: "kube
   };
 }
 
-/** `ls -l <file>` run where the volume is mounted; `pod` is needed for kubernetes. */
-export function listCommand(volume: CheckpointVolume, file: string, pod?: string): Command {
-  if (volume.kind === "docker") return { file: "docker", args: ["exec", volume.container, "ls", "-l", file] };
-  return { file: "kubectl", args: ["--context", volume.context, "-n", volume.namespace, "exec", pod ?? "", "--", "ls", "-l", file] };
+/** `argv` run where the volume is mounted (the JobManager); `pod` is needed for kubernetes. */
+export function execCommand(volume: CheckpointVolume, argv: readonly string[], pod?: string): Command {
+  if (volume.kind === "docker") return { file: "docker", args: ["exec", volume.container, ...argv] };
+  return { file: "kubectl", args: ["--context", volume.context, "-n", volume.namespace, "exec", pod ?? "", "--", ...argv] };
 }
 
-function run(command: Command): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command.file, command.args, { timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ ok: !error, stdout: stdout.trim(), stderr: (stderr || (error ? error.message : "")).trim() });
-    });
-  });
+/** Runs `argv` where the volume is mounted: its output, or why it could not run; `command` is what ran. */
+export async function runOnVolume(volume: CheckpointVolume, argv: readonly string[], timeoutMs = 30_000): Promise<{ output: string | null; problem?: string; command: string }> {
+  let pod: string | undefined;
+  if (volume.kind === "kubernetes") {
+    const lookup = podLookupCommand(volume);
+    const found = await run(lookup, 30_000);
+    if (!found.ok || found.stdout.length === 0) {
+      return { output: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` };
+    }
+    pod = found.stdout;
+  }
+  const command = execCommand(volume, argv, pod);
+  const ran = await run(command, timeoutMs);
+  return ran.ok ? { output: ran.stdout, command: shown(command) } : { output: null, command: shown(command), problem: `\`${shown(command)}\` failed: ${[ran.stdout, ran.stderr].filter(Boolean).join("\n")}` };
 }
-
-const shown = (command: Command) => [command.file, ...command.args].join(" ");
 
 /** `ls -l` of the checkpoint's `_metadata`, or why it could not be shown. */
 export async function listMetadata(volume: CheckpointVolume, externalPath: string): Promise<{ listing: string | null; problem?: string; command: string }> {
@@ -51,16 +52,6 @@ export async function listMetadata(volume: CheckpointVolume, externalPath: strin
   } catch (error) {
     return { listing: null, command: "(none)", problem: (error as Error).message };
   }
-  let pod: string | undefined;
-  if (volume.kind === "kubernetes") {
-    const lookup = podLookupCommand(volume);
-    const found = await run(lookup);
-    if (!found.ok || found.stdout.length === 0) {
-      return { listing: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` };
-    }
-    pod = found.stdout;
-  }
-  const command = listCommand(volume, file, pod);
-  const listed = await run(command);
-  return listed.ok ? { listing: listed.stdout, command: shown(command) } : { listing: null, command: shown(command), problem: `\`${shown(command)}\` failed: ${listed.stderr}` };
+  const { output, ...rest } = await runOnVolume(volume, ["ls", "-l", file]);
+  return { listing: output, ...rest };
 }

@@ -42,7 +42,7 @@ const all = { 0: 9, 1: 4 };
 const nothing = {};
 
 function judge(firings: Firing[], overrides: Partial<OutputJudgementInput> = {}): OutputJudgement {
-  return judgeOutput({ mode: "EXACTLY_ONCE", visits, firings, consumed: all, checkpointed: nothing, outputEndAtCancel: nothing, ...overrides });
+  return judgeOutput({ mode: "EXACTLY_ONCE", visits, firings, consumed: all, checkpointed: nothing, outputEndAtFault: nothing, ...overrides });
 }
 
 describe("judgeOutput: duplicates, missing, unexpected", () => {
@@ -88,14 +88,14 @@ describe("judgeOutput: possibly late visits", () => {
   const lateVisits = [visit(0, 0, "c", 50), ...Array.from({ length: 4 }, (_, i) => visit(0, i + 1, "d", 10 + i))];
 
   it("neither expects nor refuses firings of a window whose visits may have been dropped", () => {
-    const withoutFiring = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const withoutFiring = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtFault: nothing });
     expect(withoutFiring).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
-    const withFiring = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [firing(0, 0, "d", 4)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const withFiring = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [firing(0, 0, "d", 4)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtFault: nothing });
     expect(withFiring.unexpected).toEqual([]);
   });
 
   it("still refuses a count above every visit of such a window", () => {
-    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [firing(0, 0, "d", 8)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: lateVisits, firings: [firing(0, 0, "d", 8)], consumed: { 0: 5 }, checkpointed: nothing, outputEndAtFault: nothing });
     expect(result.unexpected).toHaveLength(1);
   });
 
@@ -104,7 +104,7 @@ describe("judgeOutput: possibly late visits", () => {
     // idle, partition 1's watermark alone may have closed window 0.
     const idleCase = [visit(1, 0, "c", 50, 5), ...Array.from({ length: 4 }, (_, i) => visit(0, i, "d", 10 + i))];
     const judged = (programArgs: string[]) => judgeOutput({
-      mode: "EXACTLY_ONCE", visits: idleCase, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing,
+      mode: "EXACTLY_ONCE", visits: idleCase, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtFault: nothing,
       model: windowModelFor(programArgs),
     });
     expect(judged(["--source-idle-timeout-ms", "30000"])).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
@@ -116,7 +116,7 @@ describe("judgeOutput: possibly late visits", () => {
 
   it("does not treat a later event time on another partition as making a visit late", () => {
     const crossPartition = [visit(1, 0, "c", 50), ...Array.from({ length: 4 }, (_, i) => visit(0, i, "d", 10 + i))];
-    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: crossPartition, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtCancel: nothing });
+    const result = judgeOutput({ mode: "EXACTLY_ONCE", visits: crossPartition, firings: [], consumed: { 0: 4, 1: 1 }, checkpointed: nothing, outputEndAtFault: nothing });
     expect(result.missing).toEqual([{ visitId: "d", windowStartMs: W0, count: 4 }]);
     expect([...groundTruth(crossPartition).values()].flatMap((w) => w.visits).some((v) => v.possiblyLate)).toBe(false);
   });
@@ -126,54 +126,56 @@ describe("judgeOutput: resumed from the checkpoint, not from earliest", () => {
   // Before the cancel the output holds a:4 and b:4 (offsets 0, 1 of partition 0); the checkpoint covered
   // the first 4 visits of "a" and all of "b".
   const checkpointed = { 0: 4, 1: 4 };
-  const outputEndAtCancel = { 0: 2 };
+  const outputEndAtFault = { 0: 2 };
   const beforeCancel = [firing(0, 0, "a", 4), firing(0, 1, "b", 4)];
 
   it("passes a restored job that only emits what came after the checkpoint", () => {
-    const result = judge([...beforeCancel, firing(0, 2, "a", 8)], { checkpointed, outputEndAtCancel });
-    expect(result).toMatchObject({ preCheckpointReemitted: 0, preCheckpointFirings: 2, firingsAfterCancel: 1, duplicateRecords: 0, missing: [] });
+    const result = judge([...beforeCancel, firing(0, 2, "a", 8)], { checkpointed, outputEndAtFault });
+    expect(result).toMatchObject({ preCheckpointReemitted: 0, preCheckpointFirings: 2, firingsAfterFault: 1, duplicateRecords: 0, missing: [] });
   });
 
   it("catches a fresh start from earliest, which emits the checkpointed firings again", () => {
     const replay = [firing(0, 2, "a", 4), firing(0, 3, "b", 4), firing(0, 4, "a", 8)];
-    const result = judge([...beforeCancel, ...replay], { checkpointed, outputEndAtCancel });
+    const result = judge([...beforeCancel, ...replay], { checkpointed, outputEndAtFault });
     expect(result.preCheckpointReemitted).toBe(2);
-    expect(result.duplicates.every((d) => d.afterCancel && d.preCheckpoint)).toBe(true);
+    expect(result.duplicates.every((d) => d.afterFault && d.preCheckpoint)).toBe(true);
   });
 
   it("in EXACTLY_ONCE, counts a copy of any firing committed before the cancel, even beyond the group's offsets", () => {
     // The group's commit of the last checkpoint's offsets may not have happened before the cancel.
-    const result = judge([...beforeCancel, firing(0, 2, "a", 4)], { checkpointed: nothing, outputEndAtCancel });
+    const result = judge([...beforeCancel, firing(0, 2, "a", 4)], { checkpointed: nothing, outputEndAtFault });
     expect(result).toMatchObject({ preCheckpointReemitted: 1, preCheckpointFirings: 2 });
-    expect(judge([...beforeCancel, firing(0, 2, "a", 4)], { mode: "AT_LEAST_ONCE", checkpointed: nothing, outputEndAtCancel }).preCheckpointReemitted).toBe(0);
+    expect(judge([...beforeCancel, firing(0, 2, "a", 4)], { mode: "AT_LEAST_ONCE", checkpointed: nothing, outputEndAtFault }).preCheckpointReemitted).toBe(0);
   });
 
   it("does not count the first copy of a held firing the output lacked before the cancel", () => {
-    expect(judge([firing(0, 2, "a", 4)], { checkpointed, outputEndAtCancel }).preCheckpointReemitted).toBe(0);
-    expect(judge([firing(0, 2, "a", 4), firing(0, 3, "a", 4)], { checkpointed, outputEndAtCancel }).preCheckpointReemitted).toBe(1);
+    expect(judge([firing(0, 2, "a", 4)], { checkpointed, outputEndAtFault }).preCheckpointReemitted).toBe(0);
+    expect(judge([firing(0, 2, "a", 4), firing(0, 3, "a", 4)], { checkpointed, outputEndAtFault }).preCheckpointReemitted).toBe(1);
   });
 
   it("tells an at-least-once replay of post-checkpoint output from a replay of the checkpointed state", () => {
     // a:8 was written after the checkpoint and before the cancel, then again by the restored job.
-    const result = judge([...beforeCancel, firing(0, 2, "a", 8), firing(0, 3, "a", 8)], { mode: "AT_LEAST_ONCE", checkpointed, outputEndAtCancel: { 0: 3 } });
+    const result = judge([...beforeCancel, firing(0, 2, "a", 8), firing(0, 3, "a", 8)], { mode: "AT_LEAST_ONCE", checkpointed, outputEndAtFault: { 0: 3 } });
     expect(result).toMatchObject({ duplicateRecords: 1, preCheckpointReemitted: 0 });
-    expect(result.duplicates[0]).toMatchObject({ count: 8, afterCancel: true, preCheckpoint: false });
+    expect(result.duplicates[0]).toMatchObject({ count: 8, afterFault: true, preCheckpoint: false });
   });
 
   it("does not blame the cycle for duplicates that all predate the cancel", () => {
-    const result = judge([...beforeCancel, firing(0, 2, "a", 4), firing(0, 3, "a", 8)], { checkpointed, outputEndAtCancel: { 0: 3 } });
+    const result = judge([...beforeCancel, firing(0, 2, "a", 4), firing(0, 3, "a", 8)], { checkpointed, outputEndAtFault: { 0: 3 } });
     expect(result).toMatchObject({ duplicateRecords: 1, preCheckpointReemitted: 0 });
   });
 });
 
 describe("judgeCycle", () => {
-  const cleanOutput = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 8)], { checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 2 } });
+  const cleanOutput = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 8)], { checkpointed: { 0: 4, 1: 4 }, outputEndAtFault: { 0: 2 } });
   const good: CycleJudgementInput = {
     mode: "EXACTLY_ONCE",
     retained: { inRestHistory: true, metadataListing: "-rw-r--r-- 1 flink flink 5120 _metadata" },
     restore: {
-      checkpoint: { id: 7, path: "file:/checkpoints_flink/abc/chk-7" },
+      expected: { id: 7, path: "file:/checkpoints_flink/abc/chk-7" },
+      before: { id: 7, path: "file:/checkpoints_flink/abc/chk-7" },
       restored: { id: 7, path: "file:///checkpoints_flink/abc/chk-7/" },
+      restartedItself: false,
       firstCheckpointAfterRestore: 8,
     },
     output: cleanOutput,
@@ -193,13 +195,31 @@ describe("judgeCycle", () => {
   });
 
   it("fails a restore of another checkpoint or path", () => {
-    expect(failed({ ...good, restore: { ...good.restore, restored: { id: 6, path: good.restore.checkpoint.path } } })).toEqual(["restoredFromRecordedCheckpoint"]);
+    expect(failed({ ...good, restore: { ...good.restore, restored: { id: 6, path: good.restore.expected!.path } } })).toEqual(["restoredFromRecordedCheckpoint"]);
     expect(failed({ ...good, restore: { ...good.restore, restored: { id: 7, path: "file:/checkpoints_flink/other/chk-7" } } })).toEqual(["restoredFromRecordedCheckpoint"]);
   });
 
   it("fails when no checkpoint follows the restored one", () => {
     expect(failed({ ...good, restore: { ...good.restore, firstCheckpointAfterRestore: null } })).toEqual(["checkpointIdsContinue"]);
     expect(failed({ ...good, restore: { ...good.restore, firstCheckpointAfterRestore: 7 } })).toEqual(["checkpointIdsContinue"]);
+  });
+
+  it("judges Flink's own restart by the latest completed checkpoint at the failure", () => {
+    // A TaskManager crash: the same job restarted and restored what was latest when Flink noticed.
+    const selfRestart = { ...good, retained: undefined, restore: { ...good.restore, expected: { id: 8, path: "file:/checkpoints_flink/abc/chk-8" }, restored: { id: 8, path: "file:/checkpoints_flink/abc/chk-8" }, restartedItself: true, firstCheckpointAfterRestore: 9 } };
+    expect(judgeCycle(selfRestart)).toMatchObject({ ok: true, resumedFromCheckpoint: true });
+    expect(judgeCycle(selfRestart).checks.map((c) => c.name)).not.toContain("retainedCheckpoint");
+    expect(failed({ ...selfRestart, restore: { ...selfRestart.restore, restored: good.restore.restored } })).toEqual(["restoredFromRecordedCheckpoint"]);
+  });
+
+  it("lets a job ride a fault out, but not restart into an older checkpoint or into nothing", () => {
+    const rideThrough = { ...good, retained: undefined, restore: { ...good.restore, expected: null, restored: null, restartedItself: false, firstCheckpointAfterRestore: 8 } };
+    expect(judgeCycle(rideThrough).ok).toBe(true);
+    expect(failed({ ...rideThrough, restore: { ...rideThrough.restore, firstCheckpointAfterRestore: 7 } })).toEqual(["checkpointIdsContinue"]);
+    const restarted = { ...rideThrough, restore: { ...rideThrough.restore, restartedItself: true } };
+    expect(failed(restarted)).toEqual(["restoredFromRecordedCheckpoint", "checkpointIdsContinue"]);
+    expect(failed({ ...restarted, restore: { ...restarted.restore, restored: { id: 6, path: "p" } } })).toEqual(["restoredFromRecordedCheckpoint"]);
+    expect(judgeCycle({ ...restarted, restore: { ...restarted.restore, restored: { id: 7, path: "p" } } }).ok).toBe(true);
   });
 
   it("fails a missing _metadata and a checkpoint gone from the history", () => {
@@ -209,28 +229,28 @@ describe("judgeCycle", () => {
 
   it("fails duplicates in EXACTLY_ONCE but explains them in AT_LEAST_ONCE", () => {
     const output = [firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 8), firing(0, 3, "a", 8)];
-    const exactlyOnce = judge(output, { checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 3 } });
+    const exactlyOnce = judge(output, { checkpointed: { 0: 4, 1: 4 }, outputEndAtFault: { 0: 3 } });
     // a:8 was committed before the cancel, so in EXACTLY_ONCE its copy also says the state was not resumed.
     expect(failed({ ...good, output: exactlyOnce })).toEqual(["noPreCheckpointFiringReemitted", "noDuplicates"]);
-    const replayed = judge(output, { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 3 } });
+    const replayed = judge(output, { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtFault: { 0: 3 } });
     const atLeastOnce = judgeCycle({ ...good, mode: "AT_LEAST_ONCE", output: replayed });
     expect(atLeastOnce.ok).toBe(true);
     expect(atLeastOnce.checks.find((c) => c.name === "duplicatesExplained")?.detail).toContain(
-      "1 duplicate records counted, not failed: 1 firings emitted between the checkpoint and the cancel and replayed by the restored job, 0 firings the checkpoint already held",
+      "1 duplicate records counted, not failed: 1 firings emitted between the checkpoint and the fault and replayed by the restored job, 0 firings the checkpoint already held",
     );
   });
 
   it("fails loss and re-emitted checkpointed firings in AT_LEAST_ONCE too", () => {
-    const lost = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4)], { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 1 } });
+    const lost = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4)], { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtFault: { 0: 1 } });
     expect(failed({ ...good, mode: "AT_LEAST_ONCE", output: lost })).toEqual(["noMissing"]);
-    const fromEarliest = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 4), firing(0, 3, "b", 4), firing(0, 4, "a", 8)], { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 2 } });
+    const fromEarliest = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 4), firing(0, 3, "b", 4), firing(0, 4, "a", 8)], { mode: "AT_LEAST_ONCE", checkpointed: { 0: 4, 1: 4 }, outputEndAtFault: { 0: 2 } });
     const result = judgeCycle({ ...good, mode: "AT_LEAST_ONCE", output: fromEarliest });
     expect(result).toMatchObject({ ok: false, resumedFromCheckpoint: false });
     expect(result.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["noPreCheckpointFiringReemitted"]);
   });
 
   it("fails when nothing new was committed, output is garbage or consumption is unknown", () => {
-    const noneAfter = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 8)], { checkpointed: { 0: 4, 1: 4 }, outputEndAtCancel: { 0: 3 } });
+    const noneAfter = judge([firing(0, 0, "a", 4), firing(0, 1, "b", 4), firing(0, 2, "a", 8)], { checkpointed: { 0: 4, 1: 4 }, outputEndAtFault: { 0: 3 } });
     expect(failed({ ...good, output: noneAfter })).toEqual(["newOutputAfterRestore"]);
     expect(failed({ ...good, unparsableOutputs: 2 })).toEqual(["outputParsable"]);
     expect(failed({ ...good, consumedKnown: false })).toEqual(["noMissing"]);
@@ -254,6 +274,12 @@ describe("judgeDeadLetters", () => {
     expect(judgeDeadLetters("EXACTLY_ONCE", sent, sent.slice(1), "RUNNING")).toMatchObject({ ok: false, detail: expect.stringContaining("2 in the dead-letter topic, 1 absent") });
     expect(judgeDeadLetters("EXACTLY_ONCE", sent, sent, "FAILED")).toMatchObject({ ok: false, detail: expect.stringContaining("is FAILED at the end") });
     expect(judgeDeadLetters("EXACTLY_ONCE", sent, [...sent, sent[0]], "RUNNING").ok).toBe(false);
-    expect(judgeDeadLetters("AT_LEAST_ONCE", sent, [...sent, sent[0]], "RUNNING")).toMatchObject({ ok: true, detail: expect.stringContaining("1 there more than once (allowed in AT_LEAST_ONCE)") });
+    expect(judgeDeadLetters("AT_LEAST_ONCE", sent, [...sent, sent[0]], "RUNNING")).toMatchObject({ ok: true, detail: expect.stringContaining("1 extra copies (allowed in AT_LEAST_ONCE)") });
+  });
+
+  it("counts values without a marker: an empty value sent twice must be there twice", () => {
+    expect(judgeDeadLetters("EXACTLY_ONCE", ["", ""], ["", ""], "RUNNING").ok).toBe(true);
+    expect(judgeDeadLetters("EXACTLY_ONCE", ["", ""], [""], "RUNNING")).toMatchObject({ ok: false, detail: expect.stringContaining("1 absent") });
+    expect(judgeDeadLetters("EXACTLY_ONCE", [""], ["", ""], "RUNNING").ok).toBe(false);
   });
 });

@@ -1,9 +1,13 @@
-// `npm run verify -- --stack <name>`: the Checkpointer cycle against a running stack, proved from data.
+// `npm run verify -- --stack <name>`: faults against a running stack (default: the pattern's cancel-and-restore
+// cycle), each recovery proved from the data; several faults or modes make a matrix with a table.
 
-import { resolve } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { parseArguments, USAGE, UsageError, VerifyArguments } from "./args";
-import { CycleEvidence, runCycle } from "./cycle";
-import { buildReport, renderSummary, writeReport } from "./report";
+import { CycleEvidence, CycleOptions, runCycle } from "./cycle";
+import { FaultName, FAULTS } from "./faults";
+import { MatrixRow, matrixRow, renderMatrix, withDerivedStack } from "./matrix";
+import { buildReport, renderSummary, VerifyReport, writeReport } from "./report";
 import { parseStackOutputs, readOutputsFile, readPulumiOutputs, StackOutputs } from "./stackOutputs";
 
 const EXIT = { ok: 0, checkFailed: 1, usage: 2, cycleFailed: 3 } as const;
@@ -23,6 +27,45 @@ async function loadOutputs(args: VerifyArguments): Promise<StackOutputs> {
   return parseStackOutputs(await readPulumiOutputs(stack, PROJECT_DIR), overrides, `stack "${stack}"`);
 }
 
+interface FaultRun {
+  report: VerifyReport;
+  error: boolean;
+}
+
+/** One fault on a stack: the shared sequence, then its report written to `reportPath` and summarized. */
+async function runFault(outputs: StackOutputs, fault: FaultName, options: CycleOptions, stack: string | null, reportPath: string): Promise<FaultRun> {
+  const startedAt = new Date();
+  const evidence: CycleEvidence = { notes: [], timings: {} };
+  let error: string | undefined;
+  try {
+    await runCycle(outputs, FAULTS[fault], options, log, evidence);
+  } catch (caught) {
+    error = (caught as Error).message;
+    log(`verify: ${error}`);
+  }
+  const finishedAt = new Date();
+  evidence.timings.total = finishedAt.getTime() - startedAt.getTime();
+  const report = buildReport(evidence, {
+    stack,
+    mode: outputs.checkpointMode,
+    target: outputs.target,
+    partitions: outputs.partitions,
+    parallelism: outputs.jobSubmission.parallelism,
+    programArgs: outputs.jobSubmission.programArgs,
+    restoreFromEarliest: options.restoreFromEarliest,
+    startedAt,
+    finishedAt,
+    ...(error !== undefined ? { error } : {}),
+  });
+  await writeReport(reportPath, report);
+  console.log(renderSummary(report, reportPath));
+  return { report, error: error !== undefined };
+}
+
+/** Where one fault's report goes in a matrix: beside the matrix report, named after mode, fault and run. */
+const faultReportPath = (matrixPath: string, mode: string, fault: string, run: number) =>
+  join(dirname(matrixPath), `${basename(matrixPath, extname(matrixPath))}-${mode.toLowerCase()}-${fault}-${run}.json`);
+
 async function main(argv: string[]): Promise<number> {
   let args: VerifyArguments;
   try {
@@ -38,7 +81,6 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
 
-  const startedAt = new Date();
   const reportPath = resolve(process.cwd(), args.reportPath);
   let outputs: StackOutputs;
   try {
@@ -48,32 +90,48 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.cycleFailed;
   }
 
-  const evidence: CycleEvidence = { notes: [], timings: {} };
-  let error: string | undefined;
-  try {
-    await runCycle(outputs, args.cycle, log, evidence);
-  } catch (caught) {
-    error = (caught as Error).message;
-    log(`verify: ${error}`);
+  const single = args.faults.length === 1 && args.repeat === 1 && args.modes === undefined;
+  if (single) {
+    const run = await runFault(outputs, args.faults[0]!, args.cycle, args.stack ?? null, reportPath);
+    if (run.error) return EXIT.cycleFailed;
+    return run.report.ok ? EXIT.ok : EXIT.checkFailed;
   }
-  const finishedAt = new Date();
-  evidence.timings.total = finishedAt.getTime() - startedAt.getTime();
-  const report = buildReport(evidence, {
-    stack: args.stack ?? null,
-    mode: outputs.checkpointMode,
-    target: outputs.target,
-    partitions: outputs.partitions,
-    parallelism: outputs.jobSubmission.parallelism,
-    programArgs: outputs.jobSubmission.programArgs,
-    restoreFromEarliest: args.cycle.restoreFromEarliest,
-    startedAt,
-    finishedAt,
-    ...(error !== undefined ? { error } : {}),
-  });
-  await writeReport(reportPath, report);
-  console.log(renderSummary(report, reportPath));
-  if (error !== undefined) return EXIT.cycleFailed;
-  return report.ok ? EXIT.ok : EXIT.checkFailed;
+
+  // The matrix: every fault in turn on one stack per mode; a fault that could not complete ends its mode.
+  const rows: MatrixRow[] = [];
+  const runs: FaultRun[] = [];
+  const runMode = async (modeOutputs: StackOutputs, stack: string | null) => {
+    for (let run = 1; run <= args.repeat; run++) {
+      for (const [index, fault] of args.faults.entries()) {
+        const first = run === 1 && index === 0;
+        // After the first fault the job just recovered with checkpoints of its own: one more is enough.
+        const options: CycleOptions = first ? args.cycle : { ...args.cycle, minCheckpoints: 1, jobId: undefined };
+        log(`=== ${fault} (${modeOutputs.checkpointMode}, run ${run} of ${args.repeat})`);
+        const result = await runFault(modeOutputs, fault, options, stack, faultReportPath(reportPath, modeOutputs.checkpointMode, fault, run));
+        runs.push(result);
+        rows.push(matrixRow(result.report, run));
+        if (result.error) return;
+      }
+    }
+  };
+  for (const mode of args.modes ?? [outputs.checkpointMode]) {
+    try {
+      if (mode === outputs.checkpointMode) await runMode(outputs, args.stack ?? null);
+      else await withDerivedStack(PROJECT_DIR, args.stack!, mode, log, (raw, name) => runMode(parseStackOutputs(raw, {}, `stack "${name}"`), name));
+    } catch (error) {
+      log(`verify: the ${mode} run could not be completed: ${(error as Error).message}`);
+      runs.push({ report: { error: (error as Error).message } as VerifyReport, error: true });
+    }
+  }
+  const ok = runs.length > 0 && runs.every((r) => !r.error && r.report.ok);
+  await mkdir(dirname(reportPath), { recursive: true });
+  await writeFile(reportPath, `${JSON.stringify({ ok, stack: args.stack ?? null, faults: args.faults, repeat: args.repeat, rows }, null, 2)}\n`);
+  const table = renderMatrix(rows);
+  const markdownPath = join(dirname(reportPath), `${basename(reportPath, extname(reportPath))}.md`);
+  await writeFile(markdownPath, table);
+  console.log(`\n${table}\nmatrix ${ok ? "PASSED" : "FAILED"}: ${rows.length} faults run; ${reportPath}, ${markdownPath}`);
+  if (runs.some((r) => r.error)) return EXIT.cycleFailed;
+  return ok ? EXIT.ok : EXIT.checkFailed;
 }
 
 main(process.argv.slice(2)).then(

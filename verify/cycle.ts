@@ -1,9 +1,9 @@
-// The cancel-and-restore cycle against a running stack (issue 4, steps 1-7). It only gathers evidence;
-// the judging is done by the pure functions of checks.ts (through report.ts).
+// The shared sequence every fault runs through: gather evidence → inject the fault → recover → judge.
+// A fault (faults.ts) contributes only its injection and its recovery; this file gathers what the pure
+// functions of checks.ts judge (through report.ts), the same way for every fault, and times the recovery.
 
-import { listMetadata } from "./checkpointVolume";
 import { CheckpointRef, PartitionOffsets, RetainedEvidence } from "./checks";
-import { findPythonJar, FlinkRest, JobDetail } from "./flinkRest";
+import { FlinkRest, JobDetail } from "./flinkRest";
 import { KafkaReader } from "./kafka";
 import { malformedVisits, TopicRecord } from "./records";
 import { StackOutputs } from "./stackOutputs";
@@ -19,7 +19,7 @@ export interface CycleOptions {
   restoreTimeoutMs: number;
   outputTimeoutMs: number;
   readTimeoutMs: number;
-  /** Malformed records written into the input topic during the backlog; the job must dead-letter them. */
+  /** Malformed records written into the input right after the fault; the recovered job must dead-letter them. */
   malformedRecords: number;
   /** The deliberately broken case: resubmit without the checkpoint, so the job starts from earliest. */
   restoreFromEarliest: boolean;
@@ -28,28 +28,46 @@ export interface CycleOptions {
 
 /** Durations in ms; see the command's --help for what each one spans. */
 export interface Timings {
-  cancel?: number;
-  restoreToRunning?: number;
-  restoreToFirstCommittedOutput?: number;
+  /** Fault injected → the job seen leaving RUNNING (CANCELED, RESTARTING, gone with its JobManager). */
+  faultToDetected?: number;
+  /** Fault injected → the job (the same one, or the resubmitted one) RUNNING with all its tasks. */
+  faultToRunning?: number;
+  faultToFirstCommittedOutput?: number;
+  /** Fault injected → the source group's committed offsets reach the input's end at the time the job ran again. */
+  faultToCaughtUp?: number;
+  /** Recovery started (resubmission, or Flink's own restart once detected) → RUNNING. */
+  recoveryToRunning?: number;
+  recoveryToFirstCommittedOutput?: number;
+  /** Fault injected → the first completed checkpoint after the recovery. */
   cycle?: number;
   total?: number;
 }
 
 /** Everything the cycle saw, filled step by step so that a failed cycle still reports how far it got. */
 export interface CycleEvidence {
-  cancelledJobId?: string;
-  checkpointBeforeCancel?: CheckpointRef;
-  groupOffsetsBeforeCancel?: PartitionOffsets;
-  checkpoint?: CheckpointRef;
+  fault?: string;
+  jobIdAtFault?: string;
+  /** The latest completed checkpoint recorded before the fault. */
+  checkpointBeforeFault?: CheckpointRef;
+  groupOffsetsBeforeFault?: PartitionOffsets;
+  /** The checkpoint the recovery must restore from; null when the job may ride the fault out without a restart. */
+  expectedRestore?: CheckpointRef | null;
+  /** The expected checkpoint shown on the volume, for recoveries that go through a retained checkpoint. */
   retained?: RetainedEvidence;
-  /** The source group's committed offsets after the cancel: at most the retained checkpoint's offsets. */
+  /** The source group's committed offsets right after the fault: at most the restored checkpoint's offsets. */
   checkpointed?: PartitionOffsets;
-  outputEndAtCancel?: PartitionOffsets;
-  inputEndAtCancel?: PartitionOffsets;
-  inputEndAfterBacklog?: PartitionOffsets;
-  restoredJobId?: string;
+  outputEndAtFault?: PartitionOffsets;
+  inputEndAtFault?: PartitionOffsets;
+  /** Where the dead-letter topic ended at the fault: this fault's malformed input is dead-lettered beyond. */
+  dlqEndAtFault?: PartitionOffsets;
+  inputEndAtRunning?: PartitionOffsets;
+  recoveredJobId?: string;
   savepointPath?: string | null;
+  parallelismAfterRecovery?: number;
   restored?: CheckpointRef | null;
+  /** Flink's restart count of the job before the fault and once it ran again. */
+  restartsBefore?: number;
+  restartsAfter?: number;
   firstCheckpointAfterRestore?: number | null;
   /** The source group's committed offsets at the end: the input whose output is committed. */
   consumed?: PartitionOffsets;
@@ -57,27 +75,56 @@ export interface CycleEvidence {
   inputEnd?: PartitionOffsets;
   outputRecords?: TopicRecord[];
   inputRecords?: TopicRecord[];
-  /** Raw values of the malformed records written during the backlog. */
+  /** Raw values of the malformed records written after the fault. */
   malformedSent?: string[];
   deadLetterRecords?: TopicRecord[];
-  /** The resubmitted job's state once everything was read. */
-  restoredJobStateAtEnd?: string;
+  /** The recovered job's state once everything was read. */
+  jobStateAtEnd?: string;
   notes: string[];
   timings: Timings;
 }
 
+/** What a fault works with; `faultAtMs` is set just before the injection. */
+export interface FaultContext {
+  readonly flink: FlinkRest;
+  readonly kafka: KafkaReader;
+  readonly outputs: StackOutputs;
+  readonly options: CycleOptions;
+  readonly log: Log;
+  readonly evidence: CycleEvidence;
+  readonly jobId: string;
+  faultAtMs: number;
+}
+
+/** One fault: its injection (returns once the fault has happened) and its recovery (returns the job that runs again). */
+export interface Fault {
+  readonly name: string;
+  /** One line: what is done to the stack. */
+  readonly injects: string;
+  /** One line: how the job comes back. */
+  readonly recovers: string;
+  inject(ctx: FaultContext): Promise<void>;
+  /** Returns the recovered job's id and when its recovery started (resubmission, or Flink's restart). */
+  recover(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }>;
+}
+
 /** How long after a completed checkpoint its asynchronous commits (source offsets, sink transactions) are surely done. */
-const COMMIT_SETTLE_MS = 3_000;
+export const COMMIT_SETTLE_MS = 3_000;
 
-const ALIVE_STATES = ["INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING"];
-const ENDED_STATES = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
+export const ALIVE_STATES = ["INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING"];
+export const ENDED_STATES = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
 
-const formatOffsets = (offsets: PartitionOffsets): string =>
+export const formatOffsets = (offsets: PartitionOffsets): string =>
   Object.entries(offsets)
     .map(([p, o]) => `p${p}=${o}`)
     .join(" ") || "none";
 
-async function findJob(flink: FlinkRest, outputs: StackOutputs, jobId: string | undefined): Promise<string> {
+/** Whether every partition of `target` is reached by `reached`. */
+export function offsetsReach(reached: PartitionOffsets, target: PartitionOffsets): boolean {
+  return Object.entries(target).every(([p, o]) => (reached[Number(p)] ?? 0) >= o);
+}
+
+export async function findJob(flink: FlinkRest, outputs: StackOutputs, jobId: string | undefined): Promise<string> {
   if (jobId) return (await flink.job(jobId)).id;
   const jobs = await flink.jobs();
   const alive = jobs.filter((j) => j.name === outputs.jobName && ALIVE_STATES.includes(j.state));
@@ -92,36 +139,48 @@ async function findJob(flink: FlinkRest, outputs: StackOutputs, jobId: string | 
   throw new CycleError(`${alive.length} jobs named "${outputs.jobName}" are alive on ${flink.baseUrl} (${listing}); pass --job-id to choose one.`);
 }
 
-async function failureOf(flink: FlinkRest, job: JobDetail): Promise<string> {
+export async function failureOf(flink: FlinkRest, job: JobDetail): Promise<string> {
   const root = await flink.rootException(job.id).catch(() => "");
   return `job ${job.id} is ${job.state}${root ? `; Flink's root exception: ${root}` : ""}`;
 }
 
-export async function runCycle(outputs: StackOutputs, options: CycleOptions, log: Log, evidence: CycleEvidence): Promise<void> {
+const uiUrl = (flink: FlinkRest, jobId: string) => `${flink.baseUrl}/#/job/running/${jobId}/checkpoints`;
+
+export async function runCycle(outputs: StackOutputs, fault: Fault, options: CycleOptions, log: Log, evidence: CycleEvidence): Promise<void> {
   const flink = new FlinkRest(outputs.flinkRestUrl);
   const overview = await flink.overview();
   log(`JobManager ${outputs.flinkRestUrl}: Flink ${overview.flinkVersion}, ${overview.taskManagers} TaskManager(s), ${overview.slotsAvailable} of ${overview.slotsTotal} slots free`);
   const kafka = await KafkaReader.connect(outputs.kafkaBootstrap);
   log(`Kafka ${outputs.kafkaBootstrap}: input ${outputs.visitsTopic}, output ${outputs.outputTopic}, source group ${outputs.groupId}; mode ${outputs.checkpointMode}`);
   try {
-    await cycleSteps(flink, kafka, outputs, options, log, evidence);
+    await cycleSteps(flink, kafka, outputs, fault, options, log, evidence);
   } finally {
     await kafka.disconnect().catch(() => undefined);
   }
 }
 
-async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOutputs, options: CycleOptions, log: Log, evidence: CycleEvidence): Promise<void> {
-  const uiUrl = (jobId: string) => `${flink.baseUrl}/#/job/running/${jobId}/checkpoints`;
+/** Waits until the job and all its tasks run; ended states are errors naming Flink's root exception. */
+export async function waitRunning(flink: FlinkRest, jobId: string, timeoutMs: number, log: Log, what = `job ${jobId} and all its tasks to be RUNNING`): Promise<void> {
+  await waitFor(what, timeoutMs, async () => {
+    const job = await flink.job(jobId);
+    if (ENDED_STATES.includes(job.state)) throw new CycleError(`the recovered ${await failureOf(flink, job)}`);
+    const running = job.state === "RUNNING" && job.vertexStates.length > 0 && job.vertexStates.every((s) => s === "RUNNING" || s === "FINISHED");
+    return running ? { done: true, value: job } : { done: false, status: `job ${job.state}, tasks ${job.vertexStates.join(",") || "not deployed"}` };
+  }, log, { pollMs: 250 });
+}
 
-  // 1. The running job, with enough completed checkpoints.
-  log(`[1/7] finding the running job "${outputs.jobName}"`);
-  const jobId = await findJob(flink, outputs, options.jobId);
-  evidence.cancelledJobId = jobId;
+async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOutputs, fault: Fault, options: CycleOptions, log: Log, evidence: CycleEvidence): Promise<void> {
+  evidence.fault = fault.name;
+
+  // 1. Gather: the running job with enough completed checkpoints and output, then one more checkpoint.
   // Worth resuming: the output must hold window firings whose input a completed checkpoint covers, with
   // that checkpoint's offsets committed to the group (the source commits them asynchronously after the
   // checkpoint completes). Otherwise a fresh start would re-emit nothing and the data could not tell it
-  // from a resume. So: the minimum checkpoints and some output, then one more checkpoint, then its commit.
-  const next = `look at the checkpoint failures in the Flink UI (${uiUrl(jobId)}) and the TaskManager log; raise --checkpoint-timeout if the cluster is just slow.`;
+  // from a resume.
+  log(`[1/6] ${fault.name}: finding the running job "${outputs.jobName}"`);
+  const jobId = await findJob(flink, outputs, options.jobId);
+  evidence.jobIdAtFault = jobId;
+  const next = `look at the checkpoint failures in the Flink UI (${uiUrl(flink, jobId)}) and the TaskManager log; raise --checkpoint-timeout if the cluster is just slow.`;
   const aliveJob = async () => {
     const job = await flink.job(jobId);
     if (ENDED_STATES.includes(job.state)) throw new CycleError(await failureOf(flink, job));
@@ -157,143 +216,88 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
     { next },
   );
   await sleep(COMMIT_SETTLE_MS);
-  evidence.checkpointBeforeCancel = { id: before.id, path: before.externalPath };
-  evidence.groupOffsetsBeforeCancel = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
-  log(`      latest completed checkpoint ${before.id} at ${before.externalPath}; group ${outputs.groupId} committed ${formatOffsets(evidence.groupOffsetsBeforeCancel)}`);
+  evidence.checkpointBeforeFault = { id: before.id, path: before.externalPath };
+  evidence.groupOffsetsBeforeFault = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
+  evidence.restartsBefore = await flink.restarts(jobId);
+  log(`      latest completed checkpoint ${before.id} at ${before.externalPath}; group ${outputs.groupId} committed ${formatOffsets(evidence.groupOffsetsBeforeFault)}`);
 
-  // 2. Cancel, and show that the checkpoint is retained.
-  log(`[2/7] cancelling job ${jobId}`);
-  const cancelStart = Date.now();
-  await flink.cancel(jobId);
-  await waitFor(`job ${jobId} to be CANCELED`, options.cancelTimeoutMs, async () => {
-    const job = await flink.job(jobId);
-    if (job.state === "CANCELED") return { done: true, value: job };
-    if (ENDED_STATES.includes(job.state)) throw new CycleError(`cancelling ${jobId}: ${await failureOf(flink, job)}`);
-    return { done: false, status: job.state };
-  }, log, { pollMs: 250 });
-  evidence.timings.cancel = Date.now() - cancelStart;
-  const afterCancel = await flink.checkpoints(jobId);
-  const latest = afterCancel.latestCompleted;
-  if (!latest) throw new CycleError(`the cancelled job ${jobId} reports no completed checkpoint any more (GET ${flink.baseUrl}/jobs/${jobId}/checkpoints)`);
-  evidence.checkpoint = { id: latest.id, path: latest.externalPath };
-  if (latest.id !== before.id) {
-    evidence.notes.push(`checkpoint ${latest.id} completed between the record (${before.id}) and the cancel; the restore uses ${latest.id}, the latest retained one`);
-  }
-  const volume = await listMetadata(outputs.checkpointVolume, latest.externalPath);
-  evidence.retained = {
-    inRestHistory: afterCancel.history.some((h) => h.id === latest.id && h.status === "COMPLETED"),
-    metadataListing: volume.listing,
-    ...(volume.problem ? { metadataProblem: volume.problem } : {}),
-  };
+  // 2. Inject the fault; right after it, what the checkpoint can hold and where the output ends.
+  log(`[2/6] ${fault.name}: ${fault.injects}`);
+  const ctx: FaultContext = { flink, kafka, outputs, options, log, evidence, jobId, faultAtMs: Date.now() };
+  await fault.inject(ctx);
   evidence.checkpointed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
-  evidence.outputEndAtCancel = await kafka.endOffsets(outputs.outputTopic);
-  evidence.inputEndAtCancel = await kafka.endOffsets(outputs.visitsTopic);
-  log(`      CANCELED after ${evidence.timings.cancel} ms; retained checkpoint ${latest.id} at ${latest.externalPath}`);
-  log(`      ${volume.command}: ${volume.listing ?? volume.problem}`);
-  log(`      group committed ${formatOffsets(evidence.checkpointed)}; output ends at ${formatOffsets(evidence.outputEndAtCancel)}`);
-
-  // 3. A backlog builds up while no job runs.
-  log(`[3/7] letting the generator write for ${seconds(options.backlogMs)} while no job runs`);
+  evidence.outputEndAtFault = await kafka.endOffsets(outputs.outputTopic);
+  evidence.inputEndAtFault = await kafka.endOffsets(outputs.visitsTopic);
+  evidence.dlqEndAtFault = await kafka.endOffsets(outputs.dlqTopic);
+  log(`      group committed ${formatOffsets(evidence.checkpointed)}; output ends at ${formatOffsets(evidence.outputEndAtFault)}`);
   const malformed = malformedVisits(`verify-malformed-${Date.now()}`, options.malformedRecords);
-  if (malformed.length > 0) {
-    await kafka.produce(outputs.visitsTopic, malformed);
-    evidence.malformedSent = malformed.map((m) => m.value);
-    log(`      wrote ${malformed.length} malformed records into ${outputs.visitsTopic} (not JSON, no visit_id, bad event_time): the restored job must dead-letter them into ${outputs.dlqTopic}`);
-  } else {
-    evidence.malformedSent = [];
-  }
-  await sleep(options.backlogMs);
-  evidence.inputEndAfterBacklog = await kafka.endOffsets(outputs.visitsTopic);
-  log(`      ${outputs.visitsTopic} end offsets ${formatOffsets(evidence.inputEndAtCancel)} → ${formatOffsets(evidence.inputEndAfterBacklog)}`);
-  if (formatOffsets(evidence.inputEndAtCancel) === formatOffsets(evidence.inputEndAfterBacklog)) {
-    evidence.notes.push(`no visit was written during the ${seconds(options.backlogMs)} backlog wait: is the generator running?`);
-  }
-
-  // 4. Resubmit from the checkpoint (or, deliberately broken, without it).
-  const jars = await flink.jars();
-  const jar = findPythonJar(jars);
-  if (!jar) {
-    throw new CycleError(
-      `no flink-python jar is uploaded on the JobManager (GET ${flink.baseUrl}/jars lists ${jars.map((j) => j.name).join(", ") || "nothing"}). Next: re-run the stack's submission with \`pulumi up\`; it uploads the jar.`,
-    );
-  }
-  const savepointPath = options.restoreFromEarliest ? null : latest.externalPath;
-  evidence.savepointPath = savepointPath;
-  log(
-    savepointPath
-      ? `[4/7] resubmitting through ${jar.name} restoring from ${savepointPath}`
-      : `[4/7] resubmitting through ${jar.name} WITHOUT the checkpoint (--restore-from-earliest: the deliberately broken case, which must fail)`,
-  );
-  // Watch the output from the moment of the resubmission, so the first committed record is timed exactly.
+  await kafka.produce(outputs.visitsTopic, malformed);
+  evidence.malformedSent = malformed.map((m) => m.value);
+  if (malformed.length > 0) log(`      wrote ${malformed.length} malformed records into ${outputs.visitsTopic}: the recovered job must dead-letter each into ${outputs.dlqTopic} once`);
+  // Watch the output from here, so the first committed record after the fault is timed exactly.
   const firstOutput = kafka
-    .firstRecordAfter(outputs.outputTopic, evidence.outputEndAtCancel, options.restoreTimeoutMs + options.outputTimeoutMs)
+    .firstRecordAfter(outputs.outputTopic, evidence.outputEndAtFault, options.backlogMs + options.restoreTimeoutMs + options.outputTimeoutMs)
     .then((value) => ({ value }), (error: Error) => ({ error }));
-  const submitStart = Date.now();
-  let newJobId: string;
-  try {
-    newJobId = await flink.runJar(jar.id, {
-      entryClass: outputs.jobSubmission.entryClass,
-      programArgsList: outputs.jobSubmission.programArgs,
-      parallelism: outputs.jobSubmission.parallelism,
-      ...(savepointPath ? { savepointPath } : {}),
-    });
-  } catch (error) {
-    throw new CycleError(
-      `Flink refused the resubmission${savepointPath ? ` from ${savepointPath}` : ""}: ${(error as Error).message}\nNext: read Flink's text above; a state that does not map means the job's operator uids changed, a missing path means the checkpoint volume lost it.`,
-    );
-  }
-  evidence.restoredJobId = newJobId;
-  log(`      new job ${newJobId}`);
 
-  // 5. The restore happened: RUNNING, and latest.restored names the checkpoint.
-  log(`[5/7] waiting for the new job to run`);
-  await waitFor(`job ${newJobId} and all its tasks to be RUNNING`, options.restoreTimeoutMs, async () => {
-    const job = await flink.job(newJobId);
-    if (ENDED_STATES.includes(job.state)) throw new CycleError(`the resubmitted ${await failureOf(flink, job)}`);
-    const running = job.state === "RUNNING" && job.vertexStates.length > 0 && job.vertexStates.every((s) => s === "RUNNING" || s === "FINISHED");
-    return running ? { done: true, value: job } : { done: false, status: `job ${job.state}, tasks ${job.vertexStates.join(",") || "not deployed"}` };
-  }, log, { pollMs: 250 });
-  evidence.timings.restoreToRunning = Date.now() - submitStart;
-  const restoredStats = await flink.checkpoints(newJobId);
+  // 3. Recover, until the job and all its tasks run.
+  log(`[3/6] ${fault.name}: ${fault.recovers}`);
+  const recovered = await fault.recover(ctx);
+  evidence.recoveredJobId = recovered.jobId;
+  await waitRunning(flink, recovered.jobId, options.restoreTimeoutMs, log);
+  const runningAt = Date.now();
+  evidence.timings.faultToRunning = runningAt - ctx.faultAtMs;
+  evidence.timings.recoveryToRunning = runningAt - recovered.recoveryStartMs;
+  evidence.inputEndAtRunning = await kafka.endOffsets(outputs.visitsTopic);
+  evidence.restartsAfter = await flink.restarts(recovered.jobId);
+  const restoredStats = await flink.checkpoints(recovered.jobId);
   evidence.restored = restoredStats.restored ? { id: restoredStats.restored.id, path: restoredStats.restored.externalPath } : null;
   log(
-    `      RUNNING ${evidence.timings.restoreToRunning} ms after the submission; latest.restored: ${
-      evidence.restored ? `checkpoint ${evidence.restored.id} at ${evidence.restored.path}` : "none (started without state)"
+    `      RUNNING ${seconds(evidence.timings.faultToRunning)} after the fault (${seconds(evidence.timings.recoveryToRunning)} after the recovery started); latest.restored: ${
+      evidence.restored ? `checkpoint ${evidence.restored.id} at ${evidence.restored.path}` : "none"
     }`,
   );
 
-  // 6. New committed output and a checkpoint after the restore.
-  log(`[6/7] waiting for committed output and a checkpoint of the new job`);
-  log(`… waiting for the first committed record in ${outputs.outputTopic} beyond ${formatOffsets(evidence.outputEndAtCancel)} (up to ${seconds(options.outputTimeoutMs)})`);
+  // 4. New committed output, a checkpoint after the recovery, and the backlog caught up.
+  log(`[4/6] waiting for committed output, a checkpoint of job ${recovered.jobId} and the backlog to be consumed`);
   const first = await firstOutput;
   if ("error" in first) {
-    throw new CycleError(`${first.error.message}. Next: the new job commits output only when a checkpoint completes; look at its checkpoints (${uiUrl(newJobId)}) and the TaskManager log.`);
+    throw new CycleError(`${first.error.message}. Next: the job commits output only when a checkpoint completes; look at its checkpoints (${uiUrl(flink, recovered.jobId)}) and the TaskManager log.`);
   }
-  evidence.timings.restoreToFirstCommittedOutput = first.value.seenAtMs - submitStart;
-  log(`      first committed output ${evidence.timings.restoreToFirstCommittedOutput} ms after the submission (partition ${first.value.record.partition}, offset ${first.value.record.offset})`);
-  evidence.firstCheckpointAfterRestore = await waitFor(`the first completed checkpoint of job ${newJobId}`, options.outputTimeoutMs, async () => {
-    const stats = await flink.checkpoints(newJobId);
-    const ids = stats.history.filter((h) => h.status === "COMPLETED").map((h) => h.id);
-    return ids.length > 0 ? { done: true, value: Math.min(...ids) } : { done: false, status: `${stats.completedCount} completed` };
+  evidence.timings.faultToFirstCommittedOutput = first.value.seenAtMs - ctx.faultAtMs;
+  evidence.timings.recoveryToFirstCommittedOutput = first.value.seenAtMs - recovered.recoveryStartMs;
+  log(`      first committed output ${seconds(evidence.timings.faultToFirstCommittedOutput)} after the fault (partition ${first.value.record.partition}, offset ${first.value.record.offset})`);
+  const restoredId = evidence.restored?.id ?? before.id;
+  evidence.firstCheckpointAfterRestore = await waitFor(`the first completed checkpoint of job ${recovered.jobId} after ${restoredId}`, options.outputTimeoutMs, async () => {
+    const stats = await flink.checkpoints(recovered.jobId);
+    const ids = stats.history.filter((h) => h.status === "COMPLETED" && h.id > restoredId).map((h) => h.id);
+    return ids.length > 0 ? { done: true, value: Math.min(...ids) } : { done: false, status: `${stats.completedCount} completed, latest ${stats.latestCompleted?.id ?? "none"}` };
   }, log);
-  evidence.timings.cycle = Date.now() - cancelStart;
-  log(`      first checkpoint after the restore: ${evidence.firstCheckpointAfterRestore}`);
+  evidence.timings.cycle = Date.now() - ctx.faultAtMs;
+  log(`      first checkpoint after the recovery: ${evidence.firstCheckpointAfterRestore}`);
+  const backlog = evidence.inputEndAtRunning;
+  await waitFor(`group ${outputs.groupId} to commit the input written up to the recovery (${formatOffsets(backlog)})`, options.outputTimeoutMs, async () => {
+    const committed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
+    return offsetsReach(committed, backlog) ? { done: true, value: committed } : { done: false, status: `committed ${formatOffsets(committed)}` };
+  }, log);
+  evidence.timings.faultToCaughtUp = Date.now() - ctx.faultAtMs;
+  log(`      caught up ${seconds(evidence.timings.faultToCaughtUp)} after the fault`);
 
-  // 7. Read what to judge. The group's committed offsets name the input whose output the sink committed
+  // 5. Read what to judge. The group's committed offsets name the input whose output the sink committed
   // in the same checkpoint notification. Both commits run asynchronously after a checkpoint completes:
   // read the offsets a moment after a checkpoint, then wait for one more checkpoint (and a moment) so the
   // sink has surely committed the output of that input too.
-  log(`[7/7] reading the data to judge`);
+  log(`[5/6] reading the data to judge`);
   const checkpointAfter = (previous: number, why: string) =>
-    waitFor(`a checkpoint of job ${newJobId} after ${previous}, ${why}`, options.outputTimeoutMs, async () => {
-      const id = (await flink.checkpoints(newJobId)).latestCompleted?.id ?? 0;
+    waitFor(`a checkpoint of job ${recovered.jobId} after ${previous}, ${why}`, options.outputTimeoutMs, async () => {
+      const id = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? 0;
       return id > previous ? { done: true, value: id } : { done: false, status: `latest completed ${id}` };
     }, log);
-  const offsetsCheckpoint = await checkpointAfter(evidence.firstCheckpointAfterRestore, "whose offsets the source commits to the group");
+  const latestNow = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? evidence.firstCheckpointAfterRestore;
+  const offsetsCheckpoint = await checkpointAfter(latestNow, "whose offsets the source commits to the group");
   await sleep(COMMIT_SETTLE_MS);
   evidence.consumed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
   log(`      group ${outputs.groupId} committed ${formatOffsets(evidence.consumed)} (after checkpoint ${offsetsCheckpoint})`);
-  const latestId = (await flink.checkpoints(newJobId)).latestCompleted?.id ?? offsetsCheckpoint;
+  const latestId = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? offsetsCheckpoint;
   await checkpointAfter(latestId, "so the output of the consumed input is committed");
   await sleep(COMMIT_SETTLE_MS);
   evidence.outputEnd = await kafka.endOffsets(outputs.outputTopic);
@@ -306,6 +310,6 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   const dlqEnd = await kafka.endOffsets(outputs.dlqTopic);
   log(`… reading ${outputs.dlqTopic} read_committed up to ${formatOffsets(dlqEnd)} (up to ${seconds(options.readTimeoutMs)})`);
   evidence.deadLetterRecords = await kafka.readTopic(outputs.dlqTopic, dlqEnd, options.readTimeoutMs);
-  evidence.restoredJobStateAtEnd = (await flink.job(newJobId)).state;
-  log(`      ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records, ${evidence.deadLetterRecords.length} dead letters; new job ${evidence.restoredJobStateAtEnd}`);
+  evidence.jobStateAtEnd = (await flink.job(recovered.jobId)).state;
+  log(`[6/6] ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records, ${evidence.deadLetterRecords.length} dead letters; job ${evidence.jobStateAtEnd}`);
 }

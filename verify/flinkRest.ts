@@ -163,6 +163,20 @@ export class FlinkRest {
     return parseCheckpointStats(await this.request("GET", `/jobs/${jobId}/checkpoints`));
   }
 
+  /** How often Flink restarted the job after failures (its numRestarts metric); 0 when not reported yet. */
+  async restarts(jobId: string): Promise<number> {
+    const body = await this.request("GET", `/jobs/${jobId}/metrics?get=numRestarts`);
+    const metric = Array.isArray(body) ? body.map(asObject).find((m) => m.id === "numRestarts") : undefined;
+    const value = Number(metric?.value);
+    return Number.isFinite(value) ? value : 0;
+  }
+
+  /** Whether a checkpoint of the job is being taken right now. */
+  async checkpointInProgress(jobId: string): Promise<boolean> {
+    const counts = asObject(asObject(await this.request("GET", `/jobs/${jobId}/checkpoints`)).counts);
+    return asNumber(counts.in_progress) > 0;
+  }
+
   async cancel(jobId: string): Promise<void> {
     await this.request("PATCH", `/jobs/${jobId}?mode=cancel`);
   }

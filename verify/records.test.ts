@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deadLetterRaw, firingKey, malformedVisits, parseFiring, parseIsoTimeMs, parseVisit, windowStartOf } from "./records";
+import { deadLetterKey, deadLetterRaw, firingKey, MALFORMED_KINDS, malformedVisits, parseFiring, parseIsoTimeMs, parseVisit, windowStartOf } from "./records";
 
 const at = (value: string | null) => ({ partition: 1, offset: 7, timestampMs: 1_000, value });
 
@@ -90,8 +90,24 @@ describe("malformedVisits", () => {
       const parsed = parseVisit({ partition: 0, offset, timestampMs: 0, value: r.value });
       return parsed.ok ? "parsed" : parsed.reason;
     });
-    expect(reasons.slice(0, 3)).toEqual(["not JSON", "visit_id is not a non-empty string", "bad event_time"].map((r) => expect.stringContaining(r)));
+    expect(reasons.slice(0, 3)).toEqual(["not JSON", "not a JSON object", "visit_id is not a non-empty string"].map((r) => expect.stringContaining(r)));
     expect(new Set(records.map((r) => r.value)).size).toBe(4);
+  });
+
+  it("matches a value the job cut by its digest and length", () => {
+    const big = JSON.stringify({ visit_id: "v", padding: "é".repeat(40_000) });
+    const bytes = Buffer.byteLength(big, "utf8");
+    const key = deadLetterKey(big);
+    expect(key).toMatch(new RegExp(`^sha256:[0-9a-f]{64} \\(${bytes} bytes\\)$`));
+    const letter = { reason: "unparsable_event_time", raw: "cut", raw_truncated: true, raw_bytes: bytes, raw_sha256: key.slice(7, 71) };
+    expect(deadLetterRaw({ partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify(letter) })).toBe(key);
+    expect(deadLetterKey("small")).toBe("small");
+  });
+
+  it("writes one of each malformed kind, each a value the job refuses", () => {
+    const records = malformedVisits("k", MALFORMED_KINDS.length);
+    expect(new Set(records.map((r) => r.value)).size).toBe(MALFORMED_KINDS.length);
+    for (const record of records) expect(parseVisit({ partition: 0, offset: 0, timestampMs: 0, value: record.value }).ok).toBe(false);
   });
 
   it("reads the raw value back from a dead-letter record", () => {

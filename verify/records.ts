@@ -1,6 +1,8 @@
 // Parsing of the records the verification reads from Kafka: the input visits (ground truth) and the
 // job's window firings. Pure functions, mirroring what the PyFlink job accepts and emits.
 
+import { createHash } from "node:crypto";
+
 /** The job's tumbling event-time window size. */
 export const WINDOW_SIZE_MS = 45_000;
 /** The job's CountTrigger: a firing each time a window's element count reaches a multiple of this. */
@@ -119,21 +121,51 @@ export function firingKey(visitId: string, windowStartMs: number, count: number)
   return JSON.stringify([visitId, windowStartMs, count]);
 }
 
-/**
- * Malformed visits the verification writes into the input topic while no job runs, one of each kind the job
- * must route to its dead-letter topic; `tag` makes them recognisable there.
- */
-export function malformedVisits(tag: string, count: number): { key: string; value: string }[] {
-  const kinds = [
-    (i: number) => `${tag}-${i} is not JSON`,
-    (i: number) => JSON.stringify({ marker: `${tag}-${i}`, event_time: "2026-01-01T00:00:00.000Z" }),
-    (i: number) => JSON.stringify({ marker: `${tag}-${i}`, visit_id: `${tag}-${i}`, event_time: "not a time" }),
-  ];
-  return Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: kinds[i % kinds.length]!(i) }));
+/** One kind of malformed input: a value the job must dead-letter rather than count or fail on. */
+export interface MalformedKind {
+  name: string;
+  value: (marker: string) => string;
 }
 
-/** The raw input value a dead-letter record ({reason, detail, raw}) carries, or undefined if it is not one. */
+const TIME = "2026-01-01T00:00:00.000Z";
+
+/** The kinds of malformed input the verification writes, one of each by default. */
+export const MALFORMED_KINDS: readonly MalformedKind[] = [
+  { name: "not JSON", value: (m) => `${m} is not JSON` },
+  { name: "not an object", value: (m) => JSON.stringify([m, TIME]) },
+  { name: "no visit_id", value: (m) => JSON.stringify({ marker: m, event_time: TIME }) },
+  { name: "visit_id not a string", value: (m) => JSON.stringify({ marker: m, visit_id: 42, event_time: TIME }) },
+  { name: "no event_time", value: (m) => JSON.stringify({ visit_id: m }) },
+  { name: "unparsable event_time", value: (m) => JSON.stringify({ visit_id: m, event_time: "not a time" }) },
+  { name: "event_time not a string", value: (m) => JSON.stringify({ visit_id: m, event_time: 1767225600000 }) },
+  { name: "event_time without a zone", value: (m) => JSON.stringify({ visit_id: m, event_time: "2026-01-01T00:00:00" }) },
+  // Empty values carry no marker, so each one is told from the others only by its count.
+  { name: "empty value", value: () => "" },
+  // Near the broker's 1 MB record limit: the job's dead letter must cut it (see MAX_DEAD_LETTER_RAW_BYTES).
+  { name: "oversized value", value: (m) => JSON.stringify({ visit_id: m, event_time: "bad", padding: "x".repeat(900 * 1024) }) },
+];
+
+/** `count` malformed records, cycling through MALFORMED_KINDS, each marked with `tag` so it can be found again. */
+export function malformedVisits(tag: string, count: number): { key: string; value: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: MALFORMED_KINDS[i % MALFORMED_KINDS.length]!.value(`${tag}-${i}`) }));
+}
+
+/** The job cuts a dead letter's raw value past this many UTF-8 bytes (jobs/flink/visits_logic.py). */
+export const MAX_DEAD_LETTER_RAW_BYTES = 64 * 1024;
+
+/** What identifies an input value among dead letters: itself, or for a value the job cuts, its length and SHA-256. */
+export function deadLetterKey(raw: string): string {
+  const bytes = Buffer.from(raw, "utf8");
+  return bytes.length <= MAX_DEAD_LETTER_RAW_BYTES ? raw : `sha256:${createHash("sha256").update(bytes).digest("hex")} (${bytes.length} bytes)`;
+}
+
+/** The key (see deadLetterKey) of the input value a dead-letter record carries, or undefined if it is not one. */
 export function deadLetterRaw(record: TopicRecord): string | undefined {
   const object = parseObject(record.value);
-  return object.ok && typeof object.value.raw === "string" ? object.value.raw : undefined;
+  if (!object.ok) return undefined;
+  const letter = object.value;
+  if (letter.raw_truncated === true) {
+    return typeof letter.raw_sha256 === "string" && typeof letter.raw_bytes === "number" ? `sha256:${letter.raw_sha256} (${letter.raw_bytes} bytes)` : undefined;
+  }
+  return typeof letter.raw === "string" ? letter.raw : undefined;
 }

@@ -23,13 +23,14 @@ const firingRecord = (offset: number, visitId: string, count: number): TopicReco
 const inputRecords = [...Array.from({ length: 8 }, (_, i) => visitRecord(i, "a", i)), { partition: 0, offset: 8, timestampMs: W0 + 9000, value: "garbage" }];
 
 const evidence = (outputRecords: TopicRecord[]): CycleEvidence => ({
-  cancelledJobId: "j1",
-  restoredJobId: "j2",
-  checkpointBeforeCancel: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
-  checkpoint: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
+  fault: "cancel-restore",
+  jobIdAtFault: "j1",
+  recoveredJobId: "j2",
+  checkpointBeforeFault: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
+  expectedRestore: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
   retained: { inRestHistory: true, metadataListing: "-rw-r--r-- 1 flink flink 9000 _metadata" },
   checkpointed: { 0: 4 },
-  outputEndAtCancel: { 0: 2 },
+  outputEndAtFault: { 0: 2 },
   restored: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
   firstCheckpointAfterRestore: 4,
   consumed: { 0: 9 },
@@ -37,9 +38,9 @@ const evidence = (outputRecords: TopicRecord[]): CycleEvidence => ({
   inputRecords,
   malformedSent: ["garbage"],
   deadLetterRecords: [{ partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", detail: "x", raw: "garbage" }) }],
-  restoredJobStateAtEnd: "RUNNING",
+  jobStateAtEnd: "RUNNING",
   notes: [],
-  timings: { cancel: 400, restoreToRunning: 9000, restoreToFirstCommittedOutput: 21000, cycle: 60000, total: 120000 },
+  timings: { faultToDetected: 400, faultToRunning: 24000, faultToFirstCommittedOutput: 36000, faultToCaughtUp: 50000, recoveryToRunning: 9000, cycle: 60000, total: 120000 },
 });
 
 const context: ReportContext = {
@@ -60,7 +61,8 @@ describe("buildReport", () => {
     expect(report).toMatchObject({
       ok: true,
       mode: "EXACTLY_ONCE",
-      checkpoint: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
+      fault: "cancel-restore",
+      expectedRestore: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
       restored: { id: 3, path: "file:/checkpoints_flink/j1/chk-3" },
       resumedFromCheckpoint: true,
       duplicates: 0,
@@ -68,7 +70,7 @@ describe("buildReport", () => {
       outputsChecked: 2,
       expectedFirings: 2,
       input: { records: 9, visits: 8, invalid: 1 },
-      timings: { cancel: 400, restoreToRunning: 9000, restoreToFirstCommittedOutput: 21000, cycle: 60000 },
+      timings: { faultToDetected: 400, faultToRunning: 24000, recoveryToRunning: 9000, cycle: 60000 },
       error: null,
     });
     expect(report.checks.every((c) => c.ok)).toBe(true);
@@ -78,7 +80,7 @@ describe("buildReport", () => {
     const report = buildReport(evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 4), firingRecord(3, "a", 8)]), { ...context, restoreFromEarliest: true });
     expect(report).toMatchObject({ ok: false, resumedFromCheckpoint: false, duplicates: 1, preCheckpointReemitted: 1 });
     expect(report.samples.duplicates).toEqual([
-      { visitId: "a", windowStart: iso(W0), count: 4, occurrences: [{ partition: 0, offset: 0 }, { partition: 0, offset: 2 }], afterCancel: true, preCheckpoint: true },
+      { visitId: "a", windowStart: iso(W0), count: 4, occurrences: [{ partition: 0, offset: 0 }, { partition: 0, offset: 2 }], afterFault: true, preCheckpoint: true },
     ]);
   });
 
@@ -88,13 +90,23 @@ describe("buildReport", () => {
   });
 
   it("reports a cycle that stopped early as failed, with what it had", () => {
-    const partial: CycleEvidence = { cancelledJobId: "j1", checkpoint: { id: 3, path: "p" }, notes: [], timings: { cancel: 400 } };
+    const partial: CycleEvidence = { jobIdAtFault: "j1", expectedRestore: { id: 3, path: "p" }, notes: [], timings: { faultToDetected: 400 } };
     const report = buildReport(partial, { ...context, error: "Flink refused the resubmission" });
-    expect(report).toMatchObject({ ok: false, error: "Flink refused the resubmission", checks: [], jobs: { cancelled: "j1", restored: null }, checkpoint: { id: 3 } });
+    expect(report).toMatchObject({ ok: false, error: "Flink refused the resubmission", checks: [], jobs: { atFault: "j1", recovered: null }, expectedRestore: { id: 3 } });
   });
 
   it("notes when a source subtask reads several partitions", () => {
-    expect(buildReport(evidence([]), { ...context, parallelism: 1 }).notes[0]).toContain("parallelism 1 is below the 2 partitions");
+    expect(buildReport(evidence([]), { ...context, parallelism: 1 }).notes[0]).toContain("the job's source runs at 1 subtasks for 2 partitions");
+    // The job pins its source to one subtask per partition: windows at parallelism 1 keep the bound.
+    expect(buildReport(evidence([]), { ...context, parallelism: 1, programArgs: ["--source-parallelism", "2"] }).notes).toEqual([]);
+  });
+
+  it("counts only the dead letters written after the fault, so earlier faults' letters are no copies", () => {
+    const earlier = { partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", detail: "x", raw: "garbage" }) };
+    const again = { ...earlier, offset: 1 };
+    const withEarlier = { ...evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]), deadLetterRecords: [earlier, again], dlqEndAtFault: { 0: 1 } };
+    expect(buildReport(withEarlier, context).ok).toBe(true);
+    expect(buildReport({ ...withEarlier, dlqEndAtFault: { 0: 0 } }, context).ok).toBe(false);
   });
 });
 
@@ -102,9 +114,9 @@ describe("renderSummary", () => {
   it("says the verdict, the figures, the timings and each check", () => {
     const report = buildReport(evidence([firingRecord(0, "a", 4)]), context);
     const summary = renderSummary(report, "reports/verify-latest.json");
-    expect(summary).toContain("verify FAILED: EXACTLY_ONCE, docker stack \"docker\"");
-    expect(summary).toContain("1 firings checked (0 after the cancel), 0 duplicates, 1 missing of 2 expected, 0 unexpected");
-    expect(summary).toContain("cancel 400 ms, restore→running 9000 ms, restore→first committed output 21.0 s, cycle 60.0 s");
+    expect(summary).toContain("verify FAILED: cancel-restore, EXACTLY_ONCE, docker stack \"docker\"");
+    expect(summary).toContain("1 firings checked (0 after the fault), 0 duplicates, 1 missing of 2 expected, 0 unexpected");
+    expect(summary).toContain("detected 400 ms, RUNNING 24.0 s, first committed output 36.0 s, caught up 50.0 s; recovery→RUNNING 9000 ms");
     expect(summary).toMatch(/FAIL noMissing: 1 of 2 expected firings absent/);
     expect(summary).toMatch(/ok {3}restoredFromRecordedCheckpoint/);
     expect(summary.endsWith("report: reports/verify-latest.json")).toBe(true);

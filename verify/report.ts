@@ -3,10 +3,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
-  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, WindowModel, windowModelFor,
+  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, programArgInteger, WindowModel, windowModelFor,
 } from "./checks";
 import { CycleEvidence, Timings } from "./cycle";
-import { deadLetterRaw, Firing, parseFiring, parseVisit, Visit } from "./records";
+import { deadLetterKey, deadLetterRaw, Firing, parseFiring, parseVisit, Visit } from "./records";
 
 export const DEFAULT_REPORT_PATH = "reports/verify-latest.json";
 const SAMPLE_SIZE = 20;
@@ -34,6 +34,8 @@ interface FiringSample {
 
 export interface VerifyReport {
   ok: boolean;
+  /** The fault injected (faults.ts); `npm run verify` runs cancel-restore. */
+  fault: string;
   mode: CheckpointMode;
   stack: string | null;
   target: string;
@@ -41,39 +43,44 @@ export interface VerifyReport {
   startedAt: string;
   finishedAt: string;
   error: string | null;
-  jobs: { cancelled: string | null; restored: string | null };
-  checkpoint: CheckpointRef | null;
-  checkpointBeforeCancel: CheckpointRef | null;
+  jobs: { atFault: string | null; recovered: string | null };
+  /** The checkpoint the recovery had to restore (null: the job could ride the fault out). */
+  expectedRestore: CheckpointRef | null;
+  checkpointBeforeFault: CheckpointRef | null;
   restored: CheckpointRef | null;
+  /** Flink's restart count of the job before the fault and after the recovery. */
+  restarts: { before: number | null; after: number | null };
   firstCheckpointAfterRestore: number | null;
   resumedFromCheckpoint: boolean;
   /** Extra copies of firings in the committed output. */
   duplicates: number;
+  /** Of those, the extra copies of firings with a copy written after the fault: what this fault caused. */
+  duplicatesAfterFault: number;
   /** Firings the consumed input implies that the committed output lacks. */
   missing: number;
   /** Firings the input cannot explain. */
   unexpected: number;
   outputsChecked: number;
   expectedFirings: number;
-  firingsAfterCancel: number;
+  firingsAfterFault: number;
   preCheckpointFirings: number;
   preCheckpointReemitted: number;
   excluded: { windows: number; possiblyLateVisits: number };
   input: { records: number; visits: number; invalid: number };
   unparsableOutputs: number;
   offsets: {
-    groupBeforeCancel: PartitionOffsets | null;
+    groupBeforeFault: PartitionOffsets | null;
     checkpointed: PartitionOffsets | null;
-    outputEndAtCancel: PartitionOffsets | null;
-    inputEndAtCancel: PartitionOffsets | null;
-    inputEndAfterBacklog: PartitionOffsets | null;
+    outputEndAtFault: PartitionOffsets | null;
+    inputEndAtFault: PartitionOffsets | null;
+    inputEndAtRunning: PartitionOffsets | null;
     consumed: PartitionOffsets | null;
     outputEnd: PartitionOffsets | null;
     inputEnd: PartitionOffsets | null;
   };
   checks: Check[];
   samples: {
-    duplicates: Array<FiringSample & { occurrences: Array<{ partition: number; offset: number }>; afterCancel: boolean; preCheckpoint: boolean }>;
+    duplicates: Array<FiringSample & { occurrences: Array<{ partition: number; offset: number }>; afterFault: boolean; preCheckpoint: boolean }>;
     missing: FiringSample[];
     unexpected: Array<FiringSample & { partition: number; offset: number; reason: string }>;
     unparsableOutputs: Array<{ partition: number; offset: number; reason: string }>;
@@ -95,12 +102,13 @@ interface Assessment {
 
 /** Judges complete evidence; undefined when the cycle stopped before all of it was gathered. */
 function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowModel): Assessment | undefined {
-  const { checkpoint, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtCancel, outputRecords, inputRecords } = evidence;
-  const { malformedSent, deadLetterRecords, restoredJobStateAtEnd } = evidence;
-  if (!checkpoint || !retained || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtCancel || !outputRecords || !inputRecords
-    || !malformedSent || !deadLetterRecords || restoredJobStateAtEnd === undefined) {
+  const { expectedRestore, checkpointBeforeFault, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtFault, outputRecords, inputRecords } = evidence;
+  const { malformedSent, deadLetterRecords, dlqEndAtFault, jobStateAtEnd, jobIdAtFault, recoveredJobId, restartsBefore, restartsAfter } = evidence;
+  if (expectedRestore === undefined || !checkpointBeforeFault || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtFault || !outputRecords || !inputRecords
+    || !malformedSent || !deadLetterRecords || jobStateAtEnd === undefined) {
     return undefined;
   }
+  const restartedItself = jobIdAtFault === recoveredJobId && (restartsAfter ?? 0) > (restartsBefore ?? 0);
   const visits: Visit[] = [];
   for (const record of inputRecords) {
     const parsed = parseVisit(record);
@@ -113,16 +121,21 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
     if (parsed.ok) firings.push(parsed.value);
     else unparsable.push({ partition: record.partition, offset: record.offset, reason: parsed.reason });
   }
-  const judgement = judgeOutput({ mode, visits, firings, consumed, checkpointed, outputEndAtCancel, model });
+  const judgement = judgeOutput({ mode, visits, firings, consumed, checkpointed, outputEndAtFault, model });
   const cycle = judgeCycle({
     mode,
-    retained,
-    restore: { checkpoint, restored, firstCheckpointAfterRestore },
+    ...(retained ? { retained } : {}),
+    restore: { expected: expectedRestore, before: checkpointBeforeFault, restored, restartedItself, firstCheckpointAfterRestore },
     output: judgement,
     unparsableOutputs: unparsable.length,
     consumedKnown: Object.keys(consumed).length > 0,
   });
-  const deadLetters = judgeDeadLetters(mode, malformedSent, deadLetterRecords.map(deadLetterRaw), restoredJobStateAtEnd);
+  const deadLetters = judgeDeadLetters(
+    mode,
+    malformedSent.map(deadLetterKey),
+    deadLetterRecords.filter((r) => r.offset >= (dlqEndAtFault?.[r.partition] ?? 0)).map(deadLetterRaw),
+    jobStateAtEnd,
+  );
   return {
     judgement,
     ...cycle,
@@ -137,13 +150,15 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
   const assessment = context.error ? undefined : assess(evidence, context.mode, windowModelFor(context.programArgs));
   const judgement = assessment?.judgement;
   const notes = [...evidence.notes];
-  if (context.parallelism < context.partitions) {
+  const sourceSubtasks = programArgInteger(context.programArgs, "--source-parallelism") || context.parallelism;
+  if (sourceSubtasks < context.partitions) {
     notes.push(
-      `parallelism ${context.parallelism} is below the ${context.partitions} partitions: a source subtask reads several partitions, so the late-visit bound (one partition per watermark generator) may not hold and "missing" may name visits Flink dropped as late`,
+      `the job's source runs at ${sourceSubtasks} subtasks for ${context.partitions} partitions: a source subtask reads several partitions, so the late-visit bound (one partition per watermark generator) may not hold and "missing" may name visits Flink dropped as late`,
     );
   }
   return {
     ok: assessment?.ok ?? false,
+    fault: evidence.fault ?? "cancel-restore",
     mode: context.mode,
     stack: context.stack,
     target: context.target,
@@ -151,36 +166,38 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
     startedAt: context.startedAt.toISOString(),
     finishedAt: context.finishedAt.toISOString(),
     error: context.error ?? (assessment ? null : "the cycle did not gather all its evidence"),
-    jobs: { cancelled: evidence.cancelledJobId ?? null, restored: evidence.restoredJobId ?? null },
-    checkpoint: evidence.checkpoint ?? null,
-    checkpointBeforeCancel: evidence.checkpointBeforeCancel ?? null,
+    jobs: { atFault: evidence.jobIdAtFault ?? null, recovered: evidence.recoveredJobId ?? null },
+    expectedRestore: evidence.expectedRestore ?? null,
+    checkpointBeforeFault: evidence.checkpointBeforeFault ?? null,
     restored: evidence.restored ?? null,
+    restarts: { before: evidence.restartsBefore ?? null, after: evidence.restartsAfter ?? null },
     firstCheckpointAfterRestore: evidence.firstCheckpointAfterRestore ?? null,
     resumedFromCheckpoint: assessment?.resumedFromCheckpoint ?? false,
     duplicates: judgement?.duplicateRecords ?? 0,
+    duplicatesAfterFault: (judgement?.duplicates ?? []).filter((d) => d.afterFault).reduce((n, d) => n + d.occurrences.length - 1, 0),
     missing: judgement?.missing.length ?? 0,
     unexpected: judgement?.unexpected.length ?? 0,
     outputsChecked: judgement?.outputsChecked ?? 0,
     expectedFirings: judgement?.expected ?? 0,
-    firingsAfterCancel: judgement?.firingsAfterCancel ?? 0,
+    firingsAfterFault: judgement?.firingsAfterFault ?? 0,
     preCheckpointFirings: judgement?.preCheckpointFirings ?? 0,
     preCheckpointReemitted: judgement?.preCheckpointReemitted ?? 0,
     excluded: judgement?.excluded ?? { windows: 0, possiblyLateVisits: 0 },
     input: assessment?.input ?? { records: 0, visits: 0, invalid: 0 },
     unparsableOutputs: assessment?.unparsable.length ?? 0,
     offsets: {
-      groupBeforeCancel: evidence.groupOffsetsBeforeCancel ?? null,
+      groupBeforeFault: evidence.groupOffsetsBeforeFault ?? null,
       checkpointed: evidence.checkpointed ?? null,
-      outputEndAtCancel: evidence.outputEndAtCancel ?? null,
-      inputEndAtCancel: evidence.inputEndAtCancel ?? null,
-      inputEndAfterBacklog: evidence.inputEndAfterBacklog ?? null,
+      outputEndAtFault: evidence.outputEndAtFault ?? null,
+      inputEndAtFault: evidence.inputEndAtFault ?? null,
+      inputEndAtRunning: evidence.inputEndAtRunning ?? null,
       consumed: evidence.consumed ?? null,
       outputEnd: evidence.outputEnd ?? null,
       inputEnd: evidence.inputEnd ?? null,
     },
     checks: assessment?.checks ?? [],
     samples: {
-      duplicates: (judgement?.duplicates ?? []).slice(0, SAMPLE_SIZE).map((d) => ({ ...sample(d), occurrences: d.occurrences, afterCancel: d.afterCancel, preCheckpoint: d.preCheckpoint })),
+      duplicates: (judgement?.duplicates ?? []).slice(0, SAMPLE_SIZE).map((d) => ({ ...sample(d), occurrences: d.occurrences, afterFault: d.afterFault, preCheckpoint: d.preCheckpoint })),
       missing: (judgement?.missing ?? []).slice(0, SAMPLE_SIZE).map(sample),
       unexpected: (judgement?.unexpected ?? []).slice(0, SAMPLE_SIZE).map((u) => ({ ...sample(u), partition: u.partition, offset: u.offset, reason: u.reason })),
       unparsableOutputs: (assessment?.unparsable ?? []).slice(0, SAMPLE_SIZE),
@@ -195,12 +212,12 @@ const ref = (checkpoint: CheckpointRef | null): string => (checkpoint ? `${check
 
 export function renderSummary(report: VerifyReport, reportPath: string): string {
   const lines = [
-    `verify ${report.ok ? "PASSED" : "FAILED"}: ${report.mode}, ${report.target} stack${report.stack ? ` "${report.stack}"` : ""}${report.restoreFromEarliest ? ", resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""}`,
-    `  checkpoint ${ref(report.checkpoint)} → restored ${ref(report.restored)}; first checkpoint after the restore: ${report.firstCheckpointAfterRestore ?? "none"}`,
+    `verify ${report.ok ? "PASSED" : "FAILED"}: ${report.fault}, ${report.mode}, ${report.target} stack${report.stack ? ` "${report.stack}"` : ""}${report.restoreFromEarliest ? ", resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""}`,
+    `  expected restore ${report.expectedRestore ? ref(report.expectedRestore) : "none required"} → restored ${ref(report.restored)}; first checkpoint after the recovery: ${report.firstCheckpointAfterRestore ?? "none"}`,
     `  resumedFromCheckpoint: ${report.resumedFromCheckpoint}`,
-    `  output: ${report.outputsChecked} firings checked (${report.firingsAfterCancel} after the cancel), ${report.duplicates} duplicates, ${report.missing} missing of ${report.expectedFirings} expected, ${report.unexpected} unexpected`,
+    `  output: ${report.outputsChecked} firings checked (${report.firingsAfterFault} after the fault), ${report.duplicates} duplicates, ${report.missing} missing of ${report.expectedFirings} expected, ${report.unexpected} unexpected`,
     `  input: ${report.input.visits} visits (${report.input.invalid} invalid records, the job's DLQ); ${report.excluded.possiblyLateVisits} possibly late visits in ${report.excluded.windows} windows judged only where unambiguous`,
-    `  timings: cancel ${ms(report.timings.cancel)}, restore→running ${ms(report.timings.restoreToRunning)}, restore→first committed output ${ms(report.timings.restoreToFirstCommittedOutput)}, cycle ${ms(report.timings.cycle)}, total ${ms(report.timings.total)}`,
+    `  timings after the fault: detected ${ms(report.timings.faultToDetected)}, RUNNING ${ms(report.timings.faultToRunning)}, first committed output ${ms(report.timings.faultToFirstCommittedOutput)}, caught up ${ms(report.timings.faultToCaughtUp)}; recovery→RUNNING ${ms(report.timings.recoveryToRunning)}; total ${ms(report.timings.total)}`,
     ...report.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
     ...report.notes.map((n) => `  note: ${n}`),
     ...(report.error ? [`  error: ${report.error}`] : []),

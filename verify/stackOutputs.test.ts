@@ -16,6 +16,8 @@ const dockerOutputs = {
   jobName: "visit-windows",
   jobSubmission: { entryClass: "org.apache.flink.client.python.PythonDriver", programArgs: ["-py", "/opt/job.py", "--x", "1"], parallelism: 2 },
   checkpointVolume: { kind: "docker", container: "jm", mountPath: "/checkpoints_flink", volumeName: "vol" },
+  processes: { kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" },
+  recoverCommand: ["python3", "/opt/submit.py", "--restore-from", "latest"],
 };
 
 describe("parseStackOutputs", () => {
@@ -28,7 +30,18 @@ describe("parseStackOutputs", () => {
 
   it("reads the kind contract", () => {
     const volume = { kind: "kubernetes", context: "kind-fc", namespace: "fc", podSelector: "app=flink,component=jobmanager", mountPath: "/checkpoints_flink" };
-    expect(parseStackOutputs({ ...dockerOutputs, target: "kind", checkpointVolume: volume }, {}, "x").checkpointVolume).toEqual(volume);
+    const processes = { kind: "kubernetes", context: "kind-fc", namespace: "fc", jobManagerSelector: "component=jobmanager", taskManagerSelector: "component=taskmanager", kafkaSelector: "app=kafka" };
+    const outputs = parseStackOutputs({ ...dockerOutputs, target: "kind", checkpointVolume: volume, processes }, {}, "x");
+    expect(outputs.checkpointVolume).toEqual(volume);
+    expect(outputs.processes).toEqual(processes);
+  });
+
+  it("names the processes and the recovery command the fault injection needs", () => {
+    const outputs = parseStackOutputs(dockerOutputs, {}, "x");
+    expect(outputs.processes).toEqual({ kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" });
+    expect(outputs.recoverCommand).toEqual(["python3", "/opt/submit.py", "--restore-from", "latest"]);
+    const bad = { ...dockerOutputs, processes: { kind: "docker", jobManager: "jm", taskManagers: [], kafka: "kafka" }, recoverCommand: [] };
+    expect(() => parseStackOutputs(bad, {}, "x")).toThrow(/recoverCommand must be a non-empty list[\s\S]*processes.taskManagers must be a non-empty list/);
   });
 
   it("lets flags override the addresses", () => {

@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { CheckpointMode } from "./checks";
+import { StackProcesses } from "./processes";
 
 export type CheckpointVolume =
   | { kind: "docker"; container: string; mountPath: string }
@@ -28,7 +29,12 @@ export interface StackOutputs {
   checkpointIntervalMs: number;
   jobName: string;
   jobSubmission: JobSubmission;
+  checkpointDir: string;
   checkpointVolume: CheckpointVolume;
+  /** The Flink and Kafka processes, for the fault injection. */
+  processes: StackProcesses;
+  /** Run beside the JobManager: resubmits the job from the newest complete retained checkpoint. */
+  recoverCommand: string[];
 }
 
 export interface AddressOverrides {
@@ -104,6 +110,33 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     }
   }
 
+  const checkpointDir = text("checkpointDir");
+  const recover = outputs.recoverCommand;
+  if (recover !== undefined && !(Array.isArray(recover) && recover.length > 0 && recover.every((a) => typeof a === "string"))) {
+    invalid.push(`recoverCommand must be a non-empty list of strings, got ${JSON.stringify(recover)}`);
+  } else if (recover === undefined) missing.push("recoverCommand");
+  const recoverCommand = Array.isArray(recover) ? recover.map(String) : [];
+
+  const found = object("processes");
+  let processes: StackProcesses = { kind: "docker", jobManager: "", taskManagers: [], kafka: "" };
+  if (outputs.processes) {
+    const field = (name: string) => text(`processes.${name}`, found[name]);
+    if (found.kind === "docker") {
+      const taskManagers = found.taskManagers;
+      if (!(Array.isArray(taskManagers) && taskManagers.length > 0 && taskManagers.every((t) => typeof t === "string"))) {
+        invalid.push(`processes.taskManagers must be a non-empty list of container names, got ${JSON.stringify(taskManagers)}`);
+      }
+      processes = { kind: "docker", jobManager: field("jobManager"), taskManagers: Array.isArray(taskManagers) ? taskManagers.map(String) : [], kafka: field("kafka") };
+    } else if (found.kind === "kubernetes") {
+      processes = {
+        kind: "kubernetes", context: field("context"), namespace: field("namespace"),
+        jobManagerSelector: field("jobManagerSelector"), taskManagerSelector: field("taskManagerSelector"), kafkaSelector: field("kafkaSelector"),
+      };
+    } else {
+      invalid.push(`processes.kind must be "docker" or "kubernetes", got ${JSON.stringify(found.kind)}`);
+    }
+  }
+
   const parsed: StackOutputs = {
     target,
     flinkRestUrl: flinkRestUrl.replace(/\/+$/, ""),
@@ -117,7 +150,10 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     checkpointIntervalMs,
     jobName,
     jobSubmission,
+    checkpointDir,
     checkpointVolume,
+    processes,
+    recoverCommand,
   };
 
   if (missing.length > 0 || invalid.length > 0) {

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, restoreSummary, USERS } from "../specs";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
 /** Arguments of {@link JobSubmission}. */
@@ -10,8 +10,12 @@ export interface JobSubmissionArgs {
     /** The job image, which carries submit.py and the flink-python jar. */
     readonly image: pulumi.Input<string>;
     readonly networkName: pulumi.Input<string>;
-    /** submit.py's command line (see specs.submissionCommand); restores when it names a checkpoint. */
+    /** submit.py's command line (see specs.submissionCommand); restores when it names a checkpoint or `latest`. */
     readonly command: string[];
+    /** The stack's restoreFrom, for the summary of what was restored. */
+    readonly restoreFrom: string | undefined;
+    /** The checkpoint volume, mounted read-only: `latest` is looked up on it. */
+    readonly checkpointVolumeName: pulumi.Input<string>;
     /** Labels put on every Docker object of the stack. */
     readonly labels: docker.types.input.ContainerLabel[];
 }
@@ -22,6 +26,8 @@ export interface JobSubmissionArgs {
  */
 export class JobSubmission extends pulumi.ComponentResource {
     public readonly container: docker.Container;
+    /** What the submission restored from and why (see specs.restoreSummary). */
+    public readonly restore: pulumi.Output<string>;
 
     constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:docker:JobSubmission", name, {}, opts);
@@ -33,9 +39,11 @@ export class JobSubmission extends pulumi.ComponentResource {
             entrypoints: [args.command[0]],
             command: args.command.slice(1),
             networksAdvanced: [{ name: args.networkName }],
+            volumes: [{ volumeName: args.checkpointVolumeName, containerPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
             labels: args.labels,
         }), { parent: this, deleteBeforeReplace: true });
         failOnNonZeroExit(this.container);
-        this.registerOutputs({});
+        this.restore = this.container.containerLogs.apply(logs => restoreSummary(args.restoreFrom, logs));
+        this.registerOutputs({ restore: this.restore });
     }
 }

@@ -31,11 +31,11 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
     return undefined;
 }
 
-async function deployDocker(raw: Record<string, string>): Promise<Created[]> {
+async function deployDocker(raw: Record<string, string>, config = parseStackConfig(raw)): Promise<Created[]> {
     const { DockerStack } = await import("./stack");
     const start = created.length;
     const stack = new DockerStack("fc", {
-        config: parseStackConfig(raw), namePrefix: "fc-test",
+        config, namePrefix: "fc-test",
         buildInputs: { contextDigests: { flinkJob: "job-digest", generator: "generator-digest" } },
     },
         { transformations: [recordDependsOn] });
@@ -82,6 +82,11 @@ describe("DockerStack", () => {
         expect(submit.join(" ")).toContain("--checkpoint-mode AT_LEAST_ONCE --checkpoint-interval-ms 15000");
         expect(submit.join(" ")).toContain("--retain-on-cancellation true");
         expect(submit).not.toContain("--restore-from");
+    });
+
+    it("mounts the checkpoint volume read-only in the submission, where restoreFrom latest looks", () => {
+        expect(byName(resources, "fc-test-submit").inputs.volumes)
+            .toEqual([{ volumeName: "fc-test-checkpoints", containerPath: "/checkpoints_flink", readOnly: true }]);
     });
 
     it("creates the topics with their partitions in a one-shot container whose exit Pulumi waits for", () => {
@@ -142,5 +147,25 @@ describe("DockerStack with restoreFrom", () => {
         const resources = await deployDocker({ restoreFrom: chk });
         const submit = byName(resources, "fc-test-submit").inputs.command as string[];
         expect(submit[submit.indexOf("--restore-from") + 1]).toBe(chk);
+    });
+
+    it("passes latest on to the submission, which finds the checkpoint when it runs", async () => {
+        const resources = await deployDocker({ restoreFrom: "latest" });
+        const submit = byName(resources, "fc-test-submit").inputs.command as string[];
+        expect(submit[submit.indexOf("--restore-from") + 1]).toBe("latest");
+    });
+});
+
+describe("DockerStack on local image defaults", () => {
+    it("builds and runs on the local equivalents of every image the stack does not set", async () => {
+        const config = parseStackConfig({ nodeImage: "mine/node:22" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
+        const resources = await deployDocker({ nodeImage: "mine/node:22" }, config);
+        const images = resources.filter(r => r.type === "docker:index/remoteImage:RemoteImage");
+        expect(images.map(i => i.inputs.build?.buildArgs ?? i.inputs.name)).toEqual(expect.arrayContaining([
+            { FLINK_IMAGE: "flink-checkpointer-local/flink:1.20.3" },
+            { NODE_IMAGE: "mine/node:22" },
+            "flink-checkpointer-local/kafka:4.1.1",
+        ]));
+        expect(images).toHaveLength(3);
     });
 });

@@ -68,21 +68,30 @@ export class DockerStack extends pulumi.ComponentResource {
             labels,
         }, { parent: this, dependsOn: [kafka.topicsReady] });
 
-        new JobSubmission(`${name}-job`, {
+        const submission = new JobSubmission(`${name}-job`, {
             namePrefix: args.namePrefix,
             image: images.flinkJob.ref,
             networkName: network.name,
             command: submissionCommand(cfg),
+            restoreFrom: cfg.restoreFrom,
+            checkpointVolumeName: flink.checkpointVolume.name,
             labels,
         }, { parent: this, dependsOn: [flink.jobManager, ...flink.taskManagers, kafka.topicsReady] });
 
         this.outputs = {
             ...commonOutputs(cfg),
+            jobRestore: submission.restore,
             checkpointVolume: {
                 kind: "docker",
                 container: flink.jobManager.name,
                 mountPath: CHECKPOINT_MOUNT_PATH,
                 volumeName: flink.checkpointVolume.name,
+            },
+            processes: {
+                kind: "docker",
+                jobManager: flink.jobManager.name,
+                taskManagers: flink.taskManagers.map(tm => tm.name),
+                kafka: kafka.container.name,
             },
         };
         this.registerOutputs(this.outputs);

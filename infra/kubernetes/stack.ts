@@ -8,7 +8,7 @@ import {
 } from "../specs";
 import { FlinkCluster, flinkLabels } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
-import { KafkaBroker } from "./kafka";
+import { KAFKA_LABELS, KafkaBroker } from "./kafka";
 import { kindClusterMismatches } from "./kindCluster";
 import { LocalRegistry, registryImageName } from "./localRegistry";
 import { VisitGenerator } from "./visitGenerator";
@@ -97,6 +97,14 @@ export class KindStack extends pulumi.ComponentResource {
                 namespace: cfg.namespace,
                 podSelector: labelSelector(flinkLabels("jobmanager")),
                 mountPath: CHECKPOINT_MOUNT_PATH,
+            },
+            processes: {
+                kind: "kubernetes",
+                context: cfg.kubeContext,
+                namespace: cfg.namespace,
+                jobManagerSelector: labelSelector(flinkLabels("jobmanager")),
+                taskManagerSelector: labelSelector(flinkLabels("taskmanager")),
+                kafkaSelector: labelSelector(KAFKA_LABELS),
             },
         };
         this.registerOutputs(this.outputs);

@@ -2,19 +2,25 @@
 """Submits the visit-windows PyFlink job to a Flink session cluster through the REST API.
 
     python3 submit.py --rest-url http://jobmanager:8081 --job-name visit-windows \\
-        [--restore-from file:///checkpoints_flink/<job-id>/chk-N] [--timeout-seconds 300] \\
-        [--parallelism 2] -- <job arguments>
+        [--restore-from latest | --restore-from file:///checkpoints_flink/<job-id>/chk-N] \\
+        [--timeout-seconds 300] [--parallelism 2] -- <job arguments>
 
 Steps, each bounded by --timeout-seconds overall:
  1. wait until the REST API answers;
- 2. stop here (exit 0) if a job with this name is already running: a second copy would read the
-    same group and fence the first one's Kafka transactions;
- 3. wait until the cluster has at least --parallelism free task slots;
- 4. upload flink-python-*.jar (the PythonDriver) unless a jar of that name is already uploaded;
- 5. run it with `-py <job file> <job arguments>` (and savepointPath when restoring; never
+ 2. if a job with this name is already running: without --restore-from stop here (exit 0), a
+    second copy would read the same group and fence the first one's Kafka transactions; with
+    --restore-from fail, saying to cancel it first (a restore into a running job cannot happen);
+ 3. with `--restore-from latest`, choose the newest complete retained checkpoint of the job's
+    latest run on the checkpoint volume, which must be mounted here (see checkpoints.py; the
+    folder is the job's own --checkpoint-dir);
+ 4. wait until the cluster has at least --parallelism free task slots;
+ 5. upload flink-python-*.jar (the PythonDriver) unless a jar of that name is already uploaded;
+ 6. run it with `-py <job file> <job arguments>` (and savepointPath when restoring; never
     allowNonRestoredState, so a checkpoint whose state does not map fails loudly);
- 6. print the job id on stdout and wait until the job and all its tasks are RUNNING.
-stdout carries only the job id (the existing one in step 2); progress and errors go to stderr. Standard library only: it runs inside the Flink image before any job.
+ 7. print the job id on stdout and wait until the job and all its tasks are RUNNING.
+stdout carries only the job id (the existing one in step 2); progress and errors go to stderr, a
+restore as one line `submit: restoring from <uri> (<why>)`. Standard library only: it runs inside the
+Flink image before any job.
 """
 
 from __future__ import annotations
@@ -31,10 +37,14 @@ import uuid
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
+from checkpoints import CheckpointSearchError, latest_checkpoint
+
 PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver"
 DEFAULT_JOB_FILE = "/opt/flink/usrlib/jobs/visit_windows_job.py"
 DEFAULT_PYTHON_JAR_GLOB = "/opt/flink/opt/flink-python-*.jar"
 POLL_SECONDS = 2.0
+# --restore-from's value asking for the newest complete retained checkpoint instead of a named one.
+RESTORE_LATEST = "latest"
 
 # Job states from which a job still holds (or will again hold) its sources and transactions.
 ALIVE_JOB_STATES = {"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING"}
@@ -54,7 +64,10 @@ class SubmitError(Exception):
 class SubmitOptions:
     rest_url: str
     job_name: str
+    # A checkpoint or savepoint URI, RESTORE_LATEST, or None (start without state).
     restore_from: Optional[str]
+    # The job's --checkpoint-dir, where RESTORE_LATEST searches.
+    checkpoint_dir: Optional[str]
     timeout_seconds: float
     parallelism: int
     job_file: str
@@ -125,7 +138,8 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
     )
     parser.add_argument("--rest-url", required=True, help="e.g. http://jobmanager:8081")
     parser.add_argument("--job-name", required=True)
-    parser.add_argument("--restore-from", help="checkpoint or savepoint path to restore the job's state from")
+    parser.add_argument("--restore-from", help=f"checkpoint or savepoint path to restore the job's state from, or "
+                        f"'{RESTORE_LATEST}': the newest complete retained checkpoint of the job's latest run")
     parser.add_argument("--timeout-seconds", type=_positive(float), default=300.0)
     parser.add_argument("--parallelism", type=_positive(int), default=2)
     parser.add_argument("--job-file", default=DEFAULT_JOB_FILE)
@@ -141,11 +155,16 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
     restore_from = args.restore_from.strip() if args.restore_from else None
     if args.restore_from is not None and not restore_from:
         raise SubmitError("--restore-from must not be empty; leave it out to start without state")
+    checkpoint_dir = _option_value(job_args, "--checkpoint-dir")
+    if restore_from == RESTORE_LATEST and not checkpoint_dir:
+        raise SubmitError(f"--restore-from {RESTORE_LATEST} searches the job's checkpoint directory: "
+                          "give the job argument --checkpoint-dir file:///… after '--'")
 
     return SubmitOptions(
         rest_url=rest_url,
         job_name=args.job_name.strip(),
         restore_from=restore_from,
+        checkpoint_dir=checkpoint_dir,
         timeout_seconds=args.timeout_seconds,
         parallelism=args.parallelism,
         job_file=args.job_file,
@@ -157,15 +176,15 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
 # --- pure pieces of the REST conversation ---------------------------------------------------------------
 
 
-def run_request_body(options: SubmitOptions) -> dict:
-    """The body of POST /jars/:id/run for the PythonDriver."""
+def run_request_body(options: SubmitOptions, savepoint_path: Optional[str]) -> dict:
+    """The body of POST /jars/:id/run for the PythonDriver, restoring from savepoint_path unless None."""
     body = {
         "entryClass": PYTHON_DRIVER_CLASS,
         "programArgsList": ["-py", options.job_file, *options.job_args],
         "parallelism": options.parallelism,
     }
-    if options.restore_from:
-        body["savepointPath"] = options.restore_from
+    if savepoint_path:
+        body["savepointPath"] = savepoint_path
         # Said out loud: every piece of state in the checkpoint must find its operator (by uid).
         body["allowNonRestoredState"] = False
     return body
@@ -193,6 +212,25 @@ def jobs_named(jobs_overview: dict, job_name: str) -> List[dict]:
     """The jobs with this name in a GET /jobs/overview answer, newest first."""
     jobs = [job for job in jobs_overview.get("jobs", []) if job.get("name") == job_name]
     return sorted(jobs, key=lambda job: job.get("start-time", 0), reverse=True)
+
+
+def running_job_problem(alive_job: dict, options: SubmitOptions) -> str:
+    """Why a restore cannot go ahead while a job of the same name is alive, and what to do."""
+    return (f"a job named '{options.job_name}' is {alive_job['state']} ({alive_job['jid']}); a restore "
+            f"(--restore-from {options.restore_from}) starts a new job, so cancel that one first (in the Flink UI, "
+            f"or PATCH /jobs/{alive_job['jid']}?mode=cancel on the REST API), then submit again")
+
+
+def restore_path(options: SubmitOptions, jobs_overview: dict) -> Tuple[Optional[str], str]:
+    """The checkpoint to restore from (None: start without state) and why it was chosen."""
+    if options.restore_from != RESTORE_LATEST:
+        return options.restore_from, "named by --restore-from"
+    cluster_jobs = {job["jid"]: job.get("name", "") for job in jobs_overview.get("jobs", [])}
+    try:
+        choice = latest_checkpoint(options.checkpoint_dir or "", options.job_name, cluster_jobs)
+    except CheckpointSearchError as error:
+        raise SubmitError(f"--restore-from {RESTORE_LATEST}: {error}") from None
+    return choice.checkpoint.uri, choice.reason
 
 
 def exception_summary(stack_trace: str) -> str:
@@ -303,14 +341,15 @@ def job_problem(rest: FlinkRest, job_id: str) -> str:
     return exception_summary(root) if root else "Flink reported no exception"
 
 
-def run_job(rest: FlinkRest, options: SubmitOptions, jar_id: str, known_job_ids: set) -> str:
+def run_job(rest: FlinkRest, options: SubmitOptions, savepoint_path: Optional[str], jar_id: str,
+            known_job_ids: set) -> str:
     """Runs the jar; on rejection adds the reason of the job Flink created and failed, if any.
 
     The PythonDriver reports only "Python process exits with code: 1" through REST; the actual
     cause (say, a checkpoint path that does not exist) is in the failed job's exception history.
     """
     try:
-        answer = rest.post_json(f"/jars/{jar_id}/run", run_request_body(options))
+        answer = rest.post_json(f"/jars/{jar_id}/run", run_request_body(options, savepoint_path))
     except SubmitError as rejection:
         try:
             failed = [job for job in jobs_named(rest.get("/jobs/overview"), options.job_name)
@@ -356,10 +395,16 @@ def submit(options: SubmitOptions) -> str:
 
     jobs = wait_until(f"earlier '{options.job_name}' jobs to finish cancelling or failing", no_job_ending, rest)
     alive = [job for job in jobs if job["state"] in ALIVE_JOB_STATES]
+    if alive and options.restore_from:
+        raise SubmitError(running_job_problem(alive[0], options))
     if alive:
         log(f"a job named '{options.job_name}' is already {alive[0]['state']} ({alive[0]['jid']}); not submitting another")
         print(alive[0]["jid"], flush=True)
         return alive[0]["jid"]
+
+    savepoint_path, why = restore_path(options, rest.get("/jobs/overview"))
+    if savepoint_path:
+        log(f"restoring from {savepoint_path} ({why})")
 
     def enough_free_slots():
         free = rest.get("/overview").get("slots-available", 0)
@@ -369,9 +414,8 @@ def submit(options: SubmitOptions) -> str:
     wait_until(f"{options.parallelism} free task slots (are the TaskManagers up?)", enough_free_slots, rest)
 
     jar_id = ensure_jar_uploaded(rest, find_python_jar(options.python_jar_glob))
-    restoring = f" restoring from {options.restore_from}" if options.restore_from else ""
-    log(f"running {options.job_file} as '{options.job_name}'{restoring}")
-    job_id = run_job(rest, options, jar_id, known_job_ids={job["jid"] for job in jobs})
+    log(f"running {options.job_file} as '{options.job_name}'")
+    job_id = run_job(rest, options, savepoint_path, jar_id, known_job_ids={job["jid"] for job in jobs})
     print(job_id, flush=True)
 
     wait_until_running(rest, job_id)

@@ -8,9 +8,12 @@ from submit import (
     jobs_named,
     multipart_jar_body,
     parse_submit_args,
+    restore_path,
     run_request_body,
+    running_job_problem,
     uploaded_jar_id,
 )
+from test_checkpoints import JOB_A, JOB_B, make_checkpoint
 
 BASE = ["--rest-url", "http://jobmanager:8081/", "--job-name", "visit-windows"]
 
@@ -45,6 +48,8 @@ def test_job_arguments_that_agree_with_the_submission_are_kept_as_given():
         (BASE + ["--parallelism", "0"], "argument --parallelism: must be positive, got '0'"),
         (BASE + ["--timeout-seconds", "soon"], "argument --timeout-seconds: must be a positive number"),
         (BASE + ["--restore-from", " "], "--restore-from must not be empty"),
+        (BASE + ["--restore-from", "latest", "--"],
+         "--restore-from latest searches the job's checkpoint directory: give the job argument --checkpoint-dir"),
         (BASE + ["--checkpoint-mode", "EXACTLY_ONCE"], "unrecognized arguments: --checkpoint-mode"),
     ],
 )
@@ -56,7 +61,7 @@ def test_bad_arguments_say_what_is_wrong(argv, message):
 
 def test_run_body_starts_the_python_driver_with_the_job_and_its_arguments():
     options = parse_submit_args(BASE + ["--", "--bootstrap-servers", "kafka:9092"])
-    assert run_request_body(options) == {
+    assert run_request_body(options, None) == {
         "entryClass": PYTHON_DRIVER_CLASS,
         "programArgsList": [
             "-py", "/opt/flink/usrlib/jobs/visit_windows_job.py",
@@ -69,7 +74,7 @@ def test_run_body_starts_the_python_driver_with_the_job_and_its_arguments():
 def test_run_body_restores_from_the_checkpoint_without_dropping_state():
     options = parse_submit_args(
         BASE + ["--restore-from", "file:///checkpoints_flink/0123abcd/chk-7", "--"])
-    body = run_request_body(options)
+    body = run_request_body(options, options.restore_from)
     assert body["savepointPath"] == "file:///checkpoints_flink/0123abcd/chk-7"
     assert body["allowNonRestoredState"] is False
     assert body["programArgsList"][:2] == ["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]
@@ -130,3 +135,36 @@ Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint fi
         "Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory 'file:///x/chk-1'"
     )
     assert exception_summary("") == "(no exception text)"
+
+
+def test_latest_is_chosen_on_the_volume_with_the_cluster_s_job_names(tmp_path):
+    make_checkpoint(tmp_path, JOB_A, 3, mtime=2000)
+    make_checkpoint(tmp_path, JOB_B, 9, mtime=3000)  # newer, but the cluster knows it as another job
+    options = parse_submit_args(BASE + ["--restore-from", "latest", "--", "--checkpoint-dir", f"file://{tmp_path}"])
+    overview = {"jobs": [{"jid": JOB_B, "name": "other-job", "state": "CANCELED", "start-time": 5}]}
+
+    path, why = restore_path(options, overview)
+
+    assert path == f"file://{tmp_path}/{JOB_A}/chk-3"
+    assert why.startswith("newest complete; job " + JOB_A)
+    assert f"{JOB_B} is 'other-job'" in why
+
+
+def test_latest_without_a_complete_checkpoint_fails_naming_the_folder(tmp_path):
+    options = parse_submit_args(BASE + ["--restore-from", "latest", "--", "--checkpoint-dir", f"file://{tmp_path}"])
+    with pytest.raises(SubmitError, match=f"--restore-from latest: no complete retained checkpoint .* in {tmp_path}"):
+        restore_path(options, {"jobs": []})
+
+
+def test_a_named_checkpoint_is_taken_as_given():
+    options = parse_submit_args(BASE + ["--restore-from", "file:///checkpoints_flink/0123abcd/chk-7", "--"])
+    assert restore_path(options, {"jobs": []}) == ("file:///checkpoints_flink/0123abcd/chk-7", "named by --restore-from")
+    assert restore_path(parse_submit_args(BASE), {"jobs": []})[0] is None
+
+
+def test_a_restore_while_the_job_runs_says_to_cancel_it_first():
+    options = parse_submit_args(BASE + ["--restore-from", "latest", "--", "--checkpoint-dir", "file:///checkpoints_flink"])
+    message = running_job_problem({"jid": JOB_A, "state": "RUNNING"}, options)
+    assert message.startswith(f"a job named 'visit-windows' is RUNNING ({JOB_A}); a restore (--restore-from latest) "
+                              "starts a new job, so cancel that one first")
+    assert f"PATCH /jobs/{JOB_A}?mode=cancel" in message

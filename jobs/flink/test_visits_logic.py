@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -6,6 +7,7 @@ from visits_logic import (
     DeadLetter,
     DeadLetterReason,
     JobArgumentError,
+    MAX_DEAD_LETTER_RAW_BYTES,
     Visit,
     flink_configuration,
     iso_utc,
@@ -102,6 +104,19 @@ def test_malformed_values_become_dead_letters_with_the_raw_value(raw, reason):
     assert parsed.detail
 
 
+def test_dead_letter_of_an_oversized_value_is_cut_but_keeps_its_length_and_digest():
+    raw = json.dumps({"visit_id": "v", "event_time": "bad", "padding": "é" * 600_000})
+    record = json.loads(parse_visit(raw).to_json())
+    encoded = raw.encode("utf-8")
+    assert record["raw_truncated"] is True and record["raw_bytes"] == len(encoded)
+    assert record["raw_sha256"] == hashlib.sha256(encoded).hexdigest()
+    assert len(record["raw"].encode("utf-8")) <= MAX_DEAD_LETTER_RAW_BYTES
+    # Well below the broker's 1 MB record limit, however large the input was.
+    assert len(parse_visit(raw).to_json().encode("utf-8")) < 2 * MAX_DEAD_LETTER_RAW_BYTES
+    small = json.loads(parse_visit("x" * MAX_DEAD_LETTER_RAW_BYTES).to_json())
+    assert "raw_truncated" not in small and small["raw"] == "x" * MAX_DEAD_LETTER_RAW_BYTES
+
+
 def test_dead_letter_json_keeps_the_raw_value_verbatim():
     raw = '{"visit_id": "v", "event_time": "soon", "note": "ünïcode \\"quoted\\""}'
     record = json.loads(parse_visit(raw).to_json())
@@ -153,6 +168,8 @@ def test_defaults_match_the_stack_contract():
     assert config.checkpoint_dir == "file:///checkpoints_flink"
     assert config.retain_on_cancellation is True
     assert config.parallelism == 2
+    # The source follows the job's parallelism unless told otherwise.
+    assert (config.source_parallelism, config.source_subtasks) == (0, 2)
     assert config.window_size_ms == 45000
     assert config.count_trigger == 4
     assert config.transactional_id_prefix == "visit-windows"
@@ -170,7 +187,7 @@ def test_every_argument_is_read():
             "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///tmp/chk",
             "--retain-on-cancellation", "false", "--parallelism", "3", "--window-seconds", "10",
             "--count-trigger", "2", "--transactional-id-prefix", "tx", "--transaction-timeout-ms", "60000",
-            "--source-idle-timeout-ms", "60000", "--job-name", "other",
+            "--source-idle-timeout-ms", "60000", "--job-name", "other", "--source-parallelism", "4",
         ]
     )
     assert config.checkpoint_mode == "AT_LEAST_ONCE" and not config.exactly_once
@@ -181,6 +198,8 @@ def test_every_argument_is_read():
     assert (config.parallelism, config.window_size_ms, config.count_trigger) == (3, 10000, 2)
     assert (config.transactional_id_prefix, config.transaction_timeout_ms) == ("tx", 60000)
     assert (config.source_idle_timeout_ms, config.job_name) == (60000, "other")
+    # Windows at 3, the source pinned at 4 (one subtask per partition).
+    assert (config.source_parallelism, config.source_subtasks) == (4, 4)
 
 
 @pytest.mark.parametrize(
@@ -198,6 +217,7 @@ def test_every_argument_is_read():
         (["--output-topic", "visits"], "--output-topic must differ from --input-topic ('visits')"),
         (["--group-id", " "], "--group-id must not be empty"),
         (["--source-idle-timeout-ms", "-1"], "--source-idle-timeout-ms must be 0 or more, got -1"),
+        (["--source-parallelism", "-2"], "--source-parallelism must be 0 or more, got -2"),
         (["--window-size", "45"], "unrecognized arguments: --window-size 45"),
     ],
 )

@@ -124,16 +124,20 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
         .set_value_only_deserializer(SimpleStringSchema())
         .build()
     )
+    # The source and what is chained to it run at their own parallelism (the partition count, from
+    # the stack), the windows at the job's: a restore at another job parallelism rescales the keyed
+    # window state while each watermark generator still reads exactly one partition (see below).
+    source_subtasks = config.source_subtasks
     raw_visits = env.from_source(
         source, WatermarkStrategy.no_watermarks(), "visits source"
-    ).uid("visits-source")
+    ).uid("visits-source").set_parallelism(source_subtasks)
 
     routed = raw_visits.process(RouteDeadLetters(), output_type=VISIT_TYPE) \
-        .name("route dead letters").uid("route-dead-letters")
+        .name("route dead letters").uid("route-dead-letters").set_parallelism(source_subtasks)
 
     routed.get_side_output(DEAD_LETTERS) \
         .sink_to(kafka_string_sink(config, config.dlq_topic, f"{config.transactional_id_prefix}-dlq")) \
-        .name("dead letters sink").uid("visits-dlq-sink")
+        .name("dead letters sink").uid("visits-dlq-sink").set_parallelism(source_subtasks)
 
     # Watermarks are generated right after parsing, in the same (chained) task as the source
     # reader. With parallelism equal to the partition count each subtask reads one partition, whose
@@ -153,7 +157,7 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
     # assigner, and windows would silently run on Kafka's append time instead of event_time.
     watermarks = watermarks.with_timestamp_assigner(VisitEventTime())
     visits = routed.assign_timestamps_and_watermarks(watermarks) \
-        .name("event time").uid("visit-event-time")
+        .name("event time").uid("visit-event-time").set_parallelism(source_subtasks)
 
     window_counts = (
         visits.key_by(lambda visit: visit[0], key_type=Types.STRING())

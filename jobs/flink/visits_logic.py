@@ -9,6 +9,7 @@ DataStream pipeline.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -47,16 +48,33 @@ class Visit:
     event_time_ms: int
 
 
+# A dead letter carries at most this many bytes of its raw value. Without a cap, a value near the broker's
+# record size limit, wrapped in the dead letter's JSON, would exceed it: the sink would fail the job on every
+# restart. A cut value keeps its length and SHA-256, so it can still be matched with the input record.
+MAX_DEAD_LETTER_RAW_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class DeadLetter:
-    """A value that cannot be a visit: kept whole, with a machine-readable reason and an explanation."""
+    """A value that cannot be a visit: kept (cut past MAX_DEAD_LETTER_RAW_BYTES), with a machine-readable
+    reason and an explanation."""
 
     raw: str
     reason: str
     detail: str
 
     def to_json(self) -> str:
-        return json.dumps({"reason": self.reason, "detail": self.detail, "raw": self.raw})
+        encoded = self.raw.encode("utf-8")
+        if len(encoded) <= MAX_DEAD_LETTER_RAW_BYTES:
+            return json.dumps({"reason": self.reason, "detail": self.detail, "raw": self.raw})
+        return json.dumps({
+            "reason": self.reason,
+            "detail": self.detail,
+            "raw": encoded[:MAX_DEAD_LETTER_RAW_BYTES].decode("utf-8", errors="ignore"),
+            "raw_truncated": True,
+            "raw_bytes": len(encoded),
+            "raw_sha256": hashlib.sha256(encoded).hexdigest(),
+        })
 
 
 class DeadLetterReason:
@@ -174,6 +192,7 @@ class JobConfig:
     checkpoint_dir: str
     retain_on_cancellation: bool
     parallelism: int
+    source_parallelism: int
     window_seconds: int
     count_trigger: int
     transactional_id_prefix: str
@@ -184,6 +203,10 @@ class JobConfig:
     @property
     def exactly_once(self) -> bool:
         return self.checkpoint_mode == "EXACTLY_ONCE"
+
+    @property
+    def source_subtasks(self) -> int:
+        return self.source_parallelism or self.parallelism
 
     @property
     def window_size_ms(self) -> int:
@@ -271,6 +294,10 @@ def job_argument_parser() -> argparse.ArgumentParser:
     add("--retain-on-cancellation", type=_boolean("--retain-on-cancellation"), default=True,
         help="true or false: keep the last checkpoints when the job is cancelled")
     add("--parallelism", type=_int_at_least("--parallelism", 1), default=2)
+    add("--source-parallelism", type=_int_at_least("--source-parallelism", 0), default=0,
+        help="parallelism of the source and the operators chained to it (parsing, event time); "
+             "0 (the default) follows --parallelism. Set it to the partition count so every "
+             "watermark generator reads one partition, whatever parallelism the windows run at")
     add("--window-seconds", type=_int_at_least("--window-seconds", 1), default=45)
     add("--count-trigger", type=_int_at_least("--count-trigger", 1), default=4)
     add("--transactional-id-prefix", type=_non_empty("--transactional-id-prefix"), default="visit-windows")

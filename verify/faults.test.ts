@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { FAULT_NAMES, FAULTS, incompleteCheckpointPath, parseFaultList, withParallelism } from "./faults";
+
+describe("withParallelism", () => {
+  it("sets the job's --parallelism and leaves the rest, the source's included", () => {
+    const args = ["-py", "job.py", "--parallelism", "2", "--source-parallelism", "2", "--job-name", "j"];
+    expect(withParallelism(args, 1)).toEqual(["-py", "job.py", "--parallelism", "1", "--source-parallelism", "2", "--job-name", "j"]);
+    expect(args[3]).toBe("2");
+    expect(withParallelism(["-py", "job.py"], 3)).toEqual(["-py", "job.py", "--parallelism", "3"]);
+  });
+});
+
+describe("incompleteCheckpointPath", () => {
+  it("lies in the job's directory of the checkpoint volume", () => {
+    expect(incompleteCheckpointPath("file:///checkpoints_flink", "abc", 1003)).toBe("/checkpoints_flink/abc/chk-1003");
+    expect(incompleteCheckpointPath("file:///checkpoints_flink/sub/", "abc", 7)).toBe("/checkpoints_flink/sub/abc/chk-7");
+  });
+});
+
+describe("parseFaultList", () => {
+  it("takes known names in order and names the unknown ones with what is allowed", () => {
+    expect(parseFaultList("taskmanager-crash, cancel-restore")).toEqual(["taskmanager-crash", "cancel-restore"]);
+    expect(() => parseFaultList("taskmanager-crash,earthquake")).toThrow(`unknown fault "earthquake"; allowed: ${FAULT_NAMES.join(", ")}`);
+    expect(() => parseFaultList(" , ")).toThrow(/\(none given\)/);
+  });
+
+  it("has a fault for every name, named as listed, each saying what it does and how the job comes back", () => {
+    for (const name of FAULT_NAMES) {
+      expect(FAULTS[name].name).toBe(name);
+      expect(FAULTS[name].injects.length).toBeGreaterThan(10);
+      expect(FAULTS[name].recovers.length).toBeGreaterThan(10);
+    }
+  });
+});

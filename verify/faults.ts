@@ -1,0 +1,250 @@
+// The faults, as data: each contributes its injection and its recovery to the shared sequence of cycle.ts.
+// What each shows is in the README ("Faults").
+
+import { listMetadata, runOnVolume } from "./checkpointVolume";
+import { CheckpointRef, normalizeCheckpointPath } from "./checks";
+import { ENDED_STATES, Fault, FaultContext, CycleError, findJob } from "./cycle";
+import { findPythonJar, FlinkRest } from "./flinkRest";
+import { crash, restartBroker } from "./processes";
+import { seconds, sleep, waitFor } from "./wait";
+
+export const FAULT_NAMES = [
+  "cancel-restore",
+  "taskmanager-crash",
+  "jobmanager-crash",
+  "broker-restart",
+  "crash-during-checkpoint",
+  "rescale-down",
+  "rescale-up",
+] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+/** The job's program arguments with `--parallelism` set to `parallelism` (added when absent). */
+export function withParallelism(programArgs: readonly string[], parallelism: number): string[] {
+  const args = [...programArgs];
+  const at = args.indexOf("--parallelism");
+  if (at >= 0 && at + 1 < args.length) args[at + 1] = String(parallelism);
+  else args.push("--parallelism", String(parallelism));
+  return args;
+}
+
+/** `<checkpointDir>/<jobId>/chk-<id>` as a path inside the containers, for a directory that must not be restored. */
+export function incompleteCheckpointPath(checkpointDir: string, jobId: string, id: number): string {
+  return `${normalizeCheckpointPath(checkpointDir)}/${jobId}/chk-${id}`;
+}
+
+async function latestCompleted(flink: FlinkRest, jobId: string): Promise<CheckpointRef> {
+  const latest = (await flink.checkpoints(jobId)).latestCompleted;
+  if (!latest) throw new CycleError(`job ${jobId} reports no completed checkpoint (GET ${flink.baseUrl}/jobs/${jobId}/checkpoints)`);
+  return { id: latest.id, path: latest.externalPath };
+}
+
+/** Polls until the job leaves RUNNING (or the JobManager stops answering); returns when that was seen. */
+async function detectFailure(ctx: FaultContext, what: string): Promise<number> {
+  const detectedAt = await waitFor(what, ctx.options.restoreTimeoutMs, async () => {
+    const job = await ctx.flink.job(ctx.jobId).catch(() => null);
+    if (job === null || job.state !== "RUNNING" || job.vertexStates.some((s) => s !== "RUNNING" && s !== "FINISHED")) return { done: true, value: Date.now() };
+    return { done: false, status: `job ${job.state}` };
+  }, ctx.log, { pollMs: 100 });
+  ctx.evidence.timings.faultToDetected = detectedAt - ctx.faultAtMs;
+  ctx.log(`      detected ${seconds(ctx.evidence.timings.faultToDetected)} after the fault`);
+  return detectedAt;
+}
+
+/** Resubmits the job through the uploaded flink-python jar, from `savepointPath` (null: without state). */
+async function resubmit(ctx: FaultContext, savepointPath: string | null, parallelism: number): Promise<{ jobId: string; recoveryStartMs: number }> {
+  const { flink, outputs, evidence, log } = ctx;
+  const jars = await flink.jars();
+  const jar = findPythonJar(jars);
+  if (!jar) {
+    throw new CycleError(
+      `no flink-python jar is uploaded on the JobManager (GET ${flink.baseUrl}/jars lists ${jars.map((j) => j.name).join(", ") || "nothing"}). Next: re-run the stack's submission with \`pulumi up\`; it uploads the jar.`,
+    );
+  }
+  evidence.savepointPath = savepointPath;
+  evidence.parallelismAfterRecovery = parallelism;
+  log(
+    savepointPath
+      ? `      resubmitting through ${jar.name} at parallelism ${parallelism}, restoring from ${savepointPath}`
+      : `      resubmitting through ${jar.name} WITHOUT the checkpoint (--restore-from-earliest: the deliberately broken case, which must fail)`,
+  );
+  const recoveryStartMs = Date.now();
+  try {
+    const jobId = await flink.runJar(jar.id, {
+      entryClass: outputs.jobSubmission.entryClass,
+      programArgsList: withParallelism(outputs.jobSubmission.programArgs, parallelism),
+      parallelism,
+      ...(savepointPath ? { savepointPath } : {}),
+    });
+    log(`      new job ${jobId}`);
+    return { jobId, recoveryStartMs };
+  } catch (error) {
+    throw new CycleError(
+      `Flink refused the resubmission${savepointPath ? ` from ${savepointPath}` : ""}: ${(error as Error).message}\nNext: read Flink's text above; a state that does not map means the job's operator uids changed, a missing path means the checkpoint volume lost it.`,
+    );
+  }
+}
+
+/** The retained checkpoint shown on the volume: in the REST history of its job and its `_metadata` listed. */
+async function showRetained(ctx: FaultContext, checkpoint: CheckpointRef, inRestHistory: boolean): Promise<void> {
+  const volume = await listMetadata(ctx.outputs.checkpointVolume, checkpoint.path);
+  ctx.evidence.retained = { inRestHistory, metadataListing: volume.listing, ...(volume.problem ? { metadataProblem: volume.problem } : {}) };
+  ctx.log(`      ${volume.command}: ${volume.listing ?? volume.problem}`);
+}
+
+/** Cancel, let a backlog build, resubmit from the retained checkpoint (at `parallelism`, default the stack's). */
+function cancelAndRestore(name: FaultName, parallelism: ((ctx: FaultContext) => number) | undefined, recovers: string): Fault {
+  return {
+    name,
+    injects: "cancel the job through REST (PATCH /jobs/:id?mode=cancel); its checkpoints are retained",
+    recovers,
+    async inject(ctx) {
+      const { flink, jobId, options, evidence, log } = ctx;
+      await flink.cancel(jobId);
+      await waitFor(`job ${jobId} to be CANCELED`, options.cancelTimeoutMs, async () => {
+        const job = await flink.job(jobId);
+        if (job.state === "CANCELED") return { done: true, value: job };
+        if (ENDED_STATES.includes(job.state)) throw new CycleError(`cancelling ${jobId}: job is ${job.state}`);
+        return { done: false, status: job.state };
+      }, log, { pollMs: 250 });
+      evidence.timings.faultToDetected = Date.now() - ctx.faultAtMs;
+      const afterCancel = await flink.checkpoints(jobId);
+      const latest = await latestCompleted(flink, jobId);
+      evidence.expectedRestore = latest;
+      if (latest.id !== evidence.checkpointBeforeFault?.id) {
+        evidence.notes.push(`checkpoint ${latest.id} completed between the record (${evidence.checkpointBeforeFault?.id}) and the cancel; the restore uses ${latest.id}, the latest retained one`);
+      }
+      log(`      CANCELED after ${evidence.timings.faultToDetected} ms; retained checkpoint ${latest.id} at ${latest.path}`);
+      await showRetained(ctx, latest, afterCancel.history.some((h) => h.id === latest.id && h.status === "COMPLETED"));
+    },
+    async recover(ctx) {
+      ctx.log(`      letting the generator write for ${seconds(ctx.options.backlogMs)} while no job runs`);
+      await sleep(ctx.options.backlogMs);
+      const target = parallelism ? parallelism(ctx) : ctx.outputs.jobSubmission.parallelism;
+      return resubmit(ctx, ctx.options.restoreFromEarliest ? null : ctx.evidence.expectedRestore!.path, target);
+    },
+  };
+}
+
+/** Flink restores the same job by itself from its latest completed checkpoint once it noticed the failure. */
+async function flinkRestartsItself(ctx: FaultContext, detectedAt: number): Promise<{ jobId: string; recoveryStartMs: number }> {
+  return { jobId: ctx.jobId, recoveryStartMs: detectedAt };
+}
+
+/** When a fault's failure was detected, for the recovery that starts from there. */
+const detectedAtOf = new WeakMap<FaultContext, number>();
+
+/** After the JobManager lost its jobs: wait for it and a TaskManager, then run the stack's recovery command beside it. */
+async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }> {
+  const { flink, outputs, options, log, evidence } = ctx;
+  await waitFor(`the JobManager at ${flink.baseUrl} to answer again with ${outputs.jobSubmission.parallelism} free slots`, options.restoreTimeoutMs, async () => {
+    const overview = await flink.overview().catch(() => null);
+    return overview && overview.slotsTotal >= outputs.jobSubmission.parallelism ? { done: true, value: overview } : { done: false, status: overview ? `${overview.slotsTotal} slots` : "not answering" };
+  }, log, { pollMs: 250 });
+  const expected = evidence.expectedRestore!;
+  await showRetained(ctx, expected, true);
+  // With high availability (kind) the restarted JobManager recovers the job by itself.
+  const back = (await flink.jobs()).find((j) => j.name === outputs.jobName && !ENDED_STATES.includes(j.state));
+  if (back) {
+    log(`      the JobManager recovered job ${back.id} by itself (high availability)`);
+    return { jobId: back.id, recoveryStartMs: detectedAtOf.get(ctx) ?? ctx.faultAtMs };
+  }
+  const recoveryStartMs = Date.now();
+  log(`      no job "${outputs.jobName}" after the restart: running the stack's recovery command beside the JobManager: ${outputs.recoverCommand.join(" ")}`);
+  const ran = await runOnVolume(outputs.checkpointVolume, outputs.recoverCommand, options.restoreTimeoutMs);
+  if (ran.output === null) throw new CycleError(`the stack's recovery command failed: ${ran.problem}`);
+  for (const line of ran.output.split("\n").filter((l) => /restor|checkpoint|skip/i.test(l)).slice(0, 6)) log(`      | ${line}`);
+  evidence.savepointPath = expected.path;
+  return { jobId: await findJob(flink, outputs, undefined), recoveryStartMs };
+}
+
+function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
+  return {
+    name,
+    injects: duringCheckpoint
+      ? "put an incomplete chk-N (no _metadata) beside the job's checkpoints, wait until a checkpoint is in progress, then SIGKILL the JobManager's JVM"
+      : "SIGKILL the JobManager's JVM; the session cluster loses the job (no HA on docker)",
+    recovers: "the stack's recovery command resubmits from the newest complete retained checkpoint on the volume (with HA, Flink recovers the job itself)",
+    async inject(ctx) {
+      const { flink, jobId, outputs, evidence, log, options } = ctx;
+      if (duringCheckpoint) {
+        const before = await latestCompleted(flink, jobId);
+        const planted = incompleteCheckpointPath(outputs.checkpointDir, jobId, before.id + 1000);
+        const made = await runOnVolume(outputs.checkpointVolume, ["sh", "-c", `mkdir -p '${planted}' && : > '${planted}/partial-state'`]);
+        if (made.output === null) throw new CycleError(`could not put an incomplete checkpoint on the volume: ${made.problem}`);
+        evidence.notes.push(`planted ${planted} without _metadata: the recovery must skip it`);
+        log(`      planted the incomplete ${planted}`);
+        const inProgress = await waitFor(`a checkpoint of job ${jobId} in progress`, 3 * outputs.checkpointIntervalMs + options.checkpointTimeoutMs, async () =>
+          (await flink.checkpointInProgress(jobId)) ? { done: true, value: true } : { done: false, status: "none in progress" }, log, { pollMs: 25 });
+        if (inProgress) evidence.notes.push(`a checkpoint of job ${jobId} was in progress at the kill`);
+      }
+      evidence.expectedRestore = await latestCompleted(flink, jobId);
+      ctx.faultAtMs = Date.now();
+      log(`      ${await crash(outputs.processes, "jobmanager")}; latest completed checkpoint ${evidence.expectedRestore.id}`);
+      detectedAtOf.set(ctx, await detectFailure(ctx, `the JobManager to lose job ${jobId}`));
+    },
+    recover: resubmitLatestFromVolume,
+  };
+}
+
+export const FAULTS: Readonly<Record<FaultName, Fault>> = {
+  "cancel-restore": cancelAndRestore("cancel-restore", undefined, "resubmit through REST with savepointPath = the retained checkpoint"),
+  "taskmanager-crash": {
+    name: "taskmanager-crash",
+    injects: "SIGKILL the TaskManager's JVM (Docker restarts the container; on kind the pod is deleted with no grace period)",
+    recovers: "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint by itself",
+    async inject(ctx) {
+      ctx.log(`      ${await crash(ctx.outputs.processes, "taskmanager")}`);
+      const detectedAt = await detectFailure(ctx, `Flink to notice the lost TaskManager of job ${ctx.jobId}`);
+      detectedAtOf.set(ctx, detectedAt);
+      ctx.evidence.expectedRestore = await latestCompleted(ctx.flink, ctx.jobId);
+    },
+    recover: (ctx) => flinkRestartsItself(ctx, detectedAtOf.get(ctx) ?? ctx.faultAtMs),
+  },
+  "jobmanager-crash": jobManagerCrash("jobmanager-crash", false),
+  "broker-restart": {
+    name: "broker-restart",
+    injects: "restart the Kafka broker (a clean shutdown, then the same data) while the job runs",
+    recovers: "the job rides it out, or Flink restarts it from its latest completed checkpoint",
+    async inject(ctx) {
+      const { flink, jobId, evidence, log, outputs } = ctx;
+      let sawFailure: number | undefined;
+      let restarting = true;
+      const watch = (async () => {
+        while (restarting) {
+          const job = await flink.job(jobId).catch(() => null);
+          if (sawFailure === undefined && job && job.state !== "RUNNING") sawFailure = Date.now();
+          await sleep(100);
+        }
+      })();
+      try {
+        log(`      ${await restartBroker(outputs.processes)}`);
+      } finally {
+        restarting = false;
+        await watch;
+      }
+      // Any restart restores the latest completed checkpoint at that moment: at or after the one recorded before.
+      evidence.expectedRestore = null;
+      if (sawFailure !== undefined) {
+        evidence.timings.faultToDetected = sawFailure - ctx.faultAtMs;
+        detectedAtOf.set(ctx, sawFailure);
+      }
+    },
+    recover: (ctx) => flinkRestartsItself(ctx, detectedAtOf.get(ctx) ?? ctx.faultAtMs),
+  },
+  "crash-during-checkpoint": jobManagerCrash("crash-during-checkpoint", true),
+  "rescale-down": cancelAndRestore("rescale-down", (ctx) => Math.max(1, ctx.outputs.jobSubmission.parallelism - 1),
+    "resubmit from the retained checkpoint at one less parallelism: the keyed window state is redistributed"),
+  "rescale-up": cancelAndRestore("rescale-up", (ctx) => ctx.outputs.jobSubmission.parallelism,
+    "resubmit from the retained checkpoint at the stack's parallelism again"),
+};
+
+/** Parses a comma-separated list of fault names, naming the unknown ones and what is allowed. */
+export function parseFaultList(text: string): FaultName[] {
+  const names = text.split(",").map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(FAULT_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`unknown fault${unknown.length === 1 ? "" : "s"} ${unknown.map((n) => `"${n}"`).join(", ") || "(none given)"}; allowed: ${FAULT_NAMES.join(", ")}`);
+  }
+  return names as FaultName[];
+}

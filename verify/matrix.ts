@@ -1,0 +1,115 @@
+// The fault matrix: faults one after another on one stack, in one or both checkpoint modes, and the table of
+// what each showed. A mode the stack does not run gets a stack of its own, derived from it with the Pulumi
+// Automation API (same config but the mode, ports shifted so both can run), brought up and destroyed.
+
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { CheckpointMode } from "./checks";
+import { VerifyReport } from "./report";
+import { Log } from "./wait";
+
+const CONFIG_PREFIX = "flink-checkpointer:";
+
+/** The name of the stack derived from `base` to run `mode`. */
+export function derivedStackName(base: string, mode: CheckpointMode): string {
+  return `${base}-${mode.toLowerCase().replace(/_/g, "-")}`;
+}
+
+/**
+ * The derived stack's config: the base stack's with the mode changed and both host ports moved by `portShift`,
+ * so it can run beside the base stack.
+ */
+export function derivedConfig(base: Readonly<Record<string, string>>, mode: CheckpointMode, portShift: number): Record<string, string> {
+  const port = (key: string, fallback: number) => String(Number(base[`${CONFIG_PREFIX}${key}`] ?? fallback) + portShift);
+  return {
+    ...base,
+    [`${CONFIG_PREFIX}checkpointMode`]: mode,
+    [`${CONFIG_PREFIX}flinkRestPort`]: port("flinkRestPort", 8081),
+    [`${CONFIG_PREFIX}kafkaExternalPort`]: port("kafkaExternalPort", 9094),
+  };
+}
+
+/** Brings up the derived stack of `mode`, hands its outputs to `run`, then destroys and removes it. */
+export async function withDerivedStack<T>(projectDir: string, base: string, mode: CheckpointMode, log: Log, run: (outputs: Record<string, unknown>, stack: string) => Promise<T>): Promise<T> {
+  const name = derivedStackName(base, mode);
+  const baseStack = await LocalWorkspace.selectStack({ stackName: base, workDir: projectDir });
+  const baseConfig = Object.fromEntries(Object.entries(await baseStack.getAllConfig()).map(([k, v]) => [k, v.value]));
+  if (baseConfig[`${CONFIG_PREFIX}target`] === "kind") {
+    throw new Error(`stack ${base} runs on kind, whose host ports are fixed by its cluster: run the other mode on a kind stack of its own`);
+  }
+  const config = derivedConfig(baseConfig, mode, 10);
+  log(`== stack ${name}: ${base}'s config with checkpointMode ${mode}, Flink on 127.0.0.1:${config[`${CONFIG_PREFIX}flinkRestPort`]}, Kafka on 127.0.0.1:${config[`${CONFIG_PREFIX}kafkaExternalPort`]}`);
+  const stack: Stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: projectDir });
+  const printed = (line: string) => {
+    const text = line.trimEnd();
+    if (text) log(`   | ${text}`);
+  };
+  try {
+    await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])));
+    log(`== pulumi up (stack ${name})`);
+    await stack.up({ onOutput: printed });
+    const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+    return await run(outputs, name);
+  } finally {
+    log(`== pulumi destroy (stack ${name})`);
+    await stack.destroy({ onOutput: printed }).catch((error: Error) => log(`   destroy of ${name} failed: ${error.message}`));
+    await stack.workspace.removeStack(name).catch((error: Error) => log(`   removing stack ${name} failed: ${error.message}`));
+  }
+}
+
+/** One row of the table: a fault in a mode, with what it showed. */
+export interface MatrixRow {
+  fault: string;
+  mode: CheckpointMode;
+  run: number;
+  ok: boolean;
+  /** Extra copies involving output written after this fault. */
+  duplicates: number;
+  missing: number;
+  /** Firings whose count the input cannot explain (over-counted windows, among others). */
+  unexpected: number;
+  restored: number | null;
+  expected: number | null;
+  deadLetters: string;
+  timings: VerifyReport["timings"];
+  explanation: string;
+  error: string | null;
+}
+
+export function matrixRow(report: VerifyReport, run: number): MatrixRow {
+  const check = (name: string) => report.checks.find((c) => c.name === name);
+  return {
+    fault: report.fault,
+    mode: report.mode,
+    run,
+    ok: report.ok,
+    duplicates: report.duplicatesAfterFault,
+    missing: report.missing,
+    unexpected: report.unexpected,
+    restored: report.restored?.id ?? null,
+    expected: report.expectedRestore?.id ?? null,
+    deadLetters: check("malformedInputDeadLettered")?.detail.split(";")[0] ?? "n/a",
+    timings: report.timings,
+    explanation: check("duplicatesExplained")?.detail ?? "",
+    error: report.error,
+  };
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? "–" : (ms / 1000).toFixed(1));
+
+/** The Markdown table of the matrix, one row per fault and mode, then what the AT_LEAST_ONCE duplicates were. */
+export function renderMatrix(rows: readonly MatrixRow[]): string {
+  const lines = [
+    "| fault | mode | run | verdict | duplicates | missing | unexpected | restored (expected) | detected s | RUNNING s | first output s | caught up s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.fault} | ${r.mode} | ${r.run} | ${r.error ? "INCOMPLETE" : r.ok ? "pass" : "FAIL"} | ${r.duplicates} | ${r.missing} | ${r.unexpected} | ${r.restored ?? "–"} (${r.expected ?? "any"}) | ` +
+      `${seconds(r.timings.faultToDetected)} | ${seconds(r.timings.faultToRunning)} | ${seconds(r.timings.faultToFirstCommittedOutput)} | ${seconds(r.timings.faultToCaughtUp)} |`),
+  ];
+  const explained = rows.filter((r) => r.mode === "AT_LEAST_ONCE" && r.explanation);
+  if (explained.length > 0) {
+    lines.push("", "AT_LEAST_ONCE duplicates, explained:", ...explained.map((r) => `- ${r.fault} (run ${r.run}): ${r.explanation}`));
+  }
+  const failed = rows.filter((r) => r.error);
+  if (failed.length > 0) lines.push("", "Incomplete:", ...failed.map((r) => `- ${r.fault} ${r.mode} (run ${r.run}): ${r.error}`));
+  return `${lines.join("\n")}\n`;
+}

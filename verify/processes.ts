@@ -1,0 +1,96 @@
+// The stack's processes as the fault injection sees them: how to crash a TaskManager or the JobManager as a
+// crash (not a stop) and how to restart the broker. Docker: the containers by name; kind: the pods by label
+// selector (commands beside the JobManager go where the checkpoint volume is: checkpointVolume.runOnVolume). The commands are pure data, run by runCommand.
+
+import { execFile } from "node:child_process";
+
+export type StackProcesses =
+  | { kind: "docker"; jobManager: string; taskManagers: string[]; kafka: string }
+  | { kind: "kubernetes"; context: string; namespace: string; jobManagerSelector: string; taskManagerSelector: string; kafkaSelector: string };
+
+export type FlinkRole = "jobmanager" | "taskmanager";
+
+export interface Command {
+  file: string;
+  args: string[];
+}
+
+export const shown = (command: Command): string => [command.file, ...command.args].join(" ");
+
+const kubectl = (p: Extract<StackProcesses, { kind: "kubernetes" }>, ...args: string[]): Command => ({
+  file: "kubectl",
+  args: ["--context", p.context, "-n", p.namespace, ...args],
+});
+
+/** The container (docker) or pod selector (kubernetes) of a Flink process: the first TaskManager for "taskmanager". */
+function flinkTarget(p: StackProcesses, role: FlinkRole): string {
+  if (p.kind === "docker") {
+    const container = role === "jobmanager" ? p.jobManager : p.taskManagers[0];
+    if (!container) throw new Error(`the stack outputs name no ${role} container`);
+    return container;
+  }
+  return role === "jobmanager" ? p.jobManagerSelector : p.taskManagerSelector;
+}
+
+/**
+ * The steps of a crash of a Flink process. Docker: `docker kill` counts as a manual stop and the container would
+ * stay down, so the container's main process (the JVM) is killed with SIGKILL from the host, which Docker's
+ * restart policy treats as a crash. Kubernetes: the pod is deleted with no grace period; its Deployment starts
+ * a new one. The docker steps need the PID, read by the first command (`{pid}` in the second is replaced by it).
+ */
+export function crashCommands(p: StackProcesses, role: FlinkRole): Command[] {
+  if (p.kind === "docker") {
+    const container = flinkTarget(p, role);
+    return [
+      { file: "docker", args: ["inspect", "-f", "{{.State.Pid}}", container] },
+      { file: "kill", args: ["-9", "{pid}"] },
+    ];
+  }
+  return [kubectl(p, "delete", "pod", "-l", flinkTarget(p, role), "--grace-period=0", "--force", "--wait=false")];
+}
+
+/** A graceful broker restart: Kafka shuts down cleanly, then starts on the same data. */
+export function brokerRestartCommand(p: StackProcesses): Command {
+  if (p.kind === "docker") return { file: "docker", args: ["restart", "--time", "30", p.kafka] };
+  return kubectl(p, "delete", "pod", "-l", p.kafkaSelector, "--wait=true");
+}
+
+export interface CommandResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCommand(command: Command, timeoutMs = 60_000): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(command.file, command.args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, stdout: stdout.trim(), stderr: (stderr || (error ? error.message : "")).trim() });
+    });
+  });
+}
+
+async function mustRun(command: Command, timeoutMs?: number): Promise<string> {
+  const result = await runCommand(command, timeoutMs);
+  if (!result.ok) throw new Error(`\`${shown(command)}\` failed: ${result.stderr || "no output"}`);
+  return result.stdout;
+}
+
+/** Crashes a Flink process (see crashCommands); returns what was done, for the log. */
+export async function crash(p: StackProcesses, role: FlinkRole): Promise<string> {
+  const [first, second] = crashCommands(p, role);
+  if (!second) {
+    await mustRun(first!);
+    return shown(first!);
+  }
+  const pid = (await mustRun(first!)).trim();
+  if (!/^[1-9]\d*$/.test(pid)) throw new Error(`\`${shown(first!)}\` gave no running process (PID "${pid}"): is the ${role} container running?`);
+  const kill = { file: second.file, args: second.args.map((a) => (a === "{pid}" ? pid : a)) };
+  await mustRun(kill);
+  return `${shown(kill)} (the ${role}'s JVM, PID ${pid} on the host)`;
+}
+
+export async function restartBroker(p: StackProcesses): Promise<string> {
+  const command = brokerRestartCommand(p);
+  await mustRun(command, 120_000);
+  return shown(command);
+}
