@@ -116,8 +116,13 @@ async function untilEnds(admin: Admin, topic: string, partitions: number[], what
   }
 }
 
-async function topicOffsets(admin: Admin, topic: string): Promise<{ low: Offsets; end: Offsets }> {
-  const offsets = await admin.fetchTopicOffsets(topic);
+async function topicOffsets(admin: Admin, bootstrap: string, topic: string): Promise<{ low: Offsets; end: Offsets }> {
+  let offsets: Awaited<ReturnType<Admin["fetchTopicOffsets"]>>;
+  try {
+    offsets = await admin.fetchTopicOffsets(topic);
+  } catch (error) {
+    throw new Error(`cannot read the offsets of topic ${topic} on ${bootstrap}: ${(error as Error).message}. Next: check the topic's name (--topic) and the broker's address (--kafka-bootstrap).`);
+  }
   return {
     low: Object.fromEntries(offsets.map((o) => [o.partition, Number(o.low)])),
     end: Object.fromEntries(offsets.map((o) => [o.partition, Number(o.offset)])),
@@ -275,7 +280,9 @@ function reportDifference(name: string, other: string, diff: { onlyInA: ReadReco
 async function check(args: ReaderCheckArguments): Promise<number> {
   const kafka = new Kafka({ clientId: "flink-checkpointer-reader-check", brokers: [args.kafkaBootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 5_000, retry: { retries: 3, initialRetryTime: 300 } });
   const admin = kafka.admin();
-  await admin.connect();
+  await admin.connect().catch((error: Error) => {
+    throw new Error(`Kafka broker unreachable at ${args.kafkaBootstrap} (${error.message}). Next: check --kafka-bootstrap and that the broker runs.`);
+  });
   const suffix = `${process.pid}-${Date.now()}`;
   const topic = args.topic ?? `reader-check-${suffix}`;
   let scenario: Scenario | undefined;
@@ -286,7 +293,7 @@ async function check(args: ReaderCheckArguments): Promise<number> {
       log(`scratch topic ${topic}: writing interleaved transactions (A begins, B begins, B aborts, A aborts) and committed ones around them`);
       scenario = await writeScenario(kafka, admin, topic, suffix);
     }
-    const { low, end } = await topicOffsets(admin, topic);
+    const { low, end } = await topicOffsets(admin, args.kafkaBootstrap, topic);
     log(`topic ${topic}: reading up to the last stable offsets ${JSON.stringify(end)} (from ${JSON.stringify(low)})`);
     const partitions = Object.keys(end).map(Number);
     await dumpSegments(args, topic, partitions);
