@@ -71,6 +71,13 @@ phase "pulumi up (stack $stack)" pulumi up --yes --skip-preview --non-interactiv
 # Every fault one after another on the one stack, in the stack's mode (EXACTLY_ONCE): cancel and restore first.
 phase "verify: fault matrix" npm run --silent verify -- --stack "$stack" --faults all --report "$reports/faults.json"
 
+# The reader that judged the output, against Kafka's own Java consumer in the broker's container: first on the case
+# kafkajs gets wrong (interleaved transactions aborted out of order, on a scratch topic), then on the job's output.
+kafka_container="flink-checkpointer-$stack-kafka"
+kafka_bootstrap="$(pulumi stack output kafkaBootstrap --stack "$stack")"
+phase "reader check: aborts out of order" npm run --silent reader-check -- --kafka-bootstrap "$kafka_bootstrap" --docker-container "$kafka_container"
+phase "reader check: the job's output" npm run --silent reader-check -- --kafka-bootstrap "$kafka_bootstrap" --docker-container "$kafka_container" --topic visit_windows
+
 # The checks must be able to fail: a resubmission from earliest offsets, without the checkpoint, has to be caught.
 must_fail() {
   local rc=0
