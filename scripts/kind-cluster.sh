@@ -199,9 +199,10 @@ build_kube_proxy_rootfs() {
   pack_rootfs kube-proxy-rootfs
 }
 
+# The node's Debian packages only; kind's files are added with the rest in build_node_image, so a
+# change of those is quick.
 build_node_rootfs() {
   debootstrap_into node-rootfs "$node_packages"
-  "$recipes_dir/node/customize-rootfs.sh" "$work_dir/node-rootfs" "$(module_dir "$KIND_MODULE@$KIND_VERSION")"
   pack_rootfs node-rootfs
 }
 
@@ -326,6 +327,7 @@ build_node_image() {
   local root="$work_dir/node-image" binary previous_id
   rm -rf "$root" && mkdir -p "$root"
   tar -C "$root" --numeric-owner -xf "$out_dir/rootfs/node-rootfs.tar"
+  "$recipes_dir/node/customize-rootfs.sh" "$root" "$(module_dir "$KIND_MODULE@$KIND_VERSION")"
   for binary in kubelet kubeadm kubectl; do install -m 0755 "$out_dir/kubernetes/$binary" "$root/usr/bin/$binary"; done
   mkdir -p "$root/kind/images" "$root/kind/manifests"
   cp "$out_dir"/images/*.tar "$root/kind/images/"
@@ -477,9 +479,8 @@ setup() {
   write_containers_conf
   export CONTAINERS_CONF="$containers_conf"
 
-  local go_version versions script_hash
+  local go_version versions
   go_version="$(go env GOVERSION)" versions="$(sha <"$recipes_dir/versions.env")"
-  script_hash="$(sha <"${BASH_SOURCE[0]}")"
   declare -gA keys outputs
   keys[kind]="$versions $go_version"
   outputs[kind]="$bin_dir/kind"
@@ -497,7 +498,7 @@ setup() {
   outputs[busybox]="$out_dir/busybox/busybox"
   keys[kube-proxy-rootfs]="$versions $kube_proxy_packages"
   outputs[kube-proxy-rootfs]="$out_dir/rootfs/kube-proxy-rootfs.tar"
-  keys[node-rootfs]="$versions $node_packages $(dir_hash "$recipes_dir/node")"
+  keys[node-rootfs]="$versions $node_packages"
   outputs[node-rootfs]="$out_dir/rootfs/node-rootfs.tar"
 
   # Go builds use the CPU, the root filesystems the network and disk: the two run side by side.
@@ -512,12 +513,14 @@ setup() {
 
   local upstream=""
   for name in kubernetes etcd coredns local-path-provisioner pause busybox kube-proxy-rootfs; do upstream+=" $(stamp_of "$name")"; done
-  keys[component-images]="$script_hash$upstream"
+  # The images change with their inputs and with the code that assembles them.
+  keys[component-images]="$(declare -f image_archive minimal_root kind_storage_image build_component_images | sha)$upstream"
   outputs[component-images]="$out_dir/images/kube-apiserver.tar"
   failed="$(run_pieces component-images)"
   [ -z "$failed" ] || die "could not build: $failed (logs in $log_dir)"
 
-  node_image_key="$(echo "$script_hash $(stamp_of node-rootfs) $(stamp_of component-images) $(dir_hash "$recipes_dir/node")" | sha)"
+  node_image_key="$( { declare -f build_node_image kind_storage_manifest; stamp_of node-rootfs; stamp_of component-images
+    dir_hash "$recipes_dir/node"; } | sha)"
   if [ "$(node_image_label)" = "$node_image_key" ]; then
     log "node-image: up to date ($node_image)"
   else
@@ -555,8 +558,12 @@ parse_config_arg() {
     esac
   done
   [ -f "$config" ] || die "kind config '$config' does not exist (relative paths are from the repository root, $repo_root)"
-  cluster="$(sed -n 's/^name:[[:space:]]*\([A-Za-z0-9._-]*\)[[:space:]]*$/\1/p' "$config" | head -n 1)"
-  [ -n "$cluster" ] || die "$config has no top-level 'name:'; the cluster's name comes from it"
+  # The name kind gives the cluster: the config's top-level name, else kind's default.
+  cluster="$(sed -n 's/^name:[[:space:]]*["'"'"']\{0,1\}\([a-z0-9.-]*\)["'"'"']\{0,1\}[[:space:]]*$/\1/p' "$config" | head -n 1)"
+  if [ -z "$cluster" ]; then
+    grep -q '^name:' "$config" && die "$config: cannot read its top-level 'name:' (allowed: lower-case letters, digits, '.' and '-')"
+    cluster=kind
+  fi
   context="kind-$cluster"
 }
 
@@ -665,7 +672,15 @@ delete() {
     printf '  %s\n' "${leftovers[@]}" >&2
     exit 1
   fi
-  log "nothing of $cluster is left: no container labelled $label$( [ "$provider" = podman ] && echo ", no volume of its nodes, no podman network kind, no iptables rule of its containers or network")"
+  local checked="no container labelled $label"
+  if [ "$provider" = podman ]; then
+    checked+=", no volume of its nodes, no iptables rule of its containers"
+    local others
+    others="$(kind get clusters 2>/dev/null | xargs)"
+    if [ -z "$others" ]; then checked+=", no podman network kind nor its interface or rules"
+    else checked+="; podman network kind is kept for the other clusters ($others)"; fi
+  fi
+  log "nothing of $cluster is left: $checked"
 }
 
 status() {

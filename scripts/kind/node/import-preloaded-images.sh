@@ -4,6 +4,6 @@
 set -euo pipefail
 snapshotter="$(sed -n 's/^[[:space:]]*snapshotter[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' /etc/containerd/config.toml | head -n 1)"
 for archive in /kind/images/*.tar; do
-  ctr --namespace=k8s.io images import --all-platforms --digests --snapshotter="${snapshotter:-overlayfs}" "$archive" \
+  ctr --namespace=k8s.io images import --all-platforms --snapshotter="${snapshotter:-overlayfs}" "$archive" \
     || { echo "import-preloaded-images: ctr could not import $archive" >&2; exit 1; }
 done
