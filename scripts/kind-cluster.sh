@@ -180,8 +180,11 @@ debootstrap_into() {
     "$DEBIAN_SUITE" "$rootfs"
 }
 
-# Packs $work_dir/NAME into $out_dir/rootfs/NAME.tar and removes the directory.
+# Packs $work_dir/NAME into $out_dir/rootfs/NAME.tar, without the packages' archives, apt lists
+# and documentation, and removes the directory.
 pack_rootfs() {
+  local rootfs="$work_dir/$1"
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc "$rootfs"/usr/share/man
   mkdir -p "$out_dir/rootfs"
   tar -C "$work_dir/$1" --numeric-owner -cf "$out_dir/rootfs/$1.tar.partial" .
   mv "$out_dir/rootfs/$1.tar.partial" "$out_dir/rootfs/$1.tar"
@@ -195,7 +198,6 @@ build_kube_proxy_rootfs() {
   # no rules of either kind yet); kube-proxy runs in that namespace and must use the same.
   chroot "$rootfs" update-alternatives --set iptables /usr/sbin/iptables-legacy
   chroot "$rootfs" update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy
-  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc "$rootfs"/usr/share/man
   pack_rootfs kube-proxy-rootfs
 }
 
@@ -496,9 +498,9 @@ setup() {
   outputs[pause]="$out_dir/pause/pause"
   keys[busybox]="busybox-static $(busybox_version)"
   outputs[busybox]="$out_dir/busybox/busybox"
-  keys[kube-proxy-rootfs]="$versions $kube_proxy_packages"
+  keys[kube-proxy-rootfs]="$versions $kube_proxy_packages $(declare -f debootstrap_into pack_rootfs build_kube_proxy_rootfs | sha)"
   outputs[kube-proxy-rootfs]="$out_dir/rootfs/kube-proxy-rootfs.tar"
-  keys[node-rootfs]="$versions $node_packages"
+  keys[node-rootfs]="$versions $node_packages $(declare -f debootstrap_into pack_rootfs build_node_rootfs | sha)"
   outputs[node-rootfs]="$out_dir/rootfs/node-rootfs.tar"
 
   # Go builds use the CPU, the root filesystems the network and disk: the two run side by side.
@@ -532,6 +534,11 @@ setup() {
     [ "$(node_image_label)" = "$node_image_key" ] || die "podman has no $node_image with inputs $node_image_key after its build"
   fi
 
+  # Node images replaced while a cluster still ran on them are removed once nothing uses them.
+  local stale
+  for stale in $(podman images --filter "label=$inputs_label" --filter dangling=true --format '{{.ID}}'); do
+    podman rmi "$stale" >/dev/null 2>&1 && log "removed the replaced node image $stale"
+  done
   write_env_file podman
   log "done in $(( SECONDS - total_start )) s: kind $("$bin_dir/kind" version | cut -d' ' -f2) on podman, node image $node_image;"
   log "  settings in $env_file (scripts/env.sh sources it)"

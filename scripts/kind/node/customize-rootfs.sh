@@ -49,6 +49,3 @@ ln -sf /usr/lib/systemd/systemd "$rootfs/sbin/init"
 chroot "$rootfs" systemctl enable kubelet.service containerd.service undo-mount-hacks.service preloaded-images.service
 chroot "$rootfs" systemctl mask systemd-binfmt.service
 mkdir -p "$rootfs/etc/kubernetes/manifests"
-
-# Nothing of the build's apt state is needed in the node.
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
