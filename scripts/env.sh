@@ -25,6 +25,9 @@ fi
 # (on PATH even before the first build, so a shell sourced earlier finds them once built).
 case ":$PATH:" in *":$FC_CACHE/toolchain/bin:"*) ;; *) export PATH="$FC_CACHE/toolchain/bin:$PATH" ;; esac
 
+# How this machine runs kind (provider, podman config, node image, PATH), written by scripts/kind-cluster.sh setup.
+if [ -f "$FC_CACHE/kind/env" ]; then source "$FC_CACHE/kind/env"; fi
+
 # Local file backend, no cloud login, nothing downloaded behind the user's back.
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$FC_CACHE/pulumi-state}"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-flink-checkpointer-local}"
