@@ -19,7 +19,7 @@ describe("flinkProperties", () => {
         const cfg = parseStackConfig({ checkpointIntervalMs: "7000", checkpointMode: "AT_LEAST_ONCE", retainedCheckpoints: "5" });
         expect(flinkProperties(cfg)).toMatchObject({
             "state.checkpoints.dir": "file:///checkpoints_flink",
-            "execution.checkpointing.interval": "7000 ms",
+            "execution.checkpointing.interval": "7000ms",
             "execution.checkpointing.mode": "AT_LEAST_ONCE",
             "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
             "state.checkpoints.num-retained": "5",
@@ -77,6 +77,15 @@ describe("topics", () => {
         expect(script).toContain("--create --if-not-exists --topic visits --partitions 2 --replication-factor 1");
         expect(script).toContain("--create --if-not-exists --topic visits_dlq --partitions 2");
         expect(script).toMatch(/if \[ "\$n" -lt 2 \]; then echo "topic visit_windows has \$n partitions/);
+    });
+});
+
+describe("flinkProperties values", () => {
+    it("hold no space, which the images' configuration tooling would cut the value at", () => {
+        const props = flinkProperties(parseStackConfig({ checkpointIntervalMs: "12000", restartBackoffMs: "500" }));
+        expect(Object.entries(props).filter(([, v]) => /\s/.test(v))).toEqual([]);
+        expect(props["restart-strategy.exponential-delay.initial-backoff"]).toBe("500ms");
+        expect(props["heartbeat.timeout"]).toBe("10000");
     });
 });
 

@@ -41,7 +41,11 @@ export const KAFKA_CLUSTER_ID = "ZmxpbmstY2hlY2twb2ludA";
 export const internalBootstrap = (): string => `${HOSTS.kafka}:${PORTS.kafkaInternal}`;
 export const internalRestUrl = (): string => `http://${HOSTS.jobmanager}:${PORTS.flinkRest}`;
 
-/** The Flink configuration shared by the JobManager and TaskManagers (FLINK_PROPERTIES of the flink image). */
+/**
+ * The Flink configuration shared by the JobManager and TaskManagers (FLINK_PROPERTIES of the flink image).
+ * Durations carry their unit without a space: the images' configuration tooling drops what follows a space
+ * ("30 s" arrived as 30, read as 30 ms).
+ */
 export function flinkProperties(cfg: StackConfig): Record<string, string> {
     return {
         "jobmanager.rpc.address": HOSTS.jobmanager,
@@ -57,7 +61,7 @@ export function flinkProperties(cfg: StackConfig): Record<string, string> {
         "state.backend.type": "hashmap",
         "state.checkpoints.dir": cfg.checkpointDir,
         "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
-        "execution.checkpointing.interval": `${cfg.checkpointIntervalMs} ms`,
+        "execution.checkpointing.interval": `${cfg.checkpointIntervalMs}ms`,
         "execution.checkpointing.mode": cfg.checkpointMode,
         "execution.checkpointing.externalized-checkpoint-retention":
             cfg.retainOnCancellation ? "RETAIN_ON_CANCELLATION" : "DELETE_ON_CANCELLATION",
@@ -68,8 +72,8 @@ export function flinkProperties(cfg: StackConfig): Record<string, string> {
         "heartbeat.interval": String(cfg.heartbeatIntervalMs),
         "heartbeat.timeout": String(cfg.heartbeatTimeoutMs),
         "restart-strategy.type": "exponential-delay",
-        "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs} ms`,
-        "restart-strategy.exponential-delay.max-backoff": "30 s",
+        "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs}ms`,
+        "restart-strategy.exponential-delay.max-backoff": "30s",
     };
 }
 

@@ -72,7 +72,7 @@ describe("DockerStack", () => {
 
     it("gives checkpoint mode, interval and retention to the cluster and to the submitted job", () => {
         const props = env(byName(resources, "fc-test-jobmanager")).FLINK_PROPERTIES;
-        expect(props).toContain("execution.checkpointing.interval: 15000 ms");
+        expect(props).toContain("execution.checkpointing.interval: 15000ms");
         expect(props).toContain("execution.checkpointing.mode: AT_LEAST_ONCE");
         expect(props).toContain("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION");
         expect(props).toContain("state.checkpoints.dir: file:///checkpoints_flink");

@@ -113,7 +113,7 @@ describe("KindStack", () => {
 
     it("gives checkpoint mode, interval and retention to the cluster and to the submitted job", () => {
         const props = envOf(named(rs, "fc-flink-jobmanager")).FLINK_PROPERTIES;
-        expect(props).toContain("execution.checkpointing.interval: 15000 ms");
+        expect(props).toContain("execution.checkpointing.interval: 15000ms");
         expect(props).toContain("execution.checkpointing.mode: AT_LEAST_ONCE");
         expect(props).toContain("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION");
         expect(props).toContain("state.checkpoints.dir: file:///checkpoints_flink");
