@@ -37,6 +37,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
             labels: args.labels,
         }, { parent: this });
 
+        // Containers have fixed names: a changed one (a Flink property, a new image) must go before its replacement comes.
         const common = {
             image: args.image,
             user: USERS.flink,
@@ -52,7 +53,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
             command: ["jobmanager"],
             networksAdvanced: [{ name: args.networkName, aliases: [HOSTS.jobmanager] }],
             ports: [{ internal: PORTS.flinkRest, external: args.restPort, ip: "127.0.0.1" }],
-        }, { parent: this });
+        }, { parent: this, deleteBeforeReplace: true });
 
         this.taskManagers = Array.from({ length: args.taskManagers }, (_, i) =>
             new docker.Container(`${name}-taskmanager-${i + 1}`, {
@@ -60,7 +61,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
                 name: `${args.namePrefix}-taskmanager-${i + 1}`,
                 command: ["taskmanager"],
                 networksAdvanced: [{ name: args.networkName }],
-            }, { parent: this, dependsOn: [this.jobManager] }));
+            }, { parent: this, dependsOn: [this.jobManager], deleteBeforeReplace: true }));
 
         this.registerOutputs({});
     }

@@ -44,7 +44,8 @@ export class KafkaBroker extends pulumi.ComponentResource {
             volumes: [{ volumeName: data.name, containerPath: KAFKA_DATA_DIR }],
             restart: "unless-stopped",
             labels: args.labels,
-        }, { parent: this });
+        // A fixed name: the old container must go before its replacement is created.
+        }, { parent: this, deleteBeforeReplace: true });
 
         this.topicsReady = new docker.Container(`${name}-topics`, oneShotArgs({
             name: `${args.namePrefix}-kafka-topics`,
@@ -53,7 +54,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
             command: topicCreationCommand(args.topics),
             networksAdvanced: [{ name: args.networkName }],
             labels: args.labels,
-        }), { parent: this, dependsOn: [this.container] });
+        }), { parent: this, dependsOn: [this.container], deleteBeforeReplace: true });
         failOnNonZeroExit(this.topicsReady);
 
         this.registerOutputs({});

@@ -11,6 +11,8 @@ interface Created {
 const created: Created[] = [];
 /** Resource name → names of what it explicitly depends on, recorded by a transformation on the stack component. */
 const dependsOnByName = new Map<string, Promise<string[]>>();
+/** Resource name → whether it is deleted before its replacement is created. */
+const deleteBeforeReplaceByName = new Map<string, boolean>();
 
 pulumi.runtime.setMocks({
     newResource(args) {
@@ -26,6 +28,7 @@ pulumi.runtime.setMocks({
 function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
     // The stack passes dependsOn as a plain array of resources.
     const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
+    if (args.type === "docker:index/container:Container") deleteBeforeReplaceByName.set(args.name, (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true);
     dependsOnByName.set(args.name, Promise.all(deps.map(d => new Promise<string>(resolve =>
         d.urn.apply(urn => resolve(urn.split("::").pop() as string))))));
     return undefined;
@@ -58,6 +61,11 @@ describe("DockerStack", () => {
     let resources: Created[];
     beforeAll(async () => {
         resources = await deployDocker({ taskManagers: "2", checkpointIntervalMs: "15000", checkpointMode: "AT_LEAST_ONCE" });
+    });
+
+    it("replaces every container, all of fixed names, by deleting the old one first", () => {
+        expect(deleteBeforeReplaceByName.size).toBeGreaterThanOrEqual(containers(resources).length);
+        expect([...deleteBeforeReplaceByName].filter(([, first]) => !first).map(([name]) => name)).toEqual([]);
     });
 
     it("mounts the one checkpoint volume at /checkpoints_flink in the JobManager and every TaskManager", () => {

@@ -29,7 +29,7 @@ export class VisitGenerator extends pulumi.ComponentResource {
             networksAdvanced: [{ name: args.networkName }],
             restart: "unless-stopped",
             labels: args.labels,
-        }, { parent: this });
+        }, { parent: this, deleteBeforeReplace: true });
         this.registerOutputs({});
     }
 }
