@@ -16,6 +16,11 @@ export interface JobSubmissionArgs {
     readonly restoreFrom: string | undefined;
     /** The checkpoint volume, mounted read-only: `latest` is looked up on it. */
     readonly checkpointVolumeName: pulumi.Input<string>;
+    /**
+     * The JobManager container's id. A new JobManager has no job (there is no high availability on Docker), so a
+     * replaced one replaces this submission, which submits again; so does a retry after a failed submission.
+     */
+    readonly jobManagerId: pulumi.Input<string>;
     /** Labels put on every Docker object of the stack. */
     readonly labels: docker.types.input.ContainerLabel[];
 }
@@ -40,7 +45,7 @@ export class JobSubmission extends pulumi.ComponentResource {
             command: args.command.slice(1),
             networksAdvanced: [{ name: args.networkName }],
             volumes: [{ volumeName: args.checkpointVolumeName, containerPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
-            labels: args.labels,
+            labels: [...args.labels, { label: "flink-checkpointer.jobmanager", value: args.jobManagerId }],
         }), { parent: this, deleteBeforeReplace: true });
         failOnNonZeroExit(this.container);
         this.restore = this.container.containerLogs.apply(logs => restoreSummary(args.restoreFrom, logs));

@@ -75,6 +75,7 @@ export class DockerStack extends pulumi.ComponentResource {
             command: submissionCommand(cfg),
             restoreFrom: cfg.restoreFrom,
             checkpointVolumeName: flink.checkpointVolume.name,
+            jobManagerId: flink.jobManager.id,
             labels,
         }, { parent: this, dependsOn: [flink.jobManager, ...flink.taskManagers, kafka.topicsReady] });
 
