@@ -223,6 +223,11 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
         restarting = false;
         await watch;
       }
+      // The broker answers again once its group coordinator and transaction state are loaded.
+      await waitFor(`the broker at ${outputs.kafkaBootstrap} to serve group ${outputs.groupId} again`, ctx.options.restoreTimeoutMs, async () => {
+        const answer = await ctx.kafka.committedOffsets(outputs.groupId, outputs.visitsTopic).then(() => "", (error: Error) => error.message);
+        return answer === "" ? { done: true, value: true } : { done: false, status: answer };
+      }, log, { pollMs: 500 });
       // Any restart restores the latest completed checkpoint at that moment: at or after the one recorded before.
       evidence.expectedRestore = null;
       if (sawFailure !== undefined) {
