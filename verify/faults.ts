@@ -141,6 +141,13 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
     const overview = await flink.overview().catch(() => null);
     return overview && overview.slotsTotal >= outputs.jobSubmission.parallelism ? { done: true, value: overview } : { done: false, status: overview ? `${overview.slotsTotal} slots` : "not answering" };
   }, log, { pollMs: 250 });
+  // The checkpoint in flight at the kill may have completed in the moment before it: Flink writes `_metadata` last,
+  // so if the next one's is on the volume, that one is the newest complete checkpoint the restore must take.
+  const next: CheckpointRef = { id: evidence.expectedRestore!.id + 1, path: evidence.expectedRestore!.path.replace(/chk-\d+\/?$/, `chk-${evidence.expectedRestore!.id + 1}`) };
+  if ((await listMetadata(outputs.checkpointVolume, next.path)).listing !== null) {
+    evidence.notes.push(`checkpoint ${next.id} completed just before the JobManager died (its _metadata is on the volume): it is the newest complete one`);
+    evidence.expectedRestore = next;
+  }
   const expected = evidence.expectedRestore!;
   await showRetained(ctx, expected, true);
   // With high availability (kind) the restarted JobManager recovers the job by itself.
