@@ -266,7 +266,8 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   evidence.timings.faultToFirstCommittedOutput = first.value.seenAtMs - ctx.faultAtMs;
   evidence.timings.recoveryToFirstCommittedOutput = first.value.seenAtMs - recovered.recoveryStartMs;
   log(`      first committed output ${seconds(evidence.timings.faultToFirstCommittedOutput)} after the fault (partition ${first.value.record.partition}, offset ${first.value.record.offset})`);
-  const restoredId = evidence.restored?.id ?? before.id;
+  // A resubmission without state numbers its checkpoints from 1 again; the same job continues after the last one.
+  const restoredId = evidence.restored?.id ?? (recovered.jobId === jobId ? before.id : 0);
   evidence.firstCheckpointAfterRestore = await waitFor(`the first completed checkpoint of job ${recovered.jobId} after ${restoredId}`, options.outputTimeoutMs, async () => {
     const stats = await flink.checkpoints(recovered.jobId);
     const ids = stats.history.filter((h) => h.status === "COMPLETED" && h.id > restoredId).map((h) => h.id);
