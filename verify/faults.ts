@@ -39,16 +39,15 @@ async function latestCompleted(flink: FlinkRest, jobId: string): Promise<Checkpo
   return { id: latest.id, path: latest.externalPath };
 }
 
-/** Polls until the job leaves RUNNING (or the JobManager stops answering); returns when that was seen. */
-async function detectFailure(ctx: FaultContext, what: string): Promise<number> {
-  const detectedAt = await waitFor(what, ctx.options.restoreTimeoutMs, async () => {
+/** Polls until the job leaves RUNNING (or the JobManager stops answering); records when that was seen. */
+async function detectFailure(ctx: FaultContext, what: string): Promise<void> {
+  const seenAt = await waitFor(what, ctx.options.restoreTimeoutMs, async () => {
     const job = await ctx.flink.job(ctx.jobId).catch(() => null);
     if (job === null || job.state !== "RUNNING" || job.vertexStates.some((s) => s !== "RUNNING" && s !== "FINISHED")) return { done: true, value: Date.now() };
     return { done: false, status: `job ${job.state}` };
   }, ctx.log, { pollMs: 100 });
-  ctx.evidence.timings.faultToDetected = detectedAt - ctx.faultAtMs;
+  ctx.evidence.timings.faultToDetected = seenAt - ctx.faultAtMs;
   ctx.log(`      detected ${seconds(ctx.evidence.timings.faultToDetected)} after the fault`);
-  return detectedAt;
 }
 
 /** Resubmits the job through the uploaded flink-python jar, from `savepointPath` (null: without state). */
@@ -126,13 +125,13 @@ function cancelAndRestore(name: FaultName, parallelism: ((ctx: FaultContext) => 
   };
 }
 
-/** Flink restores the same job by itself from its latest completed checkpoint once it noticed the failure. */
-async function flinkRestartsItself(ctx: FaultContext, detectedAt: number): Promise<{ jobId: string; recoveryStartMs: number }> {
-  return { jobId: ctx.jobId, recoveryStartMs: detectedAt };
-}
+/** When the fault's failure was seen (the fault itself when it was not seen): where a recovery by Flink starts. */
+const detectedAt = (ctx: FaultContext): number => ctx.faultAtMs + (ctx.evidence.timings.faultToDetected ?? 0);
 
-/** When a fault's failure was detected, for the recovery that starts from there. */
-const detectedAtOf = new WeakMap<FaultContext, number>();
+/** Flink restores the same job by itself from its latest completed checkpoint once it noticed the failure. */
+async function flinkRestartsItself(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }> {
+  return { jobId: ctx.jobId, recoveryStartMs: detectedAt(ctx) };
+}
 
 /** After the JobManager lost its jobs: wait for it and a TaskManager, then run the stack's recovery command beside it. */
 async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }> {
@@ -154,7 +153,7 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
   const back = (await flink.jobs()).find((j) => j.name === outputs.jobName && !ENDED_STATES.includes(j.state));
   if (back) {
     log(`      the JobManager recovered job ${back.id} by itself (high availability)`);
-    return { jobId: back.id, recoveryStartMs: detectedAtOf.get(ctx) ?? ctx.faultAtMs };
+    return { jobId: back.id, recoveryStartMs: detectedAt(ctx) };
   }
   const recoveryStartMs = Date.now();
   log(`      no job "${outputs.jobName}" after the restart: running the stack's recovery command beside the JobManager: ${outputs.recoverCommand.join(" ")}`);
@@ -188,7 +187,7 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
       evidence.expectedRestore = await latestCompleted(flink, jobId);
       ctx.faultAtMs = Date.now();
       log(`      ${await crash(outputs.processes, "jobmanager")}; latest completed checkpoint ${evidence.expectedRestore.id}`);
-      detectedAtOf.set(ctx, await detectFailure(ctx, `the JobManager to lose job ${jobId}`));
+      await detectFailure(ctx, `the JobManager to lose job ${jobId}`);
     },
     recover: resubmitLatestFromVolume,
   };
@@ -202,11 +201,10 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
     recovers: "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint by itself",
     async inject(ctx) {
       ctx.log(`      ${await crash(ctx.outputs.processes, "taskmanager")}`);
-      const detectedAt = await detectFailure(ctx, `Flink to notice the lost TaskManager of job ${ctx.jobId}`);
-      detectedAtOf.set(ctx, detectedAt);
+      await detectFailure(ctx, `Flink to notice the lost TaskManager of job ${ctx.jobId}`);
       ctx.evidence.expectedRestore = await latestCompleted(ctx.flink, ctx.jobId);
     },
-    recover: (ctx) => flinkRestartsItself(ctx, detectedAtOf.get(ctx) ?? ctx.faultAtMs),
+    recover: flinkRestartsItself,
   },
   "jobmanager-crash": jobManagerCrash("jobmanager-crash", false),
   "broker-restart": {
@@ -239,10 +237,9 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
       evidence.expectedRestore = null;
       if (sawFailure !== undefined) {
         evidence.timings.faultToDetected = sawFailure - ctx.faultAtMs;
-        detectedAtOf.set(ctx, sawFailure);
       }
     },
-    recover: (ctx) => flinkRestartsItself(ctx, detectedAtOf.get(ctx) ?? ctx.faultAtMs),
+    recover: flinkRestartsItself,
   },
   "crash-during-checkpoint": jobManagerCrash("crash-during-checkpoint", true),
   "rescale-down": cancelAndRestore("rescale-down", (ctx) => Math.max(1, ctx.outputs.jobSubmission.parallelism - 1),
