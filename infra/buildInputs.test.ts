@@ -4,7 +4,6 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { buildInputProblems, contextDigest } from "./buildInputs";
 import { parseStackConfig } from "./config";
-import { pinnedReference } from "./images";
 
 describe("buildInputProblems", () => {
     const cfg = parseStackConfig({});
@@ -43,13 +42,5 @@ describe("contextDigest", () => {
         fs.renameSync(path.join(dir, "lib", "a.jar"), path.join(dir, "lib", "b.jar"));
         expect(contextDigest(dir)).not.toBe(changed);
         fs.rmSync(dir, { recursive: true });
-    });
-});
-
-describe("pinnedReference", () => {
-    it("replaces the tag with the digest, also behind a registry port", () => {
-        expect(pinnedReference("localhost:5001/flink-checkpointer/flink-job:kind", "sha256:abc"))
-            .toBe("localhost:5001/flink-checkpointer/flink-job@sha256:abc");
-        expect(pinnedReference("localhost:5001/x", "sha256:abc")).toBe("localhost:5001/x@sha256:abc");
     });
 });

@@ -160,6 +160,16 @@ describe("parseStackConfig", () => {
             .toMatchObject({ generatorStartTime: "2026-01-01T00:00:00Z", generatorSeed: 42 });
     });
 
+    it("names the kind cluster, whose context kind calls kind-<name>", () => {
+        expect(parseStackConfig({ target: "kind" })).toMatchObject({ kindCluster: "flink-checkpointer", kubeContext: "kind-flink-checkpointer" });
+        expect(parseStackConfig({ target: "kind", kindCluster: "dev", kubeContext: "kind-dev" }).kindCluster).toBe("dev");
+        expect(problemsOf({ target: "kind", kindCluster: "dev" })).toEqual([
+            'kubeContext: "kind-flink-checkpointer" is not the context kind writes for the cluster "dev"; ' +
+            "use kind-dev, or set kindCluster to the cluster that context belongs to",
+        ]);
+        expect(problemsOf({ kindCluster: "Dev_1" })[0]).toContain('kindCluster: "Dev_1" is not allowed');
+    });
+
     it("requires three distinct topics and two distinct host ports", () => {
         expect(problemsOf({ outputTopic: "visits" })[0]).toContain("three different topics");
         expect(problemsOf({ kafkaExternalPort: "8081" })[0]).toContain("two different host ports");

@@ -1,12 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CHECKPOINT_MODES, CheckpointMode, Target, TARGETS } from "./contract";
 
-/** Where the stack runs. */
-export type Target = "docker" | "kind";
-export const TARGETS: readonly Target[] = ["docker", "kind"];
-
-/** Flink's checkpointing mode; it also selects the Kafka sink's delivery guarantee. */
-export type CheckpointMode = "EXACTLY_ONCE" | "AT_LEAST_ONCE";
-export const CHECKPOINT_MODES: readonly CheckpointMode[] = ["EXACTLY_ONCE", "AT_LEAST_ONCE"];
+export { CHECKPOINT_MODES, CheckpointMode, Target, TARGETS };
 
 /** What each supported Flink line pins: the PyFlink package and the connector built for it. */
 export interface FlinkRelease {
@@ -96,10 +91,9 @@ export interface StackConfig {
     readonly extraCaCertsFile?: string;
     readonly flinkRestPort: number;
     readonly kafkaExternalPort: number;
+    readonly kindCluster: string;
     readonly kubeContext: string;
     readonly namespace: string;
-    readonly registryImage: string;
-    readonly registryPort: number;
 }
 
 /** One configuration key: its default as written in stack config, and what it means. */
@@ -145,10 +139,9 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
     flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
     kafkaExternalPort: { default: "9094", description: "host port of Kafka's external listener on 127.0.0.1" },
-    kubeContext: { default: "kind-flink-checkpointer", description: "kind: kubeconfig context" },
+    kindCluster: { default: "flink-checkpointer", description: "kind: cluster name, whose node gets the images (kind load)" },
+    kubeContext: { default: "kind-flink-checkpointer", description: "kind: kubeconfig context, kind-<kindCluster>" },
     namespace: { default: "flink-checkpointer", description: "kind: namespace" },
-    registryImage: { default: "registry:2", description: "kind: image of the local registry the cluster pulls from" },
-    registryPort: { default: "5001", description: "kind: host port of that registry on 127.0.0.1" },
 };
 
 /** All the problems found in a stack configuration, reported together. */
@@ -300,10 +293,13 @@ export function parseStackConfig(
     if (flinkRestPort === kafkaExternalPort) {
         problems.push(`kafkaExternalPort: ${kafkaExternalPort} is also flinkRestPort; use two different host ports`);
     }
+    const kindCluster = matching("kindCluster", DNS_LABEL, "a kind cluster name: lower-case letters, digits and '-', at most 63");
     const kubeContext = value("kubeContext") as string;
+    if (target === "kind" && kubeContext !== `kind-${kindCluster}`) {
+        problems.push(`kubeContext: "${kubeContext}" is not the context kind writes for the cluster "${kindCluster}"; ` +
+            `use kind-${kindCluster}, or set kindCluster to the cluster that context belongs to`);
+    }
     const namespace = matching("namespace", DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63");
-    const registryImage = matching("registryImage", imageRef, imageRule);
-    const registryPort = int("registryPort", 1, 65535);
 
     if (problems.length > 0) throw new ConfigError(problems);
     return {
@@ -313,7 +309,7 @@ export function parseStackConfig(
         generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
         flinkImage, kafkaImage, nodeImage, imageDefaults: imageDefaults as ImageDefaults, imageOrigins,
         extraCaCertsFile, flinkRestPort, kafkaExternalPort,
-        kubeContext, namespace, registryImage, registryPort,
+        kindCluster, kubeContext, namespace,
     };
 }
 

@@ -4,9 +4,25 @@ import { BuildInputs, FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "./buildInputs
 import { StackConfig } from "./config";
 import { imageBuildArgs } from "./specs";
 
+/** An image in the local Docker Engine: the name it was built or pulled as, and its id (which changes with it). */
+export interface LocalImage {
+    readonly name: pulumi.Output<string>;
+    readonly id: pulumi.Output<string>;
+}
+
+/** Every image the stack's containers run, in the local Docker Engine. */
+export interface StackImages {
+    /** Flink + Python + connector + job: the JobManager, the TaskManagers and the submission run it. */
+    readonly flinkJob: LocalImage;
+    /** The visit generator. */
+    readonly generator: LocalImage;
+    /** The broker and the topic creation (apache/kafka or a local equivalent). */
+    readonly kafka: LocalImage;
+}
+
 /** Arguments of {@link ProjectImage}. */
 export interface ProjectImageArgs {
-    /** Image name with tag, e.g. `flink-checkpointer/flink-job:docker` or `localhost:5001/…:kind`. */
+    /** Image name with tag, e.g. `flink-checkpointer/flink-job:flink-checkpointer-docker`. */
     readonly imageName: string;
     /** Absolute path of the Docker build context (holds the Dockerfile). */
     readonly context: string;
@@ -14,24 +30,12 @@ export interface ProjectImageArgs {
     readonly contextDigest: string;
     /** Build arguments, e.g. the base image. */
     readonly buildArgs: Record<string, string>;
-    /** Whether to push to the registry named in `imageName` (the kind target's local registry). */
-    readonly push: boolean;
 }
 
-/** `name@digest` from a tagged name and a pushed manifest digest: what a pod should pull. */
-export function pinnedReference(imageName: string, digest: string): string {
-    const lastSlash = imageName.lastIndexOf("/");
-    const colon = imageName.indexOf(":", lastSlash + 1);
-    return `${colon < 0 ? imageName : imageName.slice(0, colon)}@${digest}`;
-}
-
-/**
- * One of the project's own images (the Flink job image, the generator image), built by the local Docker Engine
- * from a Dockerfile in jobs/ and, for kind, pushed to the local registry.
- */
-export class ProjectImage extends pulumi.ComponentResource {
-    /** What a container should run: the local image id, or `name@digest` when pushed, so a rebuild replaces it. */
-    public readonly ref: pulumi.Output<string>;
+/** One of the project's own images (the Flink job image, the generator image), built by the local Docker Engine. */
+export class ProjectImage extends pulumi.ComponentResource implements LocalImage {
+    public readonly name: pulumi.Output<string>;
+    public readonly id: pulumi.Output<string>;
 
     constructor(name: string, args: ProjectImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:images:ProjectImage", name, {}, opts);
@@ -46,43 +50,37 @@ export class ProjectImage extends pulumi.ComponentResource {
             triggers: { contextDigest: args.contextDigest },
             keepLocally: true,
         }, { parent: this });
-
-        if (args.push) {
-            const pushed = new docker.RegistryImage(`${name}-push`, {
-                name: image.name,
-                triggers: { imageId: image.imageId },
-                keepRemotely: true,
-            }, { parent: this });
-            this.ref = pushed.sha256Digest.apply(digest => pinnedReference(args.imageName, digest));
-        } else {
-            this.ref = image.imageId;
-        }
-        this.registerOutputs({ ref: this.ref });
+        this.name = image.name;
+        this.id = image.imageId;
+        this.registerOutputs({ name: this.name, id: this.id });
     }
 }
 
+/** Name and tag of a project image: one repository per image, tagged with the stack's name prefix. */
+export function projectImageName(image: string, namePrefix: string): string {
+    return `flink-checkpointer/${image}:${namePrefix}`;
+}
+
 /**
- * The stack's two images, named `${name}-flink-job` (JobManager, TaskManagers, submission) and `${name}-generator`.
- * `imageName` gives each its full name from a short one ("flink-job", "visit-generator").
+ * The stack's images, children `${name}-flink-job`, `${name}-generator` (built from jobs/) and `${name}-kafka-image`
+ * (pulled only when absent: a local image of that name, see scripts/images.sh, is used as it is).
  */
-export function stackImages(
-    name: string, cfg: StackConfig, inputs: BuildInputs, imageName: (image: string) => string, push: boolean,
-    opts: pulumi.ComponentResourceOptions,
-): { flinkJob: ProjectImage; generator: ProjectImage } {
+export function stackImages(name: string, cfg: StackConfig, inputs: BuildInputs, namePrefix: string,
+    opts: pulumi.ComponentResourceOptions): StackImages {
+    const kafka = new docker.RemoteImage(`${name}-kafka-image`, { name: cfg.kafkaImage, keepLocally: true }, opts);
     return {
         flinkJob: new ProjectImage(`${name}-flink-job`, {
-            imageName: imageName("flink-job"),
+            imageName: projectImageName("flink-job", namePrefix),
             context: FLINK_JOB_CONTEXT,
             contextDigest: inputs.contextDigests.flinkJob,
             buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, inputs.extraCaCerts),
-            push,
         }, opts),
         generator: new ProjectImage(`${name}-generator`, {
-            imageName: imageName("visit-generator"),
+            imageName: projectImageName("visit-generator", namePrefix),
             context: GENERATOR_CONTEXT,
             contextDigest: inputs.contextDigests.generator,
             buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, inputs.extraCaCerts),
-            push,
         }, opts),
+        kafka: { name: kafka.name, id: kafka.imageId },
     };
 }

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readBuildInputs } from "./buildInputs";
+import { readBuildInputs, REPO_ROOT } from "./buildInputs";
 import { loadConfig } from "./config";
 import { DockerStack } from "./docker/stack";
+import { checkKindCluster } from "./kubernetes/preflight";
 import { KindStack } from "./kubernetes/stack";
 
 const config = loadConfig();
@@ -10,7 +11,8 @@ const namePrefix = `flink-checkpointer-${pulumi.getStack()}`;
 
 const stack = config.target === "docker"
     ? new DockerStack("flink-checkpointer", { config, namePrefix, buildInputs })
-    : new KindStack("flink-checkpointer", { config, namePrefix, buildInputs });
+    // The preflight runs before any resource is registered: a missing cluster or context stops here, in one message.
+    : new KindStack("flink-checkpointer", { config, namePrefix, buildInputs, cluster: checkKindCluster(config, REPO_ROOT) });
 
-// Every entry becomes a stack output; verify/ reads them (see README "Stack outputs").
+// Every entry becomes a stack output; verify/ reads them (see README "Stack outputs", infra/contract.ts).
 export = stack.outputs;

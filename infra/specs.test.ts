@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "./config";
 import {
     commonOutputs, envList, restoreSummary, flinkProperties, flinkPropertiesText, generatorEnvironment, jobArguments, kafkaEnvironment,
+    kubernetesHaProperties,
     KAFKA_TRANSACTION_MAX_TIMEOUT_MS, programArguments, SINK_TRANSACTION_TIMEOUT_MS, submissionCommand,
     topicCreationCommand, topics,
 } from "./specs";
@@ -35,6 +36,23 @@ describe("flinkProperties", () => {
         expect(props["jobmanager.rpc.address"]).toBe("jobmanager");
         // Fixed, not random: Kubernetes Services and probes name these ports.
         expect(props).toMatchObject({ "jobmanager.rpc.port": "6123", "blob.server.port": "6124", "taskmanager.rpc.port": "6122" });
+    });
+
+    it("takes a target's additions, which may add keys but never change the shared ones", () => {
+        const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns"));
+        expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns") });
+        expect(() => flinkProperties(defaults, { "state.checkpoints.dir": "file:///elsewhere", "x": "1" }))
+            .toThrow("a target's Flink properties may only add keys, but it sets state.checkpoints.dir of the shared configuration");
+    });
+
+    it("has no HA of its own (Docker runs without); the Kubernetes HA addition keeps its data on the checkpoint volume", () => {
+        expect(Object.keys(flinkProperties(defaults)).filter(key => key.startsWith("high-availability"))).toEqual([]);
+        expect(kubernetesHaProperties("fc", "ns")).toEqual({
+            "high-availability.type": "kubernetes",
+            "high-availability.storageDir": "file:///checkpoints_flink/ha",
+            "kubernetes.cluster-id": "fc",
+            "kubernetes.namespace": "ns",
+        });
     });
 
     it("renders FLINK_PROPERTIES as key: value lines", () => {

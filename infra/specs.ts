@@ -4,6 +4,7 @@
  * so a change of, say, the checkpoint interval is one edit in config and reaches every place from here.
  */
 import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, StackConfig } from "./config";
+import { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
 
 /** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
 export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
@@ -42,11 +43,21 @@ export const internalBootstrap = (): string => `${HOSTS.kafka}:${PORTS.kafkaInte
 export const internalRestUrl = (): string => `http://${HOSTS.jobmanager}:${PORTS.flinkRest}`;
 
 /**
- * The Flink configuration shared by the JobManager and TaskManagers (FLINK_PROPERTIES of the flink image).
+ * The Flink configuration shared by the JobManager and TaskManagers (FLINK_PROPERTIES of the flink image): the
+ * target-neutral core, plus what a target adds (the kind target: Kubernetes HA). An addition may only add keys.
  * Durations carry their unit without a space: the images' configuration tooling drops what follows a space
  * ("30 s" arrived as 30, read as 30 ms).
  */
-export function flinkProperties(cfg: StackConfig): Record<string, string> {
+export function flinkProperties(cfg: StackConfig, addition: Readonly<Record<string, string>> = {}): Record<string, string> {
+    const core = flinkCoreProperties(cfg);
+    const overridden = Object.keys(addition).filter(key => key in core);
+    if (overridden.length > 0) {
+        throw new Error(`a target's Flink properties may only add keys, but it sets ${overridden.join(", ")} of the shared configuration`);
+    }
+    return { ...core, ...addition };
+}
+
+function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
     return {
         "jobmanager.rpc.address": HOSTS.jobmanager,
         "jobmanager.rpc.port": String(PORTS.flinkRpc),
@@ -74,6 +85,24 @@ export function flinkProperties(cfg: StackConfig): Record<string, string> {
         "restart-strategy.type": "exponential-delay",
         "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs}ms`,
         "restart-strategy.exponential-delay.max-backoff": "30s",
+    };
+}
+
+/** Where Flink's HA services keep job graphs and checkpoint pointers: on the shared checkpoint volume. */
+export const HA_STORAGE_DIR = `file://${CHECKPOINT_MOUNT_PATH}/ha`;
+
+/**
+ * Flink's Kubernetes HA services: leader election and the pointers to job graphs and completed checkpoints live in
+ * ConfigMaps named after `clusterId` in `namespace`, the data itself under HA_STORAGE_DIR. A JobManager that
+ * restarts (a roll, an OOM kill) then recovers the running job from its latest checkpoint by itself.
+ */
+export function kubernetesHaProperties(clusterId: string, namespace: string): Record<string, string> {
+    return {
+        "high-availability.type": "kubernetes",
+        "high-availability.storageDir": HA_STORAGE_DIR,
+        "kubernetes.cluster-id": clusterId,
+        // Flink's Kubernetes client looks in "default" unless told otherwise.
+        "kubernetes.namespace": namespace,
     };
 }
 
@@ -189,13 +218,6 @@ export function programArguments(cfg: StackConfig): string[] {
     return ["-py", JOB_SCRIPT, ...jobArguments(cfg)];
 }
 
-/** How the stack submits the job (and the verifier resubmits it): the flink-python jar's PythonDriver over REST. */
-export interface JobSubmissionSpec {
-    readonly entryClass: string;
-    readonly programArgs: string[];
-    readonly parallelism: number;
-}
-
 export function jobSubmission(cfg: StackConfig): JobSubmissionSpec {
     return { entryClass: PYTHON_DRIVER_CLASS, programArgs: programArguments(cfg), parallelism: cfg.parallelism };
 }
@@ -254,8 +276,8 @@ export function restoreSummary(restoreFrom: string | undefined, submissionLog: s
     return line.slice(line.indexOf(RESTORE_LOG_LINE) + "submit: ".length).trim();
 }
 
-/** Outputs shared by both targets, consumed by the verification (verify/stackOutputs.ts). */
-export function commonOutputs(cfg: StackConfig) {
+/** The outputs every target writes the same way; a target adds where its checkpoint volume and processes are. */
+export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointVolume" | "processes"> & InformationalOutputs {
     return {
         target: cfg.target,
         visitsTopic: cfg.visitsTopic,

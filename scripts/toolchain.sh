@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Pulumi toolchain the stack needs from Go modules into $FC_CACHE/toolchain/bin, which
-# scripts/env.sh puts on PATH: the `pulumi` CLI, `pulumi-language-nodejs`, and the providers
-# `pulumi-resource-kubernetes` and `pulumi-resource-docker`, at the versions pinned in
+# scripts/env.sh puts on PATH: the `pulumi` CLI, `pulumi-language-nodejs` (with its host of dynamic
+# providers), and the providers `pulumi-resource-kubernetes` and `pulumi-resource-docker`, at the versions pinned in
 # scripts/toolchain/versions.env (each wrapper module lives in scripts/toolchain/<name>/; the
 # versions file says why each version and, for the Docker provider, why it is bridged here).
 #
@@ -216,6 +216,22 @@ build pulumi-resource-kubernetes kubernetes "$KUBERNETES_PROVIDER_MODULE" "$KUBE
 build pulumi-resource-docker docker "$DOCKER_BRIDGE_MODULE" "$DOCKER_BRIDGE_VERSION" ./cmd/pulumi-resource-docker \
   flink-checkpointer/toolchain/docker/bridge.Version "$DOCKER_PROVIDER_VERSION_STAMP" \
   no_compose generate_docker_schema
+
+# Pulumi's host of dynamic providers (the kind target loads its images with one): a shell script of the
+# SDK module that runs the project's own @pulumi/pulumi/cmd/dynamic-provider. Copied, nothing to build.
+install_dynamic_provider_host() {
+  local name=pulumi-resource-pulumi-nodejs module_dir
+  module_dir="$(cd "$build_root" && GOFLAGS= go mod download -json "$PULUMI_LANGUAGE_NODEJS_MODULE@$PULUMI_LANGUAGE_NODEJS_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  if [ -z "$module_dir" ] || [ ! -f "$module_dir/nodejs/dist/$name" ]; then
+    report_failure "$name" "$PULUMI_LANGUAGE_NODEJS_MODULE" "$PULUMI_LANGUAGE_NODEJS_VERSION" \
+      "go mod download -json $PULUMI_LANGUAGE_NODEJS_MODULE@$PULUMI_LANGUAGE_NODEJS_VERSION (nodejs/dist/$name)" /dev/null
+    return 0
+  fi
+  cmp -s "$module_dir/nodejs/dist/$name" "$bin_dir/$name" || install -m 0755 "$module_dir/nodejs/dist/$name" "$bin_dir/$name"
+  log "$name: from $PULUMI_LANGUAGE_NODEJS_MODULE@$PULUMI_LANGUAGE_NODEJS_VERSION -> $bin_dir/$name"
+}
+install_dynamic_provider_host
 
 log "done in $(( SECONDS - total_start )) s"
 if [ "${#failed[@]}" -gt 0 ]; then

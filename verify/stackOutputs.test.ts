@@ -25,7 +25,8 @@ describe("parseStackOutputs", () => {
     const outputs = parseStackOutputs(dockerOutputs, {}, "stack docker");
     expect(outputs.flinkRestUrl).toBe("http://127.0.0.1:8081");
     expect(outputs.jobSubmission.programArgs).toEqual(["-py", "/opt/job.py", "--x", "1"]);
-    expect(outputs.checkpointVolume).toEqual({ kind: "docker", container: "jm", mountPath: "/checkpoints_flink" });
+    expect(outputs.checkpointVolume).toEqual({ kind: "docker", container: "jm", volumeName: "vol", mountPath: "/checkpoints_flink" });
+    expect(outputs.checkpointDir).toBe("file:///checkpoints_flink");
   });
 
   it("reads the kind contract", () => {
@@ -55,13 +56,14 @@ describe("parseStackOutputs", () => {
   });
 
   it("names invalid values and what is allowed", () => {
-    const bad = { ...dockerOutputs, checkpointMode: "ONCE", partitions: 0, checkpointVolume: { kind: "nfs" } };
+    const bad = { ...dockerOutputs, target: "minikube", checkpointMode: "ONCE", partitions: 0, checkpointVolume: { kind: "nfs" } };
     let message = "";
     try {
       parseStackOutputs(bad, { kafkaBootstrap: "127.0.0.1" }, "x");
     } catch (error) {
       message = (error as Error).message;
     }
+    expect(message).toContain('target must be one of docker, kind, got "minikube"');
     expect(message).toContain('checkpointMode must be one of EXACTLY_ONCE, AT_LEAST_ONCE, got "ONCE"');
     expect(message).toContain("partitions must be a positive integer, got 0");
     expect(message).toContain('checkpointVolume.kind must be "docker" or "kubernetes", got "nfs"');

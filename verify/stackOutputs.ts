@@ -3,39 +3,10 @@
 
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { CheckpointMode } from "./checks";
-import { StackProcesses } from "./processes";
+import { CHECKPOINT_MODES, CheckpointMode, CheckpointVolume, JobSubmissionSpec, StackOutputs, StackProcesses, Target, TARGETS } from "../infra/contract";
 
-export type CheckpointVolume =
-  | { kind: "docker"; container: string; mountPath: string }
-  | { kind: "kubernetes"; context: string; namespace: string; podSelector: string; mountPath: string };
-
-export interface JobSubmission {
-  entryClass: string;
-  programArgs: string[];
-  parallelism: number;
-}
-
-export interface StackOutputs {
-  target: string;
-  flinkRestUrl: string;
-  kafkaBootstrap: string;
-  visitsTopic: string;
-  outputTopic: string;
-  dlqTopic: string;
-  groupId: string;
-  partitions: number;
-  checkpointMode: CheckpointMode;
-  checkpointIntervalMs: number;
-  jobName: string;
-  jobSubmission: JobSubmission;
-  checkpointDir: string;
-  checkpointVolume: CheckpointVolume;
-  /** The Flink and Kafka processes, for the fault injection. */
-  processes: StackProcesses;
-  /** Run beside the JobManager: resubmits the job from the newest complete retained checkpoint. */
-  recoverCommand: string[];
-}
+// One declaration of the outputs, written by infra/ and read here: infra/contract.ts.
+export type { CheckpointVolume, StackOutputs };
 
 export interface AddressOverrides {
   flinkRestUrl?: string;
@@ -43,8 +14,6 @@ export interface AddressOverrides {
 }
 
 export class StackOutputsError extends Error {}
-
-const MODES: readonly CheckpointMode[] = ["EXACTLY_ONCE", "AT_LEAST_ONCE"];
 
 /** Validates the outputs, naming every missing or invalid one at once and where they came from. */
 export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, source: string): StackOutputs {
@@ -69,7 +38,8 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
   };
 
-  const target = text("target");
+  const target = text("target") as Target;
+  if (target && !TARGETS.includes(target)) invalid.push(`target must be one of ${TARGETS.join(", ")}, got ${JSON.stringify(target)}`);
   const flinkRestUrl = text("flinkRestUrl", overrides.flinkRestUrl ?? outputs.flinkRestUrl);
   if (flinkRestUrl && !/^https?:\/\/[^/]+/.test(flinkRestUrl)) invalid.push(`flinkRestUrl must be an http(s) URL such as http://127.0.0.1:8081, got ${JSON.stringify(flinkRestUrl)}`);
   const kafkaBootstrap = text("kafkaBootstrap", overrides.kafkaBootstrap ?? outputs.kafkaBootstrap);
@@ -81,7 +51,9 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   const groupId = text("groupId");
   const partitions = positiveInteger("partitions");
   const checkpointMode = text("checkpointMode") as CheckpointMode;
-  if (checkpointMode && !MODES.includes(checkpointMode)) invalid.push(`checkpointMode must be one of ${MODES.join(", ")}, got ${JSON.stringify(checkpointMode)}`);
+  if (checkpointMode && !CHECKPOINT_MODES.includes(checkpointMode)) invalid.push(`checkpointMode must be one of ${CHECKPOINT_MODES.join(", ")}, got ${JSON.stringify(checkpointMode)}`);
+  const checkpointDir = text("checkpointDir");
+  if (checkpointDir && !checkpointDir.startsWith("file:///")) invalid.push(`checkpointDir must be a file:/// URI such as file:///checkpoints_flink, got ${JSON.stringify(checkpointDir)}`);
 
   const checkpointIntervalMs = positiveInteger("checkpointIntervalMs");
   const jobName = text("jobName");
@@ -91,7 +63,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   if (outputs.jobSubmission && !(Array.isArray(programArgs) && programArgs.every((a) => typeof a === "string"))) {
     invalid.push(`jobSubmission.programArgs must be a list of strings, got ${JSON.stringify(programArgs)}`);
   }
-  const jobSubmission: JobSubmission = {
+  const jobSubmission: JobSubmissionSpec = {
     entryClass: outputs.jobSubmission ? text("jobSubmission.entryClass", submission.entryClass) : "",
     programArgs: Array.isArray(programArgs) ? programArgs.map(String) : [],
     parallelism: outputs.jobSubmission ? positiveInteger("jobSubmission.parallelism", submission.parallelism) : 0,
@@ -102,7 +74,12 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   if (outputs.checkpointVolume) {
     const field = (name: string) => text(`checkpointVolume.${name}`, volume[name]);
     if (volume.kind === "docker") {
-      checkpointVolume = { kind: "docker", container: field("container"), mountPath: field("mountPath") };
+      checkpointVolume = {
+        kind: "docker",
+        container: field("container"),
+        ...(volume.volumeName === undefined ? {} : { volumeName: field("volumeName") }),
+        mountPath: field("mountPath"),
+      };
     } else if (volume.kind === "kubernetes") {
       checkpointVolume = { kind: "kubernetes", context: field("context"), namespace: field("namespace"), podSelector: field("podSelector"), mountPath: field("mountPath") };
     } else {
@@ -110,7 +87,6 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     }
   }
 
-  const checkpointDir = text("checkpointDir");
   const recover = outputs.recoverCommand;
   if (recover !== undefined && !(Array.isArray(recover) && recover.length > 0 && recover.every((a) => typeof a === "string"))) {
     invalid.push(`recoverCommand must be a non-empty list of strings, got ${JSON.stringify(recover)}`);
@@ -146,11 +122,11 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     dlqTopic,
     groupId,
     partitions,
+    checkpointDir,
     checkpointMode,
     checkpointIntervalMs,
     jobName,
     jobSubmission,
-    checkpointDir,
     checkpointVolume,
     processes,
     recoverCommand,

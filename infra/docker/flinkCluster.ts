@@ -1,21 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MOUNT_PATH, envList, HOSTS, PORTS, USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, envList, flinkPropertiesText, HOSTS, PORTS, USERS } from "../specs";
+import { FlinkClusterArgs as SharedArgs } from "../stack";
 
-/** Arguments of {@link FlinkCluster}. */
-export interface FlinkClusterArgs {
+/** Arguments of {@link FlinkCluster}: the shared ones and where on Docker. */
+export interface FlinkClusterArgs extends SharedArgs {
     /** Prefix of container and volume names, unique per stack. */
     readonly namePrefix: string;
-    /** The job image (Flink + Python + connector + job); JobManager and TaskManagers run it. */
-    readonly image: pulumi.Input<string>;
     /** The stack's network; the JobManager is `jobmanager` on it. */
     readonly networkName: pulumi.Input<string>;
-    /** FLINK_PROPERTIES text shared by every Flink process. */
-    readonly flinkProperties: string;
-    /** Number of TaskManager containers. */
-    readonly taskManagers: number;
-    /** Host port on 127.0.0.1 of the REST API and web UI. */
-    readonly restPort: number;
     /** Labels put on every Docker object of the stack. */
     readonly labels: docker.types.input.ContainerLabel[];
 }
@@ -41,7 +34,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
         const common = {
             image: args.image,
             user: USERS.flink,
-            envs: envList({ FLINK_PROPERTIES: args.flinkProperties }),
+            envs: envList({ FLINK_PROPERTIES: flinkPropertiesText(args.flinkProperties) }),
             volumes: [{ volumeName: this.checkpointVolume.name, containerPath: CHECKPOINT_MOUNT_PATH }],
             restart: "unless-stopped",
             labels: args.labels,

@@ -1,19 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, restoreSummary, USERS } from "../specs";
+import { JobSubmissionArgs as SharedArgs } from "../stack";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
-/** Arguments of {@link JobSubmission}. */
-export interface JobSubmissionArgs {
+/** Arguments of {@link JobSubmission}: the shared ones and where on Docker. */
+export interface JobSubmissionArgs extends SharedArgs {
     /** Prefix of container names, unique per stack. */
     readonly namePrefix: string;
-    /** The job image, which carries submit.py and the flink-python jar. */
-    readonly image: pulumi.Input<string>;
     readonly networkName: pulumi.Input<string>;
-    /** submit.py's command line (see specs.submissionCommand); restores when it names a checkpoint or `latest`. */
-    readonly command: string[];
-    /** The stack's restoreFrom, for the summary of what was restored. */
-    readonly restoreFrom: string | undefined;
     /** The checkpoint volume, mounted read-only: `latest` is looked up on it. */
     readonly checkpointVolumeName: pulumi.Input<string>;
     /**

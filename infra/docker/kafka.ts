@@ -1,20 +1,15 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { envList, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, TopicSpec, USERS } from "../specs";
+import { envList, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, USERS } from "../specs";
+import { KafkaArgs } from "../stack";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
-/** Arguments of {@link KafkaBroker}. */
-export interface KafkaBrokerArgs {
+/** Arguments of {@link KafkaBroker}: the shared ones and where on Docker. */
+export interface KafkaBrokerArgs extends KafkaArgs {
     /** Prefix of container and volume names, unique per stack. */
     readonly namePrefix: string;
-    /** The apache/kafka image (or a local equivalent). */
-    readonly image: string;
     /** The stack's network; the broker is `kafka` on it. */
     readonly networkName: pulumi.Input<string>;
-    /** Host port on 127.0.0.1 for the external listener. */
-    readonly externalPort: number;
-    /** Topics created before anything writes. */
-    readonly topics: readonly TopicSpec[];
     /** Labels put on every Docker object of the stack. */
     readonly labels: docker.types.input.ContainerLabel[];
 }
@@ -27,8 +22,6 @@ export class KafkaBroker extends pulumi.ComponentResource {
 
     constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:docker:KafkaBroker", name, {}, opts);
-        // Pulled if absent; a local image of that name (see scripts/images.sh) is used as it is.
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         const data = new docker.Volume(`${name}-data`, {
             name: `${args.namePrefix}-kafka-data`,
             labels: args.labels,
@@ -36,7 +29,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
 
         this.container = new docker.Container(`${name}-broker`, {
             name: `${args.namePrefix}-kafka`,
-            image: image.imageId,
+            image: args.image,
             user: USERS.kafka,
             envs: envList(kafkaEnvironment({ host: "127.0.0.1", port: args.externalPort })),
             networksAdvanced: [{ name: args.networkName, aliases: ["kafka"] }],
@@ -49,7 +42,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
 
         this.topicsReady = new docker.Container(`${name}-topics`, oneShotArgs({
             name: `${args.namePrefix}-kafka-topics`,
-            image: image.imageId,
+            image: args.image,
             user: USERS.kafka,
             command: topicCreationCommand(args.topics),
             networksAdvanced: [{ name: args.networkName }],

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
+import { FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../flinkRestStandIn";
 
 interface Created {
     readonly type: string;
@@ -34,11 +35,16 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
     return undefined;
 }
 
-async function deployDocker(raw: Record<string, string>, config = parseStackConfig(raw)): Promise<Created[]> {
+/** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
+let flinkRest: FlinkRestStandIn;
+beforeAll(async () => { flinkRest = await startFlinkRestStandIn(RUNNING_JOB); });
+afterAll(() => flinkRest.close());
+
+async function deployDocker(raw: Record<string, string>, env: Record<string, string> = {}): Promise<Created[]> {
     const { DockerStack } = await import("./stack");
     const start = created.length;
     const stack = new DockerStack("fc", {
-        config, namePrefix: "fc-test",
+        config: parseStackConfig({ flinkRestPort: String(flinkRest.port), ...raw }, env), namePrefix: "fc-test",
         buildInputs: { contextDigests: { flinkJob: "job-digest", generator: "generator-digest" } },
     },
         { transformations: [recordDependsOn] });
@@ -110,7 +116,7 @@ describe("DockerStack", () => {
         const published = containers(resources).flatMap(c => (c.inputs.ports ?? []).map((p: any) => ({ ...p, container: c.inputs.name })));
         expect(published).toEqual([
             { internal: 9094, external: 9094, ip: "127.0.0.1", protocol: "tcp", container: "fc-test-kafka" },
-            { internal: 8081, external: 8081, ip: "127.0.0.1", protocol: "tcp", container: "fc-test-jobmanager" },
+            { internal: 8081, external: flinkRest.port, ip: "127.0.0.1", protocol: "tcp", container: "fc-test-jobmanager" },
         ].map(p => expect.objectContaining({ internal: p.internal, external: p.external, ip: p.ip, container: p.container })));
     });
 
@@ -166,8 +172,7 @@ describe("DockerStack with restoreFrom", () => {
 
 describe("DockerStack on local image defaults", () => {
     it("builds and runs on the local equivalents of every image the stack does not set", async () => {
-        const config = parseStackConfig({ nodeImage: "mine/node:22" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
-        const resources = await deployDocker({ nodeImage: "mine/node:22" }, config);
+        const resources = await deployDocker({ nodeImage: "mine/node:22" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
         const images = resources.filter(r => r.type === "docker:index/remoteImage:RemoteImage");
         expect(images.map(i => i.inputs.build?.buildArgs ?? i.inputs.name)).toEqual(expect.arrayContaining([
             { FLINK_IMAGE: "flink-checkpointer-local/flink:1.20.3" },

@@ -1,16 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { envList, USERS } from "../specs";
+import { VisitGeneratorArgs as SharedArgs } from "../stack";
 
-/** Arguments of {@link VisitGenerator}. */
-export interface VisitGeneratorArgs {
+/** Arguments of {@link VisitGenerator}: the shared ones and where on Docker. */
+export interface VisitGeneratorArgs extends SharedArgs {
     /** Prefix of container names, unique per stack. */
     readonly namePrefix: string;
-    /** The generator image built from jobs/generator. */
-    readonly image: pulumi.Input<string>;
     readonly networkName: pulumi.Input<string>;
-    /** Its environment (see specs.generatorEnvironment). */
-    readonly environment: Record<string, string>;
     /** Labels put on every Docker object of the stack. */
     readonly labels: docker.types.input.ContainerLabel[];
 }

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, FLINK_MEMORY_MB, flinkPropertiesText, HOSTS, PORTS, PYTHON_OVERHEAD_MB, USERS } from "../specs";
+import { FlinkClusterArgs as SharedArgs } from "../stack";
 import { KIND_CLUSTER } from "./kindCluster";
-import { envVars, httpProbe, nodePortServiceSpec, podSpec, resources, ResourceSizes, tcpProbe } from "./pods";
+import { envVars, httpProbe, nodePortServiceSpec, podSpec, resources, ResourceSizes, tcpProbe, volumeOwnerInitContainer } from "./pods";
 
 export type FlinkRole = "jobmanager" | "taskmanager";
 
@@ -28,11 +29,27 @@ export function flinkResourceSizes(role: FlinkRole): ResourceSizes {
 const CHECKPOINT_VOLUME = "checkpoints";
 
 /**
- * A JobManager or TaskManager pod of the flink image (`jobmanager` / `taskmanager` argument, FLINK_PROPERTIES),
- * with the checkpoint claim at CHECKPOINT_MOUNT_PATH, running as the flink user (uid 9999).
+ * The rights Flink's Kubernetes HA services need, and no more: leader election, leader addresses, job graph and
+ * checkpoint pointers are ConfigMaps that they create, read, watch, replace and delete (one by name, all of the
+ * cluster's by label when the cluster shuts down for good). A JobManager that takes over the leader lock of its
+ * predecessor (after a roll or a crash) patches the lock's ConfigMap: without `patch` it never becomes leader.
  */
-export function flinkPodSpec(role: FlinkRole, image: pulumi.Input<string>, properties: string, claimName: pulumi.Input<string>):
-    k8s.types.input.core.v1.PodSpec {
+export const FLINK_HA_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{
+    apiGroups: [""],
+    resources: ["configmaps"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+}];
+
+/** Name of the account the JobManager and TaskManagers run as (both read the leader ConfigMaps). */
+export const FLINK_SERVICE_ACCOUNT = "flink";
+
+/**
+ * A JobManager or TaskManager pod of the flink image (`jobmanager` / `taskmanager` argument, FLINK_PROPERTIES),
+ * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts), running as the
+ * flink user (uid 9999) under the account of the HA services.
+ */
+export function flinkPodSpec(role: FlinkRole, image: pulumi.Input<string>, properties: string, claimName: pulumi.Input<string>,
+    serviceAccountName: pulumi.Input<string>): k8s.types.input.core.v1.PodSpec {
     const probes = role === "jobmanager"
         ? {
             readinessProbe: httpProbe("/overview", FLINK_CLUSTER_PORTS.rest, { initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 6 }),
@@ -60,25 +77,22 @@ export function flinkPodSpec(role: FlinkRole, image: pulumi.Input<string>, prope
         resources: resources(flinkResourceSizes(role)),
         volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
         volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
+        initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
+        serviceAccountName,
         restartPolicy: "Always",
     });
 }
 
-/** Arguments of {@link FlinkCluster}. */
-export interface FlinkClusterArgs {
+/** Arguments of {@link FlinkCluster}: the shared ones and the namespace. */
+export interface FlinkClusterArgs extends SharedArgs {
     /** Namespace of every object. */
     readonly namespace: pulumi.Input<string>;
-    /** The job image (Flink + Python + connector + job); JobManager and TaskManagers run it. */
-    readonly image: pulumi.Input<string>;
-    /** Target-neutral Flink configuration (specs.flinkProperties). */
-    readonly flinkProperties: Readonly<Record<string, string>>;
-    /** Number of TaskManager pods. */
-    readonly taskManagers: number;
 }
 
 /**
- * A Flink session cluster: a JobManager Deployment behind the Service `jobmanager` (plus a NodePort Service for
- * REST), a TaskManager Deployment, and one checkpoint claim mounted by all of them.
+ * A Flink session cluster with Kubernetes HA: the account, Role and RoleBinding of the HA services, a JobManager
+ * Deployment behind the Service `jobmanager` (plus a NodePort Service for REST), a TaskManager Deployment, and one
+ * checkpoint claim mounted by all of them.
  */
 export class FlinkCluster extends pulumi.ComponentResource {
     public readonly checkpointClaim: k8s.core.v1.PersistentVolumeClaim;
@@ -90,11 +104,27 @@ export class FlinkCluster extends pulumi.ComponentResource {
         const namespace = args.namespace;
         const properties = flinkPropertiesText(args.flinkProperties);
 
+        const account = new k8s.core.v1.ServiceAccount(`${name}-account`, {
+            metadata: { name: FLINK_SERVICE_ACCOUNT, namespace, labels: { app: "flink" } },
+        }, { parent: this });
+        const role = new k8s.rbac.v1.Role(`${name}-ha-role`, {
+            metadata: { name: "flink-ha", namespace, labels: { app: "flink" } },
+            rules: FLINK_HA_RULES,
+        }, { parent: this });
+        const binding = new k8s.rbac.v1.RoleBinding(`${name}-ha-binding`, {
+            metadata: { name: "flink-ha", namespace, labels: { app: "flink" } },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace }],
+        }, { parent: this });
+        // Flink processes started before their rights exist fail their first leader election.
+        const withRights = { parent: this, dependsOn: [binding] };
+        const serviceAccountName = account.metadata.name;
+
         // ReadWriteOnce on kind's default `standard` class (local-path) is enough for JobManager and TaskManagers
         // to share it: a RWO volume is per node, and the kind cluster has exactly one node. local-path binds only
         // when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
-        // Ownership: the pods' fsGroup 9999 makes ownership-managed volumes group-writable by flink; local-path's
-        // hostPath volumes are not ownership-managed; its provisioner creates their directories with mode 0777 itself.
+        // Ownership: local-path's volumes ignore fsGroup and start as root's with mode 0777; each Flink pod's init
+        // container makes the volume flink's (9999:9999) with mode 0770 first.
         this.checkpointClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-checkpoints`, {
             metadata: {
                 name: "flink-checkpoints",
@@ -120,10 +150,10 @@ export class FlinkCluster extends pulumi.ComponentResource {
                 selector: { matchLabels: jobManagerLabels },
                 template: {
                     metadata: { labels: jobManagerLabels },
-                    spec: flinkPodSpec("jobmanager", args.image, properties, claimName),
+                    spec: flinkPodSpec("jobmanager", args.image, properties, claimName, serviceAccountName),
                 },
             },
-        }, { parent: this });
+        }, withRights);
 
         // The name must be exactly `jobmanager`: it is jobmanager.rpc.address and the submission's REST host.
         new k8s.core.v1.Service(`${name}-jobmanager-service`, {
@@ -152,10 +182,10 @@ export class FlinkCluster extends pulumi.ComponentResource {
                 selector: { matchLabels: taskManagerLabels },
                 template: {
                     metadata: { labels: taskManagerLabels },
-                    spec: flinkPodSpec("taskmanager", args.image, properties, claimName),
+                    spec: flinkPodSpec("taskmanager", args.image, properties, claimName, serviceAccountName),
                 },
             },
-        }, { parent: this });
+        }, withRights);
 
         this.registerOutputs({});
     }

@@ -1,28 +1,44 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, USERS } from "../specs";
+import { JobSubmissionArgs as SharedArgs } from "../stack";
 import { podSpec, resources } from "./pods";
 
 /** Longest the submission may run: submit.py waits for the JobManager and its slots, then uploads and runs. */
 export const SUBMISSION_DEADLINE_SECONDS = 600;
+/**
+ * Retries of a failed submission pod within one `pulumi up`. Safe: submit.py does nothing when a job of that name
+ * is already alive, so a retry after an attempt that reached the JobManager does not start a second copy.
+ */
+export const SUBMISSION_RETRIES = 2;
 
 /**
- * Name of the submission Job, derived from its command: a changed command (a new `restoreFrom`, checkpoint
- * mode, …) is a new Job, so Pulumi replaces it and the job is submitted again.
+ * Pulumi's annotation for a Job that failed in an earlier update: replace it (so it runs again) on the next
+ * `pulumi up`, instead of waiting once more for a Job that will never complete.
  */
-export function submissionJobName(command: readonly string[]): string {
-    const digest = createHash("sha256").update(JSON.stringify(command)).digest("hex");
+export const RERUN_FAILED_JOB = { "pulumi.com/replaceUnready": "true" } as const;
+
+/**
+ * Name of the submission Job, derived from its command and image: a changed command (a new `restoreFrom`,
+ * checkpoint mode, …) or a rebuilt job image is a new Job, so Pulumi replaces it and the job is submitted again.
+ */
+export function submissionJobName(command: readonly string[], image: string): string {
+    const digest = createHash("sha256").update(JSON.stringify([command, image])).digest("hex");
     return `submit-job-${digest.slice(0, 10)}`;
 }
 
+const CHECKPOINT_VOLUME = "checkpoints";
+
 /**
- * One run of submit.py from the job image. Its command replaces the flink entrypoint: this pod is a REST client,
- * not a Flink process. No retries: a retry after a submission that reached the JobManager would start the job twice.
+ * Runs of submit.py from the job image, retried on failure. Its command replaces the flink entrypoint: this pod is
+ * a REST client, not a Flink process. The checkpoint claim is mounted read-only: restoreFrom `latest` is looked up
+ * on it.
  */
-export function submissionJobSpec(image: pulumi.Input<string>, command: string[]): k8s.types.input.batch.v1.JobSpec {
+export function submissionJobSpec(image: pulumi.Input<string>, command: string[], checkpointClaimName: pulumi.Input<string>):
+    k8s.types.input.batch.v1.JobSpec {
     return {
-        backoffLimit: 0,
+        backoffLimit: SUBMISSION_RETRIES,
         activeDeadlineSeconds: SUBMISSION_DEADLINE_SECONDS,
         template: {
             metadata: { labels: { app: "flink-job-submission" } },
@@ -32,25 +48,25 @@ export function submissionJobSpec(image: pulumi.Input<string>, command: string[]
                 user: USERS.flink,
                 command,
                 resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 128, memoryLimitMb: 256 }),
+                volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName: checkpointClaimName, readOnly: true } }],
+                volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
                 restartPolicy: "Never",
             }),
         },
     };
 }
 
-/** Arguments of {@link JobSubmission}. */
-export interface JobSubmissionArgs {
+/** Arguments of {@link JobSubmission}: the shared ones and the namespace. */
+export interface JobSubmissionArgs extends SharedArgs {
     /** Namespace of the Job. */
     readonly namespace: pulumi.Input<string>;
-    /** The job image, which carries submit.py and the flink-python jar. */
-    readonly image: pulumi.Input<string>;
-    /** submit.py's command line (see specs.submissionCommand); restores when it names a checkpoint. */
-    readonly command: string[];
+    /** The Flink cluster's checkpoint claim. */
+    readonly checkpointClaimName: pulumi.Input<string>;
 }
 
 /**
  * Submits the PyFlink job to the session cluster through its REST API as a Kubernetes Job; Pulumi waits for it
- * to complete. Order it after the JobManager, the TaskManagers and the topics with `dependsOn`.
+ * to complete, and replaces it on the next update if it failed.
  */
 export class JobSubmission extends pulumi.ComponentResource {
     public readonly job: k8s.batch.v1.Job;
@@ -58,9 +74,13 @@ export class JobSubmission extends pulumi.ComponentResource {
     constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flink-checkpointer:kubernetes:JobSubmission", name, {}, opts);
         this.job = new k8s.batch.v1.Job(`${name}-submit`, {
-            metadata: { name: submissionJobName(args.command), namespace: args.namespace },
-            spec: submissionJobSpec(args.image, args.command),
-        }, { parent: this });
+            metadata: {
+                name: pulumi.output(args.image).apply(image => submissionJobName(args.command, image)),
+                namespace: args.namespace,
+                annotations: RERUN_FAILED_JOB,
+            },
+            spec: submissionJobSpec(args.image, args.command, args.checkpointClaimName),
+        }, { parent: this, deleteBeforeReplace: true });
         this.registerOutputs({});
     }
 }

@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     HOSTS, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, TopicSpec, USERS,
 } from "../specs";
+import { KafkaArgs } from "../stack";
 import { KIND_CLUSTER } from "./kindCluster";
-import { envVars, nodePortServiceSpec, podSpec, resources, tcpProbe } from "./pods";
+import { RERUN_FAILED_JOB } from "./jobSubmission";
+import { envVars, nodePortServiceSpec, podSpec, resources, tcpProbe, volumeOwnerInitContainer } from "./pods";
 
 export const KAFKA_LABELS = { app: "kafka" } as const;
 const DATA_VOLUME = "data";
@@ -15,7 +17,7 @@ export const KAFKA_MEMORY_MB = { request: 1280, limit: 1536 } as const;
 export const TOPICS_DEADLINE_SECONDS = 300;
 
 /** The broker pod: one KRaft node, data on its claim, probed on the internal listener. */
-export function kafkaPodSpec(image: string, externalPort: number): k8s.types.input.core.v1.PodSpec {
+export function kafkaPodSpec(image: pulumi.Input<string>, externalPort: number): k8s.types.input.core.v1.PodSpec {
     return podSpec({
         name: "kafka",
         image,
@@ -34,12 +36,13 @@ export function kafkaPodSpec(image: string, externalPort: number): k8s.types.inp
             memoryRequestMb: KAFKA_MEMORY_MB.request, memoryLimitMb: KAFKA_MEMORY_MB.limit,
         }),
         volumeMounts: [{ name: DATA_VOLUME, mountPath: KAFKA_DATA_DIR }],
+        initContainers: [volumeOwnerInitContainer(image, USERS.kafka, DATA_VOLUME, KAFKA_DATA_DIR)],
         restartPolicy: "Always",
     });
 }
 
 /** The topic creation Job: idempotent (`--if-not-exists`), so a few retries are safe; bounded by a deadline. */
-export function topicsJobSpec(image: string, topics: readonly TopicSpec[]): k8s.types.input.batch.v1.JobSpec {
+export function topicsJobSpec(image: pulumi.Input<string>, topics: readonly TopicSpec[]): k8s.types.input.batch.v1.JobSpec {
     return {
         backoffLimit: 3,
         activeDeadlineSeconds: TOPICS_DEADLINE_SECONDS,
@@ -57,21 +60,27 @@ export function topicsJobSpec(image: string, topics: readonly TopicSpec[]): k8s.
     };
 }
 
-/** Arguments of {@link KafkaBroker}. */
-export interface KafkaBrokerArgs {
+/** Arguments of {@link KafkaBroker}: the shared ones and the namespace. */
+export interface KafkaBrokerArgs extends KafkaArgs {
     /** Namespace of every object. */
     readonly namespace: pulumi.Input<string>;
-    /** The apache/kafka image (or a local equivalent). */
-    readonly image: string;
-    /** Host port on 127.0.0.1 advertised for the external listener (kind-cluster.yaml forwards it). */
-    readonly externalPort: number;
-    /** Topics created before anything writes. */
-    readonly topics: readonly TopicSpec[];
 }
 
 /**
- * A single-node KRaft Kafka broker as a StatefulSet with its data claim; the Service `kafka` (so `kafka:9092`
- * resolves in the namespace), a NodePort Service for the external listener, and the topic creation Job.
+ * The Service `kafka`: headless, the StatefulSet's governing Service (pod DNS kafka-0.kafka), and what `kafka:9092`
+ * resolves to in the namespace. Being headless, it also needs no ready endpoint to count as created.
+ */
+export function kafkaServiceSpec(): k8s.types.input.core.v1.ServiceSpec {
+    return {
+        clusterIP: "None",
+        selector: KAFKA_LABELS,
+        ports: [{ name: "internal", port: PORTS.kafkaInternal, targetPort: PORTS.kafkaInternal }],
+    };
+}
+
+/**
+ * A single-node KRaft Kafka broker as a StatefulSet with its data claim; the headless Service `kafka` (so
+ * `kafka:9092` resolves in the namespace), a NodePort Service for the external listener, and the topic creation Job.
  */
 export class KafkaBroker extends pulumi.ComponentResource {
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -85,11 +94,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
         // The name must be exactly `kafka`: the internal listener advertises kafka:9092.
         const service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
-            spec: {
-                type: "ClusterIP",
-                selector: KAFKA_LABELS,
-                ports: [{ name: "internal", port: PORTS.kafkaInternal, targetPort: PORTS.kafkaInternal }],
-            },
+            spec: kafkaServiceSpec(),
         }, { parent: this });
 
         new k8s.core.v1.Service(`${name}-external`, {
@@ -100,7 +105,8 @@ export class KafkaBroker extends pulumi.ComponentResource {
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-broker`, {
             metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
             spec: {
-                serviceName: service.metadata.name,
+                // The name, not the Service's output: the StatefulSet need not wait for the Service.
+                serviceName: HOSTS.kafka,
                 replicas: 1,
                 selector: { matchLabels: KAFKA_LABELS },
                 template: {
@@ -115,9 +121,9 @@ export class KafkaBroker extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.topicsJob = new k8s.batch.v1.Job(`${name}-topics`, {
-            metadata: { name: "kafka-topics", namespace },
+            metadata: { name: "kafka-topics", namespace, annotations: RERUN_FAILED_JOB },
             spec: topicsJobSpec(args.image, args.topics),
-        }, { parent: this, dependsOn: [this.statefulSet, service] });
+        }, { parent: this, dependsOn: [this.statefulSet, service], deleteBeforeReplace: true });
 
         this.registerOutputs({});
     }

@@ -2,15 +2,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, parseStackConfig } from "../config";
-import { KIND_CLUSTER, kindClusterMismatches } from "./kindCluster";
+import { KIND_CLUSTER, parsePortMappings, portMappingProblems } from "./kindCluster";
 
 /** kind-cluster.yaml without its comment lines. */
 const kindConfig = fs.readFileSync(path.join(__dirname, "kind-cluster.yaml"), "utf8")
     .split("\n").filter(line => !line.trimStart().startsWith("#")).join("\n");
 
 describe("kind-cluster.yaml", () => {
-    it("names the cluster so that its context is the default kubeContext", () => {
+    it("names the cluster so that its name and context are the defaults of kindCluster and kubeContext", () => {
         expect(kindConfig).toMatch(new RegExp(`^name: ${KIND_CLUSTER.name}$`, "m"));
+        expect(CONFIG_KEYS.kindCluster.default).toBe(KIND_CLUSTER.name);
         expect(CONFIG_KEYS.kubeContext.default).toBe(`kind-${KIND_CLUSTER.name}`);
     });
 
@@ -28,32 +29,43 @@ describe("kind-cluster.yaml", () => {
         expect(kindConfig.match(/- role:/g)).toHaveLength(1);
     });
 
-    it("points containerd at the repository's registry hosts, which map localhost:<registryPort> to kind-registry", () => {
-        expect(kindConfig).toContain('config_path = "/etc/containerd/certs.d"');
-        expect(kindConfig).toMatch(/- hostPath: infra\/kubernetes\/containerd-hosts\n\s+containerPath: \/etc\/containerd\/certs\.d\n/);
-        expect(kindConfig).not.toContain("registry.mirrors");
-        const hostsFile = path.join(__dirname, "containerd-hosts", `localhost:${KIND_CLUSTER.registryPort}`, "hosts.toml");
-        const hosts = fs.readFileSync(hostsFile, "utf8");
-        const registry = `http://${KIND_CLUSTER.registryHost}:${KIND_CLUSTER.registryContainerPort}`;
-        expect(hosts).toContain(`server = "${registry}"`);
-        expect(hosts).toContain(`[host."${registry}"]`);
-        expect(fs.readdirSync(path.join(__dirname, "containerd-hosts"))).toEqual([`localhost:${KIND_CLUSTER.registryPort}`]);
-        expect(CONFIG_KEYS.registryPort.default).toBe(String(KIND_CLUSTER.registryPort));
+    it("needs no registry and mounts nothing, so it works from any folder", () => {
+        expect(kindConfig).not.toMatch(/containerdConfigPatches|extraMounts|hostPath|registry/);
     });
 });
 
-describe("kindClusterMismatches", () => {
-    it("accepts the defaults", () => {
-        expect(kindClusterMismatches(parseStackConfig({ target: "kind" }))).toEqual([]);
+describe("parsePortMappings", () => {
+    it("reads docker's and podman's `port` output, IPv6 included", () => {
+        expect(parsePortMappings("30081/tcp -> 127.0.0.1:8081\n30094/tcp -> 127.0.0.1:9094\n6443/tcp -> [::1]:41234\n"))
+            .toEqual([
+                { containerPort: 30081, hostIp: "127.0.0.1", hostPort: 8081 },
+                { containerPort: 30094, hostIp: "127.0.0.1", hostPort: 9094 },
+                { containerPort: 6443, hostIp: "::1", hostPort: 41234 },
+            ]);
+        expect(parsePortMappings("")).toEqual([]);
+    });
+});
+
+describe("portMappingProblems", () => {
+    const published = parsePortMappings("30081/tcp -> 127.0.0.1:27081\n30094/tcp -> 127.0.0.1:27094\n");
+
+    it("accepts host ports the cluster publishes on 127.0.0.1", () => {
+        const cfg = parseStackConfig({ target: "kind", flinkRestPort: "27081", kafkaExternalPort: "27094" });
+        expect(portMappingProblems(cfg, published)).toEqual([]);
     });
 
-    it("names each key that disagrees with the cluster, its value and the fix", () => {
-        const cfg = parseStackConfig({ target: "kind", flinkRestPort: "18081", kafkaExternalPort: "19094", registryPort: "5002" });
-        const problems = kindClusterMismatches(cfg);
-        expect(problems).toHaveLength(3);
-        expect(problems[0]).toBe("flink-checkpointer:flinkRestPort: 18081 does not match infra/kubernetes/kind-cluster.yaml, " +
-            "which publishes the Flink REST API on 127.0.0.1:8081; set flinkRestPort to 8081 or change the file and recreate the cluster");
-        expect(problems[1]).toContain("flink-checkpointer:kafkaExternalPort: 19094");
-        expect(problems[2]).toContain("flink-checkpointer:registryPort: 5002");
+    it("names each key that disagrees with the running cluster, what it publishes and the fix", () => {
+        const problems = portMappingProblems(parseStackConfig({ target: "kind" }), published);
+        expect(problems).toEqual([
+            'flink-checkpointer:flinkRestPort is 8081, but kind cluster "flink-checkpointer" publishes it on 127.0.0.1:27081 ' +
+            "(NodePort 30081, the Flink REST API); set flinkRestPort to 27081, or recreate the cluster with hostPort 8081",
+            'flink-checkpointer:kafkaExternalPort is 9094, but kind cluster "flink-checkpointer" publishes it on 127.0.0.1:27094 ' +
+            "(NodePort 30094, Kafka's external listener); set kafkaExternalPort to 27094, or recreate the cluster with hostPort 9094",
+        ]);
+    });
+
+    it("says when the cluster was not created from kind-cluster.yaml at all", () => {
+        expect(portMappingProblems(parseStackConfig({ target: "kind" }), [])[0])
+            .toContain("does not publish it at all (NodePort 30081, the Flink REST API); recreate the cluster from infra/kubernetes/kind-cluster.yaml");
     });
 });

@@ -13,6 +13,7 @@ type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+type Container = k8s.types.input.core.v1.Container;
 
 /** A numeric user and group, as Kubernetes security contexts take them. */
 export interface NumericUser {
@@ -109,6 +110,44 @@ export interface WorkloadSpec {
     readonly volumeMounts?: VolumeMount[];
     /** `Always` for servers; `Never` for Jobs whose retries are counted by backoffLimit. */
     readonly restartPolicy: "Always" | "Never";
+    /** Run to completion before the container starts (e.g. {@link volumeOwnerInitContainer}). */
+    readonly initContainers?: Container[];
+    /** The only pods that talk to the Kubernetes API (Flink's HA services) get an account and its token. */
+    readonly serviceAccountName?: pulumi.Input<string>;
+}
+
+/**
+ * Every image a pod runs was loaded into the node (`kind load`) under a name that changes with the image; nothing
+ * is ever pulled, so a missing image fails at once (ErrImageNeverPull) instead of trying a registry.
+ */
+export const IMAGE_PULL_POLICY = "Never";
+
+/** Owner and mode of a volume's root: its user and group may write, nobody else may even read. */
+export const VOLUME_MODE = "0770";
+
+/**
+ * An init container that makes a volume's root owned by the user of the pod's process, mode 0770. kind's
+ * local-path provisioner creates volume directories with mode 0777 and owned by root, and ignores fsGroup; this
+ * container runs as root with only CAP_CHOWN and CAP_FOWNER (change the owner, then the mode of a file it no longer
+ * owns), so nothing is opened to everyone and no process of the stack keeps any privilege.
+ */
+export function volumeOwnerInitContainer(image: pulumi.Input<string>, user: string, volumeName: string, mountPath: string): Container {
+    const { uid, gid } = parseUser(user);
+    return {
+        name: `own-${volumeName}`,
+        image,
+        imagePullPolicy: IMAGE_PULL_POLICY,
+        command: ["sh", "-c", `chown ${uid}:${gid} ${mountPath} && chmod ${VOLUME_MODE} ${mountPath}`],
+        volumeMounts: [{ name: volumeName, mountPath }],
+        resources: resources({ cpuRequestMillis: 10, cpuLimitMillis: 200, memoryRequestMb: 16, memoryLimitMb: 64 }),
+        securityContext: {
+            runAsUser: 0,
+            runAsGroup: 0,
+            runAsNonRoot: false,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"], add: ["CHOWN", "FOWNER"] },
+        },
+    };
 }
 
 /** A PodSpec with one non-root container. */
@@ -119,10 +158,13 @@ export function podSpec(w: WorkloadSpec): PodSpec {
         // image turns KAFKA_* variables into broker settings, so they must not appear.
         enableServiceLinks: false,
         restartPolicy: w.restartPolicy,
+        automountServiceAccountToken: w.serviceAccountName !== undefined,
+        ...(w.serviceAccountName !== undefined ? { serviceAccountName: w.serviceAccountName } : {}),
+        ...(w.initContainers ? { initContainers: w.initContainers } : {}),
         containers: [{
             name: w.name,
             image: w.image,
-            imagePullPolicy: "IfNotPresent",
+            imagePullPolicy: IMAGE_PULL_POLICY,
             ...(w.command ? { command: w.command } : {}),
             ...(w.args ? { args: w.args } : {}),
             ...(w.env ? { env: w.env } : {}),

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { USERS } from "../specs";
+import { VisitGeneratorArgs as SharedArgs } from "../stack";
 import { envVars, podSpec, resources } from "./pods";
 
 export const GENERATOR_LABELS = { app: "visit-generator" } as const;
@@ -18,14 +19,10 @@ export function generatorPodSpec(image: pulumi.Input<string>, environment: Reado
     });
 }
 
-/** Arguments of {@link VisitGenerator}. */
-export interface VisitGeneratorArgs {
+/** Arguments of {@link VisitGenerator}: the shared ones and the namespace. */
+export interface VisitGeneratorArgs extends SharedArgs {
     /** Namespace of the Deployment. */
     readonly namespace: pulumi.Input<string>;
-    /** The generator image built from jobs/generator. */
-    readonly image: pulumi.Input<string>;
-    /** Its environment (see specs.generatorEnvironment). */
-    readonly environment: Readonly<Record<string, string>>;
 }
 
 /** Streams visit events into the input topic; restarted by Kubernetes if it ever stops. */

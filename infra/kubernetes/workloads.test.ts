@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
 import { FLINK_MEMORY_MB, flinkProperties, PYTHON_OVERHEAD_MB, submissionCommand, topics } from "../specs";
-import { FLINK_CLUSTER_PORTS, flinkLabels, flinkPodSpec, flinkResourceSizes } from "./flinkCluster";
-import { SUBMISSION_DEADLINE_SECONDS, submissionJobName, submissionJobSpec } from "./jobSubmission";
-import { KAFKA_MEMORY_MB, kafkaPodSpec, TOPICS_DEADLINE_SECONDS, topicsJobSpec } from "./kafka";
-import { registryImageName } from "./localRegistry";
+import { FLINK_CLUSTER_PORTS, FLINK_HA_RULES, flinkLabels, flinkPodSpec, flinkResourceSizes } from "./flinkCluster";
+import { SUBMISSION_DEADLINE_SECONDS, SUBMISSION_RETRIES, submissionJobName, submissionJobSpec } from "./jobSubmission";
+import { KAFKA_MEMORY_MB, kafkaPodSpec, kafkaServiceSpec, TOPICS_DEADLINE_SECONDS, topicsJobSpec } from "./kafka";
 import { labelSelector } from "./stack";
 import { generatorPodSpec } from "./visitGenerator";
 
@@ -14,8 +13,8 @@ const env = (spec: any): Record<string, string> =>
     Object.fromEntries(container(spec).env.map((e: { name: string; value: string }) => [e.name, e.value]));
 
 describe("Flink pods", () => {
-    const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints");
-    const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints");
+    const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink");
+    const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink");
 
     it("run the flink image's jobmanager / taskmanager with FLINK_PROPERTIES", () => {
         expect(container(jobManager).args).toEqual(["jobmanager"]);
@@ -30,6 +29,33 @@ describe("Flink pods", () => {
             expect(container(spec).volumeMounts).toEqual([{ name: "checkpoints", mountPath: "/checkpoints_flink" }]);
             expect(spec.securityContext).toMatchObject({ runAsUser: 9999, runAsGroup: 9999, fsGroup: 9999, runAsNonRoot: true });
         }
+    });
+
+    it("make the checkpoint volume flink's, mode 0770, before Flink starts, with only CAP_CHOWN and CAP_FOWNER", () => {
+        for (const spec of [jobManager, taskManager]) {
+            const [init] = spec.initContainers as any[];
+            expect(spec.initContainers).toHaveLength(1);
+            expect(init.image).toBe("job-image");
+            expect(init.command).toEqual(["sh", "-c", "chown 9999:9999 /checkpoints_flink && chmod 0770 /checkpoints_flink"]);
+            expect(init.volumeMounts).toEqual([{ name: "checkpoints", mountPath: "/checkpoints_flink" }]);
+            expect(init.securityContext).toEqual({
+                runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"], add: ["CHOWN", "FOWNER"] },
+            });
+            // Flink itself keeps no privilege at all.
+            expect(container(spec).securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+        }
+    });
+
+    it("run under the account of the HA services, which may only handle ConfigMaps", () => {
+        for (const spec of [jobManager, taskManager]) {
+            expect(spec.serviceAccountName).toBe("flink");
+            expect(spec.automountServiceAccountToken).toBe(true);
+        }
+        expect(FLINK_HA_RULES).toEqual([{
+            apiGroups: [""], resources: ["configmaps"],
+            verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+        }]);
     });
 
     it("probe the JobManager's REST API and the TaskManager's RPC port", () => {
@@ -76,6 +102,20 @@ describe("Kafka", () => {
         expect(env(broker).KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:9094");
     });
 
+    it("makes its data volume uid 1000's, mode 0770, before the broker starts", () => {
+        const [init] = broker.initContainers as any[];
+        expect(init.command).toEqual(["sh", "-c", "chown 1000:1000 /var/lib/kafka/data && chmod 0770 /var/lib/kafka/data"]);
+        expect(init.image).toBe("apache/kafka:4.1.1");
+    });
+
+    it("is governed by a headless Service `kafka` on the internal listener", () => {
+        expect(kafkaServiceSpec()).toEqual({
+            clusterIP: "None",
+            selector: { app: "kafka" },
+            ports: [{ name: "internal", port: 9092, targetPort: 9092 }],
+        });
+    });
+
     it("probes the internal listener and sizes memory above the default 1 GiB heap", () => {
         expect(container(broker).readinessProbe.tcpSocket).toEqual({ port: 9092 });
         expect(container(broker).livenessProbe.tcpSocket).toEqual({ port: 9092 });
@@ -97,29 +137,31 @@ describe("Kafka", () => {
 });
 
 describe("job submission", () => {
-    it("runs submit.py in place of the flink entrypoint, once, within a deadline", () => {
+    it("runs submit.py in place of the flink entrypoint, retried on failure, within a deadline", () => {
         const command = submissionCommand(cfg);
-        const job = submissionJobSpec("job-image", command);
+        const job = submissionJobSpec("job-image", command, "flink-checkpoints");
         const pod: any = (job.template as any).spec;
         expect(container(pod).command).toEqual(command);
         expect(container(pod)).not.toHaveProperty("args");
-        expect(job.backoffLimit).toBe(0);
+        expect(job.backoffLimit).toBe(SUBMISSION_RETRIES);
+        expect(SUBMISSION_RETRIES).toBeGreaterThan(0);
         expect(job.activeDeadlineSeconds).toBe(SUBMISSION_DEADLINE_SECONDS);
         expect(pod.securityContext).toMatchObject({ runAsUser: 9999, runAsNonRoot: true });
     });
 
-    it("is named after its command, so a new restoreFrom is a new Job", () => {
-        const plain = submissionJobName(submissionCommand(cfg));
+    it("is named after its command and image, so a new restoreFrom or a rebuilt image is a new Job", () => {
+        const plain = submissionJobName(submissionCommand(cfg), "job:a");
         const restoring = submissionJobName(submissionCommand(parseStackConfig({
             target: "kind", restoreFrom: "file:///checkpoints_flink/abc/chk-7",
-        })));
+        })), "job:a");
         expect(plain).toMatch(/^submit-job-[0-9a-f]{10}$/);
         expect(restoring).not.toBe(plain);
-        expect(submissionJobName(submissionCommand(cfg))).toBe(plain);
+        expect(submissionJobName(submissionCommand(cfg), "job:b")).not.toBe(plain);
+        expect(submissionJobName(submissionCommand(cfg), "job:a")).toBe(plain);
     });
 });
 
-describe("generator and images", () => {
+describe("generator", () => {
     it("runs the generator as uid 1000 with its environment", () => {
         const spec = generatorPodSpec("gen-image", { KAFKA_BOOTSTRAP: "kafka:9092" });
         expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
@@ -127,8 +169,10 @@ describe("generator and images", () => {
         expect(container(spec).resources.requests).toBeDefined();
     });
 
-    it("names pushed images after the local registry", () => {
-        expect(registryImageName(5001, "flink-job", "flink-checkpointer-kind"))
-            .toBe("localhost:5001/flink-checkpointer/flink-job:flink-checkpointer-kind");
+    it("talks to no Kubernetes API: no account token, and never pulls an image", () => {
+        const spec = generatorPodSpec("gen-image", {});
+        expect(spec.automountServiceAccountToken).toBe(false);
+        expect(spec).not.toHaveProperty("serviceAccountName");
+        expect(container(spec).imagePullPolicy).toBe("Never");
     });
 });
