@@ -1,12 +1,12 @@
 // The stack's processes as the fault injection sees them: how to crash a TaskManager or the JobManager as a
 // crash (not a stop) and how to restart the broker. Docker: the containers by name; kind: the pods by label
-// selector (commands beside the JobManager go where the checkpoint volume is: checkpointVolume.runOnVolume). The commands are pure data, run by runCommand.
+// selector (commands beside the JobManager go where the
+// checkpoint volume is). The commands are pure data, run by runCommand.
 
 import { execFile } from "node:child_process";
+import type { StackProcesses } from "../infra/contract";
 
-export type StackProcesses =
-  | { kind: "docker"; jobManager: string; taskManagers: string[]; kafka: string }
-  | { kind: "kubernetes"; context: string; namespace: string; jobManagerSelector: string; taskManagerSelector: string; kafkaSelector: string };
+export type { StackProcesses };
 
 export type FlinkRole = "jobmanager" | "taskmanager";
 
