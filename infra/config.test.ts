@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, projectConfig } from "./config";
 
 function problemsOf(raw: Record<string, string>, env: Record<string, string> = {}): string[] {
@@ -173,5 +175,33 @@ describe("parseStackConfig", () => {
     it("requires three distinct topics and two distinct host ports", () => {
         expect(problemsOf({ outputTopic: "visits" })[0]).toContain("three different topics");
         expect(problemsOf({ kafkaExternalPort: "8081" })[0]).toContain("two different host ports");
+    });
+});
+
+describe("the committed stack files", () => {
+    // The stack files are flat: `config:` then `  flink-checkpointer:<key>: <value>` lines.
+    const stackFiles = readdirSync(join(__dirname, "..")).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f));
+    const configOf = (file: string): Record<string, string> => {
+        const config: Record<string, string> = {};
+        for (const line of readFileSync(join(__dirname, "..", file), "utf8").split("\n")) {
+            const match = /^ {2}([\w-]+:\w+):\s*"?(.*?)"?\s*$/.exec(line);
+            if (match) config[match[1]!] = match[2]!;
+        }
+        return config;
+    };
+
+    it("include the docker, kind and both CI stacks", () => {
+        expect(stackFiles).toEqual(expect.arrayContaining(["Pulumi.docker.yaml", "Pulumi.kind.yaml", "Pulumi.ci.yaml", "Pulumi.ci-kind.yaml"]));
+    });
+
+    it.each(stackFiles)("%s is a valid stack configuration", (file) => {
+        expect(() => parseStackConfig(projectConfig(configOf(file), "flink-checkpointer"))).not.toThrow();
+    });
+
+    it("give the two CI stacks the same settings but the target and the host ports", () => {
+        const { "flink-checkpointer:target": dockerTarget, "flink-checkpointer:flinkRestPort": _r, "flink-checkpointer:kafkaExternalPort": _k, ...ci } = configOf("Pulumi.ci.yaml");
+        const { "flink-checkpointer:target": kindTarget, ...ciKind } = configOf("Pulumi.ci-kind.yaml");
+        expect([dockerTarget, kindTarget]).toEqual(["docker", "kind"]);
+        expect(ciKind).toEqual(ci);
     });
 });

@@ -55,6 +55,10 @@ describe("flinkProperties", () => {
         });
     });
 
+    it("keeps uploaded jars on the checkpoint volume, so a JobManager that comes back still lists them", () => {
+        expect(flinkProperties(defaults)["web.upload.dir"]).toBe("/checkpoints_flink/jars");
+    });
+
     it("renders FLINK_PROPERTIES as key: value lines", () => {
         expect(flinkPropertiesText({ "a.b": "1", "c": "x y" })).toBe("a.b: 1\nc: x y");
     });

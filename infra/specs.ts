@@ -69,6 +69,9 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         "taskmanager.memory.jvm-metaspace.size": "512m",
         "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
         "parallelism.default": String(cfg.parallelism),
+        // Uploaded jars on the shared volume, not in the JobManager's temporary folder: a JobManager that comes back
+        // (a new pod on kind, a re-created container) still lists the flink-python jar that resubmissions run.
+        "web.upload.dir": FLINK_UPLOAD_DIR,
         "state.backend.type": "hashmap",
         "state.checkpoints.dir": cfg.checkpointDir,
         "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
@@ -87,6 +90,9 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         "restart-strategy.exponential-delay.max-backoff": "30s",
     };
 }
+
+/** Where the JobManager keeps uploaded jars: on the shared checkpoint volume, beside the checkpoints. */
+export const FLINK_UPLOAD_DIR = `${CHECKPOINT_MOUNT_PATH}/jars`;
 
 /** Where Flink's HA services keep job graphs and checkpoint pointers: on the shared checkpoint volume. */
 export const HA_STORAGE_DIR = `file://${CHECKPOINT_MOUNT_PATH}/ha`;

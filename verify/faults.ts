@@ -5,7 +5,7 @@ import { listMetadata, runOnVolume } from "./checkpointVolume";
 import { CheckpointRef, normalizeCheckpointPath } from "./checks";
 import { ENDED_STATES, Fault, FaultContext, CycleError, findJob } from "./cycle";
 import { findPythonJar, FlinkRest } from "./flinkRest";
-import { crash, restartBroker } from "./processes";
+import { crash, pickTaskManager, restartBroker, taskManagerProcesses } from "./processes";
 import { seconds, sleep, waitFor } from "./wait";
 
 export const FAULT_NAMES = [
@@ -197,10 +197,13 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   "cancel-restore": cancelAndRestore("cancel-restore", undefined, "resubmit through REST with savepointPath = the retained checkpoint"),
   "taskmanager-crash": {
     name: "taskmanager-crash",
-    injects: "SIGKILL the TaskManager's JVM (Docker restarts the container; on kind the pod is deleted with no grace period)",
-    recovers: "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint by itself",
+    injects: "SIGKILL the JVM of a TaskManager running the job's tasks (Docker restarts the container; on kind the pod is deleted with no grace period)",
+    recovers: "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint by itself, on a standby TaskManager's free slots when there is one",
     async inject(ctx) {
-      ctx.log(`      ${await crash(ctx.outputs.processes, "taskmanager")}`);
+      const hosts = await ctx.flink.jobTaskManagerHosts(ctx.jobId);
+      const taskManager = pickTaskManager(await taskManagerProcesses(ctx.outputs.processes), hosts);
+      ctx.log(`      the job's tasks run on ${hosts.join(", ")}: crashing ${taskManager}`);
+      ctx.log(`      ${await crash(ctx.outputs.processes, "taskmanager", taskManager)}`);
       await detectFailure(ctx, `Flink to notice the lost TaskManager of job ${ctx.jobId}`);
       ctx.evidence.expectedRestore = await latestCompleted(ctx.flink, ctx.jobId);
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findPythonJar, flinkErrorText, parseCheckpointStats } from "./flinkRest";
+import { findPythonJar, flinkErrorText, parseCheckpointStats, taskManagerHostsOf } from "./flinkRest";
 
 describe("Flink REST answers", () => {
   it("keeps Flink's error texts", () => {
@@ -46,5 +46,14 @@ describe("Flink REST answers", () => {
     ];
     expect(findPythonJar(jars)?.id).toBe("c_flink-python-1.20.3.jar");
     expect(findPythonJar([jars[1]!])).toBeUndefined();
+  });
+
+  it("finds where the job's tasks run, busiest TaskManager first, in Flink 1.19+ answers (endpoint) and older ones (host)", () => {
+    const vertex = (...managers: [string, number][]) => ({
+      taskmanagers: managers.map(([endpoint, running]) => ({ endpoint, "status-counts": { RUNNING: running, CREATED: 0 }, "taskmanager-id": `${endpoint}-abc` })),
+    });
+    expect(taskManagerHostsOf([vertex(["172.18.0.5:41234", 1]), vertex(["172.18.0.4:39999", 1], ["172.18.0.5:41234", 1])])).toEqual(["172.18.0.5", "172.18.0.4"]);
+    expect(taskManagerHostsOf([{ taskmanagers: [{ host: "tm-1:6121" }] }])).toEqual(["tm-1"]);
+    expect(taskManagerHostsOf([{ errors: ["not found"] }, {}])).toEqual([]);
   });
 });

@@ -86,6 +86,24 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
 }
 
 /** The flink-python jar that carries the PythonDriver: the most recently uploaded one. */
+/**
+ * The hosts in answers of GET /jobs/:id/vertices/:vid/taskmanagers, busiest first: `endpoint` is host:port since
+ * Flink 1.19, `host` before.
+ */
+export function taskManagerHostsOf(placements: readonly unknown[]): string[] {
+  const tasks = new Map<string, number>();
+  for (const placement of placements) {
+    const managers = asObject(placement).taskmanagers;
+    for (const manager of Array.isArray(managers) ? managers.map(asObject) : []) {
+      const address = asString(manager.endpoint) || asString(manager.host);
+      const host = address.replace(/:\d+$/, "");
+      const counts = Object.values(asObject(manager["status-counts"])).map(asNumber).filter(Number.isFinite);
+      if (host) tasks.set(host, (tasks.get(host) ?? 0) + Math.max(1, counts.reduce((a, b) => a + b, 0)));
+    }
+  }
+  return [...tasks.entries()].sort((a, b) => b[1] - a[1]).map(([host]) => host);
+}
+
 export function findPythonJar(jars: readonly UploadedJar[]): UploadedJar | undefined {
   return jars.filter((j) => j.name.startsWith("flink-python")).sort((a, b) => b.uploaded - a.uploaded)[0];
 }
@@ -151,6 +169,17 @@ export class FlinkRest {
       startTime: asNumber(body["start-time"]),
       vertexStates: vertices.map((v) => asString(v.status)),
     };
+  }
+
+  /**
+   * The hosts (as the TaskManagers registered: an IP address, or a name) of the TaskManagers running the job's
+   * tasks, from every vertex's placement, busiest first.
+   */
+  async jobTaskManagerHosts(jobId: string): Promise<string[]> {
+    const body = asObject(await this.request("GET", `/jobs/${jobId}`));
+    const vertices = Array.isArray(body.vertices) ? body.vertices.map(asObject) : [];
+    const placements = await Promise.all(vertices.map(async (v) => asObject(await this.request("GET", `/jobs/${jobId}/vertices/${asString(v.id)}/taskmanagers`))));
+    return taskManagerHostsOf(placements);
   }
 
   /** The root exception of a failed job, for the error message. */

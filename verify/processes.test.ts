@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brokerRestartCommand, crashCommands, StackProcesses } from "./processes";
+import { brokerRestartCommand, crashCommands, pickTaskManager, StackProcesses } from "./processes";
 
 const docker: StackProcesses = { kind: "docker", jobManager: "s-jobmanager", taskManagers: ["s-taskmanager-1", "s-taskmanager-2"], kafka: "s-kafka" };
 const kind: StackProcesses = {
@@ -23,6 +23,12 @@ describe("crashCommands", () => {
     ]);
   });
 
+  it("crashes the TaskManager named, container or pod", () => {
+    expect(crashCommands(docker, "taskmanager", "s-taskmanager-2")[0]!.args).toEqual(["inspect", "-f", "{{.State.Pid}}", "s-taskmanager-2"]);
+    expect(crashCommands(kind, "taskmanager", "flink-taskmanager-abc")[0]!.args).toEqual(
+      ["--context", "kind-fc", "-n", "fc", "delete", "pod", "flink-taskmanager-abc", "--grace-period=0", "--force", "--wait=false"]);
+  });
+
   it("says so when the stack names no TaskManager", () => {
     expect(() => crashCommands({ ...docker, taskManagers: [] }, "taskmanager")).toThrow("the stack outputs name no taskmanager container");
   });
@@ -32,5 +38,27 @@ describe("brokerRestartCommand", () => {
   it("restarts the broker cleanly", () => {
     expect(brokerRestartCommand(docker)).toEqual({ file: "docker", args: ["restart", "--time", "30", "s-kafka"] });
     expect(brokerRestartCommand(kind).args).toEqual(["--context", "kind-fc", "-n", "fc", "delete", "pod", "-l", "app=kafka", "--wait=true"]);
+  });
+});
+
+describe("pickTaskManager", () => {
+  const processes = [
+    { name: "s-taskmanager-1", addresses: ["172.18.0.4", "a1b2c3"] },
+    { name: "s-taskmanager-2", addresses: ["172.18.0.5", "d4e5f6"] },
+  ];
+
+  it("picks the busiest TaskManager running the job's tasks, never an idle standby", () => {
+    expect(pickTaskManager(processes, ["172.18.0.5", "172.18.0.4"])).toBe("s-taskmanager-2");
+    expect(pickTaskManager(processes, ["10.0.0.9", "172.18.0.4"])).toBe("s-taskmanager-1");
+  });
+
+  it("takes the only TaskManager when Flink knows it by another address", () => {
+    expect(pickTaskManager(processes.slice(0, 1), ["10.0.0.9"])).toBe("s-taskmanager-1");
+  });
+
+  it("names the placements and the TaskManagers when none matches", () => {
+    expect(() => pickTaskManager(processes, ["10.0.0.9"])).toThrow(
+      "Flink places them on 10.0.0.9; the TaskManagers are s-taskmanager-1 (172.18.0.4, a1b2c3); s-taskmanager-2 (172.18.0.5, d4e5f6)");
+    expect(() => pickTaskManager(processes, [])).toThrow("Flink places them on no TaskManager");
   });
 });

@@ -22,14 +22,18 @@ const kubectl = (p: Extract<StackProcesses, { kind: "kubernetes" }>, ...args: st
   args: ["--context", p.context, "-n", p.namespace, ...args],
 });
 
-/** The container (docker) or pod selector (kubernetes) of a Flink process: the first TaskManager for "taskmanager". */
-function flinkTarget(p: StackProcesses, role: FlinkRole): string {
+/**
+ * The container (docker) or pod selector (kubernetes) of a Flink process. A TaskManager is the one named (see
+ * busyTaskManager), else the first container, else every pod of the selector.
+ */
+function flinkTarget(p: StackProcesses, role: FlinkRole, taskManager?: string): string[] {
   if (p.kind === "docker") {
-    const container = role === "jobmanager" ? p.jobManager : p.taskManagers[0];
+    const container = role === "jobmanager" ? p.jobManager : taskManager ?? p.taskManagers[0];
     if (!container) throw new Error(`the stack outputs name no ${role} container`);
-    return container;
+    return [container];
   }
-  return role === "jobmanager" ? p.jobManagerSelector : p.taskManagerSelector;
+  if (role === "taskmanager" && taskManager) return [taskManager];
+  return ["-l", role === "jobmanager" ? p.jobManagerSelector : p.taskManagerSelector];
 }
 
 /**
@@ -38,15 +42,50 @@ function flinkTarget(p: StackProcesses, role: FlinkRole): string {
  * restart policy treats as a crash. Kubernetes: the pod is deleted with no grace period; its Deployment starts
  * a new one. The docker steps need the PID, read by the first command (`{pid}` in the second is replaced by it).
  */
-export function crashCommands(p: StackProcesses, role: FlinkRole): Command[] {
+export function crashCommands(p: StackProcesses, role: FlinkRole, taskManager?: string): Command[] {
+  const target = flinkTarget(p, role, taskManager);
   if (p.kind === "docker") {
-    const container = flinkTarget(p, role);
     return [
-      { file: "docker", args: ["inspect", "-f", "{{.State.Pid}}", container] },
+      { file: "docker", args: ["inspect", "-f", "{{.State.Pid}}", ...target] },
       { file: "kill", args: ["-9", "{pid}"] },
     ];
   }
-  return [kubectl(p, "delete", "pod", "-l", flinkTarget(p, role), "--grace-period=0", "--force", "--wait=false")];
+  return [kubectl(p, "delete", "pod", ...target, "--grace-period=0", "--force", "--wait=false")];
+}
+
+/** A TaskManager process and the addresses Flink may know it by. */
+export interface TaskManagerProcess {
+  name: string;
+  addresses: string[];
+}
+
+/**
+ * Which TaskManager to crash: the first of `hosts` (where the job's tasks run, busiest first) that is one of the
+ * processes. A crash of an idle standby would prove nothing about the job.
+ */
+export function pickTaskManager(processes: readonly TaskManagerProcess[], hosts: readonly string[]): string {
+  for (const host of hosts) {
+    const match = processes.find((tm) => tm.addresses.includes(host));
+    if (match) return match.name;
+  }
+  if (processes.length === 1) return processes[0]!.name;
+  const known = processes.map((tm) => `${tm.name} (${tm.addresses.join(", ") || "no address"})`).join("; ") || "none";
+  throw new Error(`none of the stack's TaskManagers runs the job's tasks: Flink places them on ${hosts.join(", ") || "no TaskManager"}; the TaskManagers are ${known}`);
+}
+
+/** The TaskManager processes and their addresses: each container's IPs and host name, or each pod's IP and name. */
+export async function taskManagerProcesses(p: StackProcesses): Promise<TaskManagerProcess[]> {
+  if (p.kind === "docker") {
+    return Promise.all(p.taskManagers.map(async (name) => {
+      const text = await mustRun({ file: "docker", args: ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}{{.Config.Hostname}}", name] });
+      return { name, addresses: [...text.split(/\s+/).filter(Boolean), name] };
+    }));
+  }
+  const text = await mustRun(kubectl(p, "get", "pods", "-l", p.taskManagerSelector, "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.podIP}{\"\\n\"}{end}"));
+  return text.split("\n").filter((line) => line.trim()).map((line) => {
+    const [name, ...addresses] = line.trim().split(/\s+/);
+    return { name: name!, addresses: [...addresses, name!] };
+  });
 }
 
 /** A graceful broker restart: Kafka shuts down cleanly, then starts on the same data. */
@@ -76,8 +115,8 @@ async function mustRun(command: Command, timeoutMs?: number): Promise<string> {
 }
 
 /** Crashes a Flink process (see crashCommands); returns what was done, for the log. */
-export async function crash(p: StackProcesses, role: FlinkRole): Promise<string> {
-  const [first, second] = crashCommands(p, role);
+export async function crash(p: StackProcesses, role: FlinkRole, taskManager?: string): Promise<string> {
+  const [first, second] = crashCommands(p, role, taskManager);
   if (!second) {
     await mustRun(first!);
     return shown(first!);
