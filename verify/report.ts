@@ -7,6 +7,7 @@ import {
 } from "./checks";
 import { CycleEvidence, Timings } from "./cycle";
 import { deadLetterKey, deadLetterRaw, Firing, parseFiring, parseVisit, Visit } from "./records";
+import { Timeline } from "./timeline";
 
 export const DEFAULT_REPORT_PATH = "reports/verify-latest.json";
 const SAMPLE_SIZE = 20;
@@ -86,6 +87,8 @@ export interface VerifyReport {
     unparsableOutputs: Array<{ partition: number; offset: number; reason: string }>;
   };
   timings: Timings;
+  /** Offsets and checkpoints over time (absent in reports written before it was recorded). */
+  timeline: Timeline | null;
   notes: string[];
 }
 
@@ -203,6 +206,7 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
       unparsableOutputs: (assessment?.unparsable ?? []).slice(0, SAMPLE_SIZE),
     },
     timings: evidence.timings,
+    timeline: evidence.timeline ?? null,
     notes,
   };
 }
