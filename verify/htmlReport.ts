@@ -321,15 +321,19 @@ export function renderTimelineSvg(report: VerifyReport): string {
   // Missing firings: the window each belongs to (its partition in the output is unknown: it is absent).
   parts.push(laneLabel(missingLane.top + 13, ["missing", `firings: ${report.missing}`]));
   const windowsAt = timeline?.faultAtMs ?? null;
-  const missingBars = windowsAt === null ? [] : report.samples.missing.flatMap((m) => {
-    const start = (Date.parse(m.windowStart) - windowsAt) / 1000;
+  const missingWindows = (windowsAt === null ? [] : report.samples.missing).flatMap((m) => {
+    const start = (Date.parse(m.windowStart) - windowsAt!) / 1000;
     const end = start + WINDOW_SIZE_MS / 1000;
     if (end < scale.fromS || start > scale.toS) return [];
     const x1 = scale.x(Math.max(start, scale.fromS));
-    const x2 = scale.x(Math.min(end, scale.toS));
-    return [el("g", { class: "missing" }, title(`missing: ${m.visitId} window ${m.windowStart} count ${m.count}`) +
-      el("rect", { x: x1, y: missingLane.top + 8, width: Math.max(2, x2 - x1), height: missingLane.height - 16, fill: COLORS.missing, opacity: 0.55 }))];
+    return [{ m, x1, width: Math.max(2, scale.x(Math.min(end, scale.toS)) - x1) }];
   });
+  // Overlapping windows go to rows of their own, so each stays visible.
+  const missingRows = labelRows(missingWindows.map((w) => ({ x: w.x1, width: w.width })), 1);
+  const missingRowHeight = (missingLane.height - 8) / Math.max(1, ...missingRows.map((r) => r + 1));
+  const missingBars = missingWindows.map(({ m, x1, width }, i) =>
+    el("g", { class: "missing" }, title(`missing: ${m.visitId} window ${m.windowStart} count ${m.count}`) +
+      el("rect", { x: x1, y: missingLane.top + 4 + missingRows[i]! * missingRowHeight, width, height: missingRowHeight - 2, fill: COLORS.missing, opacity: 0.55 })));
   parts.push(...missingBars);
   const missingNote = report.missing === 0
     ? "none missing"
