@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { verdictOf, Verdict } from "./htmlReport";
+import { matrixVerdictOf, verdictOf, Verdict } from "./htmlReport";
 import { MatrixReport } from "./matrix";
 import { countColor, decodePng, RgbaImage } from "./png";
 import { VerifyReport } from "./report";
@@ -88,7 +88,7 @@ export function inspectFaultDom(dom: string, report: VerifyReport): string[] {
 /** What the matrix page's DOM must show; returns the problems and the fault pages it links to. */
 export function inspectMatrixDom(dom: string, matrix: MatrixReport): { problems: string[]; links: string[] } {
   const problems: string[] = [];
-  const verdict: Verdict = matrix.rows.some((r) => r.error) ? "INCOMPLETE" : matrix.ok ? "PASSED" : "FAILED";
+  const verdict = matrixVerdictOf(matrix);
   const shown = figureIn(dom, "verdict");
   if (shown !== verdict) problems.push(`verdict: the page shows ${shown === undefined ? "nothing" : `"${shown}"`}, the report says "${verdict}"`);
   if (!/<svg[^>]*id="timeline"/.test(dom)) problems.push("no SVG overview (svg#timeline) in the page");
@@ -134,7 +134,7 @@ export async function checkReportPage(chromium: string, htmlPath: string): Promi
   const image = decodePng(await readFile(screenshot));
   if ("rows" in report) {
     const { problems, links } = inspectMatrixDom(dom, report);
-    const verdict: Verdict = report.rows.some((r) => r.error) ? "INCOMPLETE" : report.ok ? "PASSED" : "FAILED";
+    const verdict = matrixVerdictOf(report);
     problems.push(...inspectScreenshot(image, verdict, false));
     const own: PageCheck = { page, screenshot, problems, seen: `${verdict}, ${report.rows.length} runs, ${links.length} fault pages linked` };
     const linked: PageCheck[] = [];

@@ -35,6 +35,9 @@ export type Verdict = "PASSED" | "FAILED" | "INCOMPLETE";
 
 export const verdictOf = (report: Pick<VerifyReport, "ok" | "error">): Verdict => (report.error ? "INCOMPLETE" : report.ok ? "PASSED" : "FAILED");
 
+/** A matrix with a run that could not complete is incomplete, whatever the others showed. */
+export const matrixVerdictOf = (matrix: MatrixReport): Verdict => (matrix.rows.some((r) => r.error) ? "INCOMPLETE" : matrix.ok ? "PASSED" : "FAILED");
+
 const COLORS = {
   pass: "#1a7f37",
   fail: "#cf222e",
@@ -164,7 +167,7 @@ function timeScale(fromS: number, toS: number): Scale {
 const valueAt = (sample: OffsetSample, pick: keyof Omit<OffsetSample, "atMs">, p: number): number | undefined => sample[pick]?.[p];
 
 /** The timeline of one fault as an SVG element. */
-export function renderTimelineSvg(report: VerifyReport): string {
+function renderTimelineSvg(report: VerifyReport): string {
   const timeline = report.timeline;
   const moments = momentsOf(report);
   const origin = timeline?.faultAtMs ?? timeline?.samples[0]?.atMs ?? null;
@@ -195,7 +198,6 @@ export function renderTimelineSvg(report: VerifyReport): string {
   const plotTop = y;
 
   // Lanes: checkpoints, then per partition the input and the committed output, then the missing firings.
-  const lanes: string[] = [];
   const laneBox = (top: number, height: number) => el("rect", { class: "lane", x: PLOT_LEFT, y: top, width: PLOT_RIGHT - PLOT_LEFT, height, fill: COLORS.plot });
 
   const checkpointLane = { top: y, height: 52 };
@@ -213,18 +215,17 @@ export function renderTimelineSvg(report: VerifyReport): string {
   const plotBottom = y;
 
   // Behind everything: the lanes, the period the job was down (the backlog builds) and the catching up.
-  lanes.push(laneBox(checkpointLane.top, checkpointLane.height));
-  for (const lane of partitionLanes) lanes.push(laneBox(lane.input.top, lane.input.height), laneBox(lane.output.top, lane.output.height));
-  lanes.push(laneBox(missingLane.top, missingLane.height));
+  parts.push(laneBox(checkpointLane.top, checkpointLane.height));
+  for (const lane of partitionLanes) parts.push(laneBox(lane.input.top, lane.input.height), laneBox(lane.output.top, lane.output.height));
+  parts.push(laneBox(missingLane.top, missingLane.height));
   const at = (key: string) => moments.find((m) => m.key === key)?.atS;
   const downFrom = at("detected") ?? at("fault");
   const running = at("running");
   const caughtUp = at("caught-up");
   const band = (cls: string, from: number, to: number, fill: string, tip: string) =>
     el("rect", { class: cls, x: scale.x(from), y: plotTop, width: Math.max(1, scale.x(to) - scale.x(from)), height: plotBottom - plotTop, fill, opacity: 0.85 }, title(tip));
-  if (downFrom !== undefined && running !== undefined) lanes.push(band("backlog", downFrom, running, COLORS.down, "the job is down: the input's backlog builds"));
-  if (running !== undefined && caughtUp !== undefined && caughtUp > running) lanes.push(band("catching-up", running, caughtUp, COLORS.catchingUp, "the recovered job consumes the backlog"));
-  parts.push(...lanes);
+  if (downFrom !== undefined && running !== undefined) parts.push(band("backlog", downFrom, running, COLORS.down, "the job is down: the input's backlog builds"));
+  if (running !== undefined && caughtUp !== undefined && caughtUp > running) parts.push(band("catching-up", running, caughtUp, COLORS.catchingUp, "the recovered job consumes the backlog"));
 
   // Time grid and axis.
   const step = tickStep(scale.toS - scale.fromS);
@@ -266,7 +267,7 @@ export function renderTimelineSvg(report: VerifyReport): string {
   // Per partition: the input's end and the group's committed offsets; the committed output's end and its duplicates.
   const topics = timeline?.topics ?? { input: "input", output: "output" };
   const yScale = (lane: { top: number; height: number }, values: number[]) => {
-    const low = Math.min(...values);
+    const low = values.length > 0 ? Math.min(...values) : 0;
     const high = Math.max(...values, low + 1);
     return { low, high, y: (v: number) => lane.top + lane.height - 8 - ((v - low) / (high - low)) * (lane.height - 16) };
   };
@@ -295,7 +296,7 @@ export function renderTimelineSvg(report: VerifyReport): string {
     parts.push(line(consumed.map(([s, v]) => [scale.x(s), inputScale.y(v)]), true, { class: "consumed", stroke: COLORS.consumed }));
 
     const outputEnd = series("outputEnd", p);
-    const outputScale = yScale(output, outputEnd.map(([, v]) => v).concat(outputEnd.length === 0 ? [0] : []));
+    const outputScale = yScale(output, outputEnd.map(([, v]) => v));
     parts.push(laneLabel(output.top + 22, [`${topics.output}`, `partition ${p}`, "committed end"]));
     parts.push(yTicks(output, outputScale));
     parts.push(line(outputEnd.map(([s, v]) => [scale.x(s), outputScale.y(v)]), true, { class: "output-end", stroke: COLORS.output }));
@@ -514,7 +515,7 @@ function renderMatrixSvg(rows: readonly MatrixRow[]): string {
   parts.push(text({ x: (left + right) / 2, y: bottom + 32, "font-size": 12, "text-anchor": "middle", fill: COLORS.axis }, "seconds from each fault"));
   rows.forEach((r, i) => {
     const y = top + i * rowHeight;
-    const verdict = r.error ? "INCOMPLETE" : r.ok ? "PASSED" : "FAILED";
+    const verdict = verdictOf(r);
     const t = r.timings;
     const bar = (from: number | undefined, to: number | undefined, fill: string, tip: string) =>
       from === undefined || to === undefined ? "" : el("rect", { x: x(from / 1000), y: y + 6, width: Math.max(1, x(to / 1000) - x(from / 1000)), height: rowHeight - 12, fill }, title(tip));
@@ -541,7 +542,7 @@ function renderMatrixSvg(rows: readonly MatrixRow[]): string {
 
 /** The matrix page; `pageOf` names each row's fault page (a path relative to the matrix page). */
 export function renderMatrixHtml(matrix: MatrixReport, pageOf: (row: MatrixRow) => string): string {
-  const verdict: Verdict = matrix.rows.some((r) => r.error) ? "INCOMPLETE" : matrix.ok ? "PASSED" : "FAILED";
+  const verdict = matrixVerdictOf(matrix);
   const failed = matrix.rows.filter((r) => !r.ok).length;
   const figures: Array<[string, string, string]> = [
     ["runs", "runs", String(matrix.rows.length)],
