@@ -6,7 +6,8 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { parseArguments, USAGE, UsageError, VerifyArguments } from "./args";
 import { CycleEvidence, CycleOptions, runCycle } from "./cycle";
 import { FaultName, FAULTS } from "./faults";
-import { MatrixRow, matrixRow, renderMatrix, withDerivedStack } from "./matrix";
+import { htmlPathOf, renderMatrixHtml } from "./htmlReport";
+import { MatrixReport, MatrixRow, matrixRow, renderMatrix, withDerivedStack } from "./matrix";
 import { buildReport, renderSummary, VerifyReport, writeReport } from "./report";
 import { parseStackOutputs, readOutputsFile, readPulumiOutputs, StackOutputs } from "./stackOutputs";
 
@@ -125,11 +126,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const ok = runs.length > 0 && runs.every((r) => !r.error && r.report.ok);
   await mkdir(dirname(reportPath), { recursive: true });
-  await writeFile(reportPath, `${JSON.stringify({ ok, stack: args.stack ?? null, faults: args.faults, repeat: args.repeat, rows }, null, 2)}\n`);
+  const matrix: MatrixReport = { ok, stack: args.stack ?? null, faults: args.faults, repeat: args.repeat, rows };
+  await writeFile(reportPath, `${JSON.stringify(matrix, null, 2)}\n`);
   const table = renderMatrix(rows);
   const markdownPath = join(dirname(reportPath), `${basename(reportPath, extname(reportPath))}.md`);
   await writeFile(markdownPath, table);
-  console.log(`\n${table}\nmatrix ${ok ? "PASSED" : "FAILED"}: ${rows.length} faults run; ${reportPath}, ${markdownPath}`);
+  const htmlPath = htmlPathOf(reportPath);
+  await writeFile(htmlPath, renderMatrixHtml(matrix, (row) => basename(htmlPathOf(faultReportPath(reportPath, row.mode, row.fault, row.run)))));
+  console.log(`\n${table}\nmatrix ${ok ? "PASSED" : "FAILED"}: ${rows.length} faults run; ${reportPath}, ${markdownPath}, ${htmlPath}`);
   if (runs.some((r) => r.error)) return EXIT.cycleFailed;
   return ok ? EXIT.ok : EXIT.checkFailed;
 }

@@ -7,6 +7,8 @@ import { FlinkRest, JobDetail } from "./flinkRest";
 import { KafkaReader } from "./kafka";
 import { malformedVisits, TopicRecord } from "./records";
 import { StackOutputs } from "./stackOutputs";
+import { Timeline } from "./timeline";
+import { TimelineSampler } from "./timelineSampler";
 import { Log, seconds, sleep, waitFor } from "./wait";
 
 export class CycleError extends Error {}
@@ -80,6 +82,8 @@ export interface CycleEvidence {
   deadLetterRecords?: TopicRecord[];
   /** The recovered job's state once everything was read. */
   jobStateAtEnd?: string;
+  /** Offsets and checkpoints over time, for the report's picture. */
+  timeline?: Timeline;
   notes: string[];
   timings: Timings;
 }
@@ -180,6 +184,8 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   log(`[1/6] ${fault.name}: finding the running job "${outputs.jobName}"`);
   const jobId = await findJob(flink, outputs, options.jobId);
   evidence.jobIdAtFault = jobId;
+  const sampler = new TimelineSampler(flink, kafka, outputs, jobId);
+  evidence.timeline = sampler.timeline;
   const next = `look at the checkpoint failures in the Flink UI (${uiUrl(flink, jobId)}) and the TaskManager log; raise --checkpoint-timeout if the cluster is just slow.`;
   const aliveJob = async () => {
     const job = await flink.job(jobId);
@@ -190,6 +196,7 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
     `job ${jobId} to be RUNNING with ${options.minCheckpoints} completed checkpoints (one every ${seconds(outputs.checkpointIntervalMs)}) and output in ${outputs.outputTopic}`,
     options.checkpointTimeoutMs,
     async () => {
+      sampler.poke();
       const job = await aliveJob();
       const stats = await flink.checkpoints(jobId);
       const hasOutput = await kafka.hasRecords(outputs.outputTopic);
@@ -208,6 +215,7 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
     `a checkpoint of job ${jobId} after ${checkpointWithOutput}, covering the output seen so far`,
     options.checkpointTimeoutMs,
     async () => {
+      sampler.poke();
       await aliveJob();
       const latest = (await flink.checkpoints(jobId)).latestCompleted;
       return latest && latest.id > checkpointWithOutput ? { done: true, value: latest } : { done: false, status: `latest completed ${latest?.id ?? "none"}` };
@@ -224,7 +232,12 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   // 2. Inject the fault; right after it, what the checkpoint can hold and where the output ends.
   log(`[2/6] ${fault.name}: ${fault.injects}`);
   const ctx: FaultContext = { flink, kafka, outputs, options, log, evidence, jobId, faultAtMs: Date.now() };
-  await fault.inject(ctx);
+  try {
+    await sampler.throughout(fault.inject(ctx));
+  } finally {
+    // Taken after the injection, failed or not: a fault may set its moment inside it (faults.ts).
+    sampler.timeline.faultAtMs = ctx.faultAtMs;
+  }
   evidence.checkpointed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
   evidence.outputEndAtFault = await kafka.endOffsets(outputs.outputTopic);
   evidence.inputEndAtFault = await kafka.endOffsets(outputs.visitsTopic);
@@ -241,9 +254,10 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
 
   // 3. Recover, until the job and all its tasks run.
   log(`[3/6] ${fault.name}: ${fault.recovers}`);
-  const recovered = await fault.recover(ctx);
+  const recovered = await sampler.throughout(fault.recover(ctx));
   evidence.recoveredJobId = recovered.jobId;
-  await waitRunning(flink, recovered.jobId, options.restoreTimeoutMs, log);
+  sampler.jobId = recovered.jobId;
+  await sampler.throughout(waitRunning(flink, recovered.jobId, options.restoreTimeoutMs, log));
   const runningAt = Date.now();
   evidence.timings.faultToRunning = runningAt - ctx.faultAtMs;
   evidence.timings.recoveryToRunning = runningAt - recovered.recoveryStartMs;
@@ -269,6 +283,7 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   // A resubmission without state numbers its checkpoints from 1 again; the same job continues after the last one.
   const restoredId = evidence.restored?.id ?? (recovered.jobId === jobId ? before.id : 0);
   evidence.firstCheckpointAfterRestore = await waitFor(`the first completed checkpoint of job ${recovered.jobId} after ${restoredId}`, options.outputTimeoutMs, async () => {
+    sampler.poke();
     const stats = await flink.checkpoints(recovered.jobId);
     const ids = stats.history.filter((h) => h.status === "COMPLETED" && h.id > restoredId).map((h) => h.id);
     return ids.length > 0 ? { done: true, value: Math.min(...ids) } : { done: false, status: `${stats.completedCount} completed, latest ${stats.latestCompleted?.id ?? "none"}` };
@@ -277,6 +292,7 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   log(`      first checkpoint after the recovery: ${evidence.firstCheckpointAfterRestore}`);
   const backlog = evidence.inputEndAtRunning;
   await waitFor(`group ${outputs.groupId} to commit the input written up to the recovery (${formatOffsets(backlog)})`, options.outputTimeoutMs, async () => {
+    sampler.poke();
     const committed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
     return offsetsReach(committed, backlog) ? { done: true, value: committed } : { done: false, status: `committed ${formatOffsets(committed)}` };
   }, log);
@@ -290,6 +306,7 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   log(`[5/6] reading the data to judge`);
   const checkpointAfter = (previous: number, why: string) =>
     waitFor(`a checkpoint of job ${recovered.jobId} after ${previous}, ${why}`, options.outputTimeoutMs, async () => {
+      sampler.poke();
       const id = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? 0;
       return id > previous ? { done: true, value: id } : { done: false, status: `latest completed ${id}` };
     }, log);

@@ -19,8 +19,8 @@ describe("Flink REST answers", () => {
         restored: { id: 7, restore_timestamp: 1, is_savepoint: true, external_path: "file:/checkpoints_flink/j1/chk-7" },
       },
       history: [
-        { id: 9, status: "COMPLETED", external_path: "file:/checkpoints_flink/j2/chk-9" },
-        { id: 8, status: "FAILED" },
+        { id: 9, status: "COMPLETED", external_path: "file:/checkpoints_flink/j2/chk-9", trigger_timestamp: 1_700_000_000_000, latest_ack_timestamp: 1_700_000_000_450 },
+        { id: 8, status: "FAILED", latest_ack_timestamp: 1_699_999_980_300 },
       ],
     });
     expect(stats).toEqual({
@@ -28,8 +28,8 @@ describe("Flink REST answers", () => {
       latestCompleted: { id: 9, externalPath: "file:/checkpoints_flink/j2/chk-9" },
       restored: { id: 7, externalPath: "file:/checkpoints_flink/j1/chk-7" },
       history: [
-        { id: 9, status: "COMPLETED", externalPath: "file:/checkpoints_flink/j2/chk-9" },
-        { id: 8, status: "FAILED", externalPath: null },
+        { id: 9, status: "COMPLETED", externalPath: "file:/checkpoints_flink/j2/chk-9", completedAtMs: 1_700_000_000_450 },
+        { id: 8, status: "FAILED", externalPath: null, completedAtMs: null },
       ],
     });
   });

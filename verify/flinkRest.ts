@@ -26,6 +26,8 @@ export interface CheckpointRecord {
   id: number;
   status: string;
   externalPath: string | null;
+  /** When a completed checkpoint got its last acknowledgement (Flink's latest_ack_timestamp); null otherwise. */
+  completedAtMs: number | null;
 }
 
 export interface CheckpointStats {
@@ -81,7 +83,12 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
     completedCount: asNumber(asObject(root.counts).completed) || 0,
     latestCompleted: completed ? { id: asNumber(completed.id), externalPath: asString(completed.external_path) } : null,
     restored: restored ? { id: asNumber(restored.id), externalPath: asString(restored.external_path) } : null,
-    history: history.map((h) => ({ id: asNumber(h.id), status: asString(h.status), externalPath: typeof h.external_path === "string" ? h.external_path : null })),
+    history: history.map((h) => ({
+      id: asNumber(h.id),
+      status: asString(h.status),
+      externalPath: typeof h.external_path === "string" ? h.external_path : null,
+      completedAtMs: h.status === "COMPLETED" && typeof h.latest_ack_timestamp === "number" ? h.latest_ack_timestamp : null,
+    })),
   };
 }
 

@@ -75,6 +75,15 @@ export interface MatrixRow {
   error: string | null;
 }
 
+/** The matrix's own report (beside the per-fault ones): the faults asked for, a row each run, and whether all passed. */
+export interface MatrixReport {
+  ok: boolean;
+  stack: string | null;
+  faults: readonly string[];
+  repeat: number;
+  rows: MatrixRow[];
+}
+
 export function matrixRow(report: VerifyReport, run: number): MatrixRow {
   const check = (name: string) => report.checks.find((c) => c.name === name);
   return {

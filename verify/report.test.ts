@@ -119,7 +119,7 @@ describe("renderSummary", () => {
     expect(summary).toContain("detected 400 ms, RUNNING 24.0 s, first committed output 36.0 s, caught up 50.0 s; recovery→RUNNING 9000 ms");
     expect(summary).toMatch(/FAIL noMissing: 1 of 2 expected firings absent/);
     expect(summary).toMatch(/ok {3}restoredFromRecordedCheckpoint/);
-    expect(summary.endsWith("report: reports/verify-latest.json")).toBe(true);
+    expect(summary.endsWith("timeline: reports/verify-latest.html\n  report: reports/verify-latest.json")).toBe(true);
   });
 });
 

@@ -1,4 +1,5 @@
-// The verification report: judged from the cycle's evidence (pure), shown on the terminal and written as JSON.
+// The verification report: judged from the cycle's evidence (pure), shown on the terminal and written as JSON,
+// with an HTML page of it beside it (htmlReport.ts).
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -6,7 +7,9 @@ import {
   Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, programArgInteger, WindowModel, windowModelFor,
 } from "./checks";
 import { CycleEvidence, Timings } from "./cycle";
+import { htmlPathOf, renderFaultHtml } from "./htmlReport";
 import { deadLetterKey, deadLetterRaw, Firing, parseFiring, parseVisit, Visit } from "./records";
+import { Timeline } from "./timeline";
 
 export const DEFAULT_REPORT_PATH = "reports/verify-latest.json";
 const SAMPLE_SIZE = 20;
@@ -86,6 +89,8 @@ export interface VerifyReport {
     unparsableOutputs: Array<{ partition: number; offset: number; reason: string }>;
   };
   timings: Timings;
+  /** Offsets and checkpoints over time (absent in reports written before it was recorded). */
+  timeline: Timeline | null;
   notes: string[];
 }
 
@@ -203,6 +208,7 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
       unparsableOutputs: (assessment?.unparsable ?? []).slice(0, SAMPLE_SIZE),
     },
     timings: evidence.timings,
+    timeline: evidence.timeline ?? null,
     notes,
   };
 }
@@ -221,12 +227,15 @@ export function renderSummary(report: VerifyReport, reportPath: string): string 
     ...report.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
     ...report.notes.map((n) => `  note: ${n}`),
     ...(report.error ? [`  error: ${report.error}`] : []),
+    `  timeline: ${htmlPathOf(reportPath)}`,
     `  report: ${reportPath}`,
   ];
   return lines.join("\n");
 }
 
+/** Writes the JSON report to `path` and its HTML page beside it. */
 export async function writeReport(path: string, report: VerifyReport): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(htmlPathOf(path), renderFaultHtml(report));
 }
