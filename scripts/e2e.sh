@@ -112,7 +112,9 @@ check_target() {
   fi
 
   phase "$target: verify: broken restore is caught" must_fail npm run --silent verify -- --stack "$stack" --restore-from-earliest \
-    --report "$reports/verify-broken.json"
+    --report "$reports/verify-broken.json" || return 1
+  # What a person would see: the HTML pages of the run (the matrix page checks every fault page it links to).
+  phase "$target: report check: the pages in Chromium" npm run --silent report-check -- "$reports/faults.html" "$reports/verify-broken.html"
 }
 
 finish_target() {
@@ -142,6 +144,7 @@ use_target() { # sets what the functions above read
 # --- the run -----------------------------------------------------------------------------------------------------
 
 phase "setup (toolchain, docker, images)" bash scripts/setup.sh --local-images
+phase "setup (browser for the report check)" bash scripts/browser.sh
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 
