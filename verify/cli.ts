@@ -7,7 +7,7 @@ import { parseArguments, USAGE, UsageError, VerifyArguments } from "./args";
 import { CycleEvidence, CycleOptions, runCycle } from "./cycle";
 import { FaultName, FAULTS } from "./faults";
 import { htmlPathOf, renderMatrixHtml } from "./htmlReport";
-import { MatrixReport, MatrixRow, matrixRow, renderMatrix, withDerivedStack } from "./matrix";
+import { MatrixReport, MatrixRow, matrixRow, modeVariant, renderMatrix, withDerivedStack } from "./matrix";
 import { buildReport, renderSummary, VerifyReport, writeReport } from "./report";
 import { parseStackOutputs, readOutputsFile, readPulumiOutputs, StackOutputs } from "./stackOutputs";
 
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
   for (const mode of args.modes ?? [outputs.checkpointMode]) {
     try {
       if (mode === outputs.checkpointMode) await runMode(outputs, args.stack ?? null);
-      else await withDerivedStack(PROJECT_DIR, args.stack!, mode, log, (raw, name) => runMode(parseStackOutputs(raw, {}, `stack "${name}"`), name));
+      else await withDerivedStack(PROJECT_DIR, args.stack!, modeVariant(mode), log, (raw, name) => runMode(parseStackOutputs(raw, {}, `stack "${name}"`), name));
     } catch (error) {
       log(`verify: the ${mode} run could not be completed: ${(error as Error).message}`);
       runs.push({ report: { error: (error as Error).message } as VerifyReport, error: true });

@@ -1,19 +1,34 @@
 import { describe, expect, it } from "vitest";
-import { derivedConfig, derivedStackName, MatrixRow, renderMatrix } from "./matrix";
+import { derivedConfig, derivedStackName, MatrixRow, modeVariant, renderMatrix } from "./matrix";
 
 describe("the derived stack of another mode", () => {
   it("is named after the base stack and the mode", () => {
-    expect(derivedStackName("ci", "AT_LEAST_ONCE")).toBe("ci-at-least-once");
+    expect(derivedStackName("ci", modeVariant("AT_LEAST_ONCE"))).toBe("ci-at-least-once");
   });
 
   it("keeps the base config but the mode and moves both host ports so both stacks can run", () => {
     const base = { "flink-checkpointer:target": "docker", "flink-checkpointer:generatorVisits": "10", "flink-checkpointer:kafkaExternalPort": "9200" };
-    expect(derivedConfig(base, "AT_LEAST_ONCE", 10)).toEqual({
+    expect(derivedConfig(base, modeVariant("AT_LEAST_ONCE"))).toEqual({
       "flink-checkpointer:target": "docker",
       "flink-checkpointer:generatorVisits": "10",
       "flink-checkpointer:checkpointMode": "AT_LEAST_ONCE",
       "flink-checkpointer:flinkRestPort": "8091",
       "flink-checkpointer:kafkaExternalPort": "9210",
+    });
+  });
+});
+
+describe("a derived stack of other settings", () => {
+  it("changes only the variant's keys and the ports", () => {
+    const base = { "flink-checkpointer:target": "docker", "flink-checkpointer:heartbeatTimeoutMs": "10000", "flink-checkpointer:flinkRestPort": "18081" };
+    const variant = { suffix: "flink-heartbeats", changes: { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000" }, portShift: 20 };
+    expect(derivedStackName("ci", variant)).toBe("ci-flink-heartbeats");
+    expect(derivedConfig(base, variant)).toEqual({
+      "flink-checkpointer:target": "docker",
+      "flink-checkpointer:heartbeatIntervalMs": "10000",
+      "flink-checkpointer:heartbeatTimeoutMs": "50000",
+      "flink-checkpointer:flinkRestPort": "18101",
+      "flink-checkpointer:kafkaExternalPort": "9114",
     });
   });
 });

@@ -1,0 +1,142 @@
+// `npm run bench -- --recovery [--stack ci] [--runs 3]`: benchmarks on the docker target of this machine, written
+// to reports/bench/ as JSON, a Markdown table and an SVG chart. Each setting gets a stack derived from the base
+// stack (Automation API), brought up, measured and destroyed in turn, so the figures of one run sit side by side.
+
+import { spawn } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { cpus, release, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { MatrixReport, MatrixRow, withDerivedStack } from "../verify/matrix";
+import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, summarize } from "./recovery";
+
+const PROJECT_DIR = resolve(__dirname, "..");
+const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+
+export const BENCH_USAGE = `Usage: npm run bench -- --recovery [--stack <base>] [--runs <n>] [--reports <dir>]
+
+  --recovery        TaskManager crash → RUNNING → first committed output, with Flink's default heartbeats, with
+                    the stack's, and with the stack's plus a standby TaskManager (one derived stack each)
+  --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
+  --runs <n>        crashes per setting, 1..20 (default 3)
+  --reports <dir>   where the results go (default reports/bench)`;
+
+export interface BenchArguments {
+  recovery: boolean;
+  stack: string;
+  runs: number;
+  reports: string;
+}
+
+export class BenchUsageError extends Error {}
+
+export function parseBenchArguments(argv: readonly string[]): BenchArguments | "help" {
+  if (argv.includes("--help") || argv.includes("-h")) return "help";
+  const args: BenchArguments = { recovery: false, stack: "ci", runs: 3, reports: "reports/bench" };
+  const problems: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("--")) {
+        problems.push(`${flag} needs a value`);
+        return "";
+      }
+      i++;
+      return next;
+    };
+    if (flag === "--recovery") args.recovery = true;
+    else if (flag === "--stack") args.stack = value();
+    else if (flag === "--reports") args.reports = value();
+    else if (flag === "--runs") {
+      const text = value();
+      const runs = Number(text);
+      if (text && !(Number.isInteger(runs) && runs >= 1 && runs <= 20)) problems.push(`--runs must be a whole number from 1 to 20, got "${text}"`);
+      else if (text) args.runs = runs;
+    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --stack <base>, --runs <n>, --reports <dir>`);
+  }
+  if (!args.recovery && problems.length === 0) problems.push("name the benchmark to run: --recovery");
+  if (problems.length > 0) throw new BenchUsageError(problems.join("; "));
+  return args;
+}
+
+function run(file: string, argv: readonly string[]): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(file, argv, { cwd: PROJECT_DIR, stdio: "inherit" });
+    child.on("close", (code) => done(code ?? 1));
+    child.on("error", () => done(1));
+  });
+}
+
+async function machine(): Promise<Record<string, unknown>> {
+  const osRelease = await readFile("/etc/os-release", "utf8").catch(() => "");
+  return {
+    os: /PRETTY_NAME="?([^"\n]*)/.exec(osRelease)?.[1] ?? "unknown",
+    kernel: release(),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
+
+async function recovery(args: BenchArguments): Promise<boolean> {
+  const dir = join(args.reports, "recovery");
+  const results: RecoveryResult[] = [];
+  let settings: Record<string, unknown> = {};
+  for (const variant of RECOVERY_VARIANTS) {
+    let rows: MatrixRow[] = [];
+    let error: string | null = null;
+    const stack = `${args.stack}-${variant.suffix}`;
+    try {
+      rows = await withDerivedStack(PROJECT_DIR, args.stack, variant, log, async (outputs) => {
+        const variantDir = join(dir, variant.suffix);
+        await mkdir(variantDir, { recursive: true });
+        const outputsFile = join(variantDir, "outputs.json");
+        await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+        settings = { images: outputs.images, checkpointMode: outputs.checkpointMode, checkpointIntervalMs: outputs.checkpointIntervalMs, partitions: outputs.partitions };
+        const reportPath = join(variantDir, "faults.json");
+        log(`== ${variant.label}: ${args.runs} TaskManager crash${args.runs === 1 ? "" : "es"}`);
+        const code = await run(join(PROJECT_DIR, "node_modules", ".bin", "tsx"), [
+          "verify/cli.ts", "--outputs-file", outputsFile, "--faults", "taskmanager-crash", "--repeat", String(args.runs), "--report", reportPath,
+        ]);
+        const matrix = JSON.parse(await readFile(reportPath, "utf8")) as MatrixReport;
+        if (code !== 0) error = `the verification ended with exit ${code} (${reportPath})`;
+        return matrix.rows;
+      });
+    } catch (caught) {
+      error = (caught as Error).message;
+    }
+    results.push(summarize(variant.label, stack, variant.changes, rows, error));
+  }
+  await mkdir(dir, { recursive: true });
+  const table = renderRecoveryTable(results);
+  await writeFile(join(args.reports, "recovery.json"), `${JSON.stringify({ machine: await machine(), settings, base: args.stack, runs: args.runs, results }, null, 2)}\n`);
+  await writeFile(join(args.reports, "recovery.md"), table);
+  await writeFile(join(args.reports, "recovery.svg"), renderRecoveryChart(results));
+  console.log(`\n${table}\nrecovery: ${join(args.reports, "recovery.json")}, recovery.md, recovery.svg`);
+  return results.every((r) => !r.error && r.passed === r.runs);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: BenchArguments;
+  try {
+    const parsed = parseBenchArguments(argv);
+    if (parsed === "help") {
+      console.log(BENCH_USAGE);
+      return 0;
+    }
+    args = parsed;
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    console.error(`bench: ${error.message}\n\n${BENCH_USAGE}`);
+    return 2;
+  }
+  return (await recovery(args)) ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+    console.error(`bench: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+    process.exit(3);
+  });
+}

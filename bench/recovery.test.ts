@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { MatrixRow } from "../verify/matrix";
+import { parseBenchArguments } from "./cli";
+import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, speedups, spread, summarize } from "./recovery";
+
+const row = (over: Partial<MatrixRow>, timings: MatrixRow["timings"]): MatrixRow => ({
+  fault: "taskmanager-crash", mode: "EXACTLY_ONCE", run: 1, ok: true, duplicates: 0, missing: 0, unexpected: 0, restored: 5, expected: 5,
+  deadLetters: "", timings, explanation: "", error: null, ...over,
+});
+
+describe("spread", () => {
+  it("gives median, least and greatest of what was measured", () => {
+    expect(spread([30_000, 10_000, 20_000])).toEqual({ n: 3, median: 20_000, min: 10_000, max: 30_000 });
+    expect(spread([4, undefined, 2])).toEqual({ n: 2, median: 3, min: 2, max: 4 });
+    expect(spread([undefined])).toEqual({ n: 0, median: null, min: null, max: null });
+  });
+});
+
+describe("the recovery benchmark's results", () => {
+  const slow = summarize("Flink's defaults", "ci-a", {}, [
+    row({}, { faultToDetected: 17_000, faultToRunning: 58_000, faultToFirstCommittedOutput: 70_000 }),
+    row({ run: 2 }, { faultToDetected: 15_000, faultToRunning: 50_000, faultToFirstCommittedOutput: 66_000 }),
+  ], null);
+  const fast = summarize("standby", "ci-b", {}, [
+    row({}, { faultToDetected: 3_000, faultToRunning: 13_000, faultToFirstCommittedOutput: 20_000 }),
+    row({ run: 2, ok: false }, { faultToDetected: 3_000, faultToRunning: 14_000 }),
+  ], null);
+
+  it("counts only runs whose checks held as passed", () => {
+    expect([slow.passed, fast.passed]).toEqual([2, 1]);
+    expect(fast.firstCommittedOutput).toEqual({ n: 1, median: 20_000, min: 20_000, max: 20_000 });
+  });
+
+  it("compares each setting's median time to RUNNING with the first's", () => {
+    expect(speedups([slow, fast])).toEqual([1, 54_000 / 13_500]);
+    expect(speedups([summarize("none", "x", {}, [], "up failed"), fast])).toEqual([null, null]);
+  });
+
+  it("tabulates seconds as median (least–greatest) and names a setting that could not run", () => {
+    const table = renderRecoveryTable([slow, fast, summarize("broken", "ci-c", {}, [], "pulumi up failed")]);
+    expect(table).toContain("| Flink's defaults | 2/2 | 16.0 (15.0–17.0) | 54.0 (50.0–58.0) | 68.0 (66.0–70.0) | – | 1.00x |");
+    expect(table).toContain("| standby | 1/2 | 3.0 (3.0–3.0) | 13.5 (13.0–14.0) |");
+    expect(table).toContain("4.00x");
+    expect(table).toContain("- broken: pulumi up failed");
+  });
+
+  it("draws a bar per setting and escapes labels", () => {
+    const svg = renderRecoveryChart([slow, summarize("<b>x</b>", "s", {}, [], null)]);
+    expect(svg.match(/<title>RUNNING /g)).toHaveLength(1);
+    expect(svg.match(/<title>first committed output /g)).toHaveLength(1);
+    expect(svg).toContain("&lt;b&gt;x&lt;/b&gt;");
+    expect(svg).not.toContain("<b>");
+  });
+
+  it("derives each setting on its own ports, so none collides with the base stack", () => {
+    expect(new Set(RECOVERY_VARIANTS.map((v) => v.portShift)).size).toBe(RECOVERY_VARIANTS.length);
+    expect(RECOVERY_VARIANTS.every((v) => v.portShift > 10)).toBe(true);
+  });
+});
+
+describe("npm run bench's arguments", () => {
+  it("takes the benchmark, base stack and runs", () => {
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, stack: "ci", runs: 5, reports: "reports/bench" });
+  });
+
+  it("names every problem and what is allowed", () => {
+    expect(() => parseBenchArguments([])).toThrow("name the benchmark to run: --recovery");
+    expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
+      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --stack <base>, --runs <n>, --reports <dir>');
+  });
+});

@@ -1,0 +1,131 @@
+// The recovery benchmark: how long a TaskManager crash keeps the job down, with Flink's default heartbeats, with
+// the stack's, and with the stack's plus a standby TaskManager, measured one after another in one run on stacks
+// derived from one base stack. Each setting runs the verification's taskmanager-crash fault `runs` times, so
+// every figure comes from a recovery that was also proved correct (no duplicate, no missing).
+
+import { MatrixRow } from "../verify/matrix";
+import { StackVariant } from "../verify/matrix";
+
+/** The settings compared; all other config is the base stack's. */
+export const RECOVERY_VARIANTS: readonly (StackVariant & { readonly label: string })[] = [
+  {
+    label: "Flink's defaults (heartbeat 10 s / 50 s)",
+    suffix: "bench-flink-defaults",
+    changes: { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000", taskManagers: "1" },
+    portShift: 20,
+  },
+  {
+    label: "the stack's defaults (heartbeat 2 s / 10 s)",
+    suffix: "bench-stack-defaults",
+    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", taskManagers: "1" },
+    portShift: 30,
+  },
+  {
+    label: "the stack's defaults and a standby TaskManager",
+    suffix: "bench-standby",
+    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", taskManagers: "2" },
+    portShift: 40,
+  },
+];
+
+export interface Spread {
+  n: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/** Median, least and greatest of the values that were measured (undefined ones are left out). */
+export function spread(values: readonly (number | undefined)[]): Spread {
+  const measured = values.filter((v): v is number => v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
+  if (measured.length === 0) return { n: 0, median: null, min: null, max: null };
+  const mid = Math.floor(measured.length / 2);
+  const median = measured.length % 2 === 1 ? measured[mid]! : (measured[mid - 1]! + measured[mid]!) / 2;
+  return { n: measured.length, median, min: measured[0]!, max: measured[measured.length - 1]! };
+}
+
+export interface RecoveryResult {
+  label: string;
+  stack: string;
+  changes: Readonly<Record<string, string>>;
+  runs: number;
+  /** Runs whose checks all held (0 duplicates, 0 missing, the right checkpoint restored). */
+  passed: number;
+  detected: Spread;
+  running: Spread;
+  firstCommittedOutput: Spread;
+  caughtUp: Spread;
+  error: string | null;
+}
+
+export function summarize(label: string, stack: string, changes: Readonly<Record<string, string>>, rows: readonly MatrixRow[], error: string | null): RecoveryResult {
+  const of = (pick: (row: MatrixRow) => number | undefined) => spread(rows.map(pick));
+  return {
+    label,
+    stack,
+    changes,
+    runs: rows.length,
+    passed: rows.filter((r) => r.ok && !r.error).length,
+    detected: of((r) => r.timings.faultToDetected),
+    running: of((r) => r.timings.faultToRunning),
+    firstCommittedOutput: of((r) => r.timings.faultToFirstCommittedOutput),
+    caughtUp: of((r) => r.timings.faultToCaughtUp),
+    error,
+  };
+}
+
+const seconds = (ms: number | null) => (ms === null ? "–" : (ms / 1000).toFixed(1));
+const cell = (s: Spread) => (s.median === null ? "–" : `${seconds(s.median)} (${seconds(s.min)}–${seconds(s.max)})`);
+
+/** The ratio of the first setting's median RUNNING time to each other's: how many times faster each one is. */
+export function speedups(results: readonly RecoveryResult[]): (number | null)[] {
+  const reference = results[0]?.running.median ?? null;
+  return results.map((r) => (reference === null || r.running.median === null || r.running.median === 0 ? null : reference / r.running.median));
+}
+
+/** The Markdown table: one row per setting, seconds from the crash as median (least–greatest). */
+export function renderRecoveryTable(results: readonly RecoveryResult[]): string {
+  const ratios = speedups(results);
+  const lines = [
+    "| setting | runs passed | detected s | RUNNING s | first committed output s | caught up s | RUNNING, times faster than the first |",
+    "|---|---|---|---|---|---|---|",
+    ...results.map((r, i) =>
+      `| ${r.label} | ${r.passed}/${r.runs} | ${cell(r.detected)} | ${cell(r.running)} | ${cell(r.firstCommittedOutput)} | ${cell(r.caughtUp)} | ${ratios[i] === null ? "–" : `${ratios[i]!.toFixed(2)}x`} |`),
+  ];
+  const failed = results.filter((r) => r.error);
+  if (failed.length > 0) lines.push("", ...failed.map((r) => `- ${r.label}: ${r.error}`));
+  return `${lines.join("\n")}\n`;
+}
+
+const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** A bar chart (SVG) of the median seconds to RUNNING and to the first committed output, per setting. */
+export function renderRecoveryChart(results: readonly RecoveryResult[]): string {
+  const rowHeight = 56;
+  const left = 330;
+  const width = 960;
+  const plot = width - left - 40;
+  const greatest = Math.max(1, ...results.flatMap((r) => [r.running.max ?? 0, r.firstCommittedOutput.max ?? 0]));
+  const x = (ms: number) => left + (ms / greatest) * plot;
+  const height = 70 + results.length * rowHeight + 40;
+  const bars = results.map((r, i) => {
+    const y = 60 + i * rowHeight;
+    const bar = (s: Spread, dy: number, colour: string, what: string) => s.median === null ? "" :
+      `<rect x="${left}" y="${y + dy}" width="${(x(s.median) - left).toFixed(1)}" height="16" fill="${colour}"><title>${escape(what)} ${seconds(s.median)} s</title></rect>` +
+      `<line x1="${x(s.min!).toFixed(1)}" x2="${x(s.max!).toFixed(1)}" y1="${y + dy + 8}" y2="${y + dy + 8}" stroke="#222" stroke-width="1.5"/>` +
+      `<text x="${(x(s.max!) + 6).toFixed(1)}" y="${y + dy + 13}" font-size="12">${seconds(s.median)} s</text>`;
+    return `<text x="${left - 10}" y="${y + 22}" font-size="13" text-anchor="end">${escape(r.label)}</text>` +
+      bar(r.running, 0, "#3b6fb6", "RUNNING") + bar(r.firstCommittedOutput, 20, "#e08a2c", "first committed output");
+  }).join("\n");
+  const ticks = Array.from({ length: 6 }, (_, i) => (greatest * i) / 5).map((ms) =>
+    `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${height - 35}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${height - 18}" font-size="11" text-anchor="middle">${seconds(ms)}</text>`).join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="20" y="28" font-size="16" font-weight="bold">TaskManager crash: seconds until the job is RUNNING again and until committed output resumes</text>
+${ticks}
+${bars}
+<rect x="${left}" y="${height - 12}" width="12" height="10" fill="#3b6fb6"/><text x="${left + 16}" y="${height - 3}" font-size="11">RUNNING (median; line: least–greatest)</text>
+<rect x="${left + 280}" y="${height - 12}" width="12" height="10" fill="#e08a2c"/><text x="${left + 296}" y="${height - 3}" font-size="11">first committed output</text>
+</svg>
+`;
+}
