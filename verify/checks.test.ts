@@ -225,6 +225,9 @@ describe("judgeCycle", () => {
   it("fails a missing _metadata and a checkpoint gone from the history", () => {
     expect(failed({ ...good, retained: { inRestHistory: true, metadataListing: null } })).toEqual(["retainedCheckpoint"]);
     expect(failed({ ...good, retained: { inRestHistory: false, metadataListing: "x" } })).toEqual(["retainedCheckpoint"]);
+    // Completed as its JobManager died: the history never heard of it, the volume proves it.
+    expect(failed({ ...good, retained: { inRestHistory: false, historyLost: "it completed as its JobManager died", metadataListing: "x" } })).toEqual([]);
+    expect(failed({ ...good, retained: { inRestHistory: false, historyLost: "it completed as its JobManager died", metadataListing: null } })).toEqual(["retainedCheckpoint"]);
   });
 
   it("fails duplicates in EXACTLY_ONCE but explains them in AT_LEAST_ONCE", () => {

@@ -331,8 +331,13 @@ export interface RestoreEvidence {
 }
 
 export interface RetainedEvidence {
-  /** The cancelled job's checkpoint history still lists the checkpoint as completed. */
+  /** The job's checkpoint history lists the checkpoint as completed. */
   inRestHistory: boolean;
+  /**
+   * Why the history cannot list it though it is complete (its JobManager died as it completed): then its
+   * `_metadata` on the volume alone proves it.
+   */
+  historyLost?: string;
   /** `ls -l` of its `_metadata` on the checkpoint volume, or null when it could not be shown. */
   metadataListing: string | null;
   /** Why the listing failed (the command and its error). */
@@ -365,8 +370,8 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
   if (retained) {
     checks.push({
       name: "retainedCheckpoint",
-      ok: retained.inRestHistory && retained.metadataListing !== null,
-      detail: `checkpoint ${expected ? `${expected.id} at ${expected.path}` : "(none expected)"}: ${retained.inRestHistory ? "listed" : "NOT listed"} as completed in the job's history; _metadata ${retained.metadataListing ?? `NOT shown: ${retained.metadataProblem ?? "not found on the checkpoint volume"}`}`,
+      ok: (retained.inRestHistory || retained.historyLost !== undefined) && retained.metadataListing !== null,
+      detail: `checkpoint ${expected ? `${expected.id} at ${expected.path}` : "(none expected)"}: ${retained.inRestHistory ? "listed as completed in the job's history" : retained.historyLost ? `not in the job's history (${retained.historyLost})` : "NOT listed as completed in the job's history"}; _metadata ${retained.metadataListing ?? `NOT shown: ${retained.metadataProblem ?? "not found on the checkpoint volume"}`}`,
     });
   }
 

@@ -85,9 +85,14 @@ async function resubmit(ctx: FaultContext, savepointPath: string | null, paralle
 }
 
 /** The retained checkpoint shown on the volume: in the REST history of its job and its `_metadata` listed. */
-async function showRetained(ctx: FaultContext, checkpoint: CheckpointRef, inRestHistory: boolean): Promise<void> {
+async function showRetained(ctx: FaultContext, checkpoint: CheckpointRef, inRestHistory: boolean, historyLost?: string): Promise<void> {
   const volume = await listMetadata(ctx.outputs.checkpointVolume, checkpoint.path);
-  ctx.evidence.retained = { inRestHistory, metadataListing: volume.listing, ...(volume.problem ? { metadataProblem: volume.problem } : {}) };
+  ctx.evidence.retained = {
+    inRestHistory,
+    ...(historyLost ? { historyLost } : {}),
+    metadataListing: volume.listing,
+    ...(volume.problem ? { metadataProblem: volume.problem } : {}),
+  };
   ctx.log(`      ${volume.command}: ${volume.listing ?? volume.problem}`);
 }
 
@@ -143,12 +148,14 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
   // The checkpoint in flight at the kill may have completed in the moment before it: Flink writes `_metadata` last,
   // so if the next one's is on the volume, that one is the newest complete checkpoint the restore must take.
   const next: CheckpointRef = { id: evidence.expectedRestore!.id + 1, path: evidence.expectedRestore!.path.replace(/chk-\d+\/?$/, `chk-${evidence.expectedRestore!.id + 1}`) };
-  if ((await listMetadata(outputs.checkpointVolume, next.path)).listing !== null) {
+  const completedAsItDied = (await listMetadata(outputs.checkpointVolume, next.path)).listing !== null;
+  if (completedAsItDied) {
     evidence.notes.push(`checkpoint ${next.id} completed just before the JobManager died (its _metadata is on the volume): it is the newest complete one`);
     evidence.expectedRestore = next;
   }
   const expected = evidence.expectedRestore!;
-  await showRetained(ctx, expected, true);
+  // The history was read before the crash; a checkpoint that completed as the JobManager died never reached it.
+  await showRetained(ctx, expected, !completedAsItDied, completedAsItDied ? "it completed as its JobManager died" : undefined);
   // With high availability (kind) the restarted JobManager recovers the job by itself.
   const back = (await flink.jobs()).find((j) => j.name === outputs.jobName && !ENDED_STATES.includes(j.state));
   if (back) {
