@@ -50,6 +50,9 @@ describe("pickTaskManager", () => {
   it("picks the busiest TaskManager running the job's tasks, never an idle standby", () => {
     expect(pickTaskManager(processes, ["172.18.0.5", "172.18.0.4"])).toBe("s-taskmanager-2");
     expect(pickTaskManager(processes, ["10.0.0.9", "172.18.0.4"])).toBe("s-taskmanager-1");
+    // As Flink on Docker names it: the container's name on its network.
+    expect(pickTaskManager([...processes, { name: "s-taskmanager-10", addresses: ["s-taskmanager-10"] }].map((tm) => ({ ...tm, addresses: [...tm.addresses, tm.name] })),
+      ["s-taskmanager-10.s-net"])).toBe("s-taskmanager-10");
   });
 
   it("takes the only TaskManager when Flink knows it by another address", () => {

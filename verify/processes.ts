@@ -65,7 +65,8 @@ export interface TaskManagerProcess {
  */
 export function pickTaskManager(processes: readonly TaskManagerProcess[], hosts: readonly string[]): string {
   for (const host of hosts) {
-    const match = processes.find((tm) => tm.addresses.includes(host));
+    // Docker's DNS gives a container's name with its network appended (name.network).
+    const match = processes.find((tm) => tm.addresses.some((address) => host === address || host.startsWith(`${address}.`)));
     if (match) return match.name;
   }
   if (processes.length === 1) return processes[0]!.name;
