@@ -178,6 +178,7 @@ if [[ " $targets " == *" kind "* ]]; then
   use_target kind
   kind_log="$reports/bring-up.log"
   ( set -e
+    phases=()  # its own phases, printed at its end; the parent times the whole as one phase
     bash scripts/kind-cluster.sh setup
     bash scripts/kind-cluster.sh create
     source scripts/env.sh  # setup wrote how this machine runs kind (provider, node image, PATH)
