@@ -179,8 +179,8 @@ if [[ " $targets " == *" kind "* ]]; then
   kind_log="$reports/bring-up.log"
   ( set -e
     phases=()  # its own phases, printed at its end; the parent times the whole as one phase
-    bash scripts/kind-cluster.sh setup
-    bash scripts/kind-cluster.sh create
+    phase "kind: cluster setup (kind, node image)" bash scripts/kind-cluster.sh setup
+    phase "kind: create the cluster" bash scripts/kind-cluster.sh create
     source scripts/env.sh  # setup wrote how this machine runs kind (provider, node image, PATH)
     bring_up
     summary ) >"$kind_log" 2>&1 &
