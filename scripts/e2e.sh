@@ -37,9 +37,13 @@ leftovers() { # lines naming what of the stack is left
     docker ps -a --filter "label=$label" --format 'container {{.Names}}'
     docker volume ls --filter "label=$label" --format 'volume {{.Name}}'
     docker network ls --filter "label=$label" --format 'network {{.Name}}'
-  elif kubectl --context "$kube_context" get namespace "$namespace" >/dev/null 2>&1; then
-    echo "namespace $namespace"
-    kubectl --context "$kube_context" get pv --no-headers 2>/dev/null | awk -v ns="$namespace/" 'index($6, ns) == 1 { print "persistent volume " $1 " (" $6 ")" }'
+  else
+    if kubectl --context "$kube_context" get namespace "$namespace" >/dev/null 2>&1; then
+      echo "namespace $namespace"
+      kubectl --context "$kube_context" get pv --no-headers 2>/dev/null | awk -v ns="$namespace/" 'index($6, ns) == 1 { print "persistent volume " $1 " (" $6 ")" }'
+    fi
+    # The tags `kind load` was given (<image>:<tag>-<image id>); the node's copies go with the cluster.
+    docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^flink-checkpointer[^:]*:.*-[0-9a-f]{12}$' | sed 's/^/image tag loaded into kind: /' || true
   fi
 }
 
