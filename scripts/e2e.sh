@@ -42,8 +42,9 @@ leftovers() { # lines naming what of the stack is left
       echo "namespace $namespace"
       kubectl --context "$kube_context" get pv --no-headers 2>/dev/null | awk -v ns="$namespace/" 'index($6, ns) == 1 { print "persistent volume " $1 " (" $6 ")" }'
     fi
-    # The tags `kind load` was given (<image>:<tag>-<image id>); the node's copies go with the cluster.
-    docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^flink-checkpointer[^:]*:.*-[0-9a-f]{12}$' | sed 's/^/image tag loaded into kind: /' || true
+    # The tags `kind load` was given to the stack's own images (<image>:<tag>-<image id>); the node's copies go
+    # with the cluster. (The Kafka image's tag carries no stack name: another kind stack may share it.)
+    docker images --format '{{.Repository}}:{{.Tag}}' | grep -E ":flink-checkpointer-$stack-[0-9a-f]{12}\$" | sed 's/^/image tag loaded into kind: /' || true
   fi
 }
 
