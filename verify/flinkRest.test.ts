@@ -1,5 +1,6 @@
+import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
-import { findPythonJar, flinkErrorText, parseCheckpointStats, taskManagerHostsOf } from "./flinkRest";
+import { FlinkRest, FlinkServerError, findPythonJar, flinkErrorText, parseCheckpointStats, taskManagerHostsOf } from "./flinkRest";
 
 describe("Flink REST answers", () => {
   it("keeps Flink's error texts", () => {
@@ -55,5 +56,45 @@ describe("Flink REST answers", () => {
     expect(taskManagerHostsOf([vertex(["172.18.0.5:41234", 1]), vertex(["172.18.0.4:39999", 1], ["172.18.0.5:41234", 1])])).toEqual(["172.18.0.5", "172.18.0.4"]);
     expect(taskManagerHostsOf([{ taskmanagers: [{ host: "tm-1:6121" }] }])).toEqual(["tm-1"]);
     expect(taskManagerHostsOf([{ errors: ["not found"] }, {}])).toEqual([]);
+  });
+});
+
+describe("a JobManager's transient server errors", () => {
+  // A real HTTP server that fails the first `failures` requests with Flink's 500 answer, then answers.
+  const jobManager = async (failures: number) => {
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`);
+      response.setHeader("content-type", "application/json");
+      if (seen.length <= failures) {
+        response.statusCode = 500;
+        response.end(JSON.stringify({ errors: ["Internal server error.", "<Exception on server side: NullArgumentException: input array"] }));
+      } else response.end(JSON.stringify({ counts: { in_progress: 1 } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return { flink: new FlinkRest(url), seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  };
+
+  it("asks a read again after a 5xx and gets the answer", async () => {
+    const { flink, seen, close } = await jobManager(2);
+    try {
+      expect(await flink.checkpointInProgress("j1")).toBe(true);
+      expect(seen).toEqual(["GET /jobs/j1/checkpoints", "GET /jobs/j1/checkpoints", "GET /jobs/j1/checkpoints"]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("gives up after three reads, and never repeats a write", async () => {
+    const { flink, seen, close } = await jobManager(10);
+    try {
+      await expect(flink.checkpointInProgress("j1")).rejects.toBeInstanceOf(FlinkServerError);
+      expect(seen).toHaveLength(3);
+      await expect(flink.cancel("j1")).rejects.toThrow("PATCH");
+      expect(seen.slice(3)).toEqual(["PATCH /jobs/j1?mode=cancel"]);
+    } finally {
+      await close();
+    }
   });
 });

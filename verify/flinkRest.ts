@@ -3,6 +3,11 @@
 
 export class FlinkRestError extends Error {}
 
+/** The JobManager answered a 5xx: the request reached it and it failed there. */
+export class FlinkServerError extends FlinkRestError {}
+
+const GET_ATTEMPTS = 3;
+
 export interface ClusterOverview {
   flinkVersion: string;
   taskManagers: number;
@@ -121,7 +126,23 @@ export class FlinkRest {
     private readonly requestTimeoutMs = 15_000,
   ) {}
 
+  /**
+   * A read that the JobManager failed with a 5xx is asked again (twice, after a short pause): Flink's REST handlers
+   * have transient failures, such as the checkpoint statistics' histogram failing while a restored job's first
+   * statistics are written (NullArgumentException "input array"). Writes are never repeated.
+   */
   private async request(method: string, path: string, body?: unknown, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestOnce(method, path, body, timeoutMs);
+      } catch (error) {
+        if (!(method === "GET" && error instanceof FlinkServerError && attempt < GET_ATTEMPTS)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+
+  private async requestOnce(method: string, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
     const url = `${this.baseUrl}${path}`;
     let response: Response;
     try {
@@ -140,7 +161,8 @@ export class FlinkRest {
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new FlinkRestError(`${method} ${url} answered ${response.status}: ${flinkErrorText(text)}`);
+      const message = `${method} ${url} answered ${response.status}: ${flinkErrorText(text)}`;
+      throw response.status >= 500 ? new FlinkServerError(message) : new FlinkRestError(message);
     }
     if (text.length === 0) return {};
     try {
