@@ -176,13 +176,14 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# The kind cluster and its stack come up in the background while docker's run goes on: about five minutes of
-# building, image loading and waiting for pods that need not wait for docker's verification. Its host ports
-# (8081, 9094, fixed by the cluster's config) differ from the ci stack's.
-if [[ " $targets " == *" kind "* ]]; then
-  use_target kind
-  kind_log="$reports/bring-up.log"
+# The kind cluster and its stack come up in the background while docker's verification runs: about five minutes
+# of building, image loading and waiting for pods that need not wait for it (after docker's `pulumi up`, which
+# would only be slowed down). Its host ports (8081, 9094, fixed by the cluster's config) differ from the ci stack's.
+kind_log="$reports_root/kind/bring-up.log"
+start_kind_bring_up() {
+  mkdir -p "$(dirname "$kind_log")"
   ( set -e
+    use_target kind
     phases=()  # its own phases, printed at its end; the parent times the whole as one phase
     phase "kind: cluster setup (kind, node image)" bash scripts/kind-cluster.sh setup
     phase "kind: create the cluster" bash scripts/kind-cluster.sh create
@@ -190,20 +191,25 @@ if [[ " $targets " == *" kind "* ]]; then
     bring_up
     summary ) >"$kind_log" 2>&1 &
   kind_pid=$!
-  echo "e2e: the kind cluster and stack $stack are coming up in the background (log $kind_log)"
-fi
+  echo "e2e: the kind cluster and stack ci-kind are coming up in the background (log $kind_log)"
+}
+wait_kind() { wait "$kind_pid"; local status=$?; kind_pid=""; tail -n 40 "$kind_log"; return "$status"; }
+with_kind=false
+[[ " $targets " == *" kind "* ]] && with_kind=true
+[[ " $targets " == *" docker "* ]] || { ! $with_kind || start_kind_bring_up; }
 
 for next in $targets; do
   use_target "$next"
   current=$target
   rc=0
   if [ "$target" = kind ]; then
-    wait_kind() { wait "$kind_pid"; local status=$?; kind_pid=""; tail -n 40 "$kind_log"; return "$status"; }
+    [ -n "$kind_pid" ] || [ -f "$kind_log" ] || start_kind_bring_up
     phase "kind: cluster and pulumi up (in the background; waited for)" wait_kind || rc=1
     # setup wrote how this machine runs kind (provider, node image, PATH); kubectl and kind load need it now.
     source scripts/env.sh
   else
     bring_up || rc=1
+    if $with_kind; then start_kind_bring_up; fi
   fi
   [ "$rc" -ne 0 ] || check_target || rc=1
   current=""
