@@ -207,6 +207,12 @@ def latest_checkpoint(checkpoint_dir_uri: str, job_name: str, cluster_jobs: Mapp
     return LatestChoice(checkpoint=chosen, reason=f"{newest}; {run}{others_note}")
 
 
+def _table_lines(rows: Sequence[Sequence[str]]) -> List[str]:
+    """Rows as aligned columns; the last column is free text, not padded."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    return ["  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+
+
 def listing_lines(checkpoints: Sequence[Checkpoint]) -> List[str]:
     """A table of checkpoints: job id, checkpoint, complete or why not, size, time."""
     rows = [("job id", "checkpoint", "complete", "bytes", "time (UTC)")]
@@ -214,8 +220,7 @@ def listing_lines(checkpoints: Sequence[Checkpoint]) -> List[str]:
         rows.append((checkpoint.job_id, f"chk-{checkpoint.number}",
                      "yes" if checkpoint.complete else f"no: {checkpoint.problem}",
                      str(checkpoint.size), _timestamp(checkpoint.time)))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    return ["  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    return _table_lines(rows)
 
 
 # --- inspect: what a checkpoint holds, and whether the job can restore it ---------------------------
@@ -300,8 +305,7 @@ def inspection_lines(inspection: Mapping) -> List[str]:
             what = f"{described[operator['uid']]} - {what}"
         rows.append((uid, operator["operatorId"], f"{operator['parallelism']}/{operator['maxParallelism']}",
                      str(operator["stateBytes"]), what))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    lines += ["  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    lines += ["  " + line for line in _table_lines(rows)]
     lines.append("Kafka source offsets (the next offset a restored job reads, per partition):")
     for offset in sorted(inspection["sourceOffsets"], key=lambda o: (o["topic"], o["partition"])):
         lines.append(f"  {offset['topic']}-{offset['partition']}  {_offset_text(offset['offset'])}  ({offset['uid'] or offset['operatorId']})")
@@ -414,8 +418,7 @@ def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> List[str]:
     for decision in decisions:
         action = ("removed" if applied else "remove") if decision.remove else "keep"
         rows.append((decision.checkpoint.job_id, f"chk-{decision.checkpoint.number}", action, str(decision.checkpoint.size), decision.reason))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    lines = _table_lines(rows)
     removed = [d for d in decisions if d.remove]
     total = sum(d.checkpoint.size for d in removed)
     if applied:

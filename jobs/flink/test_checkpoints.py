@@ -276,27 +276,44 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
 
 # --- a real checkpoint of the job --------------------------------------------------------------------
 
-# A job folder (<job id>/chk-N/_metadata ...) retained by a running stack; FLINK_CHECKPOINTER_REAL_CHECKPOINTS
-# names another folder that holds such job folders.
-REAL_CHECKPOINTS = Path(os.environ.get("FLINK_CHECKPOINTER_REAL_CHECKPOINTS", "/work/shared-checkpoints"))
+# chk-5 of the first job of a ci stack's e2e run (docker, EXACTLY_ONCE, parallelism 2, 2 partitions): its
+# _metadata alone, as Flink wrote it; the hashmap backend kept all its state inline. The checkpoint the
+# cancel-and-restore fault restored from.
+FIXTURE = Path(__file__).parent / "testdata" / "real-checkpoints"
+# More job folders retained by a running stack, when a developer copied some there.
+COPIED = Path(os.environ.get("FLINK_CHECKPOINTER_REAL_CHECKPOINTS", "/work/shared-checkpoints"))
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_the_inspector_reads_the_offsets_and_operators_of_a_real_checkpoint_of_the_job():
-    if not REAL_CHECKPOINTS.is_dir() or not scan(f"file://{REAL_CHECKPOINTS}"):
-        pytest.skip(f"no retained checkpoint of the job in {REAL_CHECKPOINTS} (set FLINK_CHECKPOINTER_REAL_CHECKPOINTS "
-                    "to a folder of <job id>/chk-N/ copied from a running stack's checkpoint volume)")
-    built = subprocess.run(["bash", str(REPO / "scripts" / "checkpoint-inspector.sh")], capture_output=True, text=True, check=True)
+def inspect_json(checkpoint_dir: Path, checkpoint: str) -> dict:
+    built = subprocess.run(["bash", str(REPO / "scripts" / "checkpoint-inspector.sh")], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
     tool = Path(built.stdout.strip().splitlines()[-1])
-    command = ["inspect", "latest", "--json", "--checkpoint-dir", f"file://{REAL_CHECKPOINTS}",
+    command = ["inspect", checkpoint, "--json", "--checkpoint-dir", f"file://{checkpoint_dir}",
                "--inspector-jar", str(tool / "checkpoint-inspector.jar"), "--flink-classpath", (tool / "classpath.txt").read_text().strip()]
     ran = subprocess.run(["python3", str(Path(__file__).parent / "checkpoints.py"), *command], capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
-    result = json.loads(ran.stdout)
+    return json.loads(ran.stdout)
 
+
+def assert_a_checkpoint_of_the_job(result: dict) -> None:
     assert result["restore"] == {"restorable": True, "missingUids": [], "unmappedOperatorsWithState": []}
-    offsets = sorted((o["topic"], o["partition"]) for o in result["sourceOffsets"])
-    assert offsets == [("visits", 0), ("visits", 1)]
+    assert sorted((o["topic"], o["partition"]) for o in result["sourceOffsets"]) == [("visits", 0), ("visits", 1)]
     assert all(o["offset"] >= 0 and o["uid"] == "visits-source" for o in result["sourceOffsets"])
-    windows = next(o for o in result["operators"] if o["uid"] == "visit-windows")
-    assert windows["keyedStateBytes"] > 0
+    assert next(o for o in result["operators"] if o["uid"] == "visit-windows")["keyedStateBytes"] > 0
+
+
+def test_the_inspector_reads_the_offsets_and_operators_of_a_real_checkpoint_of_the_job():
+    result = inspect_json(FIXTURE, "latest")
+    assert_a_checkpoint_of_the_job(result)
+    assert result["checkpointId"] == 5
+    assert {(o["partition"], o["offset"]) for o in result["sourceOffsets"]} == {(0, 430), (1, 444)}
+    # Its state is inline: pruning others never has to keep a folder for it.
+    assert result["referencedFiles"] == []
+
+
+def test_the_inspector_reads_the_latest_checkpoint_copied_from_a_running_stack():
+    if not COPIED.is_dir() or not any(c.complete for c in scan(f"file://{COPIED}")):
+        pytest.skip(f"no retained checkpoint copied from a running stack in {COPIED} (set FLINK_CHECKPOINTER_REAL_CHECKPOINTS "
+                    "to a folder of <job id>/chk-N/ from a stack's checkpoint volume); the committed one is inspected above")
+    assert_a_checkpoint_of_the_job(inspect_json(COPIED, "latest"))
