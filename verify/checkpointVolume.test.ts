@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { execCommand, metadataPath, podLookupCommand } from "./checkpointVolume";
+import { copyCommand, execCommand, metadataPath, podLookupCommand } from "./checkpointVolume";
 
 describe("checkpoint volume", () => {
   it("finds _metadata under the mount whatever the file URI spelling", () => {
@@ -17,5 +17,11 @@ describe("checkpoint volume", () => {
     const kube = { kind: "kubernetes" as const, context: "kind-fc", namespace: "ns", podSelector: "app=flink,component=jobmanager", mountPath: "/c" };
     expect(podLookupCommand(kube).args).toEqual(expect.arrayContaining(["--context", "kind-fc", "-n", "ns", "-l", "app=flink,component=jobmanager"]));
     expect(execCommand(kube, ["ls", "-l", "/c/m"], "jm-0")).toEqual({ file: "kubectl", args: ["--context", "kind-fc", "-n", "ns", "exec", "jm-0", "--", "ls", "-l", "/c/m"] });
+  });
+
+  it("copies a file into the container or pod that mounts the volume", () => {
+    expect(copyCommand({ kind: "docker", container: "jm", mountPath: "/c" }, "/cache/i.jar", "/tmp/i.jar")).toEqual({ file: "docker", args: ["cp", "/cache/i.jar", "jm:/tmp/i.jar"] });
+    const kube = { kind: "kubernetes" as const, context: "kind-fc", namespace: "ns", podSelector: "component=jobmanager", mountPath: "/c" };
+    expect(copyCommand(kube, "/cache/i.jar", "/tmp/i.jar", "jm-0")).toEqual({ file: "kubectl", args: ["--context", "kind-fc", "-n", "ns", "cp", "/cache/i.jar", "jm-0:/tmp/i.jar"] });
   });
 });

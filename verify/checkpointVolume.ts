@@ -28,20 +28,40 @@ export function execCommand(volume: CheckpointVolume, argv: readonly string[], p
   return { file: "kubectl", args: ["--context", volume.context, "-n", volume.namespace, "exec", pod ?? "", "--", ...argv] };
 }
 
-/** Runs `argv` where the volume is mounted: its output, or why it could not run; `command` is what ran. */
-export async function runOnVolume(volume: CheckpointVolume, argv: readonly string[], timeoutMs = 30_000): Promise<{ output: string | null; problem?: string; command: string }> {
-  let pod: string | undefined;
-  if (volume.kind === "kubernetes") {
-    const lookup = podLookupCommand(volume);
-    const found = await run(lookup, 30_000);
-    if (!found.ok || found.stdout.length === 0) {
-      return { output: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` };
-    }
-    pod = found.stdout;
+type Ran = { output: string | null; problem?: string; command: string };
+
+/** The running JobManager pod (kubernetes), nothing to find (docker), or why none was found. */
+async function findPod(volume: CheckpointVolume): Promise<{ pod?: string; failed?: Ran }> {
+  if (volume.kind === "docker") return {};
+  const lookup = podLookupCommand(volume);
+  const found = await run(lookup, 30_000);
+  if (!found.ok || found.stdout.length === 0) {
+    return { failed: { output: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` } };
   }
-  const command = execCommand(volume, argv, pod);
+  return { pod: found.stdout };
+}
+
+async function runShown(command: Command, timeoutMs: number): Promise<Ran> {
   const ran = await run(command, timeoutMs);
   return ran.ok ? { output: ran.stdout, command: shown(command) } : { output: null, command: shown(command), problem: `\`${shown(command)}\` failed: ${[ran.stdout, ran.stderr].filter(Boolean).join("\n")}` };
+}
+
+/** Runs `argv` where the volume is mounted: its output, or why it could not run; `command` is what ran. */
+export async function runOnVolume(volume: CheckpointVolume, argv: readonly string[], timeoutMs = 30_000): Promise<Ran> {
+  const { pod, failed } = await findPod(volume);
+  return failed ?? runShown(execCommand(volume, argv, pod), timeoutMs);
+}
+
+/** `docker cp` or `kubectl cp` of a local file to `target` in the container that mounts the volume. */
+export function copyCommand(volume: CheckpointVolume, file: string, target: string, pod?: string): Command {
+  if (volume.kind === "docker") return { file: "docker", args: ["cp", file, `${volume.container}:${target}`] };
+  return { file: "kubectl", args: ["--context", volume.context, "-n", volume.namespace, "cp", file, `${pod ?? ""}:${target}`] };
+}
+
+/** Copies a local file into the container that mounts the volume; null output on failure, with the problem. */
+export async function copyToVolumeHost(volume: CheckpointVolume, file: string, target: string, timeoutMs = 60_000): Promise<Ran> {
+  const { pod, failed } = await findPod(volume);
+  return failed ?? runShown(copyCommand(volume, file, target, pod), timeoutMs);
 }
 
 /** `ls -l` of the checkpoint's `_metadata`, or why it could not be shown. */

@@ -10,10 +10,29 @@ describe("npm run checkpoints arguments", () => {
   });
 
   it("names what is wrong and what is allowed", () => {
-    expect(() => parseCheckpointsArguments([])).toThrow(new CheckpointsUsageError("no command; allowed: list"));
-    expect(() => parseCheckpointsArguments(["prune"])).toThrow('unknown command "prune"; allowed: list');
-    expect(() => parseCheckpointsArguments(["list", "--stack"])).toThrow('unexpected argument "--stack"; allowed: --stack <name>');
+    expect(() => parseCheckpointsArguments([])).toThrow(new CheckpointsUsageError("no command; allowed: list, inspect, prune"));
+    expect(() => parseCheckpointsArguments(["restore"])).toThrow('unknown command "restore"; allowed: list, inspect, prune');
+    expect(() => parseCheckpointsArguments(["list", "--stack"])).toThrow('unexpected argument "--stack" for list; allowed: --stack <name>');
     expect(() => parseCheckpointsArguments(["list", "--all"])).toThrow('unexpected argument "--all"');
+    expect(() => parseCheckpointsArguments(["list", "latest"])).toThrow('unexpected argument "latest" for list');
+  });
+
+  it("inspects a named checkpoint or latest, as text or JSON", () => {
+    expect(parseCheckpointsArguments(["inspect", "latest"])).toEqual({ command: "inspect", stack: "docker", checkpoint: "latest", json: false });
+    expect(parseCheckpointsArguments(["inspect", "file:///checkpoints_flink/j/chk-3", "--json", "--stack", "kind"]))
+      .toEqual({ command: "inspect", stack: "kind", checkpoint: "file:///checkpoints_flink/j/chk-3", json: true });
+    expect(() => parseCheckpointsArguments(["inspect"])).toThrow("inspect needs a checkpoint: a chk-N folder on the volume, or latest");
+    expect(() => parseCheckpointsArguments(["inspect", "a", "b"])).toThrow('unexpected argument "b" for inspect; allowed: <checkpoint | latest>, --json, --stack <name>');
+    expect(() => parseCheckpointsArguments(["inspect", "latest", "--apply"])).toThrow('unexpected argument "--apply" for inspect');
+  });
+
+  it("prunes as a dry run unless --apply, keeping at least one", () => {
+    expect(parseCheckpointsArguments(["prune", "--keep", "2"])).toEqual({ command: "prune", stack: "docker", keep: 2, apply: false });
+    expect(parseCheckpointsArguments(["prune", "--keep=1", "--apply", "--stack=ci"])).toEqual({ command: "prune", stack: "ci", keep: 1, apply: true });
+    expect(() => parseCheckpointsArguments(["prune"])).toThrow("prune needs --keep <N>");
+    expect(() => parseCheckpointsArguments(["prune", "--keep", "0"])).toThrow('--keep "0" is not a whole number of at least 1');
+    expect(() => parseCheckpointsArguments(["prune", "--keep", "two"])).toThrow('--keep "two" is not a whole number');
+    expect(() => parseCheckpointsArguments(["prune", "--keep", "1", "--json"])).toThrow('unexpected argument "--json" for prune; allowed: --keep <N>, --apply, --stack <name>');
   });
 });
 

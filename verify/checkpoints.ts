@@ -1,26 +1,44 @@
-// `npm run checkpoints -- list [--stack <name>]`: every retained checkpoint on the stack's checkpoint volume, per
-// job id, with whether it is complete (has Flink's _metadata), its size and time. It runs the job image's
-// checkpoints.py inside the JobManager, which mounts the volume, so what it calls complete is what
-// `restoreFrom: latest` may choose.
+// `npm run checkpoints -- list|inspect|prune`: the retained checkpoints on the stack's checkpoint volume. It runs
+// the job image's checkpoints.py inside the JobManager, which mounts the volume, so what it calls complete is
+// what `restoreFrom: latest` may choose. `inspect` and `prune` read _metadata files with the checkpoint
+// inspector (Flink's own classes), built here and copied in (checkpointInspector.ts).
 
 import { resolve } from "node:path";
+import { InspectorError, runCheckpointsTool } from "./checkpointInspector";
 import { runOnVolume } from "./checkpointVolume";
 import { parseStackOutputs, readPulumiOutputs, StackOutputsError } from "./stackOutputs";
 
 const PROJECT_DIR = resolve(__dirname, "..");
-const COMMANDS = ["list"] as const;
+const COMMANDS = ["list", "inspect", "prune"] as const;
 
 export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--stack <name>]
+       npm run checkpoints -- inspect <checkpoint | latest> [--json] [--stack <name>]
+       npm run checkpoints -- prune --keep <N> [--apply] [--stack <name>]
 
   list             every retained checkpoint per job id: complete or not (and why), bytes, time (UTC)
+  inspect          what a checkpoint holds, from its _metadata: operators (uid, id, state bytes), the Kafka
+                   source's offsets per partition, the files it references, and whether the job as it is now
+                   can restore it. <checkpoint>: a chk-N folder (path or file:// URI on the volume), or latest
+  --json           the inspection as JSON
+  prune            which checkpoints to remove: all but the N newest complete ones of each job folder, never the
+                   newest complete one of the latest run, one newer than its folder's newest complete one, or
+                   one holding files a kept checkpoint references; a dry run unless --apply
+  --keep <N>       complete checkpoints to keep per job folder, at least 1
+  --apply          remove them
   --stack <name>   the stack whose checkpoint volume to read (default: docker)`;
 
-export interface CheckpointsArguments {
-  command: typeof COMMANDS[number];
-  stack: string;
-}
+export type CheckpointsArguments =
+  | { command: "list"; stack: string }
+  | { command: "inspect"; stack: string; checkpoint: string; json: boolean }
+  | { command: "prune"; stack: string; keep: number; apply: boolean };
 
 export class CheckpointsUsageError extends Error {}
+
+const ALLOWED: Record<typeof COMMANDS[number], string> = {
+  list: "--stack <name>",
+  inspect: "<checkpoint | latest>, --json, --stack <name>",
+  prune: "--keep <N>, --apply, --stack <name>",
+};
 
 export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
@@ -28,13 +46,39 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
   if (!(COMMANDS as readonly string[]).includes(command ?? "")) {
     throw new CheckpointsUsageError(`${command === undefined ? "no command" : `unknown command "${command}"`}; allowed: ${COMMANDS.join(", ")}`);
   }
+  const name = command as typeof COMMANDS[number];
   let stack = "docker";
+  let checkpoint: string | undefined;
+  let keep: number | undefined;
+  let json = false;
+  let apply = false;
+  const unexpected = (argument: string) => new CheckpointsUsageError(`unexpected argument "${argument}" for ${name}; allowed: ${ALLOWED[name]}`);
   for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === "--stack" && rest[i + 1] !== undefined && !rest[i + 1].startsWith("--")) stack = rest[++i];
-    else if (rest[i].startsWith("--stack=") && rest[i].length > "--stack=".length) stack = rest[i].slice("--stack=".length);
-    else throw new CheckpointsUsageError(`unexpected argument "${rest[i]}"; allowed: --stack <name>`);
+    const argument = rest[i]!;
+    const value = (option: string): string | undefined =>
+      argument === option && rest[i + 1] !== undefined && !rest[i + 1]!.startsWith("--") ? rest[++i] : argument.startsWith(`${option}=`) && argument.length > option.length + 1 ? argument.slice(option.length + 1) : undefined;
+    const stackValue = value("--stack");
+    if (stackValue !== undefined) { stack = stackValue; continue; }
+    if (name === "inspect" && argument === "--json") { json = true; continue; }
+    if (name === "inspect" && !argument.startsWith("-") && checkpoint === undefined) { checkpoint = argument; continue; }
+    if (name === "prune" && argument === "--apply") { apply = true; continue; }
+    const keepValue = name === "prune" ? value("--keep") : undefined;
+    if (keepValue !== undefined) {
+      if (!/^[1-9]\d*$/.test(keepValue)) throw new CheckpointsUsageError(`--keep "${keepValue}" is not a whole number of at least 1; the newest complete checkpoint is always kept`);
+      keep = Number(keepValue);
+      continue;
+    }
+    throw unexpected(argument);
   }
-  return { command: command as CheckpointsArguments["command"], stack };
+  if (name === "inspect") {
+    if (checkpoint === undefined) throw new CheckpointsUsageError("inspect needs a checkpoint: a chk-N folder on the volume, or latest");
+    return { command: name, stack, checkpoint, json };
+  }
+  if (name === "prune") {
+    if (keep === undefined) throw new CheckpointsUsageError("prune needs --keep <N>: how many complete checkpoints to keep per job folder (at least 1)");
+    return { command: name, stack, keep, apply };
+  }
+  return { command: name, stack };
 }
 
 /** The listing command of the stack outputs (`checkpointListing`), checked to be a list of strings. */
@@ -62,15 +106,22 @@ async function main(argv: string[]): Promise<number> {
   try {
     const raw = await readPulumiOutputs(args.stack, PROJECT_DIR);
     const outputs = parseStackOutputs(raw, {}, `stack "${args.stack}"`);
-    const ran = await runOnVolume(outputs.checkpointVolume, checkpointListing(raw, args.stack));
-    if (ran.output === null) {
-      console.error(`checkpoints: ${ran.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`);
-      return 3;
+    const listing = checkpointListing(raw, args.stack);
+    if (args.command === "list") {
+      const ran = await runOnVolume(outputs.checkpointVolume, listing);
+      if (ran.output === null) {
+        console.error(`checkpoints: ${ran.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`);
+        return 3;
+      }
+      console.log(ran.output);
+    } else if (args.command === "inspect") {
+      console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]));
+    } else {
+      console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "prune", ["--keep", String(args.keep), ...(args.apply ? ["--apply"] : [])]));
     }
-    console.log(ran.output);
     return 0;
   } catch (error) {
-    if (!(error instanceof StackOutputsError)) throw error;
+    if (!(error instanceof StackOutputsError || error instanceof InspectorError)) throw error;
     console.error(`checkpoints: ${error.message}`);
     return 3;
   }

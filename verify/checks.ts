@@ -303,6 +303,28 @@ export interface Check {
   detail: string;
 }
 
+/**
+ * The restored checkpoint's own source offsets (its _metadata, read by the checkpoint inspector: `sourceOffsetsOf`)
+ * against the source group's committed offsets at the fault. The source commits a checkpoint's offsets after the
+ * checkpoint completes, so the group is at most at the checkpoint's offsets; and a job restored from the checkpoint
+ * starts reading exactly there, so what the restored job consumed first starts at these offsets.
+ */
+export function judgeCheckpointSourceOffsets(checkpoint: PartitionOffsets, committedAtFault: PartitionOffsets, partitions: number): Check {
+  const problems: string[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    if (checkpoint[partition] === undefined) problems.push(`partition ${partition} is not in the checkpoint's source state`);
+    else if (offsetIn(committedAtFault, partition) > checkpoint[partition]!) {
+      problems.push(`partition ${partition}: the group committed ${offsetIn(committedAtFault, partition)}, beyond the checkpoint's ${checkpoint[partition]}`);
+    }
+  }
+  const shown = Array.from({ length: partitions }, (_, p) => `${p}:${checkpoint[p] ?? "none"}`).join(" ");
+  return {
+    name: "checkpointSourceOffsets",
+    ok: problems.length === 0,
+    detail: `the checkpoint's source offsets ${shown}; group committed at the fault ${Array.from({ length: partitions }, (_, p) => `${p}:${offsetIn(committedAtFault, p)}`).join(" ")}${problems.length ? `: ${problems.join("; ")}` : ""}`,
+  };
+}
+
 export interface CheckpointRef {
   id: number;
   path: string;

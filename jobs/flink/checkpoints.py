@@ -2,6 +2,12 @@
 """The retained checkpoints on the checkpoint volume: which are complete, and which one `latest` means.
 
     python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink]
+    python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
+    python3 checkpoints.py prune --keep N [--apply] --inspector-jar JAR
+
+`inspect` and `prune` read the checkpoints' _metadata with the checkpoint inspector (a Java tool on Flink's
+own classes, jobs/flink/checkpoint-inspector, built by scripts/checkpoint-inspector.sh); it runs with the
+Flink image's jars (--flink-classpath, default /opt/flink/lib/*).
 
 Flink writes checkpoint n of job <id> into <checkpoint dir>/<id>/chk-<n>/ and writes its `_metadata` last,
 when the checkpoint completes. A chk-<n> without `_metadata` (still in progress, aborted, or cut short by a
@@ -15,18 +21,31 @@ folders of other jobs, never required to name ours: it covers only the jobs sinc
 jobstore.expiration-time (1 h by default), and a session cluster without HA forgets every job when the
 JobManager restarts; the folders on the volume outlive all of that. Within a folder, the highest n wins.
 
-Standard library only: it runs inside the Flink image (submit.py, `npm run checkpoints`).
+Standard library only (and visits_logic, for the job's operator uids): it runs inside the Flink image
+(submit.py, `npm run checkpoints`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from visits_logic import (
+    DLQ_SINK_UID,
+    EVENT_TIME_UID,
+    OUTPUT_SINK_UID,
+    ROUTE_DEAD_LETTERS_UID,
+    SOURCE_UID,
+    WINDOWS_UID,
+)
 
 METADATA_FILE = "_metadata"
 # org.apache.flink.runtime.checkpoint.Checkpoints.HEADER_MAGIC_NUMBER, the first four bytes of every _metadata.
@@ -35,6 +54,23 @@ JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 CHECKPOINT_FOLDER = re.compile(r"^chk-(\d+)$")
 FILE_URI_PREFIX = "file://"
 DEFAULT_CHECKPOINT_DIR = "file:///checkpoints_flink"
+DEFAULT_FLINK_CLASSPATH = "/opt/flink/lib/*"
+INSPECTOR_MAIN_CLASS = "org.flinkcheckpointer.inspector.CheckpointInspector"
+LATEST = "latest"
+
+# What each operator of the job keeps in a checkpoint, by uid; a restore needs each of them in it.
+# A sink of Flink's unified Sink API runs as a writer, whose uid is the sink's, and a committer,
+# whose uid Flink derives as "Sink Committer: <uid>" (SinkTransformationTranslator).
+STATEFUL_OPERATORS: Tuple[Tuple[str, str], ...] = (
+    (SOURCE_UID, "Kafka source: the partitions' offsets"),
+    (WINDOWS_UID, "windows: the visits of every open window"),
+    (OUTPUT_SINK_UID, "output sink writer: its Kafka transactions"),
+    (f"Sink Committer: {OUTPUT_SINK_UID}", "output sink committer: transactions to commit"),
+    (DLQ_SINK_UID, "dead-letter sink writer: its Kafka transactions"),
+    (f"Sink Committer: {DLQ_SINK_UID}", "dead-letter sink committer: transactions to commit"),
+)
+# Operators that keep no state, named so the inspection shows every operator of the job by its uid.
+STATELESS_OPERATOR_UIDS = (ROUTE_DEAD_LETTERS_UID, EVENT_TIME_UID)
 
 
 class CheckpointSearchError(Exception):
@@ -171,6 +207,12 @@ def latest_checkpoint(checkpoint_dir_uri: str, job_name: str, cluster_jobs: Mapp
     return LatestChoice(checkpoint=chosen, reason=f"{newest}; {run}{others_note}")
 
 
+def _table_lines(rows: Sequence[Sequence[str]]) -> List[str]:
+    """Rows as aligned columns; the last column is free text, not padded."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    return ["  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+
+
 def listing_lines(checkpoints: Sequence[Checkpoint]) -> List[str]:
     """A table of checkpoints: job id, checkpoint, complete or why not, size, time."""
     rows = [("job id", "checkpoint", "complete", "bytes", "time (UTC)")]
@@ -178,24 +220,268 @@ def listing_lines(checkpoints: Sequence[Checkpoint]) -> List[str]:
         rows.append((checkpoint.job_id, f"chk-{checkpoint.number}",
                      "yes" if checkpoint.complete else f"no: {checkpoint.problem}",
                      str(checkpoint.size), _timestamp(checkpoint.time)))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    return ["  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    return _table_lines(rows)
+
+
+# --- inspect: what a checkpoint holds, and whether the job can restore it ---------------------------
+
+class InspectionError(Exception):
+    """The checkpoint inspector could not run or could not read a checkpoint; the message says which."""
+
+
+def inspector_command(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str]) -> List[str]:
+    """The java command that inspects checkpoints; every operator uid of the job names its operator."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = os.path.join(java_home, "bin", "java") if java_home else "java"
+    uids = [uid for uid, _ in STATEFUL_OPERATORS] + list(STATELESS_OPERATOR_UIDS)
+    # Log4j's simple logger: errors to stderr, no configuration file, and stdout stays the JSON.
+    return [java, "-Dlog4j2.loggerContextFactory=org.apache.logging.log4j.simple.SimpleLoggerContextFactory",
+            "-cp", f"{jar}:{flink_classpath}", INSPECTOR_MAIN_CLASS,
+            *[argument for uid in uids for argument in ("--uid", uid)], *checkpoint_paths]
+
+
+def run_inspector(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str]) -> List[dict]:
+    """One inspection (the tool's JSON object) per checkpoint, in order."""
+    if not os.path.isfile(jar):
+        raise InspectionError(f"the checkpoint inspector {jar} does not exist here; build it with scripts/checkpoint-inspector.sh "
+                              "and copy its checkpoint-inspector.jar in (npm run checkpoints does both)")
+    command = inspector_command(jar, flink_classpath, checkpoint_paths)
+    try:
+        ran = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:
+        raise InspectionError(f"cannot run {command[0]} ({error.strerror}); the inspector needs Java (the Flink image has it)")
+    if ran.returncode != 0:
+        raise InspectionError(ran.stderr.strip() or f"{command[0]} exited with {ran.returncode}")
+    return json.loads(ran.stdout)
+
+
+@dataclass(frozen=True)
+class RestoreVerdict:
+    restorable: bool
+    # Stateful uids of the job with no operator in the checkpoint: each would start without its state.
+    missing: List[str]
+    # Operators of the checkpoint that hold state but carry no uid of the job: Flink refuses the restore
+    # (unless allowNonRestoredState drops their state).
+    unmapped_with_state: List[str]
+
+    def as_json(self) -> dict:
+        return {"restorable": self.restorable, "missingUids": self.missing, "unmappedOperatorsWithState": self.unmapped_with_state}
+
+
+def restore_verdict(inspection: Mapping) -> RestoreVerdict:
+    """Whether the job as it is now can restore the inspected checkpoint, from the operators it holds."""
+    present = {operator["uid"] for operator in inspection["operators"] if operator["uid"] is not None}
+    missing = [uid for uid, _ in STATEFUL_OPERATORS if uid not in present]
+    unmapped = [operator["operatorId"] for operator in inspection["operators"]
+                if operator["uid"] is None and operator["stateBytes"] > 0]
+    return RestoreVerdict(restorable=not missing and not unmapped, missing=missing, unmapped_with_state=unmapped)
+
+
+def _operator_state_summary(operator: Mapping) -> str:
+    parts = []
+    if operator["keyedStateBytes"]:
+        parts.append(f"keyed state {operator['keyedStateBytes']} B")
+    if operator["operatorStateNames"]:
+        parts.append("operator state " + ", ".join(operator["operatorStateNames"]))
+    if operator["coordinatorStateBytes"]:
+        parts.append(f"coordinator {operator['coordinatorStateBytes']} B")
+    return "; ".join(parts) or "no state"
+
+
+def _offset_text(offset: int) -> str:
+    # KafkaPartitionSplit's markers for a split that has not read anything yet.
+    return {-2: "earliest (nothing read yet)", -3: "committed (nothing read yet)", -1: "latest (nothing read yet)"}.get(offset, str(offset))
+
+
+def inspection_lines(inspection: Mapping) -> List[str]:
+    """The inspection for people: operators, source offsets, referenced files, the restore verdict."""
+    lines = [f"checkpoint {inspection['checkpoint']} (id {inspection['checkpointId']}, _metadata {inspection['metadataBytes']} B)"]
+    rows = [("operator uid", "operator id", "parallelism", "state B", "what")]
+    described = dict(STATEFUL_OPERATORS)
+    for operator in sorted(inspection["operators"], key=lambda o: (o["uid"] is None, o["uid"] or "", o["operatorId"])):
+        uid = operator["uid"] if operator["uid"] is not None else "(no uid of the job)"
+        what = _operator_state_summary(operator)
+        if operator["uid"] in described:
+            what = f"{described[operator['uid']]} - {what}"
+        rows.append((uid, operator["operatorId"], f"{operator['parallelism']}/{operator['maxParallelism']}",
+                     str(operator["stateBytes"]), what))
+    lines += ["  " + line for line in _table_lines(rows)]
+    lines.append("Kafka source offsets (the next offset a restored job reads, per partition):")
+    for offset in sorted(inspection["sourceOffsets"], key=lambda o: (o["topic"], o["partition"])):
+        lines.append(f"  {offset['topic']}-{offset['partition']}  {_offset_text(offset['offset'])}  ({offset['uid'] or offset['operatorId']})")
+    if not inspection["sourceOffsets"]:
+        lines.append("  none: no operator of the checkpoint holds Kafka source splits")
+    files = inspection["referencedFiles"]
+    lines.append(f"files referenced besides _metadata: {len(files)}" + "".join(f"\n  {name}" for name in files))
+    verdict = restore_verdict(inspection)
+    if verdict.restorable:
+        lines.append(f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it")
+    else:
+        problems = [f"uid {uid!r} ({described[uid]}) is not in the checkpoint: it would start empty" for uid in verdict.missing]
+        problems += [f"operator {operator_id} holds state but has no uid of the job: Flink refuses the restore "
+                     "unless allowNonRestoredState drops it" for operator_id in verdict.unmapped_with_state]
+        lines.append("restore: the job as it is now cannot restore it:" + "".join(f"\n  {problem}" for problem in problems))
+    return lines
+
+
+def resolve_checkpoint(checkpoint_dir_uri: str, named: str) -> str:
+    """The local path of the checkpoint `named`: `latest`, or a chk-N folder or its _metadata (path or file: URI)."""
+    if named == LATEST:
+        return local_path(latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint.uri)
+    path = _local_file(named) if named.startswith("file:") else named.rstrip("/")
+    if os.path.basename(path) == METADATA_FILE:
+        path = os.path.dirname(path)
+    problem = checkpoint_problem(path) if os.path.isdir(path) else "does not exist"
+    if problem:
+        raise CheckpointSearchError(f"checkpoint {named!r}: {path} {problem}; name a chk-<n> folder that has a "
+                                    f"{METADATA_FILE}, or {LATEST}")
+    return path
+
+
+def _local_file(reference: str) -> str:
+    """A path given as file:///x, file:/x or /x, as a path."""
+    if reference.startswith("file:"):
+        reference = "/" + reference[len("file:"):].lstrip("/")
+    return reference.rstrip("/") or "/"
+
+
+# --- prune: remove old retained checkpoints, never one still needed ---------------------------------
+
+@dataclass(frozen=True)
+class PruneDecision:
+    checkpoint: Checkpoint
+    remove: bool
+    reason: str
+
+
+def kept_by_retention(checkpoints: Sequence[Checkpoint], keep: int) -> List[Checkpoint]:
+    """The complete checkpoints `keep` retains: the `keep` highest numbers of each job folder."""
+    if keep < 1:
+        raise ValueError(f"--keep must be at least 1 (got {keep}): the newest complete checkpoint is always kept")
+    kept: List[Checkpoint] = []
+    for job_id in sorted({checkpoint.job_id for checkpoint in checkpoints}):
+        complete = sorted((c for c in checkpoints if c.job_id == job_id and c.complete), key=lambda c: c.number, reverse=True)
+        kept += complete[:keep]
+    return kept
+
+
+def _checkpoint_folder_of(path: str, root: str) -> Optional[Tuple[str, str]]:
+    """(job id, chk-N) of the checkpoint folder that `path` lies in under `root`, or None (shared/, elsewhere)."""
+    parts = os.path.relpath(path, root).split(os.sep)
+    return (parts[0], parts[1]) if len(parts) >= 2 and CHECKPOINT_FOLDER.match(parts[1]) else None
+
+
+def prune_plan(checkpoints: Sequence[Checkpoint], keep: int, latest: Optional[Checkpoint],
+               referenced_files: Mapping[str, Sequence[str]], root: str) -> List[PruneDecision]:
+    """What `prune --keep N` does with each chk-N folder under `root` (the checkpoint volume's path).
+
+    Kept: the N newest complete checkpoints of every job folder, the newest complete one of the latest run
+    (`latest`), incomplete ones newer than their folder's newest complete one (a running job may be writing
+    them), and any folder holding a file that a kept checkpoint references (`referenced_files`: the files
+    each kept checkpoint's _metadata names, by its uri). Everything else is removed. Only chk-N folders are
+    ever removed: shared/, taskowned/ and the folders beside the job folders (ha/, jars/) are not considered.
+    """
+    # Each kept checkpoint's place among its folder's complete ones, 0 for the newest.
+    kept = {checkpoint.uri: sum(1 for c in checkpoints if c.job_id == checkpoint.job_id and c.complete and c.number > checkpoint.number)
+            for checkpoint in kept_by_retention(checkpoints, keep)}
+    # The checkpoint folders that hold a file some kept checkpoint references, and the first such checkpoint.
+    holders: Dict[Tuple[str, str], str] = {}
+    for uri, files in referenced_files.items():
+        for reference in files:
+            folder = _checkpoint_folder_of(_local_file(reference), root)
+            if folder is not None:
+                holders.setdefault(folder, uri)
+    decisions = []
+    for checkpoint in checkpoints:
+        folder = (checkpoint.job_id, f"chk-{checkpoint.number}")
+        newest_complete = max((c.number for c in checkpoints if c.job_id == checkpoint.job_id and c.complete), default=None)
+        if latest is not None and checkpoint.uri == latest.uri:
+            decision = PruneDecision(checkpoint, False, "newest complete checkpoint of the latest run")
+        elif checkpoint.uri in kept:
+            rank = kept[checkpoint.uri]
+            decision = PruneDecision(checkpoint, False, "newest complete of its job folder" if rank == 0
+                                     else f"complete, no. {rank + 1} of the {keep} newest of its job folder")
+        elif folder in holders and holders[folder] != checkpoint.uri:
+            decision = PruneDecision(checkpoint, False, f"holds files that the kept {holders[folder]} references")
+        elif not checkpoint.complete and (newest_complete is None or checkpoint.number > newest_complete):
+            decision = PruneDecision(checkpoint, False, f"{checkpoint.problem} and is newer than any complete one of its folder: a running job may still write it")
+        elif checkpoint.complete:
+            decision = PruneDecision(checkpoint, True, f"complete, older than the {keep} kept of its job folder")
+        else:
+            decision = PruneDecision(checkpoint, True, f"{checkpoint.problem} and is older than a complete one: never restorable")
+        decisions.append(decision)
+    return decisions
+
+
+def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> List[str]:
+    rows = [("job id", "checkpoint", "action", "bytes", "why")]
+    for decision in decisions:
+        action = ("removed" if applied else "remove") if decision.remove else "keep"
+        rows.append((decision.checkpoint.job_id, f"chk-{decision.checkpoint.number}", action, str(decision.checkpoint.size), decision.reason))
+    lines = _table_lines(rows)
+    removed = [d for d in decisions if d.remove]
+    total = sum(d.checkpoint.size for d in removed)
+    if applied:
+        lines.append(f"removed {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes)")
+    else:
+        lines.append(f"dry run: {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes) would be removed; "
+                     "add --apply to remove them")
+    return lines
+
+
+def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_classpath: str) -> List[PruneDecision]:
+    """Plans (and with `apply` carries out) `prune --keep N`; the kept checkpoints' files come from the inspector."""
+    root = local_path(checkpoint_dir_uri)
+    checkpoints = scan(checkpoint_dir_uri)
+    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
+    latest = latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint if complete else None
+    kept = kept_by_retention(checkpoints, keep)
+    inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in kept]) if kept else []
+    referenced = {checkpoint.uri: inspection["referencedFiles"] for checkpoint, inspection in zip(kept, inspections)}
+    decisions = prune_plan(checkpoints, keep, latest, referenced, root)
+    if apply:
+        for decision in decisions:
+            if decision.remove:
+                shutil.rmtree(local_path(decision.checkpoint.uri))
+    return decisions
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="checkpoints.py", description="List the retained Flink checkpoints.")
-    parser.add_argument("command", choices=["list"])
+    parser = argparse.ArgumentParser(prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints.")
     parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of state.checkpoints.dir")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="every chk-N per job id: complete or why not, bytes, time")
+    inspector = argparse.ArgumentParser(add_help=False)
+    inspector.add_argument("--inspector-jar", required=True, help="checkpoint-inspector.jar (scripts/checkpoint-inspector.sh)")
+    inspector.add_argument("--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars")
+    inspect = commands.add_parser("inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it")
+    inspect.add_argument("checkpoint", help=f"a chk-N folder or its _metadata (path or file:// URI), or {LATEST}")
+    inspect.add_argument("--json", action="store_true", help="the inspection as JSON")
+    prune_command = commands.add_parser("prune", parents=[inspector], help="remove old retained checkpoints (dry run unless --apply)")
+    prune_command.add_argument("--keep", type=int, required=True, help="complete checkpoints to keep per job folder (at least 1)")
+    prune_command.add_argument("--apply", action="store_true", help="remove them (default: only show what would be removed)")
+    # The options of the checkpoint directory are accepted after the command too, as the stack's listing command puts them.
+    for command in (commands.choices["list"], inspect, prune_command):
+        command.add_argument("--checkpoint-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        checkpoints = scan(args.checkpoint_dir)
-    except CheckpointSearchError as error:
+        if args.command == "list":
+            checkpoints = scan(args.checkpoint_dir)
+            print("\n".join(listing_lines(checkpoints)) if checkpoints else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
+        elif args.command == "inspect":
+            inspection = run_inspector(args.inspector_jar, args.flink_classpath, [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)])[0]
+            if args.json:
+                print(json.dumps({**inspection, "restore": restore_verdict(inspection).as_json()}, indent=2))
+            else:
+                print("\n".join(inspection_lines(inspection)))
+        else:
+            if args.keep < 1:
+                parser.error(f"--keep must be at least 1 (got {args.keep}): the newest complete checkpoint is always kept")
+            decisions = prune(args.checkpoint_dir, args.keep, args.apply, args.inspector_jar, args.flink_classpath)
+            print("\n".join(prune_lines(decisions, args.apply)) if decisions else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
+    except (CheckpointSearchError, InspectionError) as error:
         print(f"checkpoints: {error}", file=sys.stderr)
         return 1
-    if not checkpoints:
-        print(f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
-    else:
-        print("\n".join(listing_lines(checkpoints)))
     return 0
 
 

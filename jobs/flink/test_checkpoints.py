@@ -1,13 +1,23 @@
+import json
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from checkpoints import (
     METADATA_MAGIC,
+    STATEFUL_OPERATORS,
     CheckpointSearchError,
+    inspection_lines,
+    kept_by_retention,
     latest_checkpoint,
     listing_lines,
     local_path,
+    main,
+    prune_plan,
+    resolve_checkpoint,
+    restore_verdict,
     scan,
 )
 
@@ -133,3 +143,177 @@ def test_the_listing_shows_every_checkpoint_with_completeness_size_and_time(root
     assert lines[0].split() == ["job", "id", "checkpoint", "complete", "bytes", "time", "(UTC)"]
     assert lines[1].split()[:3] == [JOB_A, "chk-8", "no:"]
     assert lines[2].split() == [JOB_A, "chk-7", "yes", str(100 + len(METADATA_MAGIC) + 9), "1970-01-01T00:00:00Z"]
+
+
+# --- inspect ----------------------------------------------------------------------------------------
+
+def operator(uid, operator_id, state_bytes=0, **fields):
+    return {"operatorId": operator_id, "uid": uid, "parallelism": 2, "maxParallelism": 128, "stateBytes": state_bytes,
+            "coordinatorStateBytes": 0, "subtasksWithState": 0, "keyedStateBytes": 0, "operatorStateNames": [], **fields}
+
+
+def inspection(operators, offsets=()):
+    return {"checkpoint": "file:/checkpoints_flink/j/chk-7", "checkpointId": 7, "metadataBytes": 4242,
+            "operators": operators, "sourceOffsets": list(offsets), "referencedFiles": []}
+
+
+ALL_STATEFUL = [operator(uid, f"{index:032x}", 10) for index, (uid, _) in enumerate(STATEFUL_OPERATORS)]
+
+
+def test_a_checkpoint_holding_every_stateful_uid_of_the_job_is_restorable():
+    verdict = restore_verdict(inspection(ALL_STATEFUL + [operator(None, "f" * 32)]))
+    assert verdict.restorable and verdict.missing == [] and verdict.unmapped_with_state == []
+
+
+def test_a_missing_uid_and_state_of_an_unknown_operator_are_named():
+    operators = [o for o in ALL_STATEFUL if o["uid"] != "visit-windows"] + [operator(None, "e" * 32, state_bytes=5)]
+    verdict = restore_verdict(inspection(operators))
+    assert not verdict.restorable
+    assert verdict.missing == ["visit-windows"]
+    assert verdict.unmapped_with_state == ["e" * 32]
+    text = "\n".join(inspection_lines(inspection(operators)))
+    assert "uid 'visit-windows' (windows: the visits of every open window) is not in the checkpoint: it would start empty" in text
+    assert f"operator {'e' * 32} holds state but has no uid of the job: Flink refuses the restore" in text
+
+
+def test_the_inspection_shows_operators_and_offsets_per_partition():
+    source = operator("visits-source", "a" * 32, 300, operatorStateNames=["SourceReaderState"], coordinatorStateBytes=120)
+    offsets = [{"operatorId": "a" * 32, "uid": "visits-source", "topic": "visits", "partition": 1, "offset": 57},
+               {"operatorId": "a" * 32, "uid": "visits-source", "topic": "visits", "partition": 0, "offset": -2}]
+    lines = inspection_lines(inspection([source] + ALL_STATEFUL[1:], offsets))
+    assert lines[0] == "checkpoint file:/checkpoints_flink/j/chk-7 (id 7, _metadata 4242 B)"
+    assert any(line.split()[:4] == ["visits-source", "a" * 32, "2/128", "300"] and
+               line.endswith("operator state SourceReaderState; coordinator 120 B") for line in lines)
+    at = lines.index("Kafka source offsets (the next offset a restored job reads, per partition):")
+    assert lines[at + 1:at + 3] == ["  visits-0  earliest (nothing read yet)  (visits-source)", "  visits-1  57  (visits-source)"]
+    assert lines[-1] == f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it"
+
+
+def test_a_checkpoint_is_named_by_folder_metadata_uri_or_latest(root):
+    make_checkpoint(root, JOB_A, 3, mtime=1000)
+    make_checkpoint(root, JOB_A, 4, metadata=None)
+    folder = f"{root}/{JOB_A}/chk-3"
+    assert resolve_checkpoint(uri(root), "latest") == folder
+    assert resolve_checkpoint(uri(root), f"file://{folder}/") == folder
+    assert resolve_checkpoint(uri(root), f"file:{folder}/_metadata") == folder
+    with pytest.raises(CheckpointSearchError, match=f"chk-4 has no _metadata; name a chk-<n> folder that has a _metadata, or latest"):
+        resolve_checkpoint(uri(root), f"{root}/{JOB_A}/chk-4")
+    with pytest.raises(CheckpointSearchError, match="chk-9 does not exist"):
+        resolve_checkpoint(uri(root), f"{root}/{JOB_A}/chk-9")
+
+
+def test_inspect_without_the_inspector_jar_says_how_to_get_it(root, capsys):
+    make_checkpoint(root, JOB_A, 3)
+    assert main(["inspect", "latest", "--checkpoint-dir", uri(root), "--inspector-jar", str(root / "none.jar")]) == 1
+    assert "build it with scripts/checkpoint-inspector.sh" in capsys.readouterr().err
+
+
+# --- prune ------------------------------------------------------------------------------------------
+
+def decisions_by_folder(decisions):
+    return {f"{d.checkpoint.job_id[:1]}/chk-{d.checkpoint.number}": ("remove" if d.remove else "keep", d.reason) for d in decisions}
+
+
+def test_prune_keeps_the_newest_complete_per_folder_and_removes_the_rest(root):
+    for number, mtime in ((3, 100), (4, 200), (5, 300)):
+        make_checkpoint(root, JOB_A, number, mtime=mtime)
+    make_checkpoint(root, JOB_A, 2, metadata=None)    # aborted long ago
+    make_checkpoint(root, JOB_A, 6, metadata=None)    # may be in progress
+    make_checkpoint(root, JOB_B, 1, mtime=400)        # the latest run
+    checkpoints = scan(uri(root))
+    latest = latest_checkpoint(uri(root), OURS, {}).checkpoint
+
+    plan = decisions_by_folder(prune_plan(checkpoints, 1, latest, {}, str(root)))
+
+    assert plan == {
+        "a/chk-6": ("keep", "has no _metadata and is newer than any complete one of its folder: a running job may still write it"),
+        "a/chk-5": ("keep", "newest complete of its job folder"),
+        "a/chk-4": ("remove", "complete, older than the 1 kept of its job folder"),
+        "a/chk-3": ("remove", "complete, older than the 1 kept of its job folder"),
+        "a/chk-2": ("remove", "has no _metadata and is older than a complete one: never restorable"),
+        "b/chk-1": ("keep", "newest complete checkpoint of the latest run"),
+    }
+    assert decisions_by_folder(prune_plan(checkpoints, 2, latest, {}, str(root)))["a/chk-4"] == (
+        "keep", "complete, no. 2 of the 2 newest of its job folder")
+
+
+def test_prune_keeps_a_folder_that_a_kept_checkpoint_still_references(root):
+    make_checkpoint(root, JOB_A, 3, mtime=100, state=b"x")
+    make_checkpoint(root, JOB_A, 4, mtime=200)
+    checkpoints = scan(uri(root))
+    kept = kept_by_retention(checkpoints, 1)
+    assert [c.number for c in kept] == [4]
+    referenced = {kept[0].uri: [f"file:{root}/{JOB_A}/chk-3/state-file", f"file:{root}/{JOB_A}/shared/abc"]}
+
+    plan = decisions_by_folder(prune_plan(checkpoints, 1, kept[0], referenced, str(root)))
+
+    assert plan["a/chk-3"] == ("keep", f"holds files that the kept {kept[0].uri} references")
+
+
+def test_prune_refuses_to_keep_none():
+    with pytest.raises(ValueError, match="--keep must be at least 1 \\(got 0\\)"):
+        kept_by_retention([], 0)
+
+
+def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, capsys, monkeypatch):
+    make_checkpoint(root, JOB_A, 1, mtime=100)
+    make_checkpoint(root, JOB_A, 2, mtime=200)
+    for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned"):
+        (root / other).mkdir(parents=True, exist_ok=True)
+    # The kept checkpoint's files, as the inspector would list them: none besides its _metadata.
+    monkeypatch.setattr("checkpoints.run_inspector", lambda jar, classpath, paths: [{"referencedFiles": []} for _ in paths])
+    arguments = ["prune", "--keep", "1", "--checkpoint-dir", uri(root), "--inspector-jar", "unused.jar"]
+
+    assert main(arguments) == 0
+    assert "dry run: 1 checkpoint folder" in capsys.readouterr().out
+    assert (root / JOB_A / "chk-1").is_dir()
+
+    assert main(arguments + ["--apply"]) == 0
+    assert "removed 1 checkpoint folder" in capsys.readouterr().out
+    assert not (root / JOB_A / "chk-1").exists()
+    assert all((root / other).is_dir() for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned", f"{JOB_A}/chk-2"))
+
+
+# --- a real checkpoint of the job --------------------------------------------------------------------
+
+# chk-5 of the first job of a ci stack's e2e run (docker, EXACTLY_ONCE, parallelism 2, 2 partitions): its
+# _metadata alone, as Flink wrote it; the hashmap backend kept all its state inline. The checkpoint the
+# cancel-and-restore fault restored from.
+FIXTURE = Path(__file__).parent / "testdata" / "real-checkpoints"
+# More job folders retained by a running stack, when a developer copied some there.
+COPIED = Path(os.environ.get("FLINK_CHECKPOINTER_REAL_CHECKPOINTS", "/work/shared-checkpoints"))
+REPO = Path(__file__).resolve().parents[2]
+
+
+def inspect_json(checkpoint_dir: Path, checkpoint: str) -> dict:
+    built = subprocess.run(["bash", str(REPO / "scripts" / "checkpoint-inspector.sh")], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    tool = Path(built.stdout.strip().splitlines()[-1])
+    command = ["inspect", checkpoint, "--json", "--checkpoint-dir", f"file://{checkpoint_dir}",
+               "--inspector-jar", str(tool / "checkpoint-inspector.jar"), "--flink-classpath", (tool / "classpath.txt").read_text().strip()]
+    ran = subprocess.run(["python3", str(Path(__file__).parent / "checkpoints.py"), *command], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    return json.loads(ran.stdout)
+
+
+def assert_a_checkpoint_of_the_job(result: dict) -> None:
+    assert result["restore"] == {"restorable": True, "missingUids": [], "unmappedOperatorsWithState": []}
+    assert sorted((o["topic"], o["partition"]) for o in result["sourceOffsets"]) == [("visits", 0), ("visits", 1)]
+    assert all(o["offset"] >= 0 and o["uid"] == "visits-source" for o in result["sourceOffsets"])
+    assert next(o for o in result["operators"] if o["uid"] == "visit-windows")["keyedStateBytes"] > 0
+
+
+def test_the_inspector_reads_the_offsets_and_operators_of_a_real_checkpoint_of_the_job():
+    result = inspect_json(FIXTURE, "latest")
+    assert_a_checkpoint_of_the_job(result)
+    assert result["checkpointId"] == 5
+    assert {(o["partition"], o["offset"]) for o in result["sourceOffsets"]} == {(0, 430), (1, 444)}
+    # Its state is inline: pruning others never has to keep a folder for it.
+    assert result["referencedFiles"] == []
+
+
+def test_the_inspector_reads_the_latest_checkpoint_copied_from_a_running_stack():
+    if not COPIED.is_dir() or not any(c.complete for c in scan(f"file://{COPIED}")):
+        pytest.skip(f"no retained checkpoint copied from a running stack in {COPIED} (set FLINK_CHECKPOINTER_REAL_CHECKPOINTS "
+                    "to a folder of <job id>/chk-N/ from a stack's checkpoint volume); the committed one is inspected above")
+    assert_a_checkpoint_of_the_job(inspect_json(COPIED, "latest"))

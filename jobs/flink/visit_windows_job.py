@@ -33,6 +33,12 @@ from pyflink.datastream.functions import ProcessWindowFunction
 from pyflink.datastream.window import CountTrigger, TumblingEventTimeWindows
 
 from visits_logic import (
+    DLQ_SINK_UID,
+    EVENT_TIME_UID,
+    OUTPUT_SINK_UID,
+    ROUTE_DEAD_LETTERS_UID,
+    SOURCE_UID,
+    WINDOWS_UID,
     DeadLetter,
     JobArgumentError,
     JobConfig,
@@ -130,14 +136,14 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
     source_subtasks = config.source_subtasks
     raw_visits = env.from_source(
         source, WatermarkStrategy.no_watermarks(), "visits source"
-    ).uid("visits-source").set_parallelism(source_subtasks)
+    ).uid(SOURCE_UID).set_parallelism(source_subtasks)
 
     routed = raw_visits.process(RouteDeadLetters(), output_type=VISIT_TYPE) \
-        .name("route dead letters").uid("route-dead-letters").set_parallelism(source_subtasks)
+        .name("route dead letters").uid(ROUTE_DEAD_LETTERS_UID).set_parallelism(source_subtasks)
 
     routed.get_side_output(DEAD_LETTERS) \
         .sink_to(kafka_string_sink(config, config.dlq_topic, f"{config.transactional_id_prefix}-dlq")) \
-        .name("dead letters sink").uid("visits-dlq-sink").set_parallelism(source_subtasks)
+        .name("dead letters sink").uid(DLQ_SINK_UID).set_parallelism(source_subtasks)
 
     # Watermarks are generated right after parsing, in the same (chained) task as the source
     # reader. With parallelism equal to the partition count each subtask reads one partition, whose
@@ -157,7 +163,7 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
     # assigner, and windows would silently run on Kafka's append time instead of event_time.
     watermarks = watermarks.with_timestamp_assigner(VisitEventTime())
     visits = routed.assign_timestamps_and_watermarks(watermarks) \
-        .name("event time").uid("visit-event-time").set_parallelism(source_subtasks)
+        .name("event time").uid(EVENT_TIME_UID).set_parallelism(source_subtasks)
 
     window_counts = (
         visits.key_by(lambda visit: visit[0], key_type=Types.STRING())
@@ -166,12 +172,12 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
         .trigger(CountTrigger.of(config.count_trigger))
         .process(EmitWindowCount(), output_type=Types.STRING())
         .name("visit windows")
-        .uid("visit-windows")
+        .uid(WINDOWS_UID)
     )
 
     window_counts.sink_to(
         kafka_string_sink(config, config.output_topic, config.transactional_id_prefix)
-    ).name("visit windows sink").uid("visit-windows-sink")
+    ).name("visit windows sink").uid(OUTPUT_SINK_UID)
 
 
 def main(argv) -> None:

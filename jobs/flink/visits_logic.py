@@ -25,6 +25,15 @@ BROKER_MAX_TRANSACTION_TIMEOUT_MS = 15 * 60 * 1000
 # Flink refuses checkpoint intervals below 10 ms.
 MIN_CHECKPOINT_INTERVAL_MS = 10
 
+# The operators' uids (visit_windows_job.py sets them). A job restored from a checkpoint finds each
+# operator's state by the id Flink derives from its uid, so `checkpoints.py inspect` checks the same ones.
+SOURCE_UID = "visits-source"
+ROUTE_DEAD_LETTERS_UID = "route-dead-letters"
+DLQ_SINK_UID = "visits-dlq-sink"
+EVENT_TIME_UID = "visit-event-time"
+WINDOWS_UID = "visit-windows"
+OUTPUT_SINK_UID = "visit-windows-sink"
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MS = timedelta(milliseconds=1)
 

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { checkpointsCommand, inspectorTarget, partitionOffsetsOf } from "./checkpointInspector";
+import { judgeCheckpointSourceOffsets } from "./checks";
+
+const LISTING = ["python3", "/opt/flink/usrlib/jobs/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink"];
+
+describe("the checkpoint inspector in the JobManager", () => {
+  it("runs the listing's script with another command, the same checkpoint directory and the copied jar", () => {
+    expect(checkpointsCommand(LISTING, "inspect", ["latest", "--json"], "/tmp/ci.jar")).toEqual([
+      "python3", "/opt/flink/usrlib/jobs/checkpoints.py", "inspect", "latest", "--json", "--inspector-jar", "/tmp/ci.jar", "--checkpoint-dir", "file:///checkpoints_flink",
+    ]);
+    expect(() => checkpointsCommand(["python3", "x.py"], "prune", [], "/tmp/ci.jar")).toThrow('has no "list" command to derive "prune" from');
+  });
+
+  it("names the copy by the build's inputs hash", () => {
+    expect(inspectorTarget("/root/.cache/flink-checkpointer/checkpoint-inspector/3bd7f94654a9cf93")).toBe("/tmp/checkpoint-inspector-3bd7f94654a9cf93.jar");
+  });
+
+  it("takes the source offsets of one topic by partition; earliest is the partition's start", () => {
+    const inspection = { sourceOffsets: [
+      { topic: "visits", partition: 1, offset: 1201, uid: "visits-source" },
+      { topic: "visits", partition: 0, offset: -2, uid: "visits-source" },
+      { topic: "other", partition: 0, offset: 9, uid: "x" },
+    ] };
+    expect(partitionOffsetsOf(inspection, "visits")).toEqual({ 0: 0, 1: 1201 });
+    expect(() => partitionOffsetsOf(inspection, "nope")).toThrow("the checkpoint holds no source offsets of topic nope");
+    expect(() => partitionOffsetsOf({ sourceOffsets: [{ topic: "visits", partition: 0, offset: -3 }] }, "visits")).toThrow("partition visits-0 has the starting-offset marker -3");
+    expect(() => partitionOffsetsOf({}, "visits")).toThrow("no sourceOffsets list");
+  });
+});
+
+describe("judgeCheckpointSourceOffsets", () => {
+  it("holds when the group committed at most the checkpoint's offsets on every partition", () => {
+    const check = judgeCheckpointSourceOffsets({ 0: 120, 1: 98 }, { 0: 120, 1: 90 }, 2);
+    expect(check).toEqual({ name: "checkpointSourceOffsets", ok: true, detail: "the checkpoint's source offsets 0:120 1:98; group committed at the fault 0:120 1:90" });
+  });
+
+  it("names a partition missing from the checkpoint or committed beyond it", () => {
+    const check = judgeCheckpointSourceOffsets({ 0: 100 }, { 0: 101 }, 2);
+    expect(check.ok).toBe(false);
+    expect(check.detail).toContain("partition 0: the group committed 101, beyond the checkpoint's 100");
+    expect(check.detail).toContain("partition 1 is not in the checkpoint's source state");
+  });
+});
