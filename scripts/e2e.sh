@@ -85,6 +85,20 @@ must_fail() {
   esac
 }
 
+# `npm run checkpoints` on the checkpoints the faults left: every one listed, the newest complete one inspected (its
+# Kafka source offsets, and the job as it is now able to restore it), and what `prune --keep 1` would remove.
+checkpoint_tools() {
+  local out="$reports/checkpoints"
+  npm run --silent checkpoints -- list --stack "$stack" | tee "$out-list.txt" | tail -n 12
+  npm run --silent checkpoints -- inspect latest --stack "$stack" | tee "$out-inspect.txt"
+  grep -q "^restore: the job as it is now can restore it" "$out-inspect.txt" \
+    || { echo "e2e: the newest retained checkpoint is not restorable by the job as it is now (see $out-inspect.txt)" >&2; return 1; }
+  grep -qE "^  visits-[0-9]+ +[0-9]+" "$out-inspect.txt" \
+    || { echo "e2e: the inspection shows no Kafka source offset of the visits topic (see $out-inspect.txt)" >&2; return 1; }
+  npm run --silent checkpoints -- prune --keep 1 --stack "$stack" | tee "$out-prune.txt" | tail -n 6
+  grep -q "dry run" "$out-prune.txt" || { echo "e2e: prune without --apply did not say it was a dry run" >&2; return 1; }
+}
+
 # --- one target, end to end ------------------------------------------------------------------------------------
 
 # The target's stack from nothing: a run that died half-way leaves resources behind.
@@ -115,6 +129,8 @@ check_target() {
     phase "$target: reader check: the job's output" npm run --silent reader-check -- --kafka-bootstrap "$kafka_bootstrap" \
       --docker-container "$kafka_container" --topic visit_windows || return 1
   fi
+
+  phase "$target: checkpoint tools on the run's checkpoints" checkpoint_tools || return 1
 
   phase "$target: verify: broken restore is caught" must_fail npm run --silent verify -- --stack "$stack" --restore-from-earliest \
     --report "$reports/verify-broken.json" || return 1
