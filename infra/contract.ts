@@ -58,12 +58,12 @@ export interface StackOutputs {
     readonly processes: StackProcesses;
     /** Run beside the JobManager: resubmits the job from the newest complete retained checkpoint. */
     readonly recoverCommand: string[];
+    /** Run in the JobManager (see checkpointVolume): lists every retained checkpoint; inspect and prune derive from it. */
+    readonly checkpointListing: string[];
 }
 
 /** Outputs for people and `npm run checkpoints`, which the verification does not read. */
 export interface InformationalOutputs {
-    /** Run in the JobManager (see checkpointVolume): lists every retained checkpoint. */
-    readonly checkpointListing: string[];
     /** Which images the stack runs, and which of them its stack file sets. */
     readonly images: {
         readonly defaults: "official" | "local";

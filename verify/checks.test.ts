@@ -225,6 +225,13 @@ describe("judgeCycle", () => {
   it("fails a missing _metadata and a checkpoint gone from the history", () => {
     expect(failed({ ...good, retained: { inRestHistory: true, metadataListing: null } })).toEqual(["retainedCheckpoint"]);
     expect(failed({ ...good, retained: { inRestHistory: false, metadataListing: "x" } })).toEqual(["retainedCheckpoint"]);
+    // The restored checkpoint's own source offsets, from its _metadata: the group may not be beyond them.
+    const source = { groupAtFault: { 0: 40, 1: 38 }, partitions: 2 };
+    expect(failed({ ...good, restoredSource: { ...source, offsets: { 0: 40, 1: 39 } } })).toEqual([]);
+    expect(failed({ ...good, restoredSource: { ...source, offsets: { 0: 39, 1: 39 } } })).toEqual(["checkpointSourceOffsets"]);
+    expect(failed({ ...good, restoredSource: { ...source, offsets: { 0: 40 } } })).toEqual(["checkpointSourceOffsets"]);
+    expect(judgeCycle({ ...good, restoredSource: { ...source, problem: "no sourceOffsets" } }).checks.find((c) => c.name === "checkpointSourceOffsets")?.detail)
+      .toBe("the restored checkpoint's source offsets could not be read from its _metadata: no sourceOffsets");
     // Completed as its JobManager died: the history never heard of it, the volume proves it.
     expect(failed({ ...good, retained: { inRestHistory: false, historyLost: "it completed as its JobManager died", metadataListing: "x" } })).toEqual([]);
     expect(failed({ ...good, retained: { inRestHistory: false, historyLost: "it completed as its JobManager died", metadataListing: null } })).toEqual(["retainedCheckpoint"]);

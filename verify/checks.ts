@@ -376,6 +376,11 @@ export interface CycleJudgementInput {
   unparsableOutputs: number;
   /** Whether the source group had committed offsets at the end (without them nothing can be missing). */
   consumedKnown: boolean;
+  /**
+   * For a recovery from a checkpoint: the Kafka offsets its source state holds (read from its _metadata), or why
+   * they could not be read, against the group's committed offsets at the fault.
+   */
+  restoredSource?: { offsets?: PartitionOffsets; problem?: string; groupAtFault: PartitionOffsets; partitions: number };
 }
 
 export interface CycleJudgement {
@@ -485,6 +490,13 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
     ok: output.unexpected.length === 0,
     detail: `${output.unexpected.length} firings the input cannot explain; ${output.excluded.windows} windows with ${output.excluded.possiblyLateVisits} possibly late visits judged only where unambiguous`,
   });
+
+  const source = input.restoredSource;
+  if (source) {
+    checks.push(source.offsets
+      ? judgeCheckpointSourceOffsets(source.offsets, source.groupAtFault, source.partitions)
+      : { name: "checkpointSourceOffsets", ok: false, detail: `the restored checkpoint's source offsets could not be read from its _metadata: ${source.problem ?? "no reason given"}` });
+  }
 
   return { ok: checks.every((c) => c.ok), resumedFromCheckpoint, checks };
 }

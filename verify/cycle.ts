@@ -2,6 +2,7 @@
 // A fault (faults.ts) contributes only its injection and its recovery; this file gathers what the pure
 // functions of checks.ts judge (through report.ts), the same way for every fault, and times the recovery.
 
+import { sourceOffsetsOf } from "./checkpointInspector";
 import { CheckpointRef, PartitionOffsets, RetainedEvidence } from "./checks";
 import { FlinkRest, JobDetail } from "./flinkRest";
 import { KafkaReader } from "./kafka";
@@ -58,6 +59,10 @@ export interface CycleEvidence {
   retained?: RetainedEvidence;
   /** The source group's committed offsets right after the fault: at most the restored checkpoint's offsets. */
   checkpointed?: PartitionOffsets;
+  /** The Kafka offsets the restored checkpoint's source state holds (from its _metadata): where the job starts reading. */
+  restoredSourceOffsets?: PartitionOffsets;
+  /** Why they could not be read. */
+  restoredSourceOffsetsProblem?: string;
   outputEndAtFault?: PartitionOffsets;
   inputEndAtFault?: PartitionOffsets;
   /** Where the dead-letter topic ended at the fault: this fault's malformed input is dead-lettered beyond. */
@@ -328,6 +333,16 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   const dlqEnd = await kafka.endOffsets(outputs.dlqTopic);
   log(`… reading ${outputs.dlqTopic} read_committed up to ${formatOffsets(dlqEnd)} (up to ${seconds(options.readTimeoutMs)})`);
   evidence.deadLetterRecords = await kafka.readTopic(outputs.dlqTopic, dlqEnd, options.readTimeoutMs);
+  // Read last, so the inspector's JVM delays none of the timings above.
+  if (evidence.restored) {
+    try {
+      evidence.restoredSourceOffsets = await sourceOffsetsOf(outputs.checkpointVolume, outputs.checkpointListing, evidence.restored.path, outputs.visitsTopic);
+      log(`      checkpoint ${evidence.restored.id}'s source state (its _metadata): the restored job starts reading ${outputs.visitsTopic} at ${formatOffsets(evidence.restoredSourceOffsets)}`);
+    } catch (error) {
+      evidence.restoredSourceOffsetsProblem = (error as Error).message;
+      log(`      could not read checkpoint ${evidence.restored.id}'s source offsets: ${evidence.restoredSourceOffsetsProblem}`);
+    }
+  }
   evidence.jobStateAtEnd = (await flink.job(recovered.jobId)).state;
   log(`[6/6] ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records, ${evidence.deadLetterRecords.length} dead letters; job ${evidence.jobStateAtEnd}`);
 }

@@ -106,7 +106,7 @@ interface Assessment {
 }
 
 /** Judges complete evidence; undefined when the cycle stopped before all of it was gathered. */
-function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowModel): Assessment | undefined {
+function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowModel, partitions: number): Assessment | undefined {
   const { expectedRestore, checkpointBeforeFault, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtFault, outputRecords, inputRecords } = evidence;
   const { malformedSent, deadLetterRecords, dlqEndAtFault, jobStateAtEnd, jobIdAtFault, recoveredJobId, restartsBefore, restartsAfter } = evidence;
   if (expectedRestore === undefined || !checkpointBeforeFault || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtFault || !outputRecords || !inputRecords
@@ -134,6 +134,14 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
     output: judgement,
     unparsableOutputs: unparsable.length,
     consumedKnown: Object.keys(consumed).length > 0,
+    ...(restored ? {
+      restoredSource: {
+        ...(evidence.restoredSourceOffsets ? { offsets: evidence.restoredSourceOffsets } : {}),
+        ...(evidence.restoredSourceOffsetsProblem ? { problem: evidence.restoredSourceOffsetsProblem } : {}),
+        groupAtFault: checkpointed,
+        partitions,
+      },
+    } : {}),
   });
   const deadLetters = judgeDeadLetters(
     mode,
@@ -152,7 +160,7 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
 }
 
 export function buildReport(evidence: CycleEvidence, context: ReportContext): VerifyReport {
-  const assessment = context.error ? undefined : assess(evidence, context.mode, windowModelFor(context.programArgs));
+  const assessment = context.error ? undefined : assess(evidence, context.mode, windowModelFor(context.programArgs), context.partitions);
   const judgement = assessment?.judgement;
   const notes = [...evidence.notes];
   const sourceSubtasks = programArgInteger(context.programArgs, "--source-parallelism") || context.parallelism;

@@ -18,6 +18,7 @@ const dockerOutputs = {
   checkpointVolume: { kind: "docker", container: "jm", mountPath: "/checkpoints_flink", volumeName: "vol" },
   processes: { kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" },
   recoverCommand: ["python3", "/opt/submit.py", "--restore-from", "latest"],
+  checkpointListing: ["python3", "/opt/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink"],
 };
 
 describe("parseStackOutputs", () => {
@@ -43,6 +44,8 @@ describe("parseStackOutputs", () => {
     expect(outputs.recoverCommand).toEqual(["python3", "/opt/submit.py", "--restore-from", "latest"]);
     const bad = { ...dockerOutputs, processes: { kind: "docker", jobManager: "jm", taskManagers: [], kafka: "kafka" }, recoverCommand: [] };
     expect(() => parseStackOutputs(bad, {}, "x")).toThrow(/recoverCommand must be a non-empty list[\s\S]*processes.taskManagers must be a non-empty list/);
+    const { checkpointListing: _listing, ...withoutListing } = dockerOutputs;
+    expect(() => parseStackOutputs(withoutListing, {}, "x")).toThrow("missing: checkpointListing");
   });
 
   it("lets flags override the addresses", () => {

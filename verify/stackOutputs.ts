@@ -92,6 +92,11 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     invalid.push(`recoverCommand must be a non-empty list of strings, got ${JSON.stringify(recover)}`);
   } else if (recover === undefined) missing.push("recoverCommand");
   const recoverCommand = Array.isArray(recover) ? recover.map(String) : [];
+  const listing = outputs.checkpointListing;
+  if (listing !== undefined && !(Array.isArray(listing) && listing.length > 0 && listing.every((a) => typeof a === "string"))) {
+    invalid.push(`checkpointListing must be a non-empty list of strings, got ${JSON.stringify(listing)}`);
+  } else if (listing === undefined) missing.push("checkpointListing");
+  const checkpointListing = Array.isArray(listing) ? listing.map(String) : [];
 
   const found = object("processes");
   let processes: StackProcesses = { kind: "docker", jobManager: "", taskManagers: [], kafka: "" };
@@ -130,6 +135,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     checkpointVolume,
     processes,
     recoverCommand,
+    checkpointListing,
   };
 
   if (missing.length > 0 || invalid.length > 0) {
