@@ -50,6 +50,9 @@ describe("the recovery benchmark's results", () => {
     expect(svg.match(/<title>first committed output /g)).toHaveLength(1);
     expect(svg).toContain("&lt;b&gt;x&lt;/b&gt;");
     expect(svg).not.toContain("<b>");
+    // Whole 5 s ticks up to the first past the greatest time (70 s).
+    expect(svg).toContain(">70 s</text>");
+    expect(svg).not.toContain(">75 s</text>");
   });
 
   it("derives each setting on its own ports, so none collides with the base stack", () => {

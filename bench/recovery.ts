@@ -102,10 +102,13 @@ const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;
 /** A bar chart (SVG) of the median seconds to RUNNING and to the first committed output, per setting. */
 export function renderRecoveryChart(results: readonly RecoveryResult[]): string {
   const rowHeight = 56;
-  const left = 330;
-  const width = 960;
-  const plot = width - left - 40;
-  const greatest = Math.max(1, ...results.flatMap((r) => [r.running.max ?? 0, r.firstCommittedOutput.max ?? 0]));
+  const left = 360;
+  const width = 1000;
+  const plot = width - left - 80;
+  // The axis ends at the next whole 5 s past the greatest value, ticked every 5 s (or 10 s past a minute).
+  const greatestSeen = Math.max(1, ...results.flatMap((r) => [r.running.max ?? 0, r.firstCommittedOutput.max ?? 0]));
+  const step = greatestSeen > 60_000 ? 10_000 : 5_000;
+  const greatest = Math.ceil(greatestSeen / step) * step;
   const x = (ms: number) => left + (ms / greatest) * plot;
   const height = 70 + results.length * rowHeight + 40;
   const bars = results.map((r, i) => {
@@ -117,8 +120,8 @@ export function renderRecoveryChart(results: readonly RecoveryResult[]): string 
     return `<text x="${left - 10}" y="${y + 22}" font-size="13" text-anchor="end">${escape(r.label)}</text>` +
       bar(r.running, 0, "#3b6fb6", "RUNNING") + bar(r.firstCommittedOutput, 20, "#e08a2c", "first committed output");
   }).join("\n");
-  const ticks = Array.from({ length: 6 }, (_, i) => (greatest * i) / 5).map((ms) =>
-    `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${height - 35}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${height - 18}" font-size="11" text-anchor="middle">${seconds(ms)}</text>`).join("");
+  const ticks = Array.from({ length: greatest / step + 1 }, (_, i) => i * step).map((ms) =>
+    `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${height - 35}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${height - 18}" font-size="11" text-anchor="middle">${ms / 1000} s</text>`).join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="20" y="28" font-size="16" font-weight="bold">TaskManager crash: seconds until the job is RUNNING again and until committed output resumes</text>
