@@ -77,6 +77,16 @@ describe("buildReport", () => {
     expect(report.checks.every((c) => c.ok)).toBe(true);
   });
 
+  it("judges the checkpoint's source offsets only of a restore this recovery made", () => {
+    const good = evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]);
+    const withOffsets = (e: CycleEvidence) => buildReport(e, context).checks.map((c) => c.name).includes("checkpointSourceOffsets");
+    expect(withOffsets(good)).toBe(true);
+    // A job that rode the fault out still reports the restore it was started from, whose offsets are long behind.
+    const rodeItOut = { ...good, expectedRestore: null, recoveredJobId: "j1", restoredSourceOffsets: { 0: 1, 1: 0 } };
+    expect(withOffsets(rodeItOut)).toBe(false);
+    expect(buildReport(rodeItOut, context).ok).toBe(true);
+  });
+
   it("fails and samples a replay from earliest", () => {
     const report = buildReport(evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 4), firingRecord(3, "a", 8)]), { ...context, restoreFromEarliest: true });
     expect(report).toMatchObject({ ok: false, resumedFromCheckpoint: false, duplicates: 1, preCheckpointReemitted: 1 });

@@ -134,7 +134,8 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
     output: judgement,
     unparsableOutputs: unparsable.length,
     consumedKnown: Object.keys(consumed).length > 0,
-    ...(restored ? {
+    // Only a restore of this recovery: a job that rode the fault out still reports the restore it started from.
+    ...(restored && (expectedRestore !== null || restartedItself) ? {
       restoredSource: {
         ...(evidence.restoredSourceOffsets ? { offsets: evidence.restoredSourceOffsets } : {}),
         ...(evidence.restoredSourceOffsetsProblem ? { problem: evidence.restoredSourceOffsetsProblem } : {}),
