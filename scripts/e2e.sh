@@ -89,13 +89,14 @@ must_fail() {
 # Kafka source offsets, and the job as it is now able to restore it), and what `prune --keep 1` would remove.
 checkpoint_tools() {
   local out="$reports/checkpoints"
-  npm run --silent checkpoints -- list --stack "$stack" | tee "$out-list.txt" | tail -n 12
-  npm run --silent checkpoints -- inspect latest --stack "$stack" | tee "$out-inspect.txt"
+  # Called in a condition, where `set -e` does not stop a function: each step says when it failed.
+  npm run --silent checkpoints -- list --stack "$stack" | tee "$out-list.txt" | tail -n 12 || return 1
+  npm run --silent checkpoints -- inspect latest --stack "$stack" | tee "$out-inspect.txt" || return 1
   grep -q "^restore: the job as it is now can restore it" "$out-inspect.txt" \
     || { echo "e2e: the newest retained checkpoint is not restorable by the job as it is now (see $out-inspect.txt)" >&2; return 1; }
   grep -qE "^  visits-[0-9]+ +[0-9]+" "$out-inspect.txt" \
     || { echo "e2e: the inspection shows no Kafka source offset of the visits topic (see $out-inspect.txt)" >&2; return 1; }
-  npm run --silent checkpoints -- prune --keep 1 --stack "$stack" | tee "$out-prune.txt" | tail -n 6
+  npm run --silent checkpoints -- prune --keep 1 --stack "$stack" | tee "$out-prune.txt" | tail -n 6 || return 1
   grep -q "dry run" "$out-prune.txt" || { echo "e2e: prune without --apply did not say it was a dry run" >&2; return 1; }
 }
 
