@@ -1,6 +1,8 @@
 // A small client of the Flink REST API (the JobManager's monitoring and submission endpoints) over fetch.
 // Every error names the URL tried and what to do next.
 
+import { sleep } from "./wait";
+
 export class FlinkRestError extends Error {}
 
 /** The JobManager answered a 5xx: the request reached it and it failed there. */
@@ -97,7 +99,6 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
   };
 }
 
-/** The flink-python jar that carries the PythonDriver: the most recently uploaded one. */
 /**
  * The hosts in answers of GET /jobs/:id/vertices/:vid/taskmanagers, busiest first: `endpoint` is host:port since
  * Flink 1.19, `host` before.
@@ -116,6 +117,7 @@ export function taskManagerHostsOf(placements: readonly unknown[]): string[] {
   return [...tasks.entries()].sort((a, b) => b[1] - a[1]).map(([host]) => host);
 }
 
+/** The flink-python jar that carries the PythonDriver: the most recently uploaded one. */
 export function findPythonJar(jars: readonly UploadedJar[]): UploadedJar | undefined {
   return jars.filter((j) => j.name.startsWith("flink-python")).sort((a, b) => b.uploaded - a.uploaded)[0];
 }
@@ -137,7 +139,7 @@ export class FlinkRest {
         return await this.requestOnce(method, path, body, timeoutMs);
       } catch (error) {
         if (!(method === "GET" && error instanceof FlinkServerError && attempt < GET_ATTEMPTS)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        await sleep(500 * attempt);
       }
     }
   }

@@ -13,6 +13,7 @@ import { PartitionOffsets } from "./checks";
 import { ReadCommittedFetcher, RetriableFetchError } from "./kafkaFetch";
 import { FetchedRecord } from "./readCommitted";
 import { TopicRecord } from "./records";
+import { sleep } from "./wait";
 
 export class KafkaReadError extends Error {}
 
@@ -27,8 +28,6 @@ export function unfinishedPartitions(start: PartitionOffsets, reached: Partition
 /** How long the broker may hold a fetch that finds nothing new. */
 const FETCH_MAX_WAIT_MS = 500;
 const RETRY_PAUSE_MS = 500;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function toTopicRecord(partition: number, record: FetchedRecord): TopicRecord {
   return { partition, offset: record.offset, timestampMs: record.timestampMs, value: record.value === null ? null : record.value.toString("utf8") };

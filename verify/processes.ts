@@ -1,7 +1,6 @@
 // The stack's processes as the fault injection sees them: how to crash a TaskManager or the JobManager as a
 // crash (not a stop) and how to restart the broker. Docker: the containers by name; kind: the pods by label
-// selector (commands beside the JobManager go where the
-// checkpoint volume is). The commands are pure data, run by runCommand.
+// selector. The commands are pure data, run by runCommand.
 
 import { execFile } from "node:child_process";
 import type { StackProcesses } from "../infra/contract";
@@ -24,7 +23,7 @@ const kubectl = (p: Extract<StackProcesses, { kind: "kubernetes" }>, ...args: st
 
 /**
  * The container (docker) or pod selector (kubernetes) of a Flink process. A TaskManager is the one named (see
- * busyTaskManager), else the first container, else every pod of the selector.
+ * pickTaskManager), else the first container, else every pod of the selector.
  */
 function flinkTarget(p: StackProcesses, role: FlinkRole, taskManager?: string): string[] {
   if (p.kind === "docker") {
