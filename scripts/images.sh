@@ -36,6 +36,15 @@ node_image="$image_prefix/node:22"
 log() { echo "images: $*" >&2; }
 die() { echo "images: ERROR: $*" >&2; exit 1; }
 
+# Two setups at once (two clones, a bench beside CI) would debootstrap into the same folder: one waits, then
+# finds the images built and only checks them.
+mkdir -p "$cache_dir"
+exec 9>"$cache_dir/lock"
+if ! flock -n 9; then
+  log "another image build holds $cache_dir/lock; waiting for it"
+  flock 9
+fi
+
 # Hash of the inputs given as files (content and name) or literal strings.
 inputs_hash() {
   local input
