@@ -46,6 +46,19 @@ export interface Timings {
   total?: number;
 }
 
+/** The job restarted by itself in this recovery (same job id, more restarts): it restored its latest checkpoint. */
+export function restartedItself(e: Pick<CycleEvidence, "jobIdAtFault" | "recoveredJobId" | "restartsBefore" | "restartsAfter">): boolean {
+  return e.jobIdAtFault === e.recoveredJobId && (e.restartsAfter ?? 0) > (e.restartsBefore ?? 0);
+}
+
+/**
+ * The restored checkpoint is this recovery's: one was required, or the job restarted by itself. A job that rode the
+ * fault out still reports the restore it was started from, long behind the group, which says nothing of this fault.
+ */
+export function restoreIsOfThisRecovery(e: Pick<CycleEvidence, "expectedRestore" | "restored" | "jobIdAtFault" | "recoveredJobId" | "restartsBefore" | "restartsAfter">): boolean {
+  return !!e.restored && (!!e.expectedRestore || restartedItself(e));
+}
+
 /** Everything the cycle saw, filled step by step so that a failed cycle still reports how far it got. */
 export interface CycleEvidence {
   fault?: string;
@@ -273,7 +286,7 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   // The restored checkpoint's own source offsets, read from its _metadata now, before newer checkpoints retire it
   // (the stack retains a few), and beside the waits below so the inspector's JVM delays none of their timings.
   const restored = evidence.restored;
-  const restoredSource = restored
+  const restoredSource = restored && restoreIsOfThisRecovery(evidence)
     ? sourceOffsetsOf(outputs.checkpointVolume, outputs.checkpointListing, restored.path, outputs.visitsTopic)
       .then((offsets) => ({ offsets }), (error: Error) => ({ problem: error.message }))
     : Promise.resolve(undefined);

@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import {
   Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, programArgInteger, WindowModel, windowModelFor,
 } from "./checks";
-import { CycleEvidence, Timings } from "./cycle";
+import { CycleEvidence, restartedItself, restoreIsOfThisRecovery, Timings } from "./cycle";
 import { htmlPathOf, renderFaultHtml } from "./htmlReport";
 import { deadLetterKey, deadLetterRaw, Firing, parseFiring, parseVisit, Visit } from "./records";
 import { Timeline } from "./timeline";
@@ -108,12 +108,11 @@ interface Assessment {
 /** Judges complete evidence; undefined when the cycle stopped before all of it was gathered. */
 function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowModel, partitions: number): Assessment | undefined {
   const { expectedRestore, checkpointBeforeFault, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtFault, outputRecords, inputRecords } = evidence;
-  const { malformedSent, deadLetterRecords, dlqEndAtFault, jobStateAtEnd, jobIdAtFault, recoveredJobId, restartsBefore, restartsAfter } = evidence;
+  const { malformedSent, deadLetterRecords, dlqEndAtFault, jobStateAtEnd } = evidence;
   if (expectedRestore === undefined || !checkpointBeforeFault || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtFault || !outputRecords || !inputRecords
     || !malformedSent || !deadLetterRecords || jobStateAtEnd === undefined) {
     return undefined;
   }
-  const restartedItself = jobIdAtFault === recoveredJobId && (restartsAfter ?? 0) > (restartsBefore ?? 0);
   const visits: Visit[] = [];
   for (const record of inputRecords) {
     const parsed = parseVisit(record);
@@ -130,12 +129,11 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
   const cycle = judgeCycle({
     mode,
     ...(retained ? { retained } : {}),
-    restore: { expected: expectedRestore, before: checkpointBeforeFault, restored, restartedItself, firstCheckpointAfterRestore },
+    restore: { expected: expectedRestore, before: checkpointBeforeFault, restored, restartedItself: restartedItself(evidence), firstCheckpointAfterRestore },
     output: judgement,
     unparsableOutputs: unparsable.length,
     consumedKnown: Object.keys(consumed).length > 0,
-    // Only a restore of this recovery: a job that rode the fault out still reports the restore it started from.
-    ...(restored && (expectedRestore !== null || restartedItself) ? {
+    ...(restoreIsOfThisRecovery(evidence) ? {
       restoredSource: {
         ...(evidence.restoredSourceOffsets ? { offsets: evidence.restoredSourceOffsets } : {}),
         ...(evidence.restoredSourceOffsetsProblem ? { problem: evidence.restoredSourceOffsetsProblem } : {}),

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { restartedItself, restoreIsOfThisRecovery } from "./cycle";
+
+const chk = (id: number) => ({ id, path: `file:/checkpoints_flink/abc/chk-${id}` });
+
+describe("restoreIsOfThisRecovery", () => {
+  const sameJob = { jobIdAtFault: "j1", recoveredJobId: "j1" };
+
+  it("holds for a required restore and for a job that restarted by itself", () => {
+    expect(restoreIsOfThisRecovery({ expectedRestore: chk(7), restored: chk(7), jobIdAtFault: "j1", recoveredJobId: "j2" })).toBe(true);
+    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 0, restartsAfter: 1 })).toBe(true);
+  });
+
+  it("does not hold for a job that rode the fault out: its restore is the one it was started from", () => {
+    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 2, restartsAfter: 2 })).toBe(false);
+    expect(restartedItself({ ...sameJob, restartsBefore: 2, restartsAfter: 2 })).toBe(false);
+  });
+
+  it("does not hold when nothing was restored, nor for a restart of another job", () => {
+    expect(restoreIsOfThisRecovery({ expectedRestore: chk(7), restored: null, jobIdAtFault: "j1", recoveredJobId: "j2" })).toBe(false);
+    expect(restartedItself({ jobIdAtFault: "j1", recoveredJobId: "j2", restartsBefore: 0, restartsAfter: 1 })).toBe(false);
+  });
+});
