@@ -10,6 +10,7 @@ import { seconds, sleep, waitFor } from "./wait";
 
 export const FAULT_NAMES = [
   "cancel-restore",
+  "cancel-restore-latest",
   "taskmanager-crash",
   "jobmanager-crash",
   "broker-restart",
@@ -96,8 +97,23 @@ async function showRetained(ctx: FaultContext, checkpoint: CheckpointRef, inRest
   ctx.log(`      ${volume.command}: ${volume.listing ?? volume.problem}`);
 }
 
-/** Cancel, let a backlog build, resubmit from the retained checkpoint (at `parallelism`, default the stack's). */
-function cancelAndRestore(name: FaultName, parallelism: ((ctx: FaultContext) => number) | undefined, recovers: string): Fault {
+/** The stack's recovery command (submit.py --restore-from latest) run beside the JobManager; the job it submitted. */
+async function runRecoveryCommand(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }> {
+  const { flink, outputs, options, log, evidence } = ctx;
+  const recoveryStartMs = Date.now();
+  log(`      running the stack's recovery command beside the JobManager: ${outputs.recoverCommand.join(" ")}`);
+  const ran = await runOnVolume(outputs.checkpointVolume, outputs.recoverCommand, options.restoreTimeoutMs);
+  if (ran.output === null) throw new CycleError(`the stack's recovery command failed: ${ran.problem}`);
+  for (const line of ran.output.split("\n").filter((l) => /restor|checkpoint|skip/i.test(l)).slice(0, 6)) log(`      | ${line}`);
+  evidence.savepointPath = evidence.expectedRestore!.path;
+  return { jobId: await findJob(flink, outputs, undefined), recoveryStartMs };
+}
+
+/**
+ * Cancel, let a backlog build, resubmit from the retained checkpoint: through REST with its path (at `parallelism`,
+ * default the stack's), or with the stack's recovery command, which has to find that checkpoint on the volume itself.
+ */
+function cancelAndRestore(name: FaultName, resubmitBy: "rest" | "recovery-command", parallelism: ((ctx: FaultContext) => number) | undefined, recovers: string): Fault {
   return {
     name,
     injects: "cancel the job through REST (PATCH /jobs/:id?mode=cancel); its checkpoints are retained",
@@ -125,7 +141,8 @@ function cancelAndRestore(name: FaultName, parallelism: ((ctx: FaultContext) => 
       ctx.log(`      letting the generator write for ${seconds(ctx.options.backlogMs)} while no job runs`);
       await sleep(ctx.options.backlogMs);
       const target = parallelism ? parallelism(ctx) : ctx.outputs.jobSubmission.parallelism;
-      return resubmit(ctx, ctx.options.restoreFromEarliest ? null : ctx.evidence.expectedRestore!.path, target);
+      if (ctx.options.restoreFromEarliest) return resubmit(ctx, null, target);
+      return resubmitBy === "rest" ? resubmit(ctx, ctx.evidence.expectedRestore!.path, target) : runRecoveryCommand(ctx);
     },
   };
 }
@@ -162,13 +179,8 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
     log(`      the JobManager recovered job ${back.id} by itself (high availability)`);
     return { jobId: back.id, recoveryStartMs: detectedAt(ctx) };
   }
-  const recoveryStartMs = Date.now();
-  log(`      no job "${outputs.jobName}" after the restart: running the stack's recovery command beside the JobManager: ${outputs.recoverCommand.join(" ")}`);
-  const ran = await runOnVolume(outputs.checkpointVolume, outputs.recoverCommand, options.restoreTimeoutMs);
-  if (ran.output === null) throw new CycleError(`the stack's recovery command failed: ${ran.problem}`);
-  for (const line of ran.output.split("\n").filter((l) => /restor|checkpoint|skip/i.test(l)).slice(0, 6)) log(`      | ${line}`);
-  evidence.savepointPath = expected.path;
-  return { jobId: await findJob(flink, outputs, undefined), recoveryStartMs };
+  log(`      no job "${outputs.jobName}" after the restart`);
+  return runRecoveryCommand(ctx);
 }
 
 function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
@@ -201,7 +213,9 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
 }
 
 export const FAULTS: Readonly<Record<FaultName, Fault>> = {
-  "cancel-restore": cancelAndRestore("cancel-restore", undefined, "resubmit through REST with savepointPath = the retained checkpoint"),
+  "cancel-restore": cancelAndRestore("cancel-restore", "rest", undefined, "resubmit through REST with savepointPath = the retained checkpoint"),
+  "cancel-restore-latest": cancelAndRestore("cancel-restore-latest", "recovery-command", undefined,
+    "the stack's recovery command (submit.py --restore-from latest, as restoreFrom: latest does) finds the newest complete retained checkpoint on the volume and resubmits from it"),
   "taskmanager-crash": {
     name: "taskmanager-crash",
     injects: "SIGKILL the JVM of a TaskManager running the job's tasks (Docker restarts the container; on kind the pod is deleted with no grace period)",
@@ -252,9 +266,9 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
     recover: flinkRestartsItself,
   },
   "crash-during-checkpoint": jobManagerCrash("crash-during-checkpoint", true),
-  "rescale-down": cancelAndRestore("rescale-down", (ctx) => Math.max(1, ctx.outputs.jobSubmission.parallelism - 1),
+  "rescale-down": cancelAndRestore("rescale-down", "rest", (ctx) => Math.max(1, ctx.outputs.jobSubmission.parallelism - 1),
     "resubmit from the retained checkpoint at one less parallelism: the keyed window state is redistributed"),
-  "rescale-up": cancelAndRestore("rescale-up", (ctx) => ctx.outputs.jobSubmission.parallelism,
+  "rescale-up": cancelAndRestore("rescale-up", "rest", (ctx) => ctx.outputs.jobSubmission.parallelism,
     "resubmit from the retained checkpoint at the stack's parallelism again"),
 };
 
