@@ -239,8 +239,10 @@ def inspector_command(jar: str, flink_classpath: str, checkpoint_paths: Sequence
     java_home = os.environ.get("JAVA_HOME")
     java = os.path.join(java_home, "bin", "java") if java_home else "java"
     uids = [uid for uid, _ in STATEFUL_OPERATORS] + list(STATELESS_OPERATOR_UIDS)
-    # Log4j's simple logger: errors to stderr, no configuration file, and stdout stays the JSON.
+    # Log4j's simple logger: errors to stderr, no configuration file, and stdout stays the JSON. A JVM that lives
+    # seconds starts faster with the client compiler alone and the serial collector (README: Performance).
     return [java, "-Dlog4j2.loggerContextFactory=org.apache.logging.log4j.simple.SimpleLoggerContextFactory",
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
             "-cp", f"{jar}:{flink_classpath}", INSPECTOR_MAIN_CLASS,
             *[argument for uid in uids for argument in ("--uid", uid)],
             *(("--source-uid", source_uid) if source_uid is not None else ()), *checkpoint_paths]
