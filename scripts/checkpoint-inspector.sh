@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the checkpoint inspector (jobs/flink/checkpoint-inspector) with Maven into the user's cache,
 # never into the clone: $FC_CACHE/checkpoint-inspector/<inputs hash>/ gets
-#   checkpoint-inspector.jar  the tool (its dependencies are the Flink image's /opt/flink/lib)
+#   checkpoint-inspector.jar  the tool with the State Processor API packed in (its other dependencies are
+#                             the Flink image's /opt/flink/lib)
 #   classpath.txt             the same Flink and Kafka connector jars from the local Maven repository,
 #                             to run the tool outside the image (the tests)
 # Idempotent: nothing is built when a folder for the current inputs (pom.xml, sources) exists.

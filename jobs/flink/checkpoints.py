@@ -5,9 +5,10 @@
     python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
     python3 checkpoints.py prune --keep N [--apply] --inspector-jar JAR
 
-`inspect` and `prune` read the checkpoints' _metadata with the checkpoint inspector (a Java tool on Flink's
-own classes, jobs/flink/checkpoint-inspector, built by scripts/checkpoint-inspector.sh); it runs with the
-Flink image's jars (--flink-classpath, default /opt/flink/lib/*).
+`inspect` and `prune` read the checkpoints with the checkpoint inspector (a Java tool on Flink's State Processor
+API, jobs/flink/checkpoint-inspector, built by scripts/checkpoint-inspector.sh): the operators and referenced files
+from `_metadata`, and for `inspect` the Kafka source's offsets from its split state. It runs with the Flink image's
+jars (--flink-classpath, default /opt/flink/lib/*).
 
 Flink writes checkpoint n of job <id> into <checkpoint dir>/<id>/chk-<n>/ and writes its `_metadata` last,
 when the checkpoint completes. A chk-<n> without `_metadata` (still in progress, aborted, or cut short by a
@@ -229,23 +230,30 @@ class InspectionError(Exception):
     """The checkpoint inspector could not run or could not read a checkpoint; the message says which."""
 
 
-def inspector_command(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str]) -> List[str]:
-    """The java command that inspects checkpoints; every operator uid of the job names its operator."""
+def inspector_command(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str], source_uid: Optional[str]) -> List[str]:
+    """The java command that inspects checkpoints; every operator uid of the job names its operator.
+
+    With `source_uid`, the tool also reads that Kafka source's offsets with the State Processor API (a short job on
+    a mini cluster in the tool's JVM, seconds); without, it reads only the _metadata.
+    """
     java_home = os.environ.get("JAVA_HOME")
     java = os.path.join(java_home, "bin", "java") if java_home else "java"
     uids = [uid for uid, _ in STATEFUL_OPERATORS] + list(STATELESS_OPERATOR_UIDS)
-    # Log4j's simple logger: errors to stderr, no configuration file, and stdout stays the JSON.
+    # Log4j's simple logger: errors to stderr, no configuration file, and stdout stays the JSON. A JVM that lives
+    # seconds starts faster with the client compiler alone and the serial collector (README: Performance).
     return [java, "-Dlog4j2.loggerContextFactory=org.apache.logging.log4j.simple.SimpleLoggerContextFactory",
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
             "-cp", f"{jar}:{flink_classpath}", INSPECTOR_MAIN_CLASS,
-            *[argument for uid in uids for argument in ("--uid", uid)], *checkpoint_paths]
+            *[argument for uid in uids for argument in ("--uid", uid)],
+            *(("--source-uid", source_uid) if source_uid is not None else ()), *checkpoint_paths]
 
 
-def run_inspector(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str]) -> List[dict]:
-    """One inspection (the tool's JSON object) per checkpoint, in order."""
+def run_inspector(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str], source_uid: Optional[str] = None) -> List[dict]:
+    """One inspection (the tool's JSON object) per checkpoint, in order; source offsets only with `source_uid`."""
     if not os.path.isfile(jar):
         raise InspectionError(f"the checkpoint inspector {jar} does not exist here; build it with scripts/checkpoint-inspector.sh "
                               "and copy its checkpoint-inspector.jar in (npm run checkpoints does both)")
-    command = inspector_command(jar, flink_classpath, checkpoint_paths)
+    command = inspector_command(jar, flink_classpath, checkpoint_paths, source_uid)
     try:
         ran = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
@@ -309,11 +317,12 @@ def inspection_lines(inspection: Mapping) -> List[str]:
     lines.append("Kafka source offsets (the next offset a restored job reads, per partition):")
     for offset in sorted(inspection["sourceOffsets"], key=lambda o: (o["topic"], o["partition"])):
         lines.append(f"  {offset['topic']}-{offset['partition']}  {_offset_text(offset['offset'])}  ({offset['uid'] or offset['operatorId']})")
+    verdict = restore_verdict(inspection)
     if not inspection["sourceOffsets"]:
-        lines.append("  none: no operator of the checkpoint holds Kafka source splits")
+        lines.append(f"  none: the checkpoint has no operator with the source's uid {SOURCE_UID!r}" if SOURCE_UID in verdict.missing
+                     else f"  none: the source {SOURCE_UID!r} holds no Kafka split")
     files = inspection["referencedFiles"]
     lines.append(f"files referenced besides _metadata: {len(files)}" + "".join(f"\n  {name}" for name in files))
-    verdict = restore_verdict(inspection)
     if verdict.restorable:
         lines.append(f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it")
     else:
@@ -469,7 +478,8 @@ def main(argv: Sequence[str]) -> int:
             checkpoints = scan(args.checkpoint_dir)
             print("\n".join(listing_lines(checkpoints)) if checkpoints else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
         elif args.command == "inspect":
-            inspection = run_inspector(args.inspector_jar, args.flink_classpath, [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)])[0]
+            inspection = run_inspector(args.inspector_jar, args.flink_classpath, [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)],
+                                       source_uid=SOURCE_UID)[0]
             if args.json:
                 print(json.dumps({**inspection, "restore": restore_verdict(inspection).as_json()}, indent=2))
             else:

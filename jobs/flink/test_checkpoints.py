@@ -1,15 +1,19 @@
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
+from typing import Optional, Sequence, Tuple
 
 import pytest
 
 from checkpoints import (
     METADATA_MAGIC,
     STATEFUL_OPERATORS,
+    SOURCE_UID,
     CheckpointSearchError,
     inspection_lines,
+    inspector_command,
     kept_by_retention,
     latest_checkpoint,
     listing_lines,
@@ -189,6 +193,17 @@ def test_the_inspection_shows_operators_and_offsets_per_partition():
     assert lines[-1] == f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it"
 
 
+def test_a_checkpoint_without_the_source_uid_says_so_instead_of_offsets():
+    def line_after_offsets_heading(operators):
+        lines = inspection_lines(inspection(operators))
+        return lines[lines.index("Kafka source offsets (the next offset a restored job reads, per partition):") + 1], lines
+
+    first, lines = line_after_offsets_heading([o for o in ALL_STATEFUL if o["uid"] != SOURCE_UID])
+    assert first == f"  none: the checkpoint has no operator with the source's uid {SOURCE_UID!r}"
+    assert f"uid {SOURCE_UID!r} (Kafka source: the partitions' offsets) is not in the checkpoint: it would start empty" in "\n".join(lines)
+    assert line_after_offsets_heading(ALL_STATEFUL)[0] == f"  none: the source {SOURCE_UID!r} holds no Kafka split"
+
+
 def test_a_checkpoint_is_named_by_folder_metadata_uri_or_latest(root):
     make_checkpoint(root, JOB_A, 3, mtime=1000)
     make_checkpoint(root, JOB_A, 4, metadata=None)
@@ -285,12 +300,26 @@ COPIED = Path(os.environ["FLINK_CHECKPOINTER_REAL_CHECKPOINTS"]) if os.environ.g
 REPO = Path(__file__).resolve().parents[2]
 
 
-def inspect_json(checkpoint_dir: Path, checkpoint: str) -> dict:
+FIXTURE_CHECKPOINT = FIXTURE / "8148a985ff323876439d2774e50e39d6" / "chk-5"
+
+
+def built_inspector() -> Tuple[str, str]:
+    """The inspector's jar and the Flink jars it runs on outside the image (scripts/checkpoint-inspector.sh)."""
     built = subprocess.run(["bash", str(REPO / "scripts" / "checkpoint-inspector.sh")], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     tool = Path(built.stdout.strip().splitlines()[-1])
+    return str(tool / "checkpoint-inspector.jar"), (tool / "classpath.txt").read_text().strip()
+
+
+def run_inspector_tool(checkpoints: Sequence[Path], source_uid: Optional[str]) -> subprocess.CompletedProcess:
+    """The Java tool itself, as checkpoints.py calls it."""
+    return subprocess.run(inspector_command(*built_inspector(), [str(c) for c in checkpoints], source_uid), capture_output=True, text=True)
+
+
+def inspect_json(checkpoint_dir: Path, checkpoint: str) -> dict:
+    jar, classpath = built_inspector()
     command = ["inspect", checkpoint, "--json", "--checkpoint-dir", f"file://{checkpoint_dir}",
-               "--inspector-jar", str(tool / "checkpoint-inspector.jar"), "--flink-classpath", (tool / "classpath.txt").read_text().strip()]
+               "--inspector-jar", jar, "--flink-classpath", classpath]
     ran = subprocess.run(["python3", str(Path(__file__).parent / "checkpoints.py"), *command], capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
     return json.loads(ran.stdout)
@@ -317,3 +346,47 @@ def test_the_inspector_reads_the_latest_checkpoint_copied_from_a_running_stack()
         pytest.skip(f"no retained checkpoint copied from a running stack in {COPIED} (set FLINK_CHECKPOINTER_REAL_CHECKPOINTS "
                     "to a folder of <job id>/chk-N/ from a stack's checkpoint volume); the committed one is inspected above")
     assert_a_checkpoint_of_the_job(inspect_json(COPIED, "latest"))
+
+
+def test_the_inspector_reads_each_checkpoint_s_own_offsets_when_given_several(tmp_path):
+    # The checkpoints of one run share one reading job; each must get its own two splits, not all of them, even
+    # when one is named twice.
+    copy = tmp_path / JOB_B / "chk-5"
+    copy.mkdir(parents=True)
+    shutil.copy(FIXTURE_CHECKPOINT / "_metadata", copy / "_metadata")
+    ran = run_inspector_tool([FIXTURE_CHECKPOINT, copy, FIXTURE_CHECKPOINT], SOURCE_UID)
+    assert ran.returncode == 0, ran.stderr
+    results = json.loads(ran.stdout)
+    assert [r["checkpoint"] for r in results] == [f"file:{FIXTURE_CHECKPOINT}", f"file:{copy}", f"file:{FIXTURE_CHECKPOINT}"]
+    for result in results:
+        assert [(o["partition"], o["offset"]) for o in result["sourceOffsets"]] == [(0, 430), (1, 444)]
+
+
+def test_a_source_uid_that_the_checkpoint_lacks_gives_no_offsets_and_no_error():
+    # The job's source renamed since the checkpoint: the State Processor API would refuse to read a uid the
+    # checkpoint does not hold, so the tool reads none; the restore verdict names the missing uid.
+    ran = run_inspector_tool([FIXTURE_CHECKPOINT], "visits-source-renamed")
+    assert ran.returncode == 0, ran.stderr
+    [result] = json.loads(ran.stdout)
+    assert result["sourceOffsets"] == []
+    assert any(o["uid"] == SOURCE_UID and o["operatorStateNames"] == ["SourceReaderState"] for o in result["operators"])
+
+
+def test_without_a_source_uid_the_inspector_reads_only_the_metadata():
+    ran = run_inspector_tool([FIXTURE_CHECKPOINT], None)
+    assert ran.returncode == 0, ran.stderr
+    [result] = json.loads(ran.stdout)
+    assert "sourceOffsets" not in result
+    assert result["checkpointId"] == 5 and len(result["operators"]) == 12 and result["referencedFiles"] == []
+
+
+def test_the_inspector_refuses_a_chk_folder_without_metadata_or_with_a_broken_one(root):
+    incomplete = make_checkpoint(root, JOB_A, 9, metadata=None, state=b"state written before the crash")
+    ran = run_inspector_tool([FIXTURE_CHECKPOINT, incomplete], SOURCE_UID)
+    assert ran.returncode == 1 and ran.stdout == ""
+    assert (f"checkpoint-inspector: cannot read checkpoint {incomplete}: {incomplete} has no _metadata: the checkpoint is "
+            "incomplete (still being written, aborted or cut short by a crash) and cannot be restored from; name a chk-N "
+            "folder that has a _metadata") in ran.stderr
+    broken = make_checkpoint(root, JOB_A, 10, metadata=b"not Flink's")
+    ran = run_inspector_tool([broken], SOURCE_UID)
+    assert ran.returncode == 1 and f"checkpoint-inspector: cannot read checkpoint {broken}: " in ran.stderr
