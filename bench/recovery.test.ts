@@ -63,12 +63,12 @@ describe("the recovery benchmark's results", () => {
 
 describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
-    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, stack: "ci", runs: 5, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, reports: "reports/bench" });
   });
 
   it("names every problem and what is allowed", () => {
-    expect(() => parseBenchArguments([])).toThrow("name the benchmark to run: --recovery");
+    expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --backlog, --state");
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --stack <base>, --runs <n>, --reports <dir>');
+      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --backlog, --state, --smoke, --stack <base>, --runs <n>, --reports <dir>');
   });
 });

@@ -138,31 +138,12 @@ export function parseCheckpointTrigger(body: unknown): CheckpointTrigger {
   const root = asObject(body);
   if (asString(asObject(root.status).id) !== "COMPLETED") return { done: false };
   const operation = asObject(root.operation);
-  const failure = operation["failure-cause"];
-  if (failure !== undefined && failure !== null) {
-    const cause = asObject(failure);
-    return { done: true, failure: asString(cause["serialized-throwable"]) || asString(cause.class) || JSON.stringify(failure) };
+  if (operation.failureCause) {
+    // The stack trace's first line names the failure; its serialized-throwable is base64 of the Java object.
+    const cause = asObject(operation.failureCause);
+    return { done: true, failure: asString(cause["stack-trace"]).split("\n")[0] || asString(cause.class) };
   }
   return { done: true, checkpointId: asNumber(operation.checkpointId) };
-}
-
-/**
- * The Kafka offsets a source has read up to, from its readers' metrics (one list per subtask, as GET
- * /jobs/:id/vertices/:vid/subtasks/:n/metrics?get=… answers): the KafkaSourceReader's `currentOffset` of each
- * partition of `topic` is the offset of the last record it fetched, so the next one to read is one more.
- */
-export function sourceReadOffsetsOf(subtaskMetrics: readonly unknown[], topic: string): Record<number, number> {
-  const name = new RegExp(`KafkaSourceReader\\.topic\\.${topic.replace(/[.]/g, "\\.")}\\.partition\\.(\\d+)\\.currentOffset$`);
-  const offsets: Record<number, number> = {};
-  for (const metrics of subtaskMetrics) {
-    for (const metric of Array.isArray(metrics) ? metrics.map(asObject) : []) {
-      const partition = name.exec(asString(metric.id))?.[1];
-      const value = Number(metric.value);
-      // Flink reports a partition that has fetched nothing with a negative marker.
-      if (partition !== undefined && Number.isFinite(value) && value >= 0) offsets[Number(partition)] = Math.max(offsets[Number(partition)] ?? 0, value + 1);
-    }
-  }
-  return offsets;
 }
 
 /**
@@ -318,12 +299,6 @@ export class FlinkRest {
 
   async checkpointFigures(jobId: string, checkpointId: number): Promise<CheckpointFigures> {
     return parseCheckpointFigures(await this.request("GET", `/jobs/${jobId}/checkpoints/details/${checkpointId}`));
-  }
-
-  /** The metrics of every subtask of a vertex, those named in `names` (Flink's full metric ids). */
-  async subtaskMetrics(jobId: string, vertexId: string, subtasks: number, names?: readonly string[]): Promise<unknown[]> {
-    const query = names ? `?get=${names.map(encodeURIComponent).join(",")}` : "";
-    return Promise.all(Array.from({ length: subtasks }, (_, n) => this.request("GET", `/jobs/${jobId}/vertices/${vertexId}/subtasks/${n}/metrics${query}`)));
   }
 
   async cancel(jobId: string): Promise<void> {
