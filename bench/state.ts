@@ -16,7 +16,7 @@ export interface StatePlan {
   catchUpTimeoutMs: number;
 }
 
-export const STATE_PLAN: StatePlan = { keys: [10, 1_000, 100_000], checkpoints: 3, rate: 20_000, catchUpTimeoutMs: 6 * 60_000 };
+export const STATE_PLAN: StatePlan = { keys: [10, 1_000, 100_000], checkpoints: 3, rate: 20_000, catchUpTimeoutMs: 12 * 60_000 };
 export const STATE_SMOKE_PLAN: StatePlan = { keys: [10, 1_000], checkpoints: 2, rate: 20_000, catchUpTimeoutMs: 60_000 };
 
 /**
