@@ -66,6 +66,13 @@ describe("npm run bench's arguments", () => {
     expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, reports: "reports/bench" });
   });
 
+  it("takes the backlog and state benchmarks, and --smoke alone as both miniatures", () => {
+    expect(parseBenchArguments(["--backlog", "--state"])).toMatchObject({ recovery: false, backlog: true, state: true, smoke: false });
+    expect(parseBenchArguments(["--smoke", "--stack", "ci"])).toMatchObject({ backlog: true, state: true, smoke: true, stack: "ci" });
+    expect(parseBenchArguments(["--smoke", "--state"])).toMatchObject({ backlog: false, state: true, smoke: true });
+    expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow("--smoke runs the miniatures of --backlog and --state; --recovery has none");
+  });
+
   it("names every problem and what is allowed", () => {
     expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --backlog, --state");
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
