@@ -17,13 +17,13 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--backlog] [--
 
   --recovery        TaskManager crash → RUNNING → first committed output, with Flink's default heartbeats, with
                     the stack's, and with the stack's plus a standby TaskManager (one derived stack each)
-  --backlog         a 1,000,000-event backlog: time to catch up when the job restarts from its retained checkpoint
-                    against from the earliest offsets, and the ratio (goal: at least 10x)
+  --backlog         a 200,000-event backlog (bench/backlog.ts says why not a million): time to catch up when the job
+                    restarts from its retained checkpoint against from the earliest offsets, and the ratio (goal: 10x)
   --state           checkpoint size and duration with 10, 1,000 and 100,000 open windows
                     (--backlog and --state share one derived stack, suffix bench-state)
-  --smoke           --backlog and --state as miniatures of at most about 30 s each on the stack --stack names as it
-                    is (it must be up; nothing derived or destroyed; its job is set aside and resubmitted if the
-                    benchmark needs its slots); exit 1 unless they produce their figures
+  --smoke           --backlog and --state as miniatures (5,000 events; 10 and 1,000 keys) on the stack --stack names,
+                    as it is (it must be up; nothing derived or destroyed; its job is set aside while they run and
+                    resubmitted from its retained checkpoint); exit 1 unless they produce their figures
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
   --runs <n>        crashes per setting, 1..20 (default 3)
   --reports <dir>   where the results go (default reports/bench)`;
