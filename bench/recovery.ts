@@ -97,7 +97,7 @@ export function renderRecoveryTable(results: readonly RecoveryResult[]): string 
   return `${lines.join("\n")}\n`;
 }
 
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A bar chart (SVG) of the median seconds to RUNNING and to the first committed output, per setting. */
 export function renderRecoveryChart(results: readonly RecoveryResult[]): string {

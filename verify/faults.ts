@@ -4,7 +4,7 @@
 import { listMetadata, runOnVolume } from "./checkpointVolume";
 import { CheckpointRef, normalizeCheckpointPath } from "./checks";
 import { ENDED_STATES, Fault, FaultContext, CycleError, findJob } from "./cycle";
-import { findPythonJar, FlinkRest } from "./flinkRest";
+import { FlinkRest } from "./flinkRest";
 import { crash, pickTaskManager, restartBroker, taskManagerProcesses } from "./processes";
 import { seconds, sleep, waitFor } from "./wait";
 
@@ -20,13 +20,18 @@ export const FAULT_NAMES = [
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
+/** The job's program arguments with `flag` set to `value` (added when absent). */
+export function withArgument(programArgs: readonly string[], flag: string, value: string): string[] {
+  const args = [...programArgs];
+  const at = args.indexOf(flag);
+  if (at >= 0 && at + 1 < args.length) args[at + 1] = value;
+  else args.push(flag, value);
+  return args;
+}
+
 /** The job's program arguments with `--parallelism` set to `parallelism` (added when absent). */
 export function withParallelism(programArgs: readonly string[], parallelism: number): string[] {
-  const args = [...programArgs];
-  const at = args.indexOf("--parallelism");
-  if (at >= 0 && at + 1 < args.length) args[at + 1] = String(parallelism);
-  else args.push("--parallelism", String(parallelism));
-  return args;
+  return withArgument(programArgs, "--parallelism", String(parallelism));
 }
 
 /** `<checkpointDir>/<jobId>/chk-<id>` as a path inside the containers, for a directory that must not be restored. */
@@ -54,23 +59,16 @@ async function detectFailure(ctx: FaultContext, what: string): Promise<void> {
 /** Resubmits the job through the uploaded flink-python jar, from `savepointPath` (null: without state). */
 async function resubmit(ctx: FaultContext, savepointPath: string | null, parallelism: number): Promise<{ jobId: string; recoveryStartMs: number }> {
   const { flink, outputs, evidence, log } = ctx;
-  const jars = await flink.jars();
-  const jar = findPythonJar(jars);
-  if (!jar) {
-    throw new CycleError(
-      `no flink-python jar is uploaded on the JobManager (GET ${flink.baseUrl}/jars lists ${jars.map((j) => j.name).join(", ") || "nothing"}). Next: re-run the stack's submission with \`pulumi up\`; it uploads the jar.`,
-    );
-  }
   evidence.savepointPath = savepointPath;
   evidence.parallelismAfterRecovery = parallelism;
   log(
     savepointPath
-      ? `      resubmitting through ${jar.name} at parallelism ${parallelism}, restoring from ${savepointPath}`
-      : `      resubmitting through ${jar.name} WITHOUT the checkpoint (--restore-from-earliest: the deliberately broken case, which must fail)`,
+      ? `      resubmitting through the flink-python jar at parallelism ${parallelism}, restoring from ${savepointPath}`
+      : `      resubmitting through the flink-python jar WITHOUT the checkpoint (--restore-from-earliest: the deliberately broken case, which must fail)`,
   );
   const recoveryStartMs = Date.now();
   try {
-    const jobId = await flink.runJar(jar.id, {
+    const jobId = await flink.runPythonJob({
       entryClass: outputs.jobSubmission.entryClass,
       programArgsList: withParallelism(outputs.jobSubmission.programArgs, parallelism),
       parallelism,

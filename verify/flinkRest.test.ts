@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
-import { FlinkRest, FlinkServerError, findPythonJar, flinkErrorText, parseCheckpointStats, taskManagerHostsOf } from "./flinkRest";
+import { FlinkRest, FlinkServerError, findPythonJar, flinkErrorText, parseCheckpointFigures, parseCheckpointStats, parseCheckpointTrigger, taskManagerHostsOf } from "./flinkRest";
 
 describe("Flink REST answers", () => {
   it("keeps Flink's error texts", () => {
@@ -37,6 +37,31 @@ describe("Flink REST answers", () => {
 
   it("reads a job without checkpoints yet", () => {
     expect(parseCheckpointStats({ counts: { completed: 0 }, latest: { completed: null, restored: null }, history: [] })).toEqual({ completedCount: 0, latestCompleted: null, restored: null, history: [] });
+  });
+
+  it("reads a checkpoint's size, duration and state per vertex from /jobs/:id/checkpoints/details/:checkpointId", () => {
+    const figures = parseCheckpointFigures({
+      className: "completed", id: 4, status: "COMPLETED", is_savepoint: false, savepointFormat: null, trigger_timestamp: 1_764_648_101_120, latest_ack_timestamp: 1_764_648_101_161,
+      checkpointed_size: 19_873, state_size: 19_873, end_to_end_duration: 41, alignment_buffered: 0, processed_data: 0, persisted_data: 0,
+      num_subtasks: 6, num_acknowledged_subtasks: 6, checkpoint_type: "CHECKPOINT", tasks: {
+        cbc357ccb763df2852fee8c4fc7d55f2: { id: "cbc357ccb763df2852fee8c4fc7d55f2", status: "COMPLETED", state_size: 13_610, checkpointed_size: 13_610, end_to_end_duration: 35 },
+        c27dcf7b54ef6bfd6cff02ca8870b681: { id: "c27dcf7b54ef6bfd6cff02ca8870b681", status: "COMPLETED", state_size: 6_263, checkpointed_size: 6_263, end_to_end_duration: 41 },
+      }, external_path: "file:/checkpoints_flink/4a1c/chk-4", discarded: false,
+    });
+    expect(figures).toEqual({
+      id: 4, status: "COMPLETED", stateSizeBytes: 19_873, checkpointedSizeBytes: 19_873, durationMs: 41, triggeredAtMs: 1_764_648_101_120,
+      vertexStateBytes: { cbc357ccb763df2852fee8c4fc7d55f2: 13_610, c27dcf7b54ef6bfd6cff02ca8870b681: 6_263 },
+    });
+  });
+
+  it("follows a checkpoint asked for through REST until it completed or failed", () => {
+    expect(parseCheckpointTrigger({ status: { id: "IN_PROGRESS" }, operation: null })).toEqual({ done: false });
+    expect(parseCheckpointTrigger({ status: { id: "COMPLETED" }, operation: { checkpointId: 7 } })).toEqual({ done: true, checkpointId: 7 });
+    expect(parseCheckpointTrigger({ status: { id: "COMPLETED" }, operation: { failureCause: {
+      class: "java.util.concurrent.CompletionException",
+      "stack-trace": "java.util.concurrent.CompletionException: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task Source: visits source (1/2) of job f188 is not being executed at the moment. Aborting checkpoint. Failure reason: Not all required tasks are currently running.\n\tat java.base/java.util.concurrent.CompletableFuture.encodeThrowable(CompletableFuture.java:332)",
+      "serialized-throwable": "rO0ABXNyAClvcmcuYXBhY2hl",
+    } } })).toEqual({ done: true, failure: "java.util.concurrent.CompletionException: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task Source: visits source (1/2) of job f188 is not being executed at the moment. Aborting checkpoint. Failure reason: Not all required tasks are currently running." });
   });
 
   it("picks the most recent flink-python jar", () => {

@@ -27,6 +27,8 @@ export interface JobSummary {
 export interface JobDetail extends JobSummary {
   /** The state of every vertex (operator chain) of the job. */
   vertexStates: string[];
+  /** Every vertex's id and name (its operators' names joined by " -> "), in the job graph's order. */
+  vertices: { id: string; name: string }[];
 }
 
 export interface CheckpointRecord {
@@ -43,6 +45,24 @@ export interface CheckpointStats {
   restored: { id: number; externalPath: string } | null;
   history: CheckpointRecord[];
 }
+
+/** What one checkpoint cost (GET /jobs/:id/checkpoints/details/:checkpointId). */
+export interface CheckpointFigures {
+  id: number;
+  status: string;
+  /** Bytes of all the state the checkpoint holds. */
+  stateSizeBytes: number;
+  /** Bytes written for this checkpoint: the same as stateSizeBytes unless it is incremental. */
+  checkpointedSizeBytes: number;
+  /** From the trigger to the last acknowledgement. */
+  durationMs: number;
+  triggeredAtMs: number;
+  /** State bytes per job vertex, by vertex id. */
+  vertexStateBytes: Record<string, number>;
+}
+
+/** Where a checkpoint asked for through REST is: still running, taken (with its id), or failed (with why). */
+export type CheckpointTrigger = { done: false } | { done: true; checkpointId: number } | { done: true; failure: string };
 
 export interface UploadedJar {
   id: string;
@@ -97,6 +117,33 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
       completedAtMs: h.status === "COMPLETED" && typeof h.latest_ack_timestamp === "number" ? h.latest_ack_timestamp : null,
     })),
   };
+}
+
+export function parseCheckpointFigures(body: unknown): CheckpointFigures {
+  const root = asObject(body);
+  const tasks = asObject(root.tasks);
+  return {
+    id: asNumber(root.id),
+    status: asString(root.status),
+    stateSizeBytes: asNumber(root.state_size),
+    checkpointedSizeBytes: asNumber(root.checkpointed_size),
+    durationMs: asNumber(root.end_to_end_duration),
+    triggeredAtMs: asNumber(root.trigger_timestamp),
+    vertexStateBytes: Object.fromEntries(Object.entries(tasks).map(([id, task]) => [id, asNumber(asObject(task).state_size)])),
+  };
+}
+
+/** An answer of GET /jobs/:id/checkpoints/:triggerId, the status of a checkpoint asked for by POST /jobs/:id/checkpoints. */
+export function parseCheckpointTrigger(body: unknown): CheckpointTrigger {
+  const root = asObject(body);
+  if (asString(asObject(root.status).id) !== "COMPLETED") return { done: false };
+  const operation = asObject(root.operation);
+  if (operation.failureCause) {
+    // The stack trace's first line names the failure; its serialized-throwable is base64 of the Java object.
+    const cause = asObject(operation.failureCause);
+    return { done: true, failure: asString(cause["stack-trace"]).split("\n")[0] || asString(cause.class) };
+  }
+  return { done: true, checkpointId: asNumber(operation.checkpointId) };
 }
 
 /**
@@ -199,6 +246,7 @@ export class FlinkRest {
       state: asString(body.state),
       startTime: asNumber(body["start-time"]),
       vertexStates: vertices.map((v) => asString(v.status)),
+      vertices: vertices.map((v) => ({ id: asString(v.id), name: asString(v.name) })),
     };
   }
 
@@ -237,6 +285,22 @@ export class FlinkRest {
     return asNumber(counts.in_progress) > 0;
   }
 
+  /** Asks for a checkpoint now, besides the periodic ones (Flink 1.19+); returns the trigger id to follow it by. */
+  async triggerCheckpoint(jobId: string): Promise<string> {
+    const body = asObject(await this.request("POST", `/jobs/${jobId}/checkpoints`, { checkpointType: "CONFIGURED" }));
+    const triggerId = asString(body["request-id"]);
+    if (!triggerId) throw new FlinkRestError(`POST ${this.baseUrl}/jobs/${jobId}/checkpoints answered without a request id: ${JSON.stringify(body)}`);
+    return triggerId;
+  }
+
+  async checkpointTrigger(jobId: string, triggerId: string): Promise<CheckpointTrigger> {
+    return parseCheckpointTrigger(await this.request("GET", `/jobs/${jobId}/checkpoints/${triggerId}`));
+  }
+
+  async checkpointFigures(jobId: string, checkpointId: number): Promise<CheckpointFigures> {
+    return parseCheckpointFigures(await this.request("GET", `/jobs/${jobId}/checkpoints/details/${checkpointId}`));
+  }
+
   async cancel(jobId: string): Promise<void> {
     await this.request("PATCH", `/jobs/${jobId}?mode=cancel`);
   }
@@ -245,6 +309,21 @@ export class FlinkRest {
     const body = asObject(await this.request("GET", "/jars"));
     const files = Array.isArray(body.files) ? body.files.map(asObject) : [];
     return files.map((f) => ({ id: asString(f.id), name: asString(f.name), uploaded: asNumber(f.uploaded) }));
+  }
+
+  /**
+   * Runs the PyFlink job through the uploaded flink-python jar (which the stack's submission uploads), from
+   * `savepointPath` when given; returns the new job's id.
+   */
+  async runPythonJob(run: RunJarRequest): Promise<string> {
+    const jars = await this.jars();
+    const jar = findPythonJar(jars);
+    if (!jar) {
+      throw new FlinkRestError(
+        `no flink-python jar is uploaded on the JobManager (GET ${this.baseUrl}/jars lists ${jars.map((j) => j.name).join(", ") || "nothing"}). Next: re-run the stack's submission with \`pulumi up\`; it uploads the jar.`,
+      );
+    }
+    return this.runJar(jar.id, run);
   }
 
   /** Runs an uploaded jar; the PythonDriver builds the job graph in the JobManager, which takes a while. */

@@ -104,6 +104,31 @@ export class KafkaReader {
     }
   }
 
+  /** Creates topics of `partitions` partitions each (replication 1: the stack's single broker). */
+  async createTopics(topics: readonly string[], partitions: number): Promise<void> {
+    try {
+      await this.admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+    } catch (error) {
+      throw new KafkaReadError(`creating topics ${topics.join(", ")} on ${this.bootstrap} failed: ${(error as Error).message}`);
+    }
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    try {
+      await this.admin.deleteTopics({ topics: [...topics] });
+    } catch (error) {
+      throw new KafkaReadError(`deleting topics ${topics.join(", ")} on ${this.bootstrap} failed: ${(error as Error).message}`);
+    }
+  }
+
+  async deleteGroups(groups: readonly string[]): Promise<void> {
+    try {
+      await this.admin.deleteGroups([...groups]);
+    } catch (error) {
+      throw new KafkaReadError(`deleting consumer groups ${groups.join(", ")} on ${this.bootstrap} failed: ${(error as Error).message}`);
+    }
+  }
+
   /** The group's committed offsets on `topic`; partitions without a commit are absent. */
   async committedOffsets(groupId: string, topic: string): Promise<PartitionOffsets> {
     const answer = await this.admin.fetchOffsets({ groupId, topics: [topic] });

@@ -108,7 +108,8 @@ export function runCommand(command: Command, timeoutMs = 60_000): Promise<Comman
   });
 }
 
-async function mustRun(command: Command, timeoutMs?: number): Promise<string> {
+/** Runs a command and gives its stdout; a failure names the command and what it printed. */
+export async function mustRun(command: Command, timeoutMs?: number): Promise<string> {
   const result = await runCommand(command, timeoutMs);
   if (!result.ok) throw new Error(`\`${shown(command)}\` failed: ${result.stderr || "no output"}`);
   return result.stdout;

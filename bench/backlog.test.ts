@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { VisitSchedule } from "../jobs/generator/schedule";
+import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, BacklogResult, backlogLoad, backlogMeasured, backlogRatios, backlogStartTimes, catchUpRate, niceStep, renderBacklogChart, renderBacklogTable } from "./backlog";
+import { benchJobArgs, benchNames, CatchUp, recordsBetween, totalOf } from "./benchJob";
+
+const run = (over: Partial<CatchUp>): CatchUp => ({ jobId: "j", submittedMs: 6_100, runningMs: 9_800, caughtUpMs: 12_400, checkpointId: 3, samples: [], ...over });
+
+const result = (over: Partial<BacklogResult> = {}): BacklogResult => ({
+  plan: BACKLOG_PLAN,
+  inputRecords: 1_010_000,
+  generator: { backlog: { sent: 1_000_000, seconds: 210.4, perSecond: 4752.9, stoppedBy: "max-events" }, tail: { sent: 10_000, seconds: 2.1, perSecond: 4761.9, stoppedBy: "max-events" } },
+  checkpoint: { id: 21, path: "file:/checkpoints_flink/4a1c/chk-21" },
+  restore: run({ samples: [{ atMs: 10_000, behind: 10_000 }, { atMs: 11_000, behind: 0 }, { atMs: 12_400, behind: 0 }] }),
+  restoreRecords: 10_000,
+  earliest: run({ submittedMs: 6_000, runningMs: 10_000, caughtUpMs: 251_000, samples: [{ atMs: 10_000, behind: 1_010_000 }, { atMs: 130_000, behind: 500_000 }, { atMs: 251_000, behind: 0 }] }),
+  earliestRecords: 1_010_000,
+  error: null,
+  ...over,
+});
+
+describe("the backlog benchmark's load", () => {
+  it("starts the tail's event time after the backlog's last event, as the generator plays it", () => {
+    const now = Date.UTC(2026, 11, 2, 4);
+    const starts = backlogStartTimes(BACKLOG_SMOKE_PLAN, now);
+    const load = backlogLoad(BACKLOG_SMOKE_PLAN, "t", BACKLOG_SMOKE_PLAN.events, starts.backlog, 1);
+    const schedule = new VisitSchedule({ seed: load.seed, concurrentVisits: load.visits, delayMinMs: load.delayMinMs, delayMaxMs: load.delayMaxMs, startTimeMs: Date.parse(load.startTime!) });
+    let last = 0;
+    for (let i = 0; i < load.maxEvents; i++) last = Date.parse(schedule.next().event.event_time);
+    expect(last).toBeGreaterThan(now);
+    expect(Date.parse(starts.tail)).toBeGreaterThan(last);
+    // …but not far after it: the tail is the input that follows.
+    expect(Date.parse(starts.tail) - last).toBeLessThan(120_000);
+  });
+
+  it("counts records per partition between offsets", () => {
+    expect(recordsBetween({ 0: 400, 1: 350 }, { 0: 500, 1: 360 })).toBe(110);
+    expect(recordsBetween({}, { 0: 5, 1: 7 })).toBe(12);
+    expect(totalOf({ 0: 5, 1: 7 })).toBe(12);
+  });
+});
+
+describe("the benchmark's own job", () => {
+  it("runs the stack's program on topics, a group, a job name and transactions of its own", () => {
+    const stackArgs = ["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py", "--bootstrap-servers", "kafka:9092", "--input-topic", "visits", "--output-topic", "visit_windows",
+      "--dlq-topic", "visits_dlq", "--group-id", "visits_reader", "--checkpoint-interval-ms", "10000", "--transactional-id-prefix", "visit-windows", "--job-name", "visit-windows"];
+    const names = benchNames("backlog", "m1x");
+    expect(names).toEqual({ input: "bench-state-backlog-m1x-visits", output: "bench-state-backlog-m1x-windows", dlq: "bench-state-backlog-m1x-dlq", group: "bench-state-backlog-m1x", jobName: "bench-state-backlog-m1x" });
+    const args = benchJobArgs(stackArgs, names, { "--checkpoint-interval-ms": "3600000" });
+    const value = (flag: string) => args[args.indexOf(flag) + 1];
+    expect([value("--input-topic"), value("--output-topic"), value("--dlq-topic"), value("--group-id"), value("--job-name"), value("--transactional-id-prefix")])
+      .toEqual([names.input, names.output, names.dlq, names.group, names.jobName, names.jobName]);
+    expect(value("--checkpoint-interval-ms")).toBe("3600000");
+    expect(args.slice(0, 4)).toEqual(stackArgs.slice(0, 4));
+    expect(args).toHaveLength(stackArgs.length);
+  });
+});
+
+describe("the backlog benchmark's figures", () => {
+  it("compares the catch-up from the submission and from RUNNING", () => {
+    const ratios = backlogRatios(result());
+    expect(ratios.fromSubmission).toBeCloseTo(251_000 / 12_400);
+    expect(ratios.fromRunning).toBeCloseTo(241_000 / 2_600);
+    expect(backlogRatios(result({ earliest: null }))).toEqual({ fromSubmission: null, fromRunning: null });
+    expect(catchUpRate(run({}), 10_000)).toBeCloseTo(10_000 / 2.6);
+  });
+
+  it("tabulates both starts and says whether the goal was met", () => {
+    const table = renderBacklogTable(result());
+    expect(table).toContain("| from checkpoint 21 (retained) | 10,000 | 6.1 | 9.8 | 12.4 | 3,846 |");
+    expect(table).toContain("| without state, from the earliest offsets | 1,010,000 | 6.0 | 10.0 | 251.0 | 4,191 |");
+    expect(table).toContain("Caught up 20.2x sooner");
+    expect(table).toContain("goal: at least 10x — met");
+    const slow = renderBacklogTable(result({ earliest: run({ caughtUpMs: 60_000, runningMs: 10_000 }) }));
+    expect(slow).toContain("4.8x sooner");
+    expect(slow).toContain("NOT met");
+    expect(renderBacklogTable(result({ restore: null, error: "job x ended" }))).toContain("Incomplete: job x ended");
+  });
+
+  it("asks for both catch-ups and a tail to restore for a measured run", () => {
+    expect(backlogMeasured(result())).toBe(true);
+    expect(backlogMeasured(result({ restore: null }))).toBe(false);
+    expect(backlogMeasured(result({ error: "timed out" }))).toBe(false);
+    expect(backlogMeasured(result({ restoreRecords: 0 }))).toBe(false);
+  });
+
+  it("draws both catch-ups as bars and as curves of the records still behind", () => {
+    const svg = renderBacklogChart(result());
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg).toContain("<title>RUNNING → caught up 2.6 s</title>");
+    expect(svg).toContain("<title>RUNNING → caught up 241.0 s</title>");
+    expect(svg).toContain(">250 s</text>");
+    expect(svg).toContain("(20.2x)");
+    expect(renderBacklogChart(result({ restore: null }))).toContain("not measured");
+  });
+
+  it("ticks axes in steps of 1, 2 or 5 times a power of ten", () => {
+    expect([niceStep(251), niceStep(12.4), niceStep(90), niceStep(1_000)]).toEqual([50, 2, 10, 100]);
+  });
+});
