@@ -19,13 +19,18 @@ export const FAULT_NAMES = [
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
+/** The job's program arguments with `--<name> value` set (added when absent). */
+export function withProgramArg(programArgs: readonly string[], name: string, value: string): string[] {
+  const args = [...programArgs];
+  const at = args.indexOf(name);
+  if (at >= 0 && at + 1 < args.length) args[at + 1] = value;
+  else args.push(name, value);
+  return args;
+}
+
 /** The job's program arguments with `--parallelism` set to `parallelism` (added when absent). */
 export function withParallelism(programArgs: readonly string[], parallelism: number): string[] {
-  const args = [...programArgs];
-  const at = args.indexOf("--parallelism");
-  if (at >= 0 && at + 1 < args.length) args[at + 1] = String(parallelism);
-  else args.push("--parallelism", String(parallelism));
-  return args;
+  return withProgramArg(programArgs, "--parallelism", String(parallelism));
 }
 
 /** `<checkpointDir>/<jobId>/chk-<id>` as a path inside the containers, for a directory that must not be restored. */
