@@ -7,21 +7,31 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { MatrixReport, MatrixRow, withDerivedStack } from "../verify/matrix";
+import { runLoadBenchmarks } from "./load";
 import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, summarize } from "./recovery";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-export const BENCH_USAGE = `Usage: npm run bench -- --recovery [--stack <base>] [--runs <n>] [--reports <dir>]
+export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--smoke] [--stack <base>] [--runs <n>] [--reports <dir>]
 
   --recovery        TaskManager crash → RUNNING → first committed output, with Flink's default heartbeats, with
                     the stack's, and with the stack's plus a standby TaskManager (one derived stack each)
+  --throughput      the highest input rate the job sustains with bounded consumer lag, per checkpoint mode, and its
+                    checkpoints' duration (p50, p99) and size at that rate (one derived stack per mode, shared with --latency)
+  --latency         event produced → its window firing visible read_committed, p50/p95/p99, per mode, at checkpoint
+                    intervals of 1 s, 5 s and 20 s
+  --smoke           with --throughput/--latency: a miniature of each (≤ 30 s) on the stack --stack, which must be
+                    up; nothing is derived or destroyed; results in <reports>/smoke/
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
   --runs <n>        crashes per setting, 1..20 (default 3)
   --reports <dir>   where the results go (default reports/bench)`;
 
 export interface BenchArguments {
   recovery: boolean;
+  throughput: boolean;
+  latency: boolean;
+  smoke: boolean;
   stack: string;
   runs: number;
   reports: string;
@@ -31,7 +41,7 @@ export class BenchUsageError extends Error {}
 
 export function parseBenchArguments(argv: readonly string[]): BenchArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
-  const args: BenchArguments = { recovery: false, stack: "ci", runs: 3, reports: "reports/bench" };
+  const args: BenchArguments = { recovery: false, throughput: false, latency: false, smoke: false, stack: "ci", runs: 3, reports: "reports/bench" };
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -45,6 +55,9 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       return next;
     };
     if (flag === "--recovery") args.recovery = true;
+    else if (flag === "--throughput") args.throughput = true;
+    else if (flag === "--latency") args.latency = true;
+    else if (flag === "--smoke") args.smoke = true;
     else if (flag === "--stack") args.stack = value();
     else if (flag === "--reports") args.reports = value();
     else if (flag === "--runs") {
@@ -52,9 +65,10 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       const runs = Number(text);
       if (text && !(Number.isInteger(runs) && runs >= 1 && runs <= 20)) problems.push(`--runs must be a whole number from 1 to 20, got "${text}"`);
       else if (text) args.runs = runs;
-    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --stack <base>, --runs <n>, --reports <dir>`);
+    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --smoke, --stack <base>, --runs <n>, --reports <dir>`);
   }
-  if (!args.recovery && problems.length === 0) problems.push("name the benchmark to run: --recovery");
+  if (!args.recovery && !args.throughput && !args.latency && problems.length === 0) problems.push("name the benchmarks to run: --recovery, --throughput, --latency");
+  if (args.smoke && args.recovery) problems.push("--smoke has miniatures of --throughput and --latency only, not of --recovery");
   if (problems.length > 0) throw new BenchUsageError(problems.join("; "));
   return args;
 }
@@ -131,7 +145,10 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`bench: ${error.message}\n\n${BENCH_USAGE}`);
     return 2;
   }
-  return (await recovery(args)) ? 0 : 1;
+  let ok = true;
+  if (args.recovery) ok = (await recovery(args)) && ok;
+  if (args.throughput || args.latency) ok = (await runLoadBenchmarks({ ...args, projectDir: PROJECT_DIR, machine: await machine(), log })) && ok;
+  return ok ? 0 : 1;
 }
 
 if (require.main === module) {

@@ -63,12 +63,14 @@ describe("the recovery benchmark's results", () => {
 
 describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
-    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, stack: "ci", runs: 5, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, throughput: false, latency: false, smoke: false, stack: "ci", runs: 5, reports: "reports/bench" });
+    expect(parseBenchArguments(["--throughput", "--latency", "--smoke", "--stack", "ci"])).toMatchObject({ recovery: false, throughput: true, latency: true, smoke: true, stack: "ci" });
   });
 
   it("names every problem and what is allowed", () => {
-    expect(() => parseBenchArguments([])).toThrow("name the benchmark to run: --recovery");
+    expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --throughput, --latency");
+    expect(() => parseBenchArguments(["--recovery", "--smoke"])).toThrow("--smoke has miniatures of --throughput and --latency only");
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --stack <base>, --runs <n>, --reports <dir>');
+      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --smoke, --stack <base>, --runs <n>, --reports <dir>');
   });
 });
