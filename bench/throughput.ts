@@ -61,12 +61,20 @@ export interface StepResult {
   checkpoints: CheckpointFigures;
 }
 
-/** The samples from the generator's first to its last written record: before and after, nothing was produced. */
+/** Seconds of the step count as the generator's while input grew at least this share of its fastest second's. */
+const ACTIVE_SHARE = 0.25;
+
+/**
+ * The samples from the generator's first to its last second of writing: before it (the container starting) and
+ * after, the input grows slowly or not at all (a stack's own generator, a smoke's, writes a trickle beside it).
+ */
 function whileProducing(samples: readonly LagSample[]): LagSample[] {
-  const first = samples.findIndex((s, i) => i > 0 && s.produced > samples[i - 1]!.produced);
-  if (first < 0) return [];
-  let last = samples.length - 1;
-  while (last > first && samples[last]!.produced === samples[last - 1]!.produced) last--;
+  const rates = samples.map((s, i) => (i === 0 ? 0 : (s.produced - samples[i - 1]!.produced) / Math.max(1, s.atMs - samples[i - 1]!.atMs)));
+  const fastest = Math.max(0, ...rates);
+  if (fastest === 0) return [];
+  const first = rates.findIndex((r) => r >= ACTIVE_SHARE * fastest);
+  let last = rates.length - 1;
+  while (last > first && rates[last]! < ACTIVE_SHARE * fastest) last--;
   return samples.slice(first - 1, last + 1);
 }
 
