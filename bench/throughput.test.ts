@@ -55,6 +55,16 @@ describe("judgeStep", () => {
     expect(step.verdict).toMatch(/consumed \d+ % of the input/);
   });
 
+  it("counts only the seconds the generator wrote, not its start nor a trickle from another generator beside it", () => {
+    // 3 s of container start, then 200/s for 20 s, all the while 10/s from the stack's own generator.
+    const trickle: LagSample[] = Array.from({ length: 28 }, (_, t) => ({
+      atMs: 1_764_650_000_000 + t * 1000,
+      produced: 10 * t + 200 * Math.min(20, Math.max(0, t - 3)),
+      committed: 10 * Math.floor(t / 10) * 10 + 200 * Math.min(20, Math.max(0, Math.floor(t / 10) * 10 - 3)),
+    }));
+    expect(judgeStep(200, trickle, 10_000, null, []).producedPerSecond).toBeCloseTo(210, 0);
+  });
+
   it("names a generator that could not produce the rate asked for", () => {
     const step = judgeStep(8000, samples(5000, 1), 5000, 5_000, history);
     expect(step.generatorLimited).toBe(true);

@@ -210,7 +210,7 @@ export function roundAxis(greatest: number): { end: number; step: number } {
 /** The chart (SVG): consumed against produced events per second for each step, per mode; the diagonal is "kept up". */
 export function renderThroughputChart(results: readonly ThroughputResult[]): string {
   const width = 760;
-  const height = 520;
+  const height = 540;
   const left = 80;
   const top = 60;
   const plot = 400;
@@ -248,7 +248,7 @@ ${series}
 ${best}
 <text x="${left + plot / 2}" y="${top + plot + 36}" font-size="12" text-anchor="middle">produced, events/s</text>
 <text x="20" y="${top + plot / 2}" font-size="12" transform="rotate(-90 20 ${top + plot / 2})" text-anchor="middle">consumed, events/s</text>
-<text x="${left}" y="${height - 14}" font-size="11">filled: kept up (consumed ≥ ${CONSUMED_SHARE * 100} %, lag within the checkpoint interval + ${LAG_SLACK_MS / 1000} s); hollow: did not</text>
+<text x="${left}" y="${height - 8}" font-size="11">filled: kept up (consumed ≥ ${CONSUMED_SHARE * 100} %, lag within the checkpoint interval + ${LAG_SLACK_MS / 1000} s); hollow: did not</text>
 </svg>
 `;
 }
