@@ -7,7 +7,7 @@
 import { CheckpointMode, groundTruth, WindowModel } from "../verify/checks";
 import { firingKey, parseFiring, TopicRecord, Visit, windowKey } from "../verify/records";
 import { escapeXml, percentile } from "./recovery";
-import { modeColour, roundAxis } from "./throughput";
+import { firstLine, modeColour, roundAxis } from "./throughput";
 
 /** An output record and when the read_committed poller first had it. */
 export interface SeenRecord {
@@ -100,7 +100,7 @@ export function renderLatencyTable(results: readonly LatencyResult[]): string {
   ];
   const notes = results.filter((r) => r.error || r.unmatched > 0);
   if (notes.length > 0) {
-    lines.push("", ...notes.map((r) => `- ${r.mode} at ${r.intervalMs / 1000} s: ${[r.error, r.unmatched > 0 ? `${r.unmatched} firings without their completing input record` : ""].filter(Boolean).join("; ")}`));
+    lines.push("", ...notes.map((r) => `- ${r.mode} at ${r.intervalMs / 1000} s: ${[r.error ? firstLine(r.error) : "", r.unmatched > 0 ? `${r.unmatched} firings without their completing input record` : ""].filter(Boolean).join("; ")}`));
   }
   return `${lines.join("\n")}\n`;
 }

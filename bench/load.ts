@@ -17,7 +17,7 @@ import { parseVisit, Visit } from "../verify/records";
 import { parseStackOutputs, readPulumiOutputs, StackOutputs } from "../verify/stackOutputs";
 import { Log, sleep } from "../verify/wait";
 import { firingLatencies, LatencyResult, latencyFigures, renderLatencyChart, renderLatencyTable, SeenRecord } from "./latency";
-import { CONSUMED_SHARE, GENERATOR_SHARE, judgeStep, LAG_SLACK_MS, LagSample, nextRate, RateSearch, renderThroughputChart, renderThroughputTable, StepResult, ThroughputResult } from "./throughput";
+import { CONSUMED_SHARE, GENERATOR_SHARE, generatorRateOf, judgeStep, LAG_SLACK_MS, LagSample, nextRate, RateSearch, renderThroughputChart, renderThroughputTable, StepResult, ThroughputResult } from "./throughput";
 
 /**
  * One derived stack per mode (ports shifted by 50 and 60), checkpointing every 5 s for the throughput steps, with
@@ -173,6 +173,7 @@ async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): P
   const checkpoints = new Map<number, CheckpointRecord>();
   const run = await startGenerator(ctx.setup, rate, plan.stepMs, nextSeed());
   const startedAt = Date.now();
+  let summary = "";
   ctx.log(`   step ${rate}/s: generator ${run.name} (${visitsFor(rate)} visits) for ${plan.stepMs / 1000} s`);
   try {
     while (await running(run.name)) {
@@ -182,7 +183,8 @@ async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): P
       await gatherCheckpoints(ctx, checkpoints);
     }
   } finally {
-    ctx.log(`   ${await finishGenerator(run)}`);
+    summary = await finishGenerator(run);
+    ctx.log(`   ${summary}`);
   }
   const endedAt = Date.now();
   samples.push(await lagSample(ctx));
@@ -199,7 +201,7 @@ async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): P
   }
   await gatherCheckpoints(ctx, checkpoints);
   const during = [...checkpoints.values()].filter((c) => (c.triggeredAtMs ?? 0) >= startedAt && (c.triggeredAtMs ?? Infinity) <= endedAt);
-  const step = judgeStep(rate, samples, ctx.intervalMs, drainMs, during);
+  const step = judgeStep(rate, samples, ctx.intervalMs, drainMs, during, generatorRateOf(summary));
   ctx.log(`   step ${rate}/s: produced ${Math.round(step.producedPerSecond ?? 0)}/s, consumed ${Math.round(step.consumedPerSecond ?? 0)}/s, lag ${step.lagSeconds?.toFixed(1) ?? "–"} s, ` +
     `drained ${drainMs === null ? "not in time" : `after ${(drainMs / 1000).toFixed(1)} s`}, ${during.length} checkpoints: ${step.verdict}`);
   return step;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCheckpointStats } from "../verify/flinkRest";
-import { checkpointFigures, judgeStep, LagSample, nextRate, renderThroughputChart, renderThroughputTable, roundAxis, StepResult, throughputRatios, ThroughputResult } from "./throughput";
+import { checkpointFigures, generatorRateOf, judgeStep, LagSample, nextRate, renderThroughputChart, renderThroughputTable, roundAxis, StepResult, throughputRatios, ThroughputResult } from "./throughput";
 
 // Flink 1.20's /jobs/:id/checkpoints history entries, as a stack's job answers them (fields the parser reads).
 const history = parseCheckpointStats({
@@ -65,10 +65,14 @@ describe("judgeStep", () => {
     expect(judgeStep(200, trickle, 10_000, null, []).producedPerSecond).toBeCloseTo(210, 0);
   });
 
-  it("names a generator that could not produce the rate asked for", () => {
+  it("names a generator that could not produce the rate asked for, by its own count when it gave one", () => {
     const step = judgeStep(8000, samples(5000, 1), 5000, 5_000, history);
     expect(step.generatorLimited).toBe(true);
     expect(step.verdict).toMatch(/the generator reached only 5000\/s/);
+    const summary = "stopped (duration): sent 25000 events in 25.0 s (999.5/s, 3401 visits begun)";
+    expect(generatorRateOf(summary)).toBe(999.5);
+    expect(generatorRateOf("visit generator failed: connection refused")).toBeNull();
+    expect(judgeStep(1000, samples(832, 1), 5000, 5_000, history, generatorRateOf(summary)).generatorLimited).toBe(false);
   });
 
   it("gives no figure for a step without input or with fewer than two commits", () => {
@@ -131,6 +135,8 @@ describe("the throughput report", () => {
     expect(table).toContain("| AT_LEAST_ONCE | none kept up |");
     expect(table).toMatch(/\| EXACTLY_ONCE \| 2000 \| 2000 \| \d+ \| [\d.]+ \| 6\.00 \| 0\.43 \/ 0\.91 \(3\) \| consumed \d+ % of the input/);
     expect(table).toContain("- AT_LEAST_ONCE: pulumi up failed");
+    expect(renderThroughputTable([{ ...exactlyOnce, error: "POST /jars/x/run answered 400: Could not execute application.\n\tat org.apache.flink…" }]))
+      .toContain("- EXACTLY_ONCE: POST /jars/x/run answered 400: Could not execute application.\n");
   });
 
   it("draws each step as a point, filled when it kept up", () => {
