@@ -203,7 +203,7 @@ async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): P
   const during = [...checkpoints.values()].filter((c) => (c.triggeredAtMs ?? 0) >= startedAt && (c.triggeredAtMs ?? Infinity) <= endedAt);
   const step = judgeStep(rate, samples, ctx.intervalMs, drainMs, during, generatorRateOf(summary));
   ctx.log(`   step ${rate}/s: produced ${Math.round(step.producedPerSecond ?? 0)}/s, consumed ${Math.round(step.consumedPerSecond ?? 0)}/s, lag ${step.lagSeconds?.toFixed(1) ?? "–"} s, ` +
-    `drained ${drainMs === null ? "not in time" : `after ${(drainMs / 1000).toFixed(1)} s`}, ${during.length} checkpoints: ${step.verdict}`);
+    `drained ${!plan.drain ? "(not awaited)" : drainMs === null ? "not in time" : `after ${(drainMs / 1000).toFixed(1)} s`}, ${during.length} checkpoints: ${step.verdict}`);
   return step;
 }
 
