@@ -8,7 +8,7 @@
 import { eventsPerEventTimeSecond } from "../jobs/generator/schedule";
 import { GeneratorLoad, GeneratorSummary } from "./loadGenerator";
 import { CatchUp, CatchUpSample } from "./benchJob";
-import { escape } from "./recovery";
+import { escapeXml } from "./recovery";
 
 export interface BacklogPlan {
   /** Events in the backlog the job without state processes and checkpoints. */
@@ -143,7 +143,7 @@ export function renderBacklogChart(result: BacklogResult): string {
   const x = (ms: number) => left + (ms / axisMs) * plot;
   const bars = runs.map((r, i) => {
     const y = 60 + i * 44;
-    const label = `<text x="${left - 10}" y="${y + 17}" font-size="13" text-anchor="end">${escape(r.label)}</text>`;
+    const label = `<text x="${left - 10}" y="${y + 17}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>`;
     if (!r.run) return `${label}<text x="${left + 6}" y="${y + 17}" font-size="12">not measured</text>`;
     const { runningMs, caughtUpMs } = r.run;
     return label +

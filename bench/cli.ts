@@ -7,29 +7,37 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { MatrixReport, MatrixRow, withDerivedStack } from "../verify/matrix";
+import { runLoadBenchmarks } from "./load";
 import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, summarize } from "./recovery";
 import { runStateBenchmarks } from "./stateRuns";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--backlog] [--state] [--smoke] [--stack <base>] [--runs <n>] [--reports <dir>]
+export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--backlog] [--state] [--smoke] [--stack <base>] [--runs <n>] [--reports <dir>]
 
   --recovery        TaskManager crash → RUNNING → first committed output, with Flink's default heartbeats, with
                     the stack's, and with the stack's plus a standby TaskManager (one derived stack each)
+  --throughput      the highest input rate the job sustains with bounded consumer lag, per checkpoint mode, and its
+                    checkpoints' duration (p50, p99) and size at that rate (one derived stack per mode, shared with --latency)
+  --latency         event produced → its window firing visible read_committed, p50/p95/p99, per mode, at checkpoint
+                    intervals of 1 s, 5 s and 20 s
   --backlog         a 200,000-event backlog (bench/backlog.ts says why not a million): time to catch up when the job
                     restarts from its retained checkpoint against from the earliest offsets, and the ratio (goal: 10x)
   --state           checkpoint size and duration with 10, 1,000 and 100,000 open windows
                     (--backlog and --state share one derived stack, suffix bench-state)
-  --smoke           --backlog and --state as miniatures (5,000 events; 10 and 1,000 keys) on the stack --stack names,
-                    as it is (it must be up; nothing derived or destroyed; its job is set aside while they run and
-                    resubmitted from its retained checkpoint); exit 1 unless they produce their figures
+  --smoke           miniatures of the benchmarks named (alone: all four but --recovery, which has none) on the stack
+                    --stack names, as it is (it must be up; nothing derived or destroyed; for --backlog and --state its
+                    job is set aside while they run and resubmitted from its retained checkpoint); exit 1 unless each
+                    produces its figures
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
   --runs <n>        crashes per setting, 1..20 (default 3)
   --reports <dir>   where the results go (default reports/bench)`;
 
 export interface BenchArguments {
   recovery: boolean;
+  throughput: boolean;
+  latency: boolean;
   backlog: boolean;
   state: boolean;
   smoke: boolean;
@@ -42,7 +50,7 @@ export class BenchUsageError extends Error {}
 
 export function parseBenchArguments(argv: readonly string[]): BenchArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
-  const args: BenchArguments = { recovery: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 3, reports: "reports/bench" };
+  const args: BenchArguments = { recovery: false, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 3, reports: "reports/bench" };
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -56,6 +64,8 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       return next;
     };
     if (flag === "--recovery") args.recovery = true;
+    else if (flag === "--throughput") args.throughput = true;
+    else if (flag === "--latency") args.latency = true;
     else if (flag === "--backlog") args.backlog = true;
     else if (flag === "--state") args.state = true;
     else if (flag === "--smoke") args.smoke = true;
@@ -66,12 +76,13 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       const runs = Number(text);
       if (text && !(Number.isInteger(runs) && runs >= 1 && runs <= 20)) problems.push(`--runs must be a whole number from 1 to 20, got "${text}"`);
       else if (text) args.runs = runs;
-    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --backlog, --state, --smoke, --stack <base>, --runs <n>, --reports <dir>`);
+    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --reports <dir>`);
   }
+  const measured = () => args.throughput || args.latency || args.backlog || args.state;
   // The smoke run alone means every benchmark that has a miniature.
-  if (args.smoke && !args.backlog && !args.state) args.backlog = args.state = true;
-  if (!args.recovery && !args.backlog && !args.state && problems.length === 0) problems.push("name the benchmarks to run: --recovery, --backlog, --state");
-  if (args.smoke && args.recovery) problems.push("--smoke runs the miniatures of --backlog and --state; --recovery has none");
+  if (args.smoke && !measured()) args.throughput = args.latency = args.backlog = args.state = true;
+  if (!args.recovery && !measured() && problems.length === 0) problems.push("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
+  if (args.smoke && args.recovery) problems.push("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
   if (problems.length > 0) throw new BenchUsageError(problems.join("; "));
   return args;
 }
@@ -148,9 +159,12 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`bench: ${error.message}\n\n${BENCH_USAGE}`);
     return 2;
   }
-  const recovered = args.recovery ? await recovery(args) : true;
-  const measured = args.backlog || args.state ? await runStateBenchmarks(args, PROJECT_DIR, machine, log) : true;
-  return recovered && measured ? 0 : 1;
+  let ok = true;
+  if (args.recovery) ok = (await recovery(args)) && ok;
+  // The load benchmarks first: the smoke of --backlog and --state sets the stack's job aside and resubmits it.
+  if (args.throughput || args.latency) ok = (await runLoadBenchmarks({ ...args, projectDir: PROJECT_DIR, machine: await machine(), log })) && ok;
+  if (args.backlog || args.state) ok = (await runStateBenchmarks(args, PROJECT_DIR, machine, log)) && ok;
+  return ok ? 0 : 1;
 }
 
 if (require.main === module) {

@@ -63,19 +63,20 @@ describe("the recovery benchmark's results", () => {
 
 describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
-    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, reports: "reports/bench" });
+    expect(parseBenchArguments(["--throughput", "--latency", "--smoke", "--stack", "ci"])).toMatchObject({ recovery: false, throughput: true, latency: true, backlog: false, state: false, smoke: true, stack: "ci" });
   });
 
-  it("takes the backlog and state benchmarks, and --smoke alone as both miniatures", () => {
+  it("takes the backlog and state benchmarks, and --smoke alone as every miniature", () => {
     expect(parseBenchArguments(["--backlog", "--state"])).toMatchObject({ recovery: false, backlog: true, state: true, smoke: false });
-    expect(parseBenchArguments(["--smoke", "--stack", "ci"])).toMatchObject({ backlog: true, state: true, smoke: true, stack: "ci" });
-    expect(parseBenchArguments(["--smoke", "--state"])).toMatchObject({ backlog: false, state: true, smoke: true });
-    expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow("--smoke runs the miniatures of --backlog and --state; --recovery has none");
+    expect(parseBenchArguments(["--smoke", "--stack", "ci"])).toMatchObject({ throughput: true, latency: true, backlog: true, state: true, smoke: true, stack: "ci" });
+    expect(parseBenchArguments(["--smoke", "--state"])).toMatchObject({ throughput: false, latency: false, backlog: false, state: true, smoke: true });
   });
 
   it("names every problem and what is allowed", () => {
-    expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --backlog, --state");
+    expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
+    expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --backlog, --state, --smoke, --stack <base>, --runs <n>, --reports <dir>');
+      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --reports <dir>');
   });
 });

@@ -44,6 +44,13 @@ export function spread(values: readonly (number | undefined)[]): Spread {
   return { n: measured.length, median, min: measured[0]!, max: measured[measured.length - 1]! };
 }
 
+/** The nearest-rank p-th percentile (0 < p <= 100) of the values, or null when there are none. */
+export function percentile(values: readonly number[], p: number): number | null {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
 export interface RecoveryResult {
   label: string;
   stack: string;
@@ -97,7 +104,8 @@ export function renderRecoveryTable(results: readonly RecoveryResult[]): string 
   return `${lines.join("\n")}\n`;
 }
 
-export const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+/** Text made safe for SVG (XML) content and attributes. */
+export const escapeXml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A bar chart (SVG) of the median seconds to RUNNING and to the first committed output, per setting. */
 export function renderRecoveryChart(results: readonly RecoveryResult[]): string {
@@ -114,10 +122,10 @@ export function renderRecoveryChart(results: readonly RecoveryResult[]): string 
   const bars = results.map((r, i) => {
     const y = 60 + i * rowHeight;
     const bar = (s: Spread, dy: number, colour: string, what: string) => s.median === null ? "" :
-      `<rect x="${left}" y="${y + dy}" width="${(x(s.median) - left).toFixed(1)}" height="16" fill="${colour}"><title>${escape(what)} ${seconds(s.median)} s</title></rect>` +
+      `<rect x="${left}" y="${y + dy}" width="${(x(s.median) - left).toFixed(1)}" height="16" fill="${colour}"><title>${escapeXml(what)} ${seconds(s.median)} s</title></rect>` +
       `<line x1="${x(s.min!).toFixed(1)}" x2="${x(s.max!).toFixed(1)}" y1="${y + dy + 8}" y2="${y + dy + 8}" stroke="#222" stroke-width="1.5"/>` +
       `<text x="${(x(s.max!) + 6).toFixed(1)}" y="${y + dy + 13}" font-size="12">${seconds(s.median)} s</text>`;
-    return `<text x="${left - 10}" y="${y + 22}" font-size="13" text-anchor="end">${escape(r.label)}</text>` +
+    return `<text x="${left - 10}" y="${y + 22}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>` +
       bar(r.running, 0, "#3b6fb6", "RUNNING") + bar(r.firstCommittedOutput, 20, "#e08a2c", "first committed output");
   }).join("\n");
   const ticks = Array.from({ length: greatest / step + 1 }, (_, i) => i * step).map((ms) =>

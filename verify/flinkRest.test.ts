@@ -20,8 +20,9 @@ describe("Flink REST answers", () => {
         restored: { id: 7, restore_timestamp: 1, is_savepoint: true, external_path: "file:/checkpoints_flink/j1/chk-7" },
       },
       history: [
-        { id: 9, status: "COMPLETED", external_path: "file:/checkpoints_flink/j2/chk-9", trigger_timestamp: 1_700_000_000_000, latest_ack_timestamp: 1_700_000_000_450 },
-        { id: 8, status: "FAILED", latest_ack_timestamp: 1_699_999_980_300 },
+        { id: 9, status: "COMPLETED", external_path: "file:/checkpoints_flink/j2/chk-9", trigger_timestamp: 1_700_000_000_000, latest_ack_timestamp: 1_700_000_000_450,
+          end_to_end_duration: 450, state_size: 26_112, checkpointed_size: 20_480 },
+        { id: 8, status: "FAILED", latest_ack_timestamp: 1_699_999_980_300, end_to_end_duration: 9_000 },
       ],
     });
     expect(stats).toEqual({
@@ -29,8 +30,11 @@ describe("Flink REST answers", () => {
       latestCompleted: { id: 9, externalPath: "file:/checkpoints_flink/j2/chk-9" },
       restored: { id: 7, externalPath: "file:/checkpoints_flink/j1/chk-7" },
       history: [
-        { id: 9, status: "COMPLETED", externalPath: "file:/checkpoints_flink/j2/chk-9", completedAtMs: 1_700_000_000_450 },
-        { id: 8, status: "FAILED", externalPath: null, completedAtMs: null },
+        {
+          id: 9, status: "COMPLETED", externalPath: "file:/checkpoints_flink/j2/chk-9", completedAtMs: 1_700_000_000_450,
+          triggeredAtMs: 1_700_000_000_000, durationMs: 450, stateSizeBytes: 26_112, checkpointedSizeBytes: 20_480,
+        },
+        { id: 8, status: "FAILED", externalPath: null, completedAtMs: null, triggeredAtMs: null, durationMs: null, stateSizeBytes: null, checkpointedSizeBytes: null },
       ],
     });
   });

@@ -37,6 +37,13 @@ export interface CheckpointRecord {
   externalPath: string | null;
   /** When a completed checkpoint got its last acknowledgement (Flink's latest_ack_timestamp); null otherwise. */
   completedAtMs: number | null;
+  /** When the JobManager triggered it (trigger_timestamp). */
+  triggeredAtMs: number | null;
+  /** Trigger to last acknowledgement (end_to_end_duration), for a completed checkpoint; null otherwise. */
+  durationMs: number | null;
+  /** The full state the checkpoint stands for (state_size), and what this one wrote (checkpointed_size). */
+  stateSizeBytes: number | null;
+  checkpointedSizeBytes: number | null;
 }
 
 export interface CheckpointStats {
@@ -83,6 +90,7 @@ type Json = Record<string, unknown>;
 const asObject = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});
 const asNumber = (value: unknown): number => (typeof value === "number" ? value : Number.NaN);
 const asString = (value: unknown): string => (typeof value === "string" ? value : "");
+const orNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
 
 /** Flink answers errors as {"errors": ["…", "<stack trace>"]}: keep the text, cut the traces short. */
 export function flinkErrorText(body: string): string {
@@ -115,6 +123,10 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
       status: asString(h.status),
       externalPath: typeof h.external_path === "string" ? h.external_path : null,
       completedAtMs: h.status === "COMPLETED" && typeof h.latest_ack_timestamp === "number" ? h.latest_ack_timestamp : null,
+      triggeredAtMs: orNull(h.trigger_timestamp),
+      durationMs: h.status === "COMPLETED" ? orNull(h.end_to_end_duration) : null,
+      stateSizeBytes: orNull(h.state_size),
+      checkpointedSizeBytes: orNull(h.checkpointed_size),
     })),
   };
 }

@@ -141,12 +141,13 @@ export class KafkaReader {
   }
 
   /**
-   * Reads `topic` read_committed from each partition's first offset until every partition has passed its
-   * offset in `end`, and returns the records below `end`. Fetches of our own (ReadCommittedFetcher): no
+   * Reads `topic` read_committed from each partition's first offset (or `start`) until every partition has passed
+   * its offset in `end`, and returns the records below `end`. Fetches of our own (ReadCommittedFetcher): no
    * consumer group, so the read leaves no trace in the broker's offsets.
    */
-  async readTopic(topic: string, end: PartitionOffsets, timeoutMs: number): Promise<TopicRecord[]> {
-    const from = (await this.topicOffsets(topic)).low;
+  async readTopic(topic: string, end: PartitionOffsets, timeoutMs: number, start?: PartitionOffsets): Promise<TopicRecord[]> {
+    // From `start` when given (a benchmark reads only its own part of a long topic), else from the beginning.
+    const from = start ?? (await this.topicOffsets(topic)).low;
     const records: TopicRecord[] = [];
     await this.consume(
       topic,
@@ -177,6 +178,16 @@ export class KafkaReader {
       () => `no committed record in ${topic} beyond ${JSON.stringify(from)}`,
     );
     return first!;
+  }
+
+  /**
+   * Reads `topic` read_committed from `from` until `stop()` says so, handing each committed record to `onRecord`
+   * with the wall-clock time it was first seen: a fetch returns as soon as the broker has committed data, or after
+   * at most FETCH_MAX_WAIT_MS without any.
+   */
+  async watch(topic: string, from: PartitionOffsets, timeoutMs: number, stop: () => boolean, onRecord: (record: TopicRecord, seenAtMs: number) => void): Promise<void> {
+    await this.consume(topic, from, timeoutMs, (record) => onRecord(record, Date.now()), () => Object.keys(from).map(Number), stop,
+      () => `watching ${topic} from ${JSON.stringify(from)}: not told to stop`);
   }
 
   private async consume(
