@@ -109,6 +109,11 @@ describe("flinkProperties values", () => {
         expect(props["restart-strategy.exponential-delay.initial-backoff"]).toBe("500ms");
         expect(props["heartbeat.timeout"]).toBe("10000");
     });
+
+    it("run the job's Python functions where pythonExecutionMode says", () => {
+        expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("thread");
+        expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "process" }))["python.execution-mode"]).toBe("process");
+    });
 });
 
 describe("job arguments and submission", () => {

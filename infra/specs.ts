@@ -88,6 +88,10 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         "restart-strategy.type": "exponential-delay",
         "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs}ms`,
         "restart-strategy.exponential-delay.max-backoff": "30s",
+        // Thread mode spares a restarted task the start of its Python worker processes (Beam SDK harnesses), the
+        // largest part of a recovery on a small machine (see README "Performance"). The job image carries the
+        // shared libpython it needs.
+        "python.execution-mode": cfg.pythonExecutionMode,
     };
 }
 
