@@ -14,8 +14,8 @@ const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 
 
 export const BENCH_USAGE = `Usage: npm run bench -- --recovery [--stack <base>] [--runs <n>] [--reports <dir>]
 
-  --recovery        TaskManager crash → RUNNING → first committed output, with Flink's default heartbeats, with
-                    the stack's, and with the stack's plus a standby TaskManager (one derived stack each)
+  --recovery        TaskManager crash → RUNNING → first committed output, with Flink's defaults, with the stack's
+                    former defaults and with its defaults (one derived stack each; bench/recovery.ts)
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
   --runs <n>        crashes per setting, 1..20 (default 3)
   --reports <dir>   where the results go (default reports/bench)`;
