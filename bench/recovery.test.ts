@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MatrixRow } from "../verify/matrix";
 import { parseBenchArguments } from "./cli";
-import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, speedups, spread, summarize } from "./recovery";
+import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, selectVariants, speedups, spread, summarize } from "./recovery";
 
 const row = (over: Partial<MatrixRow>, timings: MatrixRow["timings"]): MatrixRow => ({
   fault: "taskmanager-crash", mode: "EXACTLY_ONCE", run: 1, ok: true, duplicates: 0, missing: 0, unexpected: 0, restored: 5, expected: 5,
@@ -59,16 +59,24 @@ describe("the recovery benchmark's results", () => {
     expect(new Set(RECOVERY_VARIANTS.map((v) => v.portShift)).size).toBe(RECOVERY_VARIANTS.length);
     expect(RECOVERY_VARIANTS.every((v) => v.portShift > 10)).toBe(true);
   });
+
+  it("runs the settings asked for in the benchmark's order, all when none is named", () => {
+    expect(selectVariants(null)).toBe(RECOVERY_VARIANTS);
+    expect(selectVariants(["bench-fast-standby", "bench-fast-thread"]).map((v) => v.suffix)).toEqual(["bench-fast-thread", "bench-fast-standby"]);
+  });
 });
 
 describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
-    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, stack: "ci", runs: 5, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, stack: "ci", runs: 5, settings: null, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,bench-fast-standby"])).toMatchObject({ settings: ["bench-fast-thread", "bench-fast-standby"] });
   });
 
   it("names every problem and what is allowed", () => {
     expect(() => parseBenchArguments([])).toThrow("name the benchmark to run: --recovery");
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --stack <base>, --runs <n>, --reports <dir>');
+      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --stack <base>, --runs <n>, --settings <list>, --reports <dir>');
+    expect(() => parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,fastest"])).toThrow(
+      `--settings names unknown settings fastest; allowed: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`);
   });
 });

@@ -1,7 +1,7 @@
 // The recovery benchmark: how long a TaskManager crash keeps the job down with Flink's defaults (heartbeats of 10 s /
 // 50 s, Python functions in worker processes), with the stack's former defaults (2 s / 10 s, worker processes) and
-// with its defaults (2 s / 10 s, Python functions in the TaskManager's JVM), measured one after another in one run on
-// stacks derived from one base stack. Each setting runs the verification's taskmanager-crash fault `runs` times, so
+// with its defaults (2 s / 10 s, Python functions in the TaskManager's JVM), alone and with a standby TaskManager,
+// measured one after another in one run on stacks derived from one base stack. Each setting runs the verification's taskmanager-crash fault `runs` times, so
 // every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
 import { MatrixRow } from "../verify/matrix";
@@ -27,7 +27,18 @@ export const RECOVERY_VARIANTS: readonly (StackVariant & { readonly label: strin
     changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", taskManagers: "1" },
     portShift: 40,
   },
+  {
+    label: "the stack's defaults and a standby TaskManager",
+    suffix: "bench-fast-standby",
+    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", taskManagers: "2" },
+    portShift: 45,
+  },
 ];
+
+/** The variants named by `suffixes` (all of them when null), in the benchmark's order. */
+export function selectVariants(suffixes: readonly string[] | null): typeof RECOVERY_VARIANTS {
+  return suffixes === null ? RECOVERY_VARIANTS : RECOVERY_VARIANTS.filter((v) => suffixes.includes(v.suffix));
+}
 
 export interface Spread {
   n: number;
