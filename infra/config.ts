@@ -70,6 +70,8 @@ export interface StackConfig {
     readonly restartBackoffMs: number;
     /** Where the job's Python functions run (PyFlink's python.execution-mode). */
     readonly pythonExecutionMode: PythonExecutionMode;
+    /** A TaskManager keeps its ResourceID across restarts (Flink's taskmanager.resource-id = its host name). */
+    readonly stableTaskManagerIds: boolean;
     readonly flink: FlinkRelease;
     readonly parallelism: number;
     readonly taskManagers: number;
@@ -125,6 +127,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     pythonExecutionMode: {
         default: "thread",
         description: "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
+    },
+    stableTaskManagerIds: {
+        default: "true",
+        description: "a restarted TaskManager registers under its former ResourceID (its host name), so Flink drops the lost one at once (Flink's default: a new random one)",
     },
     flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
     parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
@@ -234,6 +240,7 @@ export function parseStackConfig(
     }
     const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
     const pythonExecutionMode = oneOf("pythonExecutionMode", PYTHON_EXECUTION_MODES);
+    const stableTaskManagerIds = bool("stableTaskManagerIds");
 
     const flinkVersion = value("flinkVersion") as string;
     const flink = FLINK_RELEASES[flinkVersion];
@@ -318,7 +325,7 @@ export function parseStackConfig(
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
-        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, pythonExecutionMode, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
+        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, pythonExecutionMode, stableTaskManagerIds, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
         visitsTopic, outputTopic, dlqTopic, groupId, jobName,
         generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
         flinkImage, kafkaImage, nodeImage, imageDefaults: imageDefaults as ImageDefaults, imageOrigins,

@@ -114,6 +114,11 @@ describe("flinkProperties values", () => {
         expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("thread");
         expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "process" }))["python.execution-mode"]).toBe("process");
     });
+
+    it("keep a restarted TaskManager's ResourceID unless stableTaskManagerIds is false", () => {
+        expect(flinkProperties(parseStackConfig({}))["taskmanager.resource-id"]).toBe("${HOSTNAME}");
+        expect(flinkProperties(parseStackConfig({ stableTaskManagerIds: "false" }))).not.toHaveProperty("taskmanager.resource-id");
+    });
 });
 
 describe("job arguments and submission", () => {

@@ -92,6 +92,11 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         // largest part of a recovery on a small machine (see README "Performance"). The job image carries the
         // shared libpython it needs.
         "python.execution-mode": cfg.pythonExecutionMode,
+        // A TaskManager restarted in place (Docker restarting its container) registers under its former ResourceID:
+        // the ResourceManager then replaces the lost registration and frees its slots at once, instead of waiting for
+        // its own heartbeat to time out while the restarted job's slot requests count the dead slots as held. The
+        // images' entrypoints expand ${HOSTNAME} per container; a re-created pod on kind gets a new name and id anyway.
+        ...(cfg.stableTaskManagerIds ? { "taskmanager.resource-id": "${HOSTNAME}" } : {}),
     };
 }
 
