@@ -14,8 +14,8 @@ const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 
 
 export const BENCH_USAGE = `Usage: npm run bench -- --recovery [--stack <base>] [--runs <n>] [--settings <list>] [--reports <dir>]
 
-  --recovery        TaskManager crash → RUNNING → first committed output, with Flink's defaults, with the stack's
-                    former defaults and with its defaults (one derived stack each; bench/recovery.ts)
+  --recovery        TaskManager crash → RUNNING → first committed output, from Flink's defaults to the stack's
+                    recovery settings one by one (one derived stack each; bench/recovery.ts)
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
   --runs <n>        crashes per setting, 1..20 (default 3)
   --settings <list> comma-separated settings to run, by suffix (default all: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")})

@@ -1,8 +1,9 @@
-// The recovery benchmark: how long a TaskManager crash keeps the job down with Flink's defaults (heartbeats of 10 s /
-// 50 s, Python functions in worker processes), with the stack's former defaults (2 s / 10 s, worker processes) and
-// with its defaults (2 s / 10 s, Python functions in the TaskManager's JVM), alone and with a standby TaskManager,
-// measured one after another in one run on stacks derived from one base stack. Each setting runs the verification's taskmanager-crash fault `runs` times, so
-// every figure comes from a recovery that was also proved correct (no duplicate, no missing).
+// The recovery benchmark: how long a TaskManager crash keeps the job down under each setting, measured one after
+// another in one run on stacks derived from one base stack: Flink's defaults (heartbeats of 10 s / 50 s, Python
+// functions in worker processes, a new ResourceID for a restarted TaskManager), the stack's former defaults (2 s /
+// 10 s), each of the stack's recovery settings added in turn (Python functions in the TaskManager's JVM, a stable
+// ResourceID), and those with a standby TaskManager. Each setting runs the verification's taskmanager-crash fault
+// `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
 import { MatrixRow } from "../verify/matrix";
 import { StackVariant } from "../verify/matrix";
@@ -10,27 +11,33 @@ import { StackVariant } from "../verify/matrix";
 /** The settings compared; all other config is the base stack's. */
 export const RECOVERY_VARIANTS: readonly (StackVariant & { readonly label: string })[] = [
   {
-    label: "Flink's defaults (heartbeat 10 s / 50 s, Python worker processes)",
+    label: "Flink's defaults (heartbeat 10 s / 50 s, Python worker processes, new ResourceID)",
     suffix: "bench-flink-defaults",
-    changes: { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000", pythonExecutionMode: "process", taskManagers: "1" },
+    changes: { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000", pythonExecutionMode: "process", stableTaskManagerIds: "false", taskManagers: "1" },
     portShift: 20,
   },
   {
-    label: "heartbeat 2 s / 10 s, Python worker processes (the former defaults)",
+    label: "heartbeat 2 s / 10 s (the former defaults)",
     suffix: "bench-fast-process",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "process", taskManagers: "1" },
+    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "process", stableTaskManagerIds: "false", taskManagers: "1" },
     portShift: 30,
   },
   {
-    label: "heartbeat 2 s / 10 s, Python in the TaskManager's JVM (the stack's defaults)",
+    label: "heartbeat 2 s / 10 s, Python in the TaskManager's JVM",
     suffix: "bench-fast-thread",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", taskManagers: "1" },
+    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", stableTaskManagerIds: "false", taskManagers: "1" },
     portShift: 40,
+  },
+  {
+    label: "the same and a stable ResourceID (the stack's defaults)",
+    suffix: "bench-fast-defaults",
+    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "1" },
+    portShift: 35,
   },
   {
     label: "the stack's defaults and a standby TaskManager",
     suffix: "bench-fast-standby",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", taskManagers: "2" },
+    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "2" },
     portShift: 45,
   },
 ];
