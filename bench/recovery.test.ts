@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MatrixRow } from "../verify/matrix";
 import { parseBenchArguments } from "./cli";
+import { CONFIG_KEYS } from "../infra/config";
 import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, selectVariants, speedups, spread, summarize } from "./recovery";
 
 const row = (over: Partial<MatrixRow>, timings: MatrixRow["timings"]): MatrixRow => ({
@@ -58,6 +59,11 @@ describe("the recovery benchmark's results", () => {
   it("derives each setting on its own ports, so none collides with the base stack", () => {
     expect(new Set(RECOVERY_VARIANTS.map((v) => v.portShift)).size).toBe(RECOVERY_VARIANTS.length);
     expect(RECOVERY_VARIANTS.every((v) => v.portShift > 10)).toBe(true);
+  });
+
+  it("labels as the stack's defaults the setting that has them", () => {
+    const defaults = RECOVERY_VARIANTS.find((v) => v.label.includes("(the stack's defaults)"))!;
+    expect(Object.entries(defaults.changes).filter(([key, value]) => CONFIG_KEYS[key]!.default !== value)).toEqual([]);
   });
 
   it("runs the settings asked for in the benchmark's order, all when none is named", () => {

@@ -8,38 +8,29 @@
 import { MatrixRow } from "../verify/matrix";
 import { StackVariant } from "../verify/matrix";
 
-/** The settings compared; all other config is the base stack's. */
-export const RECOVERY_VARIANTS: readonly (StackVariant & { readonly label: string })[] = [
-  {
-    label: "Flink's defaults (heartbeat 10 s / 50 s, Python worker processes, new ResourceID)",
-    suffix: "bench-flink-defaults",
-    changes: { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000", pythonExecutionMode: "process", stableTaskManagerIds: "false", taskManagers: "1" },
-    portShift: 20,
-  },
-  {
-    label: "heartbeat 2 s / 10 s (the former defaults)",
-    suffix: "bench-fast-process",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "process", stableTaskManagerIds: "false", taskManagers: "1" },
-    portShift: 30,
-  },
-  {
-    label: "heartbeat 2 s / 10 s, Python in the TaskManager's JVM",
-    suffix: "bench-fast-thread",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", stableTaskManagerIds: "false", taskManagers: "1" },
-    portShift: 40,
-  },
-  {
-    label: "the same and a stable ResourceID (the stack's defaults)",
-    suffix: "bench-fast-defaults",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "1" },
-    portShift: 35,
-  },
-  {
-    label: "the stack's defaults and a standby TaskManager",
-    suffix: "bench-fast-standby",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "2" },
-    portShift: 45,
-  },
+export type RecoveryVariant = StackVariant & { readonly label: string };
+
+/**
+ * The stack's recovery keys as they were before thread mode and stable ResourceIDs: each setting is a difference
+ * from these and pins every key, so a later change of the stack's defaults does not move a measured setting.
+ */
+export const FORMER_RECOVERY_DEFAULTS: Readonly<Record<string, string>> = {
+  heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "process", stableTaskManagerIds: "false", taskManagers: "1",
+};
+
+const setting = (label: string, suffix: string, portShift: number, changes: Readonly<Record<string, string>>): RecoveryVariant =>
+  ({ label, suffix, portShift, changes: { ...FORMER_RECOVERY_DEFAULTS, ...changes } });
+
+/** The settings compared, in the order they are run; all other config is the base stack's. */
+export const RECOVERY_VARIANTS: readonly RecoveryVariant[] = [
+  setting("Flink's defaults (heartbeat 10 s / 50 s, Python worker processes, new ResourceID)", "bench-flink-defaults", 20,
+    { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000" }),
+  setting("heartbeat 2 s / 10 s (the former defaults)", "bench-fast-process", 30, {}),
+  setting("heartbeat 2 s / 10 s, Python in the TaskManager's JVM", "bench-fast-thread", 40, { pythonExecutionMode: "thread" }),
+  setting("the same and a stable ResourceID (the stack's defaults)", "bench-fast-defaults", 35,
+    { pythonExecutionMode: "thread", stableTaskManagerIds: "true" }),
+  setting("the stack's defaults and a standby TaskManager", "bench-fast-standby", 45,
+    { pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "2" }),
 ];
 
 /** The variants named by `suffixes` (all of them when null), in the benchmark's order. */
