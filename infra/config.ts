@@ -68,6 +68,8 @@ export interface StackConfig {
     readonly heartbeatTimeoutMs: number;
     /** First delay of Flink's exponential-delay restart strategy after a failure. */
     readonly restartBackoffMs: number;
+    /** The longest delay that strategy grows to over failures in a row. */
+    readonly restartMaxBackoffMs: number;
     /** Where the job's Python functions run (PyFlink's python.execution-mode). */
     readonly pythonExecutionMode: PythonExecutionMode;
     /** A TaskManager keeps its ResourceID across restarts (Flink's taskmanager.resource-id = its host name). */
@@ -124,6 +126,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     heartbeatIntervalMs: { default: "2000", description: "Flink heartbeat interval in ms, 100..60000 (Flink's default 10000)" },
     heartbeatTimeoutMs: { default: "10000", description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)" },
     restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
+    restartMaxBackoffMs: {
+        default: "30000",
+        description: "longest delay of that strategy in ms, from restartBackoffMs to 3600000 (Flink's default 60000)",
+    },
     pythonExecutionMode: {
         default: "thread",
         description: "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
@@ -239,6 +245,11 @@ export function parseStackConfig(
             "a peer would count as lost between two heartbeats");
     }
     const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
+    const restartMaxBackoffMs = int("restartMaxBackoffMs", 0, 3_600_000);
+    if (restartMaxBackoffMs < restartBackoffMs) {
+        problems.push(`restartMaxBackoffMs: ${restartMaxBackoffMs} is below restartBackoffMs ${restartBackoffMs}; ` +
+            "the longest delay cannot be shorter than the first");
+    }
     const pythonExecutionMode = oneOf("pythonExecutionMode", PYTHON_EXECUTION_MODES);
     const stableTaskManagerIds = bool("stableTaskManagerIds");
 
@@ -325,7 +336,7 @@ export function parseStackConfig(
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
-        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, pythonExecutionMode, stableTaskManagerIds, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
+        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, restartMaxBackoffMs, pythonExecutionMode, stableTaskManagerIds, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
         visitsTopic, outputTopic, dlqTopic, groupId, jobName,
         generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
         flinkImage, kafkaImage, nodeImage, imageDefaults: imageDefaults as ImageDefaults, imageOrigins,

@@ -107,6 +107,7 @@ describe("flinkProperties values", () => {
         const props = flinkProperties(parseStackConfig({ checkpointIntervalMs: "12000", restartBackoffMs: "500" }));
         expect(Object.entries(props).filter(([, v]) => /\s/.test(v))).toEqual([]);
         expect(props["restart-strategy.exponential-delay.initial-backoff"]).toBe("500ms");
+        expect(props["restart-strategy.exponential-delay.max-backoff"]).toBe("30000ms");
         expect(props["heartbeat.timeout"]).toBe("10000");
     });
 

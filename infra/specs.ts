@@ -87,7 +87,9 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         "heartbeat.timeout": String(cfg.heartbeatTimeoutMs),
         "restart-strategy.type": "exponential-delay",
         "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs}ms`,
-        "restart-strategy.exponential-delay.max-backoff": "30s",
+        // Each restart attempt that finds no slots (the TaskManager not back yet) fails at once and grows the delay,
+        // so the attempt after the TaskManager's return can come up to this long later.
+        "restart-strategy.exponential-delay.max-backoff": `${cfg.restartMaxBackoffMs}ms`,
         // Thread mode spares a restarted task the start of its Python worker processes (Beam SDK harnesses), the
         // largest part of a recovery on a small machine (see README "Performance"). The job image carries the
         // shared libpython it needs.
