@@ -1,8 +1,8 @@
 // The recovery benchmark: how long a TaskManager crash keeps the job down under each setting, measured one after
 // another in one run on stacks derived from one base stack: Flink's defaults (heartbeats of 10 s / 50 s, Python
 // functions in worker processes, a new ResourceID for a restarted TaskManager), the stack's former defaults (2 s /
-// 10 s), each of the stack's recovery settings added in turn (Python functions in the TaskManager's JVM, a stable
-// ResourceID), and those with a standby TaskManager. Each setting runs the verification's taskmanager-crash fault
+// 10 s), thread mode added (Python functions in the TaskManager's JVM: the stack's defaults), then a stable
+// ResourceID, then a standby TaskManager. Each setting runs the verification's taskmanager-crash fault
 // `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
 import { MatrixRow } from "../verify/matrix";
@@ -26,10 +26,10 @@ export const RECOVERY_VARIANTS: readonly RecoveryVariant[] = [
   setting("Flink's defaults (heartbeat 10 s / 50 s, Python worker processes, new ResourceID)", "bench-flink-defaults", 20,
     { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000" }),
   setting("heartbeat 2 s / 10 s (the former defaults)", "bench-fast-process", 30, {}),
-  setting("heartbeat 2 s / 10 s, Python in the TaskManager's JVM", "bench-fast-thread", 40, { pythonExecutionMode: "thread" }),
-  setting("the same and a stable ResourceID (the stack's defaults)", "bench-fast-defaults", 35,
+  setting("heartbeat 2 s / 10 s, Python in the TaskManager's JVM (the stack's defaults)", "bench-fast-thread", 40, { pythonExecutionMode: "thread" }),
+  setting("the stack's defaults and a stable ResourceID", "bench-fast-stable-ids", 35,
     { pythonExecutionMode: "thread", stableTaskManagerIds: "true" }),
-  setting("the stack's defaults and a standby TaskManager", "bench-fast-standby", 45,
+  setting("the stack's defaults, a stable ResourceID and a standby TaskManager", "bench-fast-standby", 45,
     { pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "2" }),
 ];
 

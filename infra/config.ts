@@ -135,7 +135,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
         description: "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
     },
     stableTaskManagerIds: {
-        default: "true",
+        default: "false",
         description: "a restarted TaskManager registers under its former ResourceID (its host name), so Flink drops the lost one at once (Flink's default: a new random one)",
     },
     flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },

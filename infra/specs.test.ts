@@ -116,9 +116,9 @@ describe("flinkProperties values", () => {
         expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "process" }))["python.execution-mode"]).toBe("process");
     });
 
-    it("keep a restarted TaskManager's ResourceID unless stableTaskManagerIds is false", () => {
-        expect(flinkProperties(parseStackConfig({}))["taskmanager.resource-id"]).toBe("${HOSTNAME}");
-        expect(flinkProperties(parseStackConfig({ stableTaskManagerIds: "false" }))).not.toHaveProperty("taskmanager.resource-id");
+    it("keep a restarted TaskManager's ResourceID only when stableTaskManagerIds is true", () => {
+        expect(flinkProperties(parseStackConfig({ stableTaskManagerIds: "true" }))["taskmanager.resource-id"]).toBe("${HOSTNAME}");
+        expect(flinkProperties(parseStackConfig({}))).not.toHaveProperty("taskmanager.resource-id");
     });
 });
 
