@@ -131,7 +131,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
         description: "longest delay of that strategy in ms, from restartBackoffMs to 3600000 (Flink's default 60000)",
     },
     pythonExecutionMode: {
-        default: "thread",
+        default: "process",
         description: "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
     },
     stableTaskManagerIds: {

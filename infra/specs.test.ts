@@ -112,8 +112,8 @@ describe("flinkProperties values", () => {
     });
 
     it("run the job's Python functions where pythonExecutionMode says", () => {
-        expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("thread");
-        expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "process" }))["python.execution-mode"]).toBe("process");
+        expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("process");
+        expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "thread" }))["python.execution-mode"]).toBe("thread");
     });
 
     it("keep a restarted TaskManager's ResourceID only when stableTaskManagerIds is true", () => {
