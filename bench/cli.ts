@@ -8,16 +8,16 @@ import { cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { MatrixReport, MatrixRow, withDerivedStack } from "../verify/matrix";
 import { runLoadBenchmarks } from "./load";
-import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, summarize } from "./recovery";
+import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, selectVariants, summarize } from "./recovery";
 import { runStateBenchmarks } from "./stateRuns";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--backlog] [--state] [--smoke] [--stack <base>] [--runs <n>] [--reports <dir>]
+export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--backlog] [--state] [--smoke] [--stack <base>] [--runs <n>] [--settings <list>] [--reports <dir>]
 
-  --recovery        TaskManager crash → RUNNING → first committed output, with Flink's default heartbeats, with
-                    the stack's, and with the stack's plus a standby TaskManager (one derived stack each)
+  --recovery        TaskManager crash → RUNNING → first committed output, from Flink's defaults to the stack's
+                    recovery settings one by one (one derived stack each; bench/recovery.ts)
   --throughput      the highest input rate the job sustains with bounded consumer lag, per checkpoint mode, and its
                     checkpoints' duration (p50, p99) and size at that rate (one derived stack per mode, shared with --latency)
   --latency         event produced → its window firing visible read_committed, p50/p95/p99, per mode, at checkpoint
@@ -32,6 +32,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] 
                     produces its figures
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
   --runs <n>        crashes per setting, 1..20 (default 3)
+  --settings <list> comma-separated settings to run, by suffix (default all: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")})
   --reports <dir>   where the results go (default reports/bench)`;
 
 export interface BenchArguments {
@@ -43,6 +44,8 @@ export interface BenchArguments {
   smoke: boolean;
   stack: string;
   runs: number;
+  /** Suffixes of the settings to run; null: all. */
+  settings: string[] | null;
   reports: string;
 }
 
@@ -50,7 +53,7 @@ export class BenchUsageError extends Error {}
 
 export function parseBenchArguments(argv: readonly string[]): BenchArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
-  const args: BenchArguments = { recovery: false, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 3, reports: "reports/bench" };
+  const args: BenchArguments = { recovery: false, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 3, settings: null, reports: "reports/bench" };
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -71,12 +74,20 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     else if (flag === "--smoke") args.smoke = true;
     else if (flag === "--stack") args.stack = value();
     else if (flag === "--reports") args.reports = value();
+    else if (flag === "--settings") {
+      const text = value();
+      const known = RECOVERY_VARIANTS.map((v) => v.suffix);
+      const named = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      const unknown = named.filter((s) => !known.includes(s));
+      if (text && (named.length === 0 || unknown.length > 0)) problems.push(`--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: ${known.join(", ")}`);
+      else if (text) args.settings = named;
+    }
     else if (flag === "--runs") {
       const text = value();
       const runs = Number(text);
       if (text && !(Number.isInteger(runs) && runs >= 1 && runs <= 20)) problems.push(`--runs must be a whole number from 1 to 20, got "${text}"`);
       else if (text) args.runs = runs;
-    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --reports <dir>`);
+    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>`);
   }
   const measured = () => args.throughput || args.latency || args.backlog || args.state;
   // The smoke run alone means every benchmark that has a miniature.
@@ -111,7 +122,7 @@ async function recovery(args: BenchArguments): Promise<boolean> {
   const dir = join(args.reports, "recovery");
   const results: RecoveryResult[] = [];
   let settings: Record<string, unknown> = {};
-  for (const variant of RECOVERY_VARIANTS) {
+  for (const variant of selectVariants(args.settings)) {
     let rows: MatrixRow[] = [];
     let error: string | null = null;
     const stack = `${args.stack}-${variant.suffix}`;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MatrixRow } from "../verify/matrix";
 import { parseBenchArguments } from "./cli";
-import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, speedups, spread, summarize } from "./recovery";
+import { CONFIG_KEYS } from "../infra/config";
+import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, selectVariants, speedups, spread, summarize } from "./recovery";
 
 const row = (over: Partial<MatrixRow>, timings: MatrixRow["timings"]): MatrixRow => ({
   fault: "taskmanager-crash", mode: "EXACTLY_ONCE", run: 1, ok: true, duplicates: 0, missing: 0, unexpected: 0, restored: 5, expected: 5,
@@ -59,11 +60,22 @@ describe("the recovery benchmark's results", () => {
     expect(new Set(RECOVERY_VARIANTS.map((v) => v.portShift)).size).toBe(RECOVERY_VARIANTS.length);
     expect(RECOVERY_VARIANTS.every((v) => v.portShift > 10)).toBe(true);
   });
+
+  it("labels as the stack's defaults the setting that has them", () => {
+    const defaults = RECOVERY_VARIANTS.find((v) => v.label.includes("(the stack's defaults)"))!;
+    expect(Object.entries(defaults.changes).filter(([key, value]) => CONFIG_KEYS[key]!.default !== value)).toEqual([]);
+  });
+
+  it("runs the settings asked for in the benchmark's order, all when none is named", () => {
+    expect(selectVariants(null)).toBe(RECOVERY_VARIANTS);
+    expect(selectVariants(["bench-fast-standby", "bench-fast-thread"]).map((v) => v.suffix)).toEqual(["bench-fast-thread", "bench-fast-standby"]);
+  });
 });
 
 describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
-    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, settings: null, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,bench-fast-standby"])).toMatchObject({ settings: ["bench-fast-thread", "bench-fast-standby"] });
     expect(parseBenchArguments(["--throughput", "--latency", "--smoke", "--stack", "ci"])).toMatchObject({ recovery: false, throughput: true, latency: true, backlog: false, state: false, smoke: true, stack: "ci" });
   });
 
@@ -77,6 +89,8 @@ describe("npm run bench's arguments", () => {
     expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
     expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --reports <dir>');
+      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>');
+    expect(() => parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,fastest"])).toThrow(
+      `--settings names unknown settings fastest; allowed: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`);
   });
 });

@@ -1,32 +1,42 @@
-// The recovery benchmark: how long a TaskManager crash keeps the job down, with Flink's default heartbeats, with
-// the stack's, and with the stack's plus a standby TaskManager, measured one after another in one run on stacks
-// derived from one base stack. Each setting runs the verification's taskmanager-crash fault `runs` times, so
-// every figure comes from a recovery that was also proved correct (no duplicate, no missing).
+// The recovery benchmark: how long a TaskManager crash keeps the job down under each setting, measured one after
+// another in one run on stacks derived from one base stack: Flink's defaults (heartbeats of 10 s / 50 s, Python
+// functions in worker processes, a new ResourceID for a restarted TaskManager), the stack's former defaults (2 s /
+// 10 s, still the defaults), thread mode added (Python functions in the TaskManager's JVM, opt-in), then a stable
+// ResourceID, then a standby TaskManager. Each setting runs the verification's taskmanager-crash fault
+// `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
 import { MatrixRow } from "../verify/matrix";
 import { StackVariant } from "../verify/matrix";
 
-/** The settings compared; all other config is the base stack's. */
-export const RECOVERY_VARIANTS: readonly (StackVariant & { readonly label: string })[] = [
-  {
-    label: "Flink's defaults (heartbeat 10 s / 50 s)",
-    suffix: "bench-flink-defaults",
-    changes: { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000", taskManagers: "1" },
-    portShift: 20,
-  },
-  {
-    label: "the stack's defaults (heartbeat 2 s / 10 s)",
-    suffix: "bench-stack-defaults",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", taskManagers: "1" },
-    portShift: 30,
-  },
-  {
-    label: "the stack's defaults and a standby TaskManager",
-    suffix: "bench-standby",
-    changes: { heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", taskManagers: "2" },
-    portShift: 40,
-  },
+export type RecoveryVariant = StackVariant & { readonly label: string };
+
+/**
+ * The stack's recovery keys at its defaults, as before thread mode and stable ResourceIDs: each setting is a difference
+ * from these and pins every key, so a later change of the stack's defaults does not move a measured setting.
+ */
+export const BASE_RECOVERY_SETTINGS: Readonly<Record<string, string>> = {
+  heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", pythonExecutionMode: "process", stableTaskManagerIds: "false", taskManagers: "1",
+};
+
+const setting = (label: string, suffix: string, portShift: number, changes: Readonly<Record<string, string>>): RecoveryVariant =>
+  ({ label, suffix, portShift, changes: { ...BASE_RECOVERY_SETTINGS, ...changes } });
+
+/** The settings compared, in the order they are run; all other config is the base stack's. */
+export const RECOVERY_VARIANTS: readonly RecoveryVariant[] = [
+  setting("Flink's defaults (heartbeat 10 s / 50 s, Python worker processes, new ResourceID)", "bench-flink-defaults", 20,
+    { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000" }),
+  setting("heartbeat 2 s / 10 s, Python worker processes (the stack's defaults)", "bench-fast-process", 30, {}),
+  setting("heartbeat 2 s / 10 s, Python in the TaskManager's JVM", "bench-fast-thread", 40, { pythonExecutionMode: "thread" }),
+  setting("thread mode and a stable ResourceID", "bench-fast-stable-ids", 35,
+    { pythonExecutionMode: "thread", stableTaskManagerIds: "true" }),
+  setting("thread mode, a stable ResourceID and a standby TaskManager", "bench-fast-standby", 45,
+    { pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "2" }),
 ];
+
+/** The variants named by `suffixes` (all of them when null), in the benchmark's order. */
+export function selectVariants(suffixes: readonly string[] | null): typeof RECOVERY_VARIANTS {
+  return suffixes === null ? RECOVERY_VARIANTS : RECOVERY_VARIANTS.filter((v) => suffixes.includes(v.suffix));
+}
 
 export interface Spread {
   n: number;

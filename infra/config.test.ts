@@ -35,6 +35,7 @@ describe("parseStackConfig", () => {
             nodeImage: "node:22-bookworm-slim",
             flinkRestPort: 8081,
             kafkaExternalPort: 9094,
+            pythonExecutionMode: "process",
         });
         expect(cfg.flink.version).toBe("1.20");
         expect(cfg.restoreFrom).toBeUndefined();
@@ -66,6 +67,12 @@ describe("parseStackConfig", () => {
         expect(problemsOf({ flinkRestPort: "70000" })[0]).toContain("flinkRestPort: \"70000\" is not allowed; use a whole number from 1 to 65535");
         expect(problemsOf({ target: "minikube" })[0]).toContain("use one of docker, kind");
         expect(problemsOf({ flinkVersion: "1.17" })[0]).toContain('flinkVersion: "1.17" is not allowed; use one of 1.20');
+        expect(problemsOf({ restartBackoffMs: "5000", restartMaxBackoffMs: "2000" })).toEqual([
+            "restartMaxBackoffMs: 2000 is below restartBackoffMs 5000; the longest delay cannot be shorter than the first",
+        ]);
+        expect(problemsOf({ pythonExecutionMode: "PROCESS" })).toEqual([
+            'pythonExecutionMode: "PROCESS" is not allowed; use one of thread, process',
+        ]);
     });
 
     it("rejects a parallelism above the total slots", () => {

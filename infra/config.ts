@@ -41,6 +41,13 @@ export const LOCAL_IMAGE_PREFIX = "flink-checkpointer-local";
 export const IMAGE_KEYS = ["flinkImage", "kafkaImage", "nodeImage"] as const;
 export type ImageKey = typeof IMAGE_KEYS[number];
 
+/**
+ * PyFlink's python.execution-mode: `process` (Flink's default) runs the job's Python functions in Python worker
+ * processes started beside the TaskManager for every task; `thread` runs them inside the TaskManager's JVM.
+ */
+export const PYTHON_EXECUTION_MODES = ["thread", "process"] as const;
+export type PythonExecutionMode = typeof PYTHON_EXECUTION_MODES[number];
+
 /** `latest` as restoreFrom: the newest complete retained checkpoint, found when the job is submitted. */
 export const RESTORE_LATEST = "latest";
 
@@ -61,6 +68,12 @@ export interface StackConfig {
     readonly heartbeatTimeoutMs: number;
     /** First delay of Flink's exponential-delay restart strategy after a failure. */
     readonly restartBackoffMs: number;
+    /** The longest delay that strategy grows to over failures in a row. */
+    readonly restartMaxBackoffMs: number;
+    /** Where the job's Python functions run (PyFlink's python.execution-mode). */
+    readonly pythonExecutionMode: PythonExecutionMode;
+    /** A TaskManager keeps its ResourceID across restarts (Flink's taskmanager.resource-id = its host name). */
+    readonly stableTaskManagerIds: boolean;
     readonly flink: FlinkRelease;
     readonly parallelism: number;
     readonly taskManagers: number;
@@ -113,6 +126,18 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     heartbeatIntervalMs: { default: "2000", description: "Flink heartbeat interval in ms, 100..60000 (Flink's default 10000)" },
     heartbeatTimeoutMs: { default: "10000", description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)" },
     restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
+    restartMaxBackoffMs: {
+        default: "30000",
+        description: "longest delay of that strategy in ms, from restartBackoffMs to 3600000 (Flink's default 60000)",
+    },
+    pythonExecutionMode: {
+        default: "process",
+        description: "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
+    },
+    stableTaskManagerIds: {
+        default: "false",
+        description: "a restarted TaskManager registers under its former ResourceID (its host name), so Flink drops the lost one at once (Flink's default: a new random one)",
+    },
     flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
     parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
     taskManagers: { default: "1", description: "TaskManager count, 1..8" },
@@ -220,6 +245,13 @@ export function parseStackConfig(
             "a peer would count as lost between two heartbeats");
     }
     const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
+    const restartMaxBackoffMs = int("restartMaxBackoffMs", 0, 3_600_000);
+    if (restartMaxBackoffMs < restartBackoffMs) {
+        problems.push(`restartMaxBackoffMs: ${restartMaxBackoffMs} is below restartBackoffMs ${restartBackoffMs}; ` +
+            "the longest delay cannot be shorter than the first");
+    }
+    const pythonExecutionMode = oneOf("pythonExecutionMode", PYTHON_EXECUTION_MODES);
+    const stableTaskManagerIds = bool("stableTaskManagerIds");
 
     const flinkVersion = value("flinkVersion") as string;
     const flink = FLINK_RELEASES[flinkVersion];
@@ -304,7 +336,7 @@ export function parseStackConfig(
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
-        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
+        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, restartMaxBackoffMs, pythonExecutionMode, stableTaskManagerIds, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
         visitsTopic, outputTopic, dlqTopic, groupId, jobName,
         generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
         flinkImage, kafkaImage, nodeImage, imageDefaults: imageDefaults as ImageDefaults, imageOrigins,

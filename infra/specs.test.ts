@@ -107,7 +107,18 @@ describe("flinkProperties values", () => {
         const props = flinkProperties(parseStackConfig({ checkpointIntervalMs: "12000", restartBackoffMs: "500" }));
         expect(Object.entries(props).filter(([, v]) => /\s/.test(v))).toEqual([]);
         expect(props["restart-strategy.exponential-delay.initial-backoff"]).toBe("500ms");
+        expect(props["restart-strategy.exponential-delay.max-backoff"]).toBe("30000ms");
         expect(props["heartbeat.timeout"]).toBe("10000");
+    });
+
+    it("run the job's Python functions where pythonExecutionMode says", () => {
+        expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("process");
+        expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "thread" }))["python.execution-mode"]).toBe("thread");
+    });
+
+    it("keep a restarted TaskManager's ResourceID only when stableTaskManagerIds is true", () => {
+        expect(flinkProperties(parseStackConfig({ stableTaskManagerIds: "true" }))["taskmanager.resource-id"]).toBe("${HOSTNAME}");
+        expect(flinkProperties(parseStackConfig({}))).not.toHaveProperty("taskmanager.resource-id");
     });
 });
 

@@ -87,7 +87,19 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         "heartbeat.timeout": String(cfg.heartbeatTimeoutMs),
         "restart-strategy.type": "exponential-delay",
         "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs}ms`,
-        "restart-strategy.exponential-delay.max-backoff": "30s",
+        // Each restart attempt that finds no slots (the TaskManager not back yet) fails at once and grows the delay,
+        // so the attempt after the TaskManager's return can come up to this long later.
+        "restart-strategy.exponential-delay.max-backoff": `${cfg.restartMaxBackoffMs}ms`,
+        // Thread mode spares a restarted task the start of its Python worker processes (Beam SDK harnesses), the
+        // largest part of a TaskManager crash's recovery here (README "Performance"), but a job resubmitted to a
+        // TaskManager that ran one before fails in it (pemja 0.5.5 on Java 17: NoSuchFieldException:
+        // loadedLibraryNames), so it is opt-in. The job image carries the shared libpython it needs.
+        "python.execution-mode": cfg.pythonExecutionMode,
+        // A TaskManager restarted in place (Docker restarting its container) registers under its former ResourceID:
+        // the ResourceManager then replaces the lost registration and frees its slots at once, instead of waiting for
+        // its own heartbeat to time out while the restarted job's slot requests count the dead slots as held. The
+        // images' entrypoints expand ${HOSTNAME} per container; a re-created pod on kind gets a new name and id anyway.
+        ...(cfg.stableTaskManagerIds ? { "taskmanager.resource-id": "${HOSTNAME}" } : {}),
     };
 }
 
