@@ -3,10 +3,10 @@
 // read_committed with verify/'s own reader. The full run brings up one derived stack per checkpoint mode and runs
 // both benchmarks on it; a smoke runs a miniature of each on a stack that is already up and leaves it as it was.
 
-import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { STACK_LABEL } from "../infra/docker/stack";
 import { CheckpointMode, expectedFirings, groundTruth, PartitionOffsets, windowModelFor } from "../verify/checks";
 import { findJob, waitRunning } from "../verify/cycle";
 import { withArgument } from "../verify/faults";
@@ -14,8 +14,10 @@ import { CheckpointRecord, findPythonJar, FlinkRest } from "../verify/flinkRest"
 import { KafkaReader } from "../verify/kafka";
 import { StackVariant, withDerivedStack } from "../verify/matrix";
 import { parseVisit, Visit } from "../verify/records";
+import { mustRun } from "../verify/processes";
 import { parseStackOutputs, readPulumiOutputs, StackOutputs } from "../verify/stackOutputs";
 import { Log, sleep } from "../verify/wait";
+import { BENCH_LABEL } from "./loadGenerator";
 import { firingLatencies, LatencyResult, latencyFigures, renderLatencyChart, renderLatencyTable, SeenRecord } from "./latency";
 import { CONSUMED_SHARE, GENERATOR_SHARE, generatorRateOf, judgeStep, LAG_SLACK_MS, LagSample, nextRate, RateSearch, renderThroughputChart, renderThroughputTable, StepResult, ThroughputResult } from "./throughput";
 
@@ -69,17 +71,7 @@ const DELAY_MIN_MS = 300;
 const DELAY_MAX_MS = 700;
 export const visitsFor = (rate: number): number => Math.max(1, Math.ceil((rate * (DELAY_MIN_MS + DELAY_MAX_MS)) / 2 / 1000));
 
-/** The label on every generator container a benchmark starts, so leftovers can be found and removed. */
-export const BENCH_LABEL = "flink-checkpointer.bench";
-
-function docker(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("docker", args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`docker ${args.slice(0, 3).join(" ")} … failed: ${stderr.trim() || error.message}`));
-      else resolve(stdout.trim());
-    });
-  });
-}
+const docker = (args: string[]): Promise<string> => mustRun({ file: "docker", args });
 
 /** What starting the stack's generator image ourselves needs, read from the stack's own generator container. */
 export interface GeneratorSetup {
@@ -95,8 +87,8 @@ export interface GeneratorSetup {
 export async function generatorSetup(outputs: StackOutputs): Promise<GeneratorSetup> {
   if (outputs.processes.kind !== "docker") throw new Error(`the load benchmarks run on the docker target; stack outputs say ${outputs.target}`);
   const kafka = JSON.parse(await docker(["inspect", outputs.processes.kafka]))[0];
-  const namePrefix = kafka?.Config?.Labels?.["flink-checkpointer.stack"];
-  if (!namePrefix) throw new Error(`container ${outputs.processes.kafka} has no flink-checkpointer.stack label: is it a container of this project's docker stack?`);
+  const namePrefix = kafka?.Config?.Labels?.[STACK_LABEL];
+  if (!namePrefix) throw new Error(`container ${outputs.processes.kafka} has no ${STACK_LABEL} label: is it a container of this project's docker stack?`);
   const container = `${namePrefix}-generator`;
   const generator = JSON.parse(await docker(["inspect", container]))[0];
   const environment = (generator.Config.Env as string[]).filter((e) => e.startsWith("KAFKA_BOOTSTRAP=") || e.startsWith("VISITS_TOPIC="));
@@ -115,7 +107,7 @@ export async function startGenerator(setup: GeneratorSetup, rate: number, durati
   const name = `${setup.namePrefix}-bench-load-${seed.toString(16)}`;
   await docker([
     "run", "-d", "--name", name, "--network", setup.network, "--user", "1000:1000",
-    "--label", `${BENCH_LABEL}=${setup.namePrefix}`, "--label", `flink-checkpointer.stack=${setup.namePrefix}`,
+    "--label", `${BENCH_LABEL}=${setup.namePrefix}`, "--label", `${STACK_LABEL}=${setup.namePrefix}`,
     ...setup.environment.flatMap((e) => ["-e", e]),
     setup.image,
     "--rate", String(rate), "--duration-ms", String(durationMs), "--visits", String(visitsFor(rate)),
