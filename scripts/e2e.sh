@@ -209,6 +209,11 @@ start_kind_bring_up() {
     use_target kind
     phases=()  # its own phases, printed at its end; the parent times the whole as one phase
     phase "kind: cluster setup (kind, node image)" bash scripts/kind-cluster.sh setup
+    # A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one
+    # and refuses an unhealthy one, which this run, the cluster's owner, removes first.
+    if bash scripts/kind-cluster.sh status 2>/dev/null | grep -q "NOT healthy"; then
+      phase "kind: remove an earlier run's unhealthy cluster" bash scripts/kind-cluster.sh delete
+    fi
     phase "kind: create the cluster" bash scripts/kind-cluster.sh create
     source scripts/env.sh  # setup wrote how this machine runs kind (provider, node image, PATH)
     bring_up
