@@ -36,6 +36,7 @@ describe("parseStackConfig", () => {
             flinkRestPort: 8081,
             kafkaExternalPort: 9094,
             pythonExecutionMode: "process",
+            stateBackend: "hashmap",
         });
         expect(cfg.flink.version).toBe("1.20");
         expect(cfg.restoreFrom).toBeUndefined();
@@ -72,6 +73,9 @@ describe("parseStackConfig", () => {
         ]);
         expect(problemsOf({ pythonExecutionMode: "PROCESS" })).toEqual([
             'pythonExecutionMode: "PROCESS" is not allowed; use one of thread, process',
+        ]);
+        expect(problemsOf({ stateBackend: "rocksdb-incremental" })).toEqual([
+            'stateBackend: "rocksdb-incremental" is not allowed; use one of hashmap, rocksdb',
         ]);
     });
 

@@ -47,6 +47,8 @@ export type ImageKey = typeof IMAGE_KEYS[number];
  */
 export const PYTHON_EXECUTION_MODES = ["thread", "process"] as const;
 export type PythonExecutionMode = typeof PYTHON_EXECUTION_MODES[number];
+export const STATE_BACKENDS = ["hashmap", "rocksdb"] as const;
+export type StateBackend = typeof STATE_BACKENDS[number];
 
 /** `latest` as restoreFrom: the newest complete retained checkpoint, found when the job is submitted. */
 export const RESTORE_LATEST = "latest";
@@ -62,6 +64,8 @@ export interface StackConfig {
     readonly checkpointDir: string;
     readonly retainOnCancellation: boolean;
     readonly retainedCheckpoints: number;
+    /** Where the job's state lives between checkpoints: the JVM heap (hashmap) or RocksDB, checkpointed incrementally. */
+    readonly stateBackend: StateBackend;
     /** How often the JobManager and TaskManagers exchange heartbeats (Flink's heartbeat.interval). */
     readonly heartbeatIntervalMs: number;
     /** How long without a heartbeat before a peer counts as lost (Flink's heartbeat.timeout). */
@@ -123,6 +127,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
     retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
     retainedCheckpoints: { default: "3", description: "completed checkpoints kept, 1..100" },
+    stateBackend: {
+        default: "hashmap",
+        description: "hashmap (state on the JVM heap, every checkpoint full) or rocksdb (state in RocksDB on the TaskManager's disk, checkpoints incremental: each writes only new files and shares the rest in <job id>/shared)",
+    },
     heartbeatIntervalMs: { default: "2000", description: "Flink heartbeat interval in ms, 100..60000 (Flink's default 10000)" },
     heartbeatTimeoutMs: { default: "10000", description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)" },
     restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
@@ -238,6 +246,7 @@ export function parseStackConfig(
     }
     const retainOnCancellation = bool("retainOnCancellation");
     const retainedCheckpoints = int("retainedCheckpoints", 1, 100);
+    const stateBackend = oneOf("stateBackend", STATE_BACKENDS);
     const heartbeatIntervalMs = int("heartbeatIntervalMs", 100, 60_000);
     const heartbeatTimeoutMs = int("heartbeatTimeoutMs", 200, 300_000);
     if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
@@ -336,7 +345,7 @@ export function parseStackConfig(
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
-        heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, restartMaxBackoffMs, pythonExecutionMode, stableTaskManagerIds, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
+        stateBackend, heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, restartMaxBackoffMs, pythonExecutionMode, stableTaskManagerIds, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
         visitsTopic, outputTopic, dlqTopic, groupId, jobName,
         generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
         flinkImage, kafkaImage, nodeImage, imageDefaults: imageDefaults as ImageDefaults, imageOrigins,

@@ -116,6 +116,13 @@ describe("flinkProperties values", () => {
         expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "thread" }))["python.execution-mode"]).toBe("thread");
     });
 
+    it("keep state on the heap with full checkpoints by default, and in RocksDB with incremental ones when asked", () => {
+        const heap = flinkProperties(parseStackConfig({}));
+        expect([heap["state.backend.type"], heap["execution.checkpointing.incremental"]]).toEqual(["hashmap", "false"]);
+        const rocksdb = flinkProperties(parseStackConfig({ stateBackend: "rocksdb" }));
+        expect([rocksdb["state.backend.type"], rocksdb["execution.checkpointing.incremental"]]).toEqual(["rocksdb", "true"]);
+    });
+
     it("keep a restarted TaskManager's ResourceID only when stableTaskManagerIds is true", () => {
         expect(flinkProperties(parseStackConfig({ stableTaskManagerIds: "true" }))["taskmanager.resource-id"]).toBe("${HOSTNAME}");
         expect(flinkProperties(parseStackConfig({}))).not.toHaveProperty("taskmanager.resource-id");

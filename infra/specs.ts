@@ -72,7 +72,9 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         // Uploaded jars on the shared volume, not in the JobManager's temporary folder: a JobManager that comes back
         // (a new pod on kind, a re-created container) still lists the flink-python jar that resubmissions run.
         "web.upload.dir": FLINK_UPLOAD_DIR,
-        "state.backend.type": "hashmap",
+        "state.backend.type": cfg.stateBackend,
+        // Only RocksDB checkpoints incrementally; a hashmap backend would need the changelog for it.
+        "execution.checkpointing.incremental": String(cfg.stateBackend === "rocksdb"),
         "state.checkpoints.dir": cfg.checkpointDir,
         "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
         "execution.checkpointing.interval": `${cfg.checkpointIntervalMs}ms`,
