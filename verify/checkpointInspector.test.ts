@@ -9,12 +9,17 @@ describe("the checkpoint inspector in the JobManager", () => {
     expect(checkpointsCommand(LISTING, "inspect", ["latest", "--json"], "/tmp/ci.jar")).toEqual([
       "python3", "/opt/flink/usrlib/jobs/checkpoints.py", "inspect", "latest", "--json", "--inspector-jar", "/tmp/ci.jar", "--checkpoint-dir", "file:///checkpoints_flink",
     ]);
+    expect(checkpointsCommand(LISTING, "list", [], "/tmp/ci.jar")).toEqual([
+      "python3", "/opt/flink/usrlib/jobs/checkpoints.py", "list", "--inspector-jar", "/tmp/ci.jar", "--checkpoint-dir", "file:///checkpoints_flink",
+    ]);
     expect(() => checkpointsCommand(["python3", "x.py"], "prune", [], "/tmp/ci.jar")).toThrow('has no "list" command to derive "prune" from');
   });
 
   it("names an image whose checkpoints.py is older than the inspector, and passes other failures on", () => {
     expect(explainedProblem("checkpoints.py: error: argument command: invalid choice: 'prune' (choose from 'list')", "prune"))
       .toBe('the stack\'s image has a checkpoints.py without "prune"; run `npm run up` with this version of jobs/flink');
+    expect(explainedProblem("checkpoints.py: error: unrecognized arguments: --inspector-jar /tmp/x.jar", "list"))
+      .toBe('the stack\'s image has a checkpoints.py whose "list" reads no _metadata; run `npm run up` with this version of jobs/flink');
     expect(explainedProblem("Traceback (most recent call last):\n  ...\nKeyError: 'sourceOffsets'", "inspect"))
       .toContain("a checkpoints.py older than this inspector, which reads source offsets only when asked; run `npm run up`");
     expect(explainedProblem("checkpoints: checkpoint-inspector: cannot read checkpoint x", "inspect")).toBe("checkpoints: checkpoint-inspector: cannot read checkpoint x");

@@ -31,22 +31,25 @@ export function inspectorTarget(folder: string): string {
   return `/tmp/checkpoint-inspector-${basename(folder)}.jar`;
 }
 
+/** The commands of checkpoints.py that read _metadata with the inspector (`list` for its sharing column). */
+export type CheckpointsCommand = "list" | "inspect" | "prune";
+
 /**
  * The command of the stack's `checkpointListing` (`python3 …/checkpoints.py list --checkpoint-dir …`) turned into
  * another command of the same script, with the same checkpoint directory.
  */
-export function checkpointsCommand(listing: readonly string[], command: "inspect" | "prune", args: readonly string[], inspectorJar: string): string[] {
+export function checkpointsCommand(listing: readonly string[], command: CheckpointsCommand, args: readonly string[], inspectorJar: string): string[] {
   const at = listing.indexOf("list");
   if (at < 1) throw new InspectorError(`the stack's checkpointListing (${listing.join(" ")}) has no "list" command to derive "${command}" from`);
   return [...listing.slice(0, at), command, ...args, "--inspector-jar", inspectorJar, ...listing.slice(at + 1)];
 }
 
 /** Builds the inspector, copies it into the JobManager and runs `checkpoints.py <command>` there. */
-export async function runCheckpointsTool(volume: CheckpointVolume, listing: readonly string[], command: "inspect" | "prune", args: readonly string[]): Promise<string> {
+export async function runCheckpointsTool(volume: CheckpointVolume, listing: readonly string[], command: CheckpointsCommand, args: readonly string[]): Promise<string> {
   const folder = await buildInspector();
   const target = inspectorTarget(folder);
   const copied = await copyToVolumeHost(volume, join(folder, INSPECTOR_JAR), target);
-  if (copied.output === null) throw new InspectorError(`copying the checkpoint inspector into the JobManager failed: ${copied.problem}`);
+  if (copied.output === null) throw new InspectorError(`copying the checkpoint inspector into the JobManager failed: ${copied.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`);
   const ran = await runOnVolume(volume, checkpointsCommand(listing, command, args, target), INSPECT_TIMEOUT_MS);
   if (ran.output === null) throw new InspectorError(explainedProblem(ran.problem ?? "failed", command));
   return ran.output;
@@ -55,8 +58,9 @@ export async function runCheckpointsTool(volume: CheckpointVolume, listing: read
 const RUN_UP = "run `npm run up` with this version of jobs/flink";
 
 /** A failure of `checkpoints.py <command>`, naming an image older than this inspector where that is the cause. */
-export function explainedProblem(problem: string, command: "inspect" | "prune"): string {
+export function explainedProblem(problem: string, command: CheckpointsCommand): string {
   if (/invalid choice: '(inspect|prune)'/.test(problem)) return `the stack's image has a checkpoints.py without "${command}"; ${RUN_UP}`;
+  if (/unrecognized arguments: --inspector-jar/.test(problem)) return `the stack's image has a checkpoints.py whose "${command}" reads no _metadata; ${RUN_UP}`;
   // A checkpoints.py from before the State Processor API asks the inspector for no source offsets.
   if (/KeyError: 'sourceOffsets'/.test(problem)) return `the stack's image has a checkpoints.py older than this inspector, which reads source offsets only when asked; ${RUN_UP}`;
   return problem;

@@ -5,7 +5,6 @@
 
 import { resolve } from "node:path";
 import { InspectorError, runCheckpointsTool } from "./checkpointInspector";
-import { runOnVolume } from "./checkpointVolume";
 import { parseStackOutputs, readPulumiOutputs, StackOutputsError } from "./stackOutputs";
 
 const PROJECT_DIR = resolve(__dirname, "..");
@@ -15,7 +14,8 @@ export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--stack <n
        npm run checkpoints -- inspect <checkpoint | latest> [--json] [--stack <name>]
        npm run checkpoints -- prune --keep <N> [--apply] [--stack <name>]
 
-  list             every retained checkpoint per job id: complete or not (and why), bytes, time (UTC)
+  list             every retained checkpoint per job id: complete or not (and why), bytes, time (UTC), and whether it
+                   shares files incrementally (the files its _metadata references outside its chk-N folder)
   inspect          what a checkpoint holds, from its _metadata: operators (uid, id, state bytes), the Kafka
                    source's offsets per partition, the files it references, and whether the job as it is now
                    can restore it. <checkpoint>: a chk-N folder (path or file:// URI on the volume), or latest
@@ -108,12 +108,7 @@ async function main(argv: string[]): Promise<number> {
     const outputs = parseStackOutputs(raw, {}, `stack "${args.stack}"`);
     const listing = checkpointListing(raw, args.stack);
     if (args.command === "list") {
-      const ran = await runOnVolume(outputs.checkpointVolume, listing);
-      if (ran.output === null) {
-        console.error(`checkpoints: ${ran.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`);
-        return 3;
-      }
-      console.log(ran.output);
+      console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "list", []));
     } else if (args.command === "inspect") {
       console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]));
     } else {

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The retained checkpoints on the checkpoint volume: which are complete, and which one `latest` means.
 
-    python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink]
+    python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink] [--inspector-jar JAR]
     python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
     python3 checkpoints.py prune --keep N [--apply] --inspector-jar JAR
 
-`inspect` and `prune` read the checkpoints with the checkpoint inspector (a Java tool on Flink's State Processor
+`inspect`, `prune` and `list` with --inspector-jar read the checkpoints with the checkpoint inspector (a Java tool on Flink's State Processor
 API, jobs/flink/checkpoint-inspector, built by scripts/checkpoint-inspector.sh): the operators and referenced files
 from `_metadata`, and for `inspect` the Kafka source's offsets from its split state. It runs with the Flink image's
 jars (--flink-classpath, default /opt/flink/lib/*).
@@ -214,13 +214,47 @@ def _table_lines(rows: Sequence[Sequence[str]]) -> List[str]:
     return ["  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
 
 
-def listing_lines(checkpoints: Sequence[Checkpoint]) -> List[str]:
-    """A table of checkpoints: job id, checkpoint, complete or why not, size, time."""
-    rows = [("job id", "checkpoint", "complete", "bytes", "time (UTC)")]
+@dataclass(frozen=True)
+class Sharing:
+    """The files a complete checkpoint's _metadata references outside its own chk-N folder: what an incremental
+    checkpoint (RocksDB's) shares with the checkpoints before and after it, in shared/ or an older chk-N."""
+    files: int
+    # Bytes of those files that are still there.
+    size: int
+    # Referenced but gone: the checkpoint cannot be restored from.
+    missing: int
+    # Where they are, relative to the checkpoint directory: "<job id>/shared", "<job id>/chk-3", ...
+    places: Tuple[str, ...]
+
+
+def sharing_of(checkpoint: Checkpoint, referenced_files: Sequence[str], root: str) -> Sharing:
+    """What of `referenced_files` (the inspector's, file: URIs or paths) lies outside the checkpoint's own folder."""
+    own = local_path(checkpoint.uri)
+    outside = [path for path in map(_local_file, referenced_files) if not path.startswith(own + os.sep)]
+    present = [path for path in outside if os.path.isfile(path)]
+    places = sorted({os.path.relpath(os.path.dirname(path), root) for path in outside})
+    return Sharing(files=len(outside), size=sum(os.path.getsize(path) for path in present),
+                   missing=len(outside) - len(present), places=tuple(places))
+
+
+def sharing_text(sharing: Optional[Sharing]) -> str:
+    if sharing is None:
+        return "-"
+    if sharing.files == 0:
+        return "no"
+    missing = f", {sharing.missing} MISSING: cannot be restored from" if sharing.missing else ""
+    return f"yes: {sharing.files} file{'s' if sharing.files != 1 else ''} ({sharing.size} bytes) in {', '.join(sharing.places)}{missing}"
+
+
+def listing_lines(checkpoints: Sequence[Checkpoint], sharing: Optional[Mapping[str, Sharing]] = None) -> List[str]:
+    """A table of checkpoints: job id, checkpoint, complete or why not, size, time, and with `sharing` (by uri) whether
+    each shares files incrementally; "-" for one without an entry (incomplete, or removed by Flink while listing)."""
+    rows = [("job id", "checkpoint", "complete", "bytes", "time (UTC)", *(("shared incrementally",) if sharing is not None else ()))]
     for checkpoint in checkpoints:
         rows.append((checkpoint.job_id, f"chk-{checkpoint.number}",
                      "yes" if checkpoint.complete else f"no: {checkpoint.problem}",
-                     str(checkpoint.size), _timestamp(checkpoint.time)))
+                     str(checkpoint.size), _timestamp(checkpoint.time),
+                     *((sharing_text(sharing.get(checkpoint.uri)),) if sharing is not None else ())))
     return _table_lines(rows)
 
 
@@ -455,14 +489,36 @@ def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_class
     return decisions
 
 
+# A running job's Flink discards subsumed checkpoints: one listed may be gone when the inspector reads it.
+INSPECTION_ATTEMPTS = 3
+
+
+def sharing_by_checkpoint(checkpoints: Sequence[Checkpoint], root: str, jar: str, flink_classpath: str) -> Dict[str, Sharing]:
+    """Sharing of every complete checkpoint of `checkpoints` that is still there, by uri, from one inspector run
+    (repeated without those Flink removed meanwhile)."""
+    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
+    for attempt in range(1, INSPECTION_ATTEMPTS + 1):
+        try:
+            inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in complete]) if complete else []
+            break
+        except InspectionError:
+            remaining = [c for c in complete if checkpoint_problem(local_path(c.uri)) is None]
+            if len(remaining) == len(complete) or attempt == INSPECTION_ATTEMPTS:
+                raise
+            complete = remaining
+    return {c.uri: sharing_of(c, inspection["referencedFiles"], root) for c, inspection in zip(complete, inspections)}
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints.")
     parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of state.checkpoints.dir")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="every chk-N per job id: complete or why not, bytes, time")
     inspector = argparse.ArgumentParser(add_help=False)
     inspector.add_argument("--inspector-jar", required=True, help="checkpoint-inspector.jar (scripts/checkpoint-inspector.sh)")
     inspector.add_argument("--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars")
+    listing = commands.add_parser("list", help="every chk-N per job id: complete or why not, bytes, time, shared incrementally")
+    listing.add_argument("--inspector-jar", help="checkpoint-inspector.jar: adds whether each checkpoint shares files incrementally")
+    listing.add_argument("--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars")
     inspect = commands.add_parser("inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it")
     inspect.add_argument("checkpoint", help=f"a chk-N folder or its _metadata (path or file:// URI), or {LATEST}")
     inspect.add_argument("--json", action="store_true", help="the inspection as JSON")
@@ -470,13 +526,15 @@ def main(argv: Sequence[str]) -> int:
     prune_command.add_argument("--keep", type=int, required=True, help="complete checkpoints to keep per job folder (at least 1)")
     prune_command.add_argument("--apply", action="store_true", help="remove them (default: only show what would be removed)")
     # The options of the checkpoint directory are accepted after the command too, as the stack's listing command puts them.
-    for command in (commands.choices["list"], inspect, prune_command):
+    for command in (listing, inspect, prune_command):
         command.add_argument("--checkpoint-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             checkpoints = scan(args.checkpoint_dir)
-            print("\n".join(listing_lines(checkpoints)) if checkpoints else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
+            sharing = (sharing_by_checkpoint(checkpoints, local_path(args.checkpoint_dir), args.inspector_jar, args.flink_classpath)
+                       if args.inspector_jar else None)
+            print("\n".join(listing_lines(checkpoints, sharing)) if checkpoints else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
         elif args.command == "inspect":
             inspection = run_inspector(args.inspector_jar, args.flink_classpath, [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)],
                                        source_uid=SOURCE_UID)[0]

@@ -12,6 +12,7 @@ from checkpoints import (
     STATEFUL_OPERATORS,
     SOURCE_UID,
     CheckpointSearchError,
+    InspectionError,
     inspection_lines,
     inspector_command,
     kept_by_retention,
@@ -23,6 +24,8 @@ from checkpoints import (
     resolve_checkpoint,
     restore_verdict,
     scan,
+    sharing_by_checkpoint,
+    sharing_of,
 )
 
 OURS = "visit-windows"
@@ -147,6 +150,83 @@ def test_the_listing_shows_every_checkpoint_with_completeness_size_and_time(root
     assert lines[0].split() == ["job", "id", "checkpoint", "complete", "bytes", "time", "(UTC)"]
     assert lines[1].split()[:3] == [JOB_A, "chk-8", "no:"]
     assert lines[2].split() == [JOB_A, "chk-7", "yes", str(100 + len(METADATA_MAGIC) + 9), "1970-01-01T00:00:00Z"]
+
+
+def test_the_listing_says_which_checkpoints_share_files_incrementally_and_which_of_those_are_gone(root):
+    # As RocksDB's incremental checkpoints leave them: SST files in the job's shared/, each checkpoint's own files in
+    # its chk-N; chk-3 still references one file that chk-2 uploaded and another someone removed.
+    full = make_checkpoint(root, JOB_A, 1, mtime=100, state=b"x" * 10)
+    make_checkpoint(root, JOB_A, 2, mtime=200, state=b"y" * 20)
+    make_checkpoint(root, JOB_A, 3, mtime=300)
+    make_checkpoint(root, JOB_A, 4, metadata=None)
+    (root / JOB_A / "shared").mkdir()
+    (root / JOB_A / "shared" / "000011.sst").write_bytes(b"s" * 1000)
+    (root / JOB_A / "shared" / "000012.sst").write_bytes(b"s" * 500)
+    checkpoints = scan(uri(root))
+    by_number = {c.number: c for c in checkpoints}
+    references = {
+        1: [f"file:{full}/state-file"],
+        2: [f"file:{root}/{JOB_A}/shared/000011.sst", f"{root}/{JOB_A}/shared/000012.sst"],
+        3: [f"file:{root}/{JOB_A}/shared/000011.sst", f"file:{root}/{JOB_A}/chk-2/state-file", f"file:{root}/{JOB_A}/shared/000013.sst"],
+    }
+    sharing = {by_number[n].uri: sharing_of(by_number[n], files, str(root)) for n, files in references.items()}
+
+    lines = listing_lines(checkpoints, sharing)
+
+    assert lines[0].endswith("time (UTC)            shared incrementally")
+    rows = {line.split()[1]: line.split("Z  ", 1)[1] for line in lines[1:]}
+    assert rows == {
+        "chk-4": "-",
+        "chk-3": f"yes: 3 files (1020 bytes) in {JOB_A}/chk-2, {JOB_A}/shared, 1 MISSING: cannot be restored from",
+        "chk-2": f"yes: 2 files (1500 bytes) in {JOB_A}/shared",
+        "chk-1": "no",
+    }
+
+
+def test_a_checkpoint_flink_removes_while_listing_is_left_out_of_the_inspection(root, monkeypatch):
+    make_checkpoint(root, JOB_A, 1, mtime=100)
+    subsumed = make_checkpoint(root, JOB_A, 2, mtime=200)
+    make_checkpoint(root, JOB_A, 3, mtime=300)
+    checkpoints = scan(uri(root))
+    inspected = []
+
+    def inspector(jar, classpath, paths):
+        inspected.append(len(paths))
+        if len(inspected) == 1:
+            shutil.rmtree(subsumed)  # what Flink does to a subsumed checkpoint, while the JVM starts
+            raise InspectionError(f"cannot read checkpoint {subsumed}: {subsumed} has no _metadata")
+        return [{"referencedFiles": []} for _ in paths]
+    monkeypatch.setattr("checkpoints.run_inspector", inspector)
+
+    sharing = sharing_by_checkpoint(checkpoints, str(root), "unused.jar", "")
+
+    assert inspected == [3, 2]
+    assert sorted(sharing) == sorted(c.uri for c in checkpoints if c.number != 2)
+    assert listing_lines(checkpoints, sharing)[2].endswith("  -")
+
+
+def test_an_inspector_failure_with_every_checkpoint_still_there_is_not_retried(root, monkeypatch):
+    make_checkpoint(root, JOB_A, 1, mtime=100)
+    calls = []
+
+    def broken(jar, classpath, paths):
+        calls.append(paths)
+        raise InspectionError("java exited with 1")
+    monkeypatch.setattr("checkpoints.run_inspector", broken)
+
+    with pytest.raises(InspectionError, match="java exited with 1"):
+        sharing_by_checkpoint(scan(uri(root)), str(root), "unused.jar", "")
+    assert len(calls) == 1
+
+
+def test_list_without_the_inspector_has_no_sharing_column_and_with_it_asks_the_inspector(root, capsys, monkeypatch):
+    make_checkpoint(root, JOB_A, 1, mtime=100)
+    assert main(["list", "--checkpoint-dir", uri(root)]) == 0
+    assert "shared incrementally" not in capsys.readouterr().out
+    monkeypatch.setattr("checkpoints.run_inspector", lambda jar, classpath, paths: [{"referencedFiles": []} for _ in paths])
+    assert main(["list", "--checkpoint-dir", uri(root), "--inspector-jar", "unused.jar"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("shared incrementally") and out[1].endswith("  no")
 
 
 # --- inspect ----------------------------------------------------------------------------------------
@@ -339,6 +419,14 @@ def test_the_inspector_reads_the_offsets_and_operators_of_a_real_checkpoint_of_t
     assert {(o["partition"], o["offset"]) for o in result["sourceOffsets"]} == {(0, 430), (1, 444)}
     # Its state is inline: pruning others never has to keep a folder for it.
     assert result["referencedFiles"] == []
+
+
+def test_list_with_the_inspector_says_a_real_checkpoint_of_the_hashmap_backend_shares_nothing(capsys):
+    jar, classpath = built_inspector()
+    assert main(["list", "--checkpoint-dir", f"file://{FIXTURE}", "--inspector-jar", jar, "--flink-classpath", classpath]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("shared incrementally")
+    assert lines[1].split()[:3] == ["8148a985ff323876439d2774e50e39d6", "chk-5", "yes"] and lines[1].endswith("  no")
 
 
 def test_the_inspector_reads_the_latest_checkpoint_copied_from_a_running_stack():
