@@ -6,7 +6,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { STACK_LABEL } from "../infra/docker/stack";
 import { CheckpointMode, expectedFirings, groundTruth, PartitionOffsets, windowModelFor } from "../verify/checks";
 import { findJob, waitRunning } from "../verify/cycle";
 import { withArgument } from "../verify/faults";
@@ -17,9 +16,9 @@ import { parseVisit, Visit } from "../verify/records";
 import { mustRun } from "../verify/processes";
 import { parseStackOutputs, readPulumiOutputs, StackOutputs } from "../verify/stackOutputs";
 import { Log, sleep } from "../verify/wait";
-import { BENCH_LABEL } from "./loadGenerator";
+import { finishLoad, generatorPlace, GeneratorPlace, generatorRunning, removeLoads, stackGeneratorOf, startLoad } from "./loadGenerator";
 import { firingLatencies, LatencyResult, latencyFigures, renderLatencyChart, renderLatencyTable, SeenRecord } from "./latency";
-import { CONSUMED_SHARE, GENERATOR_SHARE, generatorRateOf, judgeStep, LAG_SLACK_MS, LagSample, nextRate, RateSearch, renderThroughputChart, renderThroughputTable, StepResult, ThroughputResult } from "./throughput";
+import { CONSUMED_SHARE, GENERATOR_SHARE, judgeStep, LAG_SLACK_MS, LagSample, nextRate, RateSearch, renderThroughputChart, renderThroughputTable, StepResult, ThroughputResult } from "./throughput";
 
 /**
  * One derived stack per mode (ports shifted by 50 and 60), checkpointing every 5 s for the throughput steps, with
@@ -71,30 +70,6 @@ const DELAY_MIN_MS = 300;
 const DELAY_MAX_MS = 700;
 export const visitsFor = (rate: number): number => Math.max(1, Math.ceil((rate * (DELAY_MIN_MS + DELAY_MAX_MS)) / 2 / 1000));
 
-const docker = (args: string[]): Promise<string> => mustRun({ file: "docker", args });
-
-/** What starting the stack's generator image ourselves needs, read from the stack's own generator container. */
-export interface GeneratorSetup {
-  /** The stack's generator container. */
-  container: string;
-  image: string;
-  network: string;
-  /** Its KAFKA_BOOTSTRAP and VISITS_TOPIC. */
-  environment: string[];
-  namePrefix: string;
-}
-
-export async function generatorSetup(outputs: StackOutputs): Promise<GeneratorSetup> {
-  if (outputs.processes.kind !== "docker") throw new Error(`the load benchmarks run on the docker target; stack outputs say ${outputs.target}`);
-  const kafka = JSON.parse(await docker(["inspect", outputs.processes.kafka]))[0];
-  const namePrefix = kafka?.Config?.Labels?.[STACK_LABEL];
-  if (!namePrefix) throw new Error(`container ${outputs.processes.kafka} has no ${STACK_LABEL} label: is it a container of this project's docker stack?`);
-  const container = `${namePrefix}-generator`;
-  const generator = JSON.parse(await docker(["inspect", container]))[0];
-  const environment = (generator.Config.Env as string[]).filter((e) => e.startsWith("KAFKA_BOOTSTRAP=") || e.startsWith("VISITS_TOPIC="));
-  return { container, image: generator.Image, network: Object.keys(generator.NetworkSettings.Networks)[0]!, environment, namePrefix };
-}
-
 export interface GeneratorRun {
   name: string;
   seed: number;
@@ -103,34 +78,12 @@ export interface GeneratorRun {
 }
 
 /** Starts the generator image in rate mode on the stack's network, bounded by `durationMs`. */
-export async function startGenerator(setup: GeneratorSetup, rate: number, durationMs: number, seed: number): Promise<GeneratorRun> {
-  const name = `${setup.namePrefix}-bench-load-${seed.toString(16)}`;
-  await docker([
-    "run", "-d", "--name", name, "--network", setup.network, "--user", "1000:1000",
-    "--label", `${BENCH_LABEL}=${setup.namePrefix}`, "--label", `${STACK_LABEL}=${setup.namePrefix}`,
-    ...setup.environment.flatMap((e) => ["-e", e]),
-    setup.image,
-    "--rate", String(rate), "--duration-ms", String(durationMs), "--visits", String(visitsFor(rate)),
-    "--delay-min-ms", String(DELAY_MIN_MS), "--delay-max-ms", String(DELAY_MAX_MS), "--seed", String(seed),
-  ]);
+async function startGenerator(ctx: LoadContext, rate: number, durationMs: number, seed: number): Promise<GeneratorRun> {
+  const name = `${ctx.stackGenerator}-bench-load-${seed.toString(16)}`;
+  await startLoad(ctx.place, {
+    topic: ctx.outputs.visitsTopic, rate, durationMs, visits: visitsFor(rate), delayMinMs: DELAY_MIN_MS, delayMaxMs: DELAY_MAX_MS, seed,
+  }, name, ctx.stackGenerator);
   return { name, seed, visitIdPrefix: `${(seed >>> 0).toString(16).padStart(8, "0")}_` };
-}
-
-async function running(name: string): Promise<boolean> {
-  return (await docker(["inspect", "-f", "{{.State.Running}}", name])) === "true";
-}
-
-/** The generator's last log line (its summary: events sent, seconds, rate), then the container is removed. */
-async function finishGenerator(run: GeneratorRun): Promise<string> {
-  const logs = await docker(["logs", "--tail", "1", run.name]).catch((e: Error) => e.message);
-  await docker(["rm", "-f", run.name]).catch(() => undefined);
-  return logs.replace(/^\S+ /, "");
-}
-
-/** Removes every generator container benchmarks started on the stack (after a failure half-way). */
-export async function removeGenerators(setup: GeneratorSetup): Promise<void> {
-  const ids = (await docker(["ps", "-aq", "--filter", `label=${BENCH_LABEL}=${setup.namePrefix}`])).split("\n").filter(Boolean);
-  if (ids.length > 0) await docker(["rm", "-f", ...ids]);
 }
 
 const sum = (offsets: PartitionOffsets) => Object.values(offsets).reduce((a, b) => a + b, 0);
@@ -140,7 +93,9 @@ export interface LoadContext {
   stack: string;
   flink: FlinkRest;
   kafka: KafkaReader;
-  setup: GeneratorSetup;
+  /** The stack's own generator container, whose image and network the benchmark's generators use; also their label. */
+  stackGenerator: string;
+  place: GeneratorPlace;
   jobId: string;
   intervalMs: number;
   log: Log;
@@ -156,6 +111,9 @@ async function gatherCheckpoints(ctx: LoadContext, into: Map<number, CheckpointR
   for (const c of (await ctx.flink.checkpoints(ctx.jobId)).history) if (c.status === "COMPLETED") into.set(c.id, c);
 }
 
+/** A log's last line without its timestamp: the generator's summary. */
+const lastLine = (logs: string): string => (logs.trim().split("\n").pop() ?? "").replace(/^\S+ /, "");
+
 let seedCounter = 0;
 const nextSeed = () => (Math.floor(Date.now() / 1000) * 16 + seedCounter++) >>> 0;
 
@@ -163,20 +121,21 @@ const nextSeed = () => (Math.floor(Date.now() / 1000) * 16 + seedCounter++) >>> 
 async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): Promise<StepResult> {
   const samples: LagSample[] = [await lagSample(ctx)];
   const checkpoints = new Map<number, CheckpointRecord>();
-  const run = await startGenerator(ctx.setup, rate, plan.stepMs, nextSeed());
+  const run = await startGenerator(ctx, rate, plan.stepMs, nextSeed());
   const startedAt = Date.now();
-  let summary = "";
+  let generatorPerSecond: number | null = null;
   ctx.log(`   step ${rate}/s: generator ${run.name} (${visitsFor(rate)} visits) for ${plan.stepMs / 1000} s`);
   try {
-    while (await running(run.name)) {
+    while (await generatorRunning(run.name)) {
       if (Date.now() - startedAt > plan.stepMs + 60_000) throw new Error(`generator ${run.name} still runs ${plan.stepMs / 1000 + 60} s after its start`);
       await sleep(1_000);
       samples.push(await lagSample(ctx));
       await gatherCheckpoints(ctx, checkpoints);
     }
   } finally {
-    summary = await finishGenerator(run);
-    ctx.log(`   ${summary}`);
+    const { logs, summary } = await finishLoad(run.name);
+    generatorPerSecond = summary?.perSecond ?? null;
+    ctx.log(`   ${lastLine(logs)}`);
   }
   const endedAt = Date.now();
   samples.push(await lagSample(ctx));
@@ -193,7 +152,7 @@ async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): P
   }
   await gatherCheckpoints(ctx, checkpoints);
   const during = [...checkpoints.values()].filter((c) => (c.triggeredAtMs ?? 0) >= startedAt && (c.triggeredAtMs ?? Infinity) <= endedAt);
-  const step = judgeStep(rate, samples, ctx.intervalMs, drainMs, during, generatorRateOf(summary));
+  const step = judgeStep(rate, samples, ctx.intervalMs, drainMs, during, generatorPerSecond);
   ctx.log(`   step ${rate}/s: produced ${Math.round(step.producedPerSecond ?? 0)}/s, consumed ${Math.round(step.consumedPerSecond ?? 0)}/s, lag ${step.lagSeconds?.toFixed(1) ?? "–"} s, ` +
     `drained ${!plan.drain ? "(not awaited)" : drainMs === null ? "not in time" : `after ${(drainMs / 1000).toFixed(1)} s`}, ${during.length} checkpoints: ${step.verdict}`);
   return step;
@@ -237,12 +196,12 @@ async function latencyRun(ctx: LoadContext, mode: CheckpointMode, plan: LoadPlan
   // Its failure is kept, not thrown at once, and raised once the run is over.
   const watching = kafka.watch(outputs.outputTopic, outputFrom, limitMs, () => stopped, (record, seenAtMs) => seen.push({ record, seenAtMs }))
     .then(() => null, (error: Error) => error);
-  const run = await startGenerator(ctx.setup, plan.latencyRate, plan.latencyRunMs, nextSeed());
+  const run = await startGenerator(ctx, plan.latencyRate, plan.latencyRunMs, nextSeed());
   ctx.log(`   latency at interval ${ctx.intervalMs / 1000} s: generator ${run.name} at ${plan.latencyRate}/s for ${plan.latencyRunMs / 1000} s`);
   try {
-    while (await running(run.name)) await sleep(500);
+    while (await generatorRunning(run.name)) await sleep(500);
   } finally {
-    ctx.log(`   ${await finishGenerator(run)}`);
+    ctx.log(`   ${lastLine((await finishLoad(run.name)).logs)}`);
   }
   const inputEnd = await kafka.endOffsets(outputs.visitsTopic);
   const visits = (await kafka.readTopic(outputs.visitsTopic, inputEnd, 60_000, inputFrom))
@@ -281,25 +240,26 @@ export async function runLatency(ctx: LoadContext, mode: CheckpointMode, plan: L
 export async function withLoadContext<T>(outputs: StackOutputs, stack: string, log: Log, body: (ctx: LoadContext) => Promise<T>): Promise<T> {
   const flink = new FlinkRest(outputs.flinkRestUrl);
   const kafka = await KafkaReader.connect(outputs.kafkaBootstrap);
-  const setup = await generatorSetup(outputs);
+  const stackGenerator = stackGeneratorOf(outputs);
+  const place = await generatorPlace(stackGenerator);
   try {
     const jobId = await findJob(flink, outputs, undefined);
-    return await body({ outputs, stack, flink, kafka, setup, jobId, intervalMs: outputs.checkpointIntervalMs, log });
+    return await body({ outputs, stack, flink, kafka, stackGenerator, place, jobId, intervalMs: outputs.checkpointIntervalMs, log });
   } finally {
-    await removeGenerators(setup).catch((error: Error) => log(`   removing the benchmark's generators failed: ${error.message}`));
+    await removeLoads(stackGenerator).catch((error: Error) => log(`   removing the benchmark's generators failed: ${error.message}`));
     await kafka.disconnect().catch(() => undefined);
   }
 }
 
 /** Stops the stack's own generator, so only the benchmark's load reaches the job (derived stacks only). */
 export async function stopStackGenerator(ctx: LoadContext): Promise<void> {
-  await docker(["stop", ctx.setup.container]);
-  ctx.log(`   stopped ${ctx.setup.container}, the stack's own generator`);
+  await mustRun({ file: "docker", args: ["stop", ctx.stackGenerator] });
+  ctx.log(`   stopped ${ctx.stackGenerator}, the stack's own generator`);
 }
 
 /** Flink's version as the JobManager reports it, and the images the stack runs. */
 export async function versionsOf(ctx: LoadContext, images: unknown): Promise<Record<string, unknown>> {
-  return { flink: (await ctx.flink.overview()).flinkVersion, images, generatorImage: ctx.setup.image };
+  return { flink: (await ctx.flink.overview()).flinkVersion, images, generatorImage: ctx.place.image };
 }
 
 export interface LoadOptions {

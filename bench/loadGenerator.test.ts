@@ -16,11 +16,21 @@ describe("the benchmark's generator", () => {
     expect(parsed).toMatchObject({ kind: "options", options: { topic: "bench-state-x-visits", rate: 20_000, maxEvents: 4_000, concurrentVisits: 1_000, delayMinMs: 1_000, delayMaxMs: 1_000, seed: 7, startTimeMs: Date.UTC(2024, 0, 1, 0, 7, 30), bootstrapServers: ["kafka:9092"] } });
   });
 
+  it("bounds a timed load by its duration instead of a count", () => {
+    const command = generatorRunCommand("ci-generator-bench-load-1f", place, {
+      topic: "visits", rate: 500, durationMs: 25_000, visits: 250, delayMinMs: 300, delayMaxMs: 700, seed: 31,
+    }, "ci-generator");
+    const parsed = parseOptions({}, command.args.slice(11), 0);
+    expect(parsed).toMatchObject({ kind: "options", options: { topic: "visits", rate: 500, durationMs: 25_000, concurrentVisits: 250, seed: 31 } });
+    expect(command.args).not.toContain("--max-events");
+  });
+
   it("reads what the generator says it sent, and nothing from a log without its last line", () => {
     const logs = "2026-12-02T04:00:01.000Z sent 500 events of 500 visits event_time=… -> v/0@0 v/1@0\n" +
       "2026-12-02T04:00:05.120Z stopped (max-events): sent 20000 events in 4.1 s (4878.0/s, 2000 visits begun)\n";
     expect(parseGeneratorSummary(logs)).toEqual({ stoppedBy: "max-events", sent: 20_000, seconds: 4.1, perSecond: 4878 });
     expect(parseGeneratorSummary("2026-12-02T04:00:01.000Z sent 500 events")).toBeNull();
+    expect(parseGeneratorSummary("visit generator failed: connection refused")).toBeNull();
   });
 
   it("finds the stack generator's image, network, Kafka address and stack label in docker inspect's answer", () => {

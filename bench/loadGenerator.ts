@@ -3,23 +3,33 @@
 
 import { STACK_LABEL } from "../infra/docker/stack";
 import { Command, mustRun, runCommand } from "../verify/processes";
+import { StackOutputs } from "../verify/stackOutputs";
 import { Log, seconds } from "../verify/wait";
 
 /** Label on every container a benchmark starts, so one left behind is found: `docker ps -a --filter label=…`. */
 export const BENCH_LABEL = "flink-checkpointer.bench";
 
-/** What to generate: flags of jobs/generator (options.ts), rate mode. */
-export interface GeneratorLoad {
+/** What to generate: flags of jobs/generator (options.ts), rate mode, but when to stop. */
+interface LoadShape {
   topic: string;
   /** Events per second to send at; the generator's own ceiling may be lower (see GeneratorSummary). */
   rate: number;
-  maxEvents: number;
   visits: number;
   delayMinMs: number;
   delayMaxMs: number;
   /** ISO-8601; absent: now. */
   startTime?: string;
   seed: number;
+}
+
+/** A count of events, sent to the end (generate). */
+export interface GeneratorLoad extends LoadShape {
+  maxEvents: number;
+}
+
+/** Events for a while, beside a measurement (startLoad, then finishLoad). */
+export interface TimedLoad extends LoadShape {
+  durationMs: number;
 }
 
 /** Where the stack's own generator runs, which a benchmark's generator copies. */
@@ -40,14 +50,15 @@ export interface GeneratorSummary {
 }
 
 /** `docker run` of the generator image for `load`, detached, labelled as the benchmark's. */
-export function generatorRunCommand(name: string, place: GeneratorPlace, load: GeneratorLoad, benchLabel: string): Command {
+export function generatorRunCommand(name: string, place: GeneratorPlace, load: GeneratorLoad | TimedLoad, benchLabel: string): Command {
+  const until = "maxEvents" in load ? ["--max-events", String(load.maxEvents)] : ["--duration-ms", String(load.durationMs)];
   return {
     file: "docker",
     args: [
       "run", "--detach", "--name", name, "--network", place.network,
       "--label", `${BENCH_LABEL}=${benchLabel}`, "--label", place.stackLabel,
       place.image,
-      "--bootstrap", place.bootstrap, "--topic", load.topic, "--rate", String(load.rate), "--max-events", String(load.maxEvents),
+      "--bootstrap", place.bootstrap, "--topic", load.topic, "--rate", String(load.rate), ...until,
       "--visits", String(load.visits), "--delay-min-ms", String(load.delayMinMs), "--delay-max-ms", String(load.delayMaxMs),
       "--seed", String(load.seed), ...(load.startTime ? ["--start-time", load.startTime] : []),
     ],
@@ -75,24 +86,56 @@ export function generatorPlaceOf(inspection: unknown): GeneratorPlace {
   return { image: container.Image, network: networks[0]!, bootstrap, stackLabel: `${stackLabel[0]}=${stackLabel[1]}` };
 }
 
+/** The stack's generator container: infra/docker names it as the broker, `<prefix>-generator`. */
+export function stackGeneratorOf(outputs: StackOutputs): string {
+  if (outputs.processes.kind !== "docker") throw new Error(`the stack runs on ${outputs.target}; the benchmarks run on the docker target`);
+  return outputs.processes.kafka.replace(/-kafka$/, "-generator");
+}
+
 export async function generatorPlace(stackGenerator: string): Promise<GeneratorPlace> {
   return generatorPlaceOf(JSON.parse(await mustRun({ file: "docker", args: ["inspect", stackGenerator] })));
+}
+
+/** Starts the generator with `load` in a container named `name`, and returns at once. */
+export async function startLoad(place: GeneratorPlace, load: GeneratorLoad | TimedLoad, name: string, benchLabel: string): Promise<void> {
+  await mustRun(generatorRunCommand(name, place, load, benchLabel));
+}
+
+export async function generatorRunning(name: string): Promise<boolean> {
+  return (await mustRun({ file: "docker", args: ["inspect", "-f", "{{.State.Running}}", name] })) === "true";
+}
+
+/** The generator's last lines and what they say it sent (null without its closing line); its container is removed. */
+export async function finishLoad(name: string): Promise<{ logs: string; summary: GeneratorSummary | null }> {
+  try {
+    const logs = await mustRun({ file: "docker", args: ["logs", "--tail", "5", name] }).catch((error: Error) => error.message);
+    return { logs, summary: parseGeneratorSummary(logs) };
+  } finally {
+    await runCommand({ file: "docker", args: ["rm", "--force", name] });
+  }
+}
+
+/** Removes every generator container started with `benchLabel` (after a failure half-way). */
+export async function removeLoads(benchLabel: string): Promise<void> {
+  const ids = (await mustRun({ file: "docker", args: ["ps", "-aq", "--filter", `label=${BENCH_LABEL}=${benchLabel}`] })).split("\n").filter(Boolean);
+  if (ids.length > 0) await mustRun({ file: "docker", args: ["rm", "--force", ...ids] });
 }
 
 /** Runs the generator with `load` until it exits (at most `timeoutMs`), removes its container and returns its count. */
 export async function generate(place: GeneratorPlace, load: GeneratorLoad, name: string, benchLabel: string, timeoutMs: number, log: Log): Promise<GeneratorSummary> {
   log(`   generator ${name}: ${load.maxEvents} events of ${load.visits} visits at ${load.rate}/s into ${load.topic}`);
+  let waited: Awaited<ReturnType<typeof runCommand>>;
   try {
-    await mustRun(generatorRunCommand(name, place, load, benchLabel));
-    const waited = await runCommand({ file: "docker", args: ["wait", name] }, timeoutMs);
-    const logs = await mustRun({ file: "docker", args: ["logs", "--tail", "5", name] });
-    const summary = parseGeneratorSummary(logs);
-    if (!waited.ok || waited.stdout !== "0" || summary === null || summary.sent !== load.maxEvents) {
-      throw new Error(`the generator ${name} did not send its ${load.maxEvents} events within ${seconds(timeoutMs)} (exit ${waited.stdout || waited.stderr}); its last lines:\n${logs}`);
-    }
-    log(`   generator ${name}: sent ${summary.sent} in ${summary.seconds} s (${summary.perSecond}/s)`);
-    return summary;
-  } finally {
-    await runCommand({ file: "docker", args: ["rm", "--force", name] });
+    await startLoad(place, load, name, benchLabel);
+    waited = await runCommand({ file: "docker", args: ["wait", name] }, timeoutMs);
+  } catch (error) {
+    await finishLoad(name);
+    throw error;
   }
+  const { logs, summary } = await finishLoad(name);
+  if (!waited.ok || waited.stdout !== "0" || summary === null || summary.sent !== load.maxEvents) {
+    throw new Error(`the generator ${name} did not send its ${load.maxEvents} events within ${seconds(timeoutMs)} (exit ${waited.stdout || waited.stderr}); its last lines:\n${logs}`);
+  }
+  log(`   generator ${name}: sent ${summary.sent} in ${summary.seconds} s (${summary.perSecond}/s)`);
+  return summary;
 }

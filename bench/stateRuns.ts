@@ -11,7 +11,7 @@ import { parseStackOutputs, readPulumiOutputs, StackOutputs } from "../verify/st
 import { Log } from "../verify/wait";
 import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, BacklogPlan, BacklogResult, backlogLoad, backlogMeasured, backlogStartTimes, renderBacklogChart, renderBacklogTable } from "./backlog";
 import { benchJobArgs, BenchJob, benchNames, recordsBetween, resubmitStackJob, setAsideStackJob, totalOf } from "./benchJob";
-import { generate, GeneratorLoad, generatorPlace, GeneratorPlace } from "./loadGenerator";
+import { generate, GeneratorLoad, generatorPlace, GeneratorPlace, stackGeneratorOf } from "./loadGenerator";
 import { renderStateChart, renderStateTable, STATE_PLAN, STATE_SMOKE_PLAN, StatePlan, StateResult, stateLoad, stateMeasured, windowMsOf } from "./state";
 
 /** A stack as a benchmark finds it: its outputs, its name, and whether the benchmark owns it (a derived stack). */
@@ -24,12 +24,6 @@ export interface BenchStack {
 
 /** The machine's load averages (1, 5, 15 minutes), recorded with every measured result on a shared machine. */
 export const loadAverages = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
-
-/** The stack's generator container (infra/docker names it as the broker, `<prefix>-generator`), whose image and network the benchmark's generator uses. */
-export function stackGeneratorOf(outputs: StackOutputs): string {
-  if (outputs.processes.kind !== "docker") throw new Error(`the stack runs on ${outputs.target}; the benchmarks run on the docker target`);
-  return outputs.processes.kafka.replace(/-kafka$/, "-generator");
-}
 
 async function placeFor(stack: BenchStack, log: Log): Promise<GeneratorPlace> {
   const generator = stackGeneratorOf(stack.outputs);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCheckpointStats } from "../verify/flinkRest";
-import { checkpointFigures, generatorRateOf, judgeStep, LagSample, nextRate, renderThroughputChart, renderThroughputTable, roundAxis, StepResult, throughputRatios, ThroughputResult } from "./throughput";
+import { checkpointFigures, judgeStep, LagSample, nextRate, renderThroughputChart, renderThroughputTable, roundAxis, StepResult, throughputRatios, ThroughputResult } from "./throughput";
+import { parseGeneratorSummary } from "./loadGenerator";
 
 // Flink 1.20's /jobs/:id/checkpoints history entries, as a stack's job answers them (fields the parser reads).
 const history = parseCheckpointStats({
@@ -69,10 +70,9 @@ describe("judgeStep", () => {
     const step = judgeStep(8000, samples(5000, 1), 5000, 5_000, history);
     expect(step.generatorLimited).toBe(true);
     expect(step.verdict).toMatch(/the generator reached only 5000\/s/);
-    const summary = "stopped (duration): sent 25000 events in 25.0 s (999.5/s, 3401 visits begun)";
-    expect(generatorRateOf(summary)).toBe(999.5);
-    expect(generatorRateOf("visit generator failed: connection refused")).toBeNull();
-    expect(judgeStep(1000, samples(832, 1), 5000, 5_000, history, generatorRateOf(summary)).generatorLimited).toBe(false);
+    const summary = parseGeneratorSummary("2026-12-02T04:00:26.000Z stopped (duration): sent 25000 events in 25.0 s (999.5/s, 3401 visits begun)");
+    expect(summary?.perSecond).toBe(999.5);
+    expect(judgeStep(1000, samples(832, 1), 5000, 5_000, history, summary?.perSecond).generatorLimited).toBe(false);
   });
 
   it("gives no figure for a step without input or with fewer than two commits", () => {

@@ -78,12 +78,6 @@ function whileProducing(samples: readonly LagSample[]): LagSample[] {
   return samples.slice(first - 1, last + 1);
 }
 
-/** The rate in the generator's closing line ("stopped (duration): sent 25000 events in 25.0 s (999.5/s, …)"). */
-export function generatorRateOf(summary: string): number | null {
-  const match = /sent \d+ events in [\d.]+ s \(([\d.]+)\/s/.exec(summary);
-  return match ? Number(match[1]) : null;
-}
-
 /**
  * Judges one step from the lag samples taken while the generator ran (and a little around it). Whether the
  * generator reached the rate is judged by its own count when known: sampled end offsets under heavy load read
