@@ -91,6 +91,9 @@ checkpoint_tools() {
   local out="$reports/checkpoints"
   # Called in a condition, where `set -e` does not stop a function: each step says when it failed.
   npm run --silent checkpoints -- list --stack "$stack" | tee "$out-list.txt" | tail -n 12 || return 1
+  # The stack's hashmap backend writes full checkpoints: each complete one shares nothing with another.
+  grep -qE "^[0-9a-f]{32} +chk-[0-9]+ +yes .* no$" "$out-list.txt" \
+    || { echo "e2e: the listing shows no complete checkpoint that shares no file, as the stack's hashmap backend writes them (see $out-list.txt)" >&2; return 1; }
   npm run --silent checkpoints -- inspect latest --stack "$stack" | tee "$out-inspect.txt" || return 1
   grep -q "^restore: the job as it is now can restore it" "$out-inspect.txt" \
     || { echo "e2e: the newest retained checkpoint is not restorable by the job as it is now (see $out-inspect.txt)" >&2; return 1; }
