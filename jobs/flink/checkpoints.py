@@ -472,6 +472,12 @@ def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> List[str]:
     return lines
 
 
+def referenced_files(checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str) -> Dict[str, List[str]]:
+    """The files each checkpoint's _metadata references (besides itself), by uri, from one inspector run."""
+    inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in checkpoints]) if checkpoints else []
+    return {checkpoint.uri: inspection["referencedFiles"] for checkpoint, inspection in zip(checkpoints, inspections)}
+
+
 def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_classpath: str) -> List[PruneDecision]:
     """Plans (and with `apply` carries out) `prune --keep N`; the kept checkpoints' files come from the inspector."""
     root = local_path(checkpoint_dir_uri)
@@ -479,9 +485,7 @@ def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_class
     complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
     latest = latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint if complete else None
     kept = kept_by_retention(checkpoints, keep)
-    inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in kept]) if kept else []
-    referenced = {checkpoint.uri: inspection["referencedFiles"] for checkpoint, inspection in zip(kept, inspections)}
-    decisions = prune_plan(checkpoints, keep, latest, referenced, root)
+    decisions = prune_plan(checkpoints, keep, latest, referenced_files(kept, jar, flink_classpath), root)
     if apply:
         for decision in decisions:
             if decision.remove:
@@ -499,26 +503,26 @@ def sharing_by_checkpoint(checkpoints: Sequence[Checkpoint], root: str, jar: str
     complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
     for attempt in range(1, INSPECTION_ATTEMPTS + 1):
         try:
-            inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in complete]) if complete else []
+            referenced = referenced_files(complete, jar, flink_classpath)
             break
         except InspectionError:
             remaining = [c for c in complete if checkpoint_problem(local_path(c.uri)) is None]
             if len(remaining) == len(complete) or attempt == INSPECTION_ATTEMPTS:
                 raise
             complete = remaining
-    return {c.uri: sharing_of(c, inspection["referencedFiles"], root) for c, inspection in zip(complete, inspections)}
+    return {c.uri: sharing_of(c, referenced[c.uri], root) for c in complete}
 
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints.")
     parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of state.checkpoints.dir")
     commands = parser.add_subparsers(dest="command", required=True)
-    inspector = argparse.ArgumentParser(add_help=False)
+    classpath = argparse.ArgumentParser(add_help=False)
+    classpath.add_argument("--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars")
+    inspector = argparse.ArgumentParser(add_help=False, parents=[classpath])
     inspector.add_argument("--inspector-jar", required=True, help="checkpoint-inspector.jar (scripts/checkpoint-inspector.sh)")
-    inspector.add_argument("--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars")
-    listing = commands.add_parser("list", help="every chk-N per job id: complete or why not, bytes, time, shared incrementally")
+    listing = commands.add_parser("list", parents=[classpath], help="every chk-N per job id: complete or why not, bytes, time, shared incrementally")
     listing.add_argument("--inspector-jar", help="checkpoint-inspector.jar: adds whether each checkpoint shares files incrementally")
-    listing.add_argument("--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars")
     inspect = commands.add_parser("inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it")
     inspect.add_argument("checkpoint", help=f"a chk-N folder or its _metadata (path or file:// URI), or {LATEST}")
     inspect.add_argument("--json", action="store_true", help="the inspection as JSON")
