@@ -9,6 +9,7 @@ import {
   normalizeCheckpointPath,
   OutputJudgement,
   OutputJudgementInput,
+  judgeWatermarkGenerators,
 } from "./checks";
 import { Firing, Visit, windowStartOf } from "./records";
 
@@ -264,6 +265,16 @@ describe("judgeCycle", () => {
     expect(failed({ ...good, output: noneAfter })).toEqual(["newOutputAfterRestore"]);
     expect(failed({ ...good, unparsableOutputs: 2 })).toEqual(["outputParsable"]);
     expect(failed({ ...good, consumedKnown: false })).toEqual(["noMissing"]);
+  });
+});
+
+describe("judgeWatermarkGenerators", () => {
+  it("passes one watermark-generating subtask per partition, and fails fewer, more or none", () => {
+    const at = (parallelism: number) => [{ name: "Extract-Timestamp -> Timestamps/Watermarks", parallelism }];
+    expect(judgeWatermarkGenerators(at(2), 2).ok).toBe(true);
+    expect(judgeWatermarkGenerators(at(1), 2)).toMatchObject({ ok: false, name: "oneWatermarkGeneratorPerPartition" });
+    expect(judgeWatermarkGenerators(at(4), 2).ok).toBe(false);
+    expect(judgeWatermarkGenerators([], 2).detail).toContain("no vertex with a Timestamps/Watermarks operator");
   });
 });
 

@@ -3,7 +3,7 @@
 // functions of checks.ts judge (through report.ts), the same way for every fault, and times the recovery.
 
 import { sourceOffsetsOf } from "./checkpointInspector";
-import { CheckpointRef, PartitionOffsets, RetainedEvidence } from "./checks";
+import { CheckpointRef, PartitionOffsets, RetainedEvidence, VertexParallelism, WATERMARK_OPERATOR } from "./checks";
 import { FlinkRest, JobDetail } from "./flinkRest";
 import { KafkaReader } from "./kafka";
 import { malformedVisits, TopicRecord } from "./records";
@@ -84,6 +84,8 @@ export interface CycleEvidence {
   recoveredJobId?: string;
   savepointPath?: string | null;
   parallelismAfterRecovery?: number;
+  /** The recovered job's vertices that generate watermarks (Flink's Timestamps/Watermarks operator), with their parallelism. */
+  watermarkGenerators?: VertexParallelism[];
   restored?: CheckpointRef | null;
   /** Flink's restart count of the job before the fault and once it ran again. */
   restartsBefore?: number;
@@ -281,6 +283,8 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   evidence.timings.recoveryToRunning = runningAt - recovered.recoveryStartMs;
   evidence.inputEndAtRunning = await kafka.endOffsets(outputs.visitsTopic);
   evidence.restartsAfter = await flink.restarts(recovered.jobId);
+  evidence.watermarkGenerators = (await flink.job(recovered.jobId)).vertices
+    .filter((v) => v.name.includes(WATERMARK_OPERATOR)).map(({ name, parallelism }) => ({ name, parallelism }));
   const restoredStats = await flink.checkpoints(recovered.jobId);
   evidence.restored = restoredStats.restored ? { id: restoredStats.restored.id, path: restoredStats.restored.externalPath } : null;
   // The restored checkpoint's own source offsets, read from its _metadata now, before newer checkpoints retire it

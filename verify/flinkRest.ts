@@ -27,8 +27,8 @@ export interface JobSummary {
 export interface JobDetail extends JobSummary {
   /** The state of every vertex (operator chain) of the job. */
   vertexStates: string[];
-  /** Every vertex's id and name (its operators' names joined by " -> "), in the job graph's order. */
-  vertices: { id: string; name: string }[];
+  /** Every vertex's id, name (its operators' names joined by " -> ") and parallelism, in the job graph's order. */
+  vertices: { id: string; name: string; parallelism: number }[];
 }
 
 export interface CheckpointRecord {
@@ -258,7 +258,7 @@ export class FlinkRest {
       state: asString(body.state),
       startTime: asNumber(body["start-time"]),
       vertexStates: vertices.map((v) => asString(v.status)),
-      vertices: vertices.map((v) => ({ id: asString(v.id), name: asString(v.name) })),
+      vertices: vertices.map((v) => ({ id: asString(v.id), name: asString(v.name), parallelism: asNumber(v.parallelism) })),
     };
   }
 

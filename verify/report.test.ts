@@ -106,10 +106,14 @@ describe("buildReport", () => {
     expect(report).toMatchObject({ ok: false, error: "Flink refused the resubmission", checks: [], jobs: { atFault: "j1", recovered: null }, expectedRestore: { id: 3 } });
   });
 
-  it("notes when a source subtask reads several partitions", () => {
-    expect(buildReport(evidence([]), { ...context, parallelism: 1 }).notes[0]).toContain("the job's source runs at 1 subtasks for 2 partitions");
-    // The job pins its source to one subtask per partition: windows at parallelism 1 keep the bound.
-    expect(buildReport(evidence([]), { ...context, parallelism: 1, programArgs: ["--source-parallelism", "2"] }).notes).toEqual([]);
+  it("fails a recovered job whose watermark generator reads several partitions, whatever its windows' parallelism", () => {
+    const generating = (parallelism: number): CycleEvidence =>
+      ({ ...evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]), watermarkGenerators: [{ name: "Extract-Timestamp -> Timestamps/Watermarks", parallelism }] });
+    const check = (report: ReturnType<typeof buildReport>) => report.checks.find((c) => c.name === "oneWatermarkGeneratorPerPartition");
+    expect(check(buildReport(generating(2), { ...context, parallelism: 1 }))).toMatchObject({ ok: true });
+    const merged = buildReport(generating(1), { ...context, parallelism: 1 });
+    expect(merged.ok).toBe(false);
+    expect(check(merged)?.detail).toContain("at 1 for 2 partitions");
   });
 
   it("counts only the dead letters written after the fault, so earlier faults' letters are no copies", () => {

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
-  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, programArgInteger, WindowModel, windowModelFor,
+  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, WindowModel, windowModelFor,
 } from "./checks";
 import { CycleEvidence, restartedItself, restoreIsOfThisRecovery, Timings } from "./cycle";
 import { htmlPathOf, renderFaultHtml } from "./htmlReport";
@@ -141,6 +141,7 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
         partitions,
       },
     } : {}),
+    ...(evidence.watermarkGenerators ? { watermarks: { generators: evidence.watermarkGenerators, partitions } } : {}),
   });
   const deadLetters = judgeDeadLetters(
     mode,
@@ -162,12 +163,6 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
   const assessment = context.error ? undefined : assess(evidence, context.mode, windowModelFor(context.programArgs), context.partitions);
   const judgement = assessment?.judgement;
   const notes = [...evidence.notes];
-  const sourceSubtasks = programArgInteger(context.programArgs, "--source-parallelism") || context.parallelism;
-  if (sourceSubtasks < context.partitions) {
-    notes.push(
-      `the job's source runs at ${sourceSubtasks} subtasks for ${context.partitions} partitions: a source subtask reads several partitions, so the late-visit bound (one partition per watermark generator) may not hold and "missing" may name visits Flink dropped as late`,
-    );
-  }
   return {
     ok: assessment?.ok ?? false,
     fault: evidence.fault ?? "cancel-restore",
