@@ -35,7 +35,7 @@ describe("parseStackConfig", () => {
             nodeImage: "node:22-bookworm-slim",
             flinkRestPort: 8081,
             kafkaExternalPort: 9094,
-            pythonExecutionMode: "process",
+            pythonExecutionMode: "thread",
             stateBackend: "hashmap",
         });
         expect(cfg.flink.version).toBe("1.20");

@@ -42,8 +42,8 @@ export const IMAGE_KEYS = ["flinkImage", "kafkaImage", "nodeImage"] as const;
 export type ImageKey = typeof IMAGE_KEYS[number];
 
 /**
- * PyFlink's python.execution-mode: `process` (Flink's default) runs the job's Python functions in Python worker
- * processes started beside the TaskManager for every task; `thread` runs them inside the TaskManager's JVM.
+ * PyFlink's python.execution-mode: `thread` (the stack's default) runs the job's Python functions inside the
+ * TaskManager's JVM; `process` (Flink's default) runs them in Python worker processes started beside it for every task.
  */
 export const PYTHON_EXECUTION_MODES = ["thread", "process"] as const;
 export type PythonExecutionMode = typeof PYTHON_EXECUTION_MODES[number];
@@ -139,7 +139,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
         description: "longest delay of that strategy in ms, from restartBackoffMs to 3600000 (Flink's default 60000)",
     },
     pythonExecutionMode: {
-        default: "process",
+        default: "thread",
         description: "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
     },
     stableTaskManagerIds: {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseStackConfig } from "./config";
 import {
     commonOutputs, envList, restoreSummary, flinkProperties, flinkPropertiesText, generatorEnvironment, jobArguments, kafkaEnvironment,
@@ -112,8 +114,15 @@ describe("flinkProperties values", () => {
     });
 
     it("run the job's Python functions where pythonExecutionMode says", () => {
-        expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("process");
-        expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "thread" }))["python.execution-mode"]).toBe("thread");
+        expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("thread");
+        expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "process" }))["python.execution-mode"]).toBe("process");
+    });
+
+    it("load pemja from the TaskManager's class path, so a resubmitted job in thread mode finds CPython loaded", () => {
+        const patterns = flinkProperties(parseStackConfig({}))["classloader.parent-first-patterns.additional"]!.split(";");
+        expect(patterns).toContain("pemja.");
+        // The image puts the jar that holds pemja where the JVMs' class path is built from.
+        expect(readFileSync(join(__dirname, "../jobs/flink/Dockerfile"), "utf8")).toMatch(/cp \/opt\/flink\/opt\/flink-python-\*\.jar \/opt\/flink\/lib\//);
     });
 
     it("keep state on the heap with full checkpoints by default, and in RocksDB with incremental ones when asked", () => {

@@ -93,10 +93,13 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         // so the attempt after the TaskManager's return can come up to this long later.
         "restart-strategy.exponential-delay.max-backoff": `${cfg.restartMaxBackoffMs}ms`,
         // Thread mode spares a restarted task the start of its Python worker processes (Beam SDK harnesses), the
-        // largest part of a TaskManager crash's recovery here (README "Performance"), but a job resubmitted to a
-        // TaskManager that ran one before fails in it (pemja 0.5.5 on Java 17: NoSuchFieldException:
-        // loadedLibraryNames), so it is opt-in. The job image carries the shared libpython it needs.
+        // largest part of a TaskManager crash's recovery here (README "Performance"). The job image carries the
+        // shared libpython it needs.
         "python.execution-mode": cfg.pythonExecutionMode,
+        // pemja (thread mode's bridge to CPython) from the image's lib/ only, never from a job's class loader: a JVM
+        // loads a native library into one class loader, every (re)submission brings a new one, and pemja 0.5.5's
+        // retry on Java 17 then fails (NoSuchFieldException: loadedLibraryNames).
+        "classloader.parent-first-patterns.additional": "pemja.",
         // A TaskManager restarted in place (Docker restarting its container) registers under its former ResourceID:
         // the ResourceManager then replaces the lost registration and frees its slots at once, instead of waiting for
         // its own heartbeat to time out while the restarted job's slot requests count the dead slots as held. The
