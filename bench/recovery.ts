@@ -1,8 +1,8 @@
 // The recovery benchmark: how long a TaskManager crash keeps the job down under each setting, measured one after
 // another in one run on stacks derived from one base stack: Flink's defaults (heartbeats of 10 s / 50 s, Python
 // functions in worker processes, a new ResourceID for a restarted TaskManager), the stack's heartbeats (2 s / 10 s)
-// with worker processes, thread mode added (Python functions in the TaskManager's JVM: the stack's defaults), then a
-// stable ResourceID, then a standby TaskManager. Each setting runs the verification's taskmanager-crash fault
+// with worker processes, thread mode added (Python functions in the TaskManager's JVM), then a stable ResourceID,
+// then thread mode with a standby TaskManager (the stack's defaults). Each setting runs the verification's taskmanager-crash fault
 // `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
 import { MatrixRow } from "../verify/matrix";
@@ -26,11 +26,11 @@ export const RECOVERY_VARIANTS: readonly RecoveryVariant[] = [
   setting("Flink's defaults (heartbeat 10 s / 50 s, Python worker processes, new ResourceID)", "bench-flink-defaults", 20,
     { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000" }),
   setting("heartbeat 2 s / 10 s, Python worker processes", "bench-fast-process", 30, {}),
-  setting("heartbeat 2 s / 10 s, Python in the TaskManager's JVM (the stack's defaults)", "bench-fast-thread", 40, { pythonExecutionMode: "thread" }),
+  setting("heartbeat 2 s / 10 s, Python in the TaskManager's JVM", "bench-fast-thread", 40, { pythonExecutionMode: "thread" }),
   setting("thread mode and a stable ResourceID", "bench-fast-stable-ids", 35,
     { pythonExecutionMode: "thread", stableTaskManagerIds: "true" }),
-  setting("thread mode, a stable ResourceID and a standby TaskManager", "bench-fast-standby", 45,
-    { pythonExecutionMode: "thread", stableTaskManagerIds: "true", taskManagers: "2" }),
+  setting("thread mode and a standby TaskManager (the stack's defaults)", "bench-fast-standby", 45,
+    { pythonExecutionMode: "thread", taskManagers: "2" }),
 ];
 
 /** The variants named by `suffixes` (all of them when null), in the benchmark's order. */

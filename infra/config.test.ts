@@ -23,7 +23,7 @@ describe("parseStackConfig", () => {
             checkpointDir: "file:///checkpoints_flink",
             retainOnCancellation: true,
             parallelism: 2,
-            taskManagers: 1,
+            taskManagers: 2,
             taskSlots: 2,
             partitions: 2,
             visitsTopic: "visits",

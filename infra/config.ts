@@ -148,7 +148,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     },
     flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
     parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
-    taskManagers: { default: "1", description: "TaskManager count, 1..8" },
+    taskManagers: {
+        default: "2",
+        description: "TaskManager count, 1..8; more slots than the parallelism needs leave a standby, on which a crashed TaskManager's job restarts at once",
+    },
     taskSlots: { default: "2", description: "slots per TaskManager, 1..16" },
     kafkaVersion: { default: "4.1.1", description: "Kafka version (default image tag)" },
     partitions: { default: "2", description: "partitions of each topic, 1..64" },

@@ -152,7 +152,7 @@ describe("job arguments and submission", () => {
 
     it("pins the source to one subtask per partition while the slots allow, whatever the window parallelism", () => {
         expect(flagValue(jobArguments(parseStackConfig({ partitions: "2", parallelism: "1" })), "--source-parallelism")).toBe("2");
-        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", parallelism: "2", taskSlots: "2" })), "--source-parallelism")).toBe("2");
+        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", parallelism: "2", taskManagers: "1", taskSlots: "2" })), "--source-parallelism")).toBe("2");
         expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", taskManagers: "2", taskSlots: "2" })), "--source-parallelism")).toBe("4");
     });
 
