@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VisitSchedule } from "../jobs/generator/schedule";
-import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, BacklogResult, backlogLoad, backlogMeasured, backlogRatios, backlogStartTimes, catchUpRate, niceStep, renderBacklogChart, renderBacklogTable } from "./backlog";
+import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, backlogPlanFor, BacklogResult, backlogLoad, backlogMeasured, backlogRatios, backlogStartTimes, catchUpRate, niceStep, renderBacklogChart, renderBacklogTable } from "./backlog";
 import { benchJobArgs, benchNames, CatchUp, recordsBetween, totalOf } from "./benchJob";
 
 const run = (over: Partial<CatchUp>): CatchUp => ({ jobId: "j", submittedMs: 6_100, runningMs: 9_800, caughtUpMs: 12_400, checkpointId: 3, samples: [], ...over });
@@ -95,5 +95,15 @@ describe("the backlog benchmark's figures", () => {
 
   it("ticks axes in steps of 1, 2 or 5 times a power of ten", () => {
     expect([niceStep(251), niceStep(12.4), niceStep(90), niceStep(1_000)]).toEqual([50, 2, 10, 100]);
+  });
+});
+
+describe("backlogPlanFor", () => {
+  it("keeps the tail at 1 % and gives a larger backlog the time to be read at the slowest rate allowed for", () => {
+    expect(backlogPlanFor(BACKLOG_PLAN.events)).toEqual(BACKLOG_PLAN);
+    const million = backlogPlanFor(1_000_000);
+    expect(million).toMatchObject({ events: 1_000_000, tailEvents: 10_000, rate: BACKLOG_PLAN.rate, visits: BACKLOG_PLAN.visits });
+    expect(million.catchUpTimeoutMs).toBe(2_000 * 1000);
+    expect(backlogPlanFor(1_000).catchUpTimeoutMs).toBe(BACKLOG_PLAN.catchUpTimeoutMs);
   });
 });

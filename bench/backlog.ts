@@ -29,6 +29,22 @@ export interface BacklogPlan {
  * benchmarks' 20 minutes. The job's start (some 15 s) is the same for both, so a longer backlog gives a larger ratio.
  */
 export const BACKLOG_PLAN: BacklogPlan = { events: 200_000, tailEvents: 2_000, rate: 20_000, visits: 1_000, catchUpTimeoutMs: 15 * 60_000 };
+
+/** The slowest read rate a larger backlog's catch-up is given time for (the job read 250-750 events/s in process mode). */
+const SLOWEST_READ_PER_S = 500;
+
+/**
+ * The plan for a backlog of `events` (`--backlog-events`): the tail stays 1 % of it, and each catch-up may take as long
+ * as reading the backlog at the slowest rate allowed for, and never less than the default plan's bound.
+ */
+export function backlogPlanFor(events: number): BacklogPlan {
+  return {
+    ...BACKLOG_PLAN,
+    events,
+    tailEvents: Math.max(1, Math.round(events / 100)),
+    catchUpTimeoutMs: Math.max(BACKLOG_PLAN.catchUpTimeoutMs, Math.ceil(events / SLOWEST_READ_PER_S) * 1000),
+  };
+}
 export const BACKLOG_SMOKE_PLAN: BacklogPlan = { events: 5_000, tailEvents: 500, rate: 20_000, visits: 1_000, catchUpTimeoutMs: 60_000 };
 
 const DELAY_MIN_MS = 300;

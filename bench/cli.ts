@@ -24,6 +24,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] 
                     intervals of 1 s, 5 s and 20 s
   --backlog         a 200,000-event backlog (bench/backlog.ts says why not a million): time to catch up when the job
                     restarts from its retained checkpoint against from the earliest offsets, and the ratio (goal: 10x)
+  --backlog-events <n>  another backlog size, 1000..2000000 (the tail stays 1 % of it)
   --state           checkpoint size and duration with 10, 1,000 and 100,000 open windows
                     (--backlog and --state share one derived stack, suffix bench-state)
   --smoke           miniatures of the benchmarks named (alone: all four but --recovery, which has none) on the stack
@@ -47,13 +48,15 @@ export interface BenchArguments {
   /** Suffixes of the settings to run; null: all. */
   settings: string[] | null;
   reports: string;
+  /** `--backlog-events`: the backlog benchmark's size; null: its default. */
+  backlogEvents: number | null;
 }
 
 export class BenchUsageError extends Error {}
 
 export function parseBenchArguments(argv: readonly string[]): BenchArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
-  const args: BenchArguments = { recovery: false, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 3, settings: null, reports: "reports/bench" };
+  const args: BenchArguments = { recovery: false, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 3, settings: null, reports: "reports/bench", backlogEvents: null };
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -82,12 +85,18 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       if (text && (named.length === 0 || unknown.length > 0)) problems.push(`--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: ${known.join(", ")}`);
       else if (text) args.settings = named;
     }
+    else if (flag === "--backlog-events") {
+      const text = value();
+      const events = Number(text);
+      if (text && !(Number.isInteger(events) && events >= 1_000 && events <= 2_000_000)) problems.push(`--backlog-events must be a whole number from 1000 to 2000000, got "${text}"`);
+      else if (text) args.backlogEvents = events;
+    }
     else if (flag === "--runs") {
       const text = value();
       const runs = Number(text);
       if (text && !(Number.isInteger(runs) && runs >= 1 && runs <= 20)) problems.push(`--runs must be a whole number from 1 to 20, got "${text}"`);
       else if (text) args.runs = runs;
-    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>`);
+    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`);
   }
   const measured = () => args.throughput || args.latency || args.backlog || args.state;
   // The smoke run alone means every benchmark that has a miniature.

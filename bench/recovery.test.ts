@@ -74,7 +74,9 @@ describe("the recovery benchmark's results", () => {
 
 describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
-    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, settings: null, reports: "reports/bench" });
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, settings: null, reports: "reports/bench", backlogEvents: null });
+    expect(parseBenchArguments(["--backlog", "--backlog-events", "1000000"])).toMatchObject({ backlog: true, backlogEvents: 1_000_000 });
+    expect(() => parseBenchArguments(["--backlog", "--backlog-events", "10"])).toThrow("--backlog-events must be a whole number from 1000 to 2000000, got \"10\"");
     expect(parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,bench-fast-standby"])).toMatchObject({ settings: ["bench-fast-thread", "bench-fast-standby"] });
     expect(parseBenchArguments(["--throughput", "--latency", "--smoke", "--stack", "ci"])).toMatchObject({ recovery: false, throughput: true, latency: true, backlog: false, state: false, smoke: true, stack: "ci" });
   });

@@ -9,7 +9,7 @@ import { StackVariant, withDerivedStack } from "../verify/matrix";
 import { mustRun } from "../verify/processes";
 import { parseStackOutputs, readPulumiOutputs, StackOutputs } from "../verify/stackOutputs";
 import { Log } from "../verify/wait";
-import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, BacklogPlan, BacklogResult, backlogLoad, backlogMeasured, backlogStartTimes, renderBacklogChart, renderBacklogTable } from "./backlog";
+import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, BacklogPlan, backlogPlanFor, BacklogResult, backlogLoad, backlogMeasured, backlogStartTimes, renderBacklogChart, renderBacklogTable } from "./backlog";
 import { benchJobArgs, BenchJob, benchNames, recordsBetween, resubmitStackJob, setAsideStackJob, totalOf } from "./benchJob";
 import { generate, GeneratorLoad, generatorPlace, GeneratorPlace, stackGeneratorOf } from "./loadGenerator";
 import { renderStateChart, renderStateTable, STATE_PLAN, STATE_SMOKE_PLAN, StatePlan, StateResult, stateLoad, stateMeasured, windowMsOf } from "./state";
@@ -132,6 +132,8 @@ export interface StateBenchmarksArguments {
   smoke: boolean;
   stack: string;
   reports: string;
+  /** Events in the backlog (`--backlog-events`); null: BACKLOG_PLAN's. */
+  backlogEvents: number | null;
 }
 
 /** The derived stack both benchmarks run on, one after the other (ports 80 above the base stack's). */
@@ -154,7 +156,7 @@ export async function runStateBenchmarks(args: StateBenchmarksArguments, project
     const context = { machine: await machine(), settings, stack: stack.name, smoke: args.smoke };
     let ok = true;
     if (args.backlog) {
-      const result = await runBacklog(stack, args.smoke ? BACKLOG_SMOKE_PLAN : BACKLOG_PLAN, runId, log);
+      const result = await runBacklog(stack, args.smoke ? BACKLOG_SMOKE_PLAN : backlogPlanFor(args.backlogEvents ?? BACKLOG_PLAN.events), runId, log);
       const table = `${renderBacklogTable(result)}\nLoad (1/5/15 min) before: ${result.load.before.join(" ")}, after: ${result.load.after?.join(" ")}\n`;
       await writeBenchReport(args.reports, "backlog", { ...context, ...result }, table, renderBacklogChart(result));
       ok &&= backlogMeasured(result);
