@@ -5,7 +5,7 @@ import { listMetadata, runOnVolume } from "./checkpointVolume";
 import { CheckpointRef, normalizeCheckpointPath } from "./checks";
 import { ENDED_STATES, Fault, FaultContext, CycleError, findJob } from "./cycle";
 import { FlinkRest } from "./flinkRest";
-import { crash, pickTaskManager, restartBroker, taskManagerProcesses } from "./processes";
+import { crash, freeze, pickTaskManager, restartBroker, taskManagerProcesses } from "./processes";
 import { seconds, sleep, waitFor } from "./wait";
 
 export const FAULT_NAMES = [
@@ -181,15 +181,43 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
   return runRecoveryCommand(ctx);
 }
 
+/** How long a TaskManager may stay frozen: below the stack's heartbeat timeout, or Flink would count it as lost. */
+const HELD_CHECKPOINT_TIMEOUT_MS = 6_000;
+
+/**
+ * Runs `act` while a checkpoint of the job is in progress. One completes here in tens of milliseconds, less than the
+ * REST statistics' cache, so polling for one in progress would rarely see it; a frozen TaskManager (SIGSTOP)
+ * acknowledges nothing, so the checkpoint triggered meanwhile stays open until it goes on (SIGCONT), whatever `act` does.
+ */
+async function withCheckpointHeldOpen(ctx: FaultContext, act: () => Promise<void>): Promise<void> {
+  const { flink, jobId, outputs, evidence, log } = ctx;
+  const taskManager = pickTaskManager(await taskManagerProcesses(outputs.processes), await flink.jobTaskManagerHosts(jobId));
+  log(`      ${await freeze(outputs.processes, taskManager, true)}: ${taskManager} frozen`);
+  try {
+    await flink.triggerCheckpoint(jobId);
+    await waitFor(`a checkpoint of job ${jobId} in progress`, HELD_CHECKPOINT_TIMEOUT_MS, async () =>
+      (await flink.checkpointInProgress(jobId)) ? { done: true, value: true } : { done: false, status: "none in progress" }, log, { pollMs: 100 });
+    evidence.notes.push(`a checkpoint of job ${jobId} was in progress at the kill, held open by the frozen ${taskManager}`);
+    await act();
+  } finally {
+    log(`      ${await freeze(outputs.processes, taskManager, false)}: ${taskManager} goes on`);
+  }
+}
+
 function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
   return {
     name,
     injects: duringCheckpoint
-      ? "put an incomplete chk-N (no _metadata) beside the job's checkpoints, wait until a checkpoint is in progress, then SIGKILL the JobManager's JVM"
+      ? "put an incomplete chk-N (no _metadata) beside the job's checkpoints, freeze a TaskManager of the job (SIGSTOP) and trigger a checkpoint, which then stays in progress, SIGKILL the JobManager's JVM, let the TaskManager go on (SIGCONT)"
       : "SIGKILL the JobManager's JVM; the session cluster loses the job (no HA on docker)",
     recovers: "the stack's recovery command resubmits from the newest complete retained checkpoint on the volume (with HA, Flink recovers the job itself)",
     async inject(ctx) {
-      const { flink, jobId, outputs, evidence, log, options } = ctx;
+      const { flink, jobId, outputs, evidence, log } = ctx;
+      const killJobManager = async () => {
+        evidence.expectedRestore = await latestCompleted(flink, jobId);
+        ctx.faultAtMs = Date.now();
+        log(`      ${await crash(outputs.processes, "jobmanager")}; latest completed checkpoint ${evidence.expectedRestore.id}`);
+      };
       if (duringCheckpoint) {
         const before = await latestCompleted(flink, jobId);
         const planted = incompleteCheckpointPath(outputs.checkpointDir, jobId, before.id + 1000);
@@ -197,13 +225,10 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
         if (made.output === null) throw new CycleError(`could not put an incomplete checkpoint on the volume: ${made.problem}`);
         evidence.notes.push(`planted ${planted} without _metadata: the recovery must skip it`);
         log(`      planted the incomplete ${planted}`);
-        const inProgress = await waitFor(`a checkpoint of job ${jobId} in progress`, 3 * outputs.checkpointIntervalMs + options.checkpointTimeoutMs, async () =>
-          (await flink.checkpointInProgress(jobId)) ? { done: true, value: true } : { done: false, status: "none in progress" }, log, { pollMs: 25 });
-        if (inProgress) evidence.notes.push(`a checkpoint of job ${jobId} was in progress at the kill`);
+        await withCheckpointHeldOpen(ctx, killJobManager);
+      } else {
+        await killJobManager();
       }
-      evidence.expectedRestore = await latestCompleted(flink, jobId);
-      ctx.faultAtMs = Date.now();
-      log(`      ${await crash(outputs.processes, "jobmanager")}; latest completed checkpoint ${evidence.expectedRestore.id}`);
       await detectFailure(ctx, `the JobManager to lose job ${jobId}`);
     },
     recover: resubmitLatestFromVolume,

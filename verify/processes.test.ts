@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brokerRestartCommand, crashCommands, pickTaskManager, StackProcesses } from "./processes";
+import { brokerRestartCommand, crashCommands, freezeCommands, pickTaskManager, StackProcesses } from "./processes";
 
 const docker: StackProcesses = { kind: "docker", jobManager: "s-jobmanager", taskManagers: ["s-taskmanager-1", "s-taskmanager-2"], kafka: "s-kafka" };
 const kind: StackProcesses = {
@@ -31,6 +31,19 @@ describe("crashCommands", () => {
 
   it("says so when the stack names no TaskManager", () => {
     expect(() => crashCommands({ ...docker, taskManagers: [] }, "taskmanager")).toThrow("the stack outputs name no taskmanager container");
+  });
+});
+
+describe("freezeCommands", () => {
+  it("stops and continues the named TaskManager's JVM: from the host on docker, as PID 1 inside the pod on kubernetes", () => {
+    expect(freezeCommands(docker, "s-taskmanager-2", true)).toEqual([
+      { file: "docker", args: ["inspect", "-f", "{{.State.Pid}}", "s-taskmanager-2"] },
+      { file: "kill", args: ["-STOP", "{pid}"] },
+    ]);
+    expect(freezeCommands(docker, "s-taskmanager-2", false)[1]).toEqual({ file: "kill", args: ["-CONT", "{pid}"] });
+    expect(freezeCommands(kind, "flink-taskmanager-abc", true)).toEqual([
+      { file: "kubectl", args: ["--context", "kind-fc", "-n", "fc", "exec", "flink-taskmanager-abc", "--", "kill", "-STOP", "1"] },
+    ]);
   });
 });
 

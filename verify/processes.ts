@@ -52,6 +52,24 @@ export function crashCommands(p: StackProcesses, role: FlinkRole, taskManager?: 
   return [kubectl(p, "delete", "pod", ...target, "--grace-period=0", "--force", "--wait=false")];
 }
 
+/**
+ * The steps that stop (SIGSTOP) or continue (SIGCONT) a TaskManager's JVM: a frozen TaskManager acknowledges no
+ * checkpoint, so one triggered meanwhile stays in progress for as long as the freeze lasts. Docker: the signal from
+ * the host to the container's main process (its PID read first, as for a crash); Kubernetes: inside the pod, where
+ * the JVM is PID 1 (the image's entrypoint execs it).
+ */
+export function freezeCommands(p: StackProcesses, taskManager: string, freeze: boolean): Command[] {
+  const signal = freeze ? "-STOP" : "-CONT";
+  const [target] = flinkTarget(p, "taskmanager", taskManager);
+  if (p.kind === "docker") {
+    return [
+      { file: "docker", args: ["inspect", "-f", "{{.State.Pid}}", target!] },
+      { file: "kill", args: [signal, "{pid}"] },
+    ];
+  }
+  return [kubectl(p, "exec", target!, "--", "kill", signal, "1")];
+}
+
 /** A TaskManager process and the addresses Flink may know it by. */
 export interface TaskManagerProcess {
   name: string;
@@ -116,8 +134,17 @@ export async function mustRun(command: Command, timeoutMs?: number): Promise<str
 }
 
 /** Crashes a Flink process (see crashCommands); returns what was done, for the log. */
-export async function crash(p: StackProcesses, role: FlinkRole, taskManager?: string): Promise<string> {
-  const [first, second] = crashCommands(p, role, taskManager);
+export function crash(p: StackProcesses, role: FlinkRole, taskManager?: string): Promise<string> {
+  return runSignalSteps(crashCommands(p, role, taskManager), role);
+}
+
+/** Freezes or continues a TaskManager's JVM (see freezeCommands); returns what was done, for the log. */
+export function freeze(p: StackProcesses, taskManager: string, frozen: boolean): Promise<string> {
+  return runSignalSteps(freezeCommands(p, taskManager, frozen), "taskmanager");
+}
+
+/** One command, or a PID lookup and a signal to `{pid}`. */
+async function runSignalSteps([first, second]: Command[], role: FlinkRole): Promise<string> {
   if (!second) {
     await mustRun(first!);
     return shown(first!);
