@@ -22,8 +22,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] 
                     checkpoints' duration (p50, p99) and size at that rate (one derived stack per mode, shared with --latency)
   --latency         event produced → its window firing visible read_committed, p50/p95/p99, per mode, at checkpoint
                     intervals of 1 s, 5 s and 20 s
-  --backlog         a 200,000-event backlog (bench/backlog.ts says why not a million): time to catch up when the job
-                    restarts from its retained checkpoint against from the earliest offsets, and the ratio (goal: 10x)
+  --backlog         a 1,000,000-event backlog: time to catch up when the job restarts from its retained checkpoint
+                    against from the earliest offsets, and the ratio (goal: 10x)
   --backlog-events <n>  another backlog size, 1000..2000000 (the tail stays 1 % of it)
   --state           checkpoint size and duration with 10, 1,000 and 100,000 open windows
                     (--backlog and --state share one derived stack, suffix bench-state)
