@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { restartedItself, restoreIsOfThisRecovery } from "./cycle";
+import { restartedItself, restoreAfter, restoreIsOfThisRecovery } from "./cycle";
 
 const chk = (id: number) => ({ id, path: `file:/checkpoints_flink/abc/chk-${id}` });
 
@@ -19,5 +19,14 @@ describe("restoreIsOfThisRecovery", () => {
   it("does not hold when nothing was restored, nor for a restart of another job", () => {
     expect(restoreIsOfThisRecovery({ expectedRestore: chk(7), restored: null, jobIdAtFault: "j1", recoveredJobId: "j2" })).toBe(false);
     expect(restartedItself({ jobIdAtFault: "j1", recoveredJobId: "j2", restartsBefore: 0, restartsAfter: 1 })).toBe(false);
+  });
+});
+
+describe("restoreAfter", () => {
+  it("takes a restore made after the fault, not the one a cached answer still shows from before", () => {
+    expect(restoreAfter({ id: 44, externalPath: "p", restoredAtMs: 2_000 }, 1_000)).toBe(true);
+    expect(restoreAfter({ id: 40, externalPath: "p", restoredAtMs: 500 }, 1_000)).toBe(false);
+    expect(restoreAfter({ id: 44, externalPath: "p", restoredAtMs: null }, 1_000)).toBe(true);
+    expect(restoreAfter(null, 1_000)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
 
 import { sourceOffsetsOf } from "./checkpointInspector";
 import { CheckpointRef, PartitionOffsets, RetainedEvidence, VertexParallelism, WATERMARK_OPERATOR } from "./checks";
-import { FlinkRest, JobDetail } from "./flinkRest";
+import { CheckpointStats, FlinkRest, JobDetail } from "./flinkRest";
 import { KafkaReader } from "./kafka";
 import { malformedVisits, TopicRecord } from "./records";
 import { StackOutputs } from "./stackOutputs";
@@ -44,6 +44,14 @@ export interface Timings {
   /** Fault injected → the first completed checkpoint after the recovery. */
   cycle?: number;
   total?: number;
+}
+
+/** How long the checkpoint statistics may take to show a restore: a few times their cache's lifetime (3 s). */
+const RESTORE_SHOWN_TIMEOUT_MS = 15_000;
+
+/** Whether `restored` is a restore made after the fault (one without a time counts: nothing says otherwise). */
+export function restoreAfter(restored: CheckpointStats["restored"], faultAtMs: number): boolean {
+  return restored !== null && (restored.restoredAtMs === null || restored.restoredAtMs >= faultAtMs);
 }
 
 /** The job restarted by itself in this recovery (same job id, more restarts): it restored its latest checkpoint. */
@@ -285,7 +293,14 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   evidence.restartsAfter = await flink.restarts(recovered.jobId);
   evidence.watermarkGenerators = (await flink.job(recovered.jobId)).vertices
     .filter((v) => v.name.includes(WATERMARK_OPERATOR)).map(({ name, parallelism }) => ({ name, parallelism }));
-  const restoredStats = await flink.checkpoints(recovered.jobId);
+  // The checkpoint statistics are cached for a few seconds: a job that restarted itself (same id) faster than that
+  // still shows its previous restore for a while. Where a restore is required, wait for one after the fault.
+  const restoredStats = evidence.expectedRestore
+    ? await waitFor(`job ${recovered.jobId} to show its restore after the fault`, RESTORE_SHOWN_TIMEOUT_MS, async () => {
+      const stats = await flink.checkpoints(recovered.jobId);
+      return restoreAfter(stats.restored, ctx.faultAtMs) ? { done: true, value: stats } : { done: false, status: `latest.restored ${stats.restored?.id ?? "none"}` };
+    }, log, { pollMs: 250 }).catch(() => flink.checkpoints(recovered.jobId))
+    : await flink.checkpoints(recovered.jobId);
   evidence.restored = restoredStats.restored ? { id: restoredStats.restored.id, path: restoredStats.restored.externalPath } : null;
   // The restored checkpoint's own source offsets, read from its _metadata now, before newer checkpoints retire it
   // (the stack retains a few), and beside the waits below so the inspector's JVM delays none of their timings.

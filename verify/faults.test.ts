@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAULT_NAMES, FAULTS, incompleteCheckpointPath, parseFaultList, withParallelism } from "./faults";
+import { failureSeenAt, FAULT_NAMES, FAULTS, incompleteCheckpointPath, parseFaultList, withParallelism } from "./faults";
 
 describe("withParallelism", () => {
   it("sets the job's --parallelism and leaves the rest, the source's included", () => {
@@ -30,5 +30,20 @@ describe("parseFaultList", () => {
       expect(FAULTS[name].injects.length).toBeGreaterThan(10);
       expect(FAULTS[name].recovers.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe("failureSeenAt", () => {
+  const running = { state: "RUNNING", vertexStates: ["RUNNING", "RUNNING"] };
+  it("sees a job that left RUNNING, a task that did, or a JobManager that does not answer", () => {
+    expect(failureSeenAt({ state: "RESTARTING", vertexStates: ["CANCELING"] }, null, 1_000, 5_000)).toBe(5_000);
+    expect(failureSeenAt({ state: "RUNNING", vertexStates: ["RUNNING", "DEPLOYING"] }, null, 1_000, 5_000)).toBe(5_000);
+    expect(failureSeenAt(null, null, 1_000, 5_000)).toBe(5_000);
+  });
+
+  it("sees a restart it missed between two looks by the restore after the fault, and dates it by that restore", () => {
+    expect(failureSeenAt(running, 3_500, 1_000, 5_000)).toBe(3_500);
+    expect(failureSeenAt(running, 900, 1_000, 5_000)).toBeNull();
+    expect(failureSeenAt(running, null, 1_000, 5_000)).toBeNull();
   });
 });

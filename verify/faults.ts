@@ -4,7 +4,7 @@
 import { listMetadata, runOnVolume } from "./checkpointVolume";
 import { CheckpointRef, normalizeCheckpointPath } from "./checks";
 import { ENDED_STATES, Fault, FaultContext, CycleError, findJob } from "./cycle";
-import { FlinkRest } from "./flinkRest";
+import { FlinkRest, JobDetail } from "./flinkRest";
 import { crash, freeze, pickTaskManager, restartBroker, taskManagerProcesses } from "./processes";
 import { seconds, sleep, waitFor } from "./wait";
 
@@ -45,12 +45,24 @@ async function latestCompleted(flink: FlinkRest, jobId: string): Promise<Checkpo
   return { id: latest.id, path: latest.externalPath };
 }
 
-/** Polls until the job leaves RUNNING (or the JobManager stops answering); records when that was seen. */
+/**
+ * When the failure shows, or null while it does not: the job has left RUNNING (or the JobManager does not answer), or
+ * it restored a checkpoint after the fault. The REST answers are cached for a few seconds, and with a standby
+ * TaskManager Flink can restart the job in less, so the restore may be all that shows; its time bounds the detection.
+ */
+export function failureSeenAt(job: Pick<JobDetail, "state" | "vertexStates"> | null, restoredAtMs: number | null, faultAtMs: number, nowMs: number): number | null {
+  if (job === null || job.state !== "RUNNING" || job.vertexStates.some((s) => s !== "RUNNING" && s !== "FINISHED")) return nowMs;
+  if (restoredAtMs !== null && restoredAtMs >= faultAtMs) return Math.min(restoredAtMs, nowMs);
+  return null;
+}
+
+/** Polls until the failure shows (failureSeenAt); records when. */
 async function detectFailure(ctx: FaultContext, what: string): Promise<void> {
   const seenAt = await waitFor(what, ctx.options.restoreTimeoutMs, async () => {
     const job = await ctx.flink.job(ctx.jobId).catch(() => null);
-    if (job === null || job.state !== "RUNNING" || job.vertexStates.some((s) => s !== "RUNNING" && s !== "FINISHED")) return { done: true, value: Date.now() };
-    return { done: false, status: `job ${job.state}` };
+    const restoredAtMs = job ? (await ctx.flink.checkpoints(ctx.jobId).catch(() => null))?.restored?.restoredAtMs ?? null : null;
+    const seen = failureSeenAt(job, restoredAtMs, ctx.faultAtMs, Date.now());
+    return seen !== null ? { done: true, value: seen } : { done: false, status: `job ${job?.state}` };
   }, ctx.log, { pollMs: 100 });
   ctx.evidence.timings.faultToDetected = seenAt - ctx.faultAtMs;
   ctx.log(`      detected ${seconds(ctx.evidence.timings.faultToDetected)} after the fault`);

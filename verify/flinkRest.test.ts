@@ -28,7 +28,7 @@ describe("Flink REST answers", () => {
     expect(stats).toEqual({
       completedCount: 2,
       latestCompleted: { id: 9, externalPath: "file:/checkpoints_flink/j2/chk-9" },
-      restored: { id: 7, externalPath: "file:/checkpoints_flink/j1/chk-7" },
+      restored: { id: 7, externalPath: "file:/checkpoints_flink/j1/chk-7", restoredAtMs: 1 },
       history: [
         {
           id: 9, status: "COMPLETED", externalPath: "file:/checkpoints_flink/j2/chk-9", completedAtMs: 1_700_000_000_450,

@@ -49,7 +49,8 @@ export interface CheckpointRecord {
 export interface CheckpointStats {
   completedCount: number;
   latestCompleted: { id: number; externalPath: string } | null;
-  restored: { id: number; externalPath: string } | null;
+  /** The checkpoint the job last restored, and when (Flink's restore_timestamp; null when not given). */
+  restored: { id: number; externalPath: string; restoredAtMs: number | null } | null;
   history: CheckpointRecord[];
 }
 
@@ -117,7 +118,9 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
   return {
     completedCount: asNumber(asObject(root.counts).completed) || 0,
     latestCompleted: completed ? { id: asNumber(completed.id), externalPath: asString(completed.external_path) } : null,
-    restored: restored ? { id: asNumber(restored.id), externalPath: asString(restored.external_path) } : null,
+    restored: restored
+      ? { id: asNumber(restored.id), externalPath: asString(restored.external_path), restoredAtMs: typeof restored.restore_timestamp === "number" ? restored.restore_timestamp : null }
+      : null,
     history: history.map((h) => ({
       id: asNumber(h.id),
       status: asString(h.status),
