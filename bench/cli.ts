@@ -69,6 +69,15 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       i++;
       return next;
     };
+    // The flag's value as a whole number in [min, max], or undefined (the problem noted) when it is missing or not one.
+    const wholeNumber = (min: number, max: number): number | undefined => {
+      const text = value();
+      if (!text) return undefined;
+      const n = Number(text);
+      if (Number.isInteger(n) && n >= min && n <= max) return n;
+      problems.push(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+      return undefined;
+    };
     if (flag === "--recovery") args.recovery = true;
     else if (flag === "--throughput") args.throughput = true;
     else if (flag === "--latency") args.latency = true;
@@ -85,18 +94,9 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       if (text && (named.length === 0 || unknown.length > 0)) problems.push(`--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: ${known.join(", ")}`);
       else if (text) args.settings = named;
     }
-    else if (flag === "--backlog-events") {
-      const text = value();
-      const events = Number(text);
-      if (text && !(Number.isInteger(events) && events >= 1_000 && events <= 2_000_000)) problems.push(`--backlog-events must be a whole number from 1000 to 2000000, got "${text}"`);
-      else if (text) args.backlogEvents = events;
-    }
-    else if (flag === "--runs") {
-      const text = value();
-      const runs = Number(text);
-      if (text && !(Number.isInteger(runs) && runs >= 1 && runs <= 20)) problems.push(`--runs must be a whole number from 1 to 20, got "${text}"`);
-      else if (text) args.runs = runs;
-    } else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`);
+    else if (flag === "--backlog-events") args.backlogEvents = wholeNumber(1_000, 2_000_000) ?? args.backlogEvents;
+    else if (flag === "--runs") args.runs = wholeNumber(1, 20) ?? args.runs;
+    else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`);
   }
   const measured = () => args.throughput || args.latency || args.backlog || args.state;
   // The smoke run alone means every benchmark that has a miniature.
