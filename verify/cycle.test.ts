@@ -11,9 +11,15 @@ describe("restoreIsOfThisRecovery", () => {
     expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 0, restartsAfter: 1 })).toBe(true);
   });
 
+  it("holds for a restart faster than the restart metric's refresh: a restore after the fault, the count not yet up", () => {
+    expect(restartedItself({ ...sameJob, restartsBefore: 2, restartsAfter: 2, restoredAfterFault: true })).toBe(true);
+    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(9), restartsBefore: 2, restartsAfter: 2, restoredAfterFault: true })).toBe(true);
+    expect(restartedItself({ jobIdAtFault: "j1", recoveredJobId: "j2", restoredAfterFault: true })).toBe(false);
+  });
+
   it("does not hold for a job that rode the fault out: its restore is the one it was started from", () => {
-    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 2, restartsAfter: 2 })).toBe(false);
-    expect(restartedItself({ ...sameJob, restartsBefore: 2, restartsAfter: 2 })).toBe(false);
+    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 2, restartsAfter: 2, restoredAfterFault: false })).toBe(false);
+    expect(restartedItself({ ...sameJob, restartsBefore: 2, restartsAfter: 2, restoredAfterFault: false })).toBe(false);
   });
 
   it("does not hold when nothing was restored, nor for a restart of another job", () => {
