@@ -8,7 +8,7 @@ import { cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { MatrixReport, MatrixRow, withDerivedStack } from "../verify/matrix";
 import { runLoadBenchmarks } from "./load";
-import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, selectVariants, summarize } from "./recovery";
+import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, selectVariants, SUITE_RECOVERY_SETTINGS, summarize } from "./recovery";
 import { runStateBenchmarks } from "./stateRuns";
 
 const PROJECT_DIR = resolve(__dirname, "..");
@@ -33,7 +33,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] 
                     produces its figures
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
   --runs <n>        crashes per setting, 1..20 (default 3)
-  --settings <list> comma-separated settings to run, by suffix (default all: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")})
+  --settings <list> comma-separated recovery settings to run, by suffix, or all (default ${SUITE_RECOVERY_SETTINGS.join(", ")};
+                    all: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")})
   --reports <dir>   where the results go (default reports/bench)`;
 
 export interface BenchArguments {
@@ -89,9 +90,9 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     else if (flag === "--settings") {
       const text = value();
       const known = RECOVERY_VARIANTS.map((v) => v.suffix);
-      const named = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      const named = text.trim() === "all" ? known : text.split(",").map((s) => s.trim()).filter((s) => s !== "");
       const unknown = named.filter((s) => !known.includes(s));
-      if (text && (named.length === 0 || unknown.length > 0)) problems.push(`--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: ${known.join(", ")}`);
+      if (text && (named.length === 0 || unknown.length > 0)) problems.push(`--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: all or ${known.join(", ")}`);
       else if (text) args.settings = named;
     }
     else if (flag === "--backlog-events") args.backlogEvents = wholeNumber(1_000, 2_000_000) ?? args.backlogEvents;

@@ -66,8 +66,9 @@ describe("the recovery benchmark's results", () => {
     expect(Object.entries(defaults.changes).filter(([key, value]) => CONFIG_KEYS[key]!.default !== value)).toEqual([]);
   });
 
-  it("runs the settings asked for in the benchmark's order, all when none is named", () => {
-    expect(selectVariants(null)).toBe(RECOVERY_VARIANTS);
+  it("runs the settings asked for in the benchmark's order; Flink's defaults and the stack's when none is named", () => {
+    expect(selectVariants(null).map((v) => v.suffix)).toEqual(["bench-flink-defaults", "bench-fast-standby"]);
+    expect(selectVariants(null).map((v) => v.label)).toContain(RECOVERY_VARIANTS.find((v) => v.label.includes("(the stack's defaults)"))!.label);
     expect(selectVariants(["bench-fast-standby", "bench-fast-thread"]).map((v) => v.suffix)).toEqual(["bench-fast-thread", "bench-fast-standby"]);
   });
 });
@@ -78,6 +79,7 @@ describe("npm run bench's arguments", () => {
     expect(parseBenchArguments(["--backlog", "--backlog-events", "1000000"])).toMatchObject({ backlog: true, backlogEvents: 1_000_000 });
     expect(() => parseBenchArguments(["--backlog", "--backlog-events", "10"])).toThrow("--backlog-events must be a whole number from 1000 to 2000000, got \"10\"");
     expect(parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,bench-fast-standby"])).toMatchObject({ settings: ["bench-fast-thread", "bench-fast-standby"] });
+    expect(parseBenchArguments(["--recovery", "--settings", "all"])).toMatchObject({ settings: RECOVERY_VARIANTS.map((v) => v.suffix) });
     expect(parseBenchArguments(["--throughput", "--latency", "--smoke", "--stack", "ci"])).toMatchObject({ recovery: false, throughput: true, latency: true, backlog: false, state: false, smoke: true, stack: "ci" });
   });
 
@@ -93,6 +95,6 @@ describe("npm run bench's arguments", () => {
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
       '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>');
     expect(() => parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,fastest"])).toThrow(
-      `--settings names unknown settings fastest; allowed: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`);
+      `--settings names unknown settings fastest; allowed: all or ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`);
   });
 });
