@@ -2,7 +2,8 @@
 // another in one run on stacks derived from one base stack: Flink's defaults (heartbeats of 10 s / 50 s, Python
 // functions in worker processes, a new ResourceID for a restarted TaskManager), the stack's heartbeats (2 s / 10 s)
 // with worker processes, thread mode added (Python functions in the TaskManager's JVM), then a stable ResourceID,
-// then thread mode with a standby TaskManager (the stack's defaults). Each setting runs the verification's taskmanager-crash fault
+// then thread mode with a standby TaskManager (the stack's defaults); the suite runs the first and the last unless
+// others are named. Each setting runs the verification's taskmanager-crash fault
 // `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
 import { MatrixRow } from "../verify/matrix";
