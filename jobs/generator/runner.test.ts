@@ -95,6 +95,20 @@ describe("runGenerator in rate pacing", () => {
   });
 });
 
+describe("runGenerator in rate pacing above MAX_BATCH per interval", () => {
+  it("sends full batches back to back, so the rate is bounded by the broker's acknowledgements", async () => {
+    const io = new FakeIO();
+    io.sendCostMs = 10;
+    const plan: RunPlan = { pacing: { kind: "rate", eventsPerSecond: 20_000 }, maxEvents: undefined, durationMs: 2000 };
+    const summary = await runGenerator(schedule(500), plan, "visits", io, new AbortController().signal);
+    expect(summary).toEqual({ sent: 40_000, stoppedBy: "duration", unsent: 0 });
+    // 80 full batches of 10 ms each fit in the 2 s; with 100 ms between batches it would take 8 s.
+    expect(io.clock).toBeLessThan(2_200);
+    // Still a few large requests, not one per round trip (200).
+    expect(io.batches.length).toBeLessThan(100);
+  });
+});
+
 describe("runGenerator when the broker fails", () => {
   it("retries the same batch with growing backoff and loses nothing", async () => {
     const io = new FakeIO();
