@@ -46,7 +46,7 @@ export interface LoadPlan {
   drain: boolean;
 }
 
-/** In thread mode the job reads some 5,600 events/s: doubling from 1,000 passes it within five steps, then one bisection. */
+/** In thread mode the job reads some 5,600 events/s: doubling from 1,000 passes it at the fourth step (8,000), then one bisection. */
 export const FULL_PLAN: LoadPlan = {
   search: { start: 1_000, ceiling: 16_000, bisections: 1, maxSteps: 6 },
   stepMs: 25_000,
