@@ -149,8 +149,7 @@ export class BenchJob {
       const atMs = Date.now() - startMs;
       const state = (await this.flink.job(jobId)).state;
       if (ENDED_STATES.includes(state)) throw new Error(`job ${jobId} is ${state} while catching up: ${(await this.flink.rootException(jobId)).split("\n")[0]}`);
-      // A group that has never committed may not have its coordinator yet ("not the correct coordinator"): nothing committed.
-      const committed = await this.kafka.committedOffsets(submission.group, this.names.input).catch((): PartitionOffsets => ({}));
+      const committed = await this.kafka.committedOffsets(submission.group, this.names.input);
       const behind = recordsBetween(committed, end);
       samples.push({ atMs, behind });
       if (behind === 0) {

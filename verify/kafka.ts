@@ -28,6 +28,33 @@ export function unfinishedPartitions(start: PartitionOffsets, reached: Partition
 /** How long the broker may hold a fetch that finds nothing new. */
 const FETCH_MAX_WAIT_MS = 500;
 const RETRY_PAUSE_MS = 500;
+/** How long a read of committed offsets waits for the group's coordinator (a broker just started or restarted). */
+const COORDINATOR_WAIT_MS = 30_000;
+
+/** The answers of a broker whose group coordinator is still being elected or loading `__consumer_offsets`. */
+const COORDINATOR_NOT_READY = new Set(["GROUP_LOAD_IN_PROGRESS", "GROUP_COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR_FOR_GROUP"]);
+
+/** Whether `error` (a kafkajs error, or one whose retries it wraps) says the coordinator is not ready yet. */
+export function coordinatorNotReady(error: unknown): boolean {
+  const typeOf = (e: unknown) => (e as { type?: unknown } | null)?.type;
+  return [typeOf(error), typeOf((error as { cause?: unknown } | null)?.cause)].some((t) => typeof t === "string" && COORDINATOR_NOT_READY.has(t));
+}
+
+/**
+ * `call`'s answer, asked again while the coordinator is not ready, for up to `timeoutMs`. kafkajs's admin
+ * does not retry an offset fetch the coordinator refuses, and a broker refuses them for seconds after it starts.
+ */
+export async function whenCoordinatorReady<T>(call: () => Promise<T>, timeoutMs: number, pauseMs = RETRY_PAUSE_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!coordinatorNotReady(error) || Date.now() >= deadline) throw error;
+    }
+    await sleep(pauseMs);
+  }
+}
 
 export function toTopicRecord(partition: number, record: FetchedRecord): TopicRecord {
   return { partition, offset: record.offset, timestampMs: record.timestampMs, value: record.value === null ? null : record.value.toString("utf8") };
@@ -129,9 +156,12 @@ export class KafkaReader {
     }
   }
 
-  /** The group's committed offsets on `topic`; partitions without a commit are absent. */
-  async committedOffsets(groupId: string, topic: string): Promise<PartitionOffsets> {
-    const answer = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+  /**
+   * The group's committed offsets on `topic`; partitions without a commit are absent. Waits up to
+   * `coordinatorWaitMs` for a coordinator that is not ready (0: fail at once, for a sample that must be timely).
+   */
+  async committedOffsets(groupId: string, topic: string, coordinatorWaitMs = COORDINATOR_WAIT_MS): Promise<PartitionOffsets> {
+    const answer = await whenCoordinatorReady(() => this.admin.fetchOffsets({ groupId, topics: [topic] }), coordinatorWaitMs);
     const committed: Record<number, number> = {};
     for (const p of answer.find((t) => t.topic === topic)?.partitions ?? []) {
       const offset = Number(p.offset);

@@ -45,7 +45,8 @@ export class TimelineSampler {
     const answer = <T>(read: Promise<T>) => read.then((value) => value, () => undefined);
     const [inputEnd, consumed, outputEnd, checkpoints] = await Promise.all([
       answer(this.kafka.endOffsets(this.outputs.visitsTopic)),
-      answer(this.kafka.committedOffsets(this.outputs.groupId, this.outputs.visitsTopic)),
+      // Not waiting for a coordinator that loads: a late answer would be drawn at this sample's time.
+      answer(this.kafka.committedOffsets(this.outputs.groupId, this.outputs.visitsTopic, 0)),
       answer(this.kafka.endOffsets(this.outputs.outputTopic)),
       answer(this.flink.checkpoints(jobId)),
     ]);
