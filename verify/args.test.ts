@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseArguments } from "./args";
+import { parseArguments, SOAK_CYCLES } from "./args";
 import { FAULT_NAMES } from "./faults";
 
 const run = (argv: string[]) => {
@@ -32,6 +32,9 @@ describe("parseArguments", () => {
       faults: ["taskmanager-crash", "broker-restart"], repeat: 3, modes: ["EXACTLY_ONCE", "AT_LEAST_ONCE"],
     });
     expect(run(["--stack", "ci", "--modes", "at-least-once"]).modes).toEqual(["AT_LEAST_ONCE"]);
+    expect(run(["--stack", "ci", "--soak"])).toMatchObject({ faults: ["cancel-restore"], repeat: SOAK_CYCLES });
+    expect(run(["--stack", "ci", "--soak", "--repeat", "4", "--faults", "taskmanager-crash"])).toMatchObject({ faults: ["taskmanager-crash"], repeat: 4 });
+    expect(() => run(["--stack", "ci", "--soak=3"])).toThrow(/--soak takes no value/);
     expect(() => run(["--stack", "ci", "--faults", "meteor", "--repeat", "0", "--modes", "ONCE"])).toThrow(
       /--faults: unknown fault "meteor"; allowed: cancel-restore, [\s\S]*--repeat must be a whole number from 1 to 100, got "0"[\s\S]*--modes must list EXACTLY_ONCE and\/or AT_LEAST_ONCE/,
     );

@@ -25,6 +25,9 @@ export type ParsedArguments = { help: true } | { help: false; args: VerifyArgume
 
 export class UsageError extends Error {}
 
+/** The cycles of a soak (`--soak`) unless `--repeat` says otherwise. */
+export const SOAK_CYCLES = 10;
+
 export const USAGE = `Usage: npm run verify -- --stack <name> [options]
 
 Runs faults against a running stack and proves the recovery from the data. Each fault goes through the
@@ -43,7 +46,10 @@ Where the stack is:
 What to run:
   --faults <list|all>       comma-separated, one after another on the same stack (default cancel-restore):
                             ${FAULT_NAMES.join(", ")}
-  --repeat <n>              run the whole list n times (a soak; default 1)
+  --repeat <n>              run the whole list n times (default 1; with --soak ${SOAK_CYCLES})
+  --soak                    a soak: the list (default cancel-restore) run ${SOAK_CYCLES} times on the one stack, each
+                            cycle judged on its own (0 duplicates, 0 missing, every malformed record
+                            dead-lettered once, the job RUNNING)
   --modes <list|both>       EXACTLY_ONCE and/or AT_LEAST_ONCE (default: the stack's own mode). A mode the
                             stack does not run gets a stack of its own, derived from it with the Pulumi
                             Automation API, brought up, run and destroyed (needs --stack)
@@ -108,7 +114,7 @@ const VALUE_OPTIONS = [
   "repeat",
   "modes",
 ] as const;
-const FLAG_OPTIONS = ["restore-from-earliest", "help"] as const;
+const FLAG_OPTIONS = ["restore-from-earliest", "soak", "help"] as const;
 
 export function parseArguments(argv: readonly string[]): ParsedArguments {
   const values = new Map<string, string>();
@@ -171,7 +177,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     }
   }
   const repeatText = values.get("repeat");
-  const repeat = repeatText === undefined ? 1 : Number(repeatText);
+  const repeat = repeatText === undefined ? (flags.has("soak") ? SOAK_CYCLES : 1) : Number(repeatText);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) problems.push(`--repeat must be a whole number from 1 to 100, got "${repeatText}"`);
   const modesText = values.get("modes");
   let modes: CheckpointMode[] | undefined;
