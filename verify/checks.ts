@@ -500,7 +500,7 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
       ok: true,
       detail:
         `AT_LEAST_ONCE: ${output.duplicateRecords} duplicate records counted, not failed: ` +
-        `${afterRestore.length - replayedHeld} firings emitted between the checkpoint and the fault and replayed by the restored job, ` +
+        `${afterRestore.length - replayedHeld} firings emitted after the checkpoint (before the fault, or by the lost job's tasks after it) and again by the restored job, ` +
         `${replayedHeld} firings the checkpoint already held emitted again (judged by noPreCheckpointFiringReemitted), ` +
         `${output.duplicates.length - afterRestore.length} from earlier replays (failover or an earlier cycle)`,
     });
