@@ -61,6 +61,12 @@ describe("flinkProperties", () => {
         expect(flinkProperties(defaults)["web.upload.dir"]).toBe("/checkpoints_flink/jars");
     });
 
+    it("sends savepoints without a target to the checkpoint volume, under the configured checkpointDir", () => {
+        expect(flinkProperties(defaults)["state.savepoints.dir"]).toBe("file:///checkpoints_flink/savepoints");
+        expect(flinkProperties(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/team-a/" }))["state.savepoints.dir"])
+            .toBe("file:///checkpoints_flink/team-a/savepoints");
+    });
+
     it("renders FLINK_PROPERTIES as key: value lines", () => {
         expect(flinkPropertiesText({ "a.b": "1", "c": "x y" })).toBe("a.b: 1\nc: x y");
     });

@@ -77,6 +77,9 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
         "execution.checkpointing.incremental": String(cfg.stateBackend === "rocksdb"),
         "state.checkpoints.dir": cfg.checkpointDir,
         "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
+        // A savepoint without a target (`flink savepoint <job-id>`, `flink stop <job-id>`) lands on the volume too,
+        // where restoreFrom accepts it; the checkpoint tools read only job-id folders, so it is no job to them.
+        "state.savepoints.dir": `${cfg.checkpointDir}/savepoints`,
         "execution.checkpointing.interval": `${cfg.checkpointIntervalMs}ms`,
         "execution.checkpointing.mode": cfg.checkpointMode,
         "execution.checkpointing.externalized-checkpoint-retention":
