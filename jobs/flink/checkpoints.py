@@ -422,7 +422,7 @@ def prune_plan(checkpoints: Sequence[Checkpoint], keep: int, latest: Optional[Ch
     (`latest`), incomplete ones newer than their folder's newest complete one (a running job may be writing
     them), and any folder holding a file that a kept checkpoint references (`referenced_files`: the files
     each kept checkpoint's _metadata names, by its uri). Everything else is removed. Only chk-N folders are
-    ever removed: shared/, taskowned/ and the folders beside the job folders (ha/, jars/) are not considered.
+    ever removed: shared/, taskowned/ and the folders beside the job folders (ha/, jars/, savepoints/) are not considered.
     """
     # Each kept checkpoint's place among its folder's complete ones, 0 for the newest.
     kept = {checkpoint.uri: sum(1 for c in checkpoints if c.job_id == checkpoint.job_id and c.complete and c.number > checkpoint.number)
