@@ -355,6 +355,10 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
     make_checkpoint(root, JOB_A, 2, mtime=200)
     for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned"):
         (root / other).mkdir(parents=True, exist_ok=True)
+    # A complete savepoint where state.savepoints.dir puts them: not a job folder's chk-N, so never pruned.
+    savepoint = root / "savepoints" / "savepoint-1234-abcdef"
+    savepoint.mkdir(parents=True)
+    (savepoint / "_metadata").write_bytes((root / JOB_A / "chk-1" / "_metadata").read_bytes())
     # The kept checkpoint's files, as the inspector would list them: none besides its _metadata.
     monkeypatch.setattr("checkpoints.run_inspector", lambda jar, classpath, paths: [{"referencedFiles": []} for _ in paths])
     arguments = ["prune", "--keep", "1", "--checkpoint-dir", uri(root), "--inspector-jar", "unused.jar"]
@@ -367,6 +371,7 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
     assert "removed 1 checkpoint folder" in capsys.readouterr().out
     assert not (root / JOB_A / "chk-1").exists()
     assert all((root / other).is_dir() for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned", f"{JOB_A}/chk-2"))
+    assert (savepoint / "_metadata").is_file()
 
 
 # --- a real checkpoint of the job --------------------------------------------------------------------
