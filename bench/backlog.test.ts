@@ -1,18 +1,57 @@
 import { describe, expect, it } from "vitest";
 import { VisitSchedule } from "../jobs/generator/schedule";
-import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, backlogPlanFor, BacklogResult, backlogLoad, backlogMeasured, backlogRatios, backlogStartTimes, catchUpRate, niceStep, renderBacklogChart, renderBacklogTable } from "./backlog";
-import { benchJobArgs, benchNames, CatchUp, recordsBetween, totalOf } from "./benchJob";
+import {
+  BACKLOG_PLAN,
+  BACKLOG_SMOKE_PLAN,
+  type BacklogResult,
+  backlogLoad,
+  backlogMeasured,
+  backlogPlanFor,
+  backlogRatios,
+  backlogStartTimes,
+  catchUpRate,
+  niceStep,
+  renderBacklogChart,
+  renderBacklogTable,
+} from "./backlog";
+import { benchJobArgs, benchNames, type CatchUp, recordsBetween, totalOf } from "./benchJob";
 
-const run = (over: Partial<CatchUp>): CatchUp => ({ jobId: "j", submittedMs: 6_100, runningMs: 9_800, caughtUpMs: 12_400, checkpointId: 3, samples: [], ...over });
+const run = (over: Partial<CatchUp>): CatchUp => ({
+  jobId: "j",
+  submittedMs: 6_100,
+  runningMs: 9_800,
+  caughtUpMs: 12_400,
+  checkpointId: 3,
+  samples: [],
+  ...over,
+});
 
 const result = (over: Partial<BacklogResult> = {}): BacklogResult => ({
   plan: BACKLOG_PLAN,
   inputRecords: 1_010_000,
-  generator: { backlog: { sent: 1_000_000, seconds: 210.4, perSecond: 4752.9, stoppedBy: "max-events" }, tail: { sent: 10_000, seconds: 2.1, perSecond: 4761.9, stoppedBy: "max-events" } },
+  generator: {
+    backlog: { sent: 1_000_000, seconds: 210.4, perSecond: 4752.9, stoppedBy: "max-events" },
+    tail: { sent: 10_000, seconds: 2.1, perSecond: 4761.9, stoppedBy: "max-events" },
+  },
   checkpoint: { id: 21, path: "file:/checkpoints_flink/4a1c/chk-21" },
-  restore: run({ samples: [{ atMs: 10_000, behind: 10_000 }, { atMs: 11_000, behind: 0 }, { atMs: 12_400, behind: 0 }] }),
+  restore: run({
+    samples: [
+      { atMs: 10_000, behind: 10_000 },
+      { atMs: 11_000, behind: 0 },
+      { atMs: 12_400, behind: 0 },
+    ],
+  }),
   restoreRecords: 10_000,
-  earliest: run({ submittedMs: 6_000, runningMs: 10_000, caughtUpMs: 251_000, samples: [{ atMs: 10_000, behind: 1_010_000 }, { atMs: 130_000, behind: 500_000 }, { atMs: 251_000, behind: 0 }] }),
+  earliest: run({
+    submittedMs: 6_000,
+    runningMs: 10_000,
+    caughtUpMs: 251_000,
+    samples: [
+      { atMs: 10_000, behind: 1_010_000 },
+      { atMs: 130_000, behind: 500_000 },
+      { atMs: 251_000, behind: 0 },
+    ],
+  }),
   earliestRecords: 1_010_000,
   error: null,
   ...over,
@@ -23,7 +62,13 @@ describe("the backlog benchmark's load", () => {
     const now = Date.UTC(2026, 11, 2, 4);
     const starts = backlogStartTimes(BACKLOG_SMOKE_PLAN, now);
     const load = backlogLoad(BACKLOG_SMOKE_PLAN, "t", BACKLOG_SMOKE_PLAN.events, starts.backlog, 1);
-    const schedule = new VisitSchedule({ seed: load.seed, concurrentVisits: load.visits, delayMinMs: load.delayMinMs, delayMaxMs: load.delayMaxMs, startTimeMs: Date.parse(load.startTime!) });
+    const schedule = new VisitSchedule({
+      seed: load.seed,
+      concurrentVisits: load.visits,
+      delayMinMs: load.delayMinMs,
+      delayMaxMs: load.delayMaxMs,
+      startTimeMs: Date.parse(load.startTime!),
+    });
     let last = 0;
     for (let i = 0; i < load.maxEvents; i++) last = Date.parse(schedule.next().event.event_time);
     expect(last).toBeGreaterThan(now);
@@ -41,14 +86,44 @@ describe("the backlog benchmark's load", () => {
 
 describe("the benchmark's own job", () => {
   it("runs the stack's program on topics, a group, a job name and transactions of its own", () => {
-    const stackArgs = ["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py", "--bootstrap-servers", "kafka:9092", "--input-topic", "visits", "--output-topic", "visit_windows",
-      "--dlq-topic", "visits_dlq", "--group-id", "visits_reader", "--checkpoint-interval-ms", "10000", "--transactional-id-prefix", "visit-windows", "--job-name", "visit-windows"];
+    const stackArgs = [
+      "-py",
+      "/opt/flink/usrlib/jobs/visit_windows_job.py",
+      "--bootstrap-servers",
+      "kafka:9092",
+      "--input-topic",
+      "visits",
+      "--output-topic",
+      "visit_windows",
+      "--dlq-topic",
+      "visits_dlq",
+      "--group-id",
+      "visits_reader",
+      "--checkpoint-interval-ms",
+      "10000",
+      "--transactional-id-prefix",
+      "visit-windows",
+      "--job-name",
+      "visit-windows",
+    ];
     const names = benchNames("backlog", "m1x");
-    expect(names).toEqual({ input: "bench-state-backlog-m1x-visits", output: "bench-state-backlog-m1x-windows", dlq: "bench-state-backlog-m1x-dlq", group: "bench-state-backlog-m1x", jobName: "bench-state-backlog-m1x" });
+    expect(names).toEqual({
+      input: "bench-state-backlog-m1x-visits",
+      output: "bench-state-backlog-m1x-windows",
+      dlq: "bench-state-backlog-m1x-dlq",
+      group: "bench-state-backlog-m1x",
+      jobName: "bench-state-backlog-m1x",
+    });
     const args = benchJobArgs(stackArgs, names, { "--checkpoint-interval-ms": "3600000" });
     const value = (flag: string) => args[args.indexOf(flag) + 1];
-    expect([value("--input-topic"), value("--output-topic"), value("--dlq-topic"), value("--group-id"), value("--job-name"), value("--transactional-id-prefix")])
-      .toEqual([names.input, names.output, names.dlq, names.group, names.jobName, names.jobName]);
+    expect([
+      value("--input-topic"),
+      value("--output-topic"),
+      value("--dlq-topic"),
+      value("--group-id"),
+      value("--job-name"),
+      value("--transactional-id-prefix"),
+    ]).toEqual([names.input, names.output, names.dlq, names.group, names.jobName, names.jobName]);
     expect(value("--checkpoint-interval-ms")).toBe("3600000");
     expect(args.slice(0, 4)).toEqual(stackArgs.slice(0, 4));
     expect(args).toHaveLength(stackArgs.length);

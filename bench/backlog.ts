@@ -6,8 +6,8 @@
 // so the ratio errs, by the tail's share, on the low side. Two passes over the backlog would double the run's time.
 
 import { eventsPerEventTimeSecond } from "../jobs/generator/schedule";
-import { GeneratorLoad, GeneratorSummary } from "./loadGenerator";
-import { CatchUp, CatchUpSample } from "./benchJob";
+import type { CatchUp, CatchUpSample } from "./benchJob";
+import type { GeneratorLoad, GeneratorSummary } from "./loadGenerator";
 import { escapeXml } from "./recovery";
 
 export interface BacklogPlan {
@@ -55,7 +55,16 @@ const DELAY_MAX_MS = 2_000;
 
 /** The generator's load for `events` events of the plan's visits (the CI stack's delays, in rate mode) from `startTime`. */
 export function backlogLoad(plan: BacklogPlan, topic: string, events: number, startTime: string, seed: number): GeneratorLoad {
-  return { topic, rate: plan.rate, maxEvents: events, visits: plan.visits, delayMinMs: DELAY_MIN_MS, delayMaxMs: DELAY_MAX_MS, startTime, seed };
+  return {
+    topic,
+    rate: plan.rate,
+    maxEvents: events,
+    visits: plan.visits,
+    delayMinMs: DELAY_MIN_MS,
+    delayMaxMs: DELAY_MAX_MS,
+    startTime,
+    seed,
+  };
 }
 
 /**
@@ -64,7 +73,8 @@ export function backlogLoad(plan: BacklogPlan, topic: string, events: number, st
  * drop it as late.
  */
 export function backlogStartTimes(plan: BacklogPlan, nowMs: number): { backlog: string; tail: string } {
-  const spanMs = (plan.events / eventsPerEventTimeSecond({ concurrentVisits: plan.visits, delayMinMs: DELAY_MIN_MS, delayMaxMs: DELAY_MAX_MS })) * 1000;
+  const spanMs =
+    (plan.events / eventsPerEventTimeSecond({ concurrentVisits: plan.visits, delayMinMs: DELAY_MIN_MS, delayMaxMs: DELAY_MAX_MS })) * 1000;
   return { backlog: new Date(nowMs).toISOString(), tail: new Date(nowMs + Math.ceil(spanMs) + 60_000).toISOString() };
 }
 
@@ -160,24 +170,34 @@ export function renderBacklogChart(result: BacklogResult): string {
   const step = niceStep(greatestMs / 1000) * 1000;
   const axisMs = Math.ceil(greatestMs / step) * step;
   const x = (ms: number) => left + (ms / axisMs) * plot;
-  const bars = runs.map((r, i) => {
-    const y = 60 + i * 44;
-    const label = `<text x="${left - 10}" y="${y + 17}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>`;
-    if (!r.run) return `${label}<text x="${left + 6}" y="${y + 17}" font-size="12">not measured</text>`;
-    const { runningMs, caughtUpMs } = r.run;
-    return label +
-      `<rect x="${left}" y="${y}" width="${(x(runningMs) - left).toFixed(1)}" height="24" fill="${r.colour}" opacity="0.45"><title>submitted → RUNNING ${s(runningMs)} s</title></rect>` +
-      `<rect x="${x(runningMs).toFixed(1)}" y="${y}" width="${(x(caughtUpMs) - x(runningMs)).toFixed(1)}" height="24" fill="${r.colour}"><title>RUNNING → caught up ${s(caughtUpMs - runningMs)} s</title></rect>` +
-      `<text x="${(x(caughtUpMs) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${s(caughtUpMs)} s</text>`;
-  }).join("\n");
+  const bars = runs
+    .map((r, i) => {
+      const y = 60 + i * 44;
+      const label = `<text x="${left - 10}" y="${y + 17}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>`;
+      if (!r.run) return `${label}<text x="${left + 6}" y="${y + 17}" font-size="12">not measured</text>`;
+      const { runningMs, caughtUpMs } = r.run;
+      return (
+        label +
+        `<rect x="${left}" y="${y}" width="${(x(runningMs) - left).toFixed(1)}" height="24" fill="${r.colour}" opacity="0.45"><title>submitted → RUNNING ${s(runningMs)} s</title></rect>` +
+        `<rect x="${x(runningMs).toFixed(1)}" y="${y}" width="${(x(caughtUpMs) - x(runningMs)).toFixed(1)}" height="24" fill="${r.colour}"><title>RUNNING → caught up ${s(caughtUpMs - runningMs)} s</title></rect>` +
+        `<text x="${(x(caughtUpMs) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${s(caughtUpMs)} s</text>`
+      );
+    })
+    .join("\n");
   const top = 170;
   const panel = 220;
   const greatestBehind = Math.max(1, ...runs.flatMap((r) => (r.run?.samples ?? []).map((p) => p.behind)));
   const y = (behind: number) => top + panel - (behind / greatestBehind) * panel;
-  const line = (samples: readonly CatchUpSample[], colour: string) => samples.length === 0 ? "" :
-    `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${samples.map((p) => `${x(p.atMs).toFixed(1)},${y(p.behind).toFixed(1)}`).join(" ")}"/>`;
-  const ticks = Array.from({ length: axisMs / step + 1 }, (_, i) => i * step).map((ms) =>
-    `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${top + panel}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${top + panel + 16}" font-size="11" text-anchor="middle">${ms / 1000} s</text>`).join("");
+  const line = (samples: readonly CatchUpSample[], colour: string) =>
+    samples.length === 0
+      ? ""
+      : `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${samples.map((p) => `${x(p.atMs).toFixed(1)},${y(p.behind).toFixed(1)}`).join(" ")}"/>`;
+  const ticks = Array.from({ length: axisMs / step + 1 }, (_, i) => i * step)
+    .map(
+      (ms) =>
+        `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${top + panel}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${top + panel + 16}" font-size="11" text-anchor="middle">${ms / 1000} s</text>`,
+    )
+    .join("");
   const ratios = backlogRatios(result);
   const height = top + panel + 60;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">

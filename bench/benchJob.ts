@@ -4,14 +4,14 @@
 // benchmark does not own, resubmitted afterwards with the stack's own recovery command from its retained checkpoint,
 // as the cancel-restore fault does.
 
-import { PartitionOffsets } from "../verify/checks";
+import { runOnVolume } from "../verify/checkpointVolume";
+import type { PartitionOffsets } from "../verify/checks";
 import { ENDED_STATES, findJob, waitRunning } from "../verify/cycle";
 import { withArgument } from "../verify/faults";
-import { CheckpointFigures, FlinkRest } from "../verify/flinkRest";
+import { type CheckpointFigures, FlinkRest } from "../verify/flinkRest";
 import { KafkaReader } from "../verify/kafka";
-import { runOnVolume } from "../verify/checkpointVolume";
-import { StackOutputs } from "../verify/stackOutputs";
-import { Log, seconds, waitFor } from "../verify/wait";
+import type { StackOutputs } from "../verify/stackOutputs";
+import { type Log, seconds, waitFor } from "../verify/wait";
 
 /** The names a benchmark's job works under; all start with `bench-state-`, so any left behind is recognised. */
 export interface BenchNames {
@@ -122,13 +122,20 @@ export class BenchJob {
     });
     const submission: Submission = { jobId, group, startMs, submittedMs: Date.now() - startMs, runningMs: 0 };
     this.jobs.push(submission);
-    this.log(`   job ${jobId} submitted ${savepointPath ? `from ${savepointPath}` : "without state (earliest offsets)"} in ${seconds(submission.submittedMs)}`);
+    this.log(
+      `   job ${jobId} submitted ${savepointPath ? `from ${savepointPath}` : "without state (earliest offsets)"} in ${seconds(submission.submittedMs)}`,
+    );
     await waitRunning(this.flink, jobId, SUBMIT_TIMEOUT_MS, this.log);
     return { ...submission, runningMs: Date.now() - startMs };
   }
 
   /** Submits the job and times its catch-up with `end`, from the submission. */
-  async submitAndCatchUp(programArgs: readonly string[], savepointPath: string | null, end: PartitionOffsets, timeoutMs: number): Promise<CatchUp> {
+  async submitAndCatchUp(
+    programArgs: readonly string[],
+    savepointPath: string | null,
+    end: PartitionOffsets,
+    timeoutMs: number,
+  ): Promise<CatchUp> {
     const submission = await this.submit(programArgs, savepointPath);
     return this.catchUp(submission, end, timeoutMs);
   }
@@ -145,24 +152,34 @@ export class BenchJob {
     const samples: CatchUpSample[] = [];
     let trigger: string | null = null;
     let triggeredAtMs = Number.NEGATIVE_INFINITY;
-    return waitFor(`job ${jobId} to commit the input up to ${JSON.stringify(end)} (${totalOf(end)} records)`, timeoutMs, async () => {
-      const atMs = Date.now() - startMs;
-      const state = (await this.flink.job(jobId)).state;
-      if (ENDED_STATES.includes(state)) throw new Error(`job ${jobId} is ${state} while catching up: ${(await this.flink.rootException(jobId)).split("\n")[0]}`);
-      const committed = await this.kafka.committedOffsets(submission.group, this.names.input);
-      const behind = recordsBetween(committed, end);
-      samples.push({ atMs, behind });
-      if (behind === 0) {
-        const checkpointId = (await this.flink.checkpoints(jobId)).latestCompleted?.id ?? null;
-        return { done: true, value: { jobId, submittedMs: submission.submittedMs, runningMs: submission.runningMs, caughtUpMs: atMs, checkpointId, samples } };
-      }
-      if (trigger !== null && (await this.flink.checkpointTrigger(jobId, trigger)).done) trigger = null;
-      if (trigger === null && atMs - triggeredAtMs >= TRIGGER_SPACING_MS) {
-        trigger = await this.flink.triggerCheckpoint(jobId);
-        triggeredAtMs = atMs;
-      }
-      return { done: false, status: `${behind} records not committed yet` };
-    }, this.log, { pollMs: POLL_MS });
+    return waitFor(
+      `job ${jobId} to commit the input up to ${JSON.stringify(end)} (${totalOf(end)} records)`,
+      timeoutMs,
+      async () => {
+        const atMs = Date.now() - startMs;
+        const state = (await this.flink.job(jobId)).state;
+        if (ENDED_STATES.includes(state))
+          throw new Error(`job ${jobId} is ${state} while catching up: ${(await this.flink.rootException(jobId)).split("\n")[0]}`);
+        const committed = await this.kafka.committedOffsets(submission.group, this.names.input);
+        const behind = recordsBetween(committed, end);
+        samples.push({ atMs, behind });
+        if (behind === 0) {
+          const checkpointId = (await this.flink.checkpoints(jobId)).latestCompleted?.id ?? null;
+          return {
+            done: true,
+            value: { jobId, submittedMs: submission.submittedMs, runningMs: submission.runningMs, caughtUpMs: atMs, checkpointId, samples },
+          };
+        }
+        if (trigger !== null && (await this.flink.checkpointTrigger(jobId, trigger)).done) trigger = null;
+        if (trigger === null && atMs - triggeredAtMs >= TRIGGER_SPACING_MS) {
+          trigger = await this.flink.triggerCheckpoint(jobId);
+          triggeredAtMs = atMs;
+        }
+        return { done: false, status: `${behind} records not committed yet` };
+      },
+      this.log,
+      { pollMs: POLL_MS },
+    );
   }
 
   /**
@@ -171,16 +188,28 @@ export class BenchJob {
    */
   async checkpointNow(jobId: string, timeoutMs: number): Promise<CheckpointFigures> {
     const trigger = await this.flink.triggerCheckpoint(jobId);
-    const id = await waitFor(`the checkpoint asked of job ${jobId}`, timeoutMs, async () => {
-      const status = await this.flink.checkpointTrigger(jobId, trigger);
-      if (!status.done) return { done: false, status: "in progress" };
-      if ("failure" in status) throw new Error(`the checkpoint asked of job ${jobId} failed: ${status.failure}`);
-      return { done: true, value: status.checkpointId };
-    }, this.log, { pollMs: 100 });
-    return waitFor(`the statistics of checkpoint ${id} of job ${jobId}`, STATISTICS_TIMEOUT_MS, async () => {
-      const figures = await this.flink.checkpointFigures(jobId, id).catch((error: Error) => error);
-      return figures instanceof Error ? { done: false, status: figures.message.split("\n")[0]! } : { done: true, value: figures };
-    }, this.log, { pollMs: 500 });
+    const id = await waitFor(
+      `the checkpoint asked of job ${jobId}`,
+      timeoutMs,
+      async () => {
+        const status = await this.flink.checkpointTrigger(jobId, trigger);
+        if (!status.done) return { done: false, status: "in progress" };
+        if ("failure" in status) throw new Error(`the checkpoint asked of job ${jobId} failed: ${status.failure}`);
+        return { done: true, value: status.checkpointId };
+      },
+      this.log,
+      { pollMs: 100 },
+    );
+    return waitFor(
+      `the statistics of checkpoint ${id} of job ${jobId}`,
+      STATISTICS_TIMEOUT_MS,
+      async () => {
+        const figures = await this.flink.checkpointFigures(jobId, id).catch((error: Error) => error);
+        return figures instanceof Error ? { done: false, status: figures.message.split("\n")[0]! } : { done: true, value: figures };
+      },
+      this.log,
+      { pollMs: 500 },
+    );
   }
 
   /** Cancels a job and waits until it is CANCELED; its checkpoints are retained. */
@@ -193,9 +222,12 @@ export class BenchJob {
     try {
       for (const { jobId } of this.jobs) {
         const state = (await this.flink.job(jobId).catch(() => null))?.state;
-        if (state && !ENDED_STATES.includes(state)) await this.cancel(jobId).catch((error: Error) => this.log(`   cancelling ${jobId} failed: ${error.message}`));
+        if (state && !ENDED_STATES.includes(state))
+          await this.cancel(jobId).catch((error: Error) => this.log(`   cancelling ${jobId} failed: ${error.message}`));
       }
-      await this.kafka.deleteTopics([this.names.input, this.names.output, this.names.dlq]).catch((error: Error) => this.log(`   ${error.message}`));
+      await this.kafka
+        .deleteTopics([this.names.input, this.names.output, this.names.dlq])
+        .catch((error: Error) => this.log(`   ${error.message}`));
       await this.kafka.deleteGroups(this.jobs.map((j) => j.group)).catch((error: Error) => this.log(`   ${error.message}`));
     } finally {
       await this.kafka.disconnect().catch(() => undefined);
@@ -205,10 +237,16 @@ export class BenchJob {
 
 async function cancelAndWait(flink: FlinkRest, jobId: string, log: Log): Promise<void> {
   await flink.cancel(jobId);
-  await waitFor(`job ${jobId} to be CANCELED`, CANCEL_TIMEOUT_MS, async () => {
-    const state = (await flink.job(jobId)).state;
-    return ENDED_STATES.includes(state) ? { done: true, value: state } : { done: false, status: state };
-  }, log, { pollMs: 250 });
+  await waitFor(
+    `job ${jobId} to be CANCELED`,
+    CANCEL_TIMEOUT_MS,
+    async () => {
+      const state = (await flink.job(jobId)).state;
+      return ENDED_STATES.includes(state) ? { done: true, value: state } : { done: false, status: state };
+    },
+    log,
+    { pollMs: 250 },
+  );
 }
 
 /**
@@ -221,7 +259,9 @@ export async function setAsideStackJob(outputs: StackOutputs, log: Log): Promise
   const overview = await flink.overview();
   if (overview.slotsAvailable >= needed) return false;
   const stackJob = await findJob(flink, outputs, undefined);
-  log(`   ${overview.slotsAvailable} of ${overview.slotsTotal} slots free, ${needed} needed: cancelling the stack's job ${stackJob} while the benchmarks run (its checkpoints are retained)`);
+  log(
+    `   ${overview.slotsAvailable} of ${overview.slotsTotal} slots free, ${needed} needed: cancelling the stack's job ${stackJob} while the benchmarks run (its checkpoints are retained)`,
+  );
   await cancelAndWait(flink, stackJob, log);
   return true;
 }

@@ -6,9 +6,17 @@ import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { MatrixReport, MatrixRow, withDerivedStack } from "../verify/matrix";
+import { type MatrixReport, type MatrixRow, withDerivedStack } from "../verify/matrix";
 import { runLoadBenchmarks } from "./load";
-import { RECOVERY_VARIANTS, RecoveryResult, renderRecoveryChart, renderRecoveryTable, selectVariants, SUITE_RECOVERY_SETTINGS, summarize } from "./recovery";
+import {
+  RECOVERY_VARIANTS,
+  type RecoveryResult,
+  renderRecoveryChart,
+  renderRecoveryTable,
+  SUITE_RECOVERY_SETTINGS,
+  selectVariants,
+  summarize,
+} from "./recovery";
 import { runStateBenchmarks } from "./stateRuns";
 
 const PROJECT_DIR = resolve(__dirname, "..");
@@ -57,7 +65,19 @@ export class BenchUsageError extends Error {}
 
 export function parseBenchArguments(argv: readonly string[]): BenchArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
-  const args: BenchArguments = { recovery: false, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 3, settings: null, reports: "reports/bench", backlogEvents: null };
+  const args: BenchArguments = {
+    recovery: false,
+    throughput: false,
+    latency: false,
+    backlog: false,
+    state: false,
+    smoke: false,
+    stack: "ci",
+    runs: 3,
+    settings: null,
+    reports: "reports/bench",
+    backlogEvents: null,
+  };
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -90,20 +110,33 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     else if (flag === "--settings") {
       const text = value();
       const known = RECOVERY_VARIANTS.map((v) => v.suffix);
-      const named = text.trim() === "all" ? known : text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      const named =
+        text.trim() === "all"
+          ? known
+          : text
+              .split(",")
+              .map((s) => s.trim())
+              .filter((s) => s !== "");
       const unknown = named.filter((s) => !known.includes(s));
-      if (text && (named.length === 0 || unknown.length > 0)) problems.push(`--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: all or ${known.join(", ")}`);
+      if (text && (named.length === 0 || unknown.length > 0))
+        problems.push(
+          `--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: all or ${known.join(", ")}`,
+        );
       else if (text) args.settings = named;
-    }
-    else if (flag === "--backlog-events") args.backlogEvents = wholeNumber(1_000, 2_000_000) ?? args.backlogEvents;
+    } else if (flag === "--backlog-events") args.backlogEvents = wholeNumber(1_000, 2_000_000) ?? args.backlogEvents;
     else if (flag === "--runs") args.runs = wholeNumber(1, 20) ?? args.runs;
-    else problems.push(`unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`);
+    else
+      problems.push(
+        `unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`,
+      );
   }
   const measured = () => args.throughput || args.latency || args.backlog || args.state;
   // The smoke run alone means every benchmark that has a miniature.
   if (args.smoke && !measured()) args.throughput = args.latency = args.backlog = args.state = true;
-  if (!args.recovery && !measured() && problems.length === 0) problems.push("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
-  if (args.smoke && args.recovery) problems.push("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
+  if (!args.recovery && !measured() && problems.length === 0)
+    problems.push("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
+  if (args.smoke && args.recovery)
+    problems.push("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
   if (problems.length > 0) throw new BenchUsageError(problems.join("; "));
   return args;
 }
@@ -142,11 +175,24 @@ async function recovery(args: BenchArguments): Promise<boolean> {
         await mkdir(variantDir, { recursive: true });
         const outputsFile = join(variantDir, "outputs.json");
         await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
-        settings = { images: outputs.images, checkpointMode: outputs.checkpointMode, checkpointIntervalMs: outputs.checkpointIntervalMs, partitions: outputs.partitions };
+        settings = {
+          images: outputs.images,
+          checkpointMode: outputs.checkpointMode,
+          checkpointIntervalMs: outputs.checkpointIntervalMs,
+          partitions: outputs.partitions,
+        };
         const reportPath = join(variantDir, "faults.json");
         log(`== ${variant.label}: ${args.runs} TaskManager crash${args.runs === 1 ? "" : "es"}`);
         const code = await run(join(PROJECT_DIR, "node_modules", ".bin", "tsx"), [
-          "verify/cli.ts", "--outputs-file", outputsFile, "--faults", "taskmanager-crash", "--repeat", String(args.runs), "--report", reportPath,
+          "verify/cli.ts",
+          "--outputs-file",
+          outputsFile,
+          "--faults",
+          "taskmanager-crash",
+          "--repeat",
+          String(args.runs),
+          "--report",
+          reportPath,
         ]);
         const matrix = JSON.parse(await readFile(reportPath, "utf8")) as MatrixReport;
         if (code !== 0) error = `the verification ended with exit ${code} (${reportPath})`;
@@ -159,7 +205,10 @@ async function recovery(args: BenchArguments): Promise<boolean> {
   }
   await mkdir(dir, { recursive: true });
   const table = renderRecoveryTable(results);
-  await writeFile(join(args.reports, "recovery.json"), `${JSON.stringify({ machine: await machine(), settings, base: args.stack, runs: args.runs, results }, null, 2)}\n`);
+  await writeFile(
+    join(args.reports, "recovery.json"),
+    `${JSON.stringify({ machine: await machine(), settings, base: args.stack, runs: args.runs, results }, null, 2)}\n`,
+  );
   await writeFile(join(args.reports, "recovery.md"), table);
   await writeFile(join(args.reports, "recovery.svg"), renderRecoveryChart(results));
   console.log(`\n${table}\nrecovery: ${join(args.reports, "recovery.json")}, recovery.md, recovery.svg`);
@@ -183,14 +232,18 @@ async function main(argv: readonly string[]): Promise<number> {
   let ok = true;
   if (args.recovery) ok = (await recovery(args)) && ok;
   // The load benchmarks first: the smoke of --backlog and --state sets the stack's job aside and resubmits it.
-  if (args.throughput || args.latency) ok = (await runLoadBenchmarks({ ...args, projectDir: PROJECT_DIR, machine: await machine(), log })) && ok;
+  if (args.throughput || args.latency)
+    ok = (await runLoadBenchmarks({ ...args, projectDir: PROJECT_DIR, machine: await machine(), log })) && ok;
   if (args.backlog || args.state) ok = (await runStateBenchmarks(args, PROJECT_DIR, machine, log)) && ok;
   return ok ? 0 : 1;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    console.error(`bench: unexpected failure: ${(error as Error).stack ?? String(error)}`);
-    process.exit(3);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`bench: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+      process.exit(3);
+    },
+  );
 }

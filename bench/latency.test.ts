@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { VisitSchedule } from "../jobs/generator/schedule";
-import { COUNT_TRIGGER, parseVisit, TopicRecord, Visit, windowStartOf, WINDOW_SIZE_MS } from "../verify/records";
-import { firingLatencies, latencyFigures, latencyRatios, LatencyResult, renderLatencyChart, renderLatencyTable, SeenRecord } from "./latency";
+import { COUNT_TRIGGER, parseVisit, type TopicRecord, type Visit, WINDOW_SIZE_MS, windowStartOf } from "../verify/records";
+import {
+  firingLatencies,
+  type LatencyResult,
+  latencyFigures,
+  latencyRatios,
+  renderLatencyChart,
+  renderLatencyTable,
+  type SeenRecord,
+} from "./latency";
 
 const START_MS = Date.parse("2026-12-02T04:00:00.000Z");
 
@@ -33,10 +41,16 @@ function firingsOf(visits: readonly Visit[], delayMs: (n: number) => number): Se
     counts.set(key, count);
     if (count % COUNT_TRIGGER !== 0) continue;
     const value = JSON.stringify({
-      visit_id: visit.visitId, window_start: new Date(windowStartMs).toISOString(), window_end: new Date(windowStartMs + WINDOW_SIZE_MS).toISOString(),
-      count, processing_time: new Date(visit.producedAtMs + 300).toISOString(),
+      visit_id: visit.visitId,
+      window_start: new Date(windowStartMs).toISOString(),
+      window_end: new Date(windowStartMs + WINDOW_SIZE_MS).toISOString(),
+      count,
+      processing_time: new Date(visit.producedAtMs + 300).toISOString(),
     });
-    seen.push({ record: { partition: visit.partition, offset: seen.length, timestampMs: visit.producedAtMs + 400, value }, seenAtMs: visit.producedAtMs + delayMs(seen.length) });
+    seen.push({
+      record: { partition: visit.partition, offset: seen.length, timestampMs: visit.producedAtMs + 400, value },
+      seenAtMs: visit.producedAtMs + delayMs(seen.length),
+    });
   }
   return seen;
 }
@@ -57,7 +71,10 @@ describe("firingLatencies", () => {
   it("counts a firing once, leaves other runs' visits out and names firings the input cannot explain", () => {
     const seen = firingsOf(visits, () => 2500);
     const other = firingsOf(inputOf(0x2b, 400), () => 10);
-    const unknown: SeenRecord = { record: { ...seen[0]!.record, value: seen[0]!.record.value!.replace('"count":4', '"count":400') }, seenAtMs: 0 };
+    const unknown: SeenRecord = {
+      record: { ...seen[0]!.record, value: seen[0]!.record.value!.replace('"count":4', '"count":400') },
+      seenAtMs: 0,
+    };
     const { latenciesMs, unmatched } = firingLatencies(visits, [...seen, seen[0]!, ...other, unknown], "0000002a_");
     expect(latenciesMs).toHaveLength(seen.length);
     expect(new Set(latenciesMs)).toEqual(new Set([2500]));
@@ -75,11 +92,20 @@ describe("latencyFigures", () => {
 
 describe("the latency report", () => {
   const result = (mode: LatencyResult["mode"], intervalMs: number, base: number): LatencyResult => ({
-    mode, intervalMs, figures: latencyFigures(Array.from({ length: 40 }, (_, i) => base + i * 20)), expectedFirings: 41, unmatched: 0, error: null,
+    mode,
+    intervalMs,
+    figures: latencyFigures(Array.from({ length: 40 }, (_, i) => base + i * 20)),
+    expectedFirings: 41,
+    unmatched: 0,
+    error: null,
   });
   const results = [
-    result("EXACTLY_ONCE", 1000, 1500), result("EXACTLY_ONCE", 5000, 3500), result("EXACTLY_ONCE", 20000, 11_000),
-    result("AT_LEAST_ONCE", 1000, 1000), result("AT_LEAST_ONCE", 5000, 1000), result("AT_LEAST_ONCE", 20000, 1000),
+    result("EXACTLY_ONCE", 1000, 1500),
+    result("EXACTLY_ONCE", 5000, 3500),
+    result("EXACTLY_ONCE", 20000, 11_000),
+    result("AT_LEAST_ONCE", 1000, 1000),
+    result("AT_LEAST_ONCE", 5000, 1000),
+    result("AT_LEAST_ONCE", 20000, 1000),
   ];
 
   it("compares each p50 with AT_LEAST_ONCE's at the same interval", () => {
@@ -91,7 +117,10 @@ describe("the latency report", () => {
   });
 
   it("tabulates seconds per mode and interval and names what could not be measured", () => {
-    const table = renderLatencyTable([...results, { ...result("AT_LEAST_ONCE", 1000, 0), figures: latencyFigures([]), error: "no firing became visible" }]);
+    const table = renderLatencyTable([
+      ...results,
+      { ...result("AT_LEAST_ONCE", 1000, 0), figures: latencyFigures([]), error: "no firing became visible" },
+    ]);
     expect(table).toContain("| EXACTLY_ONCE | 20 | 40 (41) | 11.38 | 11.74 | 11.78 | 11.78 | 8.25x |");
     expect(table).toContain("- AT_LEAST_ONCE at 1 s: no firing became visible");
   });

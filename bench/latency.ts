@@ -4,8 +4,8 @@
 // truth says which visits it counted). "Produced" is that record's Kafka timestamp (the producer's CreateTime),
 // "visible" the wall-clock time the poller first read the firing. Pure functions; bench/load.ts measures.
 
-import { CheckpointMode, groundTruth, WindowModel } from "../verify/checks";
-import { firingKey, parseFiring, TopicRecord, Visit, windowKey } from "../verify/records";
+import { type CheckpointMode, groundTruth, type WindowModel } from "../verify/checks";
+import { firingKey, parseFiring, type TopicRecord, type Visit, windowKey } from "../verify/records";
 import { escapeXml, percentile } from "./recovery";
 import { firstLine, modeColour, roundAxis } from "./throughput";
 
@@ -26,7 +26,12 @@ export interface FiringLatencies {
  * The latency of every firing of the visits whose id starts with `visitIdPrefix` (one generator run's), from the
  * input visits of that run and the firings seen.
  */
-export function firingLatencies(visits: readonly Visit[], seen: readonly SeenRecord[], visitIdPrefix: string, model?: WindowModel): FiringLatencies {
+export function firingLatencies(
+  visits: readonly Visit[],
+  seen: readonly SeenRecord[],
+  visitIdPrefix: string,
+  model?: WindowModel,
+): FiringLatencies {
   const ours = visits.filter((v) => v.visitId.startsWith(visitIdPrefix));
   const truth = groundTruth(ours, model);
   const producedAt = new Map(ours.map((v) => [`${v.partition}:${v.offset}`, v.producedAtMs]));
@@ -94,13 +99,21 @@ export function renderLatencyTable(results: readonly LatencyResult[]): string {
   const lines = [
     "| mode | checkpoint interval s | firings seen (expected) | p50 s | p95 s | p99 s | max s | p50 vs AT_LEAST_ONCE |",
     "|---|---|---|---|---|---|---|---|",
-    ...results.map((r, i) =>
-      `| ${r.mode} | ${r.intervalMs / 1000} | ${r.figures.n} (${r.expectedFirings}) | ${secondsOf(r.figures.p50Ms)} | ${secondsOf(r.figures.p95Ms)} | ${secondsOf(r.figures.p99Ms)} | ` +
-      `${secondsOf(r.figures.maxMs)} | ${ratios[i] === null ? "–" : `${ratios[i]!.toFixed(2)}x`} |`),
+    ...results.map(
+      (r, i) =>
+        `| ${r.mode} | ${r.intervalMs / 1000} | ${r.figures.n} (${r.expectedFirings}) | ${secondsOf(r.figures.p50Ms)} | ${secondsOf(r.figures.p95Ms)} | ${secondsOf(r.figures.p99Ms)} | ` +
+        `${secondsOf(r.figures.maxMs)} | ${ratios[i] === null ? "–" : `${ratios[i]!.toFixed(2)}x`} |`,
+    ),
   ];
   const notes = results.filter((r) => r.error || r.unmatched > 0);
   if (notes.length > 0) {
-    lines.push("", ...notes.map((r) => `- ${r.mode} at ${r.intervalMs / 1000} s: ${[r.error ? firstLine(r.error) : "", r.unmatched > 0 ? `${r.unmatched} firings without their completing input record` : ""].filter(Boolean).join("; ")}`));
+    lines.push(
+      "",
+      ...notes.map(
+        (r) =>
+          `- ${r.mode} at ${r.intervalMs / 1000} s: ${[r.error ? firstLine(r.error) : "", r.unmatched > 0 ? `${r.unmatched} firings without their completing input record` : ""].filter(Boolean).join("; ")}`,
+      ),
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -118,27 +131,42 @@ export function renderLatencyChart(results: readonly LatencyResult[]): string {
   const height = top + intervals.length * groupHeight + 60;
   const axis = roundAxis(Math.max(1, ...results.map((r) => r.figures.p99Ms ?? 0)));
   const x = (ms: number) => left + (ms / axis.end) * plot;
-  const ticks = Array.from({ length: Math.round(axis.end / axis.step) + 1 }, (_, i) => i * axis.step).map((ms) =>
-    `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="${top - 6}" y2="${height - 46}" stroke="#e4e4e4"/>` +
-    `<text x="${x(ms).toFixed(1)}" y="${height - 32}" font-size="11" text-anchor="middle">${+(ms / 1000).toFixed(3)} s</text>`).join("");
-  const groups = intervals.map((interval, g) => {
-    const y0 = top + g * groupHeight;
-    const bars = modes.map((mode, m) => {
-      const r = results.find((o) => o.mode === mode && o.intervalMs === interval);
-      const y = y0 + 18 + m * rowHeight;
-      if (!r || r.figures.p50Ms === null) return `<text x="${left + 4}" y="${y + 12}" font-size="11" fill="#a00">${mode}: no figure${r?.error ? ` (${escapeXml(r.error.slice(0, 80))})` : ""}</text>`;
-      const f = r.figures;
-      const colour = modeColour(mode);
-      return `<rect x="${left}" y="${y}" width="${(x(f.p50Ms!) - left).toFixed(1)}" height="14" fill="${colour}"><title>${escapeXml(`${mode}, interval ${interval / 1000} s: p50 ${secondsOf(f.p50Ms)} s, p95 ${secondsOf(f.p95Ms)} s, p99 ${secondsOf(f.p99Ms)} s, n ${f.n}`)}</title></rect>` +
-        `<line x1="${x(f.p50Ms!).toFixed(1)}" x2="${x(f.p99Ms!).toFixed(1)}" y1="${y + 7}" y2="${y + 7}" stroke="${colour}" stroke-width="2"/>` +
-        `<line x1="${x(f.p95Ms!).toFixed(1)}" x2="${x(f.p95Ms!).toFixed(1)}" y1="${y + 1}" y2="${y + 13}" stroke="#222" stroke-width="2"/>` +
-        `<line x1="${x(f.p99Ms!).toFixed(1)}" x2="${x(f.p99Ms!).toFixed(1)}" y1="${y}" y2="${y + 14}" stroke="${colour}" stroke-width="2"/>` +
-        `<text x="${(x(f.p99Ms!) + 6).toFixed(1)}" y="${y + 12}" font-size="11">${secondsOf(f.p50Ms)} s</text>`;
-    }).join("");
-    return `<text x="${left - 10}" y="${y0 + 12}" font-size="13" font-weight="bold" text-anchor="end">interval ${interval / 1000} s</text>${bars}`;
-  }).join("\n");
-  const legend = modes.map((mode, i) =>
-    `<rect x="${left + i * 170}" y="${height - 18}" width="12" height="10" fill="${modeColour(mode)}"/><text x="${left + 16 + i * 170}" y="${height - 9}" font-size="11">${mode}</text>`).join("");
+  const ticks = Array.from({ length: Math.round(axis.end / axis.step) + 1 }, (_, i) => i * axis.step)
+    .map(
+      (ms) =>
+        `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="${top - 6}" y2="${height - 46}" stroke="#e4e4e4"/>` +
+        `<text x="${x(ms).toFixed(1)}" y="${height - 32}" font-size="11" text-anchor="middle">${+(ms / 1000).toFixed(3)} s</text>`,
+    )
+    .join("");
+  const groups = intervals
+    .map((interval, g) => {
+      const y0 = top + g * groupHeight;
+      const bars = modes
+        .map((mode, m) => {
+          const r = results.find((o) => o.mode === mode && o.intervalMs === interval);
+          const y = y0 + 18 + m * rowHeight;
+          if (!r || r.figures.p50Ms === null)
+            return `<text x="${left + 4}" y="${y + 12}" font-size="11" fill="#a00">${mode}: no figure${r?.error ? ` (${escapeXml(r.error.slice(0, 80))})` : ""}</text>`;
+          const f = r.figures;
+          const colour = modeColour(mode);
+          return (
+            `<rect x="${left}" y="${y}" width="${(x(f.p50Ms!) - left).toFixed(1)}" height="14" fill="${colour}"><title>${escapeXml(`${mode}, interval ${interval / 1000} s: p50 ${secondsOf(f.p50Ms)} s, p95 ${secondsOf(f.p95Ms)} s, p99 ${secondsOf(f.p99Ms)} s, n ${f.n}`)}</title></rect>` +
+            `<line x1="${x(f.p50Ms!).toFixed(1)}" x2="${x(f.p99Ms!).toFixed(1)}" y1="${y + 7}" y2="${y + 7}" stroke="${colour}" stroke-width="2"/>` +
+            `<line x1="${x(f.p95Ms!).toFixed(1)}" x2="${x(f.p95Ms!).toFixed(1)}" y1="${y + 1}" y2="${y + 13}" stroke="#222" stroke-width="2"/>` +
+            `<line x1="${x(f.p99Ms!).toFixed(1)}" x2="${x(f.p99Ms!).toFixed(1)}" y1="${y}" y2="${y + 14}" stroke="${colour}" stroke-width="2"/>` +
+            `<text x="${(x(f.p99Ms!) + 6).toFixed(1)}" y="${y + 12}" font-size="11">${secondsOf(f.p50Ms)} s</text>`
+          );
+        })
+        .join("");
+      return `<text x="${left - 10}" y="${y0 + 12}" font-size="13" font-weight="bold" text-anchor="end">interval ${interval / 1000} s</text>${bars}`;
+    })
+    .join("\n");
+  const legend = modes
+    .map(
+      (mode, i) =>
+        `<rect x="${left + i * 170}" y="${height - 18}" width="12" height="10" fill="${modeColour(mode)}"/><text x="${left + 16 + i * 170}" y="${height - 9}" font-size="11">${mode}</text>`,
+    )
+    .join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="20" y="28" font-size="16" font-weight="bold">Event produced → its window firing visible to a read_committed reader</text>

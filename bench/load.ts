@@ -6,19 +6,39 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { CheckpointMode, expectedFirings, groundTruth, PartitionOffsets, windowModelFor } from "../verify/checks";
+import { type CheckpointMode, expectedFirings, groundTruth, type PartitionOffsets, windowModelFor } from "../verify/checks";
 import { findJob, waitRunning } from "../verify/cycle";
 import { withArgument } from "../verify/faults";
-import { CheckpointRecord, findPythonJar, FlinkRest } from "../verify/flinkRest";
+import { type CheckpointRecord, FlinkRest, findPythonJar } from "../verify/flinkRest";
 import { KafkaReader } from "../verify/kafka";
-import { StackVariant, withDerivedStack } from "../verify/matrix";
-import { parseVisit, Visit } from "../verify/records";
+import { type StackVariant, withDerivedStack } from "../verify/matrix";
 import { mustRun } from "../verify/processes";
-import { parseStackOutputs, readPulumiOutputs, StackOutputs } from "../verify/stackOutputs";
-import { Log, sleep } from "../verify/wait";
-import { finishLoad, generatorPlace, GeneratorPlace, generatorRunning, removeLoads, stackGeneratorOf, startLoad } from "./loadGenerator";
-import { firingLatencies, LatencyResult, latencyFigures, renderLatencyChart, renderLatencyTable, SeenRecord } from "./latency";
-import { CONSUMED_SHARE, GENERATOR_SHARE, judgeStep, LAG_SLACK_MS, LagSample, nextRate, RateSearch, renderThroughputChart, renderThroughputTable, StepResult, ThroughputResult } from "./throughput";
+import { parseVisit, type Visit } from "../verify/records";
+import { parseStackOutputs, readPulumiOutputs, type StackOutputs } from "../verify/stackOutputs";
+import { type Log, sleep } from "../verify/wait";
+import { firingLatencies, type LatencyResult, latencyFigures, renderLatencyChart, renderLatencyTable, type SeenRecord } from "./latency";
+import {
+  finishLoad,
+  type GeneratorPlace,
+  generatorPlace,
+  generatorRunning,
+  removeLoads,
+  stackGeneratorOf,
+  startLoad,
+} from "./loadGenerator";
+import {
+  CONSUMED_SHARE,
+  GENERATOR_SHARE,
+  judgeStep,
+  LAG_SLACK_MS,
+  type LagSample,
+  nextRate,
+  type RateSearch,
+  renderThroughputChart,
+  renderThroughputTable,
+  type StepResult,
+  type ThroughputResult,
+} from "./throughput";
 
 /**
  * One derived stack per mode (ports shifted by 50 and 60), checkpointing every 5 s for the throughput steps, with
@@ -28,7 +48,12 @@ import { CONSUMED_SHARE, GENERATOR_SHARE, judgeStep, LAG_SLACK_MS, LagSample, ne
 const LOAD_CHANGES = { checkpointIntervalMs: "5000", heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000" };
 export const LOAD_VARIANTS: readonly (StackVariant & { readonly mode: CheckpointMode })[] = [
   { mode: "EXACTLY_ONCE", suffix: "bench-load-exactly-once", changes: { checkpointMode: "EXACTLY_ONCE", ...LOAD_CHANGES }, portShift: 50 },
-  { mode: "AT_LEAST_ONCE", suffix: "bench-load-at-least-once", changes: { checkpointMode: "AT_LEAST_ONCE", ...LOAD_CHANGES }, portShift: 60 },
+  {
+    mode: "AT_LEAST_ONCE",
+    suffix: "bench-load-at-least-once",
+    changes: { checkpointMode: "AT_LEAST_ONCE", ...LOAD_CHANGES },
+    portShift: 60,
+  },
 ];
 
 /** The checkpoint intervals the latency benchmark compares; the first is the derived stacks' own (no resubmission). */
@@ -81,9 +106,20 @@ export interface GeneratorRun {
 /** Starts the generator image in rate mode on the stack's network, bounded by `durationMs`. */
 async function startGenerator(ctx: LoadContext, rate: number, durationMs: number, seed: number): Promise<GeneratorRun> {
   const name = `${ctx.stackGenerator}-bench-load-${seed.toString(16)}`;
-  await startLoad(ctx.place, {
-    topic: ctx.outputs.visitsTopic, rate, durationMs, visits: visitsFor(rate), delayMinMs: DELAY_MIN_MS, delayMaxMs: DELAY_MAX_MS, seed,
-  }, name, ctx.stackGenerator);
+  await startLoad(
+    ctx.place,
+    {
+      topic: ctx.outputs.visitsTopic,
+      rate,
+      durationMs,
+      visits: visitsFor(rate),
+      delayMinMs: DELAY_MIN_MS,
+      delayMaxMs: DELAY_MAX_MS,
+      seed,
+    },
+    name,
+    ctx.stackGenerator,
+  );
   return { name, seed, visitIdPrefix: `${(seed >>> 0).toString(16).padStart(8, "0")}_` };
 }
 
@@ -103,7 +139,10 @@ export interface LoadContext {
 }
 
 async function lagSample(ctx: LoadContext): Promise<LagSample> {
-  const [end, committed] = await Promise.all([ctx.kafka.endOffsets(ctx.outputs.visitsTopic), ctx.kafka.committedOffsets(ctx.outputs.groupId, ctx.outputs.visitsTopic)]);
+  const [end, committed] = await Promise.all([
+    ctx.kafka.endOffsets(ctx.outputs.visitsTopic),
+    ctx.kafka.committedOffsets(ctx.outputs.groupId, ctx.outputs.visitsTopic),
+  ]);
   return { atMs: Date.now(), produced: sum(end), committed: sum(committed) };
 }
 
@@ -128,7 +167,8 @@ async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): P
   ctx.log(`   step ${rate}/s: generator ${run.name} (${visitsFor(rate)} visits) for ${plan.stepMs / 1000} s`);
   try {
     while (await generatorRunning(run.name)) {
-      if (Date.now() - startedAt > plan.stepMs + 60_000) throw new Error(`generator ${run.name} still runs ${plan.stepMs / 1000 + 60} s after its start`);
+      if (Date.now() - startedAt > plan.stepMs + 60_000)
+        throw new Error(`generator ${run.name} still runs ${plan.stepMs / 1000 + 60} s after its start`);
       await sleep(1_000);
       samples.push(await lagSample(ctx));
       await gatherCheckpoints(ctx, checkpoints);
@@ -154,16 +194,26 @@ async function throughputStep(ctx: LoadContext, rate: number, plan: LoadPlan): P
   await gatherCheckpoints(ctx, checkpoints);
   const during = [...checkpoints.values()].filter((c) => (c.triggeredAtMs ?? 0) >= startedAt && (c.triggeredAtMs ?? Infinity) <= endedAt);
   const step = judgeStep(rate, samples, ctx.intervalMs, drainMs, during, generatorPerSecond);
-  ctx.log(`   step ${rate}/s: produced ${Math.round(step.producedPerSecond ?? 0)}/s, consumed ${Math.round(step.consumedPerSecond ?? 0)}/s, lag ${step.lagSeconds?.toFixed(1) ?? "–"} s, ` +
-    `drained ${!plan.drain ? "(not awaited)" : drainMs === null ? "not in time" : `after ${(drainMs / 1000).toFixed(1)} s`}, ${during.length} checkpoints: ${step.verdict}`);
+  ctx.log(
+    `   step ${rate}/s: produced ${Math.round(step.producedPerSecond ?? 0)}/s, consumed ${Math.round(step.consumedPerSecond ?? 0)}/s, lag ${step.lagSeconds?.toFixed(1) ?? "–"} s, ` +
+      `drained ${!plan.drain ? "(not awaited)" : drainMs === null ? "not in time" : `after ${(drainMs / 1000).toFixed(1)} s`}, ${during.length} checkpoints: ${step.verdict}`,
+  );
   return step;
 }
 
 export async function runThroughput(ctx: LoadContext, mode: CheckpointMode, plan: LoadPlan): Promise<ThroughputResult> {
   const steps: StepResult[] = [];
-  const result: ThroughputResult = { mode, stack: ctx.stack, intervalMs: ctx.intervalMs, parallelism: ctx.outputs.jobSubmission.parallelism, steps, error: null };
+  const result: ThroughputResult = {
+    mode,
+    stack: ctx.stack,
+    intervalMs: ctx.intervalMs,
+    parallelism: ctx.outputs.jobSubmission.parallelism,
+    steps,
+    error: null,
+  };
   try {
-    for (let rate = nextRate(steps, plan.search); rate !== null; rate = nextRate(steps, plan.search)) steps.push(await throughputStep(ctx, rate, plan));
+    for (let rate = nextRate(steps, plan.search); rate !== null; rate = nextRate(steps, plan.search))
+      steps.push(await throughputStep(ctx, rate, plan));
   } catch (error) {
     result.error = (error as Error).message;
   }
@@ -181,7 +231,12 @@ async function resubmitWithInterval(ctx: LoadContext, intervalMs: number): Promi
   if (!jar) throw new Error(`no flink-python jar is uploaded on ${flink.baseUrl}: re-run the stack's submission with pulumi up`);
   const programArgs = withArgument(outputs.jobSubmission.programArgs, "--checkpoint-interval-ms", String(intervalMs));
   log(`   resubmitting with --checkpoint-interval-ms ${intervalMs} from ${latest.externalPath}`);
-  const jobId = await flink.runJar(jar.id, { entryClass: outputs.jobSubmission.entryClass, programArgsList: programArgs, parallelism: outputs.jobSubmission.parallelism, savepointPath: latest.externalPath });
+  const jobId = await flink.runJar(jar.id, {
+    entryClass: outputs.jobSubmission.entryClass,
+    programArgsList: programArgs,
+    parallelism: outputs.jobSubmission.parallelism,
+    savepointPath: latest.externalPath,
+  });
   await waitRunning(flink, jobId, 180_000, log);
   return { ...ctx, jobId, intervalMs, outputs: { ...outputs, jobSubmission: { ...outputs.jobSubmission, programArgs } } };
 }
@@ -195,10 +250,22 @@ async function latencyRun(ctx: LoadContext, mode: CheckpointMode, plan: LoadPlan
   let stopped = false;
   const limitMs = plan.latencyRunMs + ctx.intervalMs + plan.latencyGraceMs + 120_000;
   // Its failure is kept, not thrown at once, and raised once the run is over.
-  const watching = kafka.watch(outputs.outputTopic, outputFrom, limitMs, () => stopped, (record, seenAtMs) => seen.push({ record, seenAtMs }))
-    .then(() => null, (error: Error) => error);
+  const watching = kafka
+    .watch(
+      outputs.outputTopic,
+      outputFrom,
+      limitMs,
+      () => stopped,
+      (record, seenAtMs) => seen.push({ record, seenAtMs }),
+    )
+    .then(
+      () => null,
+      (error: Error) => error,
+    );
   const run = await startGenerator(ctx, plan.latencyRate, plan.latencyRunMs, nextSeed());
-  ctx.log(`   latency at interval ${ctx.intervalMs / 1000} s: generator ${run.name} at ${plan.latencyRate}/s for ${plan.latencyRunMs / 1000} s`);
+  ctx.log(
+    `   latency at interval ${ctx.intervalMs / 1000} s: generator ${run.name} at ${plan.latencyRate}/s for ${plan.latencyRunMs / 1000} s`,
+  );
   try {
     while (await generatorRunning(run.name)) await sleep(500);
   } finally {
@@ -206,7 +273,8 @@ async function latencyRun(ctx: LoadContext, mode: CheckpointMode, plan: LoadPlan
   }
   const inputEnd = await kafka.endOffsets(outputs.visitsTopic);
   const visits = (await kafka.readTopic(outputs.visitsTopic, inputEnd, 60_000, inputFrom))
-    .map(parseVisit).flatMap((p) => (p.ok ? [p.value] : [])) satisfies Visit[];
+    .map(parseVisit)
+    .flatMap((p) => (p.ok ? [p.value] : [])) satisfies Visit[];
   const model = windowModelFor(outputs.jobSubmission.programArgs);
   const ours = visits.filter((v) => v.visitId.startsWith(run.visitIdPrefix));
   const expectedFiringCount = expectedFirings(groundTruth(ours, model), inputEnd).length;
@@ -219,11 +287,25 @@ async function latencyRun(ctx: LoadContext, mode: CheckpointMode, plan: LoadPlan
   if (failure) throw failure;
   const { latenciesMs, unmatched } = firingLatencies(visits, seen, run.visitIdPrefix, model);
   const figures = latencyFigures(latenciesMs);
-  ctx.log(`   ${mode} at ${ctx.intervalMs / 1000} s: ${figures.n} of ${expectedFiringCount} firings, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms`);
-  return { mode, intervalMs: ctx.intervalMs, figures, expectedFirings: expectedFiringCount, unmatched, error: figures.n === 0 ? "no firing of the run became visible in time" : null };
+  ctx.log(
+    `   ${mode} at ${ctx.intervalMs / 1000} s: ${figures.n} of ${expectedFiringCount} firings, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms`,
+  );
+  return {
+    mode,
+    intervalMs: ctx.intervalMs,
+    figures,
+    expectedFirings: expectedFiringCount,
+    unmatched,
+    error: figures.n === 0 ? "no firing of the run became visible in time" : null,
+  };
 }
 
-export async function runLatency(ctx: LoadContext, mode: CheckpointMode, plan: LoadPlan, intervalsMs: readonly number[]): Promise<LatencyResult[]> {
+export async function runLatency(
+  ctx: LoadContext,
+  mode: CheckpointMode,
+  plan: LoadPlan,
+  intervalsMs: readonly number[],
+): Promise<LatencyResult[]> {
   const results: LatencyResult[] = [];
   let current = ctx;
   for (const intervalMs of intervalsMs) {
@@ -238,7 +320,12 @@ export async function runLatency(ctx: LoadContext, mode: CheckpointMode, plan: L
 }
 
 /** Connects to the stack (Flink, Kafka, the generator's image), hands it to `body`, and removes what it started. */
-export async function withLoadContext<T>(outputs: StackOutputs, stack: string, log: Log, body: (ctx: LoadContext) => Promise<T>): Promise<T> {
+export async function withLoadContext<T>(
+  outputs: StackOutputs,
+  stack: string,
+  log: Log,
+  body: (ctx: LoadContext) => Promise<T>,
+): Promise<T> {
   const flink = new FlinkRest(outputs.flinkRestUrl);
   const kafka = await KafkaReader.connect(outputs.kafkaBootstrap);
   const stackGenerator = stackGeneratorOf(outputs);
@@ -280,7 +367,14 @@ const loadNow = () => loadavg().map((l) => Number(l.toFixed(2)));
 
 /** A smoke passes when each miniature produced real figures; a full run when every part ran and found a figure. */
 export function throughputPassed(results: readonly ThroughputResult[]): boolean {
-  return results.length > 0 && results.every((r) => !r.error && r.steps.some((s) => s.producedPerSecond !== null && s.consumedPerSecond !== null && s.checkpoints.p50DurationMs !== null));
+  return (
+    results.length > 0 &&
+    results.every(
+      (r) =>
+        !r.error &&
+        r.steps.some((s) => s.producedPerSecond !== null && s.consumedPerSecond !== null && s.checkpoints.p50DurationMs !== null),
+    )
+  );
 }
 
 export function latencyPassed(results: readonly LatencyResult[]): boolean {
@@ -298,7 +392,9 @@ export async function runLoadBenchmarks(options: LoadOptions): Promise<boolean> 
     const run: Record<string, unknown> = { stack: ctx.stack, mode, versions: await versionsOf(ctx, images), loadBefore: loadNow() };
     runs.push(run);
     if (options.throughput) {
-      log(`== throughput, ${mode}, checkpoints every ${ctx.intervalMs / 1000} s, parallelism ${ctx.outputs.jobSubmission.parallelism} (load ${loadNow().join(", ")})`);
+      log(
+        `== throughput, ${mode}, checkpoints every ${ctx.intervalMs / 1000} s, parallelism ${ctx.outputs.jobSubmission.parallelism} (load ${loadNow().join(", ")})`,
+      );
       throughput.push(await runThroughput(ctx, mode, plan));
     }
     if (options.latency) {
@@ -308,8 +404,10 @@ export async function runLoadBenchmarks(options: LoadOptions): Promise<boolean> 
     run.loadAfter = loadNow();
   };
   const failed = (mode: CheckpointMode, error: string) => {
-    if (options.throughput && !throughput.some((r) => r.mode === mode)) throughput.push({ mode, stack: "", intervalMs: 0, parallelism: 0, steps: [], error });
-    if (options.latency && !latency.some((r) => r.mode === mode)) latency.push({ mode, intervalMs: 0, figures: latencyFigures([]), expectedFirings: 0, unmatched: 0, error });
+    if (options.throughput && !throughput.some((r) => r.mode === mode))
+      throughput.push({ mode, stack: "", intervalMs: 0, parallelism: 0, steps: [], error });
+    if (options.latency && !latency.some((r) => r.mode === mode))
+      latency.push({ mode, intervalMs: 0, figures: latencyFigures([]), expectedFirings: 0, unmatched: 0, error });
   };
   if (options.smoke) {
     let mode: CheckpointMode = "EXACTLY_ONCE";
@@ -341,7 +439,11 @@ export async function runLoadBenchmarks(options: LoadOptions): Promise<boolean> 
   const common = { machine: options.machine, smoke: options.smoke, stack: options.stack, runs, finishedAt: new Date().toISOString() };
   let ok = true;
   if (options.throughput) {
-    const settings = { plan: { search: plan.search, stepMs: plan.stepMs }, keptUp: { consumedShare: CONSUMED_SHARE, lagSlackMs: LAG_SLACK_MS, generatorShare: GENERATOR_SHARE }, variants: options.smoke ? null : LOAD_VARIANTS };
+    const settings = {
+      plan: { search: plan.search, stepMs: plan.stepMs },
+      keptUp: { consumedShare: CONSUMED_SHARE, lagSlackMs: LAG_SLACK_MS, generatorShare: GENERATOR_SHARE },
+      variants: options.smoke ? null : LOAD_VARIANTS,
+    };
     const table = renderThroughputTable(throughput);
     await writeFile(join(dir, "throughput.json"), `${JSON.stringify({ ...common, settings, results: throughput }, null, 2)}\n`);
     await writeFile(join(dir, "throughput.md"), table);
@@ -350,7 +452,13 @@ export async function runLoadBenchmarks(options: LoadOptions): Promise<boolean> 
     ok = throughputPassed(throughput) && ok;
   }
   if (options.latency) {
-    const settings = { rate: plan.latencyRate, runMs: plan.latencyRunMs, graceMs: plan.latencyGraceMs, visits: visitsFor(plan.latencyRate), intervalsMs: options.smoke ? null : LATENCY_INTERVALS_MS };
+    const settings = {
+      rate: plan.latencyRate,
+      runMs: plan.latencyRunMs,
+      graceMs: plan.latencyGraceMs,
+      visits: visitsFor(plan.latencyRate),
+      intervalsMs: options.smoke ? null : LATENCY_INTERVALS_MS,
+    };
     const table = renderLatencyTable(latency);
     await writeFile(join(dir, "latency.json"), `${JSON.stringify({ ...common, settings, results: latency }, null, 2)}\n`);
     await writeFile(join(dir, "latency.md"), table);

@@ -2,9 +2,9 @@
 // the stack's Docker network beside the stack's generator (or instead of it), until it has sent its events.
 
 import { STACK_LABEL } from "../infra/docker/stack";
-import { Command, mustRun, runCommand } from "../verify/processes";
-import { StackOutputs } from "../verify/stackOutputs";
-import { Log, seconds } from "../verify/wait";
+import { type Command, mustRun, runCommand } from "../verify/processes";
+import type { StackOutputs } from "../verify/stackOutputs";
+import { type Log, seconds } from "../verify/wait";
 
 /** Label on every container a benchmark starts, so one left behind is found: `docker ps -a --filter label=…`. */
 export const BENCH_LABEL = "flink-checkpointer.bench";
@@ -55,12 +55,33 @@ export function generatorRunCommand(name: string, place: GeneratorPlace, load: G
   return {
     file: "docker",
     args: [
-      "run", "--detach", "--name", name, "--network", place.network,
-      "--label", `${BENCH_LABEL}=${benchLabel}`, "--label", place.stackLabel,
+      "run",
+      "--detach",
+      "--name",
+      name,
+      "--network",
+      place.network,
+      "--label",
+      `${BENCH_LABEL}=${benchLabel}`,
+      "--label",
+      place.stackLabel,
       place.image,
-      "--bootstrap", place.bootstrap, "--topic", load.topic, "--rate", String(load.rate), ...until,
-      "--visits", String(load.visits), "--delay-min-ms", String(load.delayMinMs), "--delay-max-ms", String(load.delayMaxMs),
-      "--seed", String(load.seed), ...(load.startTime ? ["--start-time", load.startTime] : []),
+      "--bootstrap",
+      place.bootstrap,
+      "--topic",
+      load.topic,
+      "--rate",
+      String(load.rate),
+      ...until,
+      "--visits",
+      String(load.visits),
+      "--delay-min-ms",
+      String(load.delayMinMs),
+      "--delay-max-ms",
+      String(load.delayMaxMs),
+      "--seed",
+      String(load.seed),
+      ...(load.startTime ? ["--start-time", load.startTime] : []),
     ],
   };
 }
@@ -74,14 +95,21 @@ export function parseGeneratorSummary(logs: string): GeneratorSummary | null {
 
 /** The stack's generator container (`docker inspect`): its image, network, Kafka address and stack label. */
 export function generatorPlaceOf(inspection: unknown): GeneratorPlace {
-  const container = (Array.isArray(inspection) ? inspection[0] : inspection) as {
-    Name?: string; Image?: string; Config?: { Env?: string[]; Labels?: Record<string, string> }; NetworkSettings?: { Networks?: Record<string, unknown> };
-  } | undefined;
+  const container = (Array.isArray(inspection) ? inspection[0] : inspection) as
+    | {
+        Name?: string;
+        Image?: string;
+        Config?: { Env?: string[]; Labels?: Record<string, string> };
+        NetworkSettings?: { Networks?: Record<string, unknown> };
+      }
+    | undefined;
   const networks = Object.keys(container?.NetworkSettings?.Networks ?? {});
   const bootstrap = (container?.Config?.Env ?? []).find((e) => e.startsWith("KAFKA_BOOTSTRAP="))?.slice("KAFKA_BOOTSTRAP=".length);
   const stackLabel = Object.entries(container?.Config?.Labels ?? {}).find(([key]) => key === STACK_LABEL);
   if (!container?.Image || networks.length !== 1 || !bootstrap || !stackLabel) {
-    throw new Error(`the generator container ${container?.Name ?? "(none)"} does not show one network, KAFKA_BOOTSTRAP and its stack label (docker inspect): was it made by this project's infra/docker?`);
+    throw new Error(
+      `the generator container ${container?.Name ?? "(none)"} does not show one network, KAFKA_BOOTSTRAP and its stack label (docker inspect): was it made by this project's infra/docker?`,
+    );
   }
   return { image: container.Image, network: networks[0]!, bootstrap, stackLabel: `${stackLabel[0]}=${stackLabel[1]}` };
 }
@@ -117,12 +145,21 @@ export async function finishLoad(name: string): Promise<{ logs: string; summary:
 
 /** Removes every generator container started with `benchLabel` (after a failure half-way). */
 export async function removeLoads(benchLabel: string): Promise<void> {
-  const ids = (await mustRun({ file: "docker", args: ["ps", "-aq", "--filter", `label=${BENCH_LABEL}=${benchLabel}`] })).split("\n").filter(Boolean);
+  const ids = (await mustRun({ file: "docker", args: ["ps", "-aq", "--filter", `label=${BENCH_LABEL}=${benchLabel}`] }))
+    .split("\n")
+    .filter(Boolean);
   if (ids.length > 0) await mustRun({ file: "docker", args: ["rm", "--force", ...ids] });
 }
 
 /** Runs the generator with `load` until it exits (at most `timeoutMs`), removes its container and returns its count. */
-export async function generate(place: GeneratorPlace, load: GeneratorLoad, name: string, benchLabel: string, timeoutMs: number, log: Log): Promise<GeneratorSummary> {
+export async function generate(
+  place: GeneratorPlace,
+  load: GeneratorLoad,
+  name: string,
+  benchLabel: string,
+  timeoutMs: number,
+  log: Log,
+): Promise<GeneratorSummary> {
   log(`   generator ${name}: ${load.maxEvents} events of ${load.visits} visits at ${load.rate}/s into ${load.topic}`);
   let waited: Awaited<ReturnType<typeof runCommand>>;
   try {
@@ -134,7 +171,9 @@ export async function generate(place: GeneratorPlace, load: GeneratorLoad, name:
   }
   const { logs, summary } = await finishLoad(name);
   if (!waited.ok || waited.stdout !== "0" || summary === null || summary.sent !== load.maxEvents) {
-    throw new Error(`the generator ${name} did not send its ${load.maxEvents} events within ${seconds(timeoutMs)} (exit ${waited.stdout || waited.stderr}); its last lines:\n${logs}`);
+    throw new Error(
+      `the generator ${name} did not send its ${load.maxEvents} events within ${seconds(timeoutMs)} (exit ${waited.stdout || waited.stderr}); its last lines:\n${logs}`,
+    );
   }
   log(`   generator ${name}: sent ${summary.sent} in ${summary.seconds} s (${summary.perSecond}/s)`);
   return summary;

@@ -1,12 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { MatrixRow } from "../verify/matrix";
-import { parseBenchArguments } from "./cli";
 import { CONFIG_KEYS } from "../infra/config";
+import type { MatrixRow } from "../verify/matrix";
+import { parseBenchArguments } from "./cli";
 import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, selectVariants, speedups, spread, summarize } from "./recovery";
 
 const row = (over: Partial<MatrixRow>, timings: MatrixRow["timings"]): MatrixRow => ({
-  fault: "taskmanager-crash", mode: "EXACTLY_ONCE", run: 1, ok: true, duplicates: 0, missing: 0, unexpected: 0, restored: 5, expected: 5,
-  deadLetters: "", timings, explanation: "", error: null, ...over,
+  fault: "taskmanager-crash",
+  mode: "EXACTLY_ONCE",
+  run: 1,
+  ok: true,
+  duplicates: 0,
+  missing: 0,
+  unexpected: 0,
+  restored: 5,
+  expected: 5,
+  deadLetters: "",
+  timings,
+  explanation: "",
+  error: null,
+  ...over,
 });
 
 describe("spread", () => {
@@ -18,14 +30,26 @@ describe("spread", () => {
 });
 
 describe("the recovery benchmark's results", () => {
-  const slow = summarize("Flink's defaults", "ci-a", {}, [
-    row({}, { faultToDetected: 17_000, faultToRunning: 58_000, faultToFirstCommittedOutput: 70_000 }),
-    row({ run: 2 }, { faultToDetected: 15_000, faultToRunning: 50_000, faultToFirstCommittedOutput: 66_000 }),
-  ], null);
-  const fast = summarize("standby", "ci-b", {}, [
-    row({}, { faultToDetected: 3_000, faultToRunning: 13_000, faultToFirstCommittedOutput: 20_000 }),
-    row({ run: 2, ok: false }, { faultToDetected: 3_000, faultToRunning: 14_000 }),
-  ], null);
+  const slow = summarize(
+    "Flink's defaults",
+    "ci-a",
+    {},
+    [
+      row({}, { faultToDetected: 17_000, faultToRunning: 58_000, faultToFirstCommittedOutput: 70_000 }),
+      row({ run: 2 }, { faultToDetected: 15_000, faultToRunning: 50_000, faultToFirstCommittedOutput: 66_000 }),
+    ],
+    null,
+  );
+  const fast = summarize(
+    "standby",
+    "ci-b",
+    {},
+    [
+      row({}, { faultToDetected: 3_000, faultToRunning: 13_000, faultToFirstCommittedOutput: 20_000 }),
+      row({ run: 2, ok: false }, { faultToDetected: 3_000, faultToRunning: 14_000 }),
+    ],
+    null,
+  );
 
   it("counts only runs whose checks held as passed", () => {
     expect([slow.passed, fast.passed]).toEqual([2, 1]);
@@ -68,33 +92,79 @@ describe("the recovery benchmark's results", () => {
 
   it("runs the settings asked for in the benchmark's order; Flink's defaults and the stack's when none is named", () => {
     expect(selectVariants(null).map((v) => v.suffix)).toEqual(["bench-flink-defaults", "bench-fast-standby"]);
-    expect(selectVariants(null).map((v) => v.label)).toContain(RECOVERY_VARIANTS.find((v) => v.label.includes("(the stack's defaults)"))!.label);
-    expect(selectVariants(["bench-fast-standby", "bench-fast-thread"]).map((v) => v.suffix)).toEqual(["bench-fast-thread", "bench-fast-standby"]);
+    expect(selectVariants(null).map((v) => v.label)).toContain(
+      RECOVERY_VARIANTS.find((v) => v.label.includes("(the stack's defaults)"))!.label,
+    );
+    expect(selectVariants(["bench-fast-standby", "bench-fast-thread"]).map((v) => v.suffix)).toEqual([
+      "bench-fast-thread",
+      "bench-fast-standby",
+    ]);
   });
 });
 
 describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
-    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({ recovery: true, throughput: false, latency: false, backlog: false, state: false, smoke: false, stack: "ci", runs: 5, settings: null, reports: "reports/bench", backlogEvents: null });
+    expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({
+      recovery: true,
+      throughput: false,
+      latency: false,
+      backlog: false,
+      state: false,
+      smoke: false,
+      stack: "ci",
+      runs: 5,
+      settings: null,
+      reports: "reports/bench",
+      backlogEvents: null,
+    });
     expect(parseBenchArguments(["--backlog", "--backlog-events", "1000000"])).toMatchObject({ backlog: true, backlogEvents: 1_000_000 });
-    expect(() => parseBenchArguments(["--backlog", "--backlog-events", "10"])).toThrow("--backlog-events must be a whole number from 1000 to 2000000, got \"10\"");
-    expect(parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,bench-fast-standby"])).toMatchObject({ settings: ["bench-fast-thread", "bench-fast-standby"] });
+    expect(() => parseBenchArguments(["--backlog", "--backlog-events", "10"])).toThrow(
+      '--backlog-events must be a whole number from 1000 to 2000000, got "10"',
+    );
+    expect(parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,bench-fast-standby"])).toMatchObject({
+      settings: ["bench-fast-thread", "bench-fast-standby"],
+    });
     expect(parseBenchArguments(["--recovery", "--settings", "all"])).toMatchObject({ settings: RECOVERY_VARIANTS.map((v) => v.suffix) });
-    expect(parseBenchArguments(["--throughput", "--latency", "--smoke", "--stack", "ci"])).toMatchObject({ recovery: false, throughput: true, latency: true, backlog: false, state: false, smoke: true, stack: "ci" });
+    expect(parseBenchArguments(["--throughput", "--latency", "--smoke", "--stack", "ci"])).toMatchObject({
+      recovery: false,
+      throughput: true,
+      latency: true,
+      backlog: false,
+      state: false,
+      smoke: true,
+      stack: "ci",
+    });
   });
 
   it("takes the backlog and state benchmarks, and --smoke alone as every miniature", () => {
     expect(parseBenchArguments(["--backlog", "--state"])).toMatchObject({ recovery: false, backlog: true, state: true, smoke: false });
-    expect(parseBenchArguments(["--smoke", "--stack", "ci"])).toMatchObject({ throughput: true, latency: true, backlog: true, state: true, smoke: true, stack: "ci" });
-    expect(parseBenchArguments(["--smoke", "--state"])).toMatchObject({ throughput: false, latency: false, backlog: false, state: true, smoke: true });
+    expect(parseBenchArguments(["--smoke", "--stack", "ci"])).toMatchObject({
+      throughput: true,
+      latency: true,
+      backlog: true,
+      state: true,
+      smoke: true,
+      stack: "ci",
+    });
+    expect(parseBenchArguments(["--smoke", "--state"])).toMatchObject({
+      throughput: false,
+      latency: false,
+      backlog: false,
+      state: true,
+      smoke: true,
+    });
   });
 
   it("names every problem and what is allowed", () => {
     expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
-    expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
+    expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow(
+      "--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery",
+    );
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>');
+      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>',
+    );
     expect(() => parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,fastest"])).toThrow(
-      `--settings names unknown settings fastest; allowed: all or ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`);
+      `--settings names unknown settings fastest; allowed: all or ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`,
+    );
   });
 });

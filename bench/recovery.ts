@@ -6,8 +6,7 @@
 // others are named. Each setting runs the verification's taskmanager-crash fault
 // `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
-import { MatrixRow } from "../verify/matrix";
-import { StackVariant } from "../verify/matrix";
+import type { MatrixRow, StackVariant } from "../verify/matrix";
 
 export type RecoveryVariant = StackVariant & { readonly label: string };
 
@@ -16,23 +15,40 @@ export type RecoveryVariant = StackVariant & { readonly label: string };
  * these and pins every key, so a change of the stack's defaults does not move a measured setting.
  */
 export const BASE_RECOVERY_SETTINGS: Readonly<Record<string, string>> = {
-  heartbeatIntervalMs: "2000", heartbeatTimeoutMs: "10000", restartBackoffMs: "1000", restartMaxBackoffMs: "30000",
-  pythonExecutionMode: "process", stableTaskManagerIds: "false", taskManagers: "1",
+  heartbeatIntervalMs: "2000",
+  heartbeatTimeoutMs: "10000",
+  restartBackoffMs: "1000",
+  restartMaxBackoffMs: "30000",
+  pythonExecutionMode: "process",
+  stableTaskManagerIds: "false",
+  taskManagers: "1",
 };
 
-const setting = (label: string, suffix: string, portShift: number, changes: Readonly<Record<string, string>>): RecoveryVariant =>
-  ({ label, suffix, portShift, changes: { ...BASE_RECOVERY_SETTINGS, ...changes } });
+const setting = (label: string, suffix: string, portShift: number, changes: Readonly<Record<string, string>>): RecoveryVariant => ({
+  label,
+  suffix,
+  portShift,
+  changes: { ...BASE_RECOVERY_SETTINGS, ...changes },
+});
 
 /** The settings compared, in the order they are run; all other config is the base stack's. */
 export const RECOVERY_VARIANTS: readonly RecoveryVariant[] = [
-  setting("Flink's defaults (heartbeat 10 s / 50 s, restart delay up to 60 s, Python worker processes, one TaskManager, new ResourceID)",
-    "bench-flink-defaults", 20, { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000", restartMaxBackoffMs: "60000" }),
+  setting(
+    "Flink's defaults (heartbeat 10 s / 50 s, restart delay up to 60 s, Python worker processes, one TaskManager, new ResourceID)",
+    "bench-flink-defaults",
+    20,
+    { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000", restartMaxBackoffMs: "60000" },
+  ),
   setting("heartbeat 2 s / 10 s, Python worker processes", "bench-fast-process", 30, {}),
   setting("heartbeat 2 s / 10 s, Python in the TaskManager's JVM", "bench-fast-thread", 40, { pythonExecutionMode: "thread" }),
-  setting("thread mode and a stable ResourceID", "bench-fast-stable-ids", 35,
-    { pythonExecutionMode: "thread", stableTaskManagerIds: "true" }),
-  setting("thread mode and a standby TaskManager (the stack's defaults)", "bench-fast-standby", 45,
-    { pythonExecutionMode: "thread", taskManagers: "2" }),
+  setting("thread mode and a stable ResourceID", "bench-fast-stable-ids", 35, {
+    pythonExecutionMode: "thread",
+    stableTaskManagerIds: "true",
+  }),
+  setting("thread mode and a standby TaskManager (the stack's defaults)", "bench-fast-standby", 45, {
+    pythonExecutionMode: "thread",
+    taskManagers: "2",
+  }),
 ];
 
 /**
@@ -85,7 +101,13 @@ export interface RecoveryResult {
   error: string | null;
 }
 
-export function summarize(label: string, stack: string, changes: Readonly<Record<string, string>>, rows: readonly MatrixRow[], error: string | null): RecoveryResult {
+export function summarize(
+  label: string,
+  stack: string,
+  changes: Readonly<Record<string, string>>,
+  rows: readonly MatrixRow[],
+  error: string | null,
+): RecoveryResult {
   const of = (pick: (row: MatrixRow) => number | undefined) => spread(rows.map(pick));
   return {
     label,
@@ -107,7 +129,9 @@ const cell = (s: Spread) => (s.median === null ? "–" : `${seconds(s.median)} (
 /** The ratio of the first setting's median RUNNING time to each other's: how many times faster each one is. */
 export function speedups(results: readonly RecoveryResult[]): (number | null)[] {
   const reference = results[0]?.running.median ?? null;
-  return results.map((r) => (reference === null || r.running.median === null || r.running.median === 0 ? null : reference / r.running.median));
+  return results.map((r) =>
+    reference === null || r.running.median === null || r.running.median === 0 ? null : reference / r.running.median,
+  );
 }
 
 /** The Markdown table: one row per setting, seconds from the crash as median (least–greatest). */
@@ -116,8 +140,10 @@ export function renderRecoveryTable(results: readonly RecoveryResult[]): string 
   const lines = [
     "| setting | runs passed | detected s | RUNNING s | first committed output s | caught up s | RUNNING, times faster than the first |",
     "|---|---|---|---|---|---|---|",
-    ...results.map((r, i) =>
-      `| ${r.label} | ${r.passed}/${r.runs} | ${cell(r.detected)} | ${cell(r.running)} | ${cell(r.firstCommittedOutput)} | ${cell(r.caughtUp)} | ${ratios[i] === null ? "–" : `${ratios[i]!.toFixed(2)}x`} |`),
+    ...results.map(
+      (r, i) =>
+        `| ${r.label} | ${r.passed}/${r.runs} | ${cell(r.detected)} | ${cell(r.running)} | ${cell(r.firstCommittedOutput)} | ${cell(r.caughtUp)} | ${ratios[i] === null ? "–" : `${ratios[i]!.toFixed(2)}x`} |`,
+    ),
   ];
   const failed = results.filter((r) => r.error);
   if (failed.length > 0) lines.push("", ...failed.map((r) => `- ${r.label}: ${r.error}`));
@@ -125,7 +151,8 @@ export function renderRecoveryTable(results: readonly RecoveryResult[]): string 
 }
 
 /** Text made safe for SVG (XML) content and attributes. */
-export const escapeXml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const escapeXml = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A bar chart (SVG) of the median seconds to RUNNING and to the first committed output, per setting. */
 export function renderRecoveryChart(results: readonly RecoveryResult[]): string {
@@ -139,17 +166,28 @@ export function renderRecoveryChart(results: readonly RecoveryResult[]): string 
   const greatest = Math.ceil(greatestSeen / step) * step;
   const x = (ms: number) => left + (ms / greatest) * plot;
   const height = 70 + results.length * rowHeight + 40;
-  const bars = results.map((r, i) => {
-    const y = 60 + i * rowHeight;
-    const bar = (s: Spread, dy: number, colour: string, what: string) => s.median === null ? "" :
-      `<rect x="${left}" y="${y + dy}" width="${(x(s.median) - left).toFixed(1)}" height="16" fill="${colour}"><title>${escapeXml(what)} ${seconds(s.median)} s</title></rect>` +
-      `<line x1="${x(s.min!).toFixed(1)}" x2="${x(s.max!).toFixed(1)}" y1="${y + dy + 8}" y2="${y + dy + 8}" stroke="#222" stroke-width="1.5"/>` +
-      `<text x="${(x(s.max!) + 6).toFixed(1)}" y="${y + dy + 13}" font-size="12">${seconds(s.median)} s</text>`;
-    return `<text x="${left - 10}" y="${y + 22}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>` +
-      bar(r.running, 0, "#3b6fb6", "RUNNING") + bar(r.firstCommittedOutput, 20, "#e08a2c", "first committed output");
-  }).join("\n");
-  const ticks = Array.from({ length: greatest / step + 1 }, (_, i) => i * step).map((ms) =>
-    `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${height - 35}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${height - 18}" font-size="11" text-anchor="middle">${ms / 1000} s</text>`).join("");
+  const bars = results
+    .map((r, i) => {
+      const y = 60 + i * rowHeight;
+      const bar = (s: Spread, dy: number, colour: string, what: string) =>
+        s.median === null
+          ? ""
+          : `<rect x="${left}" y="${y + dy}" width="${(x(s.median) - left).toFixed(1)}" height="16" fill="${colour}"><title>${escapeXml(what)} ${seconds(s.median)} s</title></rect>` +
+            `<line x1="${x(s.min!).toFixed(1)}" x2="${x(s.max!).toFixed(1)}" y1="${y + dy + 8}" y2="${y + dy + 8}" stroke="#222" stroke-width="1.5"/>` +
+            `<text x="${(x(s.max!) + 6).toFixed(1)}" y="${y + dy + 13}" font-size="12">${seconds(s.median)} s</text>`;
+      return (
+        `<text x="${left - 10}" y="${y + 22}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>` +
+        bar(r.running, 0, "#3b6fb6", "RUNNING") +
+        bar(r.firstCommittedOutput, 20, "#e08a2c", "first committed output")
+      );
+    })
+    .join("\n");
+  const ticks = Array.from({ length: greatest / step + 1 }, (_, i) => i * step)
+    .map(
+      (ms) =>
+        `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${height - 35}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${height - 18}" font-size="11" text-anchor="middle">${ms / 1000} s</text>`,
+    )
+    .join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="20" y="28" font-size="16" font-weight="bold">TaskManager crash: seconds until the job is RUNNING again and until committed output resumes</text>

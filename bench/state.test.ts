@@ -1,16 +1,40 @@
 import { describe, expect, it } from "vitest";
 import { VisitSchedule } from "../jobs/generator/schedule";
-import { CheckpointFigures } from "../verify/flinkRest";
-import { bytes, EVENTS_PER_KEY, renderStateChart, renderStateTable, STATE_PLAN, StateResult, stateLoad, stateMeasured, stateRatios, stateStartTime, summarizeState, windowMsOf } from "./state";
+import type { CheckpointFigures } from "../verify/flinkRest";
+import {
+  bytes,
+  EVENTS_PER_KEY,
+  renderStateChart,
+  renderStateTable,
+  STATE_PLAN,
+  type StateResult,
+  stateLoad,
+  stateMeasured,
+  stateRatios,
+  stateStartTime,
+  summarizeState,
+  windowMsOf,
+} from "./state";
 
 const WINDOWS = "c27dcf7b54ef6bfd6cff02ca8870b681";
 const SOURCE = "cbc357ccb763df2852fee8c4fc7d55f2";
 const figures = (id: number, state: number, windows: number, duration: number): CheckpointFigures => ({
-  id, status: "COMPLETED", stateSizeBytes: state, checkpointedSizeBytes: state, durationMs: duration, triggeredAtMs: 1_764_648_000_000 + id * 1000,
+  id,
+  status: "COMPLETED",
+  stateSizeBytes: state,
+  checkpointedSizeBytes: state,
+  durationMs: duration,
+  triggeredAtMs: 1_764_648_000_000 + id * 1000,
   vertexStateBytes: { [SOURCE]: state - windows, [WINDOWS]: windows },
 });
 const result = (keys: number, checkpoints: CheckpointFigures[], error: string | null = null): StateResult => ({
-  keys, events: keys * EVENTS_PER_KEY, generator: null, catchUpMs: 4_000, checkpoints, windowVertex: { id: WINDOWS, name: "visit windows -> visit windows sink: Writer -> visit windows sink: Committer" }, error,
+  keys,
+  events: keys * EVENTS_PER_KEY,
+  generator: null,
+  catchUpMs: 4_000,
+  checkpoints,
+  windowVertex: { id: WINDOWS, name: "visit windows -> visit windows sink: Writer -> visit windows sink: Committer" },
+  error,
 });
 const measured = [
   result(10, [figures(1, 19_500, 6_200, 41), figures(2, 19_400, 6_200, 35), figures(3, 19_600, 6_200, 38)]),
@@ -22,7 +46,13 @@ describe("the state benchmark's load", () => {
   it("gives every key exactly its events, inside one window, as the generator plays them", () => {
     const windowMs = 45_000;
     const load = stateLoad(STATE_PLAN, "t", 1_000, 2, windowMs, 5);
-    const schedule = new VisitSchedule({ seed: load.seed, concurrentVisits: load.visits, delayMinMs: load.delayMinMs, delayMaxMs: load.delayMaxMs, startTimeMs: Date.parse(load.startTime!) });
+    const schedule = new VisitSchedule({
+      seed: load.seed,
+      concurrentVisits: load.visits,
+      delayMinMs: load.delayMinMs,
+      delayMaxMs: load.delayMaxMs,
+      startTimeMs: Date.parse(load.startTime!),
+    });
     const perKey = new Map<string, number[]>();
     for (let i = 0; i < load.maxEvents; i++) {
       const e = schedule.next();

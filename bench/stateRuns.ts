@@ -5,14 +5,35 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { FlinkRest } from "../verify/flinkRest";
-import { StackVariant, withDerivedStack } from "../verify/matrix";
+import { type StackVariant, withDerivedStack } from "../verify/matrix";
 import { mustRun } from "../verify/processes";
-import { parseStackOutputs, readPulumiOutputs, StackOutputs } from "../verify/stackOutputs";
-import { Log } from "../verify/wait";
-import { BACKLOG_PLAN, BACKLOG_SMOKE_PLAN, BacklogPlan, backlogPlanFor, BacklogResult, backlogLoad, backlogMeasured, backlogStartTimes, renderBacklogChart, renderBacklogTable } from "./backlog";
-import { benchJobArgs, BenchJob, benchNames, recordsBetween, resubmitStackJob, setAsideStackJob, totalOf } from "./benchJob";
-import { generate, GeneratorLoad, generatorPlace, GeneratorPlace, stackGeneratorOf } from "./loadGenerator";
-import { renderStateChart, renderStateTable, STATE_PLAN, STATE_SMOKE_PLAN, StatePlan, StateResult, stateLoad, stateMeasured, windowMsOf } from "./state";
+import { parseStackOutputs, readPulumiOutputs, type StackOutputs } from "../verify/stackOutputs";
+import type { Log } from "../verify/wait";
+import {
+  BACKLOG_PLAN,
+  BACKLOG_SMOKE_PLAN,
+  type BacklogPlan,
+  type BacklogResult,
+  backlogLoad,
+  backlogMeasured,
+  backlogPlanFor,
+  backlogStartTimes,
+  renderBacklogChart,
+  renderBacklogTable,
+} from "./backlog";
+import { BenchJob, benchJobArgs, benchNames, recordsBetween, resubmitStackJob, setAsideStackJob, totalOf } from "./benchJob";
+import { type GeneratorLoad, type GeneratorPlace, generate, generatorPlace, stackGeneratorOf } from "./loadGenerator";
+import {
+  renderStateChart,
+  renderStateTable,
+  STATE_PLAN,
+  STATE_SMOKE_PLAN,
+  type StatePlan,
+  type StateResult,
+  stateLoad,
+  stateMeasured,
+  windowMsOf,
+} from "./state";
 
 /** A stack as a benchmark finds it: its outputs, its name, and whether the benchmark owns it (a derived stack). */
 export interface BenchStack {
@@ -39,9 +60,23 @@ async function placeFor(stack: BenchStack, log: Log): Promise<GeneratorPlace> {
 const SLOWEST_GENERATOR_RATE = 1_000;
 const generatorTimeoutMs = (load: GeneratorLoad) => 60_000 + (load.maxEvents / Math.min(load.rate, SLOWEST_GENERATOR_RATE)) * 1000;
 
-export async function runBacklog(stack: BenchStack, plan: BacklogPlan, runId: string, log: Log): Promise<BacklogResult & { load: { before: number[]; after?: number[] } }> {
+export async function runBacklog(
+  stack: BenchStack,
+  plan: BacklogPlan,
+  runId: string,
+  log: Log,
+): Promise<BacklogResult & { load: { before: number[]; after?: number[] } }> {
   const result: BacklogResult & { load: { before: number[]; after?: number[] } } = {
-    plan, inputRecords: null, generator: { backlog: null, tail: null }, checkpoint: null, restore: null, restoreRecords: null, earliest: null, earliestRecords: null, error: null, load: { before: loadAverages() },
+    plan,
+    inputRecords: null,
+    generator: { backlog: null, tail: null },
+    checkpoint: null,
+    restore: null,
+    restoreRecords: null,
+    earliest: null,
+    earliestRecords: null,
+    error: null,
+    load: { before: loadAverages() },
   };
   const names = benchNames("backlog", runId);
   const place = await placeFor(stack, log);
@@ -51,7 +86,14 @@ export async function runBacklog(stack: BenchStack, plan: BacklogPlan, runId: st
   try {
     // 1. The backlog, then a job without state that reads it from the earliest offsets and checkpoints all of it.
     const backlogLoaded = backlogLoad(plan, names.input, plan.events, starts.backlog, 1);
-    result.generator.backlog = await generate(place, backlogLoaded, `${names.jobName}-backlog`, names.jobName, generatorTimeoutMs(backlogLoaded), log);
+    result.generator.backlog = await generate(
+      place,
+      backlogLoaded,
+      `${names.jobName}-backlog`,
+      names.jobName,
+      generatorTimeoutMs(backlogLoaded),
+      log,
+    );
     const backlogEnd = await bench.kafka.endOffsets(names.input);
     result.earliestRecords = totalOf(backlogEnd);
     log(`== backlog: ${result.earliestRecords} records, a job submitted without state reads them from the earliest offsets`);
@@ -61,7 +103,9 @@ export async function runBacklog(stack: BenchStack, plan: BacklogPlan, runId: st
     if (!retained) throw new Error(`job ${result.earliest.jobId} left no completed checkpoint`);
     result.checkpoint = { id: retained.id, path: retained.externalPath };
     const checkpointed = await bench.kafka.committedOffsets(`${names.group}-1`, names.input);
-    log(`   cancelled ${result.earliest.jobId}; retained checkpoint ${retained.id} at ${retained.externalPath}, offsets ${JSON.stringify(checkpointed)}`);
+    log(
+      `   cancelled ${result.earliest.jobId}; retained checkpoint ${retained.id} at ${retained.externalPath}, offsets ${JSON.stringify(checkpointed)}`,
+    );
 
     // 2. Input arrives while no job runs; then the job is resubmitted from the retained checkpoint.
     const tailLoad = backlogLoad(plan, names.input, plan.tailEvents, starts.tail, 2);
@@ -82,8 +126,17 @@ export async function runBacklog(stack: BenchStack, plan: BacklogPlan, runId: st
   return result;
 }
 
-export async function runState(stack: BenchStack, plan: StatePlan, runId: string, log: Log): Promise<{ results: StateResult[]; error: string | null; load: { before: number[]; after?: number[] } }> {
-  const out: { results: StateResult[]; error: string | null; load: { before: number[]; after?: number[] } } = { results: [], error: null, load: { before: loadAverages() } };
+export async function runState(
+  stack: BenchStack,
+  plan: StatePlan,
+  runId: string,
+  log: Log,
+): Promise<{ results: StateResult[]; error: string | null; load: { before: number[]; after?: number[] } }> {
+  const out: { results: StateResult[]; error: string | null; load: { before: number[]; after?: number[] } } = {
+    results: [],
+    error: null,
+    load: { before: loadAverages() },
+  };
   const names = benchNames("state", runId);
   const place = await placeFor(stack, log);
   const windowMs = windowMsOf(stack.outputs.jobSubmission.programArgs);
@@ -93,7 +146,8 @@ export async function runState(stack: BenchStack, plan: StatePlan, runId: string
   const bench = await BenchJob.open(stack.outputs, names, log);
   try {
     const job = await bench.submit(args, null);
-    const windowVertex = (await bench.flink.job(job.jobId)).vertices.find((v) => !v.name.startsWith("Source:") && v.name.includes("visit windows")) ?? null;
+    const windowVertex =
+      (await bench.flink.job(job.jobId)).vertices.find((v) => !v.name.startsWith("Source:") && v.name.includes("visit windows")) ?? null;
     for (const [index, keys] of plan.keys.entries()) {
       const result: StateResult = { keys, events: 0, generator: null, catchUpMs: null, checkpoints: [], windowVertex, error: null };
       out.results.push(result);
@@ -110,7 +164,9 @@ export async function runState(stack: BenchStack, plan: StatePlan, runId: string
           result.checkpoints.push(await bench.checkpointNow(job.jobId, plan.catchUpTimeoutMs));
         }
         const sizes = result.checkpoints.map((c) => c.stateSizeBytes).join(", ");
-        log(`   ${keys} keys: checkpoints ${result.checkpoints.map((c) => c.id).join(", ")}: ${sizes} bytes, ${result.checkpoints.map((c) => c.durationMs).join(", ")} ms`);
+        log(
+          `   ${keys} keys: checkpoints ${result.checkpoints.map((c) => c.id).join(", ")}: ${sizes} bytes, ${result.checkpoints.map((c) => c.durationMs).join(", ")} ms`,
+        );
       } catch (error) {
         result.error = (error as Error).message;
         log(`   ${keys} keys failed: ${result.error}`);
@@ -144,19 +200,35 @@ export const STATE_BENCH_VARIANT: StackVariant = { suffix: "bench-state", change
  * with `smoke` the miniatures on `args.stack` itself as it is; writes reports/bench/{backlog,state}.{json,md,svg}.
  * True when every benchmark asked for produced its figures.
  */
-export async function runStateBenchmarks(args: StateBenchmarksArguments, projectDir: string, machine: () => Promise<Record<string, unknown>>, log: Log): Promise<boolean> {
+export async function runStateBenchmarks(
+  args: StateBenchmarksArguments,
+  projectDir: string,
+  machine: () => Promise<Record<string, unknown>>,
+  log: Log,
+): Promise<boolean> {
   const runId = Date.now().toString(36);
   const measure = async (stack: BenchStack, raw: Record<string, unknown>): Promise<boolean> => {
     const overview = await new FlinkRest(stack.outputs.flinkRestUrl).overview();
     const settings = {
-      images: raw.images, flinkVersion: overview.flinkVersion, taskManagers: overview.taskManagers, slots: overview.slotsTotal,
-      checkpointMode: stack.outputs.checkpointMode, checkpointIntervalMs: stack.outputs.checkpointIntervalMs, partitions: stack.outputs.partitions,
-      parallelism: stack.outputs.jobSubmission.parallelism, stateBackend: "hashmap",
+      images: raw.images,
+      flinkVersion: overview.flinkVersion,
+      taskManagers: overview.taskManagers,
+      slots: overview.slotsTotal,
+      checkpointMode: stack.outputs.checkpointMode,
+      checkpointIntervalMs: stack.outputs.checkpointIntervalMs,
+      partitions: stack.outputs.partitions,
+      parallelism: stack.outputs.jobSubmission.parallelism,
+      stateBackend: "hashmap",
     };
     const context = { machine: await machine(), settings, stack: stack.name, smoke: args.smoke };
     let ok = true;
     if (args.backlog) {
-      const result = await runBacklog(stack, args.smoke ? BACKLOG_SMOKE_PLAN : backlogPlanFor(args.backlogEvents ?? BACKLOG_PLAN.events), runId, log);
+      const result = await runBacklog(
+        stack,
+        args.smoke ? BACKLOG_SMOKE_PLAN : backlogPlanFor(args.backlogEvents ?? BACKLOG_PLAN.events),
+        runId,
+        log,
+      );
       const table = `${renderBacklogTable(result)}\nLoad (1/5/15 min) before: ${result.load.before.join(" ")}, after: ${result.load.after?.join(" ")}\n`;
       await writeBenchReport(args.reports, "backlog", { ...context, ...result }, table, renderBacklogChart(result));
       ok &&= backlogMeasured(result);
@@ -164,7 +236,13 @@ export async function runStateBenchmarks(args: StateBenchmarksArguments, project
     if (args.state) {
       const measured = await runState(stack, args.smoke ? STATE_SMOKE_PLAN : STATE_PLAN, runId, log);
       const table = `${renderStateTable(measured.results)}${measured.error ? `\nIncomplete: ${measured.error}\n` : ""}\nLoad (1/5/15 min) before: ${measured.load.before.join(" ")}, after: ${measured.load.after?.join(" ")}\n`;
-      await writeBenchReport(args.reports, "state", { ...context, plan: args.smoke ? STATE_SMOKE_PLAN : STATE_PLAN, ...measured }, table, renderStateChart(measured.results));
+      await writeBenchReport(
+        args.reports,
+        "state",
+        { ...context, plan: args.smoke ? STATE_SMOKE_PLAN : STATE_PLAN, ...measured },
+        table,
+        renderStateChart(measured.results),
+      );
       ok &&= measured.error === null && stateMeasured(measured.results);
     }
     return ok;
@@ -183,7 +261,8 @@ export async function runStateBenchmarks(args: StateBenchmarksArguments, project
     return onStack({ name: args.stack, outputs: parseStackOutputs(raw, {}, `stack ${args.stack}`), owned: false }, raw);
   }
   return withDerivedStack(projectDir, args.stack, STATE_BENCH_VARIANT, log, (raw, name) =>
-    onStack({ name, outputs: parseStackOutputs(raw, {}, `stack ${name}`), owned: true }, raw));
+    onStack({ name, outputs: parseStackOutputs(raw, {}, `stack ${name}`), owned: true }, raw),
+  );
 }
 
 /** Writes <name>.json, <name>.md and <name>.svg into `dir` and says where. */

@@ -1,17 +1,60 @@
 import { describe, expect, it } from "vitest";
 import { parseCheckpointStats } from "../verify/flinkRest";
-import { checkpointFigures, judgeStep, LagSample, nextRate, renderThroughputChart, renderThroughputTable, roundAxis, StepResult, throughputRatios, ThroughputResult } from "./throughput";
 import { parseGeneratorSummary } from "./loadGenerator";
+import {
+  checkpointFigures,
+  judgeStep,
+  type LagSample,
+  nextRate,
+  renderThroughputChart,
+  renderThroughputTable,
+  roundAxis,
+  type StepResult,
+  type ThroughputResult,
+  throughputRatios,
+} from "./throughput";
 
 // Flink 1.20's /jobs/:id/checkpoints history entries, as a stack's job answers them (fields the parser reads).
 const history = parseCheckpointStats({
   counts: { completed: 3 },
   latest: { completed: null, restored: null },
   history: [
-    { id: 14, status: "IN_PROGRESS", trigger_timestamp: 1_764_650_035_000, latest_ack_timestamp: -1, state_size: 0, checkpointed_size: 0, end_to_end_duration: 120 },
-    { id: 13, status: "COMPLETED", trigger_timestamp: 1_764_650_030_000, latest_ack_timestamp: 1_764_650_030_912, state_size: 402_118, checkpointed_size: 402_118, end_to_end_duration: 912 },
-    { id: 12, status: "COMPLETED", trigger_timestamp: 1_764_650_025_000, latest_ack_timestamp: 1_764_650_025_388, state_size: 380_455, checkpointed_size: 380_455, end_to_end_duration: 388 },
-    { id: 11, status: "COMPLETED", trigger_timestamp: 1_764_650_020_000, latest_ack_timestamp: 1_764_650_020_431, state_size: 371_002, checkpointed_size: 371_002, end_to_end_duration: 431 },
+    {
+      id: 14,
+      status: "IN_PROGRESS",
+      trigger_timestamp: 1_764_650_035_000,
+      latest_ack_timestamp: -1,
+      state_size: 0,
+      checkpointed_size: 0,
+      end_to_end_duration: 120,
+    },
+    {
+      id: 13,
+      status: "COMPLETED",
+      trigger_timestamp: 1_764_650_030_000,
+      latest_ack_timestamp: 1_764_650_030_912,
+      state_size: 402_118,
+      checkpointed_size: 402_118,
+      end_to_end_duration: 912,
+    },
+    {
+      id: 12,
+      status: "COMPLETED",
+      trigger_timestamp: 1_764_650_025_000,
+      latest_ack_timestamp: 1_764_650_025_388,
+      state_size: 380_455,
+      checkpointed_size: 380_455,
+      end_to_end_duration: 388,
+    },
+    {
+      id: 11,
+      status: "COMPLETED",
+      trigger_timestamp: 1_764_650_020_000,
+      latest_ack_timestamp: 1_764_650_020_431,
+      state_size: 371_002,
+      checkpointed_size: 371_002,
+      end_to_end_duration: 431,
+    },
     { id: 10, status: "FAILED", trigger_timestamp: 1_764_650_015_000, latest_ack_timestamp: -1, end_to_end_duration: 10_000 },
   ],
 }).history;
@@ -26,14 +69,30 @@ function samples(rate: number, consumeShare: number, durationS = 0.4): LagSample
   const read = (t: number) => Math.min(produced(t), consumeShare * rate * Math.max(0, t - 2));
   return Array.from({ length: 40 }, (_, t) => {
     const lastCommit = Math.floor((t - durationS) / 5) * 5;
-    return { atMs: 1_764_650_000_000 + t * 1000, produced: 10_000 + Math.round(produced(t)), committed: 10_000 + Math.round(read(lastCommit)) };
+    return {
+      atMs: 1_764_650_000_000 + t * 1000,
+      produced: 10_000 + Math.round(produced(t)),
+      committed: 10_000 + Math.round(read(lastCommit)),
+    };
   });
 }
 
 describe("checkpointFigures", () => {
   it("takes p50 and p99 of completed checkpoints' durations and the median sizes, leaving failed and running ones out", () => {
-    expect(checkpointFigures(history)).toEqual({ n: 3, p50DurationMs: 431, p99DurationMs: 912, medianCheckpointedBytes: 380_455, medianStateBytes: 380_455 });
-    expect(checkpointFigures([])).toEqual({ n: 0, p50DurationMs: null, p99DurationMs: null, medianCheckpointedBytes: null, medianStateBytes: null });
+    expect(checkpointFigures(history)).toEqual({
+      n: 3,
+      p50DurationMs: 431,
+      p99DurationMs: 912,
+      medianCheckpointedBytes: 380_455,
+      medianStateBytes: 380_455,
+    });
+    expect(checkpointFigures([])).toEqual({
+      n: 0,
+      p50DurationMs: null,
+      p99DurationMs: null,
+      medianCheckpointedBytes: null,
+      medianStateBytes: null,
+    });
   });
 });
 
@@ -70,7 +129,9 @@ describe("judgeStep", () => {
     const step = judgeStep(8000, samples(5000, 1), 5000, 5_000, history);
     expect(step.generatorLimited).toBe(true);
     expect(step.verdict).toMatch(/the generator reached only 5000\/s/);
-    const summary = parseGeneratorSummary("2026-12-02T04:00:26.000Z stopped (duration): sent 25000 events in 25.0 s (999.5/s, 3401 visits begun)");
+    const summary = parseGeneratorSummary(
+      "2026-12-02T04:00:26.000Z stopped (duration): sent 25000 events in 25.0 s (999.5/s, 3401 visits begun)",
+    );
     expect(summary?.perSecond).toBe(999.5);
     expect(judgeStep(1000, samples(832, 1), 5000, 5_000, history, summary?.perSecond).generatorLimited).toBe(false);
   });
@@ -119,8 +180,22 @@ describe("roundAxis", () => {
 
 describe("the throughput report", () => {
   const stepOf = (rate: number, share: number): StepResult => judgeStep(rate, samples(rate, share), 5000, 6_000, history);
-  const exactlyOnce: ThroughputResult = { mode: "EXACTLY_ONCE", stack: "ci-bench-load-exactly-once", intervalMs: 5000, parallelism: 2, steps: [stepOf(500, 1), stepOf(1000, 1), stepOf(2000, 0.6)], error: null };
-  const atLeastOnce: ThroughputResult = { mode: "AT_LEAST_ONCE", stack: "ci-bench-load-at-least-once", intervalMs: 5000, parallelism: 2, steps: [stepOf(500, 1), stepOf(1000, 1), stepOf(2000, 1)], error: null };
+  const exactlyOnce: ThroughputResult = {
+    mode: "EXACTLY_ONCE",
+    stack: "ci-bench-load-exactly-once",
+    intervalMs: 5000,
+    parallelism: 2,
+    steps: [stepOf(500, 1), stepOf(1000, 1), stepOf(2000, 0.6)],
+    error: null,
+  };
+  const atLeastOnce: ThroughputResult = {
+    mode: "AT_LEAST_ONCE",
+    stack: "ci-bench-load-at-least-once",
+    intervalMs: 5000,
+    parallelism: 2,
+    steps: [stepOf(500, 1), stepOf(1000, 1), stepOf(2000, 1)],
+    error: null,
+  };
 
   it("compares each mode's highest sustained rate with the first mode's", () => {
     const [first, second] = throughputRatios([exactlyOnce, atLeastOnce]);
@@ -133,10 +208,15 @@ describe("the throughput report", () => {
     const table = renderThroughputTable([exactlyOnce, { ...atLeastOnce, steps: [], error: "pulumi up failed" }]);
     expect(table).toMatch(/\| EXACTLY_ONCE \| 1000 \| \d+ \|/);
     expect(table).toContain("| AT_LEAST_ONCE | none kept up |");
-    expect(table).toMatch(/\| EXACTLY_ONCE \| 2000 \| 2000 \| \d+ \| [\d.]+ \| 6\.00 \| 0\.43 \/ 0\.91 \(3\) \| consumed \d+ % of the input/);
+    expect(table).toMatch(
+      /\| EXACTLY_ONCE \| 2000 \| 2000 \| \d+ \| [\d.]+ \| 6\.00 \| 0\.43 \/ 0\.91 \(3\) \| consumed \d+ % of the input/,
+    );
     expect(table).toContain("- AT_LEAST_ONCE: pulumi up failed");
-    expect(renderThroughputTable([{ ...exactlyOnce, error: "POST /jars/x/run answered 400: Could not execute application.\n\tat org.apache.flink…" }]))
-      .toContain("- EXACTLY_ONCE: POST /jars/x/run answered 400: Could not execute application.\n");
+    expect(
+      renderThroughputTable([
+        { ...exactlyOnce, error: "POST /jars/x/run answered 400: Could not execute application.\n\tat org.apache.flink…" },
+      ]),
+    ).toContain("- EXACTLY_ONCE: POST /jars/x/run answered 400: Could not execute application.\n");
   });
 
   it("draws each step as a point, filled when it kept up", () => {

@@ -3,8 +3,8 @@
 // while; the source group's committed offsets against the input's end offsets say whether the job kept up.
 // Pure functions (judging a step, choosing the next rate, the table, the chart); bench/load.ts runs the steps.
 
-import { CheckpointMode } from "../verify/checks";
-import { CheckpointRecord } from "../verify/flinkRest";
+import type { CheckpointMode } from "../verify/checks";
+import type { CheckpointRecord } from "../verify/flinkRest";
 import { escapeXml, percentile } from "./recovery";
 
 /** Summed over the input's partitions at one moment: its end offsets and the source group's committed offsets. */
@@ -36,10 +36,22 @@ export function checkpointFigures(checkpoints: readonly CheckpointRecord[]): Che
   const of = (pick: (c: CheckpointRecord) => number | null) => completed.map(pick).filter((v): v is number => v !== null);
   return {
     n: completed.length,
-    p50DurationMs: percentile(of((c) => c.durationMs), 50),
-    p99DurationMs: percentile(of((c) => c.durationMs), 99),
-    medianCheckpointedBytes: percentile(of((c) => c.checkpointedSizeBytes), 50),
-    medianStateBytes: percentile(of((c) => c.stateSizeBytes), 50),
+    p50DurationMs: percentile(
+      of((c) => c.durationMs),
+      50,
+    ),
+    p99DurationMs: percentile(
+      of((c) => c.durationMs),
+      99,
+    ),
+    medianCheckpointedBytes: percentile(
+      of((c) => c.checkpointedSizeBytes),
+      50,
+    ),
+    medianStateBytes: percentile(
+      of((c) => c.stateSizeBytes),
+      50,
+    ),
   };
 }
 
@@ -83,34 +95,73 @@ function whileProducing(samples: readonly LagSample[]): LagSample[] {
  * generator reached the rate is judged by its own count when known: sampled end offsets under heavy load read
  * 832/s for a generator that sent 999.5/s.
  */
-export function judgeStep(rate: number, samples: readonly LagSample[], intervalMs: number, drainMs: number | null, checkpoints: readonly CheckpointRecord[], generatorPerSecond: number | null = null): StepResult {
+export function judgeStep(
+  rate: number,
+  samples: readonly LagSample[],
+  intervalMs: number,
+  drainMs: number | null,
+  checkpoints: readonly CheckpointRecord[],
+  generatorPerSecond: number | null = null,
+): StepResult {
   const figures = checkpointFigures(checkpoints);
   const window = whileProducing(samples);
-  const result = (fields: Omit<StepResult, "rate" | "drainMs" | "checkpoints" | "generatorLimited">, generatorLimited = false): StepResult =>
-    ({ rate, drainMs, checkpoints: figures, generatorLimited, ...fields });
-  if (window.length < 2) return result({ producedPerSecond: null, consumedPerSecond: null, lagSeconds: null, sustained: false, verdict: "the generator wrote nothing" });
+  const result = (
+    fields: Omit<StepResult, "rate" | "drainMs" | "checkpoints" | "generatorLimited">,
+    generatorLimited = false,
+  ): StepResult => ({ rate, drainMs, checkpoints: figures, generatorLimited, ...fields });
+  if (window.length < 2)
+    return result({
+      producedPerSecond: null,
+      consumedPerSecond: null,
+      lagSeconds: null,
+      sustained: false,
+      verdict: "the generator wrote nothing",
+    });
   const first = window[0]!;
   const last = window[window.length - 1]!;
   const producedPerSecond = ((last.produced - first.produced) * 1000) / Math.max(1, last.atMs - first.atMs);
   const generatorLimited = (generatorPerSecond ?? producedPerSecond) < GENERATOR_SHARE * rate;
   const commits = window.filter((s, i) => i > 0 && s.committed > window[i - 1]!.committed);
   if (commits.length < 2) {
-    return result({ producedPerSecond, consumedPerSecond: null, lagSeconds: null, sustained: false, verdict: "fewer than 2 offset commits during the step: the job did not complete checkpoints" }, generatorLimited);
+    return result(
+      {
+        producedPerSecond,
+        consumedPerSecond: null,
+        lagSeconds: null,
+        sustained: false,
+        verdict: "fewer than 2 offset commits during the step: the job did not complete checkpoints",
+      },
+      generatorLimited,
+    );
   }
   const firstCommit = commits[0]!;
   const lastCommit = commits[commits.length - 1]!;
   const consumedPerSecond = ((lastCommit.committed - firstCommit.committed) * 1000) / Math.max(1, lastCommit.atMs - firstCommit.atMs);
   const middle = (first.atMs + last.atMs) / 2;
   const lagged = commits.filter((s) => s.atMs >= middle);
-  const lagSeconds = Math.max(...(lagged.length > 0 ? lagged : [lastCommit]).map((s) => s.produced - s.committed)) / Math.max(1, producedPerSecond);
+  const lagSeconds =
+    Math.max(...(lagged.length > 0 ? lagged : [lastCommit]).map((s) => s.produced - s.committed)) / Math.max(1, producedPerSecond);
   const lagBoundSeconds = (intervalMs + LAG_SLACK_MS) / 1000;
   const problems = [
-    consumedPerSecond < CONSUMED_SHARE * producedPerSecond ? `consumed ${Math.round((100 * consumedPerSecond) / producedPerSecond)} % of the input (< ${CONSUMED_SHARE * 100} %)` : "",
+    consumedPerSecond < CONSUMED_SHARE * producedPerSecond
+      ? `consumed ${Math.round((100 * consumedPerSecond) / producedPerSecond)} % of the input (< ${CONSUMED_SHARE * 100} %)`
+      : "",
     lagSeconds > lagBoundSeconds ? `lag ${lagSeconds.toFixed(1)} s of input (> ${lagBoundSeconds} s)` : "",
   ].filter(Boolean);
   const sustained = problems.length === 0;
   const verdict = sustained ? "kept up" : problems.join("; ");
-  return result({ producedPerSecond, consumedPerSecond, lagSeconds, sustained, verdict: generatorLimited ? `${verdict}; the generator reached only ${Math.round(generatorPerSecond ?? producedPerSecond)}/s` : verdict }, generatorLimited);
+  return result(
+    {
+      producedPerSecond,
+      consumedPerSecond,
+      lagSeconds,
+      sustained,
+      verdict: generatorLimited
+        ? `${verdict}; the generator reached only ${Math.round(generatorPerSecond ?? producedPerSecond)}/s`
+        : verdict,
+    },
+    generatorLimited,
+  );
 }
 
 export interface RateSearch {
@@ -164,7 +215,7 @@ export function bestStep(result: ThroughputResult): StepResult | null {
 
 /** Each mode's highest sustained rate divided by the first mode's: how much more (or less) input it takes. */
 export function throughputRatios(results: readonly ThroughputResult[]): (number | null)[] {
-  const reference = results[0] ? bestStep(results[0])?.producedPerSecond ?? null : null;
+  const reference = results[0] ? (bestStep(results[0])?.producedPerSecond ?? null) : null;
   return results.map((r) => {
     const best = bestStep(r)?.producedPerSecond ?? null;
     return reference === null || best === null || reference === 0 ? null : best / reference;
@@ -188,15 +239,21 @@ export function renderThroughputTable(results: readonly ThroughputResult[]): str
       const best = bestStep(r);
       const c = best?.checkpoints;
       const limited = r.steps.some((s) => s.generatorLimited && s.sustained) ? " (generator's ceiling)" : "";
-      return `| ${r.mode} | ${best ? `${perSecond(best.producedPerSecond)}${limited}` : "none kept up"} | ${perSecond(best?.consumedPerSecond ?? null)} | ${best?.lagSeconds?.toFixed(1) ?? "–"} | ` +
-        `${secondsOf(c?.p50DurationMs ?? null)} | ${secondsOf(c?.p99DurationMs ?? null)} (${c?.n ?? 0}) | ${kib(c?.medianCheckpointedBytes ?? null)} | ${kib(c?.medianStateBytes ?? null)} | ${ratios[i] === null ? "–" : `${ratios[i]!.toFixed(2)}x`} |`;
+      return (
+        `| ${r.mode} | ${best ? `${perSecond(best.producedPerSecond)}${limited}` : "none kept up"} | ${perSecond(best?.consumedPerSecond ?? null)} | ${best?.lagSeconds?.toFixed(1) ?? "–"} | ` +
+        `${secondsOf(c?.p50DurationMs ?? null)} | ${secondsOf(c?.p99DurationMs ?? null)} (${c?.n ?? 0}) | ${kib(c?.medianCheckpointedBytes ?? null)} | ${kib(c?.medianStateBytes ?? null)} | ${ratios[i] === null ? "–" : `${ratios[i]!.toFixed(2)}x`} |`
+      );
     }),
     "",
     "| mode | asked, events/s | produced | consumed | lag s | drained after s | checkpoint p50 / p99 s (n) | verdict |",
     "|---|---|---|---|---|---|---|---|",
-    ...results.flatMap((r) => r.steps.map((s) =>
-      `| ${r.mode} | ${s.rate} | ${perSecond(s.producedPerSecond)} | ${perSecond(s.consumedPerSecond)} | ${s.lagSeconds?.toFixed(1) ?? "–"} | ${secondsOf(s.drainMs)} | ` +
-      `${secondsOf(s.checkpoints.p50DurationMs)} / ${secondsOf(s.checkpoints.p99DurationMs)} (${s.checkpoints.n}) | ${s.verdict} |`)),
+    ...results.flatMap((r) =>
+      r.steps.map(
+        (s) =>
+          `| ${r.mode} | ${s.rate} | ${perSecond(s.producedPerSecond)} | ${perSecond(s.consumedPerSecond)} | ${s.lagSeconds?.toFixed(1) ?? "–"} | ${secondsOf(s.drainMs)} | ` +
+          `${secondsOf(s.checkpoints.p50DurationMs)} / ${secondsOf(s.checkpoints.p99DurationMs)} (${s.checkpoints.n}) | ${s.verdict} |`,
+      ),
+    ),
   ];
   const failed = results.filter((r) => r.error);
   if (failed.length > 0) lines.push("", ...failed.map((r) => `- ${r.mode}: ${firstLine(r.error!)}`));
@@ -221,30 +278,47 @@ export function renderThroughputChart(results: readonly ThroughputResult[]): str
   const left = 80;
   const top = 60;
   const plot = 400;
-  const greatest = Math.max(1, ...results.flatMap((r) => r.steps.flatMap((s) => [s.producedPerSecond ?? 0, s.consumedPerSecond ?? 0, s.rate])));
+  const greatest = Math.max(
+    1,
+    ...results.flatMap((r) => r.steps.flatMap((s) => [s.producedPerSecond ?? 0, s.consumedPerSecond ?? 0, s.rate])),
+  );
   const axis = roundAxis(greatest);
   const x = (v: number) => left + (v / axis.end) * plot;
   const y = (v: number) => top + plot - (v / axis.end) * plot;
-  const ticks = Array.from({ length: Math.round(axis.end / axis.step) + 1 }, (_, i) => i * axis.step).map((v) =>
-    `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${top + plot}" stroke="#eee"/>` +
-    `<line x1="${left}" x2="${left + plot}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>` +
-    `<text x="${x(v).toFixed(1)}" y="${top + plot + 16}" font-size="11" text-anchor="middle">${v}</text>` +
-    `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${v}</text>`).join("");
-  const series = results.map((r) => {
-    const colour = modeColour(r.mode);
-    const points = r.steps.filter((s) => s.producedPerSecond !== null && s.consumedPerSecond !== null).sort((a, b) => a.rate - b.rate);
-    const line = points.map((s) => `${x(s.producedPerSecond!).toFixed(1)},${y(s.consumedPerSecond!).toFixed(1)}`).join(" ");
-    const dots = points.map((s) =>
-      `<circle cx="${x(s.producedPerSecond!).toFixed(1)}" cy="${y(s.consumedPerSecond!).toFixed(1)}" r="6" fill="${s.sustained ? colour : "#fff"}" stroke="${colour}" stroke-width="2">` +
-      `<title>${escapeXml(`${r.mode}: asked ${s.rate}/s, produced ${perSecond(s.producedPerSecond)}/s, consumed ${perSecond(s.consumedPerSecond)}/s: ${s.verdict}`)}</title></circle>`).join("");
-    return `<polyline points="${line}" fill="none" stroke="${colour}" stroke-width="1.5"/>${dots}`;
-  }).join("\n");
-  const best = results.map((r, i) => {
-    const b = bestStep(r);
-    return `<rect x="${left + plot + 30}" y="${top + 10 + i * 60}" width="12" height="12" fill="${modeColour(r.mode)}"/>` +
-      `<text x="${left + plot + 48}" y="${top + 21 + i * 60}" font-size="13">${r.mode}</text>` +
-      `<text x="${left + plot + 48}" y="${top + 39 + i * 60}" font-size="12">${b ? `sustains ${perSecond(b.producedPerSecond)}/s` : "kept up with no step"}</text>`;
-  }).join("");
+  const ticks = Array.from({ length: Math.round(axis.end / axis.step) + 1 }, (_, i) => i * axis.step)
+    .map(
+      (v) =>
+        `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${top + plot}" stroke="#eee"/>` +
+        `<line x1="${left}" x2="${left + plot}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>` +
+        `<text x="${x(v).toFixed(1)}" y="${top + plot + 16}" font-size="11" text-anchor="middle">${v}</text>` +
+        `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${v}</text>`,
+    )
+    .join("");
+  const series = results
+    .map((r) => {
+      const colour = modeColour(r.mode);
+      const points = r.steps.filter((s) => s.producedPerSecond !== null && s.consumedPerSecond !== null).sort((a, b) => a.rate - b.rate);
+      const line = points.map((s) => `${x(s.producedPerSecond!).toFixed(1)},${y(s.consumedPerSecond!).toFixed(1)}`).join(" ");
+      const dots = points
+        .map(
+          (s) =>
+            `<circle cx="${x(s.producedPerSecond!).toFixed(1)}" cy="${y(s.consumedPerSecond!).toFixed(1)}" r="6" fill="${s.sustained ? colour : "#fff"}" stroke="${colour}" stroke-width="2">` +
+            `<title>${escapeXml(`${r.mode}: asked ${s.rate}/s, produced ${perSecond(s.producedPerSecond)}/s, consumed ${perSecond(s.consumedPerSecond)}/s: ${s.verdict}`)}</title></circle>`,
+        )
+        .join("");
+      return `<polyline points="${line}" fill="none" stroke="${colour}" stroke-width="1.5"/>${dots}`;
+    })
+    .join("\n");
+  const best = results
+    .map((r, i) => {
+      const b = bestStep(r);
+      return (
+        `<rect x="${left + plot + 30}" y="${top + 10 + i * 60}" width="12" height="12" fill="${modeColour(r.mode)}"/>` +
+        `<text x="${left + plot + 48}" y="${top + 21 + i * 60}" font-size="13">${r.mode}</text>` +
+        `<text x="${left + plot + 48}" y="${top + 39 + i * 60}" font-size="12">${b ? `sustains ${perSecond(b.producedPerSecond)}/s` : "kept up with no step"}</text>`
+      );
+    })
+    .join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="20" y="28" font-size="16" font-weight="bold">Throughput at parallelism ${results[0]?.parallelism ?? "?"}: what the job consumed at each input rate</text>

@@ -1,218 +1,236 @@
-import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, projectConfig } from "./config";
 
 function problemsOf(raw: Record<string, string>, env: Record<string, string> = {}): string[] {
-    try {
-        parseStackConfig(raw, env);
-    } catch (e) {
-        if (e instanceof ConfigError) return [...e.problems];
-        throw e;
-    }
-    throw new Error("expected a ConfigError");
+  try {
+    parseStackConfig(raw, env);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
 }
 
 describe("parseStackConfig", () => {
-    it("gives the documented defaults for an empty stack config", () => {
-        const cfg = parseStackConfig({});
-        expect(cfg).toMatchObject({
-            target: "docker",
-            checkpointMode: "EXACTLY_ONCE",
-            checkpointIntervalMs: 20000,
-            checkpointDir: "file:///checkpoints_flink",
-            retainOnCancellation: true,
-            parallelism: 2,
-            taskManagers: 2,
-            taskSlots: 2,
-            partitions: 2,
-            visitsTopic: "visits",
-            outputTopic: "visit_windows",
-            dlqTopic: "visits_dlq",
-            groupId: "visits_reader",
-            flinkImage: "flink:1.20.3-scala_2.12-java17",
-            kafkaImage: "apache/kafka:4.1.1",
-            nodeImage: "node:22-bookworm-slim",
-            flinkRestPort: 8081,
-            kafkaExternalPort: 9094,
-            pythonExecutionMode: "thread",
-            stateBackend: "hashmap",
-        });
-        expect(cfg.flink.version).toBe("1.20");
-        expect(cfg.restoreFrom).toBeUndefined();
+  it("gives the documented defaults for an empty stack config", () => {
+    const cfg = parseStackConfig({});
+    expect(cfg).toMatchObject({
+      target: "docker",
+      checkpointMode: "EXACTLY_ONCE",
+      checkpointIntervalMs: 20000,
+      checkpointDir: "file:///checkpoints_flink",
+      retainOnCancellation: true,
+      parallelism: 2,
+      taskManagers: 2,
+      taskSlots: 2,
+      partitions: 2,
+      visitsTopic: "visits",
+      outputTopic: "visit_windows",
+      dlqTopic: "visits_dlq",
+      groupId: "visits_reader",
+      flinkImage: "flink:1.20.3-scala_2.12-java17",
+      kafkaImage: "apache/kafka:4.1.1",
+      nodeImage: "node:22-bookworm-slim",
+      flinkRestPort: 8081,
+      kafkaExternalPort: 9094,
+      pythonExecutionMode: "thread",
+      stateBackend: "hashmap",
     });
+    expect(cfg.flink.version).toBe("1.20");
+    expect(cfg.restoreFrom).toBeUndefined();
+  });
 
-    it("documents a default for every key it defaults", () => {
-        const cfg = parseStackConfig({}) as unknown as Record<string, unknown>;
-        for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
-            if (spec.default !== undefined && key !== "flinkVersion") {
-                expect(String(cfg[key]), key).toBe(spec.default);
-            }
-        }
+  it("documents a default for every key it defaults", () => {
+    const cfg = parseStackConfig({}) as unknown as Record<string, unknown>;
+    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+      if (spec.default !== undefined && key !== "flinkVersion") {
+        expect(String(cfg[key]), key).toBe(spec.default);
+      }
+    }
+  });
+
+  it("takes AT_LEAST_ONCE, a custom interval and the kafka image from its version", () => {
+    const cfg = parseStackConfig({ checkpointMode: "AT_LEAST_ONCE", checkpointIntervalMs: "5000", kafkaVersion: "4.0.0" });
+    expect(cfg.checkpointMode).toBe("AT_LEAST_ONCE");
+    expect(cfg.checkpointIntervalMs).toBe(5000);
+    expect(cfg.kafkaImage).toBe("apache/kafka:4.0.0");
+  });
+
+  it("names the key, the value and what is allowed", () => {
+    expect(problemsOf({ checkpointMode: "EXACTLY_TWICE" })).toEqual([
+      'checkpointMode: "EXACTLY_TWICE" is not allowed; use one of EXACTLY_ONCE, AT_LEAST_ONCE',
+    ]);
+    expect(problemsOf({ checkpointIntervalMs: "500" })).toEqual([
+      'checkpointIntervalMs: "500" is not allowed; use a whole number from 1000 to 86400000',
+    ]);
+    expect(problemsOf({ flinkRestPort: "70000" })[0]).toContain(
+      'flinkRestPort: "70000" is not allowed; use a whole number from 1 to 65535',
+    );
+    expect(problemsOf({ target: "minikube" })[0]).toContain("use one of docker, kind");
+    expect(problemsOf({ flinkVersion: "1.17" })[0]).toContain('flinkVersion: "1.17" is not allowed; use one of 1.20');
+    expect(problemsOf({ restartBackoffMs: "5000", restartMaxBackoffMs: "2000" })).toEqual([
+      "restartMaxBackoffMs: 2000 is below restartBackoffMs 5000; the longest delay cannot be shorter than the first",
+    ]);
+    expect(problemsOf({ pythonExecutionMode: "PROCESS" })).toEqual([
+      'pythonExecutionMode: "PROCESS" is not allowed; use one of thread, process',
+    ]);
+    expect(problemsOf({ stateBackend: "rocksdb-incremental" })).toEqual([
+      'stateBackend: "rocksdb-incremental" is not allowed; use one of hashmap, rocksdb',
+    ]);
+  });
+
+  it("rejects a parallelism above the total slots", () => {
+    expect(problemsOf({ parallelism: "5", taskManagers: "2", taskSlots: "2" })).toEqual([
+      "parallelism: 5 is more than the 4 task slots (taskManagers 2 × taskSlots 2); lower it or add slots",
+    ]);
+    expect(parseStackConfig({ parallelism: "4", taskManagers: "2", taskSlots: "2" }).parallelism).toBe(4);
+  });
+
+  it("reports every problem at once, in the thrown message too", () => {
+    const raw = { checkpointMode: "x", parallelism: "zero", kafkaExternalPort: "-1", visitsTopic: "bad topic!" };
+    const problems = problemsOf(raw);
+    expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(
+      ["checkpointMode", "kafkaExternalPort", "parallelism", "visitsTopic"].sort(),
+    );
+    expect(() => parseStackConfig(raw)).toThrow(/4 problems[\s\S]*flink-checkpointer:checkpointMode/);
+  });
+
+  it("rejects unknown keys, naming the known ones", () => {
+    expect(problemsOf({ checkpointmode: "EXACTLY_ONCE" })[0]).toMatch(
+      /^checkpointmode: unknown key; known keys are target, checkpointMode/,
+    );
+  });
+
+  it("keeps checkpoints on the shared volume", () => {
+    expect(problemsOf({ checkpointDir: "s3://bucket/ckpt" })[0]).toContain("checkpointDir");
+    expect(problemsOf({ checkpointDir: "file:///tmp/ckpt" })[0]).toContain("at or below /checkpoints_flink");
+    expect(problemsOf({ checkpointDir: "file:///checkpoints_flink/../etc" })[0]).toContain("checkpointDir");
+    expect(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/visits/" }).checkpointDir).toBe("file:///checkpoints_flink/visits");
+  });
+
+  it("accepts restoreFrom only for a retained checkpoint or savepoint under checkpointDir", () => {
+    const chk = "file:///checkpoints_flink/0123456789abcdef0123456789abcdef/chk-7";
+    expect(parseStackConfig({ restoreFrom: chk }).restoreFrom).toBe(chk);
+    expect(parseStackConfig({ restoreFrom: `${chk}/` }).restoreFrom).toBe(chk);
+    expect(problemsOf({ restoreFrom: "file:///elsewhere/chk-7" })[0]).toMatch(/^restoreFrom: .*under checkpointDir/);
+    expect(problemsOf({ restoreFrom: "file:///checkpoints_flink/abc" })[0]).toContain("restoreFrom");
+  });
+
+  it("accepts restoreFrom latest, and names it among the allowed values", () => {
+    expect(parseStackConfig({ restoreFrom: "latest" }).restoreFrom).toBe("latest");
+    expect(parseStackConfig({ restoreFrom: " latest " }).restoreFrom).toBe("latest");
+    expect(problemsOf({ restoreFrom: "newest" })).toEqual([
+      'restoreFrom: "newest" is not allowed; use latest (the newest complete retained checkpoint, found at submission) ' +
+        "or a retained checkpoint or savepoint under checkpointDir, e.g. file:///checkpoints_flink/<job-id>/chk-<n>",
+    ]);
+    expect(problemsOf({ restoreFrom: "Latest" })[0]).toMatch(/^restoreFrom: "Latest" is not allowed/);
+  });
+
+  it("takes the defaults of the image keys the stack leaves out from FLINK_CHECKPOINTER_IMAGES", () => {
+    const official = parseStackConfig({});
+    expect(official.imageDefaults).toBe("official");
+    expect(official.imageOrigins).toEqual({ flinkImage: "official", kafkaImage: "official", nodeImage: "official" });
+
+    const local = parseStackConfig({ kafkaVersion: "4.0.0", nodeImage: "my/node:22" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
+    expect(local).toMatchObject({
+      imageDefaults: "local",
+      flinkImage: "flink-checkpointer-local/flink:1.20.3",
+      kafkaImage: "flink-checkpointer-local/kafka:4.0.0",
+      nodeImage: "my/node:22",
+      imageOrigins: { flinkImage: "local", kafkaImage: "local", nodeImage: "stack" },
     });
+    // What the stack sets wins over either kind of default.
+    expect(parseStackConfig({ flinkImage: "mine/flink:1" }, { FLINK_CHECKPOINTER_IMAGES: "official" }).flinkImage).toBe("mine/flink:1");
+    expect(parseStackConfig({}, { FLINK_CHECKPOINTER_IMAGES: " " }).imageDefaults).toBe("official");
+  });
 
-    it("takes AT_LEAST_ONCE, a custom interval and the kafka image from its version", () => {
-        const cfg = parseStackConfig({ checkpointMode: "AT_LEAST_ONCE", checkpointIntervalMs: "5000", kafkaVersion: "4.0.0" });
-        expect(cfg.checkpointMode).toBe("AT_LEAST_ONCE");
-        expect(cfg.checkpointIntervalMs).toBe(5000);
-        expect(cfg.kafkaImage).toBe("apache/kafka:4.0.0");
+  it("names the environment variable, not a stack key, when its value is wrong", () => {
+    const problems = problemsOf({ taskSlots: "0" }, { FLINK_CHECKPOINTER_IMAGES: "offline" });
+    expect(problems).toContain(
+      '$FLINK_CHECKPOINTER_IMAGES: "offline" is not allowed; use one of official, local ' +
+        "(the defaults of the image keys the stack does not set), or unset it",
+    );
+    try {
+      parseStackConfig({}, { FLINK_CHECKPOINTER_IMAGES: "offline" });
+    } catch (e) {
+      expect((e as Error).message).toContain('\n  - $FLINK_CHECKPOINTER_IMAGES: "offline"');
+    }
+    expect.assertions(2);
+  });
+
+  it("still checks image references the stack sets", () => {
+    expect(problemsOf({ nodeImage: "-bad image" }, { FLINK_CHECKPOINTER_IMAGES: "local" })[0]).toBe(
+      'nodeImage: "-bad image" is not allowed; use an image reference like name:tag',
+    );
+  });
+
+  it("takes one project's keys out of the full config map", () => {
+    expect(
+      projectConfig({ "flink-checkpointer:target": "kind", "aws:region": "x", "flink-checkpointerx:y": "z" }, "flink-checkpointer"),
+    ).toEqual({ target: "kind" });
+  });
+
+  it("checks the generator's delay range and start time", () => {
+    expect(problemsOf({ generatorDelayMinMs: "9000" })).toEqual([
+      "generatorDelayMaxMs: 7000 is below generatorDelayMinMs 9000; the delay range needs min <= max",
+    ]);
+    expect(problemsOf({ generatorStartTime: "yesterday" })[0]).toContain("generatorStartTime");
+    expect(parseStackConfig({ generatorStartTime: "2026-01-01T00:00:00Z", generatorSeed: "42" })).toMatchObject({
+      generatorStartTime: "2026-01-01T00:00:00Z",
+      generatorSeed: 42,
     });
+  });
 
-    it("names the key, the value and what is allowed", () => {
-        expect(problemsOf({ checkpointMode: "EXACTLY_TWICE" })).toEqual([
-            'checkpointMode: "EXACTLY_TWICE" is not allowed; use one of EXACTLY_ONCE, AT_LEAST_ONCE',
-        ]);
-        expect(problemsOf({ checkpointIntervalMs: "500" })).toEqual([
-            'checkpointIntervalMs: "500" is not allowed; use a whole number from 1000 to 86400000',
-        ]);
-        expect(problemsOf({ flinkRestPort: "70000" })[0]).toContain("flinkRestPort: \"70000\" is not allowed; use a whole number from 1 to 65535");
-        expect(problemsOf({ target: "minikube" })[0]).toContain("use one of docker, kind");
-        expect(problemsOf({ flinkVersion: "1.17" })[0]).toContain('flinkVersion: "1.17" is not allowed; use one of 1.20');
-        expect(problemsOf({ restartBackoffMs: "5000", restartMaxBackoffMs: "2000" })).toEqual([
-            "restartMaxBackoffMs: 2000 is below restartBackoffMs 5000; the longest delay cannot be shorter than the first",
-        ]);
-        expect(problemsOf({ pythonExecutionMode: "PROCESS" })).toEqual([
-            'pythonExecutionMode: "PROCESS" is not allowed; use one of thread, process',
-        ]);
-        expect(problemsOf({ stateBackend: "rocksdb-incremental" })).toEqual([
-            'stateBackend: "rocksdb-incremental" is not allowed; use one of hashmap, rocksdb',
-        ]);
+  it("names the kind cluster, whose context kind calls kind-<name>", () => {
+    expect(parseStackConfig({ target: "kind" })).toMatchObject({
+      kindCluster: "flink-checkpointer",
+      kubeContext: "kind-flink-checkpointer",
     });
+    expect(parseStackConfig({ target: "kind", kindCluster: "dev", kubeContext: "kind-dev" }).kindCluster).toBe("dev");
+    expect(problemsOf({ target: "kind", kindCluster: "dev" })).toEqual([
+      'kubeContext: "kind-flink-checkpointer" is not the context kind writes for the cluster "dev"; ' +
+        "use kind-dev, or set kindCluster to the cluster that context belongs to",
+    ]);
+    expect(problemsOf({ kindCluster: "Dev_1" })[0]).toContain('kindCluster: "Dev_1" is not allowed');
+  });
 
-    it("rejects a parallelism above the total slots", () => {
-        expect(problemsOf({ parallelism: "5", taskManagers: "2", taskSlots: "2" })).toEqual([
-            "parallelism: 5 is more than the 4 task slots (taskManagers 2 × taskSlots 2); lower it or add slots",
-        ]);
-        expect(parseStackConfig({ parallelism: "4", taskManagers: "2", taskSlots: "2" }).parallelism).toBe(4);
-    });
-
-    it("reports every problem at once, in the thrown message too", () => {
-        const raw = { checkpointMode: "x", parallelism: "zero", kafkaExternalPort: "-1", visitsTopic: "bad topic!" };
-        const problems = problemsOf(raw);
-        expect(problems.map(p => p.split(":")[0]).sort()).toEqual(
-            ["checkpointMode", "kafkaExternalPort", "parallelism", "visitsTopic"].sort());
-        expect(() => parseStackConfig(raw)).toThrow(/4 problems[\s\S]*flink-checkpointer:checkpointMode/);
-    });
-
-    it("rejects unknown keys, naming the known ones", () => {
-        expect(problemsOf({ checkpointmode: "EXACTLY_ONCE" })[0]).toMatch(/^checkpointmode: unknown key; known keys are target, checkpointMode/);
-    });
-
-    it("keeps checkpoints on the shared volume", () => {
-        expect(problemsOf({ checkpointDir: "s3://bucket/ckpt" })[0]).toContain("checkpointDir");
-        expect(problemsOf({ checkpointDir: "file:///tmp/ckpt" })[0]).toContain("at or below /checkpoints_flink");
-        expect(problemsOf({ checkpointDir: "file:///checkpoints_flink/../etc" })[0]).toContain("checkpointDir");
-        expect(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/visits/" }).checkpointDir)
-            .toBe("file:///checkpoints_flink/visits");
-    });
-
-    it("accepts restoreFrom only for a retained checkpoint or savepoint under checkpointDir", () => {
-        const chk = "file:///checkpoints_flink/0123456789abcdef0123456789abcdef/chk-7";
-        expect(parseStackConfig({ restoreFrom: chk }).restoreFrom).toBe(chk);
-        expect(parseStackConfig({ restoreFrom: `${chk}/` }).restoreFrom).toBe(chk);
-        expect(problemsOf({ restoreFrom: "file:///elsewhere/chk-7" })[0]).toMatch(/^restoreFrom: .*under checkpointDir/);
-        expect(problemsOf({ restoreFrom: "file:///checkpoints_flink/abc" })[0]).toContain("restoreFrom");
-    });
-
-    it("accepts restoreFrom latest, and names it among the allowed values", () => {
-        expect(parseStackConfig({ restoreFrom: "latest" }).restoreFrom).toBe("latest");
-        expect(parseStackConfig({ restoreFrom: " latest " }).restoreFrom).toBe("latest");
-        expect(problemsOf({ restoreFrom: "newest" })).toEqual([
-            'restoreFrom: "newest" is not allowed; use latest (the newest complete retained checkpoint, found at submission) ' +
-            "or a retained checkpoint or savepoint under checkpointDir, e.g. file:///checkpoints_flink/<job-id>/chk-<n>",
-        ]);
-        expect(problemsOf({ restoreFrom: "Latest" })[0]).toMatch(/^restoreFrom: "Latest" is not allowed/);
-    });
-
-    it("takes the defaults of the image keys the stack leaves out from FLINK_CHECKPOINTER_IMAGES", () => {
-        const official = parseStackConfig({});
-        expect(official.imageDefaults).toBe("official");
-        expect(official.imageOrigins).toEqual({ flinkImage: "official", kafkaImage: "official", nodeImage: "official" });
-
-        const local = parseStackConfig({ kafkaVersion: "4.0.0", nodeImage: "my/node:22" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
-        expect(local).toMatchObject({
-            imageDefaults: "local",
-            flinkImage: "flink-checkpointer-local/flink:1.20.3",
-            kafkaImage: "flink-checkpointer-local/kafka:4.0.0",
-            nodeImage: "my/node:22",
-            imageOrigins: { flinkImage: "local", kafkaImage: "local", nodeImage: "stack" },
-        });
-        // What the stack sets wins over either kind of default.
-        expect(parseStackConfig({ flinkImage: "mine/flink:1" }, { FLINK_CHECKPOINTER_IMAGES: "official" }).flinkImage).toBe("mine/flink:1");
-        expect(parseStackConfig({}, { FLINK_CHECKPOINTER_IMAGES: " " }).imageDefaults).toBe("official");
-    });
-
-    it("names the environment variable, not a stack key, when its value is wrong", () => {
-        const problems = problemsOf({ taskSlots: "0" }, { FLINK_CHECKPOINTER_IMAGES: "offline" });
-        expect(problems).toContain('$FLINK_CHECKPOINTER_IMAGES: "offline" is not allowed; use one of official, local ' +
-            "(the defaults of the image keys the stack does not set), or unset it");
-        try {
-            parseStackConfig({}, { FLINK_CHECKPOINTER_IMAGES: "offline" });
-        } catch (e) {
-            expect((e as Error).message).toContain('\n  - $FLINK_CHECKPOINTER_IMAGES: "offline"');
-        }
-        expect.assertions(2);
-    });
-
-    it("still checks image references the stack sets", () => {
-        expect(problemsOf({ nodeImage: "-bad image" }, { FLINK_CHECKPOINTER_IMAGES: "local" })[0])
-            .toBe('nodeImage: "-bad image" is not allowed; use an image reference like name:tag');
-    });
-
-    it("takes one project's keys out of the full config map", () => {
-        expect(projectConfig({ "flink-checkpointer:target": "kind", "aws:region": "x", "flink-checkpointerx:y": "z" }, "flink-checkpointer"))
-            .toEqual({ target: "kind" });
-    });
-
-    it("checks the generator's delay range and start time", () => {
-        expect(problemsOf({ generatorDelayMinMs: "9000" })).toEqual([
-            "generatorDelayMaxMs: 7000 is below generatorDelayMinMs 9000; the delay range needs min <= max",
-        ]);
-        expect(problemsOf({ generatorStartTime: "yesterday" })[0]).toContain("generatorStartTime");
-        expect(parseStackConfig({ generatorStartTime: "2026-01-01T00:00:00Z", generatorSeed: "42" }))
-            .toMatchObject({ generatorStartTime: "2026-01-01T00:00:00Z", generatorSeed: 42 });
-    });
-
-    it("names the kind cluster, whose context kind calls kind-<name>", () => {
-        expect(parseStackConfig({ target: "kind" })).toMatchObject({ kindCluster: "flink-checkpointer", kubeContext: "kind-flink-checkpointer" });
-        expect(parseStackConfig({ target: "kind", kindCluster: "dev", kubeContext: "kind-dev" }).kindCluster).toBe("dev");
-        expect(problemsOf({ target: "kind", kindCluster: "dev" })).toEqual([
-            'kubeContext: "kind-flink-checkpointer" is not the context kind writes for the cluster "dev"; ' +
-            "use kind-dev, or set kindCluster to the cluster that context belongs to",
-        ]);
-        expect(problemsOf({ kindCluster: "Dev_1" })[0]).toContain('kindCluster: "Dev_1" is not allowed');
-    });
-
-    it("requires three distinct topics and two distinct host ports", () => {
-        expect(problemsOf({ outputTopic: "visits" })[0]).toContain("three different topics");
-        expect(problemsOf({ kafkaExternalPort: "8081" })[0]).toContain("two different host ports");
-    });
+  it("requires three distinct topics and two distinct host ports", () => {
+    expect(problemsOf({ outputTopic: "visits" })[0]).toContain("three different topics");
+    expect(problemsOf({ kafkaExternalPort: "8081" })[0]).toContain("two different host ports");
+  });
 });
 
 describe("the committed stack files", () => {
-    // The stack files are flat: `config:` then `  flink-checkpointer:<key>: <value>` lines.
-    const stackFiles = readdirSync(join(__dirname, "..")).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f));
-    const configOf = (file: string): Record<string, string> => {
-        const config: Record<string, string> = {};
-        for (const line of readFileSync(join(__dirname, "..", file), "utf8").split("\n")) {
-            const match = /^ {2}([\w-]+:\w+):\s*"?(.*?)"?\s*$/.exec(line);
-            if (match) config[match[1]!] = match[2]!;
-        }
-        return config;
-    };
+  // The stack files are flat: `config:` then `  flink-checkpointer:<key>: <value>` lines.
+  const stackFiles = readdirSync(join(__dirname, "..")).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f));
+  const configOf = (file: string): Record<string, string> => {
+    const config: Record<string, string> = {};
+    for (const line of readFileSync(join(__dirname, "..", file), "utf8").split("\n")) {
+      const match = /^ {2}([\w-]+:\w+):\s*"?(.*?)"?\s*$/.exec(line);
+      if (match) config[match[1]!] = match[2]!;
+    }
+    return config;
+  };
 
-    it("include the docker, kind and both CI stacks", () => {
-        expect(stackFiles).toEqual(expect.arrayContaining(["Pulumi.docker.yaml", "Pulumi.kind.yaml", "Pulumi.ci.yaml", "Pulumi.ci-kind.yaml"]));
-    });
+  it("include the docker, kind and both CI stacks", () => {
+    expect(stackFiles).toEqual(expect.arrayContaining(["Pulumi.docker.yaml", "Pulumi.kind.yaml", "Pulumi.ci.yaml", "Pulumi.ci-kind.yaml"]));
+  });
 
-    it.each(stackFiles)("%s is a valid stack configuration", (file) => {
-        expect(() => parseStackConfig(projectConfig(configOf(file), "flink-checkpointer"))).not.toThrow();
-    });
+  it.each(stackFiles)("%s is a valid stack configuration", (file) => {
+    expect(() => parseStackConfig(projectConfig(configOf(file), "flink-checkpointer"))).not.toThrow();
+  });
 
-    it("give the two CI stacks the same settings but the target and the host ports", () => {
-        const { "flink-checkpointer:target": dockerTarget, "flink-checkpointer:flinkRestPort": _r, "flink-checkpointer:kafkaExternalPort": _k, ...ci } = configOf("Pulumi.ci.yaml");
-        const { "flink-checkpointer:target": kindTarget, ...ciKind } = configOf("Pulumi.ci-kind.yaml");
-        expect([dockerTarget, kindTarget]).toEqual(["docker", "kind"]);
-        expect(ciKind).toEqual(ci);
-    });
+  it("give the two CI stacks the same settings but the target and the host ports", () => {
+    const {
+      "flink-checkpointer:target": dockerTarget,
+      "flink-checkpointer:flinkRestPort": _r,
+      "flink-checkpointer:kafkaExternalPort": _k,
+      ...ci
+    } = configOf("Pulumi.ci.yaml");
+    const { "flink-checkpointer:target": kindTarget, ...ciKind } = configOf("Pulumi.ci-kind.yaml");
+    expect([dockerTarget, kindTarget]).toEqual(["docker", "kind"]);
+    expect(ciKind).toEqual(ci);
+  });
 });

@@ -1,16 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MODES, CheckpointMode, Target, TARGETS } from "./contract";
+import { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target } from "./contract";
 
-export { CHECKPOINT_MODES, CheckpointMode, Target, TARGETS };
+export { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target };
 
 /** What each supported Flink line pins: the PyFlink package and the connector built for it. */
 export interface FlinkRelease {
-    readonly version: string;
-    readonly pyflinkVersion: string;
-    readonly kafkaConnectorVersion: string;
-    readonly defaultImage: string;
-    /** Its local equivalent, built by scripts/images.sh. */
-    readonly localImage: string;
+  readonly version: string;
+  readonly pyflinkVersion: string;
+  readonly kafkaConnectorVersion: string;
+  readonly defaultImage: string;
+  /** Its local equivalent, built by scripts/images.sh. */
+  readonly localImage: string;
 }
 
 /**
@@ -18,13 +18,13 @@ export interface FlinkRelease {
  * a 2.x line is one more row here once the job is checked against it.
  */
 export const FLINK_RELEASES: Readonly<Record<string, FlinkRelease>> = {
-    "1.20": {
-        version: "1.20",
-        pyflinkVersion: "1.20.3",
-        kafkaConnectorVersion: "3.4.0-1.20",
-        defaultImage: "flink:1.20.3-scala_2.12-java17",
-        localImage: "flink-checkpointer-local/flink:1.20.3",
-    },
+  "1.20": {
+    version: "1.20",
+    pyflinkVersion: "1.20.3",
+    kafkaConnectorVersion: "3.4.0-1.20",
+    defaultImage: "flink:1.20.3-scala_2.12-java17",
+    localImage: "flink-checkpointer-local/flink:1.20.3",
+  },
 };
 
 /**
@@ -39,16 +39,16 @@ export const IMAGE_DEFAULTS: readonly ImageDefaults[] = ["official", "local"];
 export const LOCAL_IMAGE_PREFIX = "flink-checkpointer-local";
 /** The stack config keys naming the images of Flink, Kafka and Node.js. */
 export const IMAGE_KEYS = ["flinkImage", "kafkaImage", "nodeImage"] as const;
-export type ImageKey = typeof IMAGE_KEYS[number];
+export type ImageKey = (typeof IMAGE_KEYS)[number];
 
 /**
  * PyFlink's python.execution-mode: `thread` (the stack's default) runs the job's Python functions inside the
  * TaskManager's JVM; `process` (Flink's default) runs them in Python worker processes started beside it for every task.
  */
 export const PYTHON_EXECUTION_MODES = ["thread", "process"] as const;
-export type PythonExecutionMode = typeof PYTHON_EXECUTION_MODES[number];
+export type PythonExecutionMode = (typeof PYTHON_EXECUTION_MODES)[number];
 export const STATE_BACKENDS = ["hashmap", "rocksdb"] as const;
-export type StateBackend = typeof STATE_BACKENDS[number];
+export type StateBackend = (typeof STATE_BACKENDS)[number];
 
 /** `latest` as restoreFrom: the newest complete retained checkpoint, found when the job is submitted. */
 export const RESTORE_LATEST = "latest";
@@ -58,135 +58,150 @@ export const CHECKPOINT_MOUNT_PATH = "/checkpoints_flink";
 
 /** The validated stack configuration. Every field has a default; see README "Configuration". */
 export interface StackConfig {
-    readonly target: Target;
-    readonly checkpointMode: CheckpointMode;
-    readonly checkpointIntervalMs: number;
-    readonly checkpointDir: string;
-    readonly retainOnCancellation: boolean;
-    readonly retainedCheckpoints: number;
-    /** Where the job's state lives between checkpoints: the JVM heap (hashmap) or RocksDB, checkpointed incrementally. */
-    readonly stateBackend: StateBackend;
-    /** How often the JobManager and TaskManagers exchange heartbeats (Flink's heartbeat.interval). */
-    readonly heartbeatIntervalMs: number;
-    /** How long without a heartbeat before a peer counts as lost (Flink's heartbeat.timeout). */
-    readonly heartbeatTimeoutMs: number;
-    /** First delay of Flink's exponential-delay restart strategy after a failure. */
-    readonly restartBackoffMs: number;
-    /** The longest delay that strategy grows to over failures in a row. */
-    readonly restartMaxBackoffMs: number;
-    /** Where the job's Python functions run (PyFlink's python.execution-mode). */
-    readonly pythonExecutionMode: PythonExecutionMode;
-    /** A TaskManager keeps its ResourceID across restarts (Flink's taskmanager.resource-id = its host name). */
-    readonly stableTaskManagerIds: boolean;
-    readonly flink: FlinkRelease;
-    readonly parallelism: number;
-    readonly taskManagers: number;
-    readonly taskSlots: number;
-    readonly kafkaVersion: string;
-    readonly partitions: number;
-    readonly visitsTopic: string;
-    readonly outputTopic: string;
-    readonly dlqTopic: string;
-    readonly groupId: string;
-    readonly jobName: string;
-    readonly generatorVisits: number;
-    readonly generatorDelayMinMs: number;
-    readonly generatorDelayMaxMs: number;
-    /** ISO-8601 start of the generated event time; undefined means "now" when the generator starts. */
-    readonly generatorStartTime?: string;
-    readonly generatorSeed?: number;
-    /** A retained checkpoint (or savepoint) to restore the job from, as a `file://` URI, or RESTORE_LATEST. */
-    readonly restoreFrom?: string;
-    readonly flinkImage: string;
-    readonly kafkaImage: string;
-    readonly nodeImage: string;
-    /** The defaults of the image keys the stack does not set, from IMAGES_ENV. */
-    readonly imageDefaults: ImageDefaults;
-    /** Where each image came from: the stack's config or those defaults. */
-    readonly imageOrigins: Readonly<Record<ImageKey, "stack" | ImageDefaults>>;
-    /** Host path of a PEM bundle added to the images' trust store at build time (TLS-inspecting proxies). */
-    readonly extraCaCertsFile?: string;
-    readonly flinkRestPort: number;
-    readonly kafkaExternalPort: number;
-    readonly kindCluster: string;
-    readonly kubeContext: string;
-    readonly namespace: string;
+  readonly target: Target;
+  readonly checkpointMode: CheckpointMode;
+  readonly checkpointIntervalMs: number;
+  readonly checkpointDir: string;
+  readonly retainOnCancellation: boolean;
+  readonly retainedCheckpoints: number;
+  /** Where the job's state lives between checkpoints: the JVM heap (hashmap) or RocksDB, checkpointed incrementally. */
+  readonly stateBackend: StateBackend;
+  /** How often the JobManager and TaskManagers exchange heartbeats (Flink's heartbeat.interval). */
+  readonly heartbeatIntervalMs: number;
+  /** How long without a heartbeat before a peer counts as lost (Flink's heartbeat.timeout). */
+  readonly heartbeatTimeoutMs: number;
+  /** First delay of Flink's exponential-delay restart strategy after a failure. */
+  readonly restartBackoffMs: number;
+  /** The longest delay that strategy grows to over failures in a row. */
+  readonly restartMaxBackoffMs: number;
+  /** Where the job's Python functions run (PyFlink's python.execution-mode). */
+  readonly pythonExecutionMode: PythonExecutionMode;
+  /** A TaskManager keeps its ResourceID across restarts (Flink's taskmanager.resource-id = its host name). */
+  readonly stableTaskManagerIds: boolean;
+  readonly flink: FlinkRelease;
+  readonly parallelism: number;
+  readonly taskManagers: number;
+  readonly taskSlots: number;
+  readonly kafkaVersion: string;
+  readonly partitions: number;
+  readonly visitsTopic: string;
+  readonly outputTopic: string;
+  readonly dlqTopic: string;
+  readonly groupId: string;
+  readonly jobName: string;
+  readonly generatorVisits: number;
+  readonly generatorDelayMinMs: number;
+  readonly generatorDelayMaxMs: number;
+  /** ISO-8601 start of the generated event time; undefined means "now" when the generator starts. */
+  readonly generatorStartTime?: string;
+  readonly generatorSeed?: number;
+  /** A retained checkpoint (or savepoint) to restore the job from, as a `file://` URI, or RESTORE_LATEST. */
+  readonly restoreFrom?: string;
+  readonly flinkImage: string;
+  readonly kafkaImage: string;
+  readonly nodeImage: string;
+  /** The defaults of the image keys the stack does not set, from IMAGES_ENV. */
+  readonly imageDefaults: ImageDefaults;
+  /** Where each image came from: the stack's config or those defaults. */
+  readonly imageOrigins: Readonly<Record<ImageKey, "stack" | ImageDefaults>>;
+  /** Host path of a PEM bundle added to the images' trust store at build time (TLS-inspecting proxies). */
+  readonly extraCaCertsFile?: string;
+  readonly flinkRestPort: number;
+  readonly kafkaExternalPort: number;
+  readonly kindCluster: string;
+  readonly kubeContext: string;
+  readonly namespace: string;
 }
 
 /** One configuration key: its default as written in stack config, and what it means. */
 interface KeySpec {
-    readonly default?: string;
-    readonly description: string;
+  readonly default?: string;
+  readonly description: string;
 }
 
 /** Every key the stack reads, under the `flink-checkpointer:` namespace. The README's table mirrors this. */
 export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
-    target: { default: "docker", description: "docker or kind" },
-    checkpointMode: { default: "EXACTLY_ONCE", description: "EXACTLY_ONCE or AT_LEAST_ONCE" },
-    checkpointIntervalMs: { default: "20000", description: "checkpoint interval in ms, at least 1000" },
-    checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
-    retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
-    retainedCheckpoints: { default: "3", description: "completed checkpoints kept, 1..100" },
-    stateBackend: {
-        default: "hashmap",
-        description: "hashmap (state on the JVM heap, every checkpoint full) or rocksdb (state in RocksDB on the TaskManager's disk, checkpoints incremental: each writes only new files and shares the rest in <job id>/shared)",
-    },
-    heartbeatIntervalMs: { default: "2000", description: "Flink heartbeat interval in ms, 100..60000 (Flink's default 10000)" },
-    heartbeatTimeoutMs: { default: "10000", description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)" },
-    restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
-    restartMaxBackoffMs: {
-        default: "30000",
-        description: "longest delay of that strategy in ms, from restartBackoffMs to 3600000 (Flink's default 60000)",
-    },
-    pythonExecutionMode: {
-        default: "thread",
-        description: "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
-    },
-    stableTaskManagerIds: {
-        default: "false",
-        description: "a restarted TaskManager registers under its former ResourceID (its host name), so Flink drops the lost one at once (Flink's default: a new random one)",
-    },
-    flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
-    parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
-    taskManagers: {
-        default: "2",
-        description: "TaskManager count, 1..8; more slots than the parallelism needs leave a standby, on which a crashed TaskManager's job restarts at once",
-    },
-    taskSlots: { default: "2", description: "slots per TaskManager, 1..16" },
-    kafkaVersion: { default: "4.1.1", description: "Kafka version (default image tag)" },
-    partitions: { default: "2", description: "partitions of each topic, 1..64" },
-    visitsTopic: { default: "visits", description: "input topic" },
-    outputTopic: { default: "visit_windows", description: "output topic" },
-    dlqTopic: { default: "visits_dlq", description: "dead-letter topic for malformed visits" },
-    groupId: { default: "visits_reader", description: "consumer group of the job's Kafka source" },
-    jobName: { default: "visit-windows", description: "Flink job name" },
-    generatorVisits: { default: "2", description: "concurrent visits, 1..1000" },
-    generatorDelayMinMs: { default: "1000", description: "least delay between a visit's events, ms" },
-    generatorDelayMaxMs: { default: "7000", description: "greatest delay between a visit's events, ms" },
-    generatorStartTime: { description: "ISO-8601 start of event time (default: now)" },
-    generatorSeed: { description: "integer seed for deterministic visits (default: random)" },
-    restoreFrom: {
-        description: `checkpoint to restore from: ${RESTORE_LATEST} (the newest complete retained one of the job's latest run, ` +
-            "found at submission) or a file:// URI under checkpointDir",
-    },
-    flinkImage: { description: `Flink base image (default: the official image of flinkVersion; ${IMAGES_ENV}=local: its local equivalent)` },
-    kafkaImage: { description: `Kafka image (default: apache/kafka:<kafkaVersion>; ${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/kafka:<kafkaVersion>)` },
-    nodeImage: { default: "node:22-bookworm-slim", description: `Node.js base image of the generator (${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/node:22)` },
-    extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
-    flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
-    kafkaExternalPort: { default: "9094", description: "host port of Kafka's external listener on 127.0.0.1" },
-    kindCluster: { default: "flink-checkpointer", description: "kind: cluster name, whose node gets the images (kind load)" },
-    kubeContext: { default: "kind-flink-checkpointer", description: "kind: kubeconfig context, kind-<kindCluster>" },
-    namespace: { default: "flink-checkpointer", description: "kind: namespace" },
+  target: { default: "docker", description: "docker or kind" },
+  checkpointMode: { default: "EXACTLY_ONCE", description: "EXACTLY_ONCE or AT_LEAST_ONCE" },
+  checkpointIntervalMs: { default: "20000", description: "checkpoint interval in ms, at least 1000" },
+  checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
+  retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
+  retainedCheckpoints: { default: "3", description: "completed checkpoints kept, 1..100" },
+  stateBackend: {
+    default: "hashmap",
+    description:
+      "hashmap (state on the JVM heap, every checkpoint full) or rocksdb (state in RocksDB on the TaskManager's disk, checkpoints incremental: each writes only new files and shares the rest in <job id>/shared)",
+  },
+  heartbeatIntervalMs: { default: "2000", description: "Flink heartbeat interval in ms, 100..60000 (Flink's default 10000)" },
+  heartbeatTimeoutMs: {
+    default: "10000",
+    description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)",
+  },
+  restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
+  restartMaxBackoffMs: {
+    default: "30000",
+    description: "longest delay of that strategy in ms, from restartBackoffMs to 3600000 (Flink's default 60000)",
+  },
+  pythonExecutionMode: {
+    default: "thread",
+    description:
+      "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
+  },
+  stableTaskManagerIds: {
+    default: "false",
+    description:
+      "a restarted TaskManager registers under its former ResourceID (its host name), so Flink drops the lost one at once (Flink's default: a new random one)",
+  },
+  flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
+  parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
+  taskManagers: {
+    default: "2",
+    description:
+      "TaskManager count, 1..8; more slots than the parallelism needs leave a standby, on which a crashed TaskManager's job restarts at once",
+  },
+  taskSlots: { default: "2", description: "slots per TaskManager, 1..16" },
+  kafkaVersion: { default: "4.1.1", description: "Kafka version (default image tag)" },
+  partitions: { default: "2", description: "partitions of each topic, 1..64" },
+  visitsTopic: { default: "visits", description: "input topic" },
+  outputTopic: { default: "visit_windows", description: "output topic" },
+  dlqTopic: { default: "visits_dlq", description: "dead-letter topic for malformed visits" },
+  groupId: { default: "visits_reader", description: "consumer group of the job's Kafka source" },
+  jobName: { default: "visit-windows", description: "Flink job name" },
+  generatorVisits: { default: "2", description: "concurrent visits, 1..1000" },
+  generatorDelayMinMs: { default: "1000", description: "least delay between a visit's events, ms" },
+  generatorDelayMaxMs: { default: "7000", description: "greatest delay between a visit's events, ms" },
+  generatorStartTime: { description: "ISO-8601 start of event time (default: now)" },
+  generatorSeed: { description: "integer seed for deterministic visits (default: random)" },
+  restoreFrom: {
+    description:
+      `checkpoint to restore from: ${RESTORE_LATEST} (the newest complete retained one of the job's latest run, ` +
+      "found at submission) or a file:// URI under checkpointDir",
+  },
+  flinkImage: { description: `Flink base image (default: the official image of flinkVersion; ${IMAGES_ENV}=local: its local equivalent)` },
+  kafkaImage: {
+    description: `Kafka image (default: apache/kafka:<kafkaVersion>; ${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/kafka:<kafkaVersion>)`,
+  },
+  nodeImage: {
+    default: "node:22-bookworm-slim",
+    description: `Node.js base image of the generator (${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/node:22)`,
+  },
+  extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
+  flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
+  kafkaExternalPort: { default: "9094", description: "host port of Kafka's external listener on 127.0.0.1" },
+  kindCluster: { default: "flink-checkpointer", description: "kind: cluster name, whose node gets the images (kind load)" },
+  kubeContext: { default: "kind-flink-checkpointer", description: "kind: kubeconfig context, kind-<kindCluster>" },
+  namespace: { default: "flink-checkpointer", description: "kind: namespace" },
 };
 
 /** All the problems found in a stack configuration, reported together. */
 export class ConfigError extends Error {
-    constructor(readonly problems: readonly string[]) {
-        super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-            problems.map(p => `  - ${p.startsWith("$") ? p : `flink-checkpointer:${p}`}`).join("\n"));
-        this.name = "ConfigError";
-    }
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.startsWith("$") ? p : `flink-checkpointer:${p}`}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -198,179 +213,239 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  * variables the stack honours (IMAGES_ENV), and returns the typed configuration. Collects every problem before failing.
  */
 export function parseStackConfig(
-    raw: Readonly<Record<string, string | undefined>>, env: Readonly<Record<string, string | undefined>> = {},
+  raw: Readonly<Record<string, string | undefined>>,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): StackConfig {
-    const problems: string[] = [];
-    const setByStack = (key: string): boolean => (raw[key] ?? "").trim() !== "";
-    const value = (key: string): string | undefined => {
-        const v = raw[key];
-        return v === undefined || v.trim() === "" ? CONFIG_KEYS[key]?.default : v.trim();
-    };
-    const oneOf = <T extends string>(key: string, allowed: readonly T[]): T => {
-        const v = value(key) as string;
-        if (!(allowed as readonly string[]).includes(v)) {
-            problems.push(`${key}: "${v}" is not allowed; use one of ${allowed.join(", ")}`);
-        }
-        return v as T;
-    };
-    const int = (key: string, min: number, max: number): number => {
-        const v = value(key) as string;
-        const n = Number(v);
-        if (!/^-?\d+$/.test(v) || n < min || n > max) {
-            problems.push(`${key}: "${v}" is not allowed; use a whole number from ${min} to ${max}`);
-        }
-        return n;
-    };
-    const bool = (key: string): boolean => {
-        const v = value(key) as string;
-        if (v !== "true" && v !== "false") problems.push(`${key}: "${v}" is not allowed; use true or false`);
-        return v === "true";
-    };
-    const matching = (key: string, pattern: RegExp, allowed: string): string => {
-        const v = value(key) as string;
-        if (!pattern.test(v)) problems.push(`${key}: "${v}" is not allowed; use ${allowed}`);
-        return v;
-    };
-    const optional = (key: string): string | undefined => value(key);
+  const problems: string[] = [];
+  const setByStack = (key: string): boolean => (raw[key] ?? "").trim() !== "";
+  const value = (key: string): string | undefined => {
+    const v = raw[key];
+    return v === undefined || v.trim() === "" ? CONFIG_KEYS[key]?.default : v.trim();
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T => {
+    const v = value(key) as string;
+    if (!(allowed as readonly string[]).includes(v)) {
+      problems.push(`${key}: "${v}" is not allowed; use one of ${allowed.join(", ")}`);
+    }
+    return v as T;
+  };
+  const int = (key: string, min: number, max: number): number => {
+    const v = value(key) as string;
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || n < min || n > max) {
+      problems.push(`${key}: "${v}" is not allowed; use a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+  const bool = (key: string): boolean => {
+    const v = value(key) as string;
+    if (v !== "true" && v !== "false") problems.push(`${key}: "${v}" is not allowed; use true or false`);
+    return v === "true";
+  };
+  const matching = (key: string, pattern: RegExp, allowed: string): string => {
+    const v = value(key) as string;
+    if (!pattern.test(v)) problems.push(`${key}: "${v}" is not allowed; use ${allowed}`);
+    return v;
+  };
+  const optional = (key: string): string | undefined => value(key);
 
-    for (const key of Object.keys(raw)) {
-        if (!(key in CONFIG_KEYS)) {
-            problems.push(`${key}: unknown key; known keys are ${Object.keys(CONFIG_KEYS).join(", ")}`);
-        }
+  for (const key of Object.keys(raw)) {
+    if (!(key in CONFIG_KEYS)) {
+      problems.push(`${key}: unknown key; known keys are ${Object.keys(CONFIG_KEYS).join(", ")}`);
     }
+  }
 
-    const target = oneOf("target", TARGETS);
-    const checkpointMode = oneOf("checkpointMode", CHECKPOINT_MODES);
-    const checkpointIntervalMs = int("checkpointIntervalMs", 1000, 24 * 3600 * 1000);
-    const checkpointDir = (value("checkpointDir") as string).replace(/\/+$/, "");
-    if (!isUnderMount(checkpointDir)) {
-        problems.push(`checkpointDir: "${checkpointDir}" is not allowed; use a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} ` +
-            "(the shared checkpoint volume), e.g. file:///checkpoints_flink");
-    }
-    const retainOnCancellation = bool("retainOnCancellation");
-    const retainedCheckpoints = int("retainedCheckpoints", 1, 100);
-    const stateBackend = oneOf("stateBackend", STATE_BACKENDS);
-    const heartbeatIntervalMs = int("heartbeatIntervalMs", 100, 60_000);
-    const heartbeatTimeoutMs = int("heartbeatTimeoutMs", 200, 300_000);
-    if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
-        problems.push(`heartbeatTimeoutMs: ${heartbeatTimeoutMs} is not above heartbeatIntervalMs ${heartbeatIntervalMs}; ` +
-            "a peer would count as lost between two heartbeats");
-    }
-    const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
-    const restartMaxBackoffMs = int("restartMaxBackoffMs", 0, 3_600_000);
-    if (restartMaxBackoffMs < restartBackoffMs) {
-        problems.push(`restartMaxBackoffMs: ${restartMaxBackoffMs} is below restartBackoffMs ${restartBackoffMs}; ` +
-            "the longest delay cannot be shorter than the first");
-    }
-    const pythonExecutionMode = oneOf("pythonExecutionMode", PYTHON_EXECUTION_MODES);
-    const stableTaskManagerIds = bool("stableTaskManagerIds");
+  const target = oneOf("target", TARGETS);
+  const checkpointMode = oneOf("checkpointMode", CHECKPOINT_MODES);
+  const checkpointIntervalMs = int("checkpointIntervalMs", 1000, 24 * 3600 * 1000);
+  const checkpointDir = (value("checkpointDir") as string).replace(/\/+$/, "");
+  if (!isUnderMount(checkpointDir)) {
+    problems.push(
+      `checkpointDir: "${checkpointDir}" is not allowed; use a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} ` +
+        "(the shared checkpoint volume), e.g. file:///checkpoints_flink",
+    );
+  }
+  const retainOnCancellation = bool("retainOnCancellation");
+  const retainedCheckpoints = int("retainedCheckpoints", 1, 100);
+  const stateBackend = oneOf("stateBackend", STATE_BACKENDS);
+  const heartbeatIntervalMs = int("heartbeatIntervalMs", 100, 60_000);
+  const heartbeatTimeoutMs = int("heartbeatTimeoutMs", 200, 300_000);
+  if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
+    problems.push(
+      `heartbeatTimeoutMs: ${heartbeatTimeoutMs} is not above heartbeatIntervalMs ${heartbeatIntervalMs}; ` +
+        "a peer would count as lost between two heartbeats",
+    );
+  }
+  const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
+  const restartMaxBackoffMs = int("restartMaxBackoffMs", 0, 3_600_000);
+  if (restartMaxBackoffMs < restartBackoffMs) {
+    problems.push(
+      `restartMaxBackoffMs: ${restartMaxBackoffMs} is below restartBackoffMs ${restartBackoffMs}; ` +
+        "the longest delay cannot be shorter than the first",
+    );
+  }
+  const pythonExecutionMode = oneOf("pythonExecutionMode", PYTHON_EXECUTION_MODES);
+  const stableTaskManagerIds = bool("stableTaskManagerIds");
 
-    const flinkVersion = value("flinkVersion") as string;
-    const flink = FLINK_RELEASES[flinkVersion];
-    if (!flink) {
-        problems.push(`flinkVersion: "${flinkVersion}" is not allowed; use one of ${Object.keys(FLINK_RELEASES).join(", ")}`);
-    }
+  const flinkVersion = value("flinkVersion") as string;
+  const flink = FLINK_RELEASES[flinkVersion];
+  if (!flink) {
+    problems.push(`flinkVersion: "${flinkVersion}" is not allowed; use one of ${Object.keys(FLINK_RELEASES).join(", ")}`);
+  }
 
-    const parallelism = int("parallelism", 1, 128);
-    const taskManagers = int("taskManagers", 1, 8);
-    const taskSlots = int("taskSlots", 1, 16);
-    if (parallelism > taskManagers * taskSlots) {
-        problems.push(`parallelism: ${parallelism} is more than the ${taskManagers * taskSlots} task slots ` +
-            `(taskManagers ${taskManagers} × taskSlots ${taskSlots}); lower it or add slots`);
-    }
+  const parallelism = int("parallelism", 1, 128);
+  const taskManagers = int("taskManagers", 1, 8);
+  const taskSlots = int("taskSlots", 1, 16);
+  if (parallelism > taskManagers * taskSlots) {
+    problems.push(
+      `parallelism: ${parallelism} is more than the ${taskManagers * taskSlots} task slots ` +
+        `(taskManagers ${taskManagers} × taskSlots ${taskSlots}); lower it or add slots`,
+    );
+  }
 
-    const kafkaVersion = matching("kafkaVersion", /^\d+\.\d+\.\d+$/, "a release like 4.1.1");
-    const partitions = int("partitions", 1, 64);
-    const topicRule = "1-249 characters of letters, digits, '.', '_' or '-'";
-    const visitsTopic = matching("visitsTopic", TOPIC_NAME, topicRule);
-    const outputTopic = matching("outputTopic", TOPIC_NAME, topicRule);
-    const dlqTopic = matching("dlqTopic", TOPIC_NAME, topicRule);
-    if (new Set([visitsTopic, outputTopic, dlqTopic]).size < 3) {
-        problems.push(`outputTopic: visitsTopic, outputTopic and dlqTopic must be three different topics ` +
-            `(got ${visitsTopic}, ${outputTopic}, ${dlqTopic})`);
-    }
-    const groupId = matching("groupId", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
-    const jobName = matching("jobName", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
+  const kafkaVersion = matching("kafkaVersion", /^\d+\.\d+\.\d+$/, "a release like 4.1.1");
+  const partitions = int("partitions", 1, 64);
+  const topicRule = "1-249 characters of letters, digits, '.', '_' or '-'";
+  const visitsTopic = matching("visitsTopic", TOPIC_NAME, topicRule);
+  const outputTopic = matching("outputTopic", TOPIC_NAME, topicRule);
+  const dlqTopic = matching("dlqTopic", TOPIC_NAME, topicRule);
+  if (new Set([visitsTopic, outputTopic, dlqTopic]).size < 3) {
+    problems.push(
+      `outputTopic: visitsTopic, outputTopic and dlqTopic must be three different topics ` +
+        `(got ${visitsTopic}, ${outputTopic}, ${dlqTopic})`,
+    );
+  }
+  const groupId = matching("groupId", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
+  const jobName = matching("jobName", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
 
-    const generatorVisits = int("generatorVisits", 1, 1000);
-    const generatorDelayMinMs = int("generatorDelayMinMs", 0, 3_600_000);
-    const generatorDelayMaxMs = int("generatorDelayMaxMs", 0, 3_600_000);
-    if (generatorDelayMinMs > generatorDelayMaxMs) {
-        problems.push(`generatorDelayMaxMs: ${generatorDelayMaxMs} is below generatorDelayMinMs ${generatorDelayMinMs}; ` +
-            "the delay range needs min <= max");
-    }
-    const generatorStartTime = optional("generatorStartTime");
-    if (generatorStartTime !== undefined && Number.isNaN(Date.parse(generatorStartTime))) {
-        problems.push(`generatorStartTime: "${generatorStartTime}" is not allowed; use an ISO-8601 time like 2026-01-01T00:00:00Z`);
-    }
-    const generatorSeed = optional("generatorSeed") === undefined ? undefined : int("generatorSeed", 0, 2 ** 32 - 1);
+  const generatorVisits = int("generatorVisits", 1, 1000);
+  const generatorDelayMinMs = int("generatorDelayMinMs", 0, 3_600_000);
+  const generatorDelayMaxMs = int("generatorDelayMaxMs", 0, 3_600_000);
+  if (generatorDelayMinMs > generatorDelayMaxMs) {
+    problems.push(
+      `generatorDelayMaxMs: ${generatorDelayMaxMs} is below generatorDelayMinMs ${generatorDelayMinMs}; ` +
+        "the delay range needs min <= max",
+    );
+  }
+  const generatorStartTime = optional("generatorStartTime");
+  if (generatorStartTime !== undefined && Number.isNaN(Date.parse(generatorStartTime))) {
+    problems.push(`generatorStartTime: "${generatorStartTime}" is not allowed; use an ISO-8601 time like 2026-01-01T00:00:00Z`);
+  }
+  const generatorSeed = optional("generatorSeed") === undefined ? undefined : int("generatorSeed", 0, 2 ** 32 - 1);
 
-    const restoreFrom = optional("restoreFrom")?.replace(/\/+$/, "");
-    if (restoreFrom !== undefined && restoreFrom !== RESTORE_LATEST &&
-        !(restoreFrom.startsWith(`${checkpointDir}/`) && /\/(chk-\d+|savepoint-[^/]+)$/.test(restoreFrom))) {
-        problems.push(`restoreFrom: "${restoreFrom}" is not allowed; use ${RESTORE_LATEST} (the newest complete retained ` +
-            `checkpoint, found at submission) or a retained checkpoint or savepoint under checkpointDir, ` +
-            `e.g. ${checkpointDir}/<job-id>/chk-<n>`);
-    }
+  const restoreFrom = optional("restoreFrom")?.replace(/\/+$/, "");
+  if (
+    restoreFrom !== undefined &&
+    restoreFrom !== RESTORE_LATEST &&
+    !(restoreFrom.startsWith(`${checkpointDir}/`) && /\/(chk-\d+|savepoint-[^/]+)$/.test(restoreFrom))
+  ) {
+    problems.push(
+      `restoreFrom: "${restoreFrom}" is not allowed; use ${RESTORE_LATEST} (the newest complete retained ` +
+        `checkpoint, found at submission) or a retained checkpoint or savepoint under checkpointDir, ` +
+        `e.g. ${checkpointDir}/<job-id>/chk-<n>`,
+    );
+  }
 
-    const imageDefaults = (env[IMAGES_ENV] ?? "").trim() || "official";
-    if (!(IMAGE_DEFAULTS as readonly string[]).includes(imageDefaults)) {
-        problems.push(`$${IMAGES_ENV}: "${imageDefaults}" is not allowed; use one of ${IMAGE_DEFAULTS.join(", ")} ` +
-            "(the defaults of the image keys the stack does not set), or unset it");
-    }
-    const local = imageDefaults === "local";
-    const defaultImages: Record<ImageKey, string> = {
-        flinkImage: (local ? flink?.localImage : flink?.defaultImage) ?? "",
-        kafkaImage: local ? `${LOCAL_IMAGE_PREFIX}/kafka:${kafkaVersion}` : `apache/kafka:${kafkaVersion}`,
-        nodeImage: local ? `${LOCAL_IMAGE_PREFIX}/node:22` : CONFIG_KEYS.nodeImage.default as string,
-    };
-    const imageRule = "an image reference like name:tag";
-    const imageRef = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
-    const image = (key: ImageKey): string => setByStack(key) ? matching(key, imageRef, imageRule) : defaultImages[key];
-    const [flinkImage, kafkaImage, nodeImage] = IMAGE_KEYS.map(image);
-    const imageOrigins = Object.fromEntries(IMAGE_KEYS.map(key =>
-        [key, setByStack(key) ? "stack" : imageDefaults])) as Record<ImageKey, "stack" | ImageDefaults>;
-    const extraCaCertsFile = optional("extraCaCertsFile");
+  const imageDefaults = (env[IMAGES_ENV] ?? "").trim() || "official";
+  if (!(IMAGE_DEFAULTS as readonly string[]).includes(imageDefaults)) {
+    problems.push(
+      `$${IMAGES_ENV}: "${imageDefaults}" is not allowed; use one of ${IMAGE_DEFAULTS.join(", ")} ` +
+        "(the defaults of the image keys the stack does not set), or unset it",
+    );
+  }
+  const local = imageDefaults === "local";
+  const defaultImages: Record<ImageKey, string> = {
+    flinkImage: (local ? flink?.localImage : flink?.defaultImage) ?? "",
+    kafkaImage: local ? `${LOCAL_IMAGE_PREFIX}/kafka:${kafkaVersion}` : `apache/kafka:${kafkaVersion}`,
+    nodeImage: local ? `${LOCAL_IMAGE_PREFIX}/node:22` : (CONFIG_KEYS.nodeImage.default as string),
+  };
+  const imageRule = "an image reference like name:tag";
+  const imageRef = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+  const image = (key: ImageKey): string => (setByStack(key) ? matching(key, imageRef, imageRule) : defaultImages[key]);
+  const [flinkImage, kafkaImage, nodeImage] = IMAGE_KEYS.map(image);
+  const imageOrigins = Object.fromEntries(IMAGE_KEYS.map((key) => [key, setByStack(key) ? "stack" : imageDefaults])) as Record<
+    ImageKey,
+    "stack" | ImageDefaults
+  >;
+  const extraCaCertsFile = optional("extraCaCertsFile");
 
-    const flinkRestPort = int("flinkRestPort", 1, 65535);
-    const kafkaExternalPort = int("kafkaExternalPort", 1, 65535);
-    if (flinkRestPort === kafkaExternalPort) {
-        problems.push(`kafkaExternalPort: ${kafkaExternalPort} is also flinkRestPort; use two different host ports`);
-    }
-    const kindCluster = matching("kindCluster", DNS_LABEL, "a kind cluster name: lower-case letters, digits and '-', at most 63");
-    const kubeContext = value("kubeContext") as string;
-    if (target === "kind" && kubeContext !== `kind-${kindCluster}`) {
-        problems.push(`kubeContext: "${kubeContext}" is not the context kind writes for the cluster "${kindCluster}"; ` +
-            `use kind-${kindCluster}, or set kindCluster to the cluster that context belongs to`);
-    }
-    const namespace = matching("namespace", DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63");
+  const flinkRestPort = int("flinkRestPort", 1, 65535);
+  const kafkaExternalPort = int("kafkaExternalPort", 1, 65535);
+  if (flinkRestPort === kafkaExternalPort) {
+    problems.push(`kafkaExternalPort: ${kafkaExternalPort} is also flinkRestPort; use two different host ports`);
+  }
+  const kindCluster = matching("kindCluster", DNS_LABEL, "a kind cluster name: lower-case letters, digits and '-', at most 63");
+  const kubeContext = value("kubeContext") as string;
+  if (target === "kind" && kubeContext !== `kind-${kindCluster}`) {
+    problems.push(
+      `kubeContext: "${kubeContext}" is not the context kind writes for the cluster "${kindCluster}"; ` +
+        `use kind-${kindCluster}, or set kindCluster to the cluster that context belongs to`,
+    );
+  }
+  const namespace = matching("namespace", DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63");
 
-    if (problems.length > 0) throw new ConfigError(problems);
-    return {
-        target, checkpointMode, checkpointIntervalMs, checkpointDir, retainOnCancellation, retainedCheckpoints,
-        stateBackend, heartbeatIntervalMs, heartbeatTimeoutMs, restartBackoffMs, restartMaxBackoffMs, pythonExecutionMode, stableTaskManagerIds, flink: flink as FlinkRelease, parallelism, taskManagers, taskSlots, kafkaVersion, partitions,
-        visitsTopic, outputTopic, dlqTopic, groupId, jobName,
-        generatorVisits, generatorDelayMinMs, generatorDelayMaxMs, generatorStartTime, generatorSeed, restoreFrom,
-        flinkImage, kafkaImage, nodeImage, imageDefaults: imageDefaults as ImageDefaults, imageOrigins,
-        extraCaCertsFile, flinkRestPort, kafkaExternalPort,
-        kindCluster, kubeContext, namespace,
-    };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    target,
+    checkpointMode,
+    checkpointIntervalMs,
+    checkpointDir,
+    retainOnCancellation,
+    retainedCheckpoints,
+    stateBackend,
+    heartbeatIntervalMs,
+    heartbeatTimeoutMs,
+    restartBackoffMs,
+    restartMaxBackoffMs,
+    pythonExecutionMode,
+    stableTaskManagerIds,
+    flink: flink as FlinkRelease,
+    parallelism,
+    taskManagers,
+    taskSlots,
+    kafkaVersion,
+    partitions,
+    visitsTopic,
+    outputTopic,
+    dlqTopic,
+    groupId,
+    jobName,
+    generatorVisits,
+    generatorDelayMinMs,
+    generatorDelayMaxMs,
+    generatorStartTime,
+    generatorSeed,
+    restoreFrom,
+    flinkImage,
+    kafkaImage,
+    nodeImage,
+    imageDefaults: imageDefaults as ImageDefaults,
+    imageOrigins,
+    extraCaCertsFile,
+    flinkRestPort,
+    kafkaExternalPort,
+    kindCluster,
+    kubeContext,
+    namespace,
+  };
 }
 
 function isUnderMount(uri: string): boolean {
-    const prefix = `file://${CHECKPOINT_MOUNT_PATH}`;
-    return (uri === prefix || uri.startsWith(`${prefix}/`)) && !uri.includes("/../") && !uri.endsWith("/..");
+  const prefix = `file://${CHECKPOINT_MOUNT_PATH}`;
+  return (uri === prefix || uri.startsWith(`${prefix}/`)) && !uri.includes("/../") && !uri.endsWith("/..");
 }
 
 /** The keys of one project's namespace (`<project>:<key>`) in a map of full config keys, without the prefix. */
 export function projectConfig(all: Readonly<Record<string, string>>, project: string): Record<string, string> {
-    const namespace = `${project}:`;
-    return Object.fromEntries(Object.entries(all)
-        .filter(([key]) => key.startsWith(namespace))
-        .map(([key, v]) => [key.slice(namespace.length), v]));
+  const namespace = `${project}:`;
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([key]) => key.startsWith(namespace))
+      .map(([key, v]) => [key.slice(namespace.length), v]),
+  );
 }
 
 /** Reads the `flink-checkpointer:*` keys of the current stack and IMAGES_ENV, and validates them. */
 export function loadConfig(): StackConfig {
-    return parseStackConfig(projectConfig(pulumi.runtime.allConfig(), pulumi.getProject()), process.env);
+  return parseStackConfig(projectConfig(pulumi.runtime.allConfig(), pulumi.getProject()), process.env);
 }

@@ -13,9 +13,9 @@ export const CHECKPOINT_MODES: readonly CheckpointMode[] = ["EXACTLY_ONCE", "AT_
 
 /** How the stack submits the job (and the verifier resubmits it): the flink-python jar's PythonDriver over REST. */
 export interface JobSubmissionSpec {
-    readonly entryClass: string;
-    readonly programArgs: string[];
-    readonly parallelism: number;
+  readonly entryClass: string;
+  readonly programArgs: string[];
+  readonly parallelism: number;
 }
 
 /**
@@ -23,55 +23,61 @@ export interface JobSubmissionSpec {
  * `docker volume inspect`; the verification does not need it), its pod on Kubernetes.
  */
 export type CheckpointVolume =
-    | { readonly kind: "docker"; readonly container: string; readonly volumeName?: string; readonly mountPath: string }
-    | { readonly kind: "kubernetes"; readonly context: string; readonly namespace: string; readonly podSelector: string; readonly mountPath: string };
+  | { readonly kind: "docker"; readonly container: string; readonly volumeName?: string; readonly mountPath: string }
+  | {
+      readonly kind: "kubernetes";
+      readonly context: string;
+      readonly namespace: string;
+      readonly podSelector: string;
+      readonly mountPath: string;
+    };
 
 /** The Flink and Kafka processes as the fault injection finds them: containers on Docker, pods by label on Kubernetes. */
 export type StackProcesses =
-    | { readonly kind: "docker"; readonly jobManager: string; readonly taskManagers: readonly string[]; readonly kafka: string }
-    | {
-          readonly kind: "kubernetes";
-          readonly context: string;
-          readonly namespace: string;
-          readonly jobManagerSelector: string;
-          readonly taskManagerSelector: string;
-          readonly kafkaSelector: string;
-      };
+  | { readonly kind: "docker"; readonly jobManager: string; readonly taskManagers: readonly string[]; readonly kafka: string }
+  | {
+      readonly kind: "kubernetes";
+      readonly context: string;
+      readonly namespace: string;
+      readonly jobManagerSelector: string;
+      readonly taskManagerSelector: string;
+      readonly kafkaSelector: string;
+    };
 
 /** Every stack output (README "Stack outputs"); addresses are reachable from the host, on 127.0.0.1. */
 export interface StackOutputs {
-    readonly target: Target;
-    readonly flinkRestUrl: string;
-    readonly kafkaBootstrap: string;
-    readonly visitsTopic: string;
-    readonly outputTopic: string;
-    readonly dlqTopic: string;
-    readonly groupId: string;
-    readonly partitions: number;
-    readonly checkpointDir: string;
-    readonly checkpointMode: CheckpointMode;
-    readonly checkpointIntervalMs: number;
-    readonly jobName: string;
-    readonly jobSubmission: JobSubmissionSpec;
-    readonly checkpointVolume: CheckpointVolume;
-    /** The Flink and Kafka processes, for the fault injection. */
-    readonly processes: StackProcesses;
-    /** Run beside the JobManager: resubmits the job from the newest complete retained checkpoint. */
-    readonly recoverCommand: string[];
-    /** Run in the JobManager (see checkpointVolume): lists every retained checkpoint; inspect and prune derive from it. */
-    readonly checkpointListing: string[];
+  readonly target: Target;
+  readonly flinkRestUrl: string;
+  readonly kafkaBootstrap: string;
+  readonly visitsTopic: string;
+  readonly outputTopic: string;
+  readonly dlqTopic: string;
+  readonly groupId: string;
+  readonly partitions: number;
+  readonly checkpointDir: string;
+  readonly checkpointMode: CheckpointMode;
+  readonly checkpointIntervalMs: number;
+  readonly jobName: string;
+  readonly jobSubmission: JobSubmissionSpec;
+  readonly checkpointVolume: CheckpointVolume;
+  /** The Flink and Kafka processes, for the fault injection. */
+  readonly processes: StackProcesses;
+  /** Run beside the JobManager: resubmits the job from the newest complete retained checkpoint. */
+  readonly recoverCommand: string[];
+  /** Run in the JobManager (see checkpointVolume): lists every retained checkpoint; inspect and prune derive from it. */
+  readonly checkpointListing: string[];
 }
 
 /** Outputs for people and `npm run checkpoints`, which the verification does not read. */
 export interface InformationalOutputs {
-    /** Which images the stack runs, and which of them its stack file sets. */
-    readonly images: {
-        readonly defaults: "official" | "local";
-        readonly flinkImage: string;
-        readonly kafkaImage: string;
-        readonly nodeImage: string;
-        readonly setByStack: readonly string[];
-    };
-    /** What the submission restored from and why, where the target can read the submission's log (Docker). */
-    readonly jobRestore?: string;
+  /** Which images the stack runs, and which of them its stack file sets. */
+  readonly images: {
+    readonly defaults: "official" | "local";
+    readonly flinkImage: string;
+    readonly kafkaImage: string;
+    readonly nodeImage: string;
+    readonly setByStack: readonly string[];
+  };
+  /** What the submission restored from and why, where the target can read the submission's log (Docker). */
+  readonly jobRestore?: string;
 }

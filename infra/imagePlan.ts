@@ -5,43 +5,43 @@
 // not validate fails here, with every problem named, before anything is set up or created.
 
 import { readFileSync } from "node:fs";
-import { ConfigError, IMAGE_KEYS, IMAGES_ENV, ImageKey, parseStackConfig, projectConfig } from "./config";
+import { ConfigError, IMAGE_KEYS, IMAGES_ENV, type ImageKey, parseStackConfig, projectConfig } from "./config";
 
 const PROJECT = "flink-checkpointer";
 
 export interface ImageChoice {
-    readonly key: ImageKey;
-    /** Whether the stack's config names the image, or it is a default (then local images can stand in). */
-    readonly origin: "stack" | "default";
-    readonly official: string;
-    readonly local: string;
+  readonly key: ImageKey;
+  /** Whether the stack's config names the image, or it is a default (then local images can stand in). */
+  readonly origin: "stack" | "default";
+  readonly official: string;
+  readonly local: string;
 }
 
 /** The images of a stack under both kinds of defaults. Throws ConfigError for an invalid stack config. */
 export function imagePlan(raw: Readonly<Record<string, string>>): ImageChoice[] {
-    const official = parseStackConfig(raw, { [IMAGES_ENV]: "official" });
-    const local = parseStackConfig(raw, { [IMAGES_ENV]: "local" });
-    return IMAGE_KEYS.map(key => ({
-        key,
-        origin: official.imageOrigins[key] === "stack" ? "stack" : "default",
-        official: official[key],
-        local: local[key],
-    }));
+  const official = parseStackConfig(raw, { [IMAGES_ENV]: "official" });
+  const local = parseStackConfig(raw, { [IMAGES_ENV]: "local" });
+  return IMAGE_KEYS.map((key) => ({
+    key,
+    origin: official.imageOrigins[key] === "stack" ? "stack" : "default",
+    official: official[key],
+    local: local[key],
+  }));
 }
 
 /** The values of `pulumi config --json` (`{"<project>:<key>": {"value": …, "secret": …}}`) of this project. */
 export function pulumiConfigValues(json: string): Record<string, string> {
-    const parsed = JSON.parse(json) as Record<string, { value?: unknown }>;
-    const all = Object.fromEntries(Object.entries(parsed).map(([key, entry]) => [key, String(entry?.value ?? "")]));
-    return projectConfig(all, PROJECT);
+  const parsed = JSON.parse(json) as Record<string, { value?: unknown }>;
+  const all = Object.fromEntries(Object.entries(parsed).map(([key, entry]) => [key, String(entry?.value ?? "")]));
+  return projectConfig(all, PROJECT);
 }
 
 if (require.main === module) {
-    try {
-        const plan = imagePlan(pulumiConfigValues(readFileSync(0, "utf8")));
-        console.log(plan.map(choice => `${choice.key} ${choice.origin} ${choice.official} ${choice.local}`).join("\n"));
-    } catch (error) {
-        console.error(error instanceof ConfigError ? error.message : `imagePlan: ${(error as Error).message}`);
-        process.exit(2);
-    }
+  try {
+    const plan = imagePlan(pulumiConfigValues(readFileSync(0, "utf8")));
+    console.log(plan.map((choice) => `${choice.key} ${choice.origin} ${choice.official} ${choice.local}`).join("\n"));
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : `imagePlan: ${(error as Error).message}`);
+    process.exit(2);
+  }
 }

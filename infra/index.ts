@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readBuildInputs, REPO_ROOT } from "./buildInputs";
+import { REPO_ROOT, readBuildInputs } from "./buildInputs";
 import { loadConfig } from "./config";
 import { DockerStack } from "./docker/stack";
 import { checkKindCluster } from "./kubernetes/preflight";
@@ -9,10 +9,11 @@ const config = loadConfig();
 const buildInputs = readBuildInputs(config);
 const namePrefix = `flink-checkpointer-${pulumi.getStack()}`;
 
-const stack = config.target === "docker"
+const stack =
+  config.target === "docker"
     ? new DockerStack("flink-checkpointer", { config, namePrefix, buildInputs })
-    // The preflight runs before any resource is registered: a missing cluster or context stops here, in one message.
-    : new KindStack("flink-checkpointer", { config, namePrefix, buildInputs, cluster: checkKindCluster(config, REPO_ROOT) });
+    : // The preflight runs before any resource is registered: a missing cluster or context stops here, in one message.
+      new KindStack("flink-checkpointer", { config, namePrefix, buildInputs, cluster: checkKindCluster(config, REPO_ROOT) });
 
 // Every entry becomes a stack output; verify/ reads them (see README "Stack outputs", infra/contract.ts).
 export = stack.outputs;

@@ -1,231 +1,267 @@
-import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "./config";
 import {
-    commonOutputs, envList, restoreSummary, flinkProperties, flinkPropertiesText, generatorEnvironment, jobArguments, kafkaEnvironment,
-    kubernetesHaProperties,
-    KAFKA_TRANSACTION_MAX_TIMEOUT_MS, programArguments, SINK_TRANSACTION_TIMEOUT_MS, submissionCommand,
-    topicCreationCommand, topics,
+  commonOutputs,
+  envList,
+  flinkProperties,
+  flinkPropertiesText,
+  generatorEnvironment,
+  HOSTNAME_REFERENCE,
+  jobArguments,
+  KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
+  kafkaEnvironment,
+  kubernetesHaProperties,
+  programArguments,
+  restoreSummary,
+  SINK_TRANSACTION_TIMEOUT_MS,
+  submissionCommand,
+  topicCreationCommand,
+  topics,
 } from "./specs";
 
 const defaults = parseStackConfig({});
 
 /** The value following a flag in an argument list. */
 function flagValue(args: readonly string[], flag: string): string | undefined {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
 }
 
 describe("flinkProperties", () => {
-    it("carries checkpoint directory, interval, mode, retention and retained count", () => {
-        const cfg = parseStackConfig({ checkpointIntervalMs: "7000", checkpointMode: "AT_LEAST_ONCE", retainedCheckpoints: "5" });
-        expect(flinkProperties(cfg)).toMatchObject({
-            "state.checkpoints.dir": "file:///checkpoints_flink",
-            "execution.checkpointing.interval": "7000ms",
-            "execution.checkpointing.mode": "AT_LEAST_ONCE",
-            "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
-            "state.checkpoints.num-retained": "5",
-        });
-        expect(flinkProperties(parseStackConfig({ retainOnCancellation: "false" }))[
-            "execution.checkpointing.externalized-checkpoint-retention"]).toBe("DELETE_ON_CANCELLATION");
+  it("carries checkpoint directory, interval, mode, retention and retained count", () => {
+    const cfg = parseStackConfig({ checkpointIntervalMs: "7000", checkpointMode: "AT_LEAST_ONCE", retainedCheckpoints: "5" });
+    expect(flinkProperties(cfg)).toMatchObject({
+      "state.checkpoints.dir": "file:///checkpoints_flink",
+      "execution.checkpointing.interval": "7000ms",
+      "execution.checkpointing.mode": "AT_LEAST_ONCE",
+      "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+      "state.checkpoints.num-retained": "5",
     });
+    expect(
+      flinkProperties(parseStackConfig({ retainOnCancellation: "false" }))["execution.checkpointing.externalized-checkpoint-retention"],
+    ).toBe("DELETE_ON_CANCELLATION");
+  });
 
-    it("sizes slots and parallelism from config and points TaskManagers at the JobManager", () => {
-        const props = flinkProperties(parseStackConfig({ taskSlots: "3", parallelism: "3" }));
-        expect(props["taskmanager.numberOfTaskSlots"]).toBe("3");
-        expect(props["parallelism.default"]).toBe("3");
-        expect(props["jobmanager.rpc.address"]).toBe("jobmanager");
-        // Fixed, not random: Kubernetes Services and probes name these ports.
-        expect(props).toMatchObject({ "jobmanager.rpc.port": "6123", "blob.server.port": "6124", "taskmanager.rpc.port": "6122" });
-    });
+  it("sizes slots and parallelism from config and points TaskManagers at the JobManager", () => {
+    const props = flinkProperties(parseStackConfig({ taskSlots: "3", parallelism: "3" }));
+    expect(props["taskmanager.numberOfTaskSlots"]).toBe("3");
+    expect(props["parallelism.default"]).toBe("3");
+    expect(props["jobmanager.rpc.address"]).toBe("jobmanager");
+    // Fixed, not random: Kubernetes Services and probes name these ports.
+    expect(props).toMatchObject({ "jobmanager.rpc.port": "6123", "blob.server.port": "6124", "taskmanager.rpc.port": "6122" });
+  });
 
-    it("takes a target's additions, which may add keys but never change the shared ones", () => {
-        const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns"));
-        expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns") });
-        expect(() => flinkProperties(defaults, { "state.checkpoints.dir": "file:///elsewhere", "x": "1" }))
-            .toThrow("a target's Flink properties may only add keys, but it sets state.checkpoints.dir of the shared configuration");
-    });
+  it("takes a target's additions, which may add keys but never change the shared ones", () => {
+    const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns"));
+    expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns") });
+    expect(() => flinkProperties(defaults, { "state.checkpoints.dir": "file:///elsewhere", x: "1" })).toThrow(
+      "a target's Flink properties may only add keys, but it sets state.checkpoints.dir of the shared configuration",
+    );
+  });
 
-    it("has no HA of its own (Docker runs without); the Kubernetes HA addition keeps its data on the checkpoint volume", () => {
-        expect(Object.keys(flinkProperties(defaults)).filter(key => key.startsWith("high-availability"))).toEqual([]);
-        expect(kubernetesHaProperties("fc", "ns")).toEqual({
-            "high-availability.type": "kubernetes",
-            "high-availability.storageDir": "file:///checkpoints_flink/ha",
-            "kubernetes.cluster-id": "fc",
-            "kubernetes.namespace": "ns",
-        });
+  it("has no HA of its own (Docker runs without); the Kubernetes HA addition keeps its data on the checkpoint volume", () => {
+    expect(Object.keys(flinkProperties(defaults)).filter((key) => key.startsWith("high-availability"))).toEqual([]);
+    expect(kubernetesHaProperties("fc", "ns")).toEqual({
+      "high-availability.type": "kubernetes",
+      "high-availability.storageDir": "file:///checkpoints_flink/ha",
+      "kubernetes.cluster-id": "fc",
+      "kubernetes.namespace": "ns",
     });
+  });
 
-    it("keeps uploaded jars on the checkpoint volume, so a JobManager that comes back still lists them", () => {
-        expect(flinkProperties(defaults)["web.upload.dir"]).toBe("/checkpoints_flink/jars");
-    });
+  it("keeps uploaded jars on the checkpoint volume, so a JobManager that comes back still lists them", () => {
+    expect(flinkProperties(defaults)["web.upload.dir"]).toBe("/checkpoints_flink/jars");
+  });
 
-    it("sends savepoints without a target to the checkpoint volume, under the configured checkpointDir", () => {
-        expect(flinkProperties(defaults)["state.savepoints.dir"]).toBe("file:///checkpoints_flink/savepoints");
-        expect(flinkProperties(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/team-a/" }))["state.savepoints.dir"])
-            .toBe("file:///checkpoints_flink/team-a/savepoints");
-    });
+  it("sends savepoints without a target to the checkpoint volume, under the configured checkpointDir", () => {
+    expect(flinkProperties(defaults)["state.savepoints.dir"]).toBe("file:///checkpoints_flink/savepoints");
+    expect(flinkProperties(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/team-a/" }))["state.savepoints.dir"]).toBe(
+      "file:///checkpoints_flink/team-a/savepoints",
+    );
+  });
 
-    it("renders FLINK_PROPERTIES as key: value lines", () => {
-        expect(flinkPropertiesText({ "a.b": "1", "c": "x y" })).toBe("a.b: 1\nc: x y");
-    });
+  it("renders FLINK_PROPERTIES as key: value lines", () => {
+    expect(flinkPropertiesText({ "a.b": "1", c: "x y" })).toBe("a.b: 1\nc: x y");
+  });
 });
 
 describe("kafkaEnvironment", () => {
-    it("configures a single KRaft node able to serve transactions, advertising the host address outside", () => {
-        const env = kafkaEnvironment({ host: "127.0.0.1", port: 19094 });
-        expect(env.KAFKA_PROCESS_ROLES).toBe("broker,controller");
-        expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:19094");
-        expect(env.KAFKA_LISTENERS).toContain("EXTERNAL://:9094");
-        expect(env.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe("1");
-        expect(env.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR).toBe("1");
-        expect(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe("1");
-        expect(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe("false");
-        expect(env.CLUSTER_ID).toHaveLength(22);
-    });
+  it("configures a single KRaft node able to serve transactions, advertising the host address outside", () => {
+    const env = kafkaEnvironment({ host: "127.0.0.1", port: 19094 });
+    expect(env.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:19094");
+    expect(env.KAFKA_LISTENERS).toContain("EXTERNAL://:9094");
+    expect(env.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe("1");
+    expect(env.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR).toBe("1");
+    expect(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe("1");
+    expect(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe("false");
+    expect(env.CLUSTER_ID).toHaveLength(22);
+  });
 
-    it("keeps the sink's transaction timeout under the broker's maximum", () => {
-        expect(SINK_TRANSACTION_TIMEOUT_MS).toBeLessThanOrEqual(KAFKA_TRANSACTION_MAX_TIMEOUT_MS);
-        expect(flagValue(jobArguments(defaults), "--transaction-timeout-ms")).toBe(String(SINK_TRANSACTION_TIMEOUT_MS));
-    });
+  it("keeps the sink's transaction timeout under the broker's maximum", () => {
+    expect(SINK_TRANSACTION_TIMEOUT_MS).toBeLessThanOrEqual(KAFKA_TRANSACTION_MAX_TIMEOUT_MS);
+    expect(flagValue(jobArguments(defaults), "--transaction-timeout-ms")).toBe(String(SINK_TRANSACTION_TIMEOUT_MS));
+  });
 });
 
 describe("topics", () => {
-    it("creates the three topics with the configured partitions", () => {
-        expect(topics(parseStackConfig({ partitions: "3" }))).toEqual([
-            { name: "visits", partitions: 3, replicationFactor: 1 },
-            { name: "visit_windows", partitions: 3, replicationFactor: 1 },
-            { name: "visits_dlq", partitions: 3, replicationFactor: 1 },
-        ]);
-    });
+  it("creates the three topics with the configured partitions", () => {
+    expect(topics(parseStackConfig({ partitions: "3" }))).toEqual([
+      { name: "visits", partitions: 3, replicationFactor: 1 },
+      { name: "visit_windows", partitions: 3, replicationFactor: 1 },
+      { name: "visits_dlq", partitions: 3, replicationFactor: 1 },
+    ]);
+  });
 
-    it("waits for the broker, creates idempotently and checks partitions", () => {
-        const [shell, flag, script] = topicCreationCommand(topics(defaults));
-        expect([shell, flag]).toEqual(["sh", "-c"]);
-        expect(script).toMatch(/until .*kafka-topics\.sh --bootstrap-server kafka:9092 --list/);
-        expect(script).toContain("--create --if-not-exists --topic visits --partitions 2 --replication-factor 1");
-        expect(script).toContain("--create --if-not-exists --topic visits_dlq --partitions 2");
-        expect(script).toMatch(/if \[ "\$n" -lt 2 \]; then echo "topic visit_windows has \$n partitions/);
-    });
+  it("waits for the broker, creates idempotently and checks partitions", () => {
+    const [shell, flag, script] = topicCreationCommand(topics(defaults));
+    expect([shell, flag]).toEqual(["sh", "-c"]);
+    expect(script).toMatch(/until .*kafka-topics\.sh --bootstrap-server kafka:9092 --list/);
+    expect(script).toContain("--create --if-not-exists --topic visits --partitions 2 --replication-factor 1");
+    expect(script).toContain("--create --if-not-exists --topic visits_dlq --partitions 2");
+    expect(script).toMatch(/if \[ "\$n" -lt 2 \]; then echo "topic visit_windows has \$n partitions/);
+  });
 });
 
 describe("flinkProperties values", () => {
-    it("hold no space, which the images' configuration tooling would cut the value at", () => {
-        const props = flinkProperties(parseStackConfig({ checkpointIntervalMs: "12000", restartBackoffMs: "500" }));
-        expect(Object.entries(props).filter(([, v]) => /\s/.test(v))).toEqual([]);
-        expect(props["restart-strategy.exponential-delay.initial-backoff"]).toBe("500ms");
-        expect(props["restart-strategy.exponential-delay.max-backoff"]).toBe("30000ms");
-        expect(props["heartbeat.timeout"]).toBe("10000");
-    });
+  it("hold no space, which the images' configuration tooling would cut the value at", () => {
+    const props = flinkProperties(parseStackConfig({ checkpointIntervalMs: "12000", restartBackoffMs: "500" }));
+    expect(Object.entries(props).filter(([, v]) => /\s/.test(v))).toEqual([]);
+    expect(props["restart-strategy.exponential-delay.initial-backoff"]).toBe("500ms");
+    expect(props["restart-strategy.exponential-delay.max-backoff"]).toBe("30000ms");
+    expect(props["heartbeat.timeout"]).toBe("10000");
+  });
 
-    it("run the job's Python functions where pythonExecutionMode says", () => {
-        expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("thread");
-        expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "process" }))["python.execution-mode"]).toBe("process");
-    });
+  it("run the job's Python functions where pythonExecutionMode says", () => {
+    expect(flinkProperties(parseStackConfig({}))["python.execution-mode"]).toBe("thread");
+    expect(flinkProperties(parseStackConfig({ pythonExecutionMode: "process" }))["python.execution-mode"]).toBe("process");
+  });
 
-    it("load pemja from the TaskManager's class path, so a resubmitted job in thread mode finds CPython loaded", () => {
-        const patterns = flinkProperties(parseStackConfig({}))["classloader.parent-first-patterns.additional"]!.split(";");
-        expect(patterns).toContain("pemja.");
-        // The image puts the jar that holds pemja where the JVMs' class path is built from.
-        expect(readFileSync(join(__dirname, "../jobs/flink/Dockerfile"), "utf8")).toMatch(/cp \/opt\/flink\/opt\/flink-python-\*\.jar \/opt\/flink\/lib\//);
-    });
+  it("load pemja from the TaskManager's class path, so a resubmitted job in thread mode finds CPython loaded", () => {
+    const patterns = flinkProperties(parseStackConfig({}))["classloader.parent-first-patterns.additional"]!.split(";");
+    expect(patterns).toContain("pemja.");
+    // The image puts the jar that holds pemja where the JVMs' class path is built from.
+    expect(readFileSync(join(__dirname, "../jobs/flink/Dockerfile"), "utf8")).toMatch(
+      /cp \/opt\/flink\/opt\/flink-python-\*\.jar \/opt\/flink\/lib\//,
+    );
+  });
 
-    it("keep state on the heap with full checkpoints by default, and in RocksDB with incremental ones when asked", () => {
-        const heap = flinkProperties(parseStackConfig({}));
-        expect([heap["state.backend.type"], heap["execution.checkpointing.incremental"]]).toEqual(["hashmap", "false"]);
-        const rocksdb = flinkProperties(parseStackConfig({ stateBackend: "rocksdb" }));
-        expect([rocksdb["state.backend.type"], rocksdb["execution.checkpointing.incremental"]]).toEqual(["rocksdb", "true"]);
-    });
+  it("keep state on the heap with full checkpoints by default, and in RocksDB with incremental ones when asked", () => {
+    const heap = flinkProperties(parseStackConfig({}));
+    expect([heap["state.backend.type"], heap["execution.checkpointing.incremental"]]).toEqual(["hashmap", "false"]);
+    const rocksdb = flinkProperties(parseStackConfig({ stateBackend: "rocksdb" }));
+    expect([rocksdb["state.backend.type"], rocksdb["execution.checkpointing.incremental"]]).toEqual(["rocksdb", "true"]);
+  });
 
-    it("keep a restarted TaskManager's ResourceID only when stableTaskManagerIds is true", () => {
-        expect(flinkProperties(parseStackConfig({ stableTaskManagerIds: "true" }))["taskmanager.resource-id"]).toBe("${HOSTNAME}");
-        expect(flinkProperties(parseStackConfig({}))).not.toHaveProperty("taskmanager.resource-id");
-    });
+  it("keep a restarted TaskManager's ResourceID only when stableTaskManagerIds is true", () => {
+    expect(flinkProperties(parseStackConfig({ stableTaskManagerIds: "true" }))["taskmanager.resource-id"]).toBe(HOSTNAME_REFERENCE);
+    expect(flinkProperties(parseStackConfig({}))).not.toHaveProperty("taskmanager.resource-id");
+  });
 });
 
 describe("job arguments and submission", () => {
-    it("passes mode, interval, directory and retention to the job", () => {
-        const cfg = parseStackConfig({ checkpointMode: "AT_LEAST_ONCE", checkpointIntervalMs: "30000", retainOnCancellation: "false" });
-        const args = jobArguments(cfg);
-        expect(flagValue(args, "--checkpoint-mode")).toBe("AT_LEAST_ONCE");
-        expect(flagValue(args, "--checkpoint-interval-ms")).toBe("30000");
-        expect(flagValue(args, "--checkpoint-dir")).toBe("file:///checkpoints_flink");
-        expect(flagValue(args, "--retain-on-cancellation")).toBe("false");
-        expect(flagValue(args, "--group-id")).toBe("visits_reader");
-        expect(flagValue(args, "--bootstrap-servers")).toBe("kafka:9092");
-    });
+  it("passes mode, interval, directory and retention to the job", () => {
+    const cfg = parseStackConfig({ checkpointMode: "AT_LEAST_ONCE", checkpointIntervalMs: "30000", retainOnCancellation: "false" });
+    const args = jobArguments(cfg);
+    expect(flagValue(args, "--checkpoint-mode")).toBe("AT_LEAST_ONCE");
+    expect(flagValue(args, "--checkpoint-interval-ms")).toBe("30000");
+    expect(flagValue(args, "--checkpoint-dir")).toBe("file:///checkpoints_flink");
+    expect(flagValue(args, "--retain-on-cancellation")).toBe("false");
+    expect(flagValue(args, "--group-id")).toBe("visits_reader");
+    expect(flagValue(args, "--bootstrap-servers")).toBe("kafka:9092");
+  });
 
-    it("pins the source to one subtask per partition while the slots allow, whatever the window parallelism", () => {
-        expect(flagValue(jobArguments(parseStackConfig({ partitions: "2", parallelism: "1" })), "--source-parallelism")).toBe("2");
-        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", parallelism: "2", taskManagers: "1", taskSlots: "2" })), "--source-parallelism")).toBe("2");
-        expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", taskManagers: "2", taskSlots: "2" })), "--source-parallelism")).toBe("4");
-    });
+  it("pins the source to one subtask per partition while the slots allow, whatever the window parallelism", () => {
+    expect(flagValue(jobArguments(parseStackConfig({ partitions: "2", parallelism: "1" })), "--source-parallelism")).toBe("2");
+    expect(
+      flagValue(
+        jobArguments(parseStackConfig({ partitions: "4", parallelism: "2", taskManagers: "1", taskSlots: "2" })),
+        "--source-parallelism",
+      ),
+    ).toBe("2");
+    expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", taskManagers: "2", taskSlots: "2" })), "--source-parallelism")).toBe(
+      "4",
+    );
+  });
 
-    it("runs the job script through PythonDriver's -py", () => {
-        expect(programArguments(defaults).slice(0, 2)).toEqual(["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]);
-    });
+  it("runs the job script through PythonDriver's -py", () => {
+    expect(programArguments(defaults).slice(0, 2)).toEqual(["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]);
+  });
 
-    it("submits fresh by default and restores when restoreFrom is set", () => {
-        expect(submissionCommand(defaults)).not.toContain("--restore-from");
-        const chk = "file:///checkpoints_flink/abc/chk-3";
-        const cmd = submissionCommand(parseStackConfig({ restoreFrom: chk }));
-        expect(flagValue(cmd, "--restore-from")).toBe(chk);
-        // Everything after "--" belongs to the job, so the restore flag must come before it.
-        expect(cmd.indexOf("--restore-from")).toBeLessThan(cmd.indexOf("--"));
-        expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(jobArguments(defaults));
-    });
+  it("submits fresh by default and restores when restoreFrom is set", () => {
+    expect(submissionCommand(defaults)).not.toContain("--restore-from");
+    const chk = "file:///checkpoints_flink/abc/chk-3";
+    const cmd = submissionCommand(parseStackConfig({ restoreFrom: chk }));
+    expect(flagValue(cmd, "--restore-from")).toBe(chk);
+    // Everything after "--" belongs to the job, so the restore flag must come before it.
+    expect(cmd.indexOf("--restore-from")).toBeLessThan(cmd.indexOf("--"));
+    expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(jobArguments(defaults));
+  });
 });
 
 describe("generatorEnvironment", () => {
-    it("carries the generator settings and leaves unset ones out", () => {
-        expect(generatorEnvironment(defaults)).toEqual({
-            KAFKA_BOOTSTRAP: "kafka:9092", VISITS_TOPIC: "visits", GENERATOR_VISITS: "2",
-            GENERATOR_DELAY_MIN_MS: "1000", GENERATOR_DELAY_MAX_MS: "7000",
-        });
-        const env = generatorEnvironment(parseStackConfig({ generatorSeed: "7", generatorStartTime: "2026-01-01T00:00:00Z" }));
-        expect(env.GENERATOR_SEED).toBe("7");
-        expect(env.GENERATOR_START_TIME).toBe("2026-01-01T00:00:00Z");
-        expect(envList({ A: "1", B: "x=y" })).toEqual(["A=1", "B=x=y"]);
+  it("carries the generator settings and leaves unset ones out", () => {
+    expect(generatorEnvironment(defaults)).toEqual({
+      KAFKA_BOOTSTRAP: "kafka:9092",
+      VISITS_TOPIC: "visits",
+      GENERATOR_VISITS: "2",
+      GENERATOR_DELAY_MIN_MS: "1000",
+      GENERATOR_DELAY_MAX_MS: "7000",
     });
+    const env = generatorEnvironment(parseStackConfig({ generatorSeed: "7", generatorStartTime: "2026-01-01T00:00:00Z" }));
+    expect(env.GENERATOR_SEED).toBe("7");
+    expect(env.GENERATOR_START_TIME).toBe("2026-01-01T00:00:00Z");
+    expect(envList({ A: "1", B: "x=y" })).toEqual(["A=1", "B=x=y"]);
+  });
 });
 
 describe("commonOutputs", () => {
-    it("gives the verifier host-reachable addresses on loopback", () => {
-        const out = commonOutputs(parseStackConfig({ flinkRestPort: "18081", kafkaExternalPort: "19094" }));
-        expect(out.flinkRestUrl).toBe("http://127.0.0.1:18081");
-        expect(out.kafkaBootstrap).toBe("127.0.0.1:19094");
-        expect(out.jobSubmission.entryClass).toBe("org.apache.flink.client.python.PythonDriver");
-    });
+  it("gives the verifier host-reachable addresses on loopback", () => {
+    const out = commonOutputs(parseStackConfig({ flinkRestPort: "18081", kafkaExternalPort: "19094" }));
+    expect(out.flinkRestUrl).toBe("http://127.0.0.1:18081");
+    expect(out.kafkaBootstrap).toBe("127.0.0.1:19094");
+    expect(out.jobSubmission.entryClass).toBe("org.apache.flink.client.python.PythonDriver");
+  });
 
-    it("says which images the stack runs and which of them its config names", () => {
-        expect(commonOutputs(parseStackConfig({ kafkaImage: "mine/kafka:4" }, { FLINK_CHECKPOINTER_IMAGES: "local" })).images).toEqual({
-            defaults: "local",
-            flinkImage: "flink-checkpointer-local/flink:1.20.3",
-            kafkaImage: "mine/kafka:4",
-            nodeImage: "flink-checkpointer-local/node:22",
-            setByStack: ["kafkaImage"],
-        });
-        expect(commonOutputs(defaults).images.defaults).toBe("official");
-        expect(commonOutputs(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/v2" })).checkpointListing).toEqual(
-            ["python3", "/opt/flink/usrlib/jobs/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink/v2"]);
+  it("says which images the stack runs and which of them its config names", () => {
+    expect(commonOutputs(parseStackConfig({ kafkaImage: "mine/kafka:4" }, { FLINK_CHECKPOINTER_IMAGES: "local" })).images).toEqual({
+      defaults: "local",
+      flinkImage: "flink-checkpointer-local/flink:1.20.3",
+      kafkaImage: "mine/kafka:4",
+      nodeImage: "flink-checkpointer-local/node:22",
+      setByStack: ["kafkaImage"],
     });
+    expect(commonOutputs(defaults).images.defaults).toBe("official");
+    expect(commonOutputs(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/v2" })).checkpointListing).toEqual([
+      "python3",
+      "/opt/flink/usrlib/jobs/checkpoints.py",
+      "list",
+      "--checkpoint-dir",
+      "file:///checkpoints_flink/v2",
+    ]);
+  });
 });
 
 describe("restoreSummary", () => {
-    // The docker provider returns the log as Docker multiplexes it: an 8-byte frame header before each chunk.
-    const log = "\u0001\u0000\u0000\u0000\u0000\u0000\u0000$submit: waiting for the Flink REST API at http://jobmanager:8081\n" +
-        "\u0001\u0000\u0000\u0000\u0000\u0000\u0000Zsubmit: restoring from file:///checkpoints_flink/ab12/chk-7 " +
-        "(newest complete; chk-8 has no _metadata)\n7f3e\n";
+  // The docker provider returns the log as Docker multiplexes it: an 8-byte frame header before each chunk.
+  const log =
+    "\u0001\u0000\u0000\u0000\u0000\u0000\u0000$submit: waiting for the Flink REST API at http://jobmanager:8081\n" +
+    "\u0001\u0000\u0000\u0000\u0000\u0000\u0000Zsubmit: restoring from file:///checkpoints_flink/ab12/chk-7 " +
+    "(newest complete; chk-8 has no _metadata)\n7f3e\n";
 
-    it("names the checkpoint submit.py restored from and why", () => {
-        expect(restoreSummary("latest", log)).toBe("restoring from file:///checkpoints_flink/ab12/chk-7 (newest complete; chk-8 has no _metadata)");
-    });
+  it("names the checkpoint submit.py restored from and why", () => {
+    expect(restoreSummary("latest", log)).toBe(
+      "restoring from file:///checkpoints_flink/ab12/chk-7 (newest complete; chk-8 has no _metadata)",
+    );
+  });
 
-    it("says when nothing was restored, or when the log does not tell", () => {
-        expect(restoreSummary(undefined, log)).toBe("nothing: restoreFrom is not set, so the job starts from the earliest offsets");
-        expect(restoreSummary("latest", "submit: job 7f3e is RUNNING\n")).toBe(
-            "restoreFrom latest, but the submission's log names no checkpoint; read that log");
-        expect(restoreSummary("latest", undefined)).toContain("names no checkpoint");
-    });
+  it("says when nothing was restored, or when the log does not tell", () => {
+    expect(restoreSummary(undefined, log)).toBe("nothing: restoreFrom is not set, so the job starts from the earliest offsets");
+    expect(restoreSummary("latest", "submit: job 7f3e is RUNNING\n")).toBe(
+      "restoreFrom latest, but the submission's log names no checkpoint; read that log",
+    );
+    expect(restoreSummary("latest", undefined)).toContain("names no checkpoint");
+  });
 });

@@ -3,21 +3,21 @@
  * Pure functions of the stack configuration: the Docker and Kubernetes implementations only translate them,
  * so a change of, say, the checkpoint interval is one edit in config and reaches every place from here.
  */
-import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, StackConfig } from "./config";
-import { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
+import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type StackConfig } from "./config";
+import type { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
 
 /** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
 export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
 
 export const PORTS = {
-    flinkRest: 8081,
-    // Flink picks random blob and TaskManager RPC ports by default; Services, probes and firewalls need them known.
-    flinkRpc: 6123,
-    flinkBlob: 6124,
-    taskManagerRpc: 6122,
-    kafkaInternal: 9092,
-    kafkaController: 9093,
-    kafkaExternal: 9094,
+  flinkRest: 8081,
+  // Flink picks random blob and TaskManager RPC ports by default; Services, probes and firewalls need them known.
+  flinkRpc: 6123,
+  flinkBlob: 6124,
+  taskManagerRpc: 6122,
+  kafkaInternal: 9092,
+  kafkaController: 9093,
+  kafkaExternal: 9094,
 } as const;
 
 /** Where the job image keeps the job (see jobs/flink/Dockerfile). */
@@ -49,67 +49,71 @@ export const internalRestUrl = (): string => `http://${HOSTS.jobmanager}:${PORTS
  * ("30 s" arrived as 30, read as 30 ms).
  */
 export function flinkProperties(cfg: StackConfig, addition: Readonly<Record<string, string>> = {}): Record<string, string> {
-    const core = flinkCoreProperties(cfg);
-    const overridden = Object.keys(addition).filter(key => key in core);
-    if (overridden.length > 0) {
-        throw new Error(`a target's Flink properties may only add keys, but it sets ${overridden.join(", ")} of the shared configuration`);
-    }
-    return { ...core, ...addition };
+  const core = flinkCoreProperties(cfg);
+  const overridden = Object.keys(addition).filter((key) => key in core);
+  if (overridden.length > 0) {
+    throw new Error(`a target's Flink properties may only add keys, but it sets ${overridden.join(", ")} of the shared configuration`);
+  }
+  return { ...core, ...addition };
 }
 
 function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
-    return {
-        "jobmanager.rpc.address": HOSTS.jobmanager,
-        "jobmanager.rpc.port": String(PORTS.flinkRpc),
-        "blob.server.port": String(PORTS.flinkBlob),
-        "taskmanager.rpc.port": String(PORTS.taskManagerRpc),
-        "jobmanager.memory.process.size": `${FLINK_MEMORY_MB.jobmanager}m`,
-        "taskmanager.memory.process.size": `${FLINK_MEMORY_MB.taskmanager}m`,
-        // Every (re)submission of a Python job loads its classes anew; the default 256m ran out after ~8 runs.
-        "taskmanager.memory.jvm-metaspace.size": "512m",
-        "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
-        "parallelism.default": String(cfg.parallelism),
-        // Uploaded jars on the shared volume, not in the JobManager's temporary folder: a JobManager that comes back
-        // (a new pod on kind, a re-created container) still lists the flink-python jar that resubmissions run.
-        "web.upload.dir": FLINK_UPLOAD_DIR,
-        "state.backend.type": cfg.stateBackend,
-        // Only RocksDB checkpoints incrementally; a hashmap backend would need the changelog for it.
-        "execution.checkpointing.incremental": String(cfg.stateBackend === "rocksdb"),
-        "state.checkpoints.dir": cfg.checkpointDir,
-        "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
-        // A savepoint without a target (`flink savepoint <job-id>`, `flink stop <job-id>`) lands on the volume too,
-        // where restoreFrom accepts it; the checkpoint tools read only job-id folders, so it is no job to them.
-        "state.savepoints.dir": `${cfg.checkpointDir}/savepoints`,
-        "execution.checkpointing.interval": `${cfg.checkpointIntervalMs}ms`,
-        "execution.checkpointing.mode": cfg.checkpointMode,
-        "execution.checkpointing.externalized-checkpoint-retention":
-            cfg.retainOnCancellation ? "RETAIN_ON_CANCELLATION" : "DELETE_ON_CANCELLATION",
-        // A restore must not silently drop state: the verification relies on every operator being mapped.
-        "execution.savepoint.ignore-unclaimed-state": "false",
-        // Recovery speed: a crashed TaskManager is noticed within a few heartbeats (and at once when its
-        // RPC connection fails), and the job restarts after a short first backoff.
-        "heartbeat.interval": String(cfg.heartbeatIntervalMs),
-        "heartbeat.timeout": String(cfg.heartbeatTimeoutMs),
-        "restart-strategy.type": "exponential-delay",
-        "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs}ms`,
-        // Each restart attempt that finds no slots (the TaskManager not back yet) fails at once and grows the delay,
-        // so the attempt after the TaskManager's return can come up to this long later.
-        "restart-strategy.exponential-delay.max-backoff": `${cfg.restartMaxBackoffMs}ms`,
-        // Thread mode spares a restarted task the start of its Python worker processes (Beam SDK harnesses), the
-        // largest part of a TaskManager crash's recovery here (README "Performance"). The job image carries the
-        // shared libpython it needs.
-        "python.execution-mode": cfg.pythonExecutionMode,
-        // pemja (thread mode's bridge to CPython) from the image's lib/ only, never from a job's class loader: a JVM
-        // loads a native library into one class loader, every (re)submission brings a new one, and pemja 0.5.5's
-        // retry on Java 17 then fails (NoSuchFieldException: loadedLibraryNames).
-        "classloader.parent-first-patterns.additional": "pemja.",
-        // A TaskManager restarted in place (Docker restarting its container) registers under its former ResourceID:
-        // the ResourceManager then replaces the lost registration and frees its slots at once, instead of waiting for
-        // its own heartbeat to time out while the restarted job's slot requests count the dead slots as held. The
-        // images' entrypoints expand ${HOSTNAME} per container; a re-created pod on kind gets a new name and id anyway.
-        ...(cfg.stableTaskManagerIds ? { "taskmanager.resource-id": "${HOSTNAME}" } : {}),
-    };
+  return {
+    "jobmanager.rpc.address": HOSTS.jobmanager,
+    "jobmanager.rpc.port": String(PORTS.flinkRpc),
+    "blob.server.port": String(PORTS.flinkBlob),
+    "taskmanager.rpc.port": String(PORTS.taskManagerRpc),
+    "jobmanager.memory.process.size": `${FLINK_MEMORY_MB.jobmanager}m`,
+    "taskmanager.memory.process.size": `${FLINK_MEMORY_MB.taskmanager}m`,
+    // Every (re)submission of a Python job loads its classes anew; the default 256m ran out after ~8 runs.
+    "taskmanager.memory.jvm-metaspace.size": "512m",
+    "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
+    "parallelism.default": String(cfg.parallelism),
+    // Uploaded jars on the shared volume, not in the JobManager's temporary folder: a JobManager that comes back
+    // (a new pod on kind, a re-created container) still lists the flink-python jar that resubmissions run.
+    "web.upload.dir": FLINK_UPLOAD_DIR,
+    "state.backend.type": cfg.stateBackend,
+    // Only RocksDB checkpoints incrementally; a hashmap backend would need the changelog for it.
+    "execution.checkpointing.incremental": String(cfg.stateBackend === "rocksdb"),
+    "state.checkpoints.dir": cfg.checkpointDir,
+    "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
+    // A savepoint without a target (`flink savepoint <job-id>`, `flink stop <job-id>`) lands on the volume too,
+    // where restoreFrom accepts it; the checkpoint tools read only job-id folders, so it is no job to them.
+    "state.savepoints.dir": `${cfg.checkpointDir}/savepoints`,
+    "execution.checkpointing.interval": `${cfg.checkpointIntervalMs}ms`,
+    "execution.checkpointing.mode": cfg.checkpointMode,
+    "execution.checkpointing.externalized-checkpoint-retention": cfg.retainOnCancellation
+      ? "RETAIN_ON_CANCELLATION"
+      : "DELETE_ON_CANCELLATION",
+    // A restore must not silently drop state: the verification relies on every operator being mapped.
+    "execution.savepoint.ignore-unclaimed-state": "false",
+    // Recovery speed: a crashed TaskManager is noticed within a few heartbeats (and at once when its
+    // RPC connection fails), and the job restarts after a short first backoff.
+    "heartbeat.interval": String(cfg.heartbeatIntervalMs),
+    "heartbeat.timeout": String(cfg.heartbeatTimeoutMs),
+    "restart-strategy.type": "exponential-delay",
+    "restart-strategy.exponential-delay.initial-backoff": `${cfg.restartBackoffMs}ms`,
+    // Each restart attempt that finds no slots (the TaskManager not back yet) fails at once and grows the delay,
+    // so the attempt after the TaskManager's return can come up to this long later.
+    "restart-strategy.exponential-delay.max-backoff": `${cfg.restartMaxBackoffMs}ms`,
+    // Thread mode spares a restarted task the start of its Python worker processes (Beam SDK harnesses), the
+    // largest part of a TaskManager crash's recovery here (README "Performance"). The job image carries the
+    // shared libpython it needs.
+    "python.execution-mode": cfg.pythonExecutionMode,
+    // pemja (thread mode's bridge to CPython) from the image's lib/ only, never from a job's class loader: a JVM
+    // loads a native library into one class loader, every (re)submission brings a new one, and pemja 0.5.5's
+    // retry on Java 17 then fails (NoSuchFieldException: loadedLibraryNames).
+    "classloader.parent-first-patterns.additional": "pemja.",
+    // A TaskManager restarted in place (Docker restarting its container) registers under its former ResourceID:
+    // the ResourceManager then replaces the lost registration and frees its slots at once, instead of waiting for
+    // its own heartbeat to time out while the restarted job's slot requests count the dead slots as held. The
+    // images' entrypoints expand ${HOSTNAME} per container; a re-created pod on kind gets a new name and id anyway.
+    ...(cfg.stableTaskManagerIds ? { "taskmanager.resource-id": HOSTNAME_REFERENCE } : {}),
+  };
 }
+
+/** What the images' entrypoints replace with each container's host name (envsubst of FLINK_PROPERTIES). */
+export const HOSTNAME_REFERENCE = "$" + "{HOSTNAME}";
 
 /** Where the JobManager keeps uploaded jars: on the shared checkpoint volume, beside the checkpoints. */
 export const FLINK_UPLOAD_DIR = `${CHECKPOINT_MOUNT_PATH}/jars`;
@@ -123,24 +127,26 @@ export const HA_STORAGE_DIR = `file://${CHECKPOINT_MOUNT_PATH}/ha`;
  * restarts (a roll, an OOM kill) then recovers the running job from its latest checkpoint by itself.
  */
 export function kubernetesHaProperties(clusterId: string, namespace: string): Record<string, string> {
-    return {
-        "high-availability.type": "kubernetes",
-        "high-availability.storageDir": HA_STORAGE_DIR,
-        "kubernetes.cluster-id": clusterId,
-        // Flink's Kubernetes client looks in "default" unless told otherwise.
-        "kubernetes.namespace": namespace,
-    };
+  return {
+    "high-availability.type": "kubernetes",
+    "high-availability.storageDir": HA_STORAGE_DIR,
+    "kubernetes.cluster-id": clusterId,
+    // Flink's Kubernetes client looks in "default" unless told otherwise.
+    "kubernetes.namespace": namespace,
+  };
 }
 
 /** `key: value` lines, the format of the flink image's FLINK_PROPERTIES variable. */
 export function flinkPropertiesText(properties: Readonly<Record<string, string>>): string {
-    return Object.entries(properties).map(([k, v]) => `${k}: ${v}`).join("\n");
+  return Object.entries(properties)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\n");
 }
 
 /** Where clients outside the stack reach Kafka's external listener. */
 export interface AdvertisedAddress {
-    readonly host: string;
-    readonly port: number;
+  readonly host: string;
+  readonly port: number;
 }
 
 /**
@@ -149,24 +155,24 @@ export interface AdvertisedAddress {
  * serve the exactly-once sink.
  */
 export function kafkaEnvironment(external: AdvertisedAddress): Record<string, string> {
-    return {
-        CLUSTER_ID: KAFKA_CLUSTER_ID,
-        KAFKA_NODE_ID: "1",
-        KAFKA_PROCESS_ROLES: "broker,controller",
-        KAFKA_LISTENERS: `PLAINTEXT://:${PORTS.kafkaInternal},CONTROLLER://:${PORTS.kafkaController},EXTERNAL://:${PORTS.kafkaExternal}`,
-        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${internalBootstrap()},EXTERNAL://${external.host}:${external.port}`,
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT",
-        KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
-        KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
-        KAFKA_CONTROLLER_QUORUM_VOTERS: `1@localhost:${PORTS.kafkaController}`,
-        KAFKA_LOG_DIRS: KAFKA_DATA_DIR,
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
-        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
-        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
-        KAFKA_TRANSACTION_MAX_TIMEOUT_MS: String(KAFKA_TRANSACTION_MAX_TIMEOUT_MS),
-        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
-        KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
-    };
+  return {
+    CLUSTER_ID: KAFKA_CLUSTER_ID,
+    KAFKA_NODE_ID: "1",
+    KAFKA_PROCESS_ROLES: "broker,controller",
+    KAFKA_LISTENERS: `PLAINTEXT://:${PORTS.kafkaInternal},CONTROLLER://:${PORTS.kafkaController},EXTERNAL://:${PORTS.kafkaExternal}`,
+    KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${internalBootstrap()},EXTERNAL://${external.host}:${external.port}`,
+    KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT",
+    KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
+    KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT",
+    KAFKA_CONTROLLER_QUORUM_VOTERS: `1@localhost:${PORTS.kafkaController}`,
+    KAFKA_LOG_DIRS: KAFKA_DATA_DIR,
+    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
+    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
+    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+    KAFKA_TRANSACTION_MAX_TIMEOUT_MS: String(KAFKA_TRANSACTION_MAX_TIMEOUT_MS),
+    KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
+    KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
+  };
 }
 
 export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
@@ -176,15 +182,17 @@ export const KAFKA_TRANSACTION_MAX_TIMEOUT_MS = 900_000;
 export const SINK_TRANSACTION_TIMEOUT_MS = 600_000;
 
 export interface TopicSpec {
-    readonly name: string;
-    readonly partitions: number;
-    readonly replicationFactor: number;
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
 }
 
 export function topics(cfg: StackConfig): TopicSpec[] {
-    return [cfg.visitsTopic, cfg.outputTopic, cfg.dlqTopic].map(name => ({
-        name, partitions: cfg.partitions, replicationFactor: 1,
-    }));
+  return [cfg.visitsTopic, cfg.outputTopic, cfg.dlqTopic].map((name) => ({
+    name,
+    partitions: cfg.partitions,
+    replicationFactor: 1,
+  }));
 }
 
 /**
@@ -192,23 +200,26 @@ export function topics(cfg: StackConfig): TopicSpec[] {
  * (idempotently) and fail if one ends up with fewer partitions than configured.
  */
 export function topicCreationCommand(specs: readonly TopicSpec[], bootstrap = internalBootstrap()): string[] {
-    const tool = `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${bootstrap}`;
-    const lines = [
-        "set -e",
-        "tries=0",
-        `until ${tool} --list >/dev/null 2>&1; do`,
-        "  tries=$((tries + 1))",
-        `  if [ "$tries" -ge 60 ]; then echo "topic creation: broker ${bootstrap} did not answer within 120 s" >&2; exit 1; fi`,
-        "  sleep 2",
-        "done",
-        ...specs.map(t =>
-            `${tool} --create --if-not-exists --topic ${t.name} --partitions ${t.partitions} --replication-factor ${t.replicationFactor}`),
-        ...specs.map(t =>
-            `n=$(${tool} --describe --topic ${t.name} | grep -c 'Partition: ') && ` +
-            `if [ "$n" -lt ${t.partitions} ]; then echo "topic ${t.name} has $n partitions, ${t.partitions} configured" >&2; exit 1; fi && ` +
-            `echo "topic ${t.name}: $n partitions"`),
-    ];
-    return ["sh", "-c", lines.join("\n")];
+  const tool = `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${bootstrap}`;
+  const lines = [
+    "set -e",
+    "tries=0",
+    `until ${tool} --list >/dev/null 2>&1; do`,
+    "  tries=$((tries + 1))",
+    `  if [ "$tries" -ge 60 ]; then echo "topic creation: broker ${bootstrap} did not answer within 120 s" >&2; exit 1; fi`,
+    "  sleep 2",
+    "done",
+    ...specs.map(
+      (t) => `${tool} --create --if-not-exists --topic ${t.name} --partitions ${t.partitions} --replication-factor ${t.replicationFactor}`,
+    ),
+    ...specs.map(
+      (t) =>
+        `n=$(${tool} --describe --topic ${t.name} | grep -c 'Partition: ') && ` +
+        `if [ "$n" -lt ${t.partitions} ]; then echo "topic ${t.name} has $n partitions, ${t.partitions} configured" >&2; exit 1; fi && ` +
+        `echo "topic ${t.name}: $n partitions"`,
+    ),
+  ];
+  return ["sh", "-c", lines.join("\n")];
 }
 
 /**
@@ -216,48 +227,67 @@ export function topicCreationCommand(specs: readonly TopicSpec[], bootstrap = in
  * allow, so each watermark generator reads one partition whatever parallelism the windows are restored at.
  */
 export function sourceParallelism(cfg: StackConfig): number {
-    return Math.min(cfg.partitions, cfg.taskManagers * cfg.taskSlots);
+  return Math.min(cfg.partitions, cfg.taskManagers * cfg.taskSlots);
 }
 
 /** Arguments of the PyFlink job (see jobs/flink/visits_logic.py for their meaning). */
 export function jobArguments(cfg: StackConfig): string[] {
-    return [
-        "--bootstrap-servers", internalBootstrap(),
-        "--input-topic", cfg.visitsTopic,
-        "--output-topic", cfg.outputTopic,
-        "--dlq-topic", cfg.dlqTopic,
-        "--group-id", cfg.groupId,
-        "--checkpoint-mode", cfg.checkpointMode,
-        "--checkpoint-interval-ms", String(cfg.checkpointIntervalMs),
-        "--checkpoint-dir", cfg.checkpointDir,
-        "--retain-on-cancellation", String(cfg.retainOnCancellation),
-        "--parallelism", String(cfg.parallelism),
-        "--source-parallelism", String(sourceParallelism(cfg)),
-        "--transactional-id-prefix", cfg.jobName,
-        "--transaction-timeout-ms", String(SINK_TRANSACTION_TIMEOUT_MS),
-        "--job-name", cfg.jobName,
-    ];
+  return [
+    "--bootstrap-servers",
+    internalBootstrap(),
+    "--input-topic",
+    cfg.visitsTopic,
+    "--output-topic",
+    cfg.outputTopic,
+    "--dlq-topic",
+    cfg.dlqTopic,
+    "--group-id",
+    cfg.groupId,
+    "--checkpoint-mode",
+    cfg.checkpointMode,
+    "--checkpoint-interval-ms",
+    String(cfg.checkpointIntervalMs),
+    "--checkpoint-dir",
+    cfg.checkpointDir,
+    "--retain-on-cancellation",
+    String(cfg.retainOnCancellation),
+    "--parallelism",
+    String(cfg.parallelism),
+    "--source-parallelism",
+    String(sourceParallelism(cfg)),
+    "--transactional-id-prefix",
+    cfg.jobName,
+    "--transaction-timeout-ms",
+    String(SINK_TRANSACTION_TIMEOUT_MS),
+    "--job-name",
+    cfg.jobName,
+  ];
 }
 
 /** What the PythonDriver entry class receives: the script, then the job's own arguments. */
 export function programArguments(cfg: StackConfig): string[] {
-    return ["-py", JOB_SCRIPT, ...jobArguments(cfg)];
+  return ["-py", JOB_SCRIPT, ...jobArguments(cfg)];
 }
 
 export function jobSubmission(cfg: StackConfig): JobSubmissionSpec {
-    return { entryClass: PYTHON_DRIVER_CLASS, programArgs: programArguments(cfg), parallelism: cfg.parallelism };
+  return { entryClass: PYTHON_DRIVER_CLASS, programArgs: programArguments(cfg), parallelism: cfg.parallelism };
 }
 
 /** Command of the one-shot submission container/Job; restores when `restoreFrom` is configured. */
 export function submissionCommand(cfg: StackConfig): string[] {
-    return [
-        "python3", SUBMIT_SCRIPT,
-        "--rest-url", internalRestUrl(),
-        "--job-name", cfg.jobName,
-        "--parallelism", String(cfg.parallelism),
-        ...(cfg.restoreFrom ? ["--restore-from", cfg.restoreFrom] : []),
-        "--", ...jobArguments(cfg),
-    ];
+  return [
+    "python3",
+    SUBMIT_SCRIPT,
+    "--rest-url",
+    internalRestUrl(),
+    "--job-name",
+    cfg.jobName,
+    "--parallelism",
+    String(cfg.parallelism),
+    ...(cfg.restoreFrom ? ["--restore-from", cfg.restoreFrom] : []),
+    "--",
+    ...jobArguments(cfg),
+  ];
 }
 
 /**
@@ -265,30 +295,30 @@ export function submissionCommand(cfg: StackConfig): string[] {
  * restoring from the newest complete retained checkpoint of the job's latest run on the volume.
  */
 export function recoveryCommand(cfg: StackConfig): string[] {
-    return submissionCommand({ ...cfg, restoreFrom: "latest" });
+  return submissionCommand({ ...cfg, restoreFrom: "latest" });
 }
 
 /** Environment of the visit generator (see jobs/generator). */
 export function generatorEnvironment(cfg: StackConfig): Record<string, string> {
-    return {
-        KAFKA_BOOTSTRAP: internalBootstrap(),
-        VISITS_TOPIC: cfg.visitsTopic,
-        GENERATOR_VISITS: String(cfg.generatorVisits),
-        GENERATOR_DELAY_MIN_MS: String(cfg.generatorDelayMinMs),
-        GENERATOR_DELAY_MAX_MS: String(cfg.generatorDelayMaxMs),
-        ...(cfg.generatorStartTime ? { GENERATOR_START_TIME: cfg.generatorStartTime } : {}),
-        ...(cfg.generatorSeed !== undefined ? { GENERATOR_SEED: String(cfg.generatorSeed) } : {}),
-    };
+  return {
+    KAFKA_BOOTSTRAP: internalBootstrap(),
+    VISITS_TOPIC: cfg.visitsTopic,
+    GENERATOR_VISITS: String(cfg.generatorVisits),
+    GENERATOR_DELAY_MIN_MS: String(cfg.generatorDelayMinMs),
+    GENERATOR_DELAY_MAX_MS: String(cfg.generatorDelayMaxMs),
+    ...(cfg.generatorStartTime ? { GENERATOR_START_TIME: cfg.generatorStartTime } : {}),
+    ...(cfg.generatorSeed !== undefined ? { GENERATOR_SEED: String(cfg.generatorSeed) } : {}),
+  };
 }
 
 /** `KEY=value` strings, as container runtimes take environments. */
 export function envList(env: Readonly<Record<string, string>>): string[] {
-    return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
 /** Build arguments shared by the project's images. */
 export function imageBuildArgs(baseArg: string, baseImage: string, extraCaCerts: string | undefined): Record<string, string> {
-    return { [baseArg]: baseImage, ...(extraCaCerts ? { EXTRA_CA_CERTS: extraCaCerts } : {}) };
+  return { [baseArg]: baseImage, ...(extraCaCerts ? { EXTRA_CA_CERTS: extraCaCerts } : {}) };
 }
 
 /** What submit.py logs, on one line, when it restores: `submit: restoring from <uri> (<why>)`. */
@@ -296,39 +326,39 @@ export const RESTORE_LOG_LINE = "submit: restoring from ";
 
 /** What the submission restored from and why, from its log (see jobs/flink/submit.py). */
 export function restoreSummary(restoreFrom: string | undefined, submissionLog: string | undefined): string {
-    if (restoreFrom === undefined) return "nothing: restoreFrom is not set, so the job starts from the earliest offsets";
-    const line = (submissionLog ?? "").split("\n").find(l => l.includes(RESTORE_LOG_LINE));
-    if (line === undefined) return `restoreFrom ${restoreFrom}, but the submission's log names no checkpoint; read that log`;
-    return line.slice(line.indexOf(RESTORE_LOG_LINE) + "submit: ".length).trim();
+  if (restoreFrom === undefined) return "nothing: restoreFrom is not set, so the job starts from the earliest offsets";
+  const line = (submissionLog ?? "").split("\n").find((l) => l.includes(RESTORE_LOG_LINE));
+  if (line === undefined) return `restoreFrom ${restoreFrom}, but the submission's log names no checkpoint; read that log`;
+  return line.slice(line.indexOf(RESTORE_LOG_LINE) + "submit: ".length).trim();
 }
 
 /** The outputs every target writes the same way; a target adds where its checkpoint volume and processes are. */
 export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointVolume" | "processes"> & InformationalOutputs {
-    return {
-        target: cfg.target,
-        visitsTopic: cfg.visitsTopic,
-        outputTopic: cfg.outputTopic,
-        dlqTopic: cfg.dlqTopic,
-        groupId: cfg.groupId,
-        partitions: cfg.partitions,
-        checkpointDir: cfg.checkpointDir,
-        checkpointMode: cfg.checkpointMode,
-        checkpointIntervalMs: cfg.checkpointIntervalMs,
-        jobName: cfg.jobName,
-        jobSubmission: jobSubmission(cfg),
-        recoverCommand: recoveryCommand(cfg),
-        // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
-        checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir],
-        flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
-        kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
-        images: {
-            defaults: cfg.imageDefaults,
-            flinkImage: cfg.flinkImage,
-            kafkaImage: cfg.kafkaImage,
-            nodeImage: cfg.nodeImage,
-            setByStack: IMAGE_KEYS.filter(key => cfg.imageOrigins[key] === "stack"),
-        },
-    };
+  return {
+    target: cfg.target,
+    visitsTopic: cfg.visitsTopic,
+    outputTopic: cfg.outputTopic,
+    dlqTopic: cfg.dlqTopic,
+    groupId: cfg.groupId,
+    partitions: cfg.partitions,
+    checkpointDir: cfg.checkpointDir,
+    checkpointMode: cfg.checkpointMode,
+    checkpointIntervalMs: cfg.checkpointIntervalMs,
+    jobName: cfg.jobName,
+    jobSubmission: jobSubmission(cfg),
+    recoverCommand: recoveryCommand(cfg),
+    // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
+    checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir],
+    flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
+    kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
+    images: {
+      defaults: cfg.imageDefaults,
+      flinkImage: cfg.flinkImage,
+      kafkaImage: cfg.kafkaImage,
+      nodeImage: cfg.nodeImage,
+      setByStack: IMAGE_KEYS.filter((key) => cfg.imageOrigins[key] === "stack"),
+    },
+  };
 }
 
 export { CHECKPOINT_MOUNT_PATH };

@@ -4,88 +4,88 @@
  * translation of each part (infra/docker, infra/kubernetes); a third target is a third translation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { BuildInputs } from "./buildInputs";
-import { StackConfig } from "./config";
-import { CheckpointVolume, InformationalOutputs, StackOutputs, StackProcesses } from "./contract";
-import { StackImages, stackImages } from "./images";
+import type { BuildInputs } from "./buildInputs";
+import type { StackConfig } from "./config";
+import type { CheckpointVolume, InformationalOutputs, StackOutputs, StackProcesses } from "./contract";
+import { type StackImages, stackImages } from "./images";
 import { awaitRunningJob, jobNotRunningMessage } from "./jobCheck";
-import { commonOutputs, flinkProperties, generatorEnvironment, submissionCommand, topics, TopicSpec } from "./specs";
+import { commonOutputs, flinkProperties, generatorEnvironment, submissionCommand, type TopicSpec, topics } from "./specs";
 
 /** Arguments of a target's stack component. */
 export interface StackArgs {
-    readonly config: StackConfig;
-    /** Prefix of every object's name and the images' tag, unique per Pulumi stack. */
-    readonly namePrefix: string;
-    /** What the image builds take from disk (see buildInputs.readBuildInputs). */
-    readonly buildInputs: BuildInputs;
+  readonly config: StackConfig;
+  /** Prefix of every object's name and the images' tag, unique per Pulumi stack. */
+  readonly namePrefix: string;
+  /** What the image builds take from disk (see buildInputs.readBuildInputs). */
+  readonly buildInputs: BuildInputs;
 }
 
 /** What a container of the target should run for each image; it changes whenever the image does. */
 export interface RunnableImages {
-    readonly flinkJob: pulumi.Input<string>;
-    readonly generator: pulumi.Input<string>;
-    readonly kafka: pulumi.Input<string>;
+  readonly flinkJob: pulumi.Input<string>;
+  readonly generator: pulumi.Input<string>;
+  readonly kafka: pulumi.Input<string>;
 }
 
 /** A single-node KRaft broker and the creation of the stack's topics. */
 export interface KafkaArgs {
-    readonly image: pulumi.Input<string>;
-    /** Host port on 127.0.0.1 of the external listener, advertised to host clients. */
-    readonly externalPort: number;
-    /** Topics created before anything writes. */
-    readonly topics: readonly TopicSpec[];
+  readonly image: pulumi.Input<string>;
+  /** Host port on 127.0.0.1 of the external listener, advertised to host clients. */
+  readonly externalPort: number;
+  /** Topics created before anything writes. */
+  readonly topics: readonly TopicSpec[];
 }
 
 /** A Flink session cluster sharing one checkpoint volume at /checkpoints_flink. */
 export interface FlinkClusterArgs {
-    /** The job image (Flink + Python + connector + job); JobManager and TaskManagers run it. */
-    readonly image: pulumi.Input<string>;
-    /** The Flink configuration of every Flink process (specs.flinkProperties). */
-    readonly flinkProperties: Readonly<Record<string, string>>;
-    readonly taskManagers: number;
-    /** Host port on 127.0.0.1 of the REST API and web UI. */
-    readonly restPort: number;
+  /** The job image (Flink + Python + connector + job); JobManager and TaskManagers run it. */
+  readonly image: pulumi.Input<string>;
+  /** The Flink configuration of every Flink process (specs.flinkProperties). */
+  readonly flinkProperties: Readonly<Record<string, string>>;
+  readonly taskManagers: number;
+  /** Host port on 127.0.0.1 of the REST API and web UI. */
+  readonly restPort: number;
 }
 
 /** The visit generator, writing into the input topic. */
 export interface VisitGeneratorArgs {
-    readonly image: pulumi.Input<string>;
-    /** Its environment (see specs.generatorEnvironment). */
-    readonly environment: Readonly<Record<string, string>>;
+  readonly image: pulumi.Input<string>;
+  /** Its environment (see specs.generatorEnvironment). */
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 /** The one-shot submission of the PyFlink job through the JobManager's REST API. */
 export interface JobSubmissionArgs {
-    /** The job image, which carries submit.py and the flink-python jar. */
-    readonly image: pulumi.Input<string>;
-    /** submit.py's command line (see specs.submissionCommand); restores when it names a checkpoint or `latest`. */
-    readonly command: string[];
-    /** The stack's restoreFrom, for the summary of what was restored; `latest` is looked up on the checkpoint volume. */
-    readonly restoreFrom: string | undefined;
+  /** The job image, which carries submit.py and the flink-python jar. */
+  readonly image: pulumi.Input<string>;
+  /** submit.py's command line (see specs.submissionCommand); restores when it names a checkpoint or `latest`. */
+  readonly command: string[];
+  /** The stack's restoreFrom, for the summary of what was restored; `latest` is looked up on the checkpoint volume. */
+  readonly restoreFrom: string | undefined;
 }
 
 /** What the sequence needs of a target's Kafka. */
 export interface KafkaParts {
-    /** Completes once every topic exists with its partitions; writers depend on it. */
-    readonly topicsReady: pulumi.CustomResource;
+  /** Completes once every topic exists with its partitions; writers depend on it. */
+  readonly topicsReady: pulumi.CustomResource;
 }
 
 /** What the sequence needs of a target's Flink cluster. */
 export interface FlinkClusterParts {
-    /** The JobManager and TaskManager resources; the submission waits for them. */
-    readonly processes: readonly pulumi.CustomResource[];
-    /** Where to look inside the checkpoint volume (a stack output). */
-    readonly checkpointVolume: pulumi.Output<CheckpointVolume>;
+  /** The JobManager and TaskManager resources; the submission waits for them. */
+  readonly processes: readonly pulumi.CustomResource[];
+  /** Where to look inside the checkpoint volume (a stack output). */
+  readonly checkpointVolume: pulumi.Output<CheckpointVolume>;
 }
 
 /** What the sequence needs of a target's submission. */
 export interface JobSubmissionParts {
-    /** Completes once the submission ran (submit.py exits when the job is RUNNING). */
-    readonly submitted: pulumi.CustomResource;
-    /** The command that shows the submission's log, for an error message. */
-    readonly logsCommand: pulumi.Input<string>;
-    /** What the submission restored from and why (specs.restoreSummary), where the target can read its log. */
-    readonly restore?: pulumi.Output<string>;
+  /** Completes once the submission ran (submit.py exits when the job is RUNNING). */
+  readonly submitted: pulumi.CustomResource;
+  /** The command that shows the submission's log, for an error message. */
+  readonly logsCommand: pulumi.Input<string>;
+  /** What the submission restored from and why (specs.restoreSummary), where the target can read its log. */
+  readonly restore?: pulumi.Output<string>;
 }
 
 /** Options every part is created with: the target's component as parent, and the order the sequence needs. */
@@ -96,24 +96,26 @@ export type PartOptions = pulumi.ComponentResourceOptions;
  * returns (K, F) is handed to the later methods that need it, so they can refer to the target's own objects.
  */
 export interface TargetTranslation<K extends KafkaParts = KafkaParts, F extends FlinkClusterParts = FlinkClusterParts> {
-    /** Keys the target adds to the shared Flink configuration (kind: Kubernetes HA); none on Docker. */
-    readonly flinkPropertyAddition: Readonly<Record<string, string>>;
-    /** Makes the images built or pulled on the host runnable where the target's containers run. */
-    runnableImages(name: string, images: StackImages, opts: PartOptions): RunnableImages;
-    kafka(name: string, args: KafkaArgs, opts: PartOptions): K;
-    flinkCluster(name: string, args: FlinkClusterArgs, opts: PartOptions): F;
-    visitGenerator(name: string, args: VisitGeneratorArgs, opts: PartOptions): void;
-    /** The submission, which may mount the checkpoint volume of `flink` (restoreFrom `latest` is looked up there). */
-    jobSubmission(name: string, args: JobSubmissionArgs, flink: F, opts: PartOptions): JobSubmissionParts;
-    /** The Flink and Kafka processes as the fault injection addresses them. */
-    processes(kafka: K, flink: F): pulumi.Output<StackProcesses>;
+  /** Keys the target adds to the shared Flink configuration (kind: Kubernetes HA); none on Docker. */
+  readonly flinkPropertyAddition: Readonly<Record<string, string>>;
+  /** Makes the images built or pulled on the host runnable where the target's containers run. */
+  runnableImages(name: string, images: StackImages, opts: PartOptions): RunnableImages;
+  kafka(name: string, args: KafkaArgs, opts: PartOptions): K;
+  flinkCluster(name: string, args: FlinkClusterArgs, opts: PartOptions): F;
+  visitGenerator(name: string, args: VisitGeneratorArgs, opts: PartOptions): void;
+  /** The submission, which may mount the checkpoint volume of `flink` (restoreFrom `latest` is looked up there). */
+  jobSubmission(name: string, args: JobSubmissionArgs, flink: F, opts: PartOptions): JobSubmissionParts;
+  /** The Flink and Kafka processes as the fault injection addresses them. */
+  processes(kafka: K, flink: F): pulumi.Output<StackProcesses>;
 }
 
 /** How long `pulumi up` waits for a RUNNING job after the submission (a JobManager recovering its job included). */
 export const JOB_RUNNING_TIMEOUT_MS = 180_000;
 
 /** Every stack output, each possibly still unknown while Pulumi works. */
-export type StackOutputInputs = { readonly [K in keyof (StackOutputs & InformationalOutputs)]: pulumi.Input<(StackOutputs & InformationalOutputs)[K]> };
+export type StackOutputInputs = {
+  readonly [K in keyof (StackOutputs & InformationalOutputs)]: pulumi.Input<(StackOutputs & InformationalOutputs)[K]>;
+};
 
 /**
  * Wires the stack's parts under `parent` in the order every target shares, and returns the stack outputs.
@@ -121,39 +123,60 @@ export type StackOutputInputs = { readonly [K in keyof (StackOutputs & Informati
  * (what the target makes of them), `${name}-kafka`, `${name}-flink`, `${name}-visits`, `${name}-job`.
  */
 export function wireStack<K extends KafkaParts, F extends FlinkClusterParts>(
-    parent: pulumi.ComponentResource, name: string, args: StackArgs, target: TargetTranslation<K, F>): StackOutputInputs {
-    const cfg = args.config;
-    const opts: PartOptions = { parent };
-    const images = target.runnableImages(`${name}-load`, stackImages(name, cfg, args.buildInputs, args.namePrefix, opts), opts);
-    const kafka = target.kafka(`${name}-kafka`, {
-        image: images.kafka,
-        externalPort: cfg.kafkaExternalPort,
-        topics: topics(cfg),
-    }, opts);
-    const flink = target.flinkCluster(`${name}-flink`, {
-        image: images.flinkJob,
-        flinkProperties: flinkProperties(cfg, target.flinkPropertyAddition),
-        taskManagers: cfg.taskManagers,
-        restPort: cfg.flinkRestPort,
-    }, opts);
-    target.visitGenerator(`${name}-visits`, {
-        image: images.generator,
-        environment: generatorEnvironment(cfg),
-    }, { ...opts, dependsOn: [kafka.topicsReady] });
-    const submission = target.jobSubmission(`${name}-job`, {
-        image: images.flinkJob,
-        command: submissionCommand(cfg),
-        restoreFrom: cfg.restoreFrom,
-    }, flink, { ...opts, dependsOn: [...flink.processes, kafka.topicsReady] });
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: StackArgs,
+  target: TargetTranslation<K, F>,
+): StackOutputInputs {
+  const cfg = args.config;
+  const opts: PartOptions = { parent };
+  const images = target.runnableImages(`${name}-load`, stackImages(name, cfg, args.buildInputs, args.namePrefix, opts), opts);
+  const kafka = target.kafka(
+    `${name}-kafka`,
+    {
+      image: images.kafka,
+      externalPort: cfg.kafkaExternalPort,
+      topics: topics(cfg),
+    },
+    opts,
+  );
+  const flink = target.flinkCluster(
+    `${name}-flink`,
+    {
+      image: images.flinkJob,
+      flinkProperties: flinkProperties(cfg, target.flinkPropertyAddition),
+      taskManagers: cfg.taskManagers,
+      restPort: cfg.flinkRestPort,
+    },
+    opts,
+  );
+  target.visitGenerator(
+    `${name}-visits`,
+    {
+      image: images.generator,
+      environment: generatorEnvironment(cfg),
+    },
+    { ...opts, dependsOn: [kafka.topicsReady] },
+  );
+  const submission = target.jobSubmission(
+    `${name}-job`,
+    {
+      image: images.flinkJob,
+      command: submissionCommand(cfg),
+      restoreFrom: cfg.restoreFrom,
+    },
+    flink,
+    { ...opts, dependsOn: [...flink.processes, kafka.topicsReady] },
+  );
 
-    const common = commonOutputs(cfg);
-    return {
-        ...common,
-        jobName: runningJobName(common.flinkRestUrl, cfg.jobName, submission, flink),
-        ...(submission.restore ? { jobRestore: submission.restore } : {}),
-        checkpointVolume: flink.checkpointVolume,
-        processes: target.processes(kafka, flink),
-    };
+  const common = commonOutputs(cfg);
+  return {
+    ...common,
+    jobName: runningJobName(common.flinkRestUrl, cfg.jobName, submission, flink),
+    ...(submission.restore ? { jobRestore: submission.restore } : {}),
+    checkpointVolume: flink.checkpointVolume,
+    processes: target.processes(kafka, flink),
+  };
 }
 
 /**
@@ -162,16 +185,19 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts>(
  * output, the update cannot end before this check has.
  */
 function runningJobName(restUrl: string, jobName: string, submission: JobSubmissionParts, flink: FlinkClusterParts): pulumi.Output<string> {
-    return pulumi.all([submission.submitted.urn, submission.logsCommand, submission.submitted.id, ...flink.processes.map(p => p.id)])
-        .apply(async ([urn, logsCommand]) => {
-            if (pulumi.runtime.isDryRun()) return jobName;
-            const problem = await awaitRunningJob(restUrl, jobName, JOB_RUNNING_TIMEOUT_MS);
-            if (problem !== undefined) {
-                throw new pulumi.RunError(jobNotRunningMessage(restUrl, JOB_RUNNING_TIMEOUT_MS / 1000, problem, [
-                    `the submission's log: ${logsCommand}`,
-                    `submit again: pulumi up --stack ${pulumi.getStack()} --replace '${urn}'`,
-                ]));
-            }
-            return jobName;
-        });
+  return pulumi
+    .all([submission.submitted.urn, submission.logsCommand, submission.submitted.id, ...flink.processes.map((p) => p.id)])
+    .apply(async ([urn, logsCommand]) => {
+      if (pulumi.runtime.isDryRun()) return jobName;
+      const problem = await awaitRunningJob(restUrl, jobName, JOB_RUNNING_TIMEOUT_MS);
+      if (problem !== undefined) {
+        throw new pulumi.RunError(
+          jobNotRunningMessage(restUrl, JOB_RUNNING_TIMEOUT_MS / 1000, problem, [
+            `the submission's log: ${logsCommand}`,
+            `submit again: pulumi up --stack ${pulumi.getStack()} --replace '${urn}'`,
+          ]),
+        );
+      }
+      return jobName;
+    });
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced, never executed: `source scripts/env.sh`.
 # Puts a Node.js >= 22 first on PATH (the Pulumi SDK and vitest need it; many machines ship 20),
 # puts the project's locally built Pulumi toolchain on PATH when there is one, and sets the

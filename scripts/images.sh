@@ -127,7 +127,8 @@ make_base_rootfs() {
 build_base() {
   local hash="$1" tarball="$cache_dir/debian-$debian_suite-rootfs-$1.tar"
   [ -f "$tarball" ] || make_base_rootfs "$tarball"
-  local java_home="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture)"
+  local java_home
+  java_home="/usr/lib/jvm/java-17-openjdk-$(dpkg --print-architecture)"
   docker import \
     --change "LABEL $inputs_label=$hash" \
     --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \

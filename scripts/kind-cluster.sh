@@ -144,7 +144,7 @@ go_install_into() {
   rm -rf "$out_dir/$name.partial"
   GOFLAGS="$(go env GOFLAGS)" GOBIN="$out_dir/$name.partial" CGO_ENABLED=0 \
     nice -n 19 go install -trimpath -ldflags "-s -w" "$module@$version"
-  rm -rf "$out_dir/$name" && mv "$out_dir/$name.partial" "$out_dir/$name"
+  rm -rf "${out_dir:?}/$name" && mv "$out_dir/$name.partial" "$out_dir/$name"
 }
 
 build_coredns() { go_install_into coredns "$COREDNS_MODULE" "$COREDNS_VERSION"; }

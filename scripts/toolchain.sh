@@ -119,7 +119,7 @@ generate_kubernetes_schema() {
 generate_docker_schema() {
   local ldflags="$1" tags="$2" module_dir
   # Asked outside the wrapper module, whose replace points at the copy made here.
-  module_dir="$(cd "$build_root" && GOFLAGS= go mod download -json "$DOCKER_TF_PROVIDER_MODULE@$DOCKER_TF_PROVIDER_VERSION" \
+  module_dir="$(cd "$build_root" && GOFLAGS='' go mod download -json "$DOCKER_TF_PROVIDER_MODULE@$DOCKER_TF_PROVIDER_VERSION" \
     | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" || return 1
   [ -n "$module_dir" ] || { echo "no download of $DOCKER_TF_PROVIDER_MODULE@$DOCKER_TF_PROVIDER_VERSION" >&2; return 1; }
   cp -r "$module_dir" upstream && chmod -R u+w upstream || return 1
@@ -221,7 +221,7 @@ build pulumi-resource-docker docker "$DOCKER_BRIDGE_MODULE" "$DOCKER_BRIDGE_VERS
 # SDK module that runs the project's own @pulumi/pulumi/cmd/dynamic-provider. Copied, nothing to build.
 install_dynamic_provider_host() {
   local name=pulumi-resource-pulumi-nodejs module_dir
-  module_dir="$(cd "$build_root" && GOFLAGS= go mod download -json "$PULUMI_LANGUAGE_NODEJS_MODULE@$PULUMI_LANGUAGE_NODEJS_VERSION" \
+  module_dir="$(cd "$build_root" && GOFLAGS='' go mod download -json "$PULUMI_LANGUAGE_NODEJS_MODULE@$PULUMI_LANGUAGE_NODEJS_VERSION" \
     | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   if [ -z "$module_dir" ] || [ ! -f "$module_dir/nodejs/dist/$name" ]; then
     report_failure "$name" "$PULUMI_LANGUAGE_NODEJS_MODULE" "$PULUMI_LANGUAGE_NODEJS_VERSION" \

@@ -29,11 +29,16 @@ describe("parseArguments", () => {
   it("reads the faults, the repeat count and the modes", () => {
     expect(run(["--stack", "ci", "--faults", "all"]).faults).toEqual([...FAULT_NAMES]);
     expect(run(["--stack", "ci", "--faults", "taskmanager-crash,broker-restart", "--repeat", "3", "--modes", "both"])).toMatchObject({
-      faults: ["taskmanager-crash", "broker-restart"], repeat: 3, modes: ["EXACTLY_ONCE", "AT_LEAST_ONCE"],
+      faults: ["taskmanager-crash", "broker-restart"],
+      repeat: 3,
+      modes: ["EXACTLY_ONCE", "AT_LEAST_ONCE"],
     });
     expect(run(["--stack", "ci", "--modes", "at-least-once"]).modes).toEqual(["AT_LEAST_ONCE"]);
     expect(run(["--stack", "ci", "--soak"])).toMatchObject({ faults: ["cancel-restore"], repeat: SOAK_CYCLES });
-    expect(run(["--stack", "ci", "--soak", "--repeat", "4", "--faults", "taskmanager-crash"])).toMatchObject({ faults: ["taskmanager-crash"], repeat: 4 });
+    expect(run(["--stack", "ci", "--soak", "--repeat", "4", "--faults", "taskmanager-crash"])).toMatchObject({
+      faults: ["taskmanager-crash"],
+      repeat: 4,
+    });
     expect(() => run(["--stack", "ci", "--soak=3"])).toThrow(/--soak takes no value/);
     expect(() => run(["--stack", "ci", "--faults", "meteor", "--repeat", "0", "--modes", "ONCE"])).toThrow(
       /--faults: unknown fault "meteor"; allowed: cancel-restore, [\s\S]*--repeat must be a whole number from 1 to 100, got "0"[\s\S]*--modes must list EXACTLY_ONCE and\/or AT_LEAST_ONCE/,
@@ -43,9 +48,30 @@ describe("parseArguments", () => {
 
   it("reads every option, in both spellings", () => {
     const args = run([
-      "--outputs-file=o.json", "--flink-url", "http://127.0.0.1:18081", "--kafka-bootstrap=127.0.0.1:19094", "--job-id", "abc",
-      "--min-checkpoints", "3", "--checkpoint-timeout", "90", "--cancel-timeout=5", "--backlog", "0", "--restore-timeout", "30",
-      "--output-timeout", "45.5", "--read-timeout", "10", "--malformed", "0", "--report", "out/r.json", "--restore-from-earliest",
+      "--outputs-file=o.json",
+      "--flink-url",
+      "http://127.0.0.1:18081",
+      "--kafka-bootstrap=127.0.0.1:19094",
+      "--job-id",
+      "abc",
+      "--min-checkpoints",
+      "3",
+      "--checkpoint-timeout",
+      "90",
+      "--cancel-timeout=5",
+      "--backlog",
+      "0",
+      "--restore-timeout",
+      "30",
+      "--output-timeout",
+      "45.5",
+      "--read-timeout",
+      "10",
+      "--malformed",
+      "0",
+      "--report",
+      "out/r.json",
+      "--restore-from-earliest",
     ]);
     expect(args).toEqual({
       outputsFile: "o.json",
@@ -74,7 +100,23 @@ describe("parseArguments", () => {
   });
 
   it("names every bad argument and what is allowed", () => {
-    expect(() => parseArguments(["--stack", "a", "--outputs-file", "b", "--min-checkpoints", "0", "--checkpoint-timeout", "0", "--backlog", "x", "--bogus", "loose", "--report"])).toThrow(
+    expect(() =>
+      parseArguments([
+        "--stack",
+        "a",
+        "--outputs-file",
+        "b",
+        "--min-checkpoints",
+        "0",
+        "--checkpoint-timeout",
+        "0",
+        "--backlog",
+        "x",
+        "--bogus",
+        "loose",
+        "--report",
+      ]),
+    ).toThrow(
       [
         "unknown option --bogus",
         'unexpected argument "loose" (options start with --)',
@@ -88,7 +130,9 @@ describe("parseArguments", () => {
   });
 
   it("bounds the malformed records", () => {
-    expect(() => parseArguments(["--stack", "a", "--malformed", "-1"])).toThrow('--malformed must be a whole number from 0 to 100, got "-1"');
+    expect(() => parseArguments(["--stack", "a", "--malformed", "-1"])).toThrow(
+      '--malformed must be a whole number from 0 to 100, got "-1"',
+    );
     expect(() => parseArguments(["--stack", "a", "--malformed", "2.5"])).toThrow("--malformed must be a whole number");
   });
 

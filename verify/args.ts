@@ -1,8 +1,8 @@
 // The command line of `npm run verify -- …`: parsed and validated in one pure function.
 
-import { CheckpointMode } from "./checks";
-import { CycleOptions } from "./cycle";
-import { FAULT_NAMES, FaultName, parseFaultList } from "./faults";
+import type { CheckpointMode } from "./checks";
+import type { CycleOptions } from "./cycle";
+import { FAULT_NAMES, type FaultName, parseFaultList } from "./faults";
 import { MALFORMED_KINDS } from "./records";
 import { DEFAULT_REPORT_PATH } from "./report";
 
@@ -159,7 +159,8 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   };
   const minCheckpointsText = values.get("min-checkpoints");
   const minCheckpoints = minCheckpointsText === undefined ? DEFAULTS.minCheckpoints : Number(minCheckpointsText);
-  if (!Number.isInteger(minCheckpoints) || minCheckpoints < 1) problems.push(`--min-checkpoints must be a whole number ≥ 1, got "${minCheckpointsText}"`);
+  if (!Number.isInteger(minCheckpoints) || minCheckpoints < 1)
+    problems.push(`--min-checkpoints must be a whole number ≥ 1, got "${minCheckpointsText}"`);
 
   const malformedText = values.get("malformed");
   const malformedRecords = malformedText === undefined ? DEFAULTS.malformed : Number(malformedText);
@@ -178,21 +179,28 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   }
   const repeatText = values.get("repeat");
   const repeat = repeatText === undefined ? (flags.has("soak") ? SOAK_CYCLES : 1) : Number(repeatText);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) problems.push(`--repeat must be a whole number from 1 to 100, got "${repeatText}"`);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100)
+    problems.push(`--repeat must be a whole number from 1 to 100, got "${repeatText}"`);
   const modesText = values.get("modes");
   let modes: CheckpointMode[] | undefined;
   if (modesText !== undefined) {
-    const names = modesText.trim() === "both" ? ["EXACTLY_ONCE", "AT_LEAST_ONCE"] : modesText.split(",").map((m) => m.trim().toUpperCase().replace(/-/g, "_"));
+    const names =
+      modesText.trim() === "both"
+        ? ["EXACTLY_ONCE", "AT_LEAST_ONCE"]
+        : modesText.split(",").map((m) => m.trim().toUpperCase().replace(/-/g, "_"));
     const wrong = names.filter((m) => m !== "EXACTLY_ONCE" && m !== "AT_LEAST_ONCE");
-    if (wrong.length > 0 || names.length === 0) problems.push(`--modes must list EXACTLY_ONCE and/or AT_LEAST_ONCE (or both), got "${modesText}"`);
+    if (wrong.length > 0 || names.length === 0)
+      problems.push(`--modes must list EXACTLY_ONCE and/or AT_LEAST_ONCE (or both), got "${modesText}"`);
     else modes = [...new Set(names)] as CheckpointMode[];
   }
 
   const stack = values.get("stack");
   const outputsFile = values.get("outputs-file");
-  if (modes !== undefined && stack === undefined) problems.push("--modes needs --stack: a mode the stack does not run gets a stack of its own, derived from it");
+  if (modes !== undefined && stack === undefined)
+    problems.push("--modes needs --stack: a mode the stack does not run gets a stack of its own, derived from it");
   if (stack !== undefined && outputsFile !== undefined) problems.push("give either --stack or --outputs-file, not both");
-  if (stack === undefined && outputsFile === undefined) problems.push("say which stack to verify: --stack <name> (or --outputs-file <json>)");
+  if (stack === undefined && outputsFile === undefined)
+    problems.push("say which stack to verify: --stack <name> (or --outputs-file <json>)");
 
   const cycle: CycleOptions = {
     minCheckpoints,

@@ -38,18 +38,32 @@ export type CheckpointsCommand = "list" | "inspect" | "prune";
  * The command of the stack's `checkpointListing` (`python3 …/checkpoints.py list --checkpoint-dir …`) turned into
  * another command of the same script, with the same checkpoint directory.
  */
-export function checkpointsCommand(listing: readonly string[], command: CheckpointsCommand, args: readonly string[], inspectorJar: string): string[] {
+export function checkpointsCommand(
+  listing: readonly string[],
+  command: CheckpointsCommand,
+  args: readonly string[],
+  inspectorJar: string,
+): string[] {
   const at = listing.indexOf("list");
-  if (at < 1) throw new InspectorError(`the stack's checkpointListing (${listing.join(" ")}) has no "list" command to derive "${command}" from`);
+  if (at < 1)
+    throw new InspectorError(`the stack's checkpointListing (${listing.join(" ")}) has no "list" command to derive "${command}" from`);
   return [...listing.slice(0, at), command, ...args, "--inspector-jar", inspectorJar, ...listing.slice(at + 1)];
 }
 
 /** Builds the inspector, copies it into the JobManager and runs `checkpoints.py <command>` there. */
-export async function runCheckpointsTool(volume: CheckpointVolume, listing: readonly string[], command: CheckpointsCommand, args: readonly string[]): Promise<string> {
+export async function runCheckpointsTool(
+  volume: CheckpointVolume,
+  listing: readonly string[],
+  command: CheckpointsCommand,
+  args: readonly string[],
+): Promise<string> {
   const folder = await buildInspector();
   const target = inspectorTarget(folder);
   const copied = await copyToVolumeHost(volume, join(folder, INSPECTOR_JAR), target);
-  if (copied.output === null) throw new InspectorError(`copying the checkpoint inspector into the JobManager failed: ${copied.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`);
+  if (copied.output === null)
+    throw new InspectorError(
+      `copying the checkpoint inspector into the JobManager failed: ${copied.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`,
+    );
   const ran = await runOnVolume(volume, checkpointsCommand(listing, command, args, target), INSPECT_TIMEOUT_MS);
   if (ran.output === null) throw new InspectorError(explainedProblem(ran.problem ?? "failed", command));
   return ran.output;
@@ -60,9 +74,11 @@ const RUN_UP = "run `npm run up` with this version of jobs/flink";
 /** A failure of `checkpoints.py <command>`, naming an image older than this inspector where that is the cause. */
 export function explainedProblem(problem: string, command: CheckpointsCommand): string {
   if (/invalid choice: '(inspect|prune)'/.test(problem)) return `the stack's image has a checkpoints.py without "${command}"; ${RUN_UP}`;
-  if (/unrecognized arguments: --inspector-jar/.test(problem)) return `the stack's image has a checkpoints.py whose "${command}" reads no _metadata; ${RUN_UP}`;
+  if (/unrecognized arguments: --inspector-jar/.test(problem))
+    return `the stack's image has a checkpoints.py whose "${command}" reads no _metadata; ${RUN_UP}`;
   // A checkpoints.py from before the State Processor API asks the inspector for no source offsets.
-  if (/KeyError: 'sourceOffsets'/.test(problem)) return `the stack's image has a checkpoints.py older than this inspector, which reads source offsets only when asked; ${RUN_UP}`;
+  if (/KeyError: 'sourceOffsets'/.test(problem))
+    return `the stack's image has a checkpoints.py older than this inspector, which reads source offsets only when asked; ${RUN_UP}`;
   return problem;
 }
 
@@ -79,12 +95,17 @@ const EARLIEST_OFFSET = -2;
 /** The source offsets of an inspection (`checkpoints.py inspect --json`) for one topic, by partition. */
 export function partitionOffsetsOf(inspection: unknown, topic: string): PartitionOffsets {
   const offsets = (inspection as { sourceOffsets?: unknown } | null)?.sourceOffsets;
-  if (!Array.isArray(offsets)) throw new InspectorError(`the inspection has no sourceOffsets list: is the stack's image's checkpoints.py older than this inspector? ${RUN_UP}`);
+  if (!Array.isArray(offsets))
+    throw new InspectorError(
+      `the inspection has no sourceOffsets list: is the stack's image's checkpoints.py older than this inspector? ${RUN_UP}`,
+    );
   const byPartition: Record<number, number> = {};
   for (const entry of offsets as SourceOffset[]) {
     if (entry.topic !== topic) continue;
     if (entry.offset < 0 && entry.offset !== EARLIEST_OFFSET) {
-      throw new InspectorError(`partition ${topic}-${entry.partition} has the starting-offset marker ${entry.offset} in the checkpoint; only offsets and earliest (${EARLIEST_OFFSET}) are expected of this job`);
+      throw new InspectorError(
+        `partition ${topic}-${entry.partition} has the starting-offset marker ${entry.offset} in the checkpoint; only offsets and earliest (${EARLIEST_OFFSET}) are expected of this job`,
+      );
     }
     // Earliest: the input topic is never truncated, so its start is offset 0.
     byPartition[entry.partition] = entry.offset === EARLIEST_OFFSET ? 0 : entry.offset;
@@ -98,7 +119,12 @@ export function partitionOffsetsOf(inspection: unknown, topic: string): Partitio
  * `checkpointPath` (chk-N folder or its _metadata, a path or file: URI on the volume) holds: where a job restored
  * from it starts reading.
  */
-export async function sourceOffsetsOf(volume: CheckpointVolume, listing: readonly string[], checkpointPath: string, topic: string): Promise<PartitionOffsets> {
+export async function sourceOffsetsOf(
+  volume: CheckpointVolume,
+  listing: readonly string[],
+  checkpointPath: string,
+  topic: string,
+): Promise<PartitionOffsets> {
   const output = await runCheckpointsTool(volume, listing, "inspect", [checkpointPath, "--json"]);
   return partitionOffsetsOf(JSON.parse(output), topic);
 }

@@ -2,15 +2,17 @@
 // after the cancel. Docker: `docker exec` into the JobManager; kind: `kubectl exec` into its pod.
 
 import { normalizeCheckpointPath } from "./checks";
-import { Command, runCommand as run, shown } from "./processes";
-import { CheckpointVolume } from "./stackOutputs";
+import { type Command, runCommand as run, shown } from "./processes";
+import type { CheckpointVolume } from "./stackOutputs";
 
 /** The `_metadata` file of a checkpoint, as a path inside the container; it must lie on the volume. */
 export function metadataPath(externalPath: string, mountPath: string): string {
   const directory = normalizeCheckpointPath(externalPath);
   const mount = normalizeCheckpointPath(mountPath);
   if (!directory.startsWith(`${mount}/`)) {
-    throw new Error(`checkpoint ${externalPath} is not on the checkpoint volume mounted at ${mountPath}: the job's checkpoint directory and the stack's volume disagree`);
+    throw new Error(
+      `checkpoint ${externalPath} is not on the checkpoint volume mounted at ${mountPath}: the job's checkpoint directory and the stack's volume disagree`,
+    );
   }
   return `${directory}/_metadata`;
 }
@@ -18,7 +20,20 @@ export function metadataPath(externalPath: string, mountPath: string): string {
 export function podLookupCommand(volume: Extract<CheckpointVolume, { kind: "kubernetes" }>): Command {
   return {
     file: "kubectl",
-    args: ["--context", volume.context, "-n", volume.namespace, "get", "pods", "-l", volume.podSelector, "--field-selector", "status.phase=Running", "-o", "jsonpath={.items[0].metadata.name}"],
+    args: [
+      "--context",
+      volume.context,
+      "-n",
+      volume.namespace,
+      "get",
+      "pods",
+      "-l",
+      volume.podSelector,
+      "--field-selector",
+      "status.phase=Running",
+      "-o",
+      "jsonpath={.items[0].metadata.name}",
+    ],
   };
 }
 
@@ -36,14 +51,26 @@ async function findPod(volume: CheckpointVolume): Promise<{ pod?: string; failed
   const lookup = podLookupCommand(volume);
   const found = await run(lookup, 30_000);
   if (!found.ok || found.stdout.length === 0) {
-    return { failed: { output: null, command: shown(lookup), problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}` } };
+    return {
+      failed: {
+        output: null,
+        command: shown(lookup),
+        problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}`,
+      },
+    };
   }
   return { pod: found.stdout };
 }
 
 async function runShown(command: Command, timeoutMs: number): Promise<Ran> {
   const ran = await run(command, timeoutMs);
-  return ran.ok ? { output: ran.stdout, command: shown(command) } : { output: null, command: shown(command), problem: `\`${shown(command)}\` failed: ${[ran.stdout, ran.stderr].filter(Boolean).join("\n")}` };
+  return ran.ok
+    ? { output: ran.stdout, command: shown(command) }
+    : {
+        output: null,
+        command: shown(command),
+        problem: `\`${shown(command)}\` failed: ${[ran.stdout, ran.stderr].filter(Boolean).join("\n")}`,
+      };
 }
 
 /** Runs `argv` where the volume is mounted: its output, or why it could not run; `command` is what ran. */
@@ -65,7 +92,10 @@ export async function copyToVolumeHost(volume: CheckpointVolume, file: string, t
 }
 
 /** `ls -l` of the checkpoint's `_metadata`, or why it could not be shown. */
-export async function listMetadata(volume: CheckpointVolume, externalPath: string): Promise<{ listing: string | null; problem?: string; command: string }> {
+export async function listMetadata(
+  volume: CheckpointVolume,
+  externalPath: string,
+): Promise<{ listing: string | null; problem?: string; command: string }> {
   let file: string;
   try {
     file = metadataPath(externalPath, volume.mountPath);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkpointListing, CheckpointsUsageError, parseCheckpointsArguments } from "./checkpoints";
+import { CheckpointsUsageError, checkpointListing, parseCheckpointsArguments } from "./checkpoints";
 
 describe("npm run checkpoints arguments", () => {
   it("lists the docker stack by default, or the one named", () => {
@@ -18,21 +18,39 @@ describe("npm run checkpoints arguments", () => {
   });
 
   it("inspects a named checkpoint or latest, as text or JSON", () => {
-    expect(parseCheckpointsArguments(["inspect", "latest"])).toEqual({ command: "inspect", stack: "docker", checkpoint: "latest", json: false });
-    expect(parseCheckpointsArguments(["inspect", "file:///checkpoints_flink/j/chk-3", "--json", "--stack", "kind"]))
-      .toEqual({ command: "inspect", stack: "kind", checkpoint: "file:///checkpoints_flink/j/chk-3", json: true });
+    expect(parseCheckpointsArguments(["inspect", "latest"])).toEqual({
+      command: "inspect",
+      stack: "docker",
+      checkpoint: "latest",
+      json: false,
+    });
+    expect(parseCheckpointsArguments(["inspect", "file:///checkpoints_flink/j/chk-3", "--json", "--stack", "kind"])).toEqual({
+      command: "inspect",
+      stack: "kind",
+      checkpoint: "file:///checkpoints_flink/j/chk-3",
+      json: true,
+    });
     expect(() => parseCheckpointsArguments(["inspect"])).toThrow("inspect needs a checkpoint: a chk-N folder on the volume, or latest");
-    expect(() => parseCheckpointsArguments(["inspect", "a", "b"])).toThrow('unexpected argument "b" for inspect; allowed: <checkpoint | latest>, --json, --stack <name>');
+    expect(() => parseCheckpointsArguments(["inspect", "a", "b"])).toThrow(
+      'unexpected argument "b" for inspect; allowed: <checkpoint | latest>, --json, --stack <name>',
+    );
     expect(() => parseCheckpointsArguments(["inspect", "latest", "--apply"])).toThrow('unexpected argument "--apply" for inspect');
   });
 
   it("prunes as a dry run unless --apply, keeping at least one", () => {
     expect(parseCheckpointsArguments(["prune", "--keep", "2"])).toEqual({ command: "prune", stack: "docker", keep: 2, apply: false });
-    expect(parseCheckpointsArguments(["prune", "--keep=1", "--apply", "--stack=ci"])).toEqual({ command: "prune", stack: "ci", keep: 1, apply: true });
+    expect(parseCheckpointsArguments(["prune", "--keep=1", "--apply", "--stack=ci"])).toEqual({
+      command: "prune",
+      stack: "ci",
+      keep: 1,
+      apply: true,
+    });
     expect(() => parseCheckpointsArguments(["prune"])).toThrow("prune needs --keep <N>");
     expect(() => parseCheckpointsArguments(["prune", "--keep", "0"])).toThrow('--keep "0" is not a whole number of at least 1');
     expect(() => parseCheckpointsArguments(["prune", "--keep", "two"])).toThrow('--keep "two" is not a whole number');
-    expect(() => parseCheckpointsArguments(["prune", "--keep", "1", "--json"])).toThrow('unexpected argument "--json" for prune; allowed: --keep <N>, --apply, --stack <name>');
+    expect(() => parseCheckpointsArguments(["prune", "--keep", "1", "--json"])).toThrow(
+      'unexpected argument "--json" for prune; allowed: --keep <N>, --apply, --stack <name>',
+    );
   });
 });
 
@@ -40,7 +58,9 @@ describe("checkpointListing", () => {
   it("takes the command from the stack outputs, or says to bring the stack up", () => {
     const listing = ["python3", "/opt/flink/usrlib/jobs/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink"];
     expect(checkpointListing({ checkpointListing: listing }, "fd")).toEqual(listing);
-    expect(() => checkpointListing({}, "fd")).toThrow("stack \"fd\" has no output checkpointListing (a list of strings); run `npm run up -- fd`");
+    expect(() => checkpointListing({}, "fd")).toThrow(
+      'stack "fd" has no output checkpointListing (a list of strings); run `npm run up -- fd`',
+    );
     expect(() => checkpointListing({ checkpointListing: [1] }, "fd")).toThrow("no output checkpointListing");
   });
 });

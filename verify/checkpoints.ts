@@ -34,7 +34,7 @@ export type CheckpointsArguments =
 
 export class CheckpointsUsageError extends Error {}
 
-const ALLOWED: Record<typeof COMMANDS[number], string> = {
+const ALLOWED: Record<(typeof COMMANDS)[number], string> = {
   list: "--stack <name>",
   inspect: "<checkpoint | latest>, --json, --stack <name>",
   prune: "--keep <N>, --apply, --stack <name>",
@@ -44,27 +44,49 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
   if (argv.includes("--help") || argv.includes("-h")) return "help";
   const [command, ...rest] = argv;
   if (!(COMMANDS as readonly string[]).includes(command ?? "")) {
-    throw new CheckpointsUsageError(`${command === undefined ? "no command" : `unknown command "${command}"`}; allowed: ${COMMANDS.join(", ")}`);
+    throw new CheckpointsUsageError(
+      `${command === undefined ? "no command" : `unknown command "${command}"`}; allowed: ${COMMANDS.join(", ")}`,
+    );
   }
-  const name = command as typeof COMMANDS[number];
+  const name = command as (typeof COMMANDS)[number];
   let stack = "docker";
   let checkpoint: string | undefined;
   let keep: number | undefined;
   let json = false;
   let apply = false;
-  const unexpected = (argument: string) => new CheckpointsUsageError(`unexpected argument "${argument}" for ${name}; allowed: ${ALLOWED[name]}`);
+  const unexpected = (argument: string) =>
+    new CheckpointsUsageError(`unexpected argument "${argument}" for ${name}; allowed: ${ALLOWED[name]}`);
   for (let i = 0; i < rest.length; i++) {
     const argument = rest[i]!;
     const value = (option: string): string | undefined =>
-      argument === option && rest[i + 1] !== undefined && !rest[i + 1]!.startsWith("--") ? rest[++i] : argument.startsWith(`${option}=`) && argument.length > option.length + 1 ? argument.slice(option.length + 1) : undefined;
+      argument === option && rest[i + 1] !== undefined && !rest[i + 1]!.startsWith("--")
+        ? rest[++i]
+        : argument.startsWith(`${option}=`) && argument.length > option.length + 1
+          ? argument.slice(option.length + 1)
+          : undefined;
     const stackValue = value("--stack");
-    if (stackValue !== undefined) { stack = stackValue; continue; }
-    if (name === "inspect" && argument === "--json") { json = true; continue; }
-    if (name === "inspect" && !argument.startsWith("-") && checkpoint === undefined) { checkpoint = argument; continue; }
-    if (name === "prune" && argument === "--apply") { apply = true; continue; }
+    if (stackValue !== undefined) {
+      stack = stackValue;
+      continue;
+    }
+    if (name === "inspect" && argument === "--json") {
+      json = true;
+      continue;
+    }
+    if (name === "inspect" && !argument.startsWith("-") && checkpoint === undefined) {
+      checkpoint = argument;
+      continue;
+    }
+    if (name === "prune" && argument === "--apply") {
+      apply = true;
+      continue;
+    }
     const keepValue = name === "prune" ? value("--keep") : undefined;
     if (keepValue !== undefined) {
-      if (!/^[1-9]\d*$/.test(keepValue)) throw new CheckpointsUsageError(`--keep "${keepValue}" is not a whole number of at least 1; the newest complete checkpoint is always kept`);
+      if (!/^[1-9]\d*$/.test(keepValue))
+        throw new CheckpointsUsageError(
+          `--keep "${keepValue}" is not a whole number of at least 1; the newest complete checkpoint is always kept`,
+        );
       keep = Number(keepValue);
       continue;
     }
@@ -75,7 +97,8 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
     return { command: name, stack, checkpoint, json };
   }
   if (name === "prune") {
-    if (keep === undefined) throw new CheckpointsUsageError("prune needs --keep <N>: how many complete checkpoints to keep per job folder (at least 1)");
+    if (keep === undefined)
+      throw new CheckpointsUsageError("prune needs --keep <N>: how many complete checkpoints to keep per job folder (at least 1)");
     return { command: name, stack, keep, apply };
   }
   return { command: name, stack };
@@ -84,8 +107,10 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
 /** The listing command of the stack outputs (`checkpointListing`), checked to be a list of strings. */
 export function checkpointListing(raw: unknown, stack: string): string[] {
   const listing = (raw as Record<string, unknown> | null)?.checkpointListing;
-  if (!Array.isArray(listing) || listing.length === 0 || !listing.every(a => typeof a === "string")) {
-    throw new StackOutputsError(`stack "${stack}" has no output checkpointListing (a list of strings); run \`npm run up -- ${stack}\` with this version of infra/`);
+  if (!Array.isArray(listing) || listing.length === 0 || !listing.every((a) => typeof a === "string")) {
+    throw new StackOutputsError(
+      `stack "${stack}" has no output checkpointListing (a list of strings); run \`npm run up -- ${stack}\` with this version of infra/`,
+    );
   }
   return listing;
 }
@@ -110,9 +135,17 @@ async function main(argv: string[]): Promise<number> {
     if (args.command === "list") {
       console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "list", []));
     } else if (args.command === "inspect") {
-      console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]));
+      console.log(
+        await runCheckpointsTool(outputs.checkpointVolume, listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]),
+      );
     } else {
-      console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "prune", ["--keep", String(args.keep), ...(args.apply ? ["--apply"] : [])]));
+      console.log(
+        await runCheckpointsTool(outputs.checkpointVolume, listing, "prune", [
+          "--keep",
+          String(args.keep),
+          ...(args.apply ? ["--apply"] : []),
+        ]),
+      );
     }
     return 0;
   } catch (error) {
@@ -123,5 +156,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(code => process.exit(code));
+  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -32,7 +32,7 @@
 // time certainly caused (the source commits the offsets of a completed checkpoint, so those are at most
 // C's offsets). A copy of such a firing after the fault is a re-emission of restored state.
 
-import { COUNT_TRIGGER, Firing, firingKey, Visit, WINDOW_SIZE_MS, windowKey, windowStartOf } from "./records";
+import { COUNT_TRIGGER, type Firing, firingKey, type Visit, WINDOW_SIZE_MS, windowKey, windowStartOf } from "./records";
 
 export type CheckpointMode = "EXACTLY_ONCE" | "AT_LEAST_ONCE";
 
@@ -130,7 +130,8 @@ export function groundTruth(visits: readonly Visit[], model: WindowModel = DEFAU
     const ownMax = maxEventTimeReadBefore.get(visit.partition) ?? -Infinity;
     let othersMax = -Infinity;
     for (const [partition, entry] of model.sourceIdleness ? produced : []) {
-      if (partition !== visit.partition) othersMax = Math.max(othersMax, maxEventTimeProducedBy(entry, visit.producedAtMs + model.crossPartitionSlackMs));
+      if (partition !== visit.partition)
+        othersMax = Math.max(othersMax, maxEventTimeProducedBy(entry, visit.producedAtMs + model.crossPartitionSlackMs));
     }
     const possiblyLate = ownMax >= windowEndMs || othersMax >= windowEndMs;
     maxEventTimeReadBefore.set(visit.partition, Math.max(ownMax, visit.eventTimeMs));
@@ -220,12 +221,16 @@ export interface OutputJudgement {
 }
 
 function explainFiring(firing: Firing, window: WindowTruth | undefined, windowSizeMs: number, trigger: number): string | undefined {
-  if (firing.windowEndMs !== firing.windowStartMs + windowSizeMs || windowStartOf(firing.windowStartMs, windowSizeMs) !== firing.windowStartMs) {
+  if (
+    firing.windowEndMs !== firing.windowStartMs + windowSizeMs ||
+    windowStartOf(firing.windowStartMs, windowSizeMs) !== firing.windowStartMs
+  ) {
     return `window [${new Date(firing.windowStartMs).toISOString()}, ${new Date(firing.windowEndMs).toISOString()}) is not a ${windowSizeMs / 1000} s tumbling window`;
   }
   if (firing.count <= 0 || firing.count % trigger !== 0) return `count ${firing.count} is not a positive multiple of ${trigger}`;
   if (!window) return "no visit of the input falls into this window";
-  if (firing.count > window.visits.length) return `count ${firing.count} exceeds the ${window.visits.length} visits of the input in this window`;
+  if (firing.count > window.visits.length)
+    return `count ${firing.count} exceeds the ${window.visits.length} visits of the input in this window`;
   return undefined;
 }
 
@@ -241,7 +246,10 @@ export function judgeOutput(input: OutputJudgementInput): OutputJudgement {
   for (const firing of input.firings) {
     if (firing.offset >= offsetIn(input.outputEndAtFault, firing.partition)) firingsAfterFault++;
     const key = firingKey(firing.visitId, firing.windowStartMs, firing.count);
-    const entry = occurrences.get(key) ?? { id: { visitId: firing.visitId, windowStartMs: firing.windowStartMs, count: firing.count }, at: [] };
+    const entry = occurrences.get(key) ?? {
+      id: { visitId: firing.visitId, windowStartMs: firing.windowStartMs, count: firing.count },
+      at: [],
+    };
     entry.at.push({ partition: firing.partition, offset: firing.offset });
     occurrences.set(key, entry);
     const reason = explainFiring(firing, truth.get(windowKey(firing.visitId, firing.windowStartMs)), windowSizeMs, trigger);
@@ -249,7 +257,9 @@ export function judgeOutput(input: OutputJudgementInput): OutputJudgement {
   }
 
   const isAfterFault = (p: RecordPosition) => p.offset >= offsetIn(input.outputEndAtFault, p.partition);
-  const causedByCheckpointedInput = new Set(expectedFirings(truth, input.checkpointed, trigger).map((id) => firingKey(id.visitId, id.windowStartMs, id.count)));
+  const causedByCheckpointedInput = new Set(
+    expectedFirings(truth, input.checkpointed, trigger).map((id) => firingKey(id.visitId, id.windowStartMs, id.count)),
+  );
   const heldByCheckpoint = (key: string, at: readonly RecordPosition[]): boolean =>
     causedByCheckpointedInput.has(key) || (input.mode === "EXACTLY_ONCE" && at.some((p) => !isAfterFault(p)));
 
@@ -314,7 +324,9 @@ export function judgeCheckpointSourceOffsets(checkpoint: PartitionOffsets, commi
   for (let partition = 0; partition < partitions; partition++) {
     if (checkpoint[partition] === undefined) problems.push(`partition ${partition} is not in the checkpoint's source state`);
     else if (offsetIn(committedAtFault, partition) > checkpoint[partition]!) {
-      problems.push(`partition ${partition}: the group committed ${offsetIn(committedAtFault, partition)}, beyond the checkpoint's ${checkpoint[partition]}`);
+      problems.push(
+        `partition ${partition}: the group committed ${offsetIn(committedAtFault, partition)}, beyond the checkpoint's ${checkpoint[partition]}`,
+      );
     }
   }
   const shown = Array.from({ length: partitions }, (_, p) => `${p}:${checkpoint[p] ?? "none"}`).join(" ");
@@ -332,7 +344,10 @@ export interface CheckpointRef {
 
 /** `file:///a/b/`, `file:/a/b` and `/a/b` all name the same checkpoint directory. */
 export function normalizeCheckpointPath(path: string): string {
-  const local = path.replace(/^file:/, "").replace(/^\/+/, "/").replace(/\/+$/, "");
+  const local = path
+    .replace(/^file:/, "")
+    .replace(/^\/+/, "/")
+    .replace(/\/+$/, "");
   return local.startsWith("/") ? local : `/${local}`;
 }
 
@@ -385,11 +400,12 @@ export function judgeWatermarkGenerators(generators: readonly VertexParallelism[
   return {
     name: "oneWatermarkGeneratorPerPartition",
     ok: generators.length > 0 && wrong.length === 0,
-    detail: generators.length === 0
-      ? `the recovered job has no vertex with a ${WATERMARK_OPERATOR} operator, so nothing shows how its watermarks are generated`
-      : wrong.length === 0
-        ? `watermarks generated by ${shown}: one subtask per partition of ${partitions}`
-        : `watermarks generated by ${shown} for ${partitions} partitions: a subtask reading several partitions drops the slower one's visits as late, which "missing" would then name`,
+    detail:
+      generators.length === 0
+        ? `the recovered job has no vertex with a ${WATERMARK_OPERATOR} operator, so nothing shows how its watermarks are generated`
+        : wrong.length === 0
+          ? `watermarks generated by ${shown}: one subtask per partition of ${partitions}`
+          : `watermarks generated by ${shown} for ${partitions} partitions: a subtask reading several partitions drops the slower one's visits as late, which "missing" would then name`,
   };
 }
 
@@ -431,7 +447,8 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
     });
   }
 
-  const samePath = (a: CheckpointRef, b: CheckpointRef) => a.id === b.id && normalizeCheckpointPath(a.path) === normalizeCheckpointPath(b.path);
+  const samePath = (a: CheckpointRef, b: CheckpointRef) =>
+    a.id === b.id && normalizeCheckpointPath(a.path) === normalizeCheckpointPath(b.path);
   const restored = restore.restored;
   let restoredOk: boolean;
   let restoredDetail: string;
@@ -522,9 +539,15 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
 
   const source = input.restoredSource;
   if (source) {
-    checks.push(source.offsets
-      ? judgeCheckpointSourceOffsets(source.offsets, source.groupAtFault, source.partitions)
-      : { name: "checkpointSourceOffsets", ok: false, detail: `the restored checkpoint's source offsets could not be read from its _metadata: ${source.problem ?? "no reason given"}` });
+    checks.push(
+      source.offsets
+        ? judgeCheckpointSourceOffsets(source.offsets, source.groupAtFault, source.partitions)
+        : {
+            name: "checkpointSourceOffsets",
+            ok: false,
+            detail: `the restored checkpoint's source offsets could not be read from its _metadata: ${source.problem ?? "no reason given"}`,
+          },
+    );
   }
   if (input.watermarks) checks.push(judgeWatermarkGenerators(input.watermarks.generators, input.watermarks.partitions));
 

@@ -3,13 +3,13 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { parseArguments, USAGE, UsageError, VerifyArguments } from "./args";
-import { CycleEvidence, CycleOptions, runCycle } from "./cycle";
-import { FaultName, FAULTS } from "./faults";
+import { parseArguments, USAGE, UsageError, type VerifyArguments } from "./args";
+import { type CycleEvidence, type CycleOptions, runCycle } from "./cycle";
+import { FAULTS, type FaultName } from "./faults";
 import { htmlPathOf, renderMatrixHtml } from "./htmlReport";
-import { MatrixReport, MatrixRow, matrixRow, modeVariant, renderMatrix, withDerivedStack } from "./matrix";
-import { buildReport, renderSummary, VerifyReport, writeReport } from "./report";
-import { parseStackOutputs, readOutputsFile, readPulumiOutputs, StackOutputs } from "./stackOutputs";
+import { type MatrixReport, type MatrixRow, matrixRow, modeVariant, renderMatrix, withDerivedStack } from "./matrix";
+import { buildReport, renderSummary, type VerifyReport, writeReport } from "./report";
+import { parseStackOutputs, readOutputsFile, readPulumiOutputs, type StackOutputs } from "./stackOutputs";
 
 const EXIT = { ok: 0, checkFailed: 1, usage: 2, cycleFailed: 3 } as const;
 
@@ -34,7 +34,13 @@ interface FaultRun {
 }
 
 /** One fault on a stack: the shared sequence, then its report written to `reportPath` and summarized. */
-async function runFault(outputs: StackOutputs, fault: FaultName, options: CycleOptions, stack: string | null, reportPath: string): Promise<FaultRun> {
+async function runFault(
+  outputs: StackOutputs,
+  fault: FaultName,
+  options: CycleOptions,
+  stack: string | null,
+  reportPath: string,
+): Promise<FaultRun> {
   const startedAt = new Date();
   const evidence: CycleEvidence = { notes: [], timings: {} };
   let error: string | undefined;
@@ -108,7 +114,13 @@ async function main(argv: string[]): Promise<number> {
         // After the first fault the job just recovered with checkpoints of its own: one more is enough.
         const options: CycleOptions = first ? args.cycle : { ...args.cycle, minCheckpoints: 1, jobId: undefined };
         log(`=== ${fault} (${modeOutputs.checkpointMode}, run ${run} of ${args.repeat})`);
-        const result = await runFault(modeOutputs, fault, options, stack, faultReportPath(reportPath, modeOutputs.checkpointMode, fault, run));
+        const result = await runFault(
+          modeOutputs,
+          fault,
+          options,
+          stack,
+          faultReportPath(reportPath, modeOutputs.checkpointMode, fault, run),
+        );
         runs.push(result);
         rows.push(matrixRow(result.report, run));
         if (result.error) return;
@@ -118,7 +130,10 @@ async function main(argv: string[]): Promise<number> {
   for (const mode of args.modes ?? [outputs.checkpointMode]) {
     try {
       if (mode === outputs.checkpointMode) await runMode(outputs, args.stack ?? null);
-      else await withDerivedStack(PROJECT_DIR, args.stack!, modeVariant(mode), log, (raw, name) => runMode(parseStackOutputs(raw, {}, `stack "${name}"`), name));
+      else
+        await withDerivedStack(PROJECT_DIR, args.stack!, modeVariant(mode), log, (raw, name) =>
+          runMode(parseStackOutputs(raw, {}, `stack "${name}"`), name),
+        );
     } catch (error) {
       log(`verify: the ${mode} run could not be completed: ${(error as Error).message}`);
       runs.push({ report: { error: (error as Error).message } as VerifyReport, error: true });
@@ -132,7 +147,10 @@ async function main(argv: string[]): Promise<number> {
   const markdownPath = join(dirname(reportPath), `${basename(reportPath, extname(reportPath))}.md`);
   await writeFile(markdownPath, table);
   const htmlPath = htmlPathOf(reportPath);
-  await writeFile(htmlPath, renderMatrixHtml(matrix, (row) => basename(htmlPathOf(faultReportPath(reportPath, row.mode, row.fault, row.run)))));
+  await writeFile(
+    htmlPath,
+    renderMatrixHtml(matrix, (row) => basename(htmlPathOf(faultReportPath(reportPath, row.mode, row.fault, row.run)))),
+  );
   console.log(`\n${table}\nmatrix ${ok ? "PASSED" : "FAILED"}: ${rows.length} faults run; ${reportPath}, ${markdownPath}, ${htmlPath}`);
   if (runs.some((r) => r.error)) return EXIT.cycleFailed;
   return ok ? EXIT.ok : EXIT.checkFailed;

@@ -1,13 +1,38 @@
 import { describe, expect, it } from "vitest";
-import { abortsOutOfOrder, compareReads, parseConsoleConsumerOutput, parseLogDump, parseReaderCheckArguments, parseTxnIndexDump } from "./crossCheck";
+import {
+  abortsOutOfOrder,
+  compareReads,
+  parseConsoleConsumerOutput,
+  parseLogDump,
+  parseReaderCheckArguments,
+  parseTxnIndexDump,
+} from "./crossCheck";
 
 describe("parseReaderCheckArguments", () => {
   it("takes the bootstrap and container, with defaults for the rest", () => {
     expect(parseReaderCheckArguments(["--kafka-bootstrap", "127.0.0.1:9094", "--docker-container", "kafka-ci"])).toEqual({
       help: false,
-      args: { kafkaBootstrap: "127.0.0.1:9094", dockerContainer: "kafka-ci", topic: null, containerBootstrap: "localhost:9092", dataDir: "/var/lib/kafka/data", timeoutMs: 15000 },
+      args: {
+        kafkaBootstrap: "127.0.0.1:9094",
+        dockerContainer: "kafka-ci",
+        topic: null,
+        containerBootstrap: "localhost:9092",
+        dataDir: "/var/lib/kafka/data",
+        timeoutMs: 15000,
+      },
     });
-    expect(parseReaderCheckArguments(["--kafka-bootstrap", "h:1", "--docker-container", "k", "--topic", "visit_windows", "--timeout-ms", "5000"])).toMatchObject({
+    expect(
+      parseReaderCheckArguments([
+        "--kafka-bootstrap",
+        "h:1",
+        "--docker-container",
+        "k",
+        "--topic",
+        "visit_windows",
+        "--timeout-ms",
+        "5000",
+      ]),
+    ).toMatchObject({
       args: { topic: "visit_windows", timeoutMs: 5000 },
     });
     expect(parseReaderCheckArguments(["--help"])).toEqual({ help: true });
@@ -15,7 +40,7 @@ describe("parseReaderCheckArguments", () => {
 
   it("names every problem at once", () => {
     expect(() => parseReaderCheckArguments(["--topic", "bad topic", "--timeout-ms", "5", "--bogus"])).toThrow(
-      'unknown argument "--bogus"; allowed: --kafka-bootstrap, --docker-container, --topic, --container-bootstrap, --data-dir, --timeout-ms, --help; --kafka-bootstrap is required (a host:port); --docker-container is required (a Docker container name); --topic "bad topic" is not a Kafka topic name (letters, digits, \'.\', \'_\', \'-\'); --timeout-ms 5 is outside 1000..600000',
+      "unknown argument \"--bogus\"; allowed: --kafka-bootstrap, --docker-container, --topic, --container-bootstrap, --data-dir, --timeout-ms, --help; --kafka-bootstrap is required (a host:port); --docker-container is required (a Docker container name); --topic \"bad topic\" is not a Kafka topic name (letters, digits, '.', '_', '-'); --timeout-ms 5 is outside 1000..600000",
     );
     expect(() => parseReaderCheckArguments(["--kafka-bootstrap"])).toThrow(/--kafka-bootstrap needs a value/);
   });
@@ -56,8 +81,16 @@ describe("parseTxnIndexDump and abortsOutOfOrder", () => {
 
 describe("compareReads", () => {
   it("finds records only one side has, and a record whose value differs on both sides", () => {
-    const a = [{ partition: 0, offset: 1, value: "x" }, { partition: 0, offset: 2, value: "y" }, { partition: 1, offset: 2, value: "z" }];
-    const b = [{ partition: 0, offset: 1, value: "x" }, { partition: 0, offset: 2, value: "Y" }, { partition: 1, offset: 5, value: "w" }];
+    const a = [
+      { partition: 0, offset: 1, value: "x" },
+      { partition: 0, offset: 2, value: "y" },
+      { partition: 1, offset: 2, value: "z" },
+    ];
+    const b = [
+      { partition: 0, offset: 1, value: "x" },
+      { partition: 0, offset: 2, value: "Y" },
+      { partition: 1, offset: 5, value: "w" },
+    ];
     expect(compareReads(a, b)).toEqual({ onlyInA: [a[1], a[2]], onlyInB: [b[1], b[2]] });
     expect(compareReads(a, a)).toEqual({ onlyInA: [], onlyInB: [] });
   });

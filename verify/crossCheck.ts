@@ -27,7 +27,7 @@ export interface ReaderCheckArguments {
   readonly timeoutMs: number;
 }
 
-const HOST_PORT = /^[A-Za-z0-9.\-]+:\d{1,5}$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const CONTAINER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -63,7 +63,8 @@ export function parseReaderCheckArguments(argv: readonly string[]): { help: true
   const dataDir = check("--data-dir", /^\/[^\s']*$/, "an absolute path without spaces or quotes", "/var/lib/kafka/data");
   const timeoutText = check("--timeout-ms", /^\d+$/, "a whole number of milliseconds", "15000");
   const timeoutMs = Number(timeoutText);
-  if (timeoutText !== "" && /^\d+$/.test(timeoutText) && (timeoutMs < 1000 || timeoutMs > 600_000)) problems.push(`--timeout-ms ${timeoutMs} is outside 1000..600000`);
+  if (timeoutText !== "" && /^\d+$/.test(timeoutText) && (timeoutMs < 1000 || timeoutMs > 600_000))
+    problems.push(`--timeout-ms ${timeoutMs} is outside 1000..600000`);
   if (problems.length > 0) throw new ReaderCheckUsageError(problems.join("; "));
   return { help: false, args: { kafkaBootstrap, dockerContainer, topic, containerBootstrap, dataDir, timeoutMs } };
 }
@@ -120,9 +121,17 @@ export function parseLogDump(stdout: string): DumpedBatch[] {
   const batches: DumpedBatch[] = [];
   let inControlBatch = false;
   for (const line of stdout.split("\n")) {
-    const batch = /^baseOffset: (\d+) lastOffset: (\d+) .*producerId: (-?\d+) .*isTransactional: (true|false) isControl: (true|false)/.exec(line);
+    const batch = /^baseOffset: (\d+) lastOffset: (\d+) .*producerId: (-?\d+) .*isTransactional: (true|false) isControl: (true|false)/.exec(
+      line,
+    );
     if (batch) {
-      batches.push({ baseOffset: Number(batch[1]), lastOffset: Number(batch[2]), producerId: batch[3]!, isTransactional: batch[4] === "true", marker: null });
+      batches.push({
+        baseOffset: Number(batch[1]),
+        lastOffset: Number(batch[2]),
+        producerId: batch[3]!,
+        isTransactional: batch[4] === "true",
+        marker: null,
+      });
       inControlBatch = batch[5] === "true";
       continue;
     }

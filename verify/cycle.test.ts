@@ -8,17 +8,37 @@ describe("restoreIsOfThisRecovery", () => {
 
   it("holds for a required restore and for a job that restarted by itself", () => {
     expect(restoreIsOfThisRecovery({ expectedRestore: chk(7), restored: chk(7), jobIdAtFault: "j1", recoveredJobId: "j2" })).toBe(true);
-    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 0, restartsAfter: 1 })).toBe(true);
+    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 0, restartsAfter: 1 })).toBe(
+      true,
+    );
   });
 
   it("holds for a restart faster than the restart metric's refresh: a restore after the fault, the count not yet up", () => {
     expect(restartedItself({ ...sameJob, restartsBefore: 2, restartsAfter: 2, restoredAfterFault: true })).toBe(true);
-    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(9), restartsBefore: 2, restartsAfter: 2, restoredAfterFault: true })).toBe(true);
+    expect(
+      restoreIsOfThisRecovery({
+        ...sameJob,
+        expectedRestore: null,
+        restored: chk(9),
+        restartsBefore: 2,
+        restartsAfter: 2,
+        restoredAfterFault: true,
+      }),
+    ).toBe(true);
     expect(restartedItself({ jobIdAtFault: "j1", recoveredJobId: "j2", restoredAfterFault: true })).toBe(false);
   });
 
   it("does not hold for a job that rode the fault out: its restore is the one it was started from", () => {
-    expect(restoreIsOfThisRecovery({ ...sameJob, expectedRestore: null, restored: chk(3), restartsBefore: 2, restartsAfter: 2, restoredAfterFault: false })).toBe(false);
+    expect(
+      restoreIsOfThisRecovery({
+        ...sameJob,
+        expectedRestore: null,
+        restored: chk(3),
+        restartsBefore: 2,
+        restartsAfter: 2,
+        restoredAfterFault: false,
+      }),
+    ).toBe(false);
     expect(restartedItself({ ...sameJob, restartsBefore: 2, restartsAfter: 2, restoredAfterFault: false })).toBe(false);
   });
 

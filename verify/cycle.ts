@@ -3,14 +3,14 @@
 // functions of checks.ts judge (through report.ts), the same way for every fault, and times the recovery.
 
 import { sourceOffsetsOf } from "./checkpointInspector";
-import { CheckpointRef, PartitionOffsets, RetainedEvidence, VertexParallelism, WATERMARK_OPERATOR } from "./checks";
-import { CheckpointStats, FlinkRest, JobDetail } from "./flinkRest";
+import { type CheckpointRef, type PartitionOffsets, type RetainedEvidence, type VertexParallelism, WATERMARK_OPERATOR } from "./checks";
+import { type CheckpointStats, FlinkRest, type JobDetail } from "./flinkRest";
 import { KafkaReader } from "./kafka";
-import { malformedVisits, TopicRecord } from "./records";
-import { StackOutputs } from "./stackOutputs";
-import { Timeline } from "./timeline";
+import { malformedVisits, type TopicRecord } from "./records";
+import type { StackOutputs } from "./stackOutputs";
+import type { Timeline } from "./timeline";
 import { TimelineSampler } from "./timelineSampler";
-import { Log, seconds, sleep, waitFor } from "./wait";
+import { type Log, seconds, sleep, waitFor } from "./wait";
 
 export class CycleError extends Error {}
 
@@ -172,13 +172,16 @@ export async function findJob(flink: FlinkRest, outputs: StackOutputs, jobId: st
   const alive = jobs.filter((j) => j.name === outputs.jobName && ALIVE_STATES.includes(j.state));
   if (alive.length === 1) return alive[0]!.id;
   const shown = jobs.slice(0, 5).map((j) => `${j.name} ${j.id} ${j.state}`);
-  const listing = jobs.length === 0 ? "none" : `${shown.join("; ")}${jobs.length > shown.length ? `; … ${jobs.length - shown.length} more` : ""}`;
+  const listing =
+    jobs.length === 0 ? "none" : `${shown.join("; ")}${jobs.length > shown.length ? `; … ${jobs.length - shown.length} more` : ""}`;
   if (alive.length === 0) {
     throw new CycleError(
       `no running job named "${outputs.jobName}" on ${flink.baseUrl} (jobs there: ${listing}). Next: the stack's job submission submits it during \`pulumi up\` (if that ran already, look at the submission's log and re-run it), or pass --job-id.`,
     );
   }
-  throw new CycleError(`${alive.length} jobs named "${outputs.jobName}" are alive on ${flink.baseUrl} (${listing}); pass --job-id to choose one.`);
+  throw new CycleError(
+    `${alive.length} jobs named "${outputs.jobName}" are alive on ${flink.baseUrl} (${listing}); pass --job-id to choose one.`,
+  );
 }
 
 export async function failureOf(flink: FlinkRest, job: JobDetail): Promise<string> {
@@ -188,12 +191,22 @@ export async function failureOf(flink: FlinkRest, job: JobDetail): Promise<strin
 
 const uiUrl = (flink: FlinkRest, jobId: string) => `${flink.baseUrl}/#/job/running/${jobId}/checkpoints`;
 
-export async function runCycle(outputs: StackOutputs, fault: Fault, options: CycleOptions, log: Log, evidence: CycleEvidence): Promise<void> {
+export async function runCycle(
+  outputs: StackOutputs,
+  fault: Fault,
+  options: CycleOptions,
+  log: Log,
+  evidence: CycleEvidence,
+): Promise<void> {
   const flink = new FlinkRest(outputs.flinkRestUrl);
   const overview = await flink.overview();
-  log(`JobManager ${outputs.flinkRestUrl}: Flink ${overview.flinkVersion}, ${overview.taskManagers} TaskManager(s), ${overview.slotsAvailable} of ${overview.slotsTotal} slots free`);
+  log(
+    `JobManager ${outputs.flinkRestUrl}: Flink ${overview.flinkVersion}, ${overview.taskManagers} TaskManager(s), ${overview.slotsAvailable} of ${overview.slotsTotal} slots free`,
+  );
   const kafka = await KafkaReader.connect(outputs.kafkaBootstrap);
-  log(`Kafka ${outputs.kafkaBootstrap}: input ${outputs.visitsTopic}, output ${outputs.outputTopic}, source group ${outputs.groupId}; mode ${outputs.checkpointMode}`);
+  log(
+    `Kafka ${outputs.kafkaBootstrap}: input ${outputs.visitsTopic}, output ${outputs.outputTopic}, source group ${outputs.groupId}; mode ${outputs.checkpointMode}`,
+  );
   try {
     await cycleSteps(flink, kafka, outputs, fault, options, log, evidence);
   } finally {
@@ -202,16 +215,39 @@ export async function runCycle(outputs: StackOutputs, fault: Fault, options: Cyc
 }
 
 /** Waits until the job and all its tasks run; ended states are errors naming Flink's root exception. */
-export async function waitRunning(flink: FlinkRest, jobId: string, timeoutMs: number, log: Log, what = `job ${jobId} and all its tasks to be RUNNING`): Promise<void> {
-  await waitFor(what, timeoutMs, async () => {
-    const job = await flink.job(jobId);
-    if (ENDED_STATES.includes(job.state)) throw new CycleError(`the recovered ${await failureOf(flink, job)}`);
-    const running = job.state === "RUNNING" && job.vertexStates.length > 0 && job.vertexStates.every((s) => s === "RUNNING" || s === "FINISHED");
-    return running ? { done: true, value: job } : { done: false, status: `job ${job.state}, tasks ${job.vertexStates.join(",") || "not deployed"}` };
-  }, log, { pollMs: 250 });
+export async function waitRunning(
+  flink: FlinkRest,
+  jobId: string,
+  timeoutMs: number,
+  log: Log,
+  what = `job ${jobId} and all its tasks to be RUNNING`,
+): Promise<void> {
+  await waitFor(
+    what,
+    timeoutMs,
+    async () => {
+      const job = await flink.job(jobId);
+      if (ENDED_STATES.includes(job.state)) throw new CycleError(`the recovered ${await failureOf(flink, job)}`);
+      const running =
+        job.state === "RUNNING" && job.vertexStates.length > 0 && job.vertexStates.every((s) => s === "RUNNING" || s === "FINISHED");
+      return running
+        ? { done: true, value: job }
+        : { done: false, status: `job ${job.state}, tasks ${job.vertexStates.join(",") || "not deployed"}` };
+    },
+    log,
+    { pollMs: 250 },
+  );
 }
 
-async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOutputs, fault: Fault, options: CycleOptions, log: Log, evidence: CycleEvidence): Promise<void> {
+async function cycleSteps(
+  flink: FlinkRest,
+  kafka: KafkaReader,
+  outputs: StackOutputs,
+  fault: Fault,
+  options: CycleOptions,
+  log: Log,
+  evidence: CycleEvidence,
+): Promise<void> {
   evidence.fault = fault.name;
 
   // 1. Gather: the running job with enough completed checkpoints and output, then one more checkpoint.
@@ -238,7 +274,8 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
       const job = await aliveJob();
       const stats = await flink.checkpoints(jobId);
       const hasOutput = await kafka.hasRecords(outputs.outputTopic);
-      if (job.state === "RUNNING" && stats.completedCount >= options.minCheckpoints && hasOutput) return { done: true, value: stats.latestCompleted?.id ?? 0 };
+      if (job.state === "RUNNING" && stats.completedCount >= options.minCheckpoints && hasOutput)
+        return { done: true, value: stats.latestCompleted?.id ?? 0 };
       // A restarting job keeps failing: its last failure is what the user needs to see.
       const failure = job.state === "RUNNING" ? "" : (await flink.rootException(jobId).catch(() => "")).split("\n")[0]!.slice(0, 300);
       return {
@@ -256,7 +293,9 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
       sampler.poke();
       await aliveJob();
       const latest = (await flink.checkpoints(jobId)).latestCompleted;
-      return latest && latest.id > checkpointWithOutput ? { done: true, value: latest } : { done: false, status: `latest completed ${latest?.id ?? "none"}` };
+      return latest && latest.id > checkpointWithOutput
+        ? { done: true, value: latest }
+        : { done: false, status: `latest completed ${latest?.id ?? "none"}` };
     },
     log,
     { next },
@@ -265,7 +304,9 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   evidence.checkpointBeforeFault = { id: before.id, path: before.externalPath };
   evidence.groupOffsetsBeforeFault = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
   evidence.restartsBefore = await flink.restarts(jobId);
-  log(`      latest completed checkpoint ${before.id} at ${before.externalPath}; group ${outputs.groupId} committed ${formatOffsets(evidence.groupOffsetsBeforeFault)}`);
+  log(
+    `      latest completed checkpoint ${before.id} at ${before.externalPath}; group ${outputs.groupId} committed ${formatOffsets(evidence.groupOffsetsBeforeFault)}`,
+  );
 
   // 2. Inject the fault; right after it, what the checkpoint can hold and where the output ends.
   log(`[2/6] ${fault.name}: ${fault.injects}`);
@@ -284,11 +325,21 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   const malformed = malformedVisits(`verify-malformed-${Date.now()}`, options.malformedRecords);
   await kafka.produce(outputs.visitsTopic, malformed);
   evidence.malformedSent = malformed.map((m) => m.value);
-  if (malformed.length > 0) log(`      wrote ${malformed.length} malformed records into ${outputs.visitsTopic}: the recovered job must dead-letter each into ${outputs.dlqTopic} once`);
+  if (malformed.length > 0)
+    log(
+      `      wrote ${malformed.length} malformed records into ${outputs.visitsTopic}: the recovered job must dead-letter each into ${outputs.dlqTopic} once`,
+    );
   // Watch the output from here, so the first committed record after the fault is timed exactly.
   const firstOutput = kafka
-    .firstRecordAfter(outputs.outputTopic, evidence.outputEndAtFault, options.backlogMs + options.restoreTimeoutMs + options.outputTimeoutMs)
-    .then((value) => ({ value }), (error: Error) => ({ error }));
+    .firstRecordAfter(
+      outputs.outputTopic,
+      evidence.outputEndAtFault,
+      options.backlogMs + options.restoreTimeoutMs + options.outputTimeoutMs,
+    )
+    .then(
+      (value) => ({ value }),
+      (error: Error) => ({ error }),
+    );
 
   // 3. Recover, until the job and all its tasks run.
   log(`[3/6] ${fault.name}: ${fault.recovers}`);
@@ -302,25 +353,37 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   evidence.inputEndAtRunning = await kafka.endOffsets(outputs.visitsTopic);
   evidence.restartsAfter = await flink.restarts(recovered.jobId);
   evidence.watermarkGenerators = (await flink.job(recovered.jobId)).vertices
-    .filter((v) => v.name.includes(WATERMARK_OPERATOR)).map(({ name, parallelism }) => ({ name, parallelism }));
+    .filter((v) => v.name.includes(WATERMARK_OPERATOR))
+    .map(({ name, parallelism }) => ({ name, parallelism }));
   // The checkpoint statistics are cached for a few seconds: a job that restarted itself (same id) faster than that
   // still shows its previous restore for a while. Where a restore is required, wait for one after the fault; where
   // the job may ride the fault out, read them once the cache has renewed, so a fast restart is not taken for none.
   const restoredStats = evidence.expectedRestore
-    ? await waitFor(`job ${recovered.jobId} to show its restore after the fault`, RESTORE_SHOWN_TIMEOUT_MS, async () => {
-      const stats = await flink.checkpoints(recovered.jobId);
-      return restoreAfter(stats.restored, ctx.faultAtMs) ? { done: true, value: stats } : { done: false, status: `latest.restored ${stats.restored?.id ?? "none"}` };
-    }, log, { pollMs: 250 }).catch(() => flink.checkpoints(recovered.jobId))
+    ? await waitFor(
+        `job ${recovered.jobId} to show its restore after the fault`,
+        RESTORE_SHOWN_TIMEOUT_MS,
+        async () => {
+          const stats = await flink.checkpoints(recovered.jobId);
+          return restoreAfter(stats.restored, ctx.faultAtMs)
+            ? { done: true, value: stats }
+            : { done: false, status: `latest.restored ${stats.restored?.id ?? "none"}` };
+        },
+        log,
+        { pollMs: 250 },
+      ).catch(() => flink.checkpoints(recovered.jobId))
     : await sleep(REST_CACHE_MS).then(() => flink.checkpoints(recovered.jobId));
   evidence.restoredAfterFault = restoreAfter(restoredStats.restored, ctx.faultAtMs);
   evidence.restored = restoredStats.restored ? { id: restoredStats.restored.id, path: restoredStats.restored.externalPath } : null;
   // The restored checkpoint's own source offsets, read from its _metadata now, before newer checkpoints retire it
   // (the stack retains a few), and beside the waits below so the inspector's JVM delays none of their timings.
   const restored = evidence.restored;
-  const restoredSource = restored && restoreIsOfThisRecovery(evidence)
-    ? sourceOffsetsOf(outputs.checkpointVolume, outputs.checkpointListing, restored.path, outputs.visitsTopic)
-      .then((offsets) => ({ offsets }), (error: Error) => ({ problem: error.message }))
-    : Promise.resolve(undefined);
+  const restoredSource =
+    restored && restoreIsOfThisRecovery(evidence)
+      ? sourceOffsetsOf(outputs.checkpointVolume, outputs.checkpointListing, restored.path, outputs.visitsTopic).then(
+          (offsets) => ({ offsets }),
+          (error: Error) => ({ problem: error.message }),
+        )
+      : Promise.resolve(undefined);
   log(
     `      RUNNING ${seconds(evidence.timings.faultToRunning)} after the fault (${seconds(evidence.timings.recoveryToRunning)} after the recovery started); latest.restored: ${
       evidence.restored ? `checkpoint ${evidence.restored.id} at ${evidence.restored.path}` : "none"
@@ -331,27 +394,45 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   log(`[4/6] waiting for committed output, a checkpoint of job ${recovered.jobId} and the backlog to be consumed`);
   const first = await firstOutput;
   if ("error" in first) {
-    throw new CycleError(`${first.error.message}. Next: the job commits output only when a checkpoint completes; look at its checkpoints (${uiUrl(flink, recovered.jobId)}) and the TaskManager log.`);
+    throw new CycleError(
+      `${first.error.message}. Next: the job commits output only when a checkpoint completes; look at its checkpoints (${uiUrl(flink, recovered.jobId)}) and the TaskManager log.`,
+    );
   }
   evidence.timings.faultToFirstCommittedOutput = first.value.seenAtMs - ctx.faultAtMs;
   evidence.timings.recoveryToFirstCommittedOutput = first.value.seenAtMs - recovered.recoveryStartMs;
-  log(`      first committed output ${seconds(evidence.timings.faultToFirstCommittedOutput)} after the fault (partition ${first.value.record.partition}, offset ${first.value.record.offset})`);
+  log(
+    `      first committed output ${seconds(evidence.timings.faultToFirstCommittedOutput)} after the fault (partition ${first.value.record.partition}, offset ${first.value.record.offset})`,
+  );
   // A resubmission without state numbers its checkpoints from 1 again; the same job continues after the last one.
   const restoredId = evidence.restored?.id ?? (recovered.jobId === jobId ? before.id : 0);
-  evidence.firstCheckpointAfterRestore = await waitFor(`the first completed checkpoint of job ${recovered.jobId} after ${restoredId}`, options.outputTimeoutMs, async () => {
-    sampler.poke();
-    const stats = await flink.checkpoints(recovered.jobId);
-    const ids = stats.history.filter((h) => h.status === "COMPLETED" && h.id > restoredId).map((h) => h.id);
-    return ids.length > 0 ? { done: true, value: Math.min(...ids) } : { done: false, status: `${stats.completedCount} completed, latest ${stats.latestCompleted?.id ?? "none"}` };
-  }, log);
+  evidence.firstCheckpointAfterRestore = await waitFor(
+    `the first completed checkpoint of job ${recovered.jobId} after ${restoredId}`,
+    options.outputTimeoutMs,
+    async () => {
+      sampler.poke();
+      const stats = await flink.checkpoints(recovered.jobId);
+      const ids = stats.history.filter((h) => h.status === "COMPLETED" && h.id > restoredId).map((h) => h.id);
+      return ids.length > 0
+        ? { done: true, value: Math.min(...ids) }
+        : { done: false, status: `${stats.completedCount} completed, latest ${stats.latestCompleted?.id ?? "none"}` };
+    },
+    log,
+  );
   evidence.timings.cycle = Date.now() - ctx.faultAtMs;
   log(`      first checkpoint after the recovery: ${evidence.firstCheckpointAfterRestore}`);
   const backlog = evidence.inputEndAtRunning;
-  await waitFor(`group ${outputs.groupId} to commit the input written up to the recovery (${formatOffsets(backlog)})`, options.outputTimeoutMs, async () => {
-    sampler.poke();
-    const committed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
-    return offsetsReach(committed, backlog) ? { done: true, value: committed } : { done: false, status: `committed ${formatOffsets(committed)}` };
-  }, log);
+  await waitFor(
+    `group ${outputs.groupId} to commit the input written up to the recovery (${formatOffsets(backlog)})`,
+    options.outputTimeoutMs,
+    async () => {
+      sampler.poke();
+      const committed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
+      return offsetsReach(committed, backlog)
+        ? { done: true, value: committed }
+        : { done: false, status: `committed ${formatOffsets(committed)}` };
+    },
+    log,
+  );
   evidence.timings.faultToCaughtUp = Date.now() - ctx.faultAtMs;
   log(`      caught up ${seconds(evidence.timings.faultToCaughtUp)} after the fault`);
 
@@ -361,11 +442,16 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   // sink has surely committed the output of that input too.
   log(`[5/6] reading the data to judge`);
   const checkpointAfter = (previous: number, why: string) =>
-    waitFor(`a checkpoint of job ${recovered.jobId} after ${previous}, ${why}`, options.outputTimeoutMs, async () => {
-      sampler.poke();
-      const id = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? 0;
-      return id > previous ? { done: true, value: id } : { done: false, status: `latest completed ${id}` };
-    }, log);
+    waitFor(
+      `a checkpoint of job ${recovered.jobId} after ${previous}, ${why}`,
+      options.outputTimeoutMs,
+      async () => {
+        sampler.poke();
+        const id = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? 0;
+        return id > previous ? { done: true, value: id } : { done: false, status: `latest completed ${id}` };
+      },
+      log,
+    );
   const latestNow = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? evidence.firstCheckpointAfterRestore;
   const offsetsCheckpoint = await checkpointAfter(latestNow, "whose offsets the source commits to the group");
   await sleep(COMMIT_SETTLE_MS);
@@ -375,7 +461,9 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   await checkpointAfter(latestId, "so the output of the consumed input is committed");
   await sleep(COMMIT_SETTLE_MS);
   evidence.outputEnd = await kafka.endOffsets(outputs.outputTopic);
-  log(`… reading ${outputs.outputTopic} read_committed up to ${formatOffsets(evidence.outputEnd)} (up to ${seconds(options.readTimeoutMs)})`);
+  log(
+    `… reading ${outputs.outputTopic} read_committed up to ${formatOffsets(evidence.outputEnd)} (up to ${seconds(options.readTimeoutMs)})`,
+  );
   evidence.outputRecords = await kafka.readTopic(outputs.outputTopic, evidence.outputEnd, options.readTimeoutMs);
   // The input is read after the output, so every input that output could come from is in it.
   evidence.inputEnd = await kafka.endOffsets(outputs.visitsTopic);
@@ -388,12 +476,16 @@ async function cycleSteps(flink: FlinkRest, kafka: KafkaReader, outputs: StackOu
   if (source) {
     if ("offsets" in source) {
       evidence.restoredSourceOffsets = source.offsets;
-      log(`      checkpoint ${evidence.restored!.id}'s source state (its _metadata): the restored job started reading ${outputs.visitsTopic} at ${formatOffsets(source.offsets)}`);
+      log(
+        `      checkpoint ${evidence.restored!.id}'s source state (its _metadata): the restored job started reading ${outputs.visitsTopic} at ${formatOffsets(source.offsets)}`,
+      );
     } else {
       evidence.restoredSourceOffsetsProblem = source.problem;
       log(`      could not read checkpoint ${evidence.restored!.id}'s source offsets: ${source.problem}`);
     }
   }
   evidence.jobStateAtEnd = (await flink.job(recovered.jobId)).state;
-  log(`[6/6] ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records, ${evidence.deadLetterRecords.length} dead letters; job ${evidence.jobStateAtEnd}`);
+  log(
+    `[6/6] ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records, ${evidence.deadLetterRecords.length} dead letters; job ${evidence.jobStateAtEnd}`,
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { failureSeenAt, FAULT_NAMES, FAULTS, incompleteCheckpointPath, parseFaultList, withParallelism } from "./faults";
+import { FAULT_NAMES, FAULTS, failureSeenAt, incompleteCheckpointPath, parseFaultList, withParallelism } from "./faults";
 
 describe("withParallelism", () => {
   it("sets the job's --parallelism and leaves the rest, the source's included", () => {

@@ -2,9 +2,9 @@
 // What each shows is in the README ("Faults").
 
 import { listMetadata, runOnVolume } from "./checkpointVolume";
-import { CheckpointRef, normalizeCheckpointPath } from "./checks";
-import { ENDED_STATES, Fault, FaultContext, CycleError, findJob } from "./cycle";
-import { FlinkRest, JobDetail } from "./flinkRest";
+import { type CheckpointRef, normalizeCheckpointPath } from "./checks";
+import { CycleError, ENDED_STATES, type Fault, type FaultContext, findJob } from "./cycle";
+import type { FlinkRest, JobDetail } from "./flinkRest";
 import { crash, freeze, pickTaskManager, restartBroker, taskManagerProcesses } from "./processes";
 import { seconds, sleep, waitFor } from "./wait";
 
@@ -50,7 +50,12 @@ async function latestCompleted(flink: FlinkRest, jobId: string): Promise<Checkpo
  * it restored a checkpoint after the fault. The REST answers are cached for a few seconds, and with a standby
  * TaskManager Flink can restart the job in less, so the restore may be all that shows; its time bounds the detection.
  */
-export function failureSeenAt(job: Pick<JobDetail, "state" | "vertexStates"> | null, restoredAtMs: number | null, faultAtMs: number, nowMs: number): number | null {
+export function failureSeenAt(
+  job: Pick<JobDetail, "state" | "vertexStates"> | null,
+  restoredAtMs: number | null,
+  faultAtMs: number,
+  nowMs: number,
+): number | null {
   if (job === null || job.state !== "RUNNING" || job.vertexStates.some((s) => s !== "RUNNING" && s !== "FINISHED")) return nowMs;
   if (restoredAtMs !== null && restoredAtMs >= faultAtMs) return Math.min(restoredAtMs, nowMs);
   return null;
@@ -58,18 +63,28 @@ export function failureSeenAt(job: Pick<JobDetail, "state" | "vertexStates"> | n
 
 /** Polls until the failure shows (failureSeenAt); records when. */
 async function detectFailure(ctx: FaultContext, what: string): Promise<void> {
-  const seenAt = await waitFor(what, ctx.options.restoreTimeoutMs, async () => {
-    const job = await ctx.flink.job(ctx.jobId).catch(() => null);
-    const restoredAtMs = job ? (await ctx.flink.checkpoints(ctx.jobId).catch(() => null))?.restored?.restoredAtMs ?? null : null;
-    const seen = failureSeenAt(job, restoredAtMs, ctx.faultAtMs, Date.now());
-    return seen !== null ? { done: true, value: seen } : { done: false, status: `job ${job?.state}` };
-  }, ctx.log, { pollMs: 100 });
+  const seenAt = await waitFor(
+    what,
+    ctx.options.restoreTimeoutMs,
+    async () => {
+      const job = await ctx.flink.job(ctx.jobId).catch(() => null);
+      const restoredAtMs = job ? ((await ctx.flink.checkpoints(ctx.jobId).catch(() => null))?.restored?.restoredAtMs ?? null) : null;
+      const seen = failureSeenAt(job, restoredAtMs, ctx.faultAtMs, Date.now());
+      return seen !== null ? { done: true, value: seen } : { done: false, status: `job ${job?.state}` };
+    },
+    ctx.log,
+    { pollMs: 100 },
+  );
   ctx.evidence.timings.faultToDetected = seenAt - ctx.faultAtMs;
   ctx.log(`      detected ${seconds(ctx.evidence.timings.faultToDetected)} after the fault`);
 }
 
 /** Resubmits the job through the uploaded flink-python jar, from `savepointPath` (null: without state). */
-async function resubmit(ctx: FaultContext, savepointPath: string | null, parallelism: number): Promise<{ jobId: string; recoveryStartMs: number }> {
+async function resubmit(
+  ctx: FaultContext,
+  savepointPath: string | null,
+  parallelism: number,
+): Promise<{ jobId: string; recoveryStartMs: number }> {
   const { flink, outputs, evidence, log } = ctx;
   evidence.savepointPath = savepointPath;
   evidence.parallelismAfterRecovery = parallelism;
@@ -114,7 +129,11 @@ async function runRecoveryCommand(ctx: FaultContext): Promise<{ jobId: string; r
   log(`      running the stack's recovery command beside the JobManager: ${outputs.recoverCommand.join(" ")}`);
   const ran = await runOnVolume(outputs.checkpointVolume, outputs.recoverCommand, options.restoreTimeoutMs);
   if (ran.output === null) throw new CycleError(`the stack's recovery command failed: ${ran.problem}`);
-  for (const line of ran.output.split("\n").filter((l) => /restor|checkpoint|skip/i.test(l)).slice(0, 6)) log(`      | ${line}`);
+  for (const line of ran.output
+    .split("\n")
+    .filter((l) => /restor|checkpoint|skip/i.test(l))
+    .slice(0, 6))
+    log(`      | ${line}`);
   evidence.savepointPath = evidence.expectedRestore!.path;
   return { jobId: await findJob(flink, outputs, undefined), recoveryStartMs };
 }
@@ -123,7 +142,12 @@ async function runRecoveryCommand(ctx: FaultContext): Promise<{ jobId: string; r
  * Cancel, let a backlog build, resubmit from the retained checkpoint: through REST with its path (at `parallelism`,
  * default the stack's), or with the stack's recovery command, which has to find that checkpoint on the volume itself.
  */
-function cancelAndRestore(name: FaultName, resubmitBy: "rest" | "recovery-command", parallelism: ((ctx: FaultContext) => number) | undefined, recovers: string): Fault {
+function cancelAndRestore(
+  name: FaultName,
+  resubmitBy: "rest" | "recovery-command",
+  parallelism: ((ctx: FaultContext) => number) | undefined,
+  recovers: string,
+): Fault {
   return {
     name,
     injects: "cancel the job through REST (PATCH /jobs/:id?mode=cancel); its checkpoints are retained",
@@ -131,21 +155,33 @@ function cancelAndRestore(name: FaultName, resubmitBy: "rest" | "recovery-comman
     async inject(ctx) {
       const { flink, jobId, options, evidence, log } = ctx;
       await flink.cancel(jobId);
-      await waitFor(`job ${jobId} to be CANCELED`, options.cancelTimeoutMs, async () => {
-        const job = await flink.job(jobId);
-        if (job.state === "CANCELED") return { done: true, value: job };
-        if (ENDED_STATES.includes(job.state)) throw new CycleError(`cancelling ${jobId}: job is ${job.state}`);
-        return { done: false, status: job.state };
-      }, log, { pollMs: 250 });
+      await waitFor(
+        `job ${jobId} to be CANCELED`,
+        options.cancelTimeoutMs,
+        async () => {
+          const job = await flink.job(jobId);
+          if (job.state === "CANCELED") return { done: true, value: job };
+          if (ENDED_STATES.includes(job.state)) throw new CycleError(`cancelling ${jobId}: job is ${job.state}`);
+          return { done: false, status: job.state };
+        },
+        log,
+        { pollMs: 250 },
+      );
       evidence.timings.faultToDetected = Date.now() - ctx.faultAtMs;
       const afterCancel = await flink.checkpoints(jobId);
       const latest = await latestCompleted(flink, jobId);
       evidence.expectedRestore = latest;
       if (latest.id !== evidence.checkpointBeforeFault?.id) {
-        evidence.notes.push(`checkpoint ${latest.id} completed between the record (${evidence.checkpointBeforeFault?.id}) and the cancel; the restore uses ${latest.id}, the latest retained one`);
+        evidence.notes.push(
+          `checkpoint ${latest.id} completed between the record (${evidence.checkpointBeforeFault?.id}) and the cancel; the restore uses ${latest.id}, the latest retained one`,
+        );
       }
       log(`      CANCELED after ${evidence.timings.faultToDetected} ms; retained checkpoint ${latest.id} at ${latest.path}`);
-      await showRetained(ctx, latest, afterCancel.history.some((h) => h.id === latest.id && h.status === "COMPLETED"));
+      await showRetained(
+        ctx,
+        latest,
+        afterCancel.history.some((h) => h.id === latest.id && h.status === "COMPLETED"),
+      );
     },
     async recover(ctx) {
       ctx.log(`      letting the generator write for ${seconds(ctx.options.backlogMs)} while no job runs`);
@@ -168,16 +204,29 @@ async function flinkRestartsItself(ctx: FaultContext): Promise<{ jobId: string; 
 /** After the JobManager lost its jobs: wait for it and a TaskManager, then run the stack's recovery command beside it. */
 async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }> {
   const { flink, outputs, options, log, evidence } = ctx;
-  await waitFor(`the JobManager at ${flink.baseUrl} to answer again with ${outputs.jobSubmission.parallelism} free slots`, options.restoreTimeoutMs, async () => {
-    const overview = await flink.overview().catch(() => null);
-    return overview && overview.slotsTotal >= outputs.jobSubmission.parallelism ? { done: true, value: overview } : { done: false, status: overview ? `${overview.slotsTotal} slots` : "not answering" };
-  }, log, { pollMs: 250 });
+  await waitFor(
+    `the JobManager at ${flink.baseUrl} to answer again with ${outputs.jobSubmission.parallelism} free slots`,
+    options.restoreTimeoutMs,
+    async () => {
+      const overview = await flink.overview().catch(() => null);
+      return overview && overview.slotsTotal >= outputs.jobSubmission.parallelism
+        ? { done: true, value: overview }
+        : { done: false, status: overview ? `${overview.slotsTotal} slots` : "not answering" };
+    },
+    log,
+    { pollMs: 250 },
+  );
   // The checkpoint in flight at the kill may have completed in the moment before it: Flink writes `_metadata` last,
   // so if the next one's is on the volume, that one is the newest complete checkpoint the restore must take.
-  const next: CheckpointRef = { id: evidence.expectedRestore!.id + 1, path: evidence.expectedRestore!.path.replace(/chk-\d+\/?$/, `chk-${evidence.expectedRestore!.id + 1}`) };
+  const next: CheckpointRef = {
+    id: evidence.expectedRestore!.id + 1,
+    path: evidence.expectedRestore!.path.replace(/chk-\d+\/?$/, `chk-${evidence.expectedRestore!.id + 1}`),
+  };
   const completedAsItDied = (await listMetadata(outputs.checkpointVolume, next.path)).listing !== null;
   if (completedAsItDied) {
-    evidence.notes.push(`checkpoint ${next.id} completed just before the JobManager died (its _metadata is on the volume): it is the newest complete one`);
+    evidence.notes.push(
+      `checkpoint ${next.id} completed just before the JobManager died (its _metadata is on the volume): it is the newest complete one`,
+    );
     evidence.expectedRestore = next;
   }
   const expected = evidence.expectedRestore!;
@@ -207,8 +256,13 @@ async function withCheckpointHeldOpen(ctx: FaultContext, act: () => Promise<void
   log(`      ${await freeze(outputs.processes, taskManager, true)}: ${taskManager} frozen`);
   try {
     await flink.triggerCheckpoint(jobId);
-    await waitFor(`a checkpoint of job ${jobId} in progress`, HELD_CHECKPOINT_TIMEOUT_MS, async () =>
-      (await flink.checkpointInProgress(jobId)) ? { done: true, value: true } : { done: false, status: "none in progress" }, log, { pollMs: 100 });
+    await waitFor(
+      `a checkpoint of job ${jobId} in progress`,
+      HELD_CHECKPOINT_TIMEOUT_MS,
+      async () => ((await flink.checkpointInProgress(jobId)) ? { done: true, value: true } : { done: false, status: "none in progress" }),
+      log,
+      { pollMs: 100 },
+    );
     evidence.notes.push(`a checkpoint of job ${jobId} was in progress at the kill, held open by the frozen ${taskManager}`);
     await act();
   } finally {
@@ -222,7 +276,8 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
     injects: duringCheckpoint
       ? "put an incomplete chk-N (no _metadata) beside the job's checkpoints, freeze a TaskManager of the job (SIGSTOP) and trigger a checkpoint, which then stays in progress, SIGKILL the JobManager's JVM, let the TaskManager go on (SIGCONT)"
       : "SIGKILL the JobManager's JVM; the session cluster loses the job (no HA on docker)",
-    recovers: "the stack's recovery command resubmits from the newest complete retained checkpoint on the volume (with HA, Flink recovers the job itself)",
+    recovers:
+      "the stack's recovery command resubmits from the newest complete retained checkpoint on the volume (with HA, Flink recovers the job itself)",
     async inject(ctx) {
       const { flink, jobId, outputs, evidence, log } = ctx;
       const killJobManager = async () => {
@@ -248,13 +303,24 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
 }
 
 export const FAULTS: Readonly<Record<FaultName, Fault>> = {
-  "cancel-restore": cancelAndRestore("cancel-restore", "rest", undefined, "resubmit through REST with savepointPath = the retained checkpoint"),
-  "cancel-restore-latest": cancelAndRestore("cancel-restore-latest", "recovery-command", undefined,
-    "the stack's recovery command (submit.py --restore-from latest, as restoreFrom: latest does) finds the newest complete retained checkpoint on the volume and resubmits from it"),
+  "cancel-restore": cancelAndRestore(
+    "cancel-restore",
+    "rest",
+    undefined,
+    "resubmit through REST with savepointPath = the retained checkpoint",
+  ),
+  "cancel-restore-latest": cancelAndRestore(
+    "cancel-restore-latest",
+    "recovery-command",
+    undefined,
+    "the stack's recovery command (submit.py --restore-from latest, as restoreFrom: latest does) finds the newest complete retained checkpoint on the volume and resubmits from it",
+  ),
   "taskmanager-crash": {
     name: "taskmanager-crash",
-    injects: "SIGKILL the JVM of a TaskManager running the job's tasks (Docker restarts the container; on kind the pod is deleted with no grace period)",
-    recovers: "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint by itself, on a standby TaskManager's free slots when there is one",
+    injects:
+      "SIGKILL the JVM of a TaskManager running the job's tasks (Docker restarts the container; on kind the pod is deleted with no grace period)",
+    recovers:
+      "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint by itself, on a standby TaskManager's free slots when there is one",
     async inject(ctx) {
       const hosts = await ctx.flink.jobTaskManagerHosts(ctx.jobId);
       const taskManager = pickTaskManager(await taskManagerProcesses(ctx.outputs.processes), hosts);
@@ -288,10 +354,19 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
         await watch;
       }
       // The broker answers again once its group coordinator and transaction state are loaded.
-      await waitFor(`the broker at ${outputs.kafkaBootstrap} to serve group ${outputs.groupId} again`, ctx.options.restoreTimeoutMs, async () => {
-        const answer = await ctx.kafka.committedOffsets(outputs.groupId, outputs.visitsTopic).then(() => "", (error: Error) => error.message);
-        return answer === "" ? { done: true, value: true } : { done: false, status: answer };
-      }, log, { pollMs: 500 });
+      await waitFor(
+        `the broker at ${outputs.kafkaBootstrap} to serve group ${outputs.groupId} again`,
+        ctx.options.restoreTimeoutMs,
+        async () => {
+          const answer = await ctx.kafka.committedOffsets(outputs.groupId, outputs.visitsTopic).then(
+            () => "",
+            (error: Error) => error.message,
+          );
+          return answer === "" ? { done: true, value: true } : { done: false, status: answer };
+        },
+        log,
+        { pollMs: 500 },
+      );
       // Any restart restores the latest completed checkpoint at that moment: at or after the one recorded before.
       evidence.expectedRestore = null;
       if (sawFailure !== undefined) {
@@ -301,18 +376,31 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
     recover: flinkRestartsItself,
   },
   "crash-during-checkpoint": jobManagerCrash("crash-during-checkpoint", true),
-  "rescale-down": cancelAndRestore("rescale-down", "rest", (ctx) => Math.max(1, ctx.outputs.jobSubmission.parallelism - 1),
-    "resubmit from the retained checkpoint at one less parallelism: the keyed window state is redistributed"),
-  "rescale-up": cancelAndRestore("rescale-up", "rest", (ctx) => ctx.outputs.jobSubmission.parallelism,
-    "resubmit from the retained checkpoint at the stack's parallelism again"),
+  "rescale-down": cancelAndRestore(
+    "rescale-down",
+    "rest",
+    (ctx) => Math.max(1, ctx.outputs.jobSubmission.parallelism - 1),
+    "resubmit from the retained checkpoint at one less parallelism: the keyed window state is redistributed",
+  ),
+  "rescale-up": cancelAndRestore(
+    "rescale-up",
+    "rest",
+    (ctx) => ctx.outputs.jobSubmission.parallelism,
+    "resubmit from the retained checkpoint at the stack's parallelism again",
+  ),
 };
 
 /** Parses a comma-separated list of fault names, naming the unknown ones and what is allowed. */
 export function parseFaultList(text: string): FaultName[] {
-  const names = text.split(",").map((n) => n.trim()).filter(Boolean);
+  const names = text
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(FAULT_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`unknown fault${unknown.length === 1 ? "" : "s"} ${unknown.map((n) => `"${n}"`).join(", ") || "(none given)"}; allowed: ${FAULT_NAMES.join(", ")}`);
+    throw new Error(
+      `unknown fault${unknown.length === 1 ? "" : "s"} ${unknown.map((n) => `"${n}"`).join(", ") || "(none given)"}; allowed: ${FAULT_NAMES.join(", ")}`,
+    );
   }
   return names as FaultName[];
 }

@@ -119,7 +119,11 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
     completedCount: asNumber(asObject(root.counts).completed) || 0,
     latestCompleted: completed ? { id: asNumber(completed.id), externalPath: asString(completed.external_path) } : null,
     restored: restored
-      ? { id: asNumber(restored.id), externalPath: asString(restored.external_path), restoredAtMs: typeof restored.restore_timestamp === "number" ? restored.restore_timestamp : null }
+      ? {
+          id: asNumber(restored.id),
+          externalPath: asString(restored.external_path),
+          restoredAtMs: typeof restored.restore_timestamp === "number" ? restored.restore_timestamp : null,
+        }
       : null,
     history: history.map((h) => ({
       id: asNumber(h.id),
@@ -173,7 +177,15 @@ export function taskManagerHostsOf(placements: readonly unknown[]): string[] {
       const address = asString(manager.endpoint) || asString(manager.host);
       const host = address.replace(/:\d+$/, "");
       const counts = Object.values(asObject(manager["status-counts"])).map(asNumber).filter(Number.isFinite);
-      if (host) tasks.set(host, (tasks.get(host) ?? 0) + Math.max(1, counts.reduce((a, b) => a + b, 0)));
+      if (host)
+        tasks.set(
+          host,
+          (tasks.get(host) ?? 0) +
+            Math.max(
+              1,
+              counts.reduce((a, b) => a + b, 0),
+            ),
+        );
     }
   }
   return [...tasks.entries()].sort((a, b) => b[1] - a[1]).map(([host]) => host);
@@ -232,7 +244,9 @@ export class FlinkRest {
     try {
       return JSON.parse(text);
     } catch {
-      throw new FlinkRestError(`${method} ${url} answered something that is not JSON: ${text.slice(0, 200)}. Is ${this.baseUrl} the Flink REST address?`);
+      throw new FlinkRestError(
+        `${method} ${url} answered something that is not JSON: ${text.slice(0, 200)}. Is ${this.baseUrl} the Flink REST address?`,
+      );
     }
   }
 
@@ -249,7 +263,12 @@ export class FlinkRest {
   async jobs(): Promise<JobSummary[]> {
     const body = asObject(await this.request("GET", "/jobs/overview"));
     const jobs = Array.isArray(body.jobs) ? body.jobs.map(asObject) : [];
-    return jobs.map((j) => ({ id: asString(j.jid), name: asString(j.name), state: asString(j.state), startTime: asNumber(j["start-time"]) }));
+    return jobs.map((j) => ({
+      id: asString(j.jid),
+      name: asString(j.name),
+      state: asString(j.state),
+      startTime: asNumber(j["start-time"]),
+    }));
   }
 
   async job(jobId: string): Promise<JobDetail> {
@@ -272,7 +291,9 @@ export class FlinkRest {
   async jobTaskManagerHosts(jobId: string): Promise<string[]> {
     const body = asObject(await this.request("GET", `/jobs/${jobId}`));
     const vertices = Array.isArray(body.vertices) ? body.vertices.map(asObject) : [];
-    const placements = await Promise.all(vertices.map(async (v) => asObject(await this.request("GET", `/jobs/${jobId}/vertices/${asString(v.id)}/taskmanagers`))));
+    const placements = await Promise.all(
+      vertices.map(async (v) => asObject(await this.request("GET", `/jobs/${jobId}/vertices/${asString(v.id)}/taskmanagers`))),
+    );
     return taskManagerHostsOf(placements);
   }
 
@@ -304,7 +325,8 @@ export class FlinkRest {
   async triggerCheckpoint(jobId: string): Promise<string> {
     const body = asObject(await this.request("POST", `/jobs/${jobId}/checkpoints`, { checkpointType: "CONFIGURED" }));
     const triggerId = asString(body["request-id"]);
-    if (!triggerId) throw new FlinkRestError(`POST ${this.baseUrl}/jobs/${jobId}/checkpoints answered without a request id: ${JSON.stringify(body)}`);
+    if (!triggerId)
+      throw new FlinkRestError(`POST ${this.baseUrl}/jobs/${jobId}/checkpoints answered without a request id: ${JSON.stringify(body)}`);
     return triggerId;
   }
 

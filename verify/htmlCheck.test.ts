@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkReportPage, findChromium, inspectFaultDom, inspectMatrixDom } from "./htmlCheck";
 import { renderFaultHtml, renderMatrixHtml } from "./htmlReport";
-import { MatrixReport } from "./matrix";
-import { VerifyReport } from "./report";
+import type { MatrixReport } from "./matrix";
+import type { VerifyReport } from "./report";
 
 // A real taskmanager-crash report of the matrix (reports/m1), with a timeline made up to match its offsets and timings.
-const fixture = async (): Promise<VerifyReport> => JSON.parse(await readFile(join(__dirname, "fixtures", "taskmanager-crash-report.json"), "utf8")) as VerifyReport;
+const fixture = async (): Promise<VerifyReport> =>
+  JSON.parse(await readFile(join(__dirname, "fixtures", "taskmanager-crash-report.json"), "utf8")) as VerifyReport;
 
 describe("what a fault page's DOM must show", () => {
   it("finds the verdict, the figures and the timeline's marks of the report", async () => {
@@ -21,7 +22,7 @@ describe("what a fault page's DOM must show", () => {
     const page = renderFaultHtml(report)
       .replace('data-figure="verdict">PASSED', 'data-figure="verdict">FAILED')
       .replace('data-figure="missing">0', 'data-figure="missing">3')
-      .replace(/<svg[^]*<\/svg>/, "");
+      .replace(/<svg[\s\S]*<\/svg>/, "");
     expect(inspectFaultDom(page, report)).toEqual([
       'verdict: the page shows "FAILED", the report says "PASSED"',
       'missing: the page shows "3", the report says "0"',
@@ -36,12 +37,39 @@ describe("what a fault page's DOM must show", () => {
 describe("what the matrix page's DOM must show", () => {
   const matrix = async (): Promise<MatrixReport> => {
     const report = await fixture();
-    return { ok: true, stack: "ci", faults: [report.fault], repeat: 1, rows: [{ fault: report.fault, mode: report.mode, run: 1, ok: true, duplicates: 0, missing: 0, unexpected: 0, restored: 7, expected: 7, deadLetters: "n/a", timings: report.timings, explanation: "", error: null }] };
+    return {
+      ok: true,
+      stack: "ci",
+      faults: [report.fault],
+      repeat: 1,
+      rows: [
+        {
+          fault: report.fault,
+          mode: report.mode,
+          run: 1,
+          ok: true,
+          duplicates: 0,
+          missing: 0,
+          unexpected: 0,
+          restored: 7,
+          expected: 7,
+          deadLetters: "n/a",
+          timings: report.timings,
+          explanation: "",
+          error: null,
+        },
+      ],
+    };
   };
 
   it("finds the verdict, a bar and a row for every run, and the links to the fault pages", async () => {
     const m = await matrix();
-    expect(inspectMatrixDom(renderMatrixHtml(m, () => "faults-exactly_once-taskmanager-crash-1.html"), m)).toEqual({ problems: [], links: ["faults-exactly_once-taskmanager-crash-1.html"] });
+    expect(
+      inspectMatrixDom(
+        renderMatrixHtml(m, () => "faults-exactly_once-taskmanager-crash-1.html"),
+        m,
+      ),
+    ).toEqual({ problems: [], links: ["faults-exactly_once-taskmanager-crash-1.html"] });
   });
 
   it("names a run the page lacks", async () => {
@@ -98,6 +126,9 @@ describe("report-check in headless Chromium", () => {
     const report = await fixture();
     const page = await writeReportPair("hidden-timeline", report, renderFaultHtml(report).replace("</style>", "svg{display:none}</style>"));
     const [check] = await checkReportPage(browser, page);
-    expect(check!.problems).toEqual(["the timeline's lanes are not painted in the first screen", "the fault's line is not painted in the first screen"]);
+    expect(check!.problems).toEqual([
+      "the timeline's lanes are not painted in the first screen",
+      "the fault's line is not painted in the first screen",
+    ]);
   });
 });

@@ -11,10 +11,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { matrixVerdictOf, verdictOf, Verdict } from "./htmlReport";
-import { MatrixReport } from "./matrix";
-import { countColor, decodePng, RgbaImage } from "./png";
-import { VerifyReport } from "./report";
+import { matrixVerdictOf, type Verdict, verdictOf } from "./htmlReport";
+import type { MatrixReport } from "./matrix";
+import { countColor, decodePng, type RgbaImage } from "./png";
+import type { VerifyReport } from "./report";
 
 export class BrowserError extends Error {}
 
@@ -26,7 +26,12 @@ const PAINTED = { PASSED: "#1a7f37", FAILED: "#cf222e", INCOMPLETE: "#9a6700", p
 
 /** Chromium from $CHROMIUM or the PATH; null when there is none. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates = env.CHROMIUM ? [env.CHROMIUM] : (env.PATH ?? "").split(delimiter).filter(Boolean).flatMap((dir) => ["chromium", "chromium-browser"].map((name) => join(dir, name)));
+  const candidates = env.CHROMIUM
+    ? [env.CHROMIUM]
+    : (env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .flatMap((dir) => ["chromium", "chromium-browser"].map((name) => join(dir, name)));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -41,11 +46,26 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
 /** Runs headless Chromium on a page with a profile of its own, removed afterwards; returns its standard output. */
 async function runChromium(chromium: string, page: string, flags: string[]): Promise<string> {
   const profile = await mkdtemp(join(tmpdir(), "report-check-"));
-  const args = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--no-default-browser-check", `--user-data-dir=${profile}`, ...flags, pathToFileURL(page).href];
+  const args = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    "--no-first-run",
+    "--no-default-browser-check",
+    `--user-data-dir=${profile}`,
+    ...flags,
+    pathToFileURL(page).href,
+  ];
   try {
     return await new Promise<string>((done, fail) => {
       execFile(chromium, args, { timeout: BROWSER_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error) fail(new BrowserError(`${chromium} ${args.join(" ")} failed (${error.message.split("\n")[0]}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
+        if (error)
+          fail(
+            new BrowserError(
+              `${chromium} ${args.join(" ")} failed (${error.message.split("\n")[0]}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`,
+            ),
+          );
         else done(stdout);
       });
     });
@@ -69,7 +89,8 @@ const count = (dom: string, pattern: RegExp): number => (dom.match(new RegExp(pa
 export function inspectFaultDom(dom: string, report: VerifyReport): string[] {
   const problems: string[] = [];
   const expect = (name: string, wanted: string, shown: string | undefined) => {
-    if (shown !== wanted) problems.push(`${name}: the page shows ${shown === undefined ? "nothing" : `"${shown}"`}, the report says "${wanted}"`);
+    if (shown !== wanted)
+      problems.push(`${name}: the page shows ${shown === undefined ? "nothing" : `"${shown}"`}, the report says "${wanted}"`);
   };
   expect("verdict", verdictOf(report), figureIn(dom, "verdict"));
   expect("restored checkpoint", report.restored ? `chk-${report.restored.id}` : "none", figureIn(dom, "restored"));
@@ -80,8 +101,10 @@ export function inspectFaultDom(dom: string, report: VerifyReport): string[] {
   if (figureIn(dom, "dead-letters") === undefined) problems.push("dead letters: not shown");
   if (!/<svg[^>]*id="timeline"/.test(dom)) problems.push("no SVG timeline (svg#timeline) in the page");
   if (report.timeline?.faultAtMs != null && !dom.includes('<g class="moment fault">')) problems.push("the timeline has no fault marker");
-  if ((report.timeline?.checkpoints.length ?? 0) > 0 && count(dom, /<g class="checkpoint[ "]/) === 0) problems.push(`the timeline shows none of the report's ${report.timeline!.checkpoints.length} checkpoints`);
-  if (report.timeline && report.timeline.samples.length > 0 && count(dom, /class="input-end"/) === 0) problems.push("the timeline shows no input offsets although the report has samples");
+  if ((report.timeline?.checkpoints.length ?? 0) > 0 && count(dom, /<g class="checkpoint[ "]/) === 0)
+    problems.push(`the timeline shows none of the report's ${report.timeline!.checkpoints.length} checkpoints`);
+  if (report.timeline && report.timeline.samples.length > 0 && count(dom, /class="input-end"/) === 0)
+    problems.push("the timeline shows no input offsets although the report has samples");
   return problems;
 }
 
@@ -90,12 +113,14 @@ export function inspectMatrixDom(dom: string, matrix: MatrixReport): { problems:
   const problems: string[] = [];
   const verdict = matrixVerdictOf(matrix);
   const shown = figureIn(dom, "verdict");
-  if (shown !== verdict) problems.push(`verdict: the page shows ${shown === undefined ? "nothing" : `"${shown}"`}, the report says "${verdict}"`);
+  if (shown !== verdict)
+    problems.push(`verdict: the page shows ${shown === undefined ? "nothing" : `"${shown}"`}, the report says "${verdict}"`);
   if (!/<svg[^>]*id="timeline"/.test(dom)) problems.push("no SVG overview (svg#timeline) in the page");
   const bars = count(dom, /<g class="run"/);
   if (bars !== matrix.rows.length) problems.push(`the overview draws ${bars} runs, the report has ${matrix.rows.length}`);
   const links = [...dom.matchAll(/<a class="fault-page" href="([^"]*)"/g)].map((m) => decodeURIComponent(decodeEntities(m[1]!)));
-  if (links.length !== matrix.rows.length) problems.push(`the table links ${links.length} fault pages, the report has ${matrix.rows.length} runs`);
+  if (links.length !== matrix.rows.length)
+    problems.push(`the table links ${links.length} fault pages, the report has ${matrix.rows.length} runs`);
   for (const row of matrix.rows) if (!dom.includes(`<td>${row.fault}</td>`)) problems.push(`the table has no row for ${row.fault}`);
   return { problems, links };
 }
@@ -103,7 +128,8 @@ export function inspectMatrixDom(dom: string, matrix: MatrixReport): { problems:
 /** What the first screen of a page must show painted; returns the problems. */
 export function inspectScreenshot(image: RgbaImage, verdict: Verdict, hasFaultMarker: boolean): string[] {
   const problems: string[] = [];
-  if (image.width !== WINDOW.width || image.height !== WINDOW.height) problems.push(`screenshot is ${image.width}×${image.height}, not ${WINDOW.width}×${WINDOW.height}`);
+  if (image.width !== WINDOW.width || image.height !== WINDOW.height)
+    problems.push(`screenshot is ${image.width}×${image.height}, not ${WINDOW.width}×${WINDOW.height}`);
   // The banner is about 1350×80 pixels, the lanes much more: a tenth of either is surely there when painted.
   if (countColor(image, PAINTED[verdict]) < 10_000) problems.push(`the ${verdict} banner is not painted in the first screen`);
   if (countColor(image, PAINTED.plot) < 10_000) problems.push("the timeline's lanes are not painted in the first screen");
@@ -126,17 +152,27 @@ export async function checkReportPage(chromium: string, htmlPath: string): Promi
   const page = resolve(htmlPath);
   const jsonPath = jsonPathOf(page);
   if (!existsSync(page)) return [{ page, screenshot: "", problems: [`${page} does not exist`], seen: "" }];
-  if (!existsSync(jsonPath)) return [{ page, screenshot: "", problems: [`no JSON report beside it (${jsonPath}): the page is checked against it`], seen: "" }];
+  if (!existsSync(jsonPath))
+    return [{ page, screenshot: "", problems: [`no JSON report beside it (${jsonPath}): the page is checked against it`], seen: "" }];
   const report = JSON.parse(await readFile(jsonPath, "utf8")) as VerifyReport | MatrixReport;
   const screenshot = page.replace(/\.html$/, ".png");
   // One launch does both: the DOM on standard output, the screenshot into its file.
-  const dom = await runChromium(chromium, page, ["--dump-dom", `--screenshot=${screenshot}`, `--window-size=${WINDOW.width},${WINDOW.height}`]);
+  const dom = await runChromium(chromium, page, [
+    "--dump-dom",
+    `--screenshot=${screenshot}`,
+    `--window-size=${WINDOW.width},${WINDOW.height}`,
+  ]);
   const image = decodePng(await readFile(screenshot));
   if ("rows" in report) {
     const { problems, links } = inspectMatrixDom(dom, report);
     const verdict = matrixVerdictOf(report);
     problems.push(...inspectScreenshot(image, verdict, false));
-    const own: PageCheck = { page, screenshot, problems, seen: `${verdict}, ${report.rows.length} runs, ${links.length} fault pages linked` };
+    const own: PageCheck = {
+      page,
+      screenshot,
+      problems,
+      seen: `${verdict}, ${report.rows.length} runs, ${links.length} fault pages linked`,
+    };
     const linked: PageCheck[] = [];
     for (const link of links) linked.push(...(await checkReportPage(chromium, join(dirname(page), link))));
     return [own, ...linked];
@@ -156,7 +192,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const chromium = findChromium();
   if (!chromium) {
-    console.error("report-check: no chromium to run (none on PATH, or $CHROMIUM is not executable). Next: bash scripts/browser.sh installs Debian's chromium package");
+    console.error(
+      "report-check: no chromium to run (none on PATH, or $CHROMIUM is not executable). Next: bash scripts/browser.sh installs Debian's chromium package",
+    );
     return 3;
   }
   let failed = false;
@@ -167,7 +205,9 @@ async function main(argv: string[]): Promise<number> {
           console.log(`report-check: ok ${check.page}: ${check.seen}; screenshot ${check.screenshot}`);
         } else {
           failed = true;
-          console.error(`report-check: FAILED ${check.page}${check.screenshot ? ` (screenshot ${check.screenshot})` : ""}:\n${check.problems.map((p) => `  - ${p}`).join("\n")}`);
+          console.error(
+            `report-check: FAILED ${check.page}${check.screenshot ? ` (screenshot ${check.screenshot})` : ""}:\n${check.problems.map((p) => `  - ${p}`).join("\n")}`,
+          );
         }
       }
     }

@@ -2,11 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { escapeHtml, htmlPathOf, renderFaultHtml, renderMatrixHtml } from "./htmlReport";
-import { MatrixReport, MatrixRow } from "./matrix";
-import { VerifyReport } from "./report";
+import type { MatrixReport, MatrixRow } from "./matrix";
+import type { VerifyReport } from "./report";
 
 // A real taskmanager-crash report of the matrix (reports/m1), with a timeline made up to match its offsets and timings.
-const fixture = (): VerifyReport => JSON.parse(readFileSync(join(__dirname, "fixtures", "taskmanager-crash-report.json"), "utf8")) as VerifyReport;
+const fixture = (): VerifyReport =>
+  JSON.parse(readFileSync(join(__dirname, "fixtures", "taskmanager-crash-report.json"), "utf8")) as VerifyReport;
 
 const count = (html: string, pattern: RegExp) => (html.match(new RegExp(pattern.source, "g")) ?? []).length;
 /** The text of the first element carrying data-figure="name". */
@@ -43,7 +44,12 @@ describe("renderFaultHtml", () => {
     const html = renderFaultHtml(fixture());
     expect(html).toContain('<g class="moment fault">');
     expect(html).toContain(">fault: taskmanager-crash<");
-    for (const [key, label] of [["detected", "detected +3.1 s"], ["running", "RUNNING +27.8 s"], ["first-output", "first committed output +37.3 s"], ["caught-up", "caught up +38.4 s"]]) {
+    for (const [key, label] of [
+      ["detected", "detected +3.1 s"],
+      ["running", "RUNNING +27.8 s"],
+      ["first-output", "first committed output +37.3 s"],
+      ["caught-up", "caught up +38.4 s"],
+    ]) {
       expect(html).toContain(`<g class="moment ${key}">`);
       expect(html).toContain(`>${label}<`);
     }
@@ -79,7 +85,19 @@ describe("renderFaultHtml", () => {
     report.ok = false;
     report.duplicates = 1;
     report.missing = 1;
-    report.samples.duplicates = [{ visitId: "v1", windowStart: new Date(faultAt).toISOString(), count: 4, occurrences: [{ partition: 0, offset: 480 }, { partition: 0, offset: 490 }], afterFault: true, preCheckpoint: false }];
+    report.samples.duplicates = [
+      {
+        visitId: "v1",
+        windowStart: new Date(faultAt).toISOString(),
+        count: 4,
+        occurrences: [
+          { partition: 0, offset: 480 },
+          { partition: 0, offset: 490 },
+        ],
+        afterFault: true,
+        preCheckpoint: false,
+      },
+    ];
     report.samples.missing = [{ visitId: "v2", windowStart: new Date(faultAt + 10_000).toISOString(), count: 8 }];
     const html = renderFaultHtml(report);
     expect(figure(html, "verdict")).toBe("FAILED");
@@ -117,13 +135,38 @@ describe("renderFaultHtml", () => {
 
 describe("renderMatrixHtml", () => {
   const row = (over: Partial<MatrixRow>): MatrixRow => ({
-    fault: "taskmanager-crash", mode: "EXACTLY_ONCE", run: 1, ok: true, duplicates: 0, missing: 0, unexpected: 0, restored: 7, expected: 7,
+    fault: "taskmanager-crash",
+    mode: "EXACTLY_ONCE",
+    run: 1,
+    ok: true,
+    duplicates: 0,
+    missing: 0,
+    unexpected: 0,
+    restored: 7,
+    expected: 7,
     deadLetters: "10 malformed records written after the fault: 10 in the dead-letter topic, 0 absent, 0 extra copies",
-    timings: { faultToDetected: 3122, faultToRunning: 27_778, faultToFirstCommittedOutput: 37_333, faultToCaughtUp: 38_377 }, explanation: "", error: null, ...over,
+    timings: { faultToDetected: 3122, faultToRunning: 27_778, faultToFirstCommittedOutput: 37_333, faultToCaughtUp: 38_377 },
+    explanation: "",
+    error: null,
+    ...over,
   });
   const matrix: MatrixReport = {
-    ok: false, stack: "ci", faults: ["taskmanager-crash", "broker-restart"], repeat: 1,
-    rows: [row({}), row({ fault: "broker-restart", ok: false, restored: null, expected: null, timings: {}, deadLetters: "n/a", error: "Failed to find <group> coordinator" })],
+    ok: false,
+    stack: "ci",
+    faults: ["taskmanager-crash", "broker-restart"],
+    repeat: 1,
+    rows: [
+      row({}),
+      row({
+        fault: "broker-restart",
+        ok: false,
+        restored: null,
+        expected: null,
+        timings: {},
+        deadLetters: "n/a",
+        error: "Failed to find <group> coordinator",
+      }),
+    ],
   };
   const pageOf = (r: MatrixRow) => `faults-${r.mode.toLowerCase()}-${r.fault}-${r.run}.html`;
 

@@ -11,15 +11,23 @@ describe("unfinishedPartitions", () => {
 
 describe("whenCoordinatorReady", () => {
   // What kafkajs throws for an OffsetFetch a broker answers while its coordinator loads (code 16).
-  const notCoordinator = Object.assign(new Error("This is not the correct coordinator for this group"), { type: "NOT_COORDINATOR_FOR_GROUP", retriable: true });
+  const notCoordinator = Object.assign(new Error("This is not the correct coordinator for this group"), {
+    type: "NOT_COORDINATOR_FOR_GROUP",
+    retriable: true,
+  });
 
   it("asks again while the coordinator is not ready, then answers", async () => {
     let calls = 0;
-    const answer = await whenCoordinatorReady(async () => {
-      calls += 1;
-      if (calls < 3) throw calls === 1 ? notCoordinator : Object.assign(new Error("retries exceeded"), { cause: { type: "GROUP_LOAD_IN_PROGRESS" } });
-      return { 0: 42 };
-    }, 5_000, 1);
+    const answer = await whenCoordinatorReady(
+      async () => {
+        calls += 1;
+        if (calls < 3)
+          throw calls === 1 ? notCoordinator : Object.assign(new Error("retries exceeded"), { cause: { type: "GROUP_LOAD_IN_PROGRESS" } });
+        return { 0: 42 };
+      },
+      5_000,
+      1,
+    );
     expect(answer).toEqual({ 0: 42 });
     expect(calls).toBe(3);
   });
@@ -27,8 +35,25 @@ describe("whenCoordinatorReady", () => {
   it("passes any other error on at once, and a not-ready one after its time", async () => {
     let calls = 0;
     const unknownTopic = Object.assign(new Error("This server does not host this topic-partition"), { type: "UNKNOWN_TOPIC_OR_PARTITION" });
-    await expect(whenCoordinatorReady(async () => { calls += 1; throw unknownTopic; }, 5_000, 1)).rejects.toBe(unknownTopic);
+    await expect(
+      whenCoordinatorReady(
+        async () => {
+          calls += 1;
+          throw unknownTopic;
+        },
+        5_000,
+        1,
+      ),
+    ).rejects.toBe(unknownTopic);
     expect(calls).toBe(1);
-    await expect(whenCoordinatorReady(async () => { throw notCoordinator; }, 20, 5)).rejects.toBe(notCoordinator);
+    await expect(
+      whenCoordinatorReady(
+        async () => {
+          throw notCoordinator;
+        },
+        20,
+        5,
+      ),
+    ).rejects.toBe(notCoordinator);
   });
 });

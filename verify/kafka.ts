@@ -8,11 +8,11 @@
 // how many records it holds. Reading up to an end offset therefore tracks the offsets the fetches have
 // passed (control batches included), not the number of records seen.
 
-import { Admin, Kafka, logLevel } from "kafkajs";
-import { PartitionOffsets } from "./checks";
+import { type Admin, Kafka, logLevel } from "kafkajs";
+import type { PartitionOffsets } from "./checks";
 import { ReadCommittedFetcher, RetriableFetchError } from "./kafkaFetch";
-import { FetchedRecord } from "./readCommitted";
-import { TopicRecord } from "./records";
+import type { FetchedRecord } from "./readCommitted";
+import type { TopicRecord } from "./records";
 import { sleep } from "./wait";
 
 export class KafkaReadError extends Error {}
@@ -37,7 +37,9 @@ const COORDINATOR_NOT_READY = new Set(["GROUP_LOAD_IN_PROGRESS", "GROUP_COORDINA
 /** Whether `error` (a kafkajs error, or one whose retries it wraps) says the coordinator is not ready yet. */
 export function coordinatorNotReady(error: unknown): boolean {
   const typeOf = (e: unknown) => (e as { type?: unknown } | null)?.type;
-  return [typeOf(error), typeOf((error as { cause?: unknown } | null)?.cause)].some((t) => typeof t === "string" && COORDINATOR_NOT_READY.has(t));
+  return [typeOf(error), typeOf((error as { cause?: unknown } | null)?.cause)].some(
+    (t) => typeof t === "string" && COORDINATOR_NOT_READY.has(t),
+  );
 }
 
 /**
@@ -57,7 +59,12 @@ export async function whenCoordinatorReady<T>(call: () => Promise<T>, timeoutMs:
 }
 
 export function toTopicRecord(partition: number, record: FetchedRecord): TopicRecord {
-  return { partition, offset: record.offset, timestampMs: record.timestampMs, value: record.value === null ? null : record.value.toString("utf8") };
+  return {
+    partition,
+    offset: record.offset,
+    timestampMs: record.timestampMs,
+    value: record.value === null ? null : record.value.toString("utf8"),
+  };
 }
 
 export class KafkaReader {
@@ -96,7 +103,9 @@ export class KafkaReader {
     try {
       offsets = await this.admin.fetchTopicOffsets(topic);
     } catch (error) {
-      throw new KafkaReadError(`cannot read the offsets of topic ${topic} on ${this.bootstrap}: ${(error as Error).message}. Next: check that the stack created the topic.`);
+      throw new KafkaReadError(
+        `cannot read the offsets of topic ${topic} on ${this.bootstrap}: ${(error as Error).message}. Next: check that the stack created the topic.`,
+      );
     }
     const low: Record<number, number> = {};
     const end: Record<number, number> = {};
@@ -134,7 +143,10 @@ export class KafkaReader {
   /** Creates topics of `partitions` partitions each (replication 1: the stack's single broker). */
   async createTopics(topics: readonly string[], partitions: number): Promise<void> {
     try {
-      await this.admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      });
     } catch (error) {
       throw new KafkaReadError(`creating topics ${topics.join(", ")} on ${this.bootstrap} failed: ${(error as Error).message}`);
     }
@@ -186,7 +198,10 @@ export class KafkaReader {
       (record) => {
         if (record.offset < (end[record.partition] ?? 0)) records.push(record);
       },
-      (reached) => Object.keys(end).map(Number).filter((p) => Math.max(reached[p] ?? 0, from[p] ?? 0) < (end[p] ?? 0)),
+      (reached) =>
+        Object.keys(end)
+          .map(Number)
+          .filter((p) => Math.max(reached[p] ?? 0, from[p] ?? 0) < (end[p] ?? 0)),
       (reached) => unfinishedPartitions(from, reached, end).length === 0,
       (reached) => `reading ${topic} up to ${JSON.stringify(end)}: still ${unfinishedPartitions(from, reached, end).join(", ")}`,
     );
@@ -215,9 +230,22 @@ export class KafkaReader {
    * with the wall-clock time it was first seen: a fetch returns as soon as the broker has committed data, or after
    * at most FETCH_MAX_WAIT_MS without any.
    */
-  async watch(topic: string, from: PartitionOffsets, timeoutMs: number, stop: () => boolean, onRecord: (record: TopicRecord, seenAtMs: number) => void): Promise<void> {
-    await this.consume(topic, from, timeoutMs, (record) => onRecord(record, Date.now()), () => Object.keys(from).map(Number), stop,
-      () => `watching ${topic} from ${JSON.stringify(from)}: not told to stop`);
+  async watch(
+    topic: string,
+    from: PartitionOffsets,
+    timeoutMs: number,
+    stop: () => boolean,
+    onRecord: (record: TopicRecord, seenAtMs: number) => void,
+  ): Promise<void> {
+    await this.consume(
+      topic,
+      from,
+      timeoutMs,
+      (record) => onRecord(record, Date.now()),
+      () => Object.keys(from).map(Number),
+      stop,
+      () => `watching ${topic} from ${JSON.stringify(from)}: not told to stop`,
+    );
   }
 
   private async consume(
@@ -238,10 +266,12 @@ export class KafkaReader {
       while (!isDone(reached)) {
         if (Date.now() >= deadline) {
           const problem = lastRetriable ? ` (last fetch problem: ${lastRetriable})` : "";
-          throw new KafkaReadError(`timed out after ${Math.round(timeoutMs / 1000)} s on ${this.bootstrap}: ${describeTimeout(reached)}${problem}`);
+          throw new KafkaReadError(
+            `timed out after ${Math.round(timeoutMs / 1000)} s on ${this.bootstrap}: ${describeTimeout(reached)}${problem}`,
+          );
         }
         const offsets = Object.fromEntries(partitionsToFetch(reached).map((p) => [p, reached[p] ?? 0]));
-        let reads;
+        let reads: Awaited<ReturnType<ReadCommittedFetcher["fetchOnce"]>>;
         try {
           reads = await fetcher.fetchOnce(offsets, FETCH_MAX_WAIT_MS);
           lastRetriable = undefined;

@@ -1,4 +1,4 @@
-import { createServer, Server, Socket } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { BrokerConnection } from "./kafkaFetch";
 import { Writer } from "./kafkaProtocol";
@@ -52,7 +52,9 @@ describe("BrokerConnection", () => {
       if (apiKey === 1) socket.end();
     });
     const connection = await BrokerConnection.open("127.0.0.1", port);
-    await expect(connection.request(18, 0, Buffer.alloc(0), 200)).rejects.toThrow(`broker 127.0.0.1:${port} did not answer request 18 v0 within 200 ms`);
+    await expect(connection.request(18, 0, Buffer.alloc(0), 200)).rejects.toThrow(
+      `broker 127.0.0.1:${port} did not answer request 18 v0 within 200 ms`,
+    );
     const again = await BrokerConnection.open("127.0.0.1", port);
     await expect(again.request(1, 11, Buffer.alloc(0))).rejects.toThrow(`broker 127.0.0.1:${port} closed the connection`);
   });
@@ -60,6 +62,8 @@ describe("BrokerConnection", () => {
   it("names the address it could not connect to", async () => {
     const port = await peer(() => undefined);
     server!.close();
-    await expect(BrokerConnection.open("127.0.0.1", port)).rejects.toThrow(new RegExp(`cannot connect to broker 127.0.0.1:${port}: .*ECONNREFUSED`));
+    await expect(BrokerConnection.open("127.0.0.1", port)).rejects.toThrow(
+      new RegExp(`cannot connect to broker 127.0.0.1:${port}: .*ECONNREFUSED`),
+    );
   });
 });

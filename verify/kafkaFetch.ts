@@ -2,8 +2,8 @@
 // filters each partition's response with readCommitted(), Kafka's own algorithm. kafkajs (the admin) only
 // finds the leaders and their addresses.
 
-import { connect, Socket } from "node:net";
-import { Admin } from "kafkajs";
+import { connect, type Socket } from "node:net";
+import type { Admin } from "kafkajs";
 import {
   API_KEY,
   decodeApiVersionsResponse,
@@ -14,11 +14,11 @@ import {
   encodeRequest,
   errorName,
   FETCH_VERSION,
-  FetchPartitionResponse,
-  FetchResponse,
+  type FetchPartitionResponse,
+  type FetchResponse,
   RETRIABLE_FETCH_ERRORS,
 } from "./kafkaProtocol";
-import { FetchedRecord, PartitionFetch, readCommitted } from "./readCommitted";
+import { type FetchedRecord, type PartitionFetch, readCommitted } from "./readCommitted";
 
 export class KafkaFetchError extends Error {}
 
@@ -38,7 +38,10 @@ export class BrokerConnection {
   private readonly waiting = new Map<number, { resolve: (body: Buffer) => void; reject: (error: Error) => void }>();
   private failure: Error | undefined;
 
-  private constructor(private readonly socket: Socket, readonly address: string) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly address: string,
+  ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (error) => this.fail(new KafkaFetchError(`connection to broker ${address} failed: ${error.message}`)));
     socket.on("close", () => this.fail(new KafkaFetchError(`broker ${address} closed the connection`)));
@@ -74,8 +77,14 @@ export class BrokerConnection {
         this.socket.destroy();
       }, timeoutMs);
       this.waiting.set(correlationId, {
-        resolve: (answer) => (clearTimeout(timer), resolve(answer)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
+        resolve: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       this.socket.write(encodeRequest(apiKey, apiVersion, correlationId, CLIENT_ID, body));
     });
@@ -158,7 +167,11 @@ export class ReadCommittedFetcher {
   }
 
   close(): void {
-    for (const connection of this.connections.values()) connection.then((c) => c.close(), () => undefined);
+    for (const connection of this.connections.values())
+      connection.then(
+        (c) => c.close(),
+        () => undefined,
+      );
     this.connections.clear();
   }
 
@@ -174,20 +187,28 @@ export class ReadCommittedFetcher {
       minBytes: 1,
       maxBytes: MAX_BYTES,
       topic: this.topic,
-      partitions: partitions.map((partition) => ({ partition, fetchOffset: offsets[partition]!, partitionMaxBytes: this.partitionMaxBytes })),
+      partitions: partitions.map((partition) => ({
+        partition,
+        fetchOffset: offsets[partition]!,
+        partitionMaxBytes: this.partitionMaxBytes,
+      })),
     });
     let answer: Buffer;
     try {
       answer = await connection.request(API_KEY.fetch, FETCH_VERSION, body, maxWaitMs + REQUEST_TIMEOUT_MS);
     } catch (error) {
       this.connections.delete(leader);
-      throw new RetriableFetchError(`fetching topic ${this.topic} partitions ${partitions.join(", ")} from broker ${connection.address}: ${(error as Error).message}`);
+      throw new RetriableFetchError(
+        `fetching topic ${this.topic} partitions ${partitions.join(", ")} from broker ${connection.address}: ${(error as Error).message}`,
+      );
     }
     let response: FetchResponse;
     try {
       response = decodeFetchResponse(answer);
     } catch (error) {
-      throw new KafkaFetchError(`broker ${connection.address} answered a fetch of topic ${this.topic} partitions ${partitions.join(", ")} with bytes this reader cannot decode: ${(error as Error).message}`);
+      throw new KafkaFetchError(
+        `broker ${connection.address} answered a fetch of topic ${this.topic} partitions ${partitions.join(", ")} with bytes this reader cannot decode: ${(error as Error).message}`,
+      );
     }
     if (response.errorCode !== 0) {
       throw new KafkaFetchError(`broker ${connection.address} refused a fetch of topic ${this.topic}: ${errorName(response.errorCode)}`);
@@ -197,13 +218,18 @@ export class ReadCommittedFetcher {
       for (const p of topic.partitions) {
         const fetchOffset = offsets[p.partition];
         if (topic.topic !== this.topic || fetchOffset === undefined) {
-          throw new KafkaFetchError(`broker ${connection.address} answered for topic ${topic.topic} partition ${p.partition}, which the fetch did not ask for`);
+          throw new KafkaFetchError(
+            `broker ${connection.address} answered for topic ${topic.topic} partition ${p.partition}, which the fetch did not ask for`,
+          );
         }
         reads.set(p.partition, this.partitionRead(connection.address, p, fetchOffset));
       }
     }
     const missing = partitions.filter((p) => !reads.has(p));
-    if (missing.length > 0) throw new KafkaFetchError(`broker ${connection.address} left out topic ${this.topic} partitions ${missing.join(", ")} from its fetch response`);
+    if (missing.length > 0)
+      throw new KafkaFetchError(
+        `broker ${connection.address} left out topic ${this.topic} partitions ${missing.join(", ")} from its fetch response`,
+      );
     return reads;
   }
 
@@ -220,7 +246,9 @@ export class ReadCommittedFetcher {
     }
     const batches = p.records ? decodeRecordBatches(p.records, where) : [];
     if (batches.length === 0 && (p.records?.length ?? 0) > 0) {
-      throw new KafkaFetchError(`fetch of ${where}: ${p.records!.length} bytes without one complete record batch; a batch is larger than the ${this.partitionMaxBytes} bytes asked for`);
+      throw new KafkaFetchError(
+        `fetch of ${where}: ${p.records!.length} bytes without one complete record batch; a batch is larger than the ${this.partitionMaxBytes} bytes asked for`,
+      );
     }
     const fetch: PartitionFetch = { fetchOffset, abortedTransactions: p.abortedTransactions, batches };
     return { ...readCommitted(fetch), fetch, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset };
@@ -250,7 +278,9 @@ export class ReadCommittedFetcher {
       const broker = this.brokers?.get(nodeId);
       if (!broker) {
         this.forgetMetadata();
-        return Promise.reject(new RetriableFetchError(`broker ${nodeId}, leader of a partition of topic ${this.topic}, is not in the cluster's broker list`));
+        return Promise.reject(
+          new RetriableFetchError(`broker ${nodeId}, leader of a partition of topic ${this.topic}, is not in the cluster's broker list`),
+        );
       }
       connection = openFetchConnection(broker.host, broker.port);
       connection.catch(() => this.connections.delete(nodeId));
@@ -271,7 +301,8 @@ async function openFetchConnection(host: string, port: number): Promise<BrokerCo
   }
   try {
     const versions = decodeApiVersionsResponse(await connection.request(API_KEY.apiVersions, 0, Buffer.alloc(0)));
-    if (versions.errorCode !== 0) throw new KafkaFetchError(`broker ${connection.address} refused ApiVersions: ${errorName(versions.errorCode)}`);
+    if (versions.errorCode !== 0)
+      throw new KafkaFetchError(`broker ${connection.address} refused ApiVersions: ${errorName(versions.errorCode)}`);
     const fetch = versions.apis.find((a) => a.apiKey === API_KEY.fetch);
     if (!fetch || fetch.minVersion > FETCH_VERSION || fetch.maxVersion < FETCH_VERSION) {
       const served = fetch ? `versions ${fetch.minVersion} to ${fetch.maxVersion}` : "no version";

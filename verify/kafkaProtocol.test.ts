@@ -16,7 +16,7 @@ import { readCommitted } from "./readCommitted";
 // An encoder of the protocol's spec, for these tests only: RecordBatch v2 and a Fetch v11 response.
 
 function zigzag(v: bigint): bigint {
-  return v >= 0n ? v << 1n : ((-v) << 1n) - 1n;
+  return v >= 0n ? v << 1n : (-v << 1n) - 1n;
 }
 function varint(v: number | bigint): Buffer {
   let u = zigzag(BigInt(v));
@@ -86,8 +86,18 @@ function encodeBatch(b: TestBatch): Buffer {
   return new Writer().int64(b.baseOffset).int32(fromEpoch.length).raw(fromEpoch).toBuffer();
 }
 
-const controlRecord = (type: number): TestRecord => ({ offsetDelta: 0, timestampDelta: 0, key: Buffer.from([0, 0, 0, type]), value: Buffer.from([0, 0, 0, 0, 0, 0]) });
-const record = (offsetDelta: number, value: string): TestRecord => ({ offsetDelta, timestampDelta: offsetDelta * 10, key: null, value: Buffer.from(value) });
+const controlRecord = (type: number): TestRecord => ({
+  offsetDelta: 0,
+  timestampDelta: 0,
+  key: Buffer.from([0, 0, 0, type]),
+  value: Buffer.from([0, 0, 0, 0, 0, 0]),
+});
+const record = (offsetDelta: number, value: string): TestRecord => ({
+  offsetDelta,
+  timestampDelta: offsetDelta * 10,
+  key: null,
+  value: Buffer.from(value),
+});
 
 interface TestPartition {
   partition: number;
@@ -103,7 +113,11 @@ function encodeFetchResponse(topic: string, partitions: TestPartition[]): Buffer
     .int32(0) // session
     .array([topic], (w, t) =>
       w.string(t).array(partitions, (pw, p) => {
-        pw.int32(p.partition).int16(p.errorCode ?? 0).int64(100).int64(90).int64(0);
+        pw.int32(p.partition)
+          .int16(p.errorCode ?? 0)
+          .int64(100)
+          .int64(90)
+          .int64(0);
         if (p.aborted === null) pw.int32(-1);
         else pw.array(p.aborted, (aw, [producerId, firstOffset]) => aw.int64(producerId).int64(firstOffset));
         pw.int32(-1);
@@ -136,7 +150,13 @@ describe("varints", () => {
 
 describe("encodeFetchRequest", () => {
   it("lays out Fetch v11 as FetchRequest.json says, read_committed, without a session", () => {
-    const body = encodeFetchRequest({ maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, topic: "t", partitions: [{ partition: 1, fetchOffset: 42, partitionMaxBytes: 4096 }] });
+    const body = encodeFetchRequest({
+      maxWaitMs: 500,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      topic: "t",
+      partitions: [{ partition: 1, fetchOffset: 42, partitionMaxBytes: 4096 }],
+    });
     const r = new Reader(body, "request");
     expect([r.int32(), r.int32(), r.int32(), r.int32(), r.int8(), r.int32(), r.int32()]).toEqual([-1, 500, 1, 1 << 20, 1, 0, -1]);
     expect(r.int32()).toBe(1);
@@ -155,8 +175,23 @@ describe("encodeFetchRequest", () => {
 
 describe("decodeApiVersionsResponse", () => {
   it("reads the served version ranges", () => {
-    const body = new Writer().int16(0).array([[1, 4, 17], [18, 0, 4]], (w, [k, min, max]) => w.int16(k!).int16(min!).int16(max!)).toBuffer();
-    expect(decodeApiVersionsResponse(body)).toEqual({ errorCode: 0, apis: [{ apiKey: 1, minVersion: 4, maxVersion: 17 }, { apiKey: 18, minVersion: 0, maxVersion: 4 }] });
+    const body = new Writer()
+      .int16(0)
+      .array(
+        [
+          [1, 4, 17],
+          [18, 0, 4],
+        ],
+        (w, [k, min, max]) => w.int16(k!).int16(min!).int16(max!),
+      )
+      .toBuffer();
+    expect(decodeApiVersionsResponse(body)).toEqual({
+      errorCode: 0,
+      apis: [
+        { apiKey: 1, minVersion: 4, maxVersion: 17 },
+        { apiKey: 18, minVersion: 0, maxVersion: 4 },
+      ],
+    });
   });
 });
 
@@ -166,19 +201,54 @@ describe("decodeFetchResponse and decodeRecordBatches", () => {
   const log = Buffer.concat([
     encodeBatch({ baseOffset: 0, producerId: -1n, baseTimestamp: 1000, records: [record(0, "plain0"), record(1, "plain1")] }),
     encodeBatch({ baseOffset: 2, producerId: A, transactional: true, baseTimestamp: 2000, records: [record(0, "a2")] }),
-    encodeBatch({ baseOffset: 3, producerId: B, transactional: true, codec: 1, baseTimestamp: 3000, records: [record(0, "b3"), { ...record(1, "b4"), headers: [["h", "x"]] }] }),
+    encodeBatch({
+      baseOffset: 3,
+      producerId: B,
+      transactional: true,
+      codec: 1,
+      baseTimestamp: 3000,
+      records: [record(0, "b3"), { ...record(1, "b4"), headers: [["h", "x"]] }],
+    }),
     encodeBatch({ baseOffset: 5, producerId: B, transactional: true, control: true, baseTimestamp: 4000, records: [controlRecord(0)] }),
     encodeBatch({ baseOffset: 6, producerId: A, transactional: true, control: true, baseTimestamp: 4000, records: [controlRecord(0)] }),
-    encodeBatch({ baseOffset: 7, producerId: 9n, transactional: true, codec: 1, logAppendTime: true, baseTimestamp: 5000, records: [record(0, "c7"), record(1, "c8")] }),
+    encodeBatch({
+      baseOffset: 7,
+      producerId: 9n,
+      transactional: true,
+      codec: 1,
+      logAppendTime: true,
+      baseTimestamp: 5000,
+      records: [record(0, "c7"), record(1, "c8")],
+    }),
     encodeBatch({ baseOffset: 9, producerId: 9n, transactional: true, control: true, baseTimestamp: 6000, records: [controlRecord(1)] }),
   ]);
 
   it("decodes a response with aborted transactions, gzip and control batches, and filters it read_committed", () => {
-    const response = decodeFetchResponse(encodeFetchResponse("visit_windows", [{ partition: 1, aborted: [[B, 3], [A, 2]], records: log }, { partition: 0, aborted: null, records: null }]));
+    const response = decodeFetchResponse(
+      encodeFetchResponse("visit_windows", [
+        {
+          partition: 1,
+          aborted: [
+            [B, 3],
+            [A, 2],
+          ],
+          records: log,
+        },
+        { partition: 0, aborted: null, records: null },
+      ]),
+    );
     expect(response.topics).toHaveLength(1);
     const [p1, p0] = response.topics[0]!.partitions;
     expect(p0).toMatchObject({ partition: 0, errorCode: 0, abortedTransactions: null, records: null });
-    expect(p1).toMatchObject({ partition: 1, highWatermark: 100, lastStableOffset: 90, abortedTransactions: [{ producerId: B, firstOffset: 3 }, { producerId: A, firstOffset: 2 }] });
+    expect(p1).toMatchObject({
+      partition: 1,
+      highWatermark: 100,
+      lastStableOffset: 90,
+      abortedTransactions: [
+        { producerId: B, firstOffset: 3 },
+        { producerId: A, firstOffset: 2 },
+      ],
+    });
 
     const batches = decodeRecordBatches(p1!.records!, "visit_windows/1");
     expect(batches.map((b) => [b.baseOffset, b.lastOffset, b.producerId, b.isTransactional, b.isControl, b.controlType])).toEqual([
@@ -190,7 +260,10 @@ describe("decodeFetchResponse and decodeRecordBatches", () => {
       [7, 8, 9n, true, false, null],
       [9, 9, 9n, true, true, 1],
     ]);
-    expect(batches[0]!.records.map((r) => [r.offset, r.timestampMs, r.value?.toString()])).toEqual([[0, 1000, "plain0"], [1, 1010, "plain1"]]);
+    expect(batches[0]!.records.map((r) => [r.offset, r.timestampMs, r.value?.toString()])).toEqual([
+      [0, 1000, "plain0"],
+      [1, 1010, "plain1"],
+    ]);
     expect(batches[2]!.records.map((r) => r.value?.toString())).toEqual(["b3", "b4"]);
     // LOG_APPEND_TIME: every record carries the batch's max timestamp.
     expect(batches[5]!.records.map((r) => r.timestampMs)).toEqual([5010, 5010]);
@@ -212,13 +285,19 @@ describe("decodeFetchResponse and decodeRecordBatches", () => {
   });
 
   it("refuses codecs other than none and gzip, naming the codec, topic and partition", () => {
-    for (const [codec, name] of [[2, "snappy"], [3, "lz4"], [4, "zstd"]] as const) {
+    for (const [codec, name] of [
+      [2, "snappy"],
+      [3, "lz4"],
+      [4, "zstd"],
+    ] as const) {
       const batch = encodeBatch({ baseOffset: 40, producerId: -1n, codec: 0, baseTimestamp: 0, records: [record(0, "x")] });
       // Set the codec bits and fix the CRC, as a producer with that codec would have written it.
       batch.writeInt16BE(codec, 21);
       batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
       expect(() => decodeRecordBatches(batch, "topic visit_windows partition 1")).toThrow(
-        new KafkaProtocolError(`topic visit_windows partition 1, batch at offset 40: compressed with ${name}; this reader decodes only none and gzip. Next: produce that topic without compression or with gzip.`),
+        new KafkaProtocolError(
+          `topic visit_windows partition 1, batch at offset 40: compressed with ${name}; this reader decodes only none and gzip. Next: produce that topic without compression or with gzip.`,
+        ),
       );
     }
   });

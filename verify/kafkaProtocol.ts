@@ -5,7 +5,7 @@
 // and the "Record Batch" section of the protocol documentation.
 
 import { gunzipSync } from "node:zlib";
-import { AbortedTransaction, FetchedBatch, FetchedRecord } from "./readCommitted";
+import type { AbortedTransaction, FetchedBatch, FetchedRecord } from "./readCommitted";
 
 export class KafkaProtocolError extends Error {}
 
@@ -59,10 +59,18 @@ const ATTRIBUTES_OFFSET = 21;
 export class Writer {
   private readonly chunks: Buffer[] = [];
 
-  int8(v: number): this { return this.push(1, (b) => b.writeInt8(v)); }
-  int16(v: number): this { return this.push(2, (b) => b.writeInt16BE(v)); }
-  int32(v: number): this { return this.push(4, (b) => b.writeInt32BE(v)); }
-  int64(v: bigint | number): this { return this.push(8, (b) => b.writeBigInt64BE(BigInt(v))); }
+  int8(v: number): this {
+    return this.push(1, (b) => b.writeInt8(v));
+  }
+  int16(v: number): this {
+    return this.push(2, (b) => b.writeInt16BE(v));
+  }
+  int32(v: number): this {
+    return this.push(4, (b) => b.writeInt32BE(v));
+  }
+  int64(v: bigint | number): this {
+    return this.push(8, (b) => b.writeBigInt64BE(BigInt(v)));
+  }
   /** A non-nullable STRING: int16 length, UTF-8 bytes. */
   string(v: string): this {
     const bytes = Buffer.from(v, "utf8");
@@ -139,18 +147,33 @@ export function encodeFetchRequest(request: FetchRequest): Buffer {
 /** Big-endian reader that names what it was reading when the bytes run out. */
 export class Reader {
   offset = 0;
-  constructor(private readonly buf: Buffer, private readonly what: string) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly what: string,
+  ) {}
 
   get remaining(): number {
     return this.buf.length - this.offset;
   }
-  int8(): number { return this.take(1).readInt8(0); }
-  int16(): number { return this.take(2).readInt16BE(0); }
-  int32(): number { return this.take(4).readInt32BE(0); }
-  uint32(): number { return this.take(4).readUInt32BE(0); }
-  int64(): bigint { return this.take(8).readBigInt64BE(0); }
+  int8(): number {
+    return this.take(1).readInt8(0);
+  }
+  int16(): number {
+    return this.take(2).readInt16BE(0);
+  }
+  int32(): number {
+    return this.take(4).readInt32BE(0);
+  }
+  uint32(): number {
+    return this.take(4).readUInt32BE(0);
+  }
+  int64(): bigint {
+    return this.take(8).readBigInt64BE(0);
+  }
   /** An int64 that is an offset or a timestamp: must fit a JavaScript number exactly. */
-  int64Number(field: string): number { return toSafeNumber(this.int64(), `${field} in ${this.what}`); }
+  int64Number(field: string): number {
+    return toSafeNumber(this.int64(), `${field} in ${this.what}`);
+  }
   nullableString(): string | null {
     const length = this.int16();
     return length < 0 ? null : this.take(length).toString("utf8");
@@ -316,7 +339,8 @@ function decodeRecordBatch(batch: Buffer, where: string): FetchedBatch {
   const at = `${where}, batch at offset ${baseOffsetRaw}`;
   if (batch.length < BATCH_HEADER_BYTES) throw new KafkaProtocolError(`${at}: ${batch.length} bytes, shorter than a v2 batch header`);
   const magic = batch.readInt8(MAGIC_OFFSET);
-  if (magic !== 2) throw new KafkaProtocolError(`${at}: message format (magic) ${magic}; this reader reads only format 2, the one Kafka 4 writes`);
+  if (magic !== 2)
+    throw new KafkaProtocolError(`${at}: message format (magic) ${magic}; this reader reads only format 2, the one Kafka 4 writes`);
   const r = new Reader(batch, at);
   const baseOffset = r.int64Number("base_offset");
   r.int32(); // batch length
@@ -324,7 +348,8 @@ function decodeRecordBatch(batch: Buffer, where: string): FetchedBatch {
   r.int8(); // magic
   const crc = r.uint32();
   const computed = crc32c(batch.subarray(ATTRIBUTES_OFFSET));
-  if (crc !== computed) throw new KafkaProtocolError(`${at}: CRC-32C is ${computed.toString(16)}, the batch says ${crc.toString(16)}: corrupt data`);
+  if (crc !== computed)
+    throw new KafkaProtocolError(`${at}: CRC-32C is ${computed.toString(16)}, the batch says ${crc.toString(16)}: corrupt data`);
   const attributes = r.int16();
   const lastOffsetDelta = r.int32();
   const baseTimestamp = r.int64Number("base_timestamp");
@@ -374,7 +399,8 @@ function decodeRecordBatch(batch: Buffer, where: string): FetchedBatch {
   let controlType: number | null = null;
   if (isControl) {
     const key = records[0]?.key;
-    if (!key || key.length < 4) throw new KafkaProtocolError(`${at}: a control batch without a control record key (version int16, type int16)`);
+    if (!key || key.length < 4)
+      throw new KafkaProtocolError(`${at}: a control batch without a control record key (version int16, type int16)`);
     controlType = key.readInt16BE(2);
   }
   return {

@@ -3,7 +3,7 @@
 // filterAbortedMessages over records and control records with the aborted list in the broker's order, then
 // control records dropped. It lets the reader's tests and `npm run reader-check` show where kafkajs goes wrong.
 
-import { FetchedRecord, PartitionFetch } from "./readCommitted";
+import type { FetchedRecord, PartitionFetch } from "./readCommitted";
 
 interface KafkajsMessage {
   offset: string;
@@ -13,7 +13,10 @@ interface KafkajsMessage {
   record: FetchedRecord;
 }
 
-type KafkajsFilter = (input: { messages: KafkajsMessage[]; abortedTransactions: { producerId: string; firstOffset: string }[] }) => KafkajsMessage[];
+type KafkajsFilter = (input: {
+  messages: KafkajsMessage[];
+  abortedTransactions: { producerId: string; firstOffset: string }[];
+}) => KafkajsMessage[];
 
 // kafkajs ships it as plain JavaScript without types; the signature above is what its JSDoc says.
 const filterAbortedMessages: KafkajsFilter = require("kafkajs/src/consumer/filterAbortedMessages");
@@ -30,7 +33,10 @@ export function kafkajsReadCommitted(fetch: PartitionFetch): FetchedRecord[] {
     })),
   );
   const withinOffset = messages.filter((m) => Number(m.offset) >= fetch.fetchOffset);
-  const abortedTransactions = (fetch.abortedTransactions ?? []).map((t) => ({ producerId: String(t.producerId), firstOffset: String(t.firstOffset) }));
+  const abortedTransactions = (fetch.abortedTransactions ?? []).map((t) => ({
+    producerId: String(t.producerId),
+    firstOffset: String(t.firstOffset),
+  }));
   return filterAbortedMessages({ messages: withinOffset, abortedTransactions })
     .filter((m) => !m.isControlRecord)
     .map((m) => m.record);

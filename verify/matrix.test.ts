@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { derivedConfig, derivedStackName, MatrixRow, modeVariant, renderMatrix } from "./matrix";
+import { derivedConfig, derivedStackName, type MatrixRow, modeVariant, renderMatrix } from "./matrix";
 
 describe("the derived stack of another mode", () => {
   it("is named after the base stack and the mode", () => {
@@ -7,7 +7,11 @@ describe("the derived stack of another mode", () => {
   });
 
   it("keeps the base config but the mode and moves both host ports so both stacks can run", () => {
-    const base = { "flink-checkpointer:target": "docker", "flink-checkpointer:generatorVisits": "10", "flink-checkpointer:kafkaExternalPort": "9200" };
+    const base = {
+      "flink-checkpointer:target": "docker",
+      "flink-checkpointer:generatorVisits": "10",
+      "flink-checkpointer:kafkaExternalPort": "9200",
+    };
     expect(derivedConfig(base, modeVariant("AT_LEAST_ONCE"))).toEqual({
       "flink-checkpointer:target": "docker",
       "flink-checkpointer:generatorVisits": "10",
@@ -20,7 +24,11 @@ describe("the derived stack of another mode", () => {
 
 describe("a derived stack of other settings", () => {
   it("changes only the variant's keys and the ports", () => {
-    const base = { "flink-checkpointer:target": "docker", "flink-checkpointer:heartbeatTimeoutMs": "10000", "flink-checkpointer:flinkRestPort": "18081" };
+    const base = {
+      "flink-checkpointer:target": "docker",
+      "flink-checkpointer:heartbeatTimeoutMs": "10000",
+      "flink-checkpointer:flinkRestPort": "18081",
+    };
     const variant = { suffix: "flink-heartbeats", changes: { heartbeatIntervalMs: "10000", heartbeatTimeoutMs: "50000" }, portShift: 20 };
     expect(derivedStackName("ci", variant)).toBe("ci-flink-heartbeats");
     expect(derivedConfig(base, variant)).toEqual({
@@ -35,13 +43,28 @@ describe("a derived stack of other settings", () => {
 
 describe("renderMatrix", () => {
   const row = (over: Partial<MatrixRow>): MatrixRow => ({
-    fault: "taskmanager-crash", mode: "EXACTLY_ONCE", run: 1, ok: true, duplicates: 0, missing: 0, unexpected: 0, restored: 5, expected: 5,
-    deadLetters: "10 malformed records written after the fault: 10 in the dead-letter topic", timings: { faultToDetected: 2100, faultToRunning: 12_300, faultToFirstCommittedOutput: 30_000, faultToCaughtUp: 41_000 },
-    explanation: "", error: null, ...over,
+    fault: "taskmanager-crash",
+    mode: "EXACTLY_ONCE",
+    run: 1,
+    ok: true,
+    duplicates: 0,
+    missing: 0,
+    unexpected: 0,
+    restored: 5,
+    expected: 5,
+    deadLetters: "10 malformed records written after the fault: 10 in the dead-letter topic",
+    timings: { faultToDetected: 2100, faultToRunning: 12_300, faultToFirstCommittedOutput: 30_000, faultToCaughtUp: 41_000 },
+    explanation: "",
+    error: null,
+    ...over,
   });
 
   it("gives a row per fault and mode with its verdict, counts, restore and timings in seconds", () => {
-    const table = renderMatrix([row({}), row({ mode: "AT_LEAST_ONCE", duplicates: 7, explanation: "7 firings replayed after the checkpoint" }), row({ fault: "broker-restart", ok: false, missing: 2, restored: null, expected: null })]);
+    const table = renderMatrix([
+      row({}),
+      row({ mode: "AT_LEAST_ONCE", duplicates: 7, explanation: "7 firings replayed after the checkpoint" }),
+      row({ fault: "broker-restart", ok: false, missing: 2, restored: null, expected: null }),
+    ]);
     const lines = table.split("\n");
     expect(lines[2]).toBe("| taskmanager-crash | EXACTLY_ONCE | 1 | pass | 0 | 0 | 0 | 5 (5) | 2.1 | 12.3 | 30.0 | 41.0 |");
     expect(lines[3]).toContain("| AT_LEAST_ONCE | 1 | pass | 7 |");

@@ -2,10 +2,10 @@
 // what each showed. A mode the stack does not run gets a stack of its own, derived from it with the Pulumi
 // Automation API (same config but the mode, ports shifted so both can run), brought up and destroyed.
 
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { CheckpointMode } from "./checks";
-import { VerifyReport } from "./report";
-import { Log } from "./wait";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import type { CheckpointMode } from "./checks";
+import type { VerifyReport } from "./report";
+import type { Log } from "./wait";
 
 const CONFIG_PREFIX = "flink-checkpointer:";
 
@@ -43,16 +43,28 @@ export function derivedConfig(base: Readonly<Record<string, string>>, variant: S
 }
 
 /** Brings up the stack derived from `base` as `variant`, hands its outputs to `run`, then destroys and removes it. */
-export async function withDerivedStack<T>(projectDir: string, base: string, variant: StackVariant, log: Log, run: (outputs: Record<string, unknown>, stack: string) => Promise<T>): Promise<T> {
+export async function withDerivedStack<T>(
+  projectDir: string,
+  base: string,
+  variant: StackVariant,
+  log: Log,
+  run: (outputs: Record<string, unknown>, stack: string) => Promise<T>,
+): Promise<T> {
   const name = derivedStackName(base, variant);
   const baseStack = await LocalWorkspace.selectStack({ stackName: base, workDir: projectDir });
   const baseConfig = Object.fromEntries(Object.entries(await baseStack.getAllConfig()).map(([k, v]) => [k, v.value]));
   if (baseConfig[`${CONFIG_PREFIX}target`] === "kind") {
-    throw new Error(`stack ${base} runs on kind, whose host ports are fixed by its cluster: run a variant of it on a kind stack of its own`);
+    throw new Error(
+      `stack ${base} runs on kind, whose host ports are fixed by its cluster: run a variant of it on a kind stack of its own`,
+    );
   }
   const config = derivedConfig(baseConfig, variant);
-  const changed = Object.entries(variant.changes).map(([key, value]) => `${key} ${value}`).join(", ");
-  log(`== stack ${name}: ${base}'s config with ${changed}, Flink on 127.0.0.1:${config[`${CONFIG_PREFIX}flinkRestPort`]}, Kafka on 127.0.0.1:${config[`${CONFIG_PREFIX}kafkaExternalPort`]}`);
+  const changed = Object.entries(variant.changes)
+    .map(([key, value]) => `${key} ${value}`)
+    .join(", ");
+  log(
+    `== stack ${name}: ${base}'s config with ${changed}, Flink on 127.0.0.1:${config[`${CONFIG_PREFIX}flinkRestPort`]}, Kafka on 127.0.0.1:${config[`${CONFIG_PREFIX}kafkaExternalPort`]}`,
+  );
   const stack: Stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: projectDir });
   const printed = (line: string) => {
     const text = line.trimEnd();
@@ -125,9 +137,11 @@ export function renderMatrix(rows: readonly MatrixRow[]): string {
   const lines = [
     "| fault | mode | run | verdict | duplicates | missing | unexpected | restored (expected) | detected s | RUNNING s | first output s | caught up s |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((r) =>
-      `| ${r.fault} | ${r.mode} | ${r.run} | ${r.error ? "INCOMPLETE" : r.ok ? "pass" : "FAIL"} | ${r.duplicates} | ${r.missing} | ${r.unexpected} | ${r.restored ?? "–"} (${r.expected ?? "any"}) | ` +
-      `${seconds(r.timings.faultToDetected)} | ${seconds(r.timings.faultToRunning)} | ${seconds(r.timings.faultToFirstCommittedOutput)} | ${seconds(r.timings.faultToCaughtUp)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.fault} | ${r.mode} | ${r.run} | ${r.error ? "INCOMPLETE" : r.ok ? "pass" : "FAIL"} | ${r.duplicates} | ${r.missing} | ${r.unexpected} | ${r.restored ?? "–"} (${r.expected ?? "any"}) | ` +
+        `${seconds(r.timings.faultToDetected)} | ${seconds(r.timings.faultToRunning)} | ${seconds(r.timings.faultToFirstCommittedOutput)} | ${seconds(r.timings.faultToCaughtUp)} |`,
+    ),
   ];
   const explained = rows.filter((r) => r.mode === "AT_LEAST_ONCE" && r.explanation);
   if (explained.length > 0) {

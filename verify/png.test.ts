@@ -12,12 +12,15 @@ function encodePng(width: number, rows: number[][], filters: number[]): Buffer {
   };
   const raw = rows.flatMap((row, y) => {
     const up = y > 0 ? rows[y - 1]! : row.map(() => 0);
-    return [filters[y]!, ...row.map((v, i) => {
-      const left = i >= bpp ? row[i - bpp]! : 0;
-      const upLeft = i >= bpp ? up[i - bpp]! : 0;
-      const predicted = [0, left, up[i]!, (left + up[i]!) >> 1, paeth(left, up[i]!, upLeft)][filters[y]!]!;
-      return (v - predicted) & 0xff;
-    })];
+    return [
+      filters[y]!,
+      ...row.map((v, i) => {
+        const left = i >= bpp ? row[i - bpp]! : 0;
+        const upLeft = i >= bpp ? up[i - bpp]! : 0;
+        const predicted = [0, left, up[i]!, (left + up[i]!) >> 1, paeth(left, up[i]!, upLeft)][filters[y]!]!;
+        return (v - predicted) & 0xff;
+      }),
+    ];
   });
   const chunk = (type: string, body: Buffer) => {
     const length = Buffer.alloc(4);
@@ -29,7 +32,12 @@ function encodePng(width: number, rows: number[][], filters: number[]): Buffer {
   header.writeUInt32BE(rows.length, 4);
   header[8] = 8;
   header[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.from(raw))), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(Buffer.from(raw))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 describe("decodePng", () => {

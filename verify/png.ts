@@ -23,7 +23,7 @@ export function decodePng(data: Buffer): RgbaImage {
   let height = 0;
   let channels = 0;
   const compressed: Buffer[] = [];
-  for (let at = 8; at + 8 <= data.length;) {
+  for (let at = 8; at + 8 <= data.length; ) {
     const length = data.readUInt32BE(at);
     const type = data.toString("latin1", at + 4, at + 8);
     const body = data.subarray(at + 8, at + 8 + length);
@@ -32,7 +32,10 @@ export function decodePng(data: Buffer): RgbaImage {
       height = body.readUInt32BE(4);
       const [depth, colorType, , , interlace] = [body[8], body[9], body[10], body[11], body[12]];
       channels = colorType === 2 ? 3 : colorType === 6 ? 4 : 0;
-      if (depth !== 8 || channels === 0 || interlace !== 0) throw new Error(`unsupported PNG: bit depth ${depth}, colour type ${colorType}, interlace ${interlace} (only 8-bit RGB or RGBA, not interlaced)`);
+      if (depth !== 8 || channels === 0 || interlace !== 0)
+        throw new Error(
+          `unsupported PNG: bit depth ${depth}, colour type ${colorType}, interlace ${interlace} (only 8-bit RGB or RGBA, not interlaced)`,
+        );
     } else if (type === "IDAT") {
       compressed.push(body);
     } else if (type === "IEND") {
@@ -53,7 +56,18 @@ export function decodePng(data: Buffer): RgbaImage {
       const left = i >= channels ? pixels[row + i - channels]! : 0;
       const up = y > 0 ? pixels[row - stride + i]! : 0;
       const upLeft = y > 0 && i >= channels ? pixels[row - stride + i - channels]! : 0;
-      const predicted = filter === 0 ? 0 : filter === 1 ? left : filter === 2 ? up : filter === 3 ? (left + up) >> 1 : filter === 4 ? paeth(left, up, upLeft) : -1;
+      const predicted =
+        filter === 0
+          ? 0
+          : filter === 1
+            ? left
+            : filter === 2
+              ? up
+              : filter === 3
+                ? (left + up) >> 1
+                : filter === 4
+                  ? paeth(left, up, upLeft)
+                  : -1;
       if (predicted < 0) throw new Error(`PNG row ${y} has the unknown filter ${filter}`);
       pixels[row + i] = (line[i]! + predicted) & 0xff;
     }

@@ -27,7 +27,7 @@ const kubectl = (p: Extract<StackProcesses, { kind: "kubernetes" }>, ...args: st
  */
 function flinkTarget(p: StackProcesses, role: FlinkRole, taskManager?: string): string[] {
   if (p.kind === "docker") {
-    const container = role === "jobmanager" ? p.jobManager : taskManager ?? p.taskManagers[0];
+    const container = role === "jobmanager" ? p.jobManager : (taskManager ?? p.taskManagers[0]);
     if (!container) throw new Error(`the stack outputs name no ${role} container`);
     return [container];
   }
@@ -88,22 +88,34 @@ export function pickTaskManager(processes: readonly TaskManagerProcess[], hosts:
   }
   if (processes.length === 1) return processes[0]!.name;
   const known = processes.map((tm) => `${tm.name} (${tm.addresses.join(", ") || "no address"})`).join("; ") || "none";
-  throw new Error(`none of the stack's TaskManagers runs the job's tasks: Flink places them on ${hosts.join(", ") || "no TaskManager"}; the TaskManagers are ${known}`);
+  throw new Error(
+    `none of the stack's TaskManagers runs the job's tasks: Flink places them on ${hosts.join(", ") || "no TaskManager"}; the TaskManagers are ${known}`,
+  );
 }
 
 /** The TaskManager processes and their addresses: each container's IPs and host name, or each pod's IP and name. */
 export async function taskManagerProcesses(p: StackProcesses): Promise<TaskManagerProcess[]> {
   if (p.kind === "docker") {
-    return Promise.all(p.taskManagers.map(async (name) => {
-      const text = await mustRun({ file: "docker", args: ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}{{.Config.Hostname}}", name] });
-      return { name, addresses: [...text.split(/\s+/).filter(Boolean), name] };
-    }));
+    return Promise.all(
+      p.taskManagers.map(async (name) => {
+        const text = await mustRun({
+          file: "docker",
+          args: ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}{{.Config.Hostname}}", name],
+        });
+        return { name, addresses: [...text.split(/\s+/).filter(Boolean), name] };
+      }),
+    );
   }
-  const text = await mustRun(kubectl(p, "get", "pods", "-l", p.taskManagerSelector, "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.podIP}{\"\\n\"}{end}"));
-  return text.split("\n").filter((line) => line.trim()).map((line) => {
-    const [name, ...addresses] = line.trim().split(/\s+/);
-    return { name: name!, addresses: [...addresses, name!] };
-  });
+  const text = await mustRun(
+    kubectl(p, "get", "pods", "-l", p.taskManagerSelector, "-o", 'jsonpath={range .items[*]}{.metadata.name} {.status.podIP}{"\\n"}{end}'),
+  );
+  return text
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => {
+      const [name, ...addresses] = line.trim().split(/\s+/);
+      return { name: name!, addresses: [...addresses, name!] };
+    });
 }
 
 /** A graceful broker restart: Kafka shuts down cleanly, then starts on the same data. */
@@ -150,7 +162,8 @@ async function runSignalSteps([first, second]: Command[], role: FlinkRole): Prom
     return shown(first!);
   }
   const pid = (await mustRun(first!)).trim();
-  if (!/^[1-9]\d*$/.test(pid)) throw new Error(`\`${shown(first!)}\` gave no running process (PID "${pid}"): is the ${role} container running?`);
+  if (!/^[1-9]\d*$/.test(pid))
+    throw new Error(`\`${shown(first!)}\` gave no running process (PID "${pid}"): is the ${role} container running?`);
   const kill = { file: second.file, args: second.args.map((a) => (a === "{pid}" ? pid : a)) };
   await mustRun(kill);
   return `${shown(kill)} (the ${role}'s JVM, PID ${pid} on the host)`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { kafkajsReadCommitted } from "./kafkajsFilter";
-import { AbortedTransaction, CONTROL_TYPE, FetchedBatch, PartitionFetch, readCommitted } from "./readCommitted";
+import { type AbortedTransaction, CONTROL_TYPE, type FetchedBatch, type PartitionFetch, readCommitted } from "./readCommitted";
 
 // Producers: A, B, C transactional; P an idempotent producer outside transactions; plain records have no id.
 const A = 1000n;
@@ -13,7 +13,12 @@ const value = (offset: number) => Buffer.from(`v${offset}`);
 
 /** A data batch of `count` records from `baseOffset`. */
 function data(producerId: bigint, baseOffset: number, count = 1, isTransactional = producerId !== NONE && producerId !== P): FetchedBatch {
-  const records = Array.from({ length: count }, (_, i) => ({ offset: baseOffset + i, timestampMs: 1_700_000_000_000 + baseOffset + i, key: null, value: value(baseOffset + i) }));
+  const records = Array.from({ length: count }, (_, i) => ({
+    offset: baseOffset + i,
+    timestampMs: 1_700_000_000_000 + baseOffset + i,
+    key: null,
+    value: value(baseOffset + i),
+  }));
   return { baseOffset, lastOffset: baseOffset + count - 1, producerId, isTransactional, isControl: false, controlType: null, records };
 }
 
@@ -63,7 +68,18 @@ const cases: Case[] = [
         fetch: {
           fetchOffset: 0,
           abortedTransactions: [aborted(C, 2), aborted(B, 1), aborted(A, 0)],
-          batches: [data(A, 0), data(B, 1), data(C, 2), data(A, 3), data(B, 4), data(C, 5), abort(C, 6), abort(B, 7), abort(A, 8), data(NONE, 9)],
+          batches: [
+            data(A, 0),
+            data(B, 1),
+            data(C, 2),
+            data(A, 3),
+            data(B, 4),
+            data(C, 5),
+            abort(C, 6),
+            abort(B, 7),
+            abort(A, 8),
+            data(NONE, 9),
+          ],
         },
         committed: [9],
         nextOffset: 10,
@@ -75,7 +91,11 @@ const cases: Case[] = [
     name: "an aborted transaction spanning two fetches, the second aborted first",
     fetches: [
       {
-        fetch: { fetchOffset: 0, abortedTransactions: [aborted(B, 1), aborted(A, 0)], batches: [data(A, 0), data(B, 1), data(A, 2), abort(B, 3)] },
+        fetch: {
+          fetchOffset: 0,
+          abortedTransactions: [aborted(B, 1), aborted(A, 0)],
+          batches: [data(A, 0), data(B, 1), data(A, 2), abort(B, 3)],
+        },
         committed: [],
         nextOffset: 4,
         kafkajsGives: [0],
@@ -95,7 +115,19 @@ const cases: Case[] = [
         fetch: {
           fetchOffset: 0,
           abortedTransactions: [aborted(B, 3), aborted(A, 1)],
-          batches: [data(P, 0), data(A, 1), data(C, 2), data(B, 3), data(NONE, 4), data(P, 5), abort(B, 6), data(A, 7), commit(C, 8), abort(A, 9), data(NONE, 10, 2)],
+          batches: [
+            data(P, 0),
+            data(A, 1),
+            data(C, 2),
+            data(B, 3),
+            data(NONE, 4),
+            data(P, 5),
+            abort(B, 6),
+            data(A, 7),
+            commit(C, 8),
+            abort(A, 9),
+            data(NONE, 10, 2),
+          ],
         },
         committed: [0, 2, 4, 5, 10, 11],
         nextOffset: 12,
@@ -130,7 +162,11 @@ const cases: Case[] = [
     fetches: [
       {
         // A batch of five from offset 10 answers a fetch from 13; A's aborted transaction began at 8.
-        fetch: { fetchOffset: 13, abortedTransactions: [aborted(A, 8)], batches: [data(C, 10, 5), data(A, 15, 2), abort(A, 17), commit(C, 18)] },
+        fetch: {
+          fetchOffset: 13,
+          abortedTransactions: [aborted(A, 8)],
+          batches: [data(C, 10, 5), data(A, 15, 2), abort(A, 17), commit(C, 18)],
+        },
         committed: [13, 14],
         nextOffset: 19,
       },

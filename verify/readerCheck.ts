@@ -3,7 +3,7 @@
 
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Admin, Kafka, logLevel, Producer } from "kafkajs";
+import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
 import {
   abortsOutOfOrder,
   compareReads,
@@ -13,9 +13,9 @@ import {
   parseReaderCheckArguments,
   parseTxnIndexDump,
   READER_CHECK_USAGE,
-  ReaderCheckArguments,
+  type ReaderCheckArguments,
   ReaderCheckUsageError,
-  ReadRecord,
+  type ReadRecord,
 } from "./crossCheck";
 import { KafkaReader } from "./kafka";
 import { PARTITION_MAX_BYTES, ReadCommittedFetcher } from "./kafkaFetch";
@@ -44,7 +44,12 @@ interface Scenario {
 async function writeScenario(kafka: Kafka, admin: Admin, topic: string, suffix: string): Promise<Scenario> {
   const producers: Producer[] = [];
   const transactional = async (name: string) => {
-    const p = kafka.producer({ transactionalId: `reader-check-${name}-${suffix}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const p = kafka.producer({
+      transactionalId: `reader-check-${name}-${suffix}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     producers.push(p);
     await p.connect();
     return p;
@@ -89,7 +94,15 @@ async function writeScenario(kafka: Kafka, admin: Admin, topic: string, suffix: 
     for (const p of producers) await p.disconnect().catch(() => undefined);
   }
   return {
-    committed: [[0, "p0-plain-1"], [0, "p0-C-1"], [0, "p0-C-2"], [0, "p0-C-3"], [0, "p0-plain-2"], [1, "p1-plain-1"], [1, "p1-C-1"]],
+    committed: [
+      [0, "p0-plain-1"],
+      [0, "p0-C-1"],
+      [0, "p0-C-2"],
+      [0, "p0-C-3"],
+      [0, "p0-plain-2"],
+      [1, "p1-plain-1"],
+      [1, "p1-C-1"],
+    ],
     abortedValues: ["p0-A-1", "p0-A-2", "p0-A-3", "p0-B-1", "p0-B-2", "p1-A-1"],
   };
 }
@@ -106,7 +119,13 @@ async function partitionEnds(admin: Admin, topic: string, partitions: number[]):
 }
 
 /** Waits until `done` holds for the partitions' ends: transaction markers reach the log after EndTxn has answered. */
-async function untilEnds(admin: Admin, topic: string, partitions: number[], what: string, done: (ends: Map<number, { high: number; stable: number }>) => boolean): Promise<void> {
+async function untilEnds(
+  admin: Admin,
+  topic: string,
+  partitions: number[],
+  what: string,
+  done: (ends: Map<number, { high: number; stable: number }>) => boolean,
+): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const ends = await partitionEnds(admin, topic, partitions);
@@ -121,7 +140,9 @@ async function topicOffsets(admin: Admin, bootstrap: string, topic: string): Pro
   try {
     offsets = await admin.fetchTopicOffsets(topic);
   } catch (error) {
-    throw new Error(`cannot read the offsets of topic ${topic} on ${bootstrap}: ${(error as Error).message}. Next: check the topic's name (--topic) and the broker's address (--kafka-bootstrap).`);
+    throw new Error(
+      `cannot read the offsets of topic ${topic} on ${bootstrap}: ${(error as Error).message}. Next: check the topic's name (--topic) and the broker's address (--kafka-bootstrap).`,
+    );
   }
   return {
     low: Object.fromEntries(offsets.map((o) => [o.partition, Number(o.low)])),
@@ -131,7 +152,12 @@ async function topicOffsets(admin: Admin, bootstrap: string, topic: string): Pro
 
 /** kafkajs's consumer read_committed from the beginning until every partition has passed `end`. */
 async function kafkajsConsumerRead(kafka: Kafka, topic: string, end: Offsets, timeoutMs: number): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: `reader-check-kafkajs-${process.pid}-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: `reader-check-kafkajs-${process.pid}-${Date.now()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 500,
+    allowAutoTopicCreation: false,
+  });
   const records: ReadRecord[] = [];
   const reached: Offsets = {};
   const finished = () => Object.entries(end).every(([p, e]) => (reached[Number(p)] ?? 0) >= e);
@@ -149,14 +175,24 @@ async function kafkajsConsumerRead(kafka: Kafka, topic: string, end: Offsets, ti
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
-          if (Number(m.offset) < (end[batch.partition] ?? 0)) records.push({ partition: batch.partition, offset: Number(m.offset), value: m.value?.toString("utf8") ?? null });
+          if (Number(m.offset) < (end[batch.partition] ?? 0))
+            records.push({ partition: batch.partition, offset: Number(m.offset), value: m.value?.toString("utf8") ?? null });
         }
       },
     });
     if (finished()) resolveDone();
     await Promise.race([
       done,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`kafkajs's consumer did not reach ${JSON.stringify(end)} within ${timeoutMs} ms (at ${JSON.stringify(reached)})`)), timeoutMs))),
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () =>
+              reject(
+                new Error(`kafkajs's consumer did not reach ${JSON.stringify(end)} within ${timeoutMs} ms (at ${JSON.stringify(reached)})`),
+              ),
+            timeoutMs,
+          )),
+      ),
     ]);
   } finally {
     clearTimeout(timer);
@@ -171,7 +207,12 @@ const byPosition = (a: ReadRecord, b: ReadRecord) => a.partition - b.partition |
  * Raw fetches as our reader makes them, but small (so transactions span fetches and batches are cut at fetch
  * ends), each filtered by both filters: what ours keeps and how many records kafkajs's lets through.
  */
-async function compareFiltersOnFetches(admin: Admin, topic: string, low: Offsets, end: Offsets): Promise<{ fetches: number; ours: ReadRecord[]; kafkajs: number; letThrough: ReadRecord[] }> {
+async function compareFiltersOnFetches(
+  admin: Admin,
+  topic: string,
+  low: Offsets,
+  end: Offsets,
+): Promise<{ fetches: number; ours: ReadRecord[]; kafkajs: number; letThrough: ReadRecord[] }> {
   const fetcher = new ReadCommittedFetcher(admin, topic, SMALL_FETCH_BYTES);
   const reached: Offsets = { ...low };
   let fetches = 0;
@@ -180,7 +221,9 @@ async function compareFiltersOnFetches(admin: Admin, topic: string, low: Offsets
   const letThrough: ReadRecord[] = [];
   try {
     for (let round = 0; round < 10_000; round++) {
-      const pending = Object.keys(end).map(Number).filter((p) => (reached[p] ?? 0) < end[p]!);
+      const pending = Object.keys(end)
+        .map(Number)
+        .filter((p) => (reached[p] ?? 0) < end[p]!);
       if (pending.length === 0) break;
       const reads = await fetcher.fetchOnce(Object.fromEntries(pending.map((p) => [p, reached[p] ?? 0])), 500);
       for (const [partition, read] of reads) {
@@ -191,7 +234,8 @@ async function compareFiltersOnFetches(admin: Admin, topic: string, low: Offsets
         ours.push(...oursHere.map((r) => ({ partition, offset: r.offset, value: r.value?.toString("utf8") ?? null })));
         kafkajs += kafkajsHere.length;
         const oursOffsets = new Set(oursHere.map((r) => r.offset));
-        for (const r of kafkajsHere) if (!oursOffsets.has(r.offset)) letThrough.push({ partition, offset: r.offset, value: r.value?.toString("utf8") ?? null });
+        for (const r of kafkajsHere)
+          if (!oursOffsets.has(r.offset)) letThrough.push({ partition, offset: r.offset, value: r.value?.toString("utf8") ?? null });
         reached[partition] = read.nextOffset;
       }
     }
@@ -203,11 +247,22 @@ async function compareFiltersOnFetches(admin: Admin, topic: string, low: Offsets
 
 async function javaConsoleConsumer(args: ReaderCheckArguments, topic: string): Promise<ReadRecord[]> {
   const command = [
-    "exec", args.dockerContainer, "/opt/kafka/bin/kafka-console-consumer.sh",
-    "--bootstrap-server", args.containerBootstrap, "--topic", topic,
-    "--isolation-level", "read_committed", "--from-beginning",
-    "--property", "print.partition=true", "--property", "print.offset=true",
-    "--timeout-ms", String(args.timeoutMs),
+    "exec",
+    args.dockerContainer,
+    "/opt/kafka/bin/kafka-console-consumer.sh",
+    "--bootstrap-server",
+    args.containerBootstrap,
+    "--topic",
+    topic,
+    "--isolation-level",
+    "read_committed",
+    "--from-beginning",
+    "--property",
+    "print.partition=true",
+    "--property",
+    "print.offset=true",
+    "--timeout-ms",
+    String(args.timeoutMs),
   ];
   let stdout: string;
   try {
@@ -215,7 +270,10 @@ async function javaConsoleConsumer(args: ReaderCheckArguments, topic: string): P
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     // The console consumer may end with an error status when its idle timeout ends the read; what it printed counts.
-    if (!e.stdout) throw new Error(`docker ${command.slice(0, 3).join(" ")} … failed: ${e.message.split("\n")[0]} ${e.stderr?.trim().split("\n").slice(-3).join(" | ") ?? ""}`);
+    if (!e.stdout)
+      throw new Error(
+        `docker ${command.slice(0, 3).join(" ")} … failed: ${e.message.split("\n")[0]} ${e.stderr?.trim().split("\n").slice(-3).join(" | ") ?? ""}`,
+      );
     stdout = e.stdout;
   }
   const { records, otherLines } = parseConsoleConsumerOutput(stdout);
@@ -232,20 +290,36 @@ async function dumpSegments(args: ReaderCheckArguments, topic: string, partition
       const { stdout } = await run("docker", ["exec", args.dockerContainer, "sh", "-c", `ls ${dir}/*.log ${dir}/*.txnindex`]);
       files = stdout.split("\n").filter(Boolean);
     } catch (error) {
-      log(`partition ${partition}: cannot list ${dir} in container ${args.dockerContainer} (${(error as Error).message.split("\n")[0]}); --data-dir names the broker's log directory`);
+      log(
+        `partition ${partition}: cannot list ${dir} in container ${args.dockerContainer} (${(error as Error).message.split("\n")[0]}); --data-dir names the broker's log directory`,
+      );
       continue;
     }
     const { stdout } = await run(
       "docker",
-      ["exec", args.dockerContainer, "/opt/kafka/bin/kafka-run-class.sh", "kafka.tools.DumpLogSegments", "--print-data-log", "--files", files.join(",")],
+      [
+        "exec",
+        args.dockerContainer,
+        "/opt/kafka/bin/kafka-run-class.sh",
+        "kafka.tools.DumpLogSegments",
+        "--print-data-log",
+        "--files",
+        files.join(","),
+      ],
       { maxBuffer: 512 * 1024 * 1024 },
     );
     const batches = parseLogDump(stdout);
     const markers = batches.filter((b) => b.marker !== null);
-    const list = (items: string[], most: number) => items.slice(0, most).join(", ") + (items.length > most ? `, … ${items.length - most} more` : "");
+    const list = (items: string[], most: number) =>
+      items.slice(0, most).join(", ") + (items.length > most ? `, … ${items.length - most} more` : "");
     log(
       `partition ${partition}: DumpLogSegments: ${batches.length} batches, ${markers.filter((m) => m.marker === "ABORT").length} ABORT and ${markers.filter((m) => m.marker === "COMMIT").length} COMMIT markers` +
-        (markers.length > 0 ? `, in log order: ${list(markers.map((m) => `${m.marker} of producer ${m.producerId} at ${m.baseOffset}`), 12)}` : ""),
+        (markers.length > 0
+          ? `, in log order: ${list(
+              markers.map((m) => `${m.marker} of producer ${m.producerId} at ${m.baseOffset}`),
+              12,
+            )}`
+          : ""),
     );
     if (batches.length <= 30) {
       const layout = batches.map((b) => {
@@ -258,10 +332,15 @@ async function dumpSegments(args: ReaderCheckArguments, topic: string, partition
     const outOfOrder = abortsOutOfOrder(entries);
     log(
       `partition ${partition}: .txnindex (the broker's aborted list, in ending order): ` +
-        (list(entries.map((e) => `producer ${e.producerId} offsets ${e.firstOffset}..${e.lastOffset}`), 12) || "empty") +
+        (list(
+          entries.map((e) => `producer ${e.producerId} offsets ${e.firstOffset}..${e.lastOffset}`),
+          12,
+        ) || "empty") +
         (outOfOrder.length > 0
           ? `; ${outOfOrder.length} pair(s) out of first-offset order, e.g. producer ${outOfOrder[0]![1].producerId} began at ${outOfOrder[0]![1].firstOffset} but ended after producer ${outOfOrder[0]![0].producerId}, begun at ${outOfOrder[0]![0].firstOffset}`
-          : entries.length > 0 ? "; in first-offset order" : ""),
+          : entries.length > 0
+            ? "; in first-offset order"
+            : ""),
     );
   }
 }
@@ -271,26 +350,40 @@ function reportDifference(name: string, other: string, diff: { onlyInA: ReadReco
     log(`${name} and ${other} agree`);
     return true;
   }
-  const show = (records: ReadRecord[]) => records.slice(0, 10).map(describeRecord).join("; ") + (records.length > 10 ? `; … ${records.length - 10} more` : "");
+  const show = (records: ReadRecord[]) =>
+    records.slice(0, 10).map(describeRecord).join("; ") + (records.length > 10 ? `; … ${records.length - 10} more` : "");
   if (diff.onlyInA.length > 0) log(`${diff.onlyInA.length} record(s) only ${name} returned: ${show(diff.onlyInA)}`);
   if (diff.onlyInB.length > 0) log(`${diff.onlyInB.length} record(s) only ${other} returned: ${show(diff.onlyInB)}`);
   return false;
 }
 
 async function check(args: ReaderCheckArguments): Promise<number> {
-  const kafka = new Kafka({ clientId: "flink-checkpointer-reader-check", brokers: [args.kafkaBootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 5_000, retry: { retries: 3, initialRetryTime: 300 } });
+  const kafka = new Kafka({
+    clientId: "flink-checkpointer-reader-check",
+    brokers: [args.kafkaBootstrap],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5_000,
+    retry: { retries: 3, initialRetryTime: 300 },
+  });
   const admin = kafka.admin();
   await admin.connect().catch((error: Error) => {
-    throw new Error(`Kafka broker unreachable at ${args.kafkaBootstrap} (${error.message}). Next: check --kafka-bootstrap and that the broker runs.`);
+    throw new Error(
+      `Kafka broker unreachable at ${args.kafkaBootstrap} (${error.message}). Next: check --kafka-bootstrap and that the broker runs.`,
+    );
   });
   const suffix = `${process.pid}-${Date.now()}`;
   const topic = args.topic ?? `reader-check-${suffix}`;
   let scenario: Scenario | undefined;
   try {
     if (args.topic === null) {
-      const created = await admin.createTopics({ topics: [{ topic, numPartitions: SCRATCH_PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+      const created = await admin.createTopics({
+        topics: [{ topic, numPartitions: SCRATCH_PARTITIONS, replicationFactor: 1 }],
+        waitForLeaders: true,
+      });
       if (!created) throw new Error(`topic ${topic} already exists`);
-      log(`scratch topic ${topic}: writing interleaved transactions (A begins, B begins, B aborts, A aborts) and committed ones around them`);
+      log(
+        `scratch topic ${topic}: writing interleaved transactions (A begins, B begins, B aborts, A aborts) and committed ones around them`,
+      );
       scenario = await writeScenario(kafka, admin, topic, suffix);
     }
     const { low, end } = await topicOffsets(admin, args.kafkaBootstrap, topic);
@@ -312,14 +405,23 @@ async function check(args: ReaderCheckArguments): Promise<number> {
     let ok = reportDifference("our reader", "the Java console consumer", compareReads(ours, java));
 
     const onFetches = await compareFiltersOnFetches(admin, topic, low, end);
-    log(`${onFetches.fetches} partition fetch(es) of at most ${SMALL_FETCH_BYTES / 1024} KiB through both filters: ours keeps ${onFetches.ours.length} records, kafkajs's ${onFetches.kafkajs}; kafkajs's filter lets through ${onFetches.letThrough.length} aborted record(s)${onFetches.letThrough.length > 0 ? `: ${onFetches.letThrough.slice(0, 10).map(describeRecord).join("; ")}` : ""}`);
+    log(
+      `${onFetches.fetches} partition fetch(es) of at most ${SMALL_FETCH_BYTES / 1024} KiB through both filters: ours keeps ${onFetches.ours.length} records, kafkajs's ${onFetches.kafkajs}; kafkajs's filter lets through ${onFetches.letThrough.length} aborted record(s)${onFetches.letThrough.length > 0 ? `: ${onFetches.letThrough.slice(0, 10).map(describeRecord).join("; ")}` : ""}`,
+    );
 
-    ok = reportDifference(`our reader in fetches of ${SMALL_FETCH_BYTES / 1024} KiB`, `in fetches of ${PARTITION_MAX_BYTES / 1024 / 1024} MiB`, compareReads(onFetches.ours, ours)) && ok;
+    ok =
+      reportDifference(
+        `our reader in fetches of ${SMALL_FETCH_BYTES / 1024} KiB`,
+        `in fetches of ${PARTITION_MAX_BYTES / 1024 / 1024} MiB`,
+        compareReads(onFetches.ours, ours),
+      ) && ok;
 
     try {
       const kafkajs = await kafkajsConsumerRead(kafka, topic, end, args.timeoutMs);
       const diff = compareReads(kafkajs, ours);
-      log(`kafkajs's consumer (readUncommitted: false): ${kafkajs.length} records; ${diff.onlyInA.length} that our reader and Kafka's do not return (aborted), ${diff.onlyInB.length} missing`);
+      log(
+        `kafkajs's consumer (readUncommitted: false): ${kafkajs.length} records; ${diff.onlyInA.length} that our reader and Kafka's do not return (aborted), ${diff.onlyInB.length} missing`,
+      );
       reportDifference("kafkajs's consumer", "our reader", diff);
     } catch (error) {
       log(`kafkajs's consumer could not be compared: ${(error as Error).message}`);
@@ -329,15 +431,25 @@ async function check(args: ReaderCheckArguments): Promise<number> {
       const values = (records: ReadRecord[]) => records.map((r) => `${r.partition}:${r.value}`).sort();
       const expected = scenario.committed.map(([partition, value]) => `${partition}:${value}`).sort();
       const matches = JSON.stringify(values(ours)) === JSON.stringify(expected);
-      log(`our reader ${matches ? "returns exactly" : "does NOT return exactly"} the ${expected.length} committed records written (${expected.join(", ")})`);
+      log(
+        `our reader ${matches ? "returns exactly" : "does NOT return exactly"} the ${expected.length} committed records written (${expected.join(", ")})`,
+      );
       ok &&= matches;
       const leaked = onFetches.letThrough.filter((r) => r.value !== null && scenario!.abortedValues.includes(r.value));
-      log(leaked.length > 0 ? `kafkajs's error reproduced: ${leaked.length} aborted record(s) through its filter` : "kafkajs's error NOT reproduced on this broker's fetches (its filter returned no aborted record)");
+      log(
+        leaked.length > 0
+          ? `kafkajs's error reproduced: ${leaked.length} aborted record(s) through its filter`
+          : "kafkajs's error NOT reproduced on this broker's fetches (its filter returned no aborted record)",
+      );
     }
     log(ok ? "PASS: our reader agrees with Kafka's Java consumer" : "FAIL: our reader and Kafka's Java consumer disagree");
     return ok ? EXIT.agree : EXIT.disagree;
   } finally {
-    if (args.topic === null) await admin.deleteTopics({ topics: [topic] }).then(() => log(`deleted scratch topic ${topic}`), (error) => log(`could not delete scratch topic ${topic}: ${(error as Error).message}`));
+    if (args.topic === null)
+      await admin.deleteTopics({ topics: [topic] }).then(
+        () => log(`deleted scratch topic ${topic}`),
+        (error) => log(`could not delete scratch topic ${topic}: ${(error as Error).message}`),
+      );
     await admin.disconnect();
   }
 }

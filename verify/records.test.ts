@@ -1,12 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { deadLetterKey, deadLetterRaw, firingKey, MALFORMED_KINDS, malformedVisits, parseFiring, parseIsoTimeMs, parseVisit, windowStartOf } from "./records";
+import {
+  deadLetterKey,
+  deadLetterRaw,
+  firingKey,
+  MALFORMED_KINDS,
+  malformedVisits,
+  parseFiring,
+  parseIsoTimeMs,
+  parseVisit,
+  windowStartOf,
+} from "./records";
 
 const at = (value: string | null) => ({ partition: 1, offset: 7, timestampMs: 1_000, value });
 
 describe("parseVisit", () => {
   it("reads visit_id and event_time of a generator visit", () => {
     const parsed = parseVisit(at(JSON.stringify({ visit_id: "v-1", event_time: "2024-05-01T10:00:44.999Z", user_id: 3, page: "home" })));
-    expect(parsed).toEqual({ ok: true, value: { partition: 1, offset: 7, producedAtMs: 1_000, visitId: "v-1", eventTimeMs: Date.UTC(2024, 4, 1, 10, 0, 44, 999) } });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { partition: 1, offset: 7, producedAtMs: 1_000, visitId: "v-1", eventTimeMs: Date.UTC(2024, 4, 1, 10, 0, 44, 999) },
+    });
   });
 
   it.each([
@@ -26,16 +39,36 @@ describe("parseVisit", () => {
 
 describe("parseFiring", () => {
   it("reads a window firing", () => {
-    const value = JSON.stringify({ visit_id: "v-1", window_start: "2024-05-01T10:00:00Z", window_end: "2024-05-01T10:00:45Z", count: 8, processing_time: "x" });
+    const value = JSON.stringify({
+      visit_id: "v-1",
+      window_start: "2024-05-01T10:00:00Z",
+      window_end: "2024-05-01T10:00:45Z",
+      count: 8,
+      processing_time: "x",
+    });
     expect(parseFiring(at(value))).toEqual({
       ok: true,
-      value: { partition: 1, offset: 7, visitId: "v-1", windowStartMs: Date.UTC(2024, 4, 1, 10), windowEndMs: Date.UTC(2024, 4, 1, 10, 0, 45), count: 8 },
+      value: {
+        partition: 1,
+        offset: 7,
+        visitId: "v-1",
+        windowStartMs: Date.UTC(2024, 4, 1, 10),
+        windowEndMs: Date.UTC(2024, 4, 1, 10, 0, 45),
+        count: 8,
+      },
     });
   });
 
   it("refuses a count that is not an integer and a missing window end", () => {
-    expect(parseFiring(at(JSON.stringify({ visit_id: "v", window_start: "2024-05-01T10:00:00Z", window_end: "2024-05-01T10:00:45Z", count: "4" })))).toEqual({ ok: false, reason: "count is not an integer" });
-    expect(parseFiring(at(JSON.stringify({ visit_id: "v", window_start: "2024-05-01T10:00:00Z", count: 4 })))).toEqual({ ok: false, reason: "bad window_end" });
+    expect(
+      parseFiring(
+        at(JSON.stringify({ visit_id: "v", window_start: "2024-05-01T10:00:00Z", window_end: "2024-05-01T10:00:45Z", count: "4" })),
+      ),
+    ).toEqual({ ok: false, reason: "count is not an integer" });
+    expect(parseFiring(at(JSON.stringify({ visit_id: "v", window_start: "2024-05-01T10:00:00Z", count: 4 })))).toEqual({
+      ok: false,
+      reason: "bad window_end",
+    });
   });
 });
 
@@ -69,12 +102,17 @@ describe("parseIsoTimeMs reads event times as the job does", () => {
     expect(parseIsoTimeMs(text)).toBe(ms);
   });
 
-  it.each(["2026-11-25T10:00:03.000", "25/11/2026 10:00:03Z", "yesterday", "2026-13-25T10:00:03.000Z", "2026-02-30T10:00:03.000Z", "2026-11-25T24:00:03.000Z", "2026-11-25T10:00Z"])(
-    "refuses %s",
-    (text) => {
-      expect(parseIsoTimeMs(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    "2026-11-25T10:00:03.000",
+    "25/11/2026 10:00:03Z",
+    "yesterday",
+    "2026-13-25T10:00:03.000Z",
+    "2026-02-30T10:00:03.000Z",
+    "2026-11-25T24:00:03.000Z",
+    "2026-11-25T10:00Z",
+  ])("refuses %s", (text) => {
+    expect(parseIsoTimeMs(text)).toBeUndefined();
+  });
 
   it("refuses what is not a string and tells firings apart by count", () => {
     expect(parseIsoTimeMs(T0_MS)).toBeUndefined();
@@ -90,7 +128,9 @@ describe("malformedVisits", () => {
       const parsed = parseVisit({ partition: 0, offset, timestampMs: 0, value: r.value });
       return parsed.ok ? "parsed" : parsed.reason;
     });
-    expect(reasons.slice(0, 3)).toEqual(["not JSON", "not a JSON object", "visit_id is not a non-empty string"].map((r) => expect.stringContaining(r)));
+    expect(reasons.slice(0, 3)).toEqual(
+      ["not JSON", "not a JSON object", "visit_id is not a non-empty string"].map((r) => expect.stringContaining(r)),
+    );
     expect(new Set(records.map((r) => r.value)).size).toBe(4);
   });
 
@@ -111,7 +151,9 @@ describe("malformedVisits", () => {
   });
 
   it("reads the raw value back from a dead-letter record", () => {
-    expect(deadLetterRaw({ partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", raw: "t-0 is not JSON" }) })).toBe("t-0 is not JSON");
+    expect(
+      deadLetterRaw({ partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", raw: "t-0 is not JSON" }) }),
+    ).toBe("t-0 is not JSON");
     expect(deadLetterRaw({ partition: 0, offset: 0, timestampMs: 0, value: "{}" })).toBeUndefined();
   });
 });

@@ -51,7 +51,14 @@ export function parseIsoTimeMs(text: unknown): number | undefined {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second);
   const check = new Date(utc);
   // Date.UTC rolls 30 February over into March; the job refuses such a date, so must we.
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || check.getUTCHours() !== hour || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second) {
+  if (
+    check.getUTCFullYear() !== year ||
+    check.getUTCMonth() !== month - 1 ||
+    check.getUTCDate() !== day ||
+    check.getUTCHours() !== hour ||
+    check.getUTCMinutes() !== minute ||
+    check.getUTCSeconds() !== second
+  ) {
     return undefined;
   }
   const millis = Number((match[7] ?? "0").padEnd(3, "0").slice(0, 3));
@@ -86,7 +93,10 @@ export function parseVisit(record: TopicRecord): Parsed<Visit> {
   if (visitId === undefined) return { ok: false, reason: "visit_id is not a non-empty string" };
   const eventTimeMs = parseIsoTimeMs(object.value.event_time);
   if (eventTimeMs === undefined) return { ok: false, reason: "bad event_time" };
-  return { ok: true, value: { partition: record.partition, offset: record.offset, producedAtMs: record.timestampMs, visitId, eventTimeMs } };
+  return {
+    ok: true,
+    value: { partition: record.partition, offset: record.offset, producedAtMs: record.timestampMs, visitId, eventTimeMs },
+  };
 }
 
 /** A firing record of the output topic: {visit_id, window_start, window_end, count, processing_time}. */
@@ -147,7 +157,10 @@ export const MALFORMED_KINDS: readonly MalformedKind[] = [
 
 /** `count` malformed records, cycling through MALFORMED_KINDS, each marked with `tag` so it can be found again. */
 export function malformedVisits(tag: string, count: number): { key: string; value: string }[] {
-  return Array.from({ length: count }, (_, i) => ({ key: `${tag}-${i}`, value: MALFORMED_KINDS[i % MALFORMED_KINDS.length]!.value(`${tag}-${i}`) }));
+  return Array.from({ length: count }, (_, i) => ({
+    key: `${tag}-${i}`,
+    value: MALFORMED_KINDS[i % MALFORMED_KINDS.length]!.value(`${tag}-${i}`),
+  }));
 }
 
 /** The job cuts a dead letter's raw value past this many UTF-8 bytes (jobs/flink/visits_logic.py). */
@@ -156,7 +169,9 @@ export const MAX_DEAD_LETTER_RAW_BYTES = 64 * 1024;
 /** What identifies an input value among dead letters: itself, or for a value the job cuts, its length and SHA-256. */
 export function deadLetterKey(raw: string): string {
   const bytes = Buffer.from(raw, "utf8");
-  return bytes.length <= MAX_DEAD_LETTER_RAW_BYTES ? raw : `sha256:${createHash("sha256").update(bytes).digest("hex")} (${bytes.length} bytes)`;
+  return bytes.length <= MAX_DEAD_LETTER_RAW_BYTES
+    ? raw
+    : `sha256:${createHash("sha256").update(bytes).digest("hex")} (${bytes.length} bytes)`;
 }
 
 /** The key (see deadLetterKey) of the input value a dead-letter record carries, or undefined if it is not one. */
@@ -165,7 +180,9 @@ export function deadLetterRaw(record: TopicRecord): string | undefined {
   if (!object.ok) return undefined;
   const letter = object.value;
   if (letter.raw_truncated === true) {
-    return typeof letter.raw_sha256 === "string" && typeof letter.raw_bytes === "number" ? `sha256:${letter.raw_sha256} (${letter.raw_bytes} bytes)` : undefined;
+    return typeof letter.raw_sha256 === "string" && typeof letter.raw_bytes === "number"
+      ? `sha256:${letter.raw_sha256} (${letter.raw_bytes} bytes)`
+      : undefined;
   }
   return typeof letter.raw === "string" ? letter.raw : undefined;
 }

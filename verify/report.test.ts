@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CycleEvidence } from "./cycle";
-import { TopicRecord, windowStartOf } from "./records";
-import { buildReport, renderSummary, ReportContext } from "./report";
+import type { CycleEvidence } from "./cycle";
+import { type TopicRecord, windowStartOf } from "./records";
+import { buildReport, type ReportContext, renderSummary } from "./report";
 
 const W0 = windowStartOf(Date.UTC(2024, 4, 1, 10, 0, 0));
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -20,7 +20,10 @@ const firingRecord = (offset: number, visitId: string, count: number): TopicReco
 });
 
 // 8 visits of "a" and a DLQ-bound record; before the cancel the output holds a:4 (offset 0, then a marker).
-const inputRecords = [...Array.from({ length: 8 }, (_, i) => visitRecord(i, "a", i)), { partition: 0, offset: 8, timestampMs: W0 + 9000, value: "garbage" }];
+const inputRecords = [
+  ...Array.from({ length: 8 }, (_, i) => visitRecord(i, "a", i)),
+  { partition: 0, offset: 8, timestampMs: W0 + 9000, value: "garbage" },
+];
 
 const evidence = (outputRecords: TopicRecord[]): CycleEvidence => ({
   fault: "cancel-restore",
@@ -38,10 +41,20 @@ const evidence = (outputRecords: TopicRecord[]): CycleEvidence => ({
   outputRecords,
   inputRecords,
   malformedSent: ["garbage"],
-  deadLetterRecords: [{ partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", detail: "x", raw: "garbage" }) }],
+  deadLetterRecords: [
+    { partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", detail: "x", raw: "garbage" }) },
+  ],
   jobStateAtEnd: "RUNNING",
   notes: [],
-  timings: { faultToDetected: 400, faultToRunning: 24000, faultToFirstCommittedOutput: 36000, faultToCaughtUp: 50000, recoveryToRunning: 9000, cycle: 60000, total: 120000 },
+  timings: {
+    faultToDetected: 400,
+    faultToRunning: 24000,
+    faultToFirstCommittedOutput: 36000,
+    faultToCaughtUp: 50000,
+    recoveryToRunning: 9000,
+    cycle: 60000,
+    total: 120000,
+  },
 });
 
 const context: ReportContext = {
@@ -79,7 +92,10 @@ describe("buildReport", () => {
 
   it("judges the checkpoint's source offsets only of a restore this recovery made", () => {
     const good = evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]);
-    const withOffsets = (e: CycleEvidence) => buildReport(e, context).checks.map((c) => c.name).includes("checkpointSourceOffsets");
+    const withOffsets = (e: CycleEvidence) =>
+      buildReport(e, context)
+        .checks.map((c) => c.name)
+        .includes("checkpointSourceOffsets");
     expect(withOffsets(good)).toBe(true);
     // A job that rode the fault out still reports the restore it was started from, whose offsets are long behind.
     const rodeItOut = { ...good, expectedRestore: null, recoveredJobId: "j1", restoredSourceOffsets: { 0: 1, 1: 0 } };
@@ -88,27 +104,60 @@ describe("buildReport", () => {
   });
 
   it("fails and samples a replay from earliest", () => {
-    const report = buildReport(evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 4), firingRecord(3, "a", 8)]), { ...context, restoreFromEarliest: true });
+    const report = buildReport(evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 4), firingRecord(3, "a", 8)]), {
+      ...context,
+      restoreFromEarliest: true,
+    });
     expect(report).toMatchObject({ ok: false, resumedFromCheckpoint: false, duplicates: 1, preCheckpointReemitted: 1 });
     expect(report.samples.duplicates).toEqual([
-      { visitId: "a", windowStart: iso(W0), count: 4, occurrences: [{ partition: 0, offset: 0 }, { partition: 0, offset: 2 }], afterFault: true, preCheckpoint: true },
+      {
+        visitId: "a",
+        windowStart: iso(W0),
+        count: 4,
+        occurrences: [
+          { partition: 0, offset: 0 },
+          { partition: 0, offset: 2 },
+        ],
+        afterFault: true,
+        preCheckpoint: true,
+      },
     ]);
   });
 
   it("counts output that is not a firing as unparsable", () => {
-    const report = buildReport(evidence([firingRecord(0, "a", 4), { partition: 0, offset: 2, timestampMs: 0, value: "{}" }, firingRecord(3, "a", 8)]), context);
-    expect(report).toMatchObject({ ok: false, unparsableOutputs: 1, samples: { unparsableOutputs: [{ partition: 0, offset: 2, reason: "visit_id is not a non-empty string" }] } });
+    const report = buildReport(
+      evidence([firingRecord(0, "a", 4), { partition: 0, offset: 2, timestampMs: 0, value: "{}" }, firingRecord(3, "a", 8)]),
+      context,
+    );
+    expect(report).toMatchObject({
+      ok: false,
+      unparsableOutputs: 1,
+      samples: { unparsableOutputs: [{ partition: 0, offset: 2, reason: "visit_id is not a non-empty string" }] },
+    });
   });
 
   it("reports a cycle that stopped early as failed, with what it had", () => {
-    const partial: CycleEvidence = { jobIdAtFault: "j1", expectedRestore: { id: 3, path: "p" }, notes: [], timings: { faultToDetected: 400 } };
+    const partial: CycleEvidence = {
+      jobIdAtFault: "j1",
+      expectedRestore: { id: 3, path: "p" },
+      notes: [],
+      timings: { faultToDetected: 400 },
+    };
     const report = buildReport(partial, { ...context, error: "Flink refused the resubmission" });
-    expect(report).toMatchObject({ ok: false, error: "Flink refused the resubmission", checks: [], jobs: { atFault: "j1", recovered: null }, expectedRestore: { id: 3 } });
+    expect(report).toMatchObject({
+      ok: false,
+      error: "Flink refused the resubmission",
+      checks: [],
+      jobs: { atFault: "j1", recovered: null },
+      expectedRestore: { id: 3 },
+    });
   });
 
   it("fails a recovered job whose watermark generator reads several partitions, whatever its windows' parallelism", () => {
-    const generating = (parallelism: number): CycleEvidence =>
-      ({ ...evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]), watermarkGenerators: [{ name: "Extract-Timestamp -> Timestamps/Watermarks", parallelism }] });
+    const generating = (parallelism: number): CycleEvidence => ({
+      ...evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]),
+      watermarkGenerators: [{ name: "Extract-Timestamp -> Timestamps/Watermarks", parallelism }],
+    });
     const check = (report: ReturnType<typeof buildReport>) => report.checks.find((c) => c.name === "oneWatermarkGeneratorPerPartition");
     expect(check(buildReport(generating(2), { ...context, parallelism: 1 }))).toMatchObject({ ok: true });
     const merged = buildReport(generating(1), { ...context, parallelism: 1 });
@@ -119,7 +168,11 @@ describe("buildReport", () => {
   it("counts only the dead letters written after the fault, so earlier faults' letters are no copies", () => {
     const earlier = { partition: 0, offset: 0, timestampMs: 0, value: JSON.stringify({ reason: "not_json", detail: "x", raw: "garbage" }) };
     const again = { ...earlier, offset: 1 };
-    const withEarlier = { ...evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]), deadLetterRecords: [earlier, again], dlqEndAtFault: { 0: 1 } };
+    const withEarlier = {
+      ...evidence([firingRecord(0, "a", 4), firingRecord(2, "a", 8)]),
+      deadLetterRecords: [earlier, again],
+      dlqEndAtFault: { 0: 1 },
+    };
     expect(buildReport(withEarlier, context).ok).toBe(true);
     expect(buildReport({ ...withEarlier, dlqEndAtFault: { 0: 0 } }, context).ok).toBe(false);
   });
@@ -129,7 +182,7 @@ describe("renderSummary", () => {
   it("says the verdict, the figures, the timings and each check", () => {
     const report = buildReport(evidence([firingRecord(0, "a", 4)]), context);
     const summary = renderSummary(report, "reports/verify-latest.json");
-    expect(summary).toContain("verify FAILED: cancel-restore, EXACTLY_ONCE, docker stack \"docker\"");
+    expect(summary).toContain('verify FAILED: cancel-restore, EXACTLY_ONCE, docker stack "docker"');
     expect(summary).toContain("1 firings checked (0 after the fault), 0 duplicates, 1 missing of 2 expected, 0 unexpected");
     expect(summary).toContain("detected 400 ms, RUNNING 24.0 s, first committed output 36.0 s, caught up 50.0 s; recovery→RUNNING 9000 ms");
     expect(summary).toMatch(/FAIL noMissing: 1 of 2 expected firings absent/);

@@ -4,12 +4,22 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
-  Check, CheckpointMode, CheckpointRef, FiringId, judgeCycle, judgeDeadLetters, judgeOutput, OutputJudgement, PartitionOffsets, WindowModel, windowModelFor,
+  type Check,
+  type CheckpointMode,
+  type CheckpointRef,
+  type FiringId,
+  judgeCycle,
+  judgeDeadLetters,
+  judgeOutput,
+  type OutputJudgement,
+  type PartitionOffsets,
+  type WindowModel,
+  windowModelFor,
 } from "./checks";
-import { CycleEvidence, restartedItself, restoreIsOfThisRecovery, Timings } from "./cycle";
+import { type CycleEvidence, restartedItself, restoreIsOfThisRecovery, type Timings } from "./cycle";
 import { htmlPathOf, renderFaultHtml } from "./htmlReport";
-import { deadLetterKey, deadLetterRaw, Firing, parseFiring, parseVisit, Visit } from "./records";
-import { Timeline } from "./timeline";
+import { deadLetterKey, deadLetterRaw, type Firing, parseFiring, parseVisit, type Visit } from "./records";
+import type { Timeline } from "./timeline";
 
 export const DEFAULT_REPORT_PATH = "reports/verify-latest.json";
 const SAMPLE_SIZE = 20;
@@ -83,7 +93,9 @@ export interface VerifyReport {
   };
   checks: Check[];
   samples: {
-    duplicates: Array<FiringSample & { occurrences: Array<{ partition: number; offset: number }>; afterFault: boolean; preCheckpoint: boolean }>;
+    duplicates: Array<
+      FiringSample & { occurrences: Array<{ partition: number; offset: number }>; afterFault: boolean; preCheckpoint: boolean }
+    >;
     missing: FiringSample[];
     unexpected: Array<FiringSample & { partition: number; offset: number; reason: string }>;
     unparsableOutputs: Array<{ partition: number; offset: number; reason: string }>;
@@ -94,7 +106,11 @@ export interface VerifyReport {
   notes: string[];
 }
 
-const sample = (id: FiringId): FiringSample => ({ visitId: id.visitId, windowStart: new Date(id.windowStartMs).toISOString(), count: id.count });
+const sample = (id: FiringId): FiringSample => ({
+  visitId: id.visitId,
+  windowStart: new Date(id.windowStartMs).toISOString(),
+  count: id.count,
+});
 
 interface Assessment {
   judgement: OutputJudgement;
@@ -107,10 +123,33 @@ interface Assessment {
 
 /** Judges complete evidence; undefined when the cycle stopped before all of it was gathered. */
 function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowModel, partitions: number): Assessment | undefined {
-  const { expectedRestore, checkpointBeforeFault, retained, restored, firstCheckpointAfterRestore, consumed, checkpointed, outputEndAtFault, outputRecords, inputRecords } = evidence;
+  const {
+    expectedRestore,
+    checkpointBeforeFault,
+    retained,
+    restored,
+    firstCheckpointAfterRestore,
+    consumed,
+    checkpointed,
+    outputEndAtFault,
+    outputRecords,
+    inputRecords,
+  } = evidence;
   const { malformedSent, deadLetterRecords, dlqEndAtFault, jobStateAtEnd } = evidence;
-  if (expectedRestore === undefined || !checkpointBeforeFault || restored === undefined || firstCheckpointAfterRestore === undefined || !consumed || !checkpointed || !outputEndAtFault || !outputRecords || !inputRecords
-    || !malformedSent || !deadLetterRecords || jobStateAtEnd === undefined) {
+  if (
+    expectedRestore === undefined ||
+    !checkpointBeforeFault ||
+    restored === undefined ||
+    firstCheckpointAfterRestore === undefined ||
+    !consumed ||
+    !checkpointed ||
+    !outputEndAtFault ||
+    !outputRecords ||
+    !inputRecords ||
+    !malformedSent ||
+    !deadLetterRecords ||
+    jobStateAtEnd === undefined
+  ) {
     return undefined;
   }
   const visits: Visit[] = [];
@@ -129,18 +168,26 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
   const cycle = judgeCycle({
     mode,
     ...(retained ? { retained } : {}),
-    restore: { expected: expectedRestore, before: checkpointBeforeFault, restored, restartedItself: restartedItself(evidence), firstCheckpointAfterRestore },
+    restore: {
+      expected: expectedRestore,
+      before: checkpointBeforeFault,
+      restored,
+      restartedItself: restartedItself(evidence),
+      firstCheckpointAfterRestore,
+    },
     output: judgement,
     unparsableOutputs: unparsable.length,
     consumedKnown: Object.keys(consumed).length > 0,
-    ...(restoreIsOfThisRecovery(evidence) ? {
-      restoredSource: {
-        ...(evidence.restoredSourceOffsets ? { offsets: evidence.restoredSourceOffsets } : {}),
-        ...(evidence.restoredSourceOffsetsProblem ? { problem: evidence.restoredSourceOffsetsProblem } : {}),
-        groupAtFault: checkpointed,
-        partitions,
-      },
-    } : {}),
+    ...(restoreIsOfThisRecovery(evidence)
+      ? {
+          restoredSource: {
+            ...(evidence.restoredSourceOffsets ? { offsets: evidence.restoredSourceOffsets } : {}),
+            ...(evidence.restoredSourceOffsetsProblem ? { problem: evidence.restoredSourceOffsetsProblem } : {}),
+            groupAtFault: checkpointed,
+            partitions,
+          },
+        }
+      : {}),
     ...(evidence.watermarkGenerators ? { watermarks: { generators: evidence.watermarkGenerators, partitions } } : {}),
   });
   const deadLetters = judgeDeadLetters(
@@ -204,9 +251,13 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
     },
     checks: assessment?.checks ?? [],
     samples: {
-      duplicates: (judgement?.duplicates ?? []).slice(0, SAMPLE_SIZE).map((d) => ({ ...sample(d), occurrences: d.occurrences, afterFault: d.afterFault, preCheckpoint: d.preCheckpoint })),
+      duplicates: (judgement?.duplicates ?? [])
+        .slice(0, SAMPLE_SIZE)
+        .map((d) => ({ ...sample(d), occurrences: d.occurrences, afterFault: d.afterFault, preCheckpoint: d.preCheckpoint })),
       missing: (judgement?.missing ?? []).slice(0, SAMPLE_SIZE).map(sample),
-      unexpected: (judgement?.unexpected ?? []).slice(0, SAMPLE_SIZE).map((u) => ({ ...sample(u), partition: u.partition, offset: u.offset, reason: u.reason })),
+      unexpected: (judgement?.unexpected ?? [])
+        .slice(0, SAMPLE_SIZE)
+        .map((u) => ({ ...sample(u), partition: u.partition, offset: u.offset, reason: u.reason })),
       unparsableOutputs: (assessment?.unparsable ?? []).slice(0, SAMPLE_SIZE),
     },
     timings: evidence.timings,
@@ -215,7 +266,8 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
   };
 }
 
-const ms = (value: number | undefined): string => (value === undefined ? "n/a" : value < 10_000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
+const ms = (value: number | undefined): string =>
+  value === undefined ? "n/a" : value < 10_000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
 const ref = (checkpoint: CheckpointRef | null): string => (checkpoint ? `${checkpoint.id} (${checkpoint.path})` : "none");
 
 export function renderSummary(report: VerifyReport, reportPath: string): string {

@@ -14,7 +14,11 @@ const dockerOutputs = {
   checkpointMode: "EXACTLY_ONCE",
   checkpointIntervalMs: 20000,
   jobName: "visit-windows",
-  jobSubmission: { entryClass: "org.apache.flink.client.python.PythonDriver", programArgs: ["-py", "/opt/job.py", "--x", "1"], parallelism: 2 },
+  jobSubmission: {
+    entryClass: "org.apache.flink.client.python.PythonDriver",
+    programArgs: ["-py", "/opt/job.py", "--x", "1"],
+    parallelism: 2,
+  },
   checkpointVolume: { kind: "docker", container: "jm", mountPath: "/checkpoints_flink", volumeName: "vol" },
   processes: { kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" },
   recoverCommand: ["python3", "/opt/submit.py", "--restore-from", "latest"],
@@ -31,8 +35,21 @@ describe("parseStackOutputs", () => {
   });
 
   it("reads the kind contract", () => {
-    const volume = { kind: "kubernetes", context: "kind-fc", namespace: "fc", podSelector: "app=flink,component=jobmanager", mountPath: "/checkpoints_flink" };
-    const processes = { kind: "kubernetes", context: "kind-fc", namespace: "fc", jobManagerSelector: "component=jobmanager", taskManagerSelector: "component=taskmanager", kafkaSelector: "app=kafka" };
+    const volume = {
+      kind: "kubernetes",
+      context: "kind-fc",
+      namespace: "fc",
+      podSelector: "app=flink,component=jobmanager",
+      mountPath: "/checkpoints_flink",
+    };
+    const processes = {
+      kind: "kubernetes",
+      context: "kind-fc",
+      namespace: "fc",
+      jobManagerSelector: "component=jobmanager",
+      taskManagerSelector: "component=taskmanager",
+      kafkaSelector: "app=kafka",
+    };
     const outputs = parseStackOutputs({ ...dockerOutputs, target: "kind", checkpointVolume: volume, processes }, {}, "x");
     expect(outputs.checkpointVolume).toEqual(volume);
     expect(outputs.processes).toEqual(processes);
@@ -43,7 +60,9 @@ describe("parseStackOutputs", () => {
     expect(outputs.processes).toEqual({ kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" });
     expect(outputs.recoverCommand).toEqual(["python3", "/opt/submit.py", "--restore-from", "latest"]);
     const bad = { ...dockerOutputs, processes: { kind: "docker", jobManager: "jm", taskManagers: [], kafka: "kafka" }, recoverCommand: [] };
-    expect(() => parseStackOutputs(bad, {}, "x")).toThrow(/recoverCommand must be a non-empty list[\s\S]*processes.taskManagers must be a non-empty list/);
+    expect(() => parseStackOutputs(bad, {}, "x")).toThrow(
+      /recoverCommand must be a non-empty list[\s\S]*processes.taskManagers must be a non-empty list/,
+    );
     const { checkpointListing: _listing, ...withoutListing } = dockerOutputs;
     expect(() => parseStackOutputs(withoutListing, {}, "x")).toThrow("missing: checkpointListing");
   });
@@ -55,7 +74,9 @@ describe("parseStackOutputs", () => {
 
   it("names every missing output and where they were read", () => {
     const { groupId: _g, jobSubmission: _j, checkpointVolume: _c, ...rest } = dockerOutputs;
-    expect(() => parseStackOutputs(rest, {}, "stack docker")).toThrow(/from stack docker[\s\S]*missing: groupId, jobSubmission, checkpointVolume/);
+    expect(() => parseStackOutputs(rest, {}, "stack docker")).toThrow(
+      /from stack docker[\s\S]*missing: groupId, jobSubmission, checkpointVolume/,
+    );
   });
 
   it("names invalid values and what is allowed", () => {

@@ -3,7 +3,16 @@
 
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { CHECKPOINT_MODES, CheckpointMode, CheckpointVolume, JobSubmissionSpec, StackOutputs, StackProcesses, Target, TARGETS } from "../infra/contract";
+import {
+  CHECKPOINT_MODES,
+  type CheckpointMode,
+  type CheckpointVolume,
+  type JobSubmissionSpec,
+  type StackOutputs,
+  type StackProcesses,
+  TARGETS,
+  type Target,
+} from "../infra/contract";
 
 // One declaration of the outputs, written by infra/ and read here: infra/contract.ts.
 export type { CheckpointVolume, StackOutputs };
@@ -23,12 +32,14 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
 
   const text = (name: string, value: unknown = outputs[name]): string => {
     if (value === undefined || value === null) missing.push(name);
-    else if (typeof value !== "string" || value.length === 0) invalid.push(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+    else if (typeof value !== "string" || value.length === 0)
+      invalid.push(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
     return typeof value === "string" ? value : "";
   };
   const positiveInteger = (name: string, value: unknown = outputs[name]): number => {
     if (value === undefined || value === null) missing.push(name);
-    else if (typeof value !== "number" || !Number.isInteger(value) || value < 1) invalid.push(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    else if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+      invalid.push(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
     return typeof value === "number" ? value : 0;
   };
   const object = (name: string): Record<string, unknown> => {
@@ -41,9 +52,11 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   const target = text("target") as Target;
   if (target && !TARGETS.includes(target)) invalid.push(`target must be one of ${TARGETS.join(", ")}, got ${JSON.stringify(target)}`);
   const flinkRestUrl = text("flinkRestUrl", overrides.flinkRestUrl ?? outputs.flinkRestUrl);
-  if (flinkRestUrl && !/^https?:\/\/[^/]+/.test(flinkRestUrl)) invalid.push(`flinkRestUrl must be an http(s) URL such as http://127.0.0.1:8081, got ${JSON.stringify(flinkRestUrl)}`);
+  if (flinkRestUrl && !/^https?:\/\/[^/]+/.test(flinkRestUrl))
+    invalid.push(`flinkRestUrl must be an http(s) URL such as http://127.0.0.1:8081, got ${JSON.stringify(flinkRestUrl)}`);
   const kafkaBootstrap = text("kafkaBootstrap", overrides.kafkaBootstrap ?? outputs.kafkaBootstrap);
-  if (kafkaBootstrap && !/^[^\s:/]+:\d+$/.test(kafkaBootstrap)) invalid.push(`kafkaBootstrap must be host:port such as 127.0.0.1:9094, got ${JSON.stringify(kafkaBootstrap)}`);
+  if (kafkaBootstrap && !/^[^\s:/]+:\d+$/.test(kafkaBootstrap))
+    invalid.push(`kafkaBootstrap must be host:port such as 127.0.0.1:9094, got ${JSON.stringify(kafkaBootstrap)}`);
 
   const visitsTopic = text("visitsTopic");
   const outputTopic = text("outputTopic");
@@ -51,9 +64,11 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   const groupId = text("groupId");
   const partitions = positiveInteger("partitions");
   const checkpointMode = text("checkpointMode") as CheckpointMode;
-  if (checkpointMode && !CHECKPOINT_MODES.includes(checkpointMode)) invalid.push(`checkpointMode must be one of ${CHECKPOINT_MODES.join(", ")}, got ${JSON.stringify(checkpointMode)}`);
+  if (checkpointMode && !CHECKPOINT_MODES.includes(checkpointMode))
+    invalid.push(`checkpointMode must be one of ${CHECKPOINT_MODES.join(", ")}, got ${JSON.stringify(checkpointMode)}`);
   const checkpointDir = text("checkpointDir");
-  if (checkpointDir && !checkpointDir.startsWith("file:///")) invalid.push(`checkpointDir must be a file:/// URI such as file:///checkpoints_flink, got ${JSON.stringify(checkpointDir)}`);
+  if (checkpointDir && !checkpointDir.startsWith("file:///"))
+    invalid.push(`checkpointDir must be a file:/// URI such as file:///checkpoints_flink, got ${JSON.stringify(checkpointDir)}`);
 
   const checkpointIntervalMs = positiveInteger("checkpointIntervalMs");
   const jobName = text("jobName");
@@ -81,7 +96,13 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
         mountPath: field("mountPath"),
       };
     } else if (volume.kind === "kubernetes") {
-      checkpointVolume = { kind: "kubernetes", context: field("context"), namespace: field("namespace"), podSelector: field("podSelector"), mountPath: field("mountPath") };
+      checkpointVolume = {
+        kind: "kubernetes",
+        context: field("context"),
+        namespace: field("namespace"),
+        podSelector: field("podSelector"),
+        mountPath: field("mountPath"),
+      };
     } else {
       invalid.push(`checkpointVolume.kind must be "docker" or "kubernetes", got ${JSON.stringify(volume.kind)}`);
     }
@@ -107,11 +128,20 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
       if (!(Array.isArray(taskManagers) && taskManagers.length > 0 && taskManagers.every((t) => typeof t === "string"))) {
         invalid.push(`processes.taskManagers must be a non-empty list of container names, got ${JSON.stringify(taskManagers)}`);
       }
-      processes = { kind: "docker", jobManager: field("jobManager"), taskManagers: Array.isArray(taskManagers) ? taskManagers.map(String) : [], kafka: field("kafka") };
+      processes = {
+        kind: "docker",
+        jobManager: field("jobManager"),
+        taskManagers: Array.isArray(taskManagers) ? taskManagers.map(String) : [],
+        kafka: field("kafka"),
+      };
     } else if (found.kind === "kubernetes") {
       processes = {
-        kind: "kubernetes", context: field("context"), namespace: field("namespace"),
-        jobManagerSelector: field("jobManagerSelector"), taskManagerSelector: field("taskManagerSelector"), kafkaSelector: field("kafkaSelector"),
+        kind: "kubernetes",
+        context: field("context"),
+        namespace: field("namespace"),
+        jobManagerSelector: field("jobManagerSelector"),
+        taskManagerSelector: field("taskManagerSelector"),
+        kafkaSelector: field("kafkaSelector"),
       };
     } else {
       invalid.push(`processes.kind must be "docker" or "kubernetes", got ${JSON.stringify(found.kind)}`);
@@ -157,11 +187,19 @@ export function readPulumiOutputs(stack: string, projectDir: string): Promise<un
     execFile("pulumi", args, { cwd: projectDir, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
       const command = `pulumi ${args.join(" ")} (in ${projectDir})`;
       if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
-        reject(new StackOutputsError(`${command}: the pulumi CLI is not on PATH. Next: \`source scripts/env.sh\` (puts the project's toolchain on PATH), or pass --outputs-file <json>.`));
+        reject(
+          new StackOutputsError(
+            `${command}: the pulumi CLI is not on PATH. Next: \`source scripts/env.sh\` (puts the project's toolchain on PATH), or pass --outputs-file <json>.`,
+          ),
+        );
         return;
       }
       if (error) {
-        reject(new StackOutputsError(`${command} failed: ${stderr.trim() || error.message}\nNext: check the stack name (\`pulumi stack ls\`), the backend (PULUMI_BACKEND_URL, set by scripts/env.sh) and that \`pulumi up\` ran for it.`));
+        reject(
+          new StackOutputsError(
+            `${command} failed: ${stderr.trim() || error.message}\nNext: check the stack name (\`pulumi stack ls\`), the backend (PULUMI_BACKEND_URL, set by scripts/env.sh) and that \`pulumi up\` ran for it.`,
+          ),
+        );
         return;
       }
       try {
@@ -183,6 +221,8 @@ export async function readOutputsFile(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new StackOutputsError(`the outputs file ${path} is not JSON; write it with \`pulumi stack output --json --show-secrets > ${path}\``);
+    throw new StackOutputsError(
+      `the outputs file ${path} is not JSON; write it with \`pulumi stack output --json --show-secrets > ${path}\``,
+    );
   }
 }

@@ -2,7 +2,7 @@
 // group and of the committed output over time, and when each checkpoint completed. Pure and bounded: the cycle
 // feeds it samples (timelineSampler.ts), the report carries it as it is.
 
-import { PartitionOffsets } from "./checks";
+import type { PartitionOffsets } from "./checks";
 
 /** The offsets seen at one moment; a position is absent when its read failed then (a broker restarting). */
 export interface OffsetSample {

@@ -2,10 +2,10 @@
 // poll that asked for it (its reads run beside the poll, one sample at a time), so the recovery timings stay
 // what they were; a read that fails leaves its position out of that sample instead of failing the cycle.
 
-import { FlinkRest } from "./flinkRest";
-import { KafkaReader } from "./kafka";
-import { StackOutputs } from "./stackOutputs";
-import { addCheckpoints, addSample, newTimeline, sampleDue, Timeline } from "./timeline";
+import type { FlinkRest } from "./flinkRest";
+import type { KafkaReader } from "./kafka";
+import type { StackOutputs } from "./stackOutputs";
+import { addCheckpoints, addSample, newTimeline, sampleDue, type Timeline } from "./timeline";
 
 export class TimelineSampler {
   readonly timeline: Timeline;
@@ -42,7 +42,11 @@ export class TimelineSampler {
   private async sample(): Promise<void> {
     const atMs = Date.now();
     const jobId = this.jobId;
-    const answer = <T>(read: Promise<T>) => read.then((value) => value, () => undefined);
+    const answer = <T>(read: Promise<T>) =>
+      read.then(
+        (value) => value,
+        () => undefined,
+      );
     const [inputEnd, consumed, outputEnd, checkpoints] = await Promise.all([
       answer(this.kafka.endOffsets(this.outputs.visitsTopic)),
       // Not waiting for a coordinator that loads: a late answer would be drawn at this sample's time.
@@ -52,7 +56,12 @@ export class TimelineSampler {
     ]);
     // Nothing answered (the connections closed at the cycle's end, or everything down): nothing to draw.
     if (!inputEnd && !consumed && !outputEnd && !checkpoints) return;
-    addSample(this.timeline, { atMs, ...(inputEnd ? { inputEnd } : {}), ...(consumed ? { consumed } : {}), ...(outputEnd ? { outputEnd } : {}) });
+    addSample(this.timeline, {
+      atMs,
+      ...(inputEnd ? { inputEnd } : {}),
+      ...(consumed ? { consumed } : {}),
+      ...(outputEnd ? { outputEnd } : {}),
+    });
     if (checkpoints) addCheckpoints(this.timeline, jobId, checkpoints.history);
   }
 }

@@ -19,7 +19,13 @@ export const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<Probe<T>>, log: Log, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<Probe<T>>,
+  log: Log,
+  options: WaitOptions = {},
+): Promise<T> {
   const pollMs = options.pollMs ?? 1_000;
   const reportEveryMs = options.reportEveryMs ?? 10_000;
   const started = Date.now();
@@ -32,7 +38,9 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     status = seen.status;
     const now = Date.now();
     if (now - started >= timeoutMs) {
-      throw new WaitTimeout(`timed out after ${seconds(now - started)} waiting for ${what}; last seen: ${status}.${options.next ? ` Next: ${options.next}` : ""}`);
+      throw new WaitTimeout(
+        `timed out after ${seconds(now - started)} waiting for ${what}; last seen: ${status}.${options.next ? ` Next: ${options.next}` : ""}`,
+      );
     }
     if (now - lastReport >= reportEveryMs) {
       log(`… still waiting for ${what}: ${seconds(now - started)} of ${seconds(timeoutMs)} (${status})`);

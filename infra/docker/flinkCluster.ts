@@ -1,16 +1,16 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, envList, flinkPropertiesText, HOSTS, PORTS, USERS } from "../specs";
-import { FlinkClusterArgs as SharedArgs } from "../stack";
+import type { FlinkClusterArgs as SharedArgs } from "../stack";
 
 /** Arguments of {@link FlinkCluster}: the shared ones and where on Docker. */
 export interface FlinkClusterArgs extends SharedArgs {
-    /** Prefix of container and volume names, unique per stack. */
-    readonly namePrefix: string;
-    /** The stack's network; the JobManager is `jobmanager` on it. */
-    readonly networkName: pulumi.Input<string>;
-    /** Labels put on every Docker object of the stack. */
-    readonly labels: docker.types.input.ContainerLabel[];
+  /** Prefix of container and volume names, unique per stack. */
+  readonly namePrefix: string;
+  /** The stack's network; the JobManager is `jobmanager` on it. */
+  readonly networkName: pulumi.Input<string>;
+  /** Labels put on every Docker object of the stack. */
+  readonly labels: docker.types.input.ContainerLabel[];
 }
 
 /**
@@ -19,43 +19,58 @@ export interface FlinkClusterArgs extends SharedArgs {
  * owned by the flink user (uid 9999): writable by Flink without opening it to everyone.
  */
 export class FlinkCluster extends pulumi.ComponentResource {
-    public readonly jobManager: docker.Container;
-    public readonly taskManagers: docker.Container[];
-    public readonly checkpointVolume: docker.Volume;
+  public readonly jobManager: docker.Container;
+  public readonly taskManagers: docker.Container[];
+  public readonly checkpointVolume: docker.Volume;
 
-    constructor(name: string, args: FlinkClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("flink-checkpointer:docker:FlinkCluster", name, {}, opts);
-        this.checkpointVolume = new docker.Volume(`${name}-checkpoints`, {
-            name: `${args.namePrefix}-checkpoints`,
-            labels: args.labels,
-        }, { parent: this });
+  constructor(name: string, args: FlinkClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flink-checkpointer:docker:FlinkCluster", name, {}, opts);
+    this.checkpointVolume = new docker.Volume(
+      `${name}-checkpoints`,
+      {
+        name: `${args.namePrefix}-checkpoints`,
+        labels: args.labels,
+      },
+      { parent: this },
+    );
 
-        // Containers have fixed names: a changed one (a Flink property, a new image) must go before its replacement comes.
-        const common = {
-            image: args.image,
-            user: USERS.flink,
-            envs: envList({ FLINK_PROPERTIES: flinkPropertiesText(args.flinkProperties) }),
-            volumes: [{ volumeName: this.checkpointVolume.name, containerPath: CHECKPOINT_MOUNT_PATH }],
-            restart: "unless-stopped",
-            labels: args.labels,
-        };
+    // Containers have fixed names: a changed one (a Flink property, a new image) must go before its replacement comes.
+    const common = {
+      image: args.image,
+      user: USERS.flink,
+      envs: envList({ FLINK_PROPERTIES: flinkPropertiesText(args.flinkProperties) }),
+      volumes: [{ volumeName: this.checkpointVolume.name, containerPath: CHECKPOINT_MOUNT_PATH }],
+      restart: "unless-stopped",
+      labels: args.labels,
+    };
 
-        this.jobManager = new docker.Container(`${name}-jobmanager`, {
+    this.jobManager = new docker.Container(
+      `${name}-jobmanager`,
+      {
+        ...common,
+        name: `${args.namePrefix}-jobmanager`,
+        command: ["jobmanager"],
+        networksAdvanced: [{ name: args.networkName, aliases: [HOSTS.jobmanager] }],
+        ports: [{ internal: PORTS.flinkRest, external: args.restPort, ip: "127.0.0.1" }],
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    this.taskManagers = Array.from(
+      { length: args.taskManagers },
+      (_, i) =>
+        new docker.Container(
+          `${name}-taskmanager-${i + 1}`,
+          {
             ...common,
-            name: `${args.namePrefix}-jobmanager`,
-            command: ["jobmanager"],
-            networksAdvanced: [{ name: args.networkName, aliases: [HOSTS.jobmanager] }],
-            ports: [{ internal: PORTS.flinkRest, external: args.restPort, ip: "127.0.0.1" }],
-        }, { parent: this, deleteBeforeReplace: true });
+            name: `${args.namePrefix}-taskmanager-${i + 1}`,
+            command: ["taskmanager"],
+            networksAdvanced: [{ name: args.networkName }],
+          },
+          { parent: this, dependsOn: [this.jobManager], deleteBeforeReplace: true },
+        ),
+    );
 
-        this.taskManagers = Array.from({ length: args.taskManagers }, (_, i) =>
-            new docker.Container(`${name}-taskmanager-${i + 1}`, {
-                ...common,
-                name: `${args.namePrefix}-taskmanager-${i + 1}`,
-                command: ["taskmanager"],
-                networksAdvanced: [{ name: args.networkName }],
-            }, { parent: this, dependsOn: [this.jobManager], deleteBeforeReplace: true }));
-
-        this.registerOutputs({});
-    }
+    this.registerOutputs({});
+  }
 }

@@ -1,23 +1,23 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, restoreSummary, USERS } from "../specs";
-import { JobSubmissionArgs as SharedArgs } from "../stack";
+import type { JobSubmissionArgs as SharedArgs } from "../stack";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
 /** Arguments of {@link JobSubmission}: the shared ones and where on Docker. */
 export interface JobSubmissionArgs extends SharedArgs {
-    /** Prefix of container names, unique per stack. */
-    readonly namePrefix: string;
-    readonly networkName: pulumi.Input<string>;
-    /** The checkpoint volume, mounted read-only: `latest` is looked up on it. */
-    readonly checkpointVolumeName: pulumi.Input<string>;
-    /**
-     * The JobManager container's id. A new JobManager has no job (there is no high availability on Docker), so a
-     * replaced one replaces this submission, which submits again; so does a retry after a failed submission.
-     */
-    readonly jobManagerId: pulumi.Input<string>;
-    /** Labels put on every Docker object of the stack. */
-    readonly labels: docker.types.input.ContainerLabel[];
+  /** Prefix of container names, unique per stack. */
+  readonly namePrefix: string;
+  readonly networkName: pulumi.Input<string>;
+  /** The checkpoint volume, mounted read-only: `latest` is looked up on it. */
+  readonly checkpointVolumeName: pulumi.Input<string>;
+  /**
+   * The JobManager container's id. A new JobManager has no job (there is no high availability on Docker), so a
+   * replaced one replaces this submission, which submits again; so does a retry after a failed submission.
+   */
+  readonly jobManagerId: pulumi.Input<string>;
+  /** Labels put on every Docker object of the stack. */
+  readonly labels: docker.types.input.ContainerLabel[];
 }
 
 /**
@@ -25,25 +25,29 @@ export interface JobSubmissionArgs extends SharedArgs {
  * the topics are there. A changed command (e.g. a new `restoreFrom`) replaces it and so submits again.
  */
 export class JobSubmission extends pulumi.ComponentResource {
-    public readonly container: docker.Container;
-    /** What the submission restored from and why (see specs.restoreSummary). */
-    public readonly restore: pulumi.Output<string>;
+  public readonly container: docker.Container;
+  /** What the submission restored from and why (see specs.restoreSummary). */
+  public readonly restore: pulumi.Output<string>;
 
-    constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("flink-checkpointer:docker:JobSubmission", name, {}, opts);
-        this.container = new docker.Container(`${name}-submit`, oneShotArgs({
-            name: `${args.namePrefix}-submit`,
-            image: args.image,
-            user: USERS.flink,
-            // Bypass the flink entrypoint: this container is a REST client, not a Flink process.
-            entrypoints: [args.command[0]],
-            command: args.command.slice(1),
-            networksAdvanced: [{ name: args.networkName }],
-            volumes: [{ volumeName: args.checkpointVolumeName, containerPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
-            labels: [...args.labels, { label: "flink-checkpointer.jobmanager", value: args.jobManagerId }],
-        }), { parent: this, deleteBeforeReplace: true });
-        failOnNonZeroExit(this.container);
-        this.restore = this.container.containerLogs.apply(logs => restoreSummary(args.restoreFrom, logs));
-        this.registerOutputs({ restore: this.restore });
-    }
+  constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flink-checkpointer:docker:JobSubmission", name, {}, opts);
+    this.container = new docker.Container(
+      `${name}-submit`,
+      oneShotArgs({
+        name: `${args.namePrefix}-submit`,
+        image: args.image,
+        user: USERS.flink,
+        // Bypass the flink entrypoint: this container is a REST client, not a Flink process.
+        entrypoints: [args.command[0]],
+        command: args.command.slice(1),
+        networksAdvanced: [{ name: args.networkName }],
+        volumes: [{ volumeName: args.checkpointVolumeName, containerPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
+        labels: [...args.labels, { label: "flink-checkpointer.jobmanager", value: args.jobManagerId }],
+      }),
+      { parent: this, deleteBeforeReplace: true },
+    );
+    failOnNonZeroExit(this.container);
+    this.restore = this.container.containerLogs.apply((logs) => restoreSummary(args.restoreFrom, logs));
+    this.registerOutputs({ restore: this.restore });
+  }
 }

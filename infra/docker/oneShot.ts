@@ -1,16 +1,17 @@
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The last lines of a container's log, for an error message. */
 export function logTail(logs: string | undefined, lines = 20): string {
-    const all = (logs ?? "").trimEnd().split("\n");
-    return all.slice(-lines).join("\n");
+  const all = (logs ?? "").trimEnd().split("\n");
+  return all.slice(-lines).join("\n");
 }
 
 /** Message for a one-shot container that ended badly, naming it and where to look. */
 export function oneShotFailure(containerName: string, exitCode: number, logs: string | undefined): string {
-    return `${containerName} exited with code ${exitCode}; its last log lines:\n${logTail(logs)}\n` +
-        `(full log: docker logs ${containerName})`;
+  return (
+    `${containerName} exited with code ${exitCode}; its last log lines:\n${logTail(logs)}\n` + `(full log: docker logs ${containerName})`
+  );
 }
 
 /**
@@ -18,14 +19,14 @@ export function oneShotFailure(containerName: string, exitCode: number, logs: st
  * Pulumi attaches, waits for the exit and keeps the log; a stopped container is not restarted.
  */
 export function oneShotArgs(args: docker.ContainerArgs): docker.ContainerArgs {
-    return { ...args, attach: true, logs: true, mustRun: false, restart: "no" };
+  return { ...args, attach: true, logs: true, mustRun: false, restart: "no" };
 }
 
 /** Fails the update when a one-shot container exited non-zero (unknown during preview, so nothing is checked then). */
 export function failOnNonZeroExit(container: docker.Container): void {
-    pulumi.all([container.name, container.exitCode, container.containerLogs]).apply(([name, exitCode, logs]) => {
-        if (exitCode !== undefined && exitCode !== null && exitCode !== 0) {
-            throw new Error(oneShotFailure(name, exitCode, logs));
-        }
-    });
+  pulumi.all([container.name, container.exitCode, container.containerLogs]).apply(([name, exitCode, logs]) => {
+    if (exitCode !== undefined && exitCode !== null && exitCode !== 0) {
+      throw new Error(oneShotFailure(name, exitCode, logs));
+    }
+  });
 }

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH } from "../specs";
-import { FlinkClusterParts, StackArgs, StackOutputInputs, TargetTranslation, wireStack } from "../stack";
+import { type FlinkClusterParts, type StackArgs, type StackOutputInputs, type TargetTranslation, wireStack } from "../stack";
 import { FlinkCluster } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
 import { KafkaBroker } from "./kafka";
@@ -12,60 +12,73 @@ export const STACK_LABEL = "flink-checkpointer.stack";
 
 /** The Flink cluster's parts the sequence needs, and the cluster itself for the submission and the outputs. */
 interface DockerFlinkParts extends FlinkClusterParts {
-    readonly cluster: FlinkCluster;
+  readonly cluster: FlinkCluster;
 }
 
 /** The whole stack on the local Docker Engine, in the shape of the pattern's docker-compose setup. */
 export class DockerStack extends pulumi.ComponentResource {
-    public readonly outputs: StackOutputInputs;
+  public readonly outputs: StackOutputInputs;
 
-    constructor(name: string, args: StackArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("flink-checkpointer:docker:DockerStack", name, {}, opts);
-        const labels = [{ label: STACK_LABEL, value: args.namePrefix }];
-        const network = new docker.Network(`${name}-network`, {
-            name: `${args.namePrefix}-net`,
-            labels,
-        }, { parent: this });
-        const onDocker = { namePrefix: args.namePrefix, networkName: network.name, labels };
+  constructor(name: string, args: StackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flink-checkpointer:docker:DockerStack", name, {}, opts);
+    const labels = [{ label: STACK_LABEL, value: args.namePrefix }];
+    const network = new docker.Network(
+      `${name}-network`,
+      {
+        name: `${args.namePrefix}-net`,
+        labels,
+      },
+      { parent: this },
+    );
+    const onDocker = { namePrefix: args.namePrefix, networkName: network.name, labels };
 
-        const translation: TargetTranslation<KafkaBroker, DockerFlinkParts> = {
-            flinkPropertyAddition: {},
-            // Containers run the local images by id, so a rebuild replaces them.
-            runnableImages: (_, images) => ({ flinkJob: images.flinkJob.id, generator: images.generator.id, kafka: images.kafka.id }),
-            kafka: (part, kafkaArgs, partOpts) => new KafkaBroker(part, { ...kafkaArgs, ...onDocker }, partOpts),
-            flinkCluster: (part, flinkArgs, partOpts) => {
-                const cluster = new FlinkCluster(part, { ...flinkArgs, ...onDocker }, partOpts);
-                return {
-                    cluster,
-                    processes: [cluster.jobManager, ...cluster.taskManagers],
-                    checkpointVolume: pulumi.output({
-                        kind: "docker" as const,
-                        container: cluster.jobManager.name,
-                        volumeName: cluster.checkpointVolume.name,
-                        mountPath: CHECKPOINT_MOUNT_PATH,
-                    }),
-                };
-            },
-            visitGenerator: (part, generatorArgs, partOpts) => { new VisitGenerator(part, { ...generatorArgs, ...onDocker }, partOpts); },
-            jobSubmission: (part, submissionArgs, flink, partOpts) => {
-                const submission = new JobSubmission(part, {
-                    ...submissionArgs, ...onDocker, checkpointVolumeName: flink.cluster.checkpointVolume.name,
-                    jobManagerId: flink.cluster.jobManager.id,
-                }, partOpts);
-                return {
-                    submitted: submission.container,
-                    logsCommand: pulumi.interpolate`docker logs ${submission.container.name}`,
-                    restore: submission.restore,
-                };
-            },
-            processes: (kafka, flink) => pulumi.output({
-                kind: "docker" as const,
-                jobManager: flink.cluster.jobManager.name,
-                taskManagers: flink.cluster.taskManagers.map(tm => tm.name),
-                kafka: kafka.container.name,
-            }),
+    const translation: TargetTranslation<KafkaBroker, DockerFlinkParts> = {
+      flinkPropertyAddition: {},
+      // Containers run the local images by id, so a rebuild replaces them.
+      runnableImages: (_, images) => ({ flinkJob: images.flinkJob.id, generator: images.generator.id, kafka: images.kafka.id }),
+      kafka: (part, kafkaArgs, partOpts) => new KafkaBroker(part, { ...kafkaArgs, ...onDocker }, partOpts),
+      flinkCluster: (part, flinkArgs, partOpts) => {
+        const cluster = new FlinkCluster(part, { ...flinkArgs, ...onDocker }, partOpts);
+        return {
+          cluster,
+          processes: [cluster.jobManager, ...cluster.taskManagers],
+          checkpointVolume: pulumi.output({
+            kind: "docker" as const,
+            container: cluster.jobManager.name,
+            volumeName: cluster.checkpointVolume.name,
+            mountPath: CHECKPOINT_MOUNT_PATH,
+          }),
         };
-        this.outputs = wireStack(this, name, args, translation);
-        this.registerOutputs(this.outputs);
-    }
+      },
+      visitGenerator: (part, generatorArgs, partOpts) => {
+        new VisitGenerator(part, { ...generatorArgs, ...onDocker }, partOpts);
+      },
+      jobSubmission: (part, submissionArgs, flink, partOpts) => {
+        const submission = new JobSubmission(
+          part,
+          {
+            ...submissionArgs,
+            ...onDocker,
+            checkpointVolumeName: flink.cluster.checkpointVolume.name,
+            jobManagerId: flink.cluster.jobManager.id,
+          },
+          partOpts,
+        );
+        return {
+          submitted: submission.container,
+          logsCommand: pulumi.interpolate`docker logs ${submission.container.name}`,
+          restore: submission.restore,
+        };
+      },
+      processes: (kafka, flink) =>
+        pulumi.output({
+          kind: "docker" as const,
+          jobManager: flink.cluster.jobManager.name,
+          taskManagers: flink.cluster.taskManagers.map((tm) => tm.name),
+          kafka: kafka.container.name,
+        }),
+    };
+    this.outputs = wireStack(this, name, args, translation);
+    this.registerOutputs(this.outputs);
+  }
 }

@@ -1,8 +1,8 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, USERS } from "../specs";
-import { JobSubmissionArgs as SharedArgs } from "../stack";
+import type { JobSubmissionArgs as SharedArgs } from "../stack";
 import { podSpec, resources } from "./pods";
 
 /** Longest the submission may run: submit.py waits for the JobManager and its slots, then uploads and runs. */
@@ -24,8 +24,10 @@ export const RERUN_FAILED_JOB = { "pulumi.com/replaceUnready": "true" } as const
  * checkpoint mode, …) or a rebuilt job image is a new Job, so Pulumi replaces it and the job is submitted again.
  */
 export function submissionJobName(command: readonly string[], image: string): string {
-    const digest = createHash("sha256").update(JSON.stringify([command, image])).digest("hex");
-    return `submit-job-${digest.slice(0, 10)}`;
+  const digest = createHash("sha256")
+    .update(JSON.stringify([command, image]))
+    .digest("hex");
+  return `submit-job-${digest.slice(0, 10)}`;
 }
 
 const CHECKPOINT_VOLUME = "checkpoints";
@@ -35,33 +37,36 @@ const CHECKPOINT_VOLUME = "checkpoints";
  * a REST client, not a Flink process. The checkpoint claim is mounted read-only: restoreFrom `latest` is looked up
  * on it.
  */
-export function submissionJobSpec(image: pulumi.Input<string>, command: string[], checkpointClaimName: pulumi.Input<string>):
-    k8s.types.input.batch.v1.JobSpec {
-    return {
-        backoffLimit: SUBMISSION_RETRIES,
-        activeDeadlineSeconds: SUBMISSION_DEADLINE_SECONDS,
-        template: {
-            metadata: { labels: { app: "flink-job-submission" } },
-            spec: podSpec({
-                name: "submit",
-                image,
-                user: USERS.flink,
-                command,
-                resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 128, memoryLimitMb: 256 }),
-                volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName: checkpointClaimName, readOnly: true } }],
-                volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
-                restartPolicy: "Never",
-            }),
-        },
-    };
+export function submissionJobSpec(
+  image: pulumi.Input<string>,
+  command: string[],
+  checkpointClaimName: pulumi.Input<string>,
+): k8s.types.input.batch.v1.JobSpec {
+  return {
+    backoffLimit: SUBMISSION_RETRIES,
+    activeDeadlineSeconds: SUBMISSION_DEADLINE_SECONDS,
+    template: {
+      metadata: { labels: { app: "flink-job-submission" } },
+      spec: podSpec({
+        name: "submit",
+        image,
+        user: USERS.flink,
+        command,
+        resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 128, memoryLimitMb: 256 }),
+        volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName: checkpointClaimName, readOnly: true } }],
+        volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
+        restartPolicy: "Never",
+      }),
+    },
+  };
 }
 
 /** Arguments of {@link JobSubmission}: the shared ones and the namespace. */
 export interface JobSubmissionArgs extends SharedArgs {
-    /** Namespace of the Job. */
-    readonly namespace: pulumi.Input<string>;
-    /** The Flink cluster's checkpoint claim. */
-    readonly checkpointClaimName: pulumi.Input<string>;
+  /** Namespace of the Job. */
+  readonly namespace: pulumi.Input<string>;
+  /** The Flink cluster's checkpoint claim. */
+  readonly checkpointClaimName: pulumi.Input<string>;
 }
 
 /**
@@ -69,18 +74,22 @@ export interface JobSubmissionArgs extends SharedArgs {
  * to complete, and replaces it on the next update if it failed.
  */
 export class JobSubmission extends pulumi.ComponentResource {
-    public readonly job: k8s.batch.v1.Job;
+  public readonly job: k8s.batch.v1.Job;
 
-    constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("flink-checkpointer:kubernetes:JobSubmission", name, {}, opts);
-        this.job = new k8s.batch.v1.Job(`${name}-submit`, {
-            metadata: {
-                name: pulumi.output(args.image).apply(image => submissionJobName(args.command, image)),
-                namespace: args.namespace,
-                annotations: RERUN_FAILED_JOB,
-            },
-            spec: submissionJobSpec(args.image, args.command, args.checkpointClaimName),
-        }, { parent: this, deleteBeforeReplace: true });
-        this.registerOutputs({});
-    }
+  constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flink-checkpointer:kubernetes:JobSubmission", name, {}, opts);
+    this.job = new k8s.batch.v1.Job(
+      `${name}-submit`,
+      {
+        metadata: {
+          name: pulumi.output(args.image).apply((image) => submissionJobName(args.command, image)),
+          namespace: args.namespace,
+          annotations: RERUN_FAILED_JOB,
+        },
+        spec: submissionJobSpec(args.image, args.command, args.checkpointClaimName),
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+    this.registerOutputs({});
+  }
 }

@@ -1,11 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    HOSTS, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, TopicSpec, USERS,
-} from "../specs";
-import { KafkaArgs } from "../stack";
-import { KIND_CLUSTER } from "./kindCluster";
+import { HOSTS, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, type TopicSpec, topicCreationCommand, USERS } from "../specs";
+import type { KafkaArgs } from "../stack";
 import { RERUN_FAILED_JOB } from "./jobSubmission";
+import { KIND_CLUSTER } from "./kindCluster";
 import { envVars, nodePortServiceSpec, podSpec, resources, tcpProbe, volumeOwnerInitContainer } from "./pods";
 
 export const KAFKA_LABELS = { app: "kafka" } as const;
@@ -18,52 +16,54 @@ export const TOPICS_DEADLINE_SECONDS = 300;
 
 /** The broker pod: one KRaft node, data on its claim, probed on the internal listener. */
 export function kafkaPodSpec(image: pulumi.Input<string>, externalPort: number): k8s.types.input.core.v1.PodSpec {
-    return podSpec({
-        name: "kafka",
-        image,
-        user: USERS.kafka,
-        // Clients on the host reach 127.0.0.1:<externalPort>, which kind forwards to the external NodePort.
-        env: envVars(kafkaEnvironment({ host: "127.0.0.1", port: externalPort })),
-        ports: [
-            { name: "internal", containerPort: PORTS.kafkaInternal },
-            { name: "controller", containerPort: PORTS.kafkaController },
-            { name: "external", containerPort: PORTS.kafkaExternal },
-        ],
-        readinessProbe: tcpProbe(PORTS.kafkaInternal, { initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 3 }),
-        livenessProbe: tcpProbe(PORTS.kafkaInternal, { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 }),
-        resources: resources({
-            cpuRequestMillis: 200, cpuLimitMillis: 1000,
-            memoryRequestMb: KAFKA_MEMORY_MB.request, memoryLimitMb: KAFKA_MEMORY_MB.limit,
-        }),
-        volumeMounts: [{ name: DATA_VOLUME, mountPath: KAFKA_DATA_DIR }],
-        initContainers: [volumeOwnerInitContainer(image, USERS.kafka, DATA_VOLUME, KAFKA_DATA_DIR)],
-        restartPolicy: "Always",
-    });
+  return podSpec({
+    name: "kafka",
+    image,
+    user: USERS.kafka,
+    // Clients on the host reach 127.0.0.1:<externalPort>, which kind forwards to the external NodePort.
+    env: envVars(kafkaEnvironment({ host: "127.0.0.1", port: externalPort })),
+    ports: [
+      { name: "internal", containerPort: PORTS.kafkaInternal },
+      { name: "controller", containerPort: PORTS.kafkaController },
+      { name: "external", containerPort: PORTS.kafkaExternal },
+    ],
+    readinessProbe: tcpProbe(PORTS.kafkaInternal, { initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 3 }),
+    livenessProbe: tcpProbe(PORTS.kafkaInternal, { initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 }),
+    resources: resources({
+      cpuRequestMillis: 200,
+      cpuLimitMillis: 1000,
+      memoryRequestMb: KAFKA_MEMORY_MB.request,
+      memoryLimitMb: KAFKA_MEMORY_MB.limit,
+    }),
+    volumeMounts: [{ name: DATA_VOLUME, mountPath: KAFKA_DATA_DIR }],
+    initContainers: [volumeOwnerInitContainer(image, USERS.kafka, DATA_VOLUME, KAFKA_DATA_DIR)],
+    restartPolicy: "Always",
+  });
 }
 
 /** The topic creation Job: idempotent (`--if-not-exists`), so a few retries are safe; bounded by a deadline. */
 export function topicsJobSpec(image: pulumi.Input<string>, topics: readonly TopicSpec[]): k8s.types.input.batch.v1.JobSpec {
-    return {
-        backoffLimit: 3,
-        activeDeadlineSeconds: TOPICS_DEADLINE_SECONDS,
-        template: {
-            metadata: { labels: { app: "kafka-topics" } },
-            spec: podSpec({
-                name: "create-topics",
-                image,
-                user: USERS.kafka,
-                command: topicCreationCommand(topics),
-                resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 256, memoryLimitMb: 512 }),
-                restartPolicy: "Never",
-            }),
-        },
-    };
+  return {
+    backoffLimit: 3,
+    activeDeadlineSeconds: TOPICS_DEADLINE_SECONDS,
+    template: {
+      metadata: { labels: { app: "kafka-topics" } },
+      spec: podSpec({
+        name: "create-topics",
+        image,
+        user: USERS.kafka,
+        command: topicCreationCommand(topics),
+        resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 256, memoryLimitMb: 512 }),
+        restartPolicy: "Never",
+      }),
+    },
+  };
 }
 
 /** Arguments of {@link KafkaBroker}: the shared ones and the namespace. */
 export interface KafkaBrokerArgs extends KafkaArgs {
-    /** Namespace of every object. */
-    readonly namespace: pulumi.Input<string>;
+  /** Namespace of every object. */
+  readonly namespace: pulumi.Input<string>;
 }
 
 /**
@@ -71,11 +71,11 @@ export interface KafkaBrokerArgs extends KafkaArgs {
  * resolves to in the namespace. Being headless, it also needs no ready endpoint to count as created.
  */
 export function kafkaServiceSpec(): k8s.types.input.core.v1.ServiceSpec {
-    return {
-        clusterIP: "None",
-        selector: KAFKA_LABELS,
-        ports: [{ name: "internal", port: PORTS.kafkaInternal, targetPort: PORTS.kafkaInternal }],
-    };
+  return {
+    clusterIP: "None",
+    selector: KAFKA_LABELS,
+    ports: [{ name: "internal", port: PORTS.kafkaInternal, targetPort: PORTS.kafkaInternal }],
+  };
 }
 
 /**
@@ -83,48 +83,66 @@ export function kafkaServiceSpec(): k8s.types.input.core.v1.ServiceSpec {
  * `kafka:9092` resolves in the namespace), a NodePort Service for the external listener, and the topic creation Job.
  */
 export class KafkaBroker extends pulumi.ComponentResource {
-    public readonly statefulSet: k8s.apps.v1.StatefulSet;
-    /** Completes once every topic exists with its partitions; writers depend on it. */
-    public readonly topicsJob: k8s.batch.v1.Job;
+  public readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** Completes once every topic exists with its partitions; writers depend on it. */
+  public readonly topicsJob: k8s.batch.v1.Job;
 
-    constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("flink-checkpointer:kubernetes:KafkaBroker", name, {}, opts);
-        const namespace = args.namespace;
+  constructor(name: string, args: KafkaBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flink-checkpointer:kubernetes:KafkaBroker", name, {}, opts);
+    const namespace = args.namespace;
 
-        // The name must be exactly `kafka`: the internal listener advertises kafka:9092.
-        const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
-            spec: kafkaServiceSpec(),
-        }, { parent: this });
+    // The name must be exactly `kafka`: the internal listener advertises kafka:9092.
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
+        spec: kafkaServiceSpec(),
+      },
+      { parent: this },
+    );
 
-        new k8s.core.v1.Service(`${name}-external`, {
-            metadata: { name: "kafka-external", namespace, labels: KAFKA_LABELS },
-            spec: nodePortServiceSpec(KAFKA_LABELS, "external", PORTS.kafkaExternal, KIND_CLUSTER.kafkaNodePort),
-        }, { parent: this });
+    new k8s.core.v1.Service(
+      `${name}-external`,
+      {
+        metadata: { name: "kafka-external", namespace, labels: KAFKA_LABELS },
+        spec: nodePortServiceSpec(KAFKA_LABELS, "external", PORTS.kafkaExternal, KIND_CLUSTER.kafkaNodePort),
+      },
+      { parent: this },
+    );
 
-        this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-broker`, {
-            metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
-            spec: {
-                // The name, not the Service's output: the StatefulSet need not wait for the Service.
-                serviceName: HOSTS.kafka,
-                replicas: 1,
-                selector: { matchLabels: KAFKA_LABELS },
-                template: {
-                    metadata: { labels: KAFKA_LABELS },
-                    spec: kafkaPodSpec(args.image, args.externalPort),
-                },
-                volumeClaimTemplates: [{
-                    metadata: { name: DATA_VOLUME },
-                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } },
-                }],
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-broker`,
+      {
+        metadata: { name: HOSTS.kafka, namespace, labels: KAFKA_LABELS },
+        spec: {
+          // The name, not the Service's output: the StatefulSet need not wait for the Service.
+          serviceName: HOSTS.kafka,
+          replicas: 1,
+          selector: { matchLabels: KAFKA_LABELS },
+          template: {
+            metadata: { labels: KAFKA_LABELS },
+            spec: kafkaPodSpec(args.image, args.externalPort),
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: DATA_VOLUME },
+              spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } },
             },
-        }, { parent: this });
+          ],
+        },
+      },
+      { parent: this },
+    );
 
-        this.topicsJob = new k8s.batch.v1.Job(`${name}-topics`, {
-            metadata: { name: "kafka-topics", namespace, annotations: RERUN_FAILED_JOB },
-            spec: topicsJobSpec(args.image, args.topics),
-        }, { parent: this, dependsOn: [this.statefulSet, service], deleteBeforeReplace: true });
+    this.topicsJob = new k8s.batch.v1.Job(
+      `${name}-topics`,
+      {
+        metadata: { name: "kafka-topics", namespace, annotations: RERUN_FAILED_JOB },
+        spec: topicsJobSpec(args.image, args.topics),
+      },
+      { parent: this, dependsOn: [this.statefulSet, service], deleteBeforeReplace: true },
+    );
 
-        this.registerOutputs({});
-    }
+    this.registerOutputs({});
+  }
 }

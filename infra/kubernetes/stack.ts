@@ -1,24 +1,32 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalImage } from "../images";
+import type { LocalImage } from "../images";
 import { CHECKPOINT_MOUNT_PATH, kubernetesHaProperties } from "../specs";
-import { FlinkClusterParts, KafkaParts, PartOptions, StackArgs, StackOutputInputs, TargetTranslation, wireStack } from "../stack";
+import {
+  type FlinkClusterParts,
+  type KafkaParts,
+  type PartOptions,
+  type StackArgs,
+  type StackOutputInputs,
+  type TargetTranslation,
+  wireStack,
+} from "../stack";
 import { FlinkCluster, flinkLabels } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
 import { KAFKA_LABELS, KafkaBroker } from "./kafka";
 import { KindLoadedImage } from "./kindImage";
-import { KindClusterFacts } from "./preflight";
+import type { KindClusterFacts } from "./preflight";
 import { VisitGenerator } from "./visitGenerator";
 
 /** Arguments of {@link KindStack}. */
 export interface KindStackArgs extends StackArgs {
-    /** What the preflight learnt of the cluster (preflight.checkKindCluster), before anything was created. */
-    readonly cluster: KindClusterFacts;
+  /** What the preflight learnt of the cluster (preflight.checkKindCluster), before anything was created. */
+  readonly cluster: KindClusterFacts;
 }
 
 /** The Flink cluster's parts the sequence needs, and its checkpoint claim, which the submission mounts read-only. */
 interface KindFlinkParts extends FlinkClusterParts {
-    readonly checkpointClaimName: pulumi.Output<string>;
+  readonly checkpointClaimName: pulumi.Output<string>;
 }
 
 /** Flink's Kubernetes HA cluster id: the prefix of its ConfigMaps in the namespace. */
@@ -26,7 +34,9 @@ export const FLINK_HA_CLUSTER_ID = "flink-checkpointer";
 
 /** `key=value,…`, the form of a kubectl label selector. */
 export function labelSelector(labels: Readonly<Record<string, string>>): string {
-    return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 }
 
 /**
@@ -35,63 +45,88 @@ export function labelSelector(labels: Readonly<Record<string, string>>): string 
  * generator and the job submission in one namespace.
  */
 export class KindStack extends pulumi.ComponentResource {
-    public readonly outputs: StackOutputInputs;
+  public readonly outputs: StackOutputInputs;
 
-    constructor(name: string, args: KindStackArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("flink-checkpointer:kubernetes:KindStack", name, {}, opts);
-        const cfg = args.config;
-        const provider = new k8s.Provider(`${name}-provider`, { context: cfg.kubeContext }, { parent: this });
-        const inCluster = (partOpts: PartOptions): PartOptions => ({ ...partOpts, provider });
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: cfg.namespace },
-        }, { parent: this, provider }).metadata.name;
+  constructor(name: string, args: KindStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flink-checkpointer:kubernetes:KindStack", name, {}, opts);
+    const cfg = args.config;
+    const provider = new k8s.Provider(`${name}-provider`, { context: cfg.kubeContext }, { parent: this });
+    const inCluster = (partOpts: PartOptions): PartOptions => ({ ...partOpts, provider });
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: { name: cfg.namespace },
+      },
+      { parent: this, provider },
+    ).metadata.name;
 
-        const translation: TargetTranslation<KafkaParts, KindFlinkParts> = {
-            flinkPropertyAddition: kubernetesHaProperties(FLINK_HA_CLUSTER_ID, cfg.namespace),
-            runnableImages: (part, images, partOpts) => {
-                const load = (image: string, local: LocalImage) => new KindLoadedImage(`${part}-${image}`, {
-                    cluster: cfg.kindCluster, clusterUid: args.cluster.uid, imageName: local.name, imageId: local.id,
-                }, partOpts).reference;
-                return { flinkJob: load("flink-job", images.flinkJob), generator: load("generator", images.generator), kafka: load("kafka", images.kafka) };
+    const translation: TargetTranslation<KafkaParts, KindFlinkParts> = {
+      flinkPropertyAddition: kubernetesHaProperties(FLINK_HA_CLUSTER_ID, cfg.namespace),
+      runnableImages: (part, images, partOpts) => {
+        const load = (image: string, local: LocalImage) =>
+          new KindLoadedImage(
+            `${part}-${image}`,
+            {
+              cluster: cfg.kindCluster,
+              clusterUid: args.cluster.uid,
+              imageName: local.name,
+              imageId: local.id,
             },
-            kafka: (part, kafkaArgs, partOpts) => {
-                const kafka = new KafkaBroker(part, { ...kafkaArgs, namespace }, inCluster(partOpts));
-                return { topicsReady: kafka.topicsJob };
-            },
-            flinkCluster: (part, flinkArgs, partOpts) => {
-                const flink = new FlinkCluster(part, { ...flinkArgs, namespace }, inCluster(partOpts));
-                return {
-                    checkpointClaimName: flink.checkpointClaim.metadata.name,
-                    processes: [flink.jobManager, flink.taskManagers],
-                    checkpointVolume: pulumi.output({
-                        kind: "kubernetes" as const,
-                        context: cfg.kubeContext,
-                        namespace: cfg.namespace,
-                        podSelector: labelSelector(flinkLabels("jobmanager")),
-                        mountPath: CHECKPOINT_MOUNT_PATH,
-                    }),
-                };
-            },
-            visitGenerator: (part, generatorArgs, partOpts) => { new VisitGenerator(part, { ...generatorArgs, namespace }, inCluster(partOpts)); },
-            jobSubmission: (part, submissionArgs, flink, partOpts) => {
-                const submission = new JobSubmission(part, {
-                    ...submissionArgs, namespace, checkpointClaimName: flink.checkpointClaimName,
-                }, inCluster(partOpts));
-                return {
-                    submitted: submission.job,
-                    logsCommand: pulumi.interpolate`kubectl --context ${cfg.kubeContext} -n ${cfg.namespace} logs job/${submission.job.metadata.name}`,
-                };
-            },
-            processes: () => pulumi.output({
-                kind: "kubernetes" as const,
-                context: cfg.kubeContext,
-                namespace: cfg.namespace,
-                jobManagerSelector: labelSelector(flinkLabels("jobmanager")),
-                taskManagerSelector: labelSelector(flinkLabels("taskmanager")),
-                kafkaSelector: labelSelector(KAFKA_LABELS),
-            }),
+            partOpts,
+          ).reference;
+        return {
+          flinkJob: load("flink-job", images.flinkJob),
+          generator: load("generator", images.generator),
+          kafka: load("kafka", images.kafka),
         };
-        this.outputs = wireStack(this, name, args, translation);
-        this.registerOutputs(this.outputs);
-    }
+      },
+      kafka: (part, kafkaArgs, partOpts) => {
+        const kafka = new KafkaBroker(part, { ...kafkaArgs, namespace }, inCluster(partOpts));
+        return { topicsReady: kafka.topicsJob };
+      },
+      flinkCluster: (part, flinkArgs, partOpts) => {
+        const flink = new FlinkCluster(part, { ...flinkArgs, namespace }, inCluster(partOpts));
+        return {
+          checkpointClaimName: flink.checkpointClaim.metadata.name,
+          processes: [flink.jobManager, flink.taskManagers],
+          checkpointVolume: pulumi.output({
+            kind: "kubernetes" as const,
+            context: cfg.kubeContext,
+            namespace: cfg.namespace,
+            podSelector: labelSelector(flinkLabels("jobmanager")),
+            mountPath: CHECKPOINT_MOUNT_PATH,
+          }),
+        };
+      },
+      visitGenerator: (part, generatorArgs, partOpts) => {
+        new VisitGenerator(part, { ...generatorArgs, namespace }, inCluster(partOpts));
+      },
+      jobSubmission: (part, submissionArgs, flink, partOpts) => {
+        const submission = new JobSubmission(
+          part,
+          {
+            ...submissionArgs,
+            namespace,
+            checkpointClaimName: flink.checkpointClaimName,
+          },
+          inCluster(partOpts),
+        );
+        return {
+          submitted: submission.job,
+          logsCommand: pulumi.interpolate`kubectl --context ${cfg.kubeContext} -n ${cfg.namespace} logs job/${submission.job.metadata.name}`,
+        };
+      },
+      processes: () =>
+        pulumi.output({
+          kind: "kubernetes" as const,
+          context: cfg.kubeContext,
+          namespace: cfg.namespace,
+          jobManagerSelector: labelSelector(flinkLabels("jobmanager")),
+          taskManagerSelector: labelSelector(flinkLabels("taskmanager")),
+          kafkaSelector: labelSelector(KAFKA_LABELS),
+        }),
+    };
+    this.outputs = wireStack(this, name, args, translation);
+    this.registerOutputs(this.outputs);
+  }
 }

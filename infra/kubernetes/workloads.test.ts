@@ -10,169 +10,182 @@ import { generatorPodSpec } from "./visitGenerator";
 const cfg = parseStackConfig({ target: "kind" });
 const container = (spec: any) => spec.containers[0];
 const env = (spec: any): Record<string, string> =>
-    Object.fromEntries(container(spec).env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  Object.fromEntries(container(spec).env.map((e: { name: string; value: string }) => [e.name, e.value]));
 
 describe("Flink pods", () => {
-    const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink");
-    const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink");
+  const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink");
+  const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink");
 
-    it("run the flink image's jobmanager / taskmanager with FLINK_PROPERTIES", () => {
-        expect(container(jobManager).args).toEqual(["jobmanager"]);
-        expect(container(taskManager).args).toEqual(["taskmanager"]);
-        expect(container(jobManager)).not.toHaveProperty("command");
-        expect(env(jobManager)).toEqual({ FLINK_PROPERTIES: "a: b" });
-    });
+  it("run the flink image's jobmanager / taskmanager with FLINK_PROPERTIES", () => {
+    expect(container(jobManager).args).toEqual(["jobmanager"]);
+    expect(container(taskManager).args).toEqual(["taskmanager"]);
+    expect(container(jobManager)).not.toHaveProperty("command");
+    expect(env(jobManager)).toEqual({ FLINK_PROPERTIES: "a: b" });
+  });
 
-    it("mount the checkpoint claim at /checkpoints_flink as uid/gid/fsGroup 9999", () => {
-        for (const spec of [jobManager, taskManager]) {
-            expect(spec.volumes).toEqual([{ name: "checkpoints", persistentVolumeClaim: { claimName: "flink-checkpoints" } }]);
-            expect(container(spec).volumeMounts).toEqual([{ name: "checkpoints", mountPath: "/checkpoints_flink" }]);
-            expect(spec.securityContext).toMatchObject({ runAsUser: 9999, runAsGroup: 9999, fsGroup: 9999, runAsNonRoot: true });
-        }
-    });
+  it("mount the checkpoint claim at /checkpoints_flink as uid/gid/fsGroup 9999", () => {
+    for (const spec of [jobManager, taskManager]) {
+      expect(spec.volumes).toEqual([{ name: "checkpoints", persistentVolumeClaim: { claimName: "flink-checkpoints" } }]);
+      expect(container(spec).volumeMounts).toEqual([{ name: "checkpoints", mountPath: "/checkpoints_flink" }]);
+      expect(spec.securityContext).toMatchObject({ runAsUser: 9999, runAsGroup: 9999, fsGroup: 9999, runAsNonRoot: true });
+    }
+  });
 
-    it("make the checkpoint volume flink's, mode 0770, before Flink starts, with only CAP_CHOWN and CAP_FOWNER", () => {
-        for (const spec of [jobManager, taskManager]) {
-            const [init] = spec.initContainers as any[];
-            expect(spec.initContainers).toHaveLength(1);
-            expect(init.image).toBe("job-image");
-            expect(init.command).toEqual(["sh", "-c", "chown 9999:9999 /checkpoints_flink && chmod 0770 /checkpoints_flink"]);
-            expect(init.volumeMounts).toEqual([{ name: "checkpoints", mountPath: "/checkpoints_flink" }]);
-            expect(init.securityContext).toEqual({
-                runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, allowPrivilegeEscalation: false,
-                capabilities: { drop: ["ALL"], add: ["CHOWN", "FOWNER"] },
-            });
-            // Flink itself keeps no privilege at all.
-            expect(container(spec).securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
-        }
-    });
+  it("make the checkpoint volume flink's, mode 0770, before Flink starts, with only CAP_CHOWN and CAP_FOWNER", () => {
+    for (const spec of [jobManager, taskManager]) {
+      const [init] = spec.initContainers as any[];
+      expect(spec.initContainers).toHaveLength(1);
+      expect(init.image).toBe("job-image");
+      expect(init.command).toEqual(["sh", "-c", "chown 9999:9999 /checkpoints_flink && chmod 0770 /checkpoints_flink"]);
+      expect(init.volumeMounts).toEqual([{ name: "checkpoints", mountPath: "/checkpoints_flink" }]);
+      expect(init.securityContext).toEqual({
+        runAsUser: 0,
+        runAsGroup: 0,
+        runAsNonRoot: false,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"], add: ["CHOWN", "FOWNER"] },
+      });
+      // Flink itself keeps no privilege at all.
+      expect(container(spec).securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    }
+  });
 
-    it("run under the account of the HA services, which may only handle ConfigMaps", () => {
-        for (const spec of [jobManager, taskManager]) {
-            expect(spec.serviceAccountName).toBe("flink");
-            expect(spec.automountServiceAccountToken).toBe(true);
-        }
-        expect(FLINK_HA_RULES).toEqual([{
-            apiGroups: [""], resources: ["configmaps"],
-            verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
-        }]);
-    });
+  it("run under the account of the HA services, which may only handle ConfigMaps", () => {
+    for (const spec of [jobManager, taskManager]) {
+      expect(spec.serviceAccountName).toBe("flink");
+      expect(spec.automountServiceAccountToken).toBe(true);
+    }
+    expect(FLINK_HA_RULES).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["configmaps"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+      },
+    ]);
+  });
 
-    it("probe the JobManager's REST API and the TaskManager's RPC port", () => {
-        expect(container(jobManager).readinessProbe.httpGet).toEqual({ path: "/overview", port: 8081 });
-        expect(container(jobManager).livenessProbe.httpGet).toEqual({ path: "/overview", port: 8081 });
-        expect(container(taskManager).readinessProbe.tcpSocket).toEqual({ port: 6122 });
-        expect(container(taskManager).livenessProbe.tcpSocket).toEqual({ port: 6122 });
-    });
+  it("probe the JobManager's REST API and the TaskManager's RPC port", () => {
+    expect(container(jobManager).readinessProbe.httpGet).toEqual({ path: "/overview", port: 8081 });
+    expect(container(jobManager).livenessProbe.httpGet).toEqual({ path: "/overview", port: 8081 });
+    expect(container(taskManager).readinessProbe.tcpSocket).toEqual({ port: 6122 });
+    expect(container(taskManager).livenessProbe.tcpSocket).toEqual({ port: 6122 });
+  });
 
-    it("request the JVM process size and cap it with room for Python", () => {
-        expect(flinkResourceSizes("jobmanager")).toMatchObject({
-            memoryRequestMb: FLINK_MEMORY_MB.jobmanager, memoryLimitMb: FLINK_MEMORY_MB.jobmanager + PYTHON_OVERHEAD_MB,
-        });
-        expect(container(taskManager).resources).toEqual({
-            requests: { cpu: "200m", memory: `${FLINK_MEMORY_MB.taskmanager}Mi` },
-            limits: { cpu: "2000m", memory: `${FLINK_MEMORY_MB.taskmanager + PYTHON_OVERHEAD_MB}Mi` },
-        });
+  it("request the JVM process size and cap it with room for Python", () => {
+    expect(flinkResourceSizes("jobmanager")).toMatchObject({
+      memoryRequestMb: FLINK_MEMORY_MB.jobmanager,
+      memoryLimitMb: FLINK_MEMORY_MB.jobmanager + PYTHON_OVERHEAD_MB,
     });
+    expect(container(taskManager).resources).toEqual({
+      requests: { cpu: "200m", memory: `${FLINK_MEMORY_MB.taskmanager}Mi` },
+      limits: { cpu: "2000m", memory: `${FLINK_MEMORY_MB.taskmanager + PYTHON_OVERHEAD_MB}Mi` },
+    });
+  });
 
-    it("are configured with the ports the jobmanager Service exposes and the probes check", () => {
-        const props = flinkProperties(cfg);
-        expect(FLINK_CLUSTER_PORTS).toEqual({ rpc: 6123, blob: 6124, taskManagerRpc: 6122, rest: 8081 });
-        expect(props).toMatchObject({
-            "jobmanager.rpc.address": "jobmanager",
-            "jobmanager.rpc.port": "6123",
-            "blob.server.port": "6124",
-            "taskmanager.rpc.port": "6122",
-            "state.checkpoints.dir": "file:///checkpoints_flink",
-        });
+  it("are configured with the ports the jobmanager Service exposes and the probes check", () => {
+    const props = flinkProperties(cfg);
+    expect(FLINK_CLUSTER_PORTS).toEqual({ rpc: 6123, blob: 6124, taskManagerRpc: 6122, rest: 8081 });
+    expect(props).toMatchObject({
+      "jobmanager.rpc.address": "jobmanager",
+      "jobmanager.rpc.port": "6123",
+      "blob.server.port": "6124",
+      "taskmanager.rpc.port": "6122",
+      "state.checkpoints.dir": "file:///checkpoints_flink",
     });
+  });
 
-    it("label the JobManager so the stack output's selector finds it", () => {
-        expect(labelSelector(flinkLabels("jobmanager"))).toBe("app=flink,component=jobmanager");
-    });
+  it("label the JobManager so the stack output's selector finds it", () => {
+    expect(labelSelector(flinkLabels("jobmanager"))).toBe("app=flink,component=jobmanager");
+  });
 });
 
 describe("Kafka", () => {
-    const broker = kafkaPodSpec("apache/kafka:4.1.1", 9094);
+  const broker = kafkaPodSpec("apache/kafka:4.1.1", 9094);
 
-    it("runs the broker as uid 1000 with its data directory on the claim, advertising 127.0.0.1 externally", () => {
-        expect(broker.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
-        expect(container(broker).volumeMounts).toEqual([{ name: "data", mountPath: "/var/lib/kafka/data" }]);
-        expect(env(broker).KAFKA_LOG_DIRS).toBe("/var/lib/kafka/data");
-        expect(env(broker).KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:9094");
-    });
+  it("runs the broker as uid 1000 with its data directory on the claim, advertising 127.0.0.1 externally", () => {
+    expect(broker.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
+    expect(container(broker).volumeMounts).toEqual([{ name: "data", mountPath: "/var/lib/kafka/data" }]);
+    expect(env(broker).KAFKA_LOG_DIRS).toBe("/var/lib/kafka/data");
+    expect(env(broker).KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:9094");
+  });
 
-    it("makes its data volume uid 1000's, mode 0770, before the broker starts", () => {
-        const [init] = broker.initContainers as any[];
-        expect(init.command).toEqual(["sh", "-c", "chown 1000:1000 /var/lib/kafka/data && chmod 0770 /var/lib/kafka/data"]);
-        expect(init.image).toBe("apache/kafka:4.1.1");
-    });
+  it("makes its data volume uid 1000's, mode 0770, before the broker starts", () => {
+    const [init] = broker.initContainers as any[];
+    expect(init.command).toEqual(["sh", "-c", "chown 1000:1000 /var/lib/kafka/data && chmod 0770 /var/lib/kafka/data"]);
+    expect(init.image).toBe("apache/kafka:4.1.1");
+  });
 
-    it("is governed by a headless Service `kafka` on the internal listener", () => {
-        expect(kafkaServiceSpec()).toEqual({
-            clusterIP: "None",
-            selector: { app: "kafka" },
-            ports: [{ name: "internal", port: 9092, targetPort: 9092 }],
-        });
+  it("is governed by a headless Service `kafka` on the internal listener", () => {
+    expect(kafkaServiceSpec()).toEqual({
+      clusterIP: "None",
+      selector: { app: "kafka" },
+      ports: [{ name: "internal", port: 9092, targetPort: 9092 }],
     });
+  });
 
-    it("probes the internal listener and sizes memory above the default 1 GiB heap", () => {
-        expect(container(broker).readinessProbe.tcpSocket).toEqual({ port: 9092 });
-        expect(container(broker).livenessProbe.tcpSocket).toEqual({ port: 9092 });
-        expect(container(broker).resources.limits.memory).toBe(`${KAFKA_MEMORY_MB.limit}Mi`);
-        expect(KAFKA_MEMORY_MB.request).toBeGreaterThan(1024);
-    });
+  it("probes the internal listener and sizes memory above the default 1 GiB heap", () => {
+    expect(container(broker).readinessProbe.tcpSocket).toEqual({ port: 9092 });
+    expect(container(broker).livenessProbe.tcpSocket).toEqual({ port: 9092 });
+    expect(container(broker).resources.limits.memory).toBe(`${KAFKA_MEMORY_MB.limit}Mi`);
+    expect(KAFKA_MEMORY_MB.request).toBeGreaterThan(1024);
+  });
 
-    it("creates every topic with its partitions in a bounded, retried Job", () => {
-        const job = topicsJobSpec("apache/kafka:4.1.1", topics(parseStackConfig({ target: "kind", partitions: "3" })));
-        expect(job.backoffLimit).toBe(3);
-        expect(job.activeDeadlineSeconds).toBe(TOPICS_DEADLINE_SECONDS);
-        const pod: any = (job.template as any).spec;
-        expect(pod.restartPolicy).toBe("Never");
-        const script = container(pod).command.join(" ");
-        for (const topic of ["visits", "visit_windows", "visits_dlq"]) {
-            expect(script).toContain(`--create --if-not-exists --topic ${topic} --partitions 3`);
-        }
-    });
+  it("creates every topic with its partitions in a bounded, retried Job", () => {
+    const job = topicsJobSpec("apache/kafka:4.1.1", topics(parseStackConfig({ target: "kind", partitions: "3" })));
+    expect(job.backoffLimit).toBe(3);
+    expect(job.activeDeadlineSeconds).toBe(TOPICS_DEADLINE_SECONDS);
+    const pod: any = (job.template as any).spec;
+    expect(pod.restartPolicy).toBe("Never");
+    const script = container(pod).command.join(" ");
+    for (const topic of ["visits", "visit_windows", "visits_dlq"]) {
+      expect(script).toContain(`--create --if-not-exists --topic ${topic} --partitions 3`);
+    }
+  });
 });
 
 describe("job submission", () => {
-    it("runs submit.py in place of the flink entrypoint, retried on failure, within a deadline", () => {
-        const command = submissionCommand(cfg);
-        const job = submissionJobSpec("job-image", command, "flink-checkpoints");
-        const pod: any = (job.template as any).spec;
-        expect(container(pod).command).toEqual(command);
-        expect(container(pod)).not.toHaveProperty("args");
-        expect(job.backoffLimit).toBe(SUBMISSION_RETRIES);
-        expect(SUBMISSION_RETRIES).toBeGreaterThan(0);
-        expect(job.activeDeadlineSeconds).toBe(SUBMISSION_DEADLINE_SECONDS);
-        expect(pod.securityContext).toMatchObject({ runAsUser: 9999, runAsNonRoot: true });
-    });
+  it("runs submit.py in place of the flink entrypoint, retried on failure, within a deadline", () => {
+    const command = submissionCommand(cfg);
+    const job = submissionJobSpec("job-image", command, "flink-checkpoints");
+    const pod: any = (job.template as any).spec;
+    expect(container(pod).command).toEqual(command);
+    expect(container(pod)).not.toHaveProperty("args");
+    expect(job.backoffLimit).toBe(SUBMISSION_RETRIES);
+    expect(SUBMISSION_RETRIES).toBeGreaterThan(0);
+    expect(job.activeDeadlineSeconds).toBe(SUBMISSION_DEADLINE_SECONDS);
+    expect(pod.securityContext).toMatchObject({ runAsUser: 9999, runAsNonRoot: true });
+  });
 
-    it("is named after its command and image, so a new restoreFrom or a rebuilt image is a new Job", () => {
-        const plain = submissionJobName(submissionCommand(cfg), "job:a");
-        const restoring = submissionJobName(submissionCommand(parseStackConfig({
-            target: "kind", restoreFrom: "file:///checkpoints_flink/abc/chk-7",
-        })), "job:a");
-        expect(plain).toMatch(/^submit-job-[0-9a-f]{10}$/);
-        expect(restoring).not.toBe(plain);
-        expect(submissionJobName(submissionCommand(cfg), "job:b")).not.toBe(plain);
-        expect(submissionJobName(submissionCommand(cfg), "job:a")).toBe(plain);
-    });
+  it("is named after its command and image, so a new restoreFrom or a rebuilt image is a new Job", () => {
+    const plain = submissionJobName(submissionCommand(cfg), "job:a");
+    const restoring = submissionJobName(
+      submissionCommand(
+        parseStackConfig({
+          target: "kind",
+          restoreFrom: "file:///checkpoints_flink/abc/chk-7",
+        }),
+      ),
+      "job:a",
+    );
+    expect(plain).toMatch(/^submit-job-[0-9a-f]{10}$/);
+    expect(restoring).not.toBe(plain);
+    expect(submissionJobName(submissionCommand(cfg), "job:b")).not.toBe(plain);
+    expect(submissionJobName(submissionCommand(cfg), "job:a")).toBe(plain);
+  });
 });
 
 describe("generator", () => {
-    it("runs the generator as uid 1000 with its environment", () => {
-        const spec = generatorPodSpec("gen-image", { KAFKA_BOOTSTRAP: "kafka:9092" });
-        expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
-        expect(env(spec)).toEqual({ KAFKA_BOOTSTRAP: "kafka:9092" });
-        expect(container(spec).resources.requests).toBeDefined();
-    });
+  it("runs the generator as uid 1000 with its environment", () => {
+    const spec = generatorPodSpec("gen-image", { KAFKA_BOOTSTRAP: "kafka:9092" });
+    expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
+    expect(env(spec)).toEqual({ KAFKA_BOOTSTRAP: "kafka:9092" });
+    expect(container(spec).resources.requests).toBeDefined();
+  });
 
-    it("talks to no Kubernetes API: no account token, and never pulls an image", () => {
-        const spec = generatorPodSpec("gen-image", {});
-        expect(spec.automountServiceAccountToken).toBe(false);
-        expect(spec).not.toHaveProperty("serviceAccountName");
-        expect(container(spec).imagePullPolicy).toBe("Never");
-    });
+  it("talks to no Kubernetes API: no account token, and never pulls an image", () => {
+    const spec = generatorPodSpec("gen-image", {});
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec).not.toHaveProperty("serviceAccountName");
+    expect(container(spec).imagePullPolicy).toBe("Never");
+  });
 });

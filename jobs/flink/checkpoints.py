@@ -35,9 +35,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from visits_logic import (
     DLQ_SINK_UID,
@@ -62,7 +62,7 @@ LATEST = "latest"
 # What each operator of the job keeps in a checkpoint, by uid; a restore needs each of them in it.
 # A sink of Flink's unified Sink API runs as a writer, whose uid is the sink's, and a committer,
 # whose uid Flink derives as "Sink Committer: <uid>" (SinkTransformationTranslator).
-STATEFUL_OPERATORS: Tuple[Tuple[str, str], ...] = (
+STATEFUL_OPERATORS: tuple[tuple[str, str], ...] = (
     (SOURCE_UID, "Kafka source: the partitions' offsets"),
     (WINDOWS_UID, "windows: the visits of every open window"),
     (OUTPUT_SINK_UID, "output sink writer: its Kafka transactions"),
@@ -84,7 +84,7 @@ class Checkpoint:
     number: int
     uri: str
     # Why it cannot be restored from; None when complete.
-    problem: Optional[str]
+    problem: str | None
     # Modification time of _metadata (complete) or of the folder (incomplete), seconds since the epoch.
     time: float
     # Bytes of the files in chk-<n>/ (the exclusive state and _metadata).
@@ -106,11 +106,12 @@ def local_path(checkpoint_dir_uri: str) -> str:
     """The path of a file:// checkpoint directory, as mounted in this container."""
     if not checkpoint_dir_uri.startswith(FILE_URI_PREFIX + "/"):
         raise CheckpointSearchError(
-            f"checkpoint directory {checkpoint_dir_uri!r} is not a file:/// URI; only a mounted volume can be searched")
-    return checkpoint_dir_uri[len(FILE_URI_PREFIX):].rstrip("/") or "/"
+            f"checkpoint directory {checkpoint_dir_uri!r} is not a file:/// URI; only a mounted volume can be searched"
+        )
+    return checkpoint_dir_uri[len(FILE_URI_PREFIX) :].rstrip("/") or "/"
 
 
-def checkpoint_problem(folder: str) -> Optional[str]:
+def checkpoint_problem(folder: str) -> str | None:
     """Why chk-<n> at `folder` cannot be restored from, or None when its _metadata is there and Flink's."""
     metadata = os.path.join(folder, METADATA_FILE)
     if not os.path.isfile(metadata):
@@ -138,7 +139,7 @@ def _folder_size(folder: str) -> int:
     return total
 
 
-def scan_job_folder(checkpoint_dir_uri: str, job_id: str) -> List[Checkpoint]:
+def scan_job_folder(checkpoint_dir_uri: str, job_id: str) -> list[Checkpoint]:
     """Every chk-<n> of one job folder, highest n first."""
     folder = os.path.join(local_path(checkpoint_dir_uri), job_id)
     found = []
@@ -149,13 +150,20 @@ def scan_job_folder(checkpoint_dir_uri: str, job_id: str) -> List[Checkpoint]:
             continue
         problem = checkpoint_problem(path)
         stamped = path if problem else os.path.join(path, METADATA_FILE)
-        found.append(Checkpoint(
-            job_id=job_id, number=int(match.group(1)), uri=f"{checkpoint_dir_uri.rstrip('/')}/{job_id}/{name}",
-            problem=problem, time=os.path.getmtime(stamped), size=_folder_size(path)))
+        found.append(
+            Checkpoint(
+                job_id=job_id,
+                number=int(match.group(1)),
+                uri=f"{checkpoint_dir_uri.rstrip('/')}/{job_id}/{name}",
+                problem=problem,
+                time=os.path.getmtime(stamped),
+                size=_folder_size(path),
+            )
+        )
     return sorted(found, key=lambda checkpoint: checkpoint.number, reverse=True)
 
 
-def job_folders(checkpoint_dir_uri: str) -> List[str]:
+def job_folders(checkpoint_dir_uri: str) -> list[str]:
     """The job ids that have a folder in the checkpoint directory (other entries are ignored)."""
     root = local_path(checkpoint_dir_uri)
     if not os.path.isdir(root):
@@ -163,10 +171,13 @@ def job_folders(checkpoint_dir_uri: str) -> List[str]:
     return sorted(name for name in os.listdir(root) if JOB_ID.match(name) and os.path.isdir(os.path.join(root, name)))
 
 
-def scan(checkpoint_dir_uri: str) -> List[Checkpoint]:
+def scan(checkpoint_dir_uri: str) -> list[Checkpoint]:
     """Every chk-<n> of every job folder: by job id, then highest n first."""
-    return [checkpoint for job_id in job_folders(checkpoint_dir_uri)
-            for checkpoint in scan_job_folder(checkpoint_dir_uri, job_id)]
+    return [
+        checkpoint
+        for job_id in job_folders(checkpoint_dir_uri)
+        for checkpoint in scan_job_folder(checkpoint_dir_uri, job_id)
+    ]
 
 
 def _timestamp(seconds: float) -> str:
@@ -191,40 +202,54 @@ def latest_checkpoint(checkpoint_dir_uri: str, job_name: str, cluster_jobs: Mapp
             skipped = [checkpoint for checkpoint in checkpoints if checkpoint.number > complete[0].number]
             candidates.append((complete[0], skipped))
 
-    others_note = (f"; {len(others)} folder{'s' if len(others) != 1 else ''} of other jobs skipped "
-                   f"({', '.join(f'{job_id} is {cluster_jobs[job_id]!r}' for job_id in others)})" if others else "")
+    others_note = (
+        f"; {len(others)} folder{'s' if len(others) != 1 else ''} of other jobs skipped "
+        f"({', '.join(f'{job_id} is {cluster_jobs[job_id]!r}' for job_id in others)})"
+        if others
+        else ""
+    )
     if not candidates:
         raise CheckpointSearchError(
             f"no complete retained checkpoint (chk-<n> with {METADATA_FILE}) of job {job_name!r} in {root} "
             f"({len(folders)} job folder{'s' if len(folders) != 1 else ''} searched{others_note}); "
-            "submit without restoreFrom to start from the earliest offsets, or name a checkpoint or savepoint")
+            "submit without restoreFrom to start from the earliest offsets, or name a checkpoint or savepoint"
+        )
 
     chosen, skipped = max(candidates, key=lambda candidate: candidate[0].time)
     newest = "newest complete" + "".join(f"; chk-{checkpoint.number} {checkpoint.problem}" for checkpoint in skipped)
-    known = (f"known to the cluster as {job_name!r}" if chosen.job_id in cluster_jobs
-             else "not known to the cluster (it forgets jobs after an hour or a JobManager restart)")
-    run = (f"job {chosen.job_id}, {known}, is the latest run: its {METADATA_FILE} of {_timestamp(chosen.time)} "
-           f"is the newest of {len(candidates)} job folder{'s' if len(candidates) != 1 else ''} with a complete checkpoint")
+    known = (
+        f"known to the cluster as {job_name!r}"
+        if chosen.job_id in cluster_jobs
+        else "not known to the cluster (it forgets jobs after an hour or a JobManager restart)"
+    )
+    run = (
+        f"job {chosen.job_id}, {known}, is the latest run: its {METADATA_FILE} of {_timestamp(chosen.time)} "
+        f"is the newest of {len(candidates)} job folder{'s' if len(candidates) != 1 else ''} with a complete checkpoint"
+    )
     return LatestChoice(checkpoint=chosen, reason=f"{newest}; {run}{others_note}")
 
 
-def _table_lines(rows: Sequence[Sequence[str]]) -> List[str]:
+def _table_lines(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows as aligned columns; the last column is free text, not padded."""
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    return ["  ".join(value.ljust(width) for value, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    return [
+        "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=False)) + "  " + row[-1]
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
 class Sharing:
     """The files a complete checkpoint's _metadata references outside its own chk-N folder: what an incremental
     checkpoint (RocksDB's) shares with the checkpoints before and after it, in shared/ or an older chk-N."""
+
     files: int
     # Bytes of those files that are still there.
     size: int
     # Referenced but gone: the checkpoint cannot be restored from.
     missing: int
     # Where they are, relative to the checkpoint directory: "<job id>/shared", "<job id>/chk-3", ...
-    places: Tuple[str, ...]
+    places: tuple[str, ...]
 
 
 def sharing_of(checkpoint: Checkpoint, referenced_files: Sequence[str], root: str) -> Sharing:
@@ -233,11 +258,15 @@ def sharing_of(checkpoint: Checkpoint, referenced_files: Sequence[str], root: st
     outside = [path for path in map(_local_file, referenced_files) if not path.startswith(own + os.sep)]
     present = [path for path in outside if os.path.isfile(path)]
     places = sorted({os.path.relpath(os.path.dirname(path), root) for path in outside})
-    return Sharing(files=len(outside), size=sum(os.path.getsize(path) for path in present),
-                   missing=len(outside) - len(present), places=tuple(places))
+    return Sharing(
+        files=len(outside),
+        size=sum(os.path.getsize(path) for path in present),
+        missing=len(outside) - len(present),
+        places=tuple(places),
+    )
 
 
-def sharing_text(sharing: Optional[Sharing]) -> str:
+def sharing_text(sharing: Sharing | None) -> str:
     if sharing is None:
         return "-"
     if sharing.files == 0:
@@ -246,25 +275,43 @@ def sharing_text(sharing: Optional[Sharing]) -> str:
     return f"yes: {sharing.files} file{'s' if sharing.files != 1 else ''} ({sharing.size} bytes) in {', '.join(sharing.places)}{missing}"
 
 
-def listing_lines(checkpoints: Sequence[Checkpoint], sharing: Optional[Mapping[str, Sharing]] = None) -> List[str]:
+def listing_lines(checkpoints: Sequence[Checkpoint], sharing: Mapping[str, Sharing] | None = None) -> list[str]:
     """A table of checkpoints: job id, checkpoint, complete or why not, size, time, and with `sharing` (by uri) whether
     each shares files incrementally; "-" for one without an entry (incomplete, or removed by Flink while listing)."""
-    rows = [("job id", "checkpoint", "complete", "bytes", "time (UTC)", *(("shared incrementally",) if sharing is not None else ()))]
+    rows = [
+        (
+            "job id",
+            "checkpoint",
+            "complete",
+            "bytes",
+            "time (UTC)",
+            *(("shared incrementally",) if sharing is not None else ()),
+        )
+    ]
     for checkpoint in checkpoints:
-        rows.append((checkpoint.job_id, f"chk-{checkpoint.number}",
-                     "yes" if checkpoint.complete else f"no: {checkpoint.problem}",
-                     str(checkpoint.size), _timestamp(checkpoint.time),
-                     *((sharing_text(sharing.get(checkpoint.uri)),) if sharing is not None else ())))
+        rows.append(
+            (
+                checkpoint.job_id,
+                f"chk-{checkpoint.number}",
+                "yes" if checkpoint.complete else f"no: {checkpoint.problem}",
+                str(checkpoint.size),
+                _timestamp(checkpoint.time),
+                *((sharing_text(sharing.get(checkpoint.uri)),) if sharing is not None else ()),
+            )
+        )
     return _table_lines(rows)
 
 
 # --- inspect: what a checkpoint holds, and whether the job can restore it ---------------------------
 
+
 class InspectionError(Exception):
     """The checkpoint inspector could not run or could not read a checkpoint; the message says which."""
 
 
-def inspector_command(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str], source_uid: Optional[str]) -> List[str]:
+def inspector_command(
+    jar: str, flink_classpath: str, checkpoint_paths: Sequence[str], source_uid: str | None
+) -> list[str]:
     """The java command that inspects checkpoints; every operator uid of the job names its operator.
 
     With `source_uid`, the tool also reads that Kafka source's offsets with the State Processor API (a short job on
@@ -275,23 +322,36 @@ def inspector_command(jar: str, flink_classpath: str, checkpoint_paths: Sequence
     uids = [uid for uid, _ in STATEFUL_OPERATORS] + list(STATELESS_OPERATOR_UIDS)
     # Log4j's simple logger: errors to stderr, no configuration file, and stdout stays the JSON. A JVM that lives
     # seconds starts faster with the client compiler alone and the serial collector (README: Performance).
-    return [java, "-Dlog4j2.loggerContextFactory=org.apache.logging.log4j.simple.SimpleLoggerContextFactory",
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-            "-cp", f"{jar}:{flink_classpath}", INSPECTOR_MAIN_CLASS,
-            *[argument for uid in uids for argument in ("--uid", uid)],
-            *(("--source-uid", source_uid) if source_uid is not None else ()), *checkpoint_paths]
+    return [
+        java,
+        "-Dlog4j2.loggerContextFactory=org.apache.logging.log4j.simple.SimpleLoggerContextFactory",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-cp",
+        f"{jar}:{flink_classpath}",
+        INSPECTOR_MAIN_CLASS,
+        *[argument for uid in uids for argument in ("--uid", uid)],
+        *(("--source-uid", source_uid) if source_uid is not None else ()),
+        *checkpoint_paths,
+    ]
 
 
-def run_inspector(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str], source_uid: Optional[str] = None) -> List[dict]:
+def run_inspector(
+    jar: str, flink_classpath: str, checkpoint_paths: Sequence[str], source_uid: str | None = None
+) -> list[dict]:
     """One inspection (the tool's JSON object) per checkpoint, in order; source offsets only with `source_uid`."""
     if not os.path.isfile(jar):
-        raise InspectionError(f"the checkpoint inspector {jar} does not exist here; build it with scripts/checkpoint-inspector.sh "
-                              "and copy its checkpoint-inspector.jar in (npm run checkpoints does both)")
+        raise InspectionError(
+            f"the checkpoint inspector {jar} does not exist here; build it with scripts/checkpoint-inspector.sh "
+            "and copy its checkpoint-inspector.jar in (npm run checkpoints does both)"
+        )
     command = inspector_command(jar, flink_classpath, checkpoint_paths, source_uid)
     try:
         ran = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
-        raise InspectionError(f"cannot run {command[0]} ({error.strerror}); the inspector needs Java (the Flink image has it)")
+        raise InspectionError(
+            f"cannot run {command[0]} ({error.strerror}); the inspector needs Java (the Flink image has it)"
+        ) from None
     if ran.returncode != 0:
         raise InspectionError(ran.stderr.strip() or f"{command[0]} exited with {ran.returncode}")
     return json.loads(ran.stdout)
@@ -301,21 +361,28 @@ def run_inspector(jar: str, flink_classpath: str, checkpoint_paths: Sequence[str
 class RestoreVerdict:
     restorable: bool
     # Stateful uids of the job with no operator in the checkpoint: each would start without its state.
-    missing: List[str]
+    missing: list[str]
     # Operators of the checkpoint that hold state but carry no uid of the job: Flink refuses the restore
     # (unless allowNonRestoredState drops their state).
-    unmapped_with_state: List[str]
+    unmapped_with_state: list[str]
 
     def as_json(self) -> dict:
-        return {"restorable": self.restorable, "missingUids": self.missing, "unmappedOperatorsWithState": self.unmapped_with_state}
+        return {
+            "restorable": self.restorable,
+            "missingUids": self.missing,
+            "unmappedOperatorsWithState": self.unmapped_with_state,
+        }
 
 
 def restore_verdict(inspection: Mapping) -> RestoreVerdict:
     """Whether the job as it is now can restore the inspected checkpoint, from the operators it holds."""
     present = {operator["uid"] for operator in inspection["operators"] if operator["uid"] is not None}
     missing = [uid for uid, _ in STATEFUL_OPERATORS if uid not in present]
-    unmapped = [operator["operatorId"] for operator in inspection["operators"]
-                if operator["uid"] is None and operator["stateBytes"] > 0]
+    unmapped = [
+        operator["operatorId"]
+        for operator in inspection["operators"]
+        if operator["uid"] is None and operator["stateBytes"] > 0
+    ]
     return RestoreVerdict(restorable=not missing and not unmapped, missing=missing, unmapped_with_state=unmapped)
 
 
@@ -332,12 +399,16 @@ def _operator_state_summary(operator: Mapping) -> str:
 
 def _offset_text(offset: int) -> str:
     # KafkaPartitionSplit's markers for a split that has not read anything yet.
-    return {-2: "earliest (nothing read yet)", -3: "committed (nothing read yet)", -1: "latest (nothing read yet)"}.get(offset, str(offset))
+    return {-2: "earliest (nothing read yet)", -3: "committed (nothing read yet)", -1: "latest (nothing read yet)"}.get(
+        offset, str(offset)
+    )
 
 
-def inspection_lines(inspection: Mapping) -> List[str]:
+def inspection_lines(inspection: Mapping) -> list[str]:
     """The inspection for people: operators, source offsets, referenced files, the restore verdict."""
-    lines = [f"checkpoint {inspection['checkpoint']} (id {inspection['checkpointId']}, _metadata {inspection['metadataBytes']} B)"]
+    lines = [
+        f"checkpoint {inspection['checkpoint']} (id {inspection['checkpointId']}, _metadata {inspection['metadataBytes']} B)"
+    ]
     rows = [("operator uid", "operator id", "parallelism", "state B", "what")]
     described = dict(STATEFUL_OPERATORS)
     for operator in sorted(inspection["operators"], key=lambda o: (o["uid"] is None, o["uid"] or "", o["operatorId"])):
@@ -345,25 +416,46 @@ def inspection_lines(inspection: Mapping) -> List[str]:
         what = _operator_state_summary(operator)
         if operator["uid"] in described:
             what = f"{described[operator['uid']]} - {what}"
-        rows.append((uid, operator["operatorId"], f"{operator['parallelism']}/{operator['maxParallelism']}",
-                     str(operator["stateBytes"]), what))
+        rows.append(
+            (
+                uid,
+                operator["operatorId"],
+                f"{operator['parallelism']}/{operator['maxParallelism']}",
+                str(operator["stateBytes"]),
+                what,
+            )
+        )
     lines += ["  " + line for line in _table_lines(rows)]
     lines.append("Kafka source offsets (the next offset a restored job reads, per partition):")
     for offset in sorted(inspection["sourceOffsets"], key=lambda o: (o["topic"], o["partition"])):
-        lines.append(f"  {offset['topic']}-{offset['partition']}  {_offset_text(offset['offset'])}  ({offset['uid'] or offset['operatorId']})")
+        lines.append(
+            f"  {offset['topic']}-{offset['partition']}  {_offset_text(offset['offset'])}  ({offset['uid'] or offset['operatorId']})"
+        )
     verdict = restore_verdict(inspection)
     if not inspection["sourceOffsets"]:
-        lines.append(f"  none: the checkpoint has no operator with the source's uid {SOURCE_UID!r}" if SOURCE_UID in verdict.missing
-                     else f"  none: the source {SOURCE_UID!r} holds no Kafka split")
+        lines.append(
+            f"  none: the checkpoint has no operator with the source's uid {SOURCE_UID!r}"
+            if SOURCE_UID in verdict.missing
+            else f"  none: the source {SOURCE_UID!r} holds no Kafka split"
+        )
     files = inspection["referencedFiles"]
     lines.append(f"files referenced besides _metadata: {len(files)}" + "".join(f"\n  {name}" for name in files))
     if verdict.restorable:
-        lines.append(f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it")
+        lines.append(
+            f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it"
+        )
     else:
-        problems = [f"uid {uid!r} ({described[uid]}) is not in the checkpoint: it would start empty" for uid in verdict.missing]
-        problems += [f"operator {operator_id} holds state but has no uid of the job: Flink refuses the restore "
-                     "unless allowNonRestoredState drops it" for operator_id in verdict.unmapped_with_state]
-        lines.append("restore: the job as it is now cannot restore it:" + "".join(f"\n  {problem}" for problem in problems))
+        problems = [
+            f"uid {uid!r} ({described[uid]}) is not in the checkpoint: it would start empty" for uid in verdict.missing
+        ]
+        problems += [
+            f"operator {operator_id} holds state but has no uid of the job: Flink refuses the restore "
+            "unless allowNonRestoredState drops it"
+            for operator_id in verdict.unmapped_with_state
+        ]
+        lines.append(
+            "restore: the job as it is now cannot restore it:" + "".join(f"\n  {problem}" for problem in problems)
+        )
     return lines
 
 
@@ -376,19 +468,21 @@ def resolve_checkpoint(checkpoint_dir_uri: str, named: str) -> str:
         path = os.path.dirname(path)
     problem = checkpoint_problem(path) if os.path.isdir(path) else "does not exist"
     if problem:
-        raise CheckpointSearchError(f"checkpoint {named!r}: {path} {problem}; name a chk-<n> folder that has a "
-                                    f"{METADATA_FILE}, or {LATEST}")
+        raise CheckpointSearchError(
+            f"checkpoint {named!r}: {path} {problem}; name a chk-<n> folder that has a {METADATA_FILE}, or {LATEST}"
+        )
     return path
 
 
 def _local_file(reference: str) -> str:
     """A path given as file:///x, file:/x or /x, as a path."""
     if reference.startswith("file:"):
-        reference = "/" + reference[len("file:"):].lstrip("/")
+        reference = "/" + reference[len("file:") :].lstrip("/")
     return reference.rstrip("/") or "/"
 
 
 # --- prune: remove old retained checkpoints, never one still needed ---------------------------------
+
 
 @dataclass(frozen=True)
 class PruneDecision:
@@ -397,25 +491,32 @@ class PruneDecision:
     reason: str
 
 
-def kept_by_retention(checkpoints: Sequence[Checkpoint], keep: int) -> List[Checkpoint]:
+def kept_by_retention(checkpoints: Sequence[Checkpoint], keep: int) -> list[Checkpoint]:
     """The complete checkpoints `keep` retains: the `keep` highest numbers of each job folder."""
     if keep < 1:
         raise ValueError(f"--keep must be at least 1 (got {keep}): the newest complete checkpoint is always kept")
-    kept: List[Checkpoint] = []
+    kept: list[Checkpoint] = []
     for job_id in sorted({checkpoint.job_id for checkpoint in checkpoints}):
-        complete = sorted((c for c in checkpoints if c.job_id == job_id and c.complete), key=lambda c: c.number, reverse=True)
+        complete = sorted(
+            (c for c in checkpoints if c.job_id == job_id and c.complete), key=lambda c: c.number, reverse=True
+        )
         kept += complete[:keep]
     return kept
 
 
-def _checkpoint_folder_of(path: str, root: str) -> Optional[Tuple[str, str]]:
+def _checkpoint_folder_of(path: str, root: str) -> tuple[str, str] | None:
     """(job id, chk-N) of the checkpoint folder that `path` lies in under `root`, or None (shared/, elsewhere)."""
     parts = os.path.relpath(path, root).split(os.sep)
     return (parts[0], parts[1]) if len(parts) >= 2 and CHECKPOINT_FOLDER.match(parts[1]) else None
 
 
-def prune_plan(checkpoints: Sequence[Checkpoint], keep: int, latest: Optional[Checkpoint],
-               referenced_files: Mapping[str, Sequence[str]], root: str) -> List[PruneDecision]:
+def prune_plan(
+    checkpoints: Sequence[Checkpoint],
+    keep: int,
+    latest: Checkpoint | None,
+    referenced_files: Mapping[str, Sequence[str]],
+    root: str,
+) -> list[PruneDecision]:
     """What `prune --keep N` does with each chk-N folder under `root` (the checkpoint volume's path).
 
     Kept: the N newest complete checkpoints of every job folder, the newest complete one of the latest run
@@ -425,10 +526,14 @@ def prune_plan(checkpoints: Sequence[Checkpoint], keep: int, latest: Optional[Ch
     ever removed: shared/, taskowned/ and the folders beside the job folders (ha/, jars/, savepoints/) are not considered.
     """
     # Each kept checkpoint's place among its folder's complete ones, 0 for the newest.
-    kept = {checkpoint.uri: sum(1 for c in checkpoints if c.job_id == checkpoint.job_id and c.complete and c.number > checkpoint.number)
-            for checkpoint in kept_by_retention(checkpoints, keep)}
+    kept = {
+        checkpoint.uri: sum(
+            1 for c in checkpoints if c.job_id == checkpoint.job_id and c.complete and c.number > checkpoint.number
+        )
+        for checkpoint in kept_by_retention(checkpoints, keep)
+    }
     # The checkpoint folders that hold a file some kept checkpoint references, and the first such checkpoint.
-    holders: Dict[Tuple[str, str], str] = {}
+    holders: dict[tuple[str, str], str] = {}
     for uri, files in referenced_files.items():
         for reference in files:
             folder = _checkpoint_folder_of(_local_file(reference), root)
@@ -437,48 +542,74 @@ def prune_plan(checkpoints: Sequence[Checkpoint], keep: int, latest: Optional[Ch
     decisions = []
     for checkpoint in checkpoints:
         folder = (checkpoint.job_id, f"chk-{checkpoint.number}")
-        newest_complete = max((c.number for c in checkpoints if c.job_id == checkpoint.job_id and c.complete), default=None)
+        newest_complete = max(
+            (c.number for c in checkpoints if c.job_id == checkpoint.job_id and c.complete), default=None
+        )
         if latest is not None and checkpoint.uri == latest.uri:
             decision = PruneDecision(checkpoint, False, "newest complete checkpoint of the latest run")
         elif checkpoint.uri in kept:
             rank = kept[checkpoint.uri]
-            decision = PruneDecision(checkpoint, False, "newest complete of its job folder" if rank == 0
-                                     else f"complete, no. {rank + 1} of the {keep} newest of its job folder")
+            decision = PruneDecision(
+                checkpoint,
+                False,
+                "newest complete of its job folder"
+                if rank == 0
+                else f"complete, no. {rank + 1} of the {keep} newest of its job folder",
+            )
         elif folder in holders and holders[folder] != checkpoint.uri:
             decision = PruneDecision(checkpoint, False, f"holds files that the kept {holders[folder]} references")
         elif not checkpoint.complete and (newest_complete is None or checkpoint.number > newest_complete):
-            decision = PruneDecision(checkpoint, False, f"{checkpoint.problem} and is newer than any complete one of its folder: a running job may still write it")
+            decision = PruneDecision(
+                checkpoint,
+                False,
+                f"{checkpoint.problem} and is newer than any complete one of its folder: a running job may still write it",
+            )
         elif checkpoint.complete:
             decision = PruneDecision(checkpoint, True, f"complete, older than the {keep} kept of its job folder")
         else:
-            decision = PruneDecision(checkpoint, True, f"{checkpoint.problem} and is older than a complete one: never restorable")
+            decision = PruneDecision(
+                checkpoint, True, f"{checkpoint.problem} and is older than a complete one: never restorable"
+            )
         decisions.append(decision)
     return decisions
 
 
-def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> List[str]:
+def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> list[str]:
     rows = [("job id", "checkpoint", "action", "bytes", "why")]
     for decision in decisions:
         action = ("removed" if applied else "remove") if decision.remove else "keep"
-        rows.append((decision.checkpoint.job_id, f"chk-{decision.checkpoint.number}", action, str(decision.checkpoint.size), decision.reason))
+        rows.append(
+            (
+                decision.checkpoint.job_id,
+                f"chk-{decision.checkpoint.number}",
+                action,
+                str(decision.checkpoint.size),
+                decision.reason,
+            )
+        )
     lines = _table_lines(rows)
     removed = [d for d in decisions if d.remove]
     total = sum(d.checkpoint.size for d in removed)
     if applied:
         lines.append(f"removed {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes)")
     else:
-        lines.append(f"dry run: {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes) would be removed; "
-                     "add --apply to remove them")
+        lines.append(
+            f"dry run: {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes) would be removed; "
+            "add --apply to remove them"
+        )
     return lines
 
 
-def referenced_files(checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str) -> Dict[str, List[str]]:
+def referenced_files(checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str) -> dict[str, list[str]]:
     """The files each checkpoint's _metadata references (besides itself), by uri, from one inspector run."""
     inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in checkpoints]) if checkpoints else []
-    return {checkpoint.uri: inspection["referencedFiles"] for checkpoint, inspection in zip(checkpoints, inspections)}
+    return {
+        checkpoint.uri: inspection["referencedFiles"]
+        for checkpoint, inspection in zip(checkpoints, inspections, strict=False)
+    }
 
 
-def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_classpath: str) -> List[PruneDecision]:
+def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_classpath: str) -> list[PruneDecision]:
     """Plans (and with `apply` carries out) `prune --keep N`; the kept checkpoints' files come from the inspector."""
     root = local_path(checkpoint_dir_uri)
     checkpoints = scan(checkpoint_dir_uri)
@@ -497,7 +628,9 @@ def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_class
 INSPECTION_ATTEMPTS = 3
 
 
-def sharing_by_checkpoint(checkpoints: Sequence[Checkpoint], root: str, jar: str, flink_classpath: str) -> Dict[str, Sharing]:
+def sharing_by_checkpoint(
+    checkpoints: Sequence[Checkpoint], root: str, jar: str, flink_classpath: str
+) -> dict[str, Sharing]:
     """Sharing of every complete checkpoint of `checkpoints` that is still there, by uri, from one inspector run
     (repeated without those Flink removed meanwhile)."""
     complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
@@ -514,21 +647,41 @@ def sharing_by_checkpoint(checkpoints: Sequence[Checkpoint], root: str, jar: str
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints.")
+    parser = argparse.ArgumentParser(
+        prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints."
+    )
     parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of state.checkpoints.dir")
     commands = parser.add_subparsers(dest="command", required=True)
     classpath = argparse.ArgumentParser(add_help=False)
-    classpath.add_argument("--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars")
+    classpath.add_argument(
+        "--flink-classpath", default=DEFAULT_FLINK_CLASSPATH, help="Flink's and the Kafka connector's jars"
+    )
     inspector = argparse.ArgumentParser(add_help=False, parents=[classpath])
-    inspector.add_argument("--inspector-jar", required=True, help="checkpoint-inspector.jar (scripts/checkpoint-inspector.sh)")
-    listing = commands.add_parser("list", parents=[classpath], help="every chk-N per job id: complete or why not, bytes, time, shared incrementally")
-    listing.add_argument("--inspector-jar", help="checkpoint-inspector.jar: adds whether each checkpoint shares files incrementally")
-    inspect = commands.add_parser("inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it")
+    inspector.add_argument(
+        "--inspector-jar", required=True, help="checkpoint-inspector.jar (scripts/checkpoint-inspector.sh)"
+    )
+    listing = commands.add_parser(
+        "list",
+        parents=[classpath],
+        help="every chk-N per job id: complete or why not, bytes, time, shared incrementally",
+    )
+    listing.add_argument(
+        "--inspector-jar", help="checkpoint-inspector.jar: adds whether each checkpoint shares files incrementally"
+    )
+    inspect = commands.add_parser(
+        "inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it"
+    )
     inspect.add_argument("checkpoint", help=f"a chk-N folder or its _metadata (path or file:// URI), or {LATEST}")
     inspect.add_argument("--json", action="store_true", help="the inspection as JSON")
-    prune_command = commands.add_parser("prune", parents=[inspector], help="remove old retained checkpoints (dry run unless --apply)")
-    prune_command.add_argument("--keep", type=int, required=True, help="complete checkpoints to keep per job folder (at least 1)")
-    prune_command.add_argument("--apply", action="store_true", help="remove them (default: only show what would be removed)")
+    prune_command = commands.add_parser(
+        "prune", parents=[inspector], help="remove old retained checkpoints (dry run unless --apply)"
+    )
+    prune_command.add_argument(
+        "--keep", type=int, required=True, help="complete checkpoints to keep per job folder (at least 1)"
+    )
+    prune_command.add_argument(
+        "--apply", action="store_true", help="remove them (default: only show what would be removed)"
+    )
     # The options of the checkpoint directory are accepted after the command too, as the stack's listing command puts them.
     for command in (listing, inspect, prune_command):
         command.add_argument("--checkpoint-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -536,21 +689,40 @@ def main(argv: Sequence[str]) -> int:
     try:
         if args.command == "list":
             checkpoints = scan(args.checkpoint_dir)
-            sharing = (sharing_by_checkpoint(checkpoints, local_path(args.checkpoint_dir), args.inspector_jar, args.flink_classpath)
-                       if args.inspector_jar else None)
-            print("\n".join(listing_lines(checkpoints, sharing)) if checkpoints else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
+            sharing = (
+                sharing_by_checkpoint(
+                    checkpoints, local_path(args.checkpoint_dir), args.inspector_jar, args.flink_classpath
+                )
+                if args.inspector_jar
+                else None
+            )
+            print(
+                "\n".join(listing_lines(checkpoints, sharing))
+                if checkpoints
+                else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
+            )
         elif args.command == "inspect":
-            inspection = run_inspector(args.inspector_jar, args.flink_classpath, [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)],
-                                       source_uid=SOURCE_UID)[0]
+            inspection = run_inspector(
+                args.inspector_jar,
+                args.flink_classpath,
+                [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)],
+                source_uid=SOURCE_UID,
+            )[0]
             if args.json:
                 print(json.dumps({**inspection, "restore": restore_verdict(inspection).as_json()}, indent=2))
             else:
                 print("\n".join(inspection_lines(inspection)))
         else:
             if args.keep < 1:
-                parser.error(f"--keep must be at least 1 (got {args.keep}): the newest complete checkpoint is always kept")
+                parser.error(
+                    f"--keep must be at least 1 (got {args.keep}): the newest complete checkpoint is always kept"
+                )
             decisions = prune(args.checkpoint_dir, args.keep, args.apply, args.inspector_jar, args.flink_classpath)
-            print("\n".join(prune_lines(decisions, args.apply)) if decisions else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}")
+            print(
+                "\n".join(prune_lines(decisions, args.apply))
+                if decisions
+                else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
+            )
     except (CheckpointSearchError, InspectionError) as error:
         print(f"checkpoints: {error}", file=sys.stderr)
         return 1

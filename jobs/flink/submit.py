@@ -34,8 +34,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
 
 from checkpoints import CheckpointSearchError, latest_checkpoint
 
@@ -65,14 +65,14 @@ class SubmitOptions:
     rest_url: str
     job_name: str
     # A checkpoint or savepoint URI, RESTORE_LATEST, or None (start without state).
-    restore_from: Optional[str]
+    restore_from: str | None
     # The job's --checkpoint-dir, where RESTORE_LATEST searches.
-    checkpoint_dir: Optional[str]
+    checkpoint_dir: str | None
     timeout_seconds: float
     parallelism: int
     job_file: str
     python_jar_glob: str
-    job_args: Tuple[str, ...]
+    job_args: tuple[str, ...]
 
 
 class _RaisingArgumentParser(argparse.ArgumentParser):
@@ -93,18 +93,18 @@ def _positive(kind):
     return parse
 
 
-def _option_value(args: Sequence[str], name: str) -> Optional[str]:
+def _option_value(args: Sequence[str], name: str) -> str | None:
     """The value of `name` in an argument list (`--name value` or `--name=value`), last one wins."""
     value = None
     for index, arg in enumerate(args):
         if arg == name and index + 1 < len(args):
             value = args[index + 1]
         elif arg.startswith(name + "="):
-            value = arg[len(name) + 1:]
+            value = arg[len(name) + 1 :]
     return value
 
 
-def reconcile_job_args(job_args: Sequence[str], job_name: str, parallelism: int) -> Tuple[str, ...]:
+def reconcile_job_args(job_args: Sequence[str], job_name: str, parallelism: int) -> tuple[str, ...]:
     """The job arguments, carrying the same job name and parallelism as the submission.
 
     The job names itself from its own --job-name, and this script finds a running copy by that
@@ -127,7 +127,7 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
     argv = list(argv)
     if "--" in argv:
         split = argv.index("--")
-        own_args, job_args = argv[:split], argv[split + 1:]
+        own_args, job_args = argv[:split], argv[split + 1 :]
     else:
         own_args, job_args = argv, []
 
@@ -138,13 +138,20 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
     )
     parser.add_argument("--rest-url", required=True, help="e.g. http://jobmanager:8081")
     parser.add_argument("--job-name", required=True)
-    parser.add_argument("--restore-from", help=f"checkpoint or savepoint path to restore the job's state from, or "
-                        f"'{RESTORE_LATEST}': the newest complete retained checkpoint of the job's latest run")
+    parser.add_argument(
+        "--restore-from",
+        help=f"checkpoint or savepoint path to restore the job's state from, or "
+        f"'{RESTORE_LATEST}': the newest complete retained checkpoint of the job's latest run",
+    )
     parser.add_argument("--timeout-seconds", type=_positive(float), default=300.0)
     parser.add_argument("--parallelism", type=_positive(int), default=2)
     parser.add_argument("--job-file", default=DEFAULT_JOB_FILE)
-    parser.add_argument("--python-jar", dest="python_jar_glob", default=DEFAULT_PYTHON_JAR_GLOB,
-                        help="path or glob of Flink's flink-python jar")
+    parser.add_argument(
+        "--python-jar",
+        dest="python_jar_glob",
+        default=DEFAULT_PYTHON_JAR_GLOB,
+        help="path or glob of Flink's flink-python jar",
+    )
     args = parser.parse_args(own_args)
 
     rest_url = args.rest_url.strip().rstrip("/")
@@ -157,8 +164,10 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         raise SubmitError("--restore-from must not be empty; leave it out to start without state")
     checkpoint_dir = _option_value(job_args, "--checkpoint-dir")
     if restore_from == RESTORE_LATEST and not checkpoint_dir:
-        raise SubmitError(f"--restore-from {RESTORE_LATEST} searches the job's checkpoint directory: "
-                          "give the job argument --checkpoint-dir file:///… after '--'")
+        raise SubmitError(
+            f"--restore-from {RESTORE_LATEST} searches the job's checkpoint directory: "
+            "give the job argument --checkpoint-dir file:///… after '--'"
+        )
 
     return SubmitOptions(
         rest_url=rest_url,
@@ -176,7 +185,7 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
 # --- pure pieces of the REST conversation ---------------------------------------------------------------
 
 
-def run_request_body(options: SubmitOptions, savepoint_path: Optional[str]) -> dict:
+def run_request_body(options: SubmitOptions, savepoint_path: str | None) -> dict:
     """The body of POST /jars/:id/run for the PythonDriver, restoring from savepoint_path unless None."""
     body = {
         "entryClass": PYTHON_DRIVER_CLASS,
@@ -200,7 +209,7 @@ def multipart_jar_body(jar_name: str, jar_bytes: bytes, boundary: str) -> bytes:
     return head + jar_bytes + f"\r\n--{boundary}--\r\n".encode()
 
 
-def uploaded_jar_id(jars_listing: dict, jar_name: str) -> Optional[str]:
+def uploaded_jar_id(jars_listing: dict, jar_name: str) -> str | None:
     """The id of the most recently uploaded jar with this file name in a GET /jars answer."""
     matching = [jar for jar in jars_listing.get("files", []) if jar.get("name") == jar_name]
     if not matching:
@@ -208,7 +217,7 @@ def uploaded_jar_id(jars_listing: dict, jar_name: str) -> Optional[str]:
     return max(matching, key=lambda jar: jar.get("uploaded", 0))["id"]
 
 
-def jobs_named(jobs_overview: dict, job_name: str) -> List[dict]:
+def jobs_named(jobs_overview: dict, job_name: str) -> list[dict]:
     """The jobs with this name in a GET /jobs/overview answer, newest first."""
     jobs = [job for job in jobs_overview.get("jobs", []) if job.get("name") == job_name]
     return sorted(jobs, key=lambda job: job.get("start-time", 0), reverse=True)
@@ -216,12 +225,14 @@ def jobs_named(jobs_overview: dict, job_name: str) -> List[dict]:
 
 def running_job_problem(alive_job: dict, options: SubmitOptions) -> str:
     """Why a restore cannot go ahead while a job of the same name is alive, and what to do."""
-    return (f"a job named '{options.job_name}' is {alive_job['state']} ({alive_job['jid']}); a restore "
-            f"(--restore-from {options.restore_from}) starts a new job, so cancel that one first (in the Flink UI, "
-            f"or PATCH /jobs/{alive_job['jid']}?mode=cancel on the REST API), then submit again")
+    return (
+        f"a job named '{options.job_name}' is {alive_job['state']} ({alive_job['jid']}); a restore "
+        f"(--restore-from {options.restore_from}) starts a new job, so cancel that one first (in the Flink UI, "
+        f"or PATCH /jobs/{alive_job['jid']}?mode=cancel on the REST API), then submit again"
+    )
 
 
-def restore_path(options: SubmitOptions, jobs_overview: dict) -> Tuple[Optional[str], str]:
+def restore_path(options: SubmitOptions, jobs_overview: dict) -> tuple[str | None, str]:
     """The checkpoint to restore from (None: start without state) and why it was chosen."""
     if options.restore_from != RESTORE_LATEST:
         return options.restore_from, "named by --restore-from"
@@ -264,7 +275,7 @@ class FlinkRest:
     def seconds_left(self) -> float:
         return self.deadline - time.monotonic()
 
-    def call(self, method: str, path: str, body: Optional[bytes] = None, content_type: Optional[str] = None):
+    def call(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None):
         request = urllib.request.Request(self.base_url + path, data=body, method=method)
         if content_type:
             request.add_header("Content-Type", content_type)
@@ -291,7 +302,7 @@ class FlinkRest:
         return self.call("POST", path, json.dumps(payload).encode(), "application/json")
 
 
-def wait_until(what: str, check, rest: FlinkRest, retry_on: Tuple[type, ...] = ()):
+def wait_until(what: str, check, rest: FlinkRest, retry_on: tuple[type, ...] = ()):
     """Polls check() until it returns something other than None, or fails naming what was awaited.
     Network errors count as "not yet"; so do the exception types in retry_on."""
     last_problem = None
@@ -341,8 +352,9 @@ def job_problem(rest: FlinkRest, job_id: str) -> str:
     return exception_summary(root) if root else "Flink reported no exception"
 
 
-def run_job(rest: FlinkRest, options: SubmitOptions, savepoint_path: Optional[str], jar_id: str,
-            known_job_ids: set) -> str:
+def run_job(
+    rest: FlinkRest, options: SubmitOptions, savepoint_path: str | None, jar_id: str, known_job_ids: set
+) -> str:
     """Runs the jar; on rejection adds the reason of the job Flink created and failed, if any.
 
     The PythonDriver reports only "Python process exits with code: 1" through REST; the actual
@@ -352,8 +364,11 @@ def run_job(rest: FlinkRest, options: SubmitOptions, savepoint_path: Optional[st
         answer = rest.post_json(f"/jars/{jar_id}/run", run_request_body(options, savepoint_path))
     except SubmitError as rejection:
         try:
-            failed = [job for job in jobs_named(rest.get("/jobs/overview"), options.job_name)
-                      if job["jid"] not in known_job_ids]
+            failed = [
+                job
+                for job in jobs_named(rest.get("/jobs/overview"), options.job_name)
+                if job["jid"] not in known_job_ids
+            ]
         except (SubmitError, OSError):
             failed = []
         if not failed:
@@ -384,8 +399,12 @@ def submit(options: SubmitOptions) -> str:
 
     log(f"waiting for the Flink REST API at {options.rest_url}")
     # A JobManager that is still starting may answer 5xx (no leader yet) before it answers properly.
-    wait_until(f"the Flink REST API at {options.rest_url}/overview", lambda: rest.get("/overview"), rest,
-               retry_on=(SubmitError,))
+    wait_until(
+        f"the Flink REST API at {options.rest_url}/overview",
+        lambda: rest.get("/overview"),
+        rest,
+        retry_on=(SubmitError,),
+    )
 
     def no_job_ending():
         jobs = jobs_named(rest.get("/jobs/overview"), options.job_name)
@@ -398,7 +417,9 @@ def submit(options: SubmitOptions) -> str:
     if alive and options.restore_from:
         raise SubmitError(running_job_problem(alive[0], options))
     if alive:
-        log(f"a job named '{options.job_name}' is already {alive[0]['state']} ({alive[0]['jid']}); not submitting another")
+        log(
+            f"a job named '{options.job_name}' is already {alive[0]['state']} ({alive[0]['jid']}); not submitting another"
+        )
         print(alive[0]["jid"], flush=True)
         return alive[0]["jid"]
 

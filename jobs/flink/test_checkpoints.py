@@ -2,15 +2,14 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence, Tuple
 
 import pytest
-
 from checkpoints import (
     METADATA_MAGIC,
-    STATEFUL_OPERATORS,
     SOURCE_UID,
+    STATEFUL_OPERATORS,
     CheckpointSearchError,
     InspectionError,
     inspection_lines,
@@ -61,9 +60,9 @@ def uri(root):
 def test_the_highest_complete_checkpoint_wins_and_newer_incomplete_ones_are_named(root):
     make_checkpoint(root, JOB_A, 6, mtime=1000)
     make_checkpoint(root, JOB_A, 7, mtime=1020)
-    make_checkpoint(root, JOB_A, 8, metadata=None)            # in progress or aborted
-    make_checkpoint(root, JOB_A, 9, metadata=b"")             # cut short by a crash
-    make_checkpoint(root, JOB_A, 10, metadata=b"garbage!")     # not Flink's
+    make_checkpoint(root, JOB_A, 8, metadata=None)  # in progress or aborted
+    make_checkpoint(root, JOB_A, 9, metadata=b"")  # cut short by a crash
+    make_checkpoint(root, JOB_A, 10, metadata=b"garbage!")  # not Flink's
     (root / JOB_A / "shared").mkdir()
     (root / JOB_A / "taskowned").mkdir()
 
@@ -73,7 +72,8 @@ def test_the_highest_complete_checkpoint_wins_and_newer_incomplete_ones_are_name
     assert choice.reason.startswith(
         "newest complete; chk-10 has a _metadata that is not Flink checkpoint metadata; "
         "chk-9 has an empty _metadata; chk-8 has no _metadata; "
-        f"job {JOB_A}, not known to the cluster")
+        f"job {JOB_A}, not known to the cluster"
+    )
 
 
 def test_an_empty_chk_folder_of_the_newest_run_is_skipped(root):
@@ -91,8 +91,10 @@ def test_the_latest_run_is_the_folder_whose_newest_complete_checkpoint_was_writt
     choice = latest_checkpoint(uri(root), OURS, {JOB_B: OURS})
 
     assert choice.checkpoint.uri == f"file://{root}/{JOB_B}/chk-5"
-    assert (f"job {JOB_B}, known to the cluster as 'visit-windows', is the latest run: "
-            "its _metadata of 1970-01-01T00:33:20Z is the newest of 2 job folders with a complete checkpoint") in choice.reason
+    assert (
+        f"job {JOB_B}, known to the cluster as 'visit-windows', is the latest run: "
+        "its _metadata of 1970-01-01T00:33:20Z is the newest of 2 job folders with a complete checkpoint"
+    ) in choice.reason
     assert "chk-6 has no _metadata" in choice.reason
 
 
@@ -136,7 +138,9 @@ def test_an_empty_checkpoint_directory_is_an_error_too(root):
 
 
 def test_a_missing_mount_or_a_non_file_uri_is_named(tmp_path):
-    with pytest.raises(CheckpointSearchError, match="does not exist in this container; is the checkpoint volume mounted"):
+    with pytest.raises(
+        CheckpointSearchError, match="does not exist in this container; is the checkpoint volume mounted"
+    ):
         latest_checkpoint(f"file://{tmp_path}/nowhere", OURS, {})
     with pytest.raises(CheckpointSearchError, match="is not a file:/// URI"):
         local_path("s3://bucket/checkpoints")
@@ -167,7 +171,11 @@ def test_the_listing_says_which_checkpoints_share_files_incrementally_and_which_
     references = {
         1: [f"file:{full}/state-file"],
         2: [f"file:{root}/{JOB_A}/shared/000011.sst", f"{root}/{JOB_A}/shared/000012.sst"],
-        3: [f"file:{root}/{JOB_A}/shared/000011.sst", f"file:{root}/{JOB_A}/chk-2/state-file", f"file:{root}/{JOB_A}/shared/000013.sst"],
+        3: [
+            f"file:{root}/{JOB_A}/shared/000011.sst",
+            f"file:{root}/{JOB_A}/chk-2/state-file",
+            f"file:{root}/{JOB_A}/shared/000013.sst",
+        ],
     }
     sharing = {by_number[n].uri: sharing_of(by_number[n], files, str(root)) for n, files in references.items()}
 
@@ -196,6 +204,7 @@ def test_a_checkpoint_flink_removes_while_listing_is_left_out_of_the_inspection(
             shutil.rmtree(subsumed)  # what Flink does to a subsumed checkpoint, while the JVM starts
             raise InspectionError(f"cannot read checkpoint {subsumed}: {subsumed} has no _metadata")
         return [{"referencedFiles": []} for _ in paths]
+
     monkeypatch.setattr("checkpoints.run_inspector", inspector)
 
     sharing = sharing_by_checkpoint(checkpoints, str(root), "unused.jar", "")
@@ -212,6 +221,7 @@ def test_an_inspector_failure_with_every_checkpoint_still_there_is_not_retried(r
     def broken(jar, classpath, paths):
         calls.append(paths)
         raise InspectionError("java exited with 1")
+
     monkeypatch.setattr("checkpoints.run_inspector", broken)
 
     with pytest.raises(InspectionError, match="java exited with 1"):
@@ -223,7 +233,9 @@ def test_list_without_the_inspector_has_no_sharing_column_and_with_it_asks_the_i
     make_checkpoint(root, JOB_A, 1, mtime=100)
     assert main(["list", "--checkpoint-dir", uri(root)]) == 0
     assert "shared incrementally" not in capsys.readouterr().out
-    monkeypatch.setattr("checkpoints.run_inspector", lambda jar, classpath, paths: [{"referencedFiles": []} for _ in paths])
+    monkeypatch.setattr(
+        "checkpoints.run_inspector", lambda jar, classpath, paths: [{"referencedFiles": []} for _ in paths]
+    )
     assert main(["list", "--checkpoint-dir", uri(root), "--inspector-jar", "unused.jar"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("shared incrementally") and out[1].endswith("  no")
@@ -231,14 +243,31 @@ def test_list_without_the_inspector_has_no_sharing_column_and_with_it_asks_the_i
 
 # --- inspect ----------------------------------------------------------------------------------------
 
+
 def operator(uid, operator_id, state_bytes=0, **fields):
-    return {"operatorId": operator_id, "uid": uid, "parallelism": 2, "maxParallelism": 128, "stateBytes": state_bytes,
-            "coordinatorStateBytes": 0, "subtasksWithState": 0, "keyedStateBytes": 0, "operatorStateNames": [], **fields}
+    return {
+        "operatorId": operator_id,
+        "uid": uid,
+        "parallelism": 2,
+        "maxParallelism": 128,
+        "stateBytes": state_bytes,
+        "coordinatorStateBytes": 0,
+        "subtasksWithState": 0,
+        "keyedStateBytes": 0,
+        "operatorStateNames": [],
+        **fields,
+    }
 
 
 def inspection(operators, offsets=()):
-    return {"checkpoint": "file:/checkpoints_flink/j/chk-7", "checkpointId": 7, "metadataBytes": 4242,
-            "operators": operators, "sourceOffsets": list(offsets), "referencedFiles": []}
+    return {
+        "checkpoint": "file:/checkpoints_flink/j/chk-7",
+        "checkpointId": 7,
+        "metadataBytes": 4242,
+        "operators": operators,
+        "sourceOffsets": list(offsets),
+        "referencedFiles": [],
+    }
 
 
 ALL_STATEFUL = [operator(uid, f"{index:032x}", 10) for index, (uid, _) in enumerate(STATEFUL_OPERATORS)]
@@ -256,31 +285,52 @@ def test_a_missing_uid_and_state_of_an_unknown_operator_are_named():
     assert verdict.missing == ["visit-windows"]
     assert verdict.unmapped_with_state == ["e" * 32]
     text = "\n".join(inspection_lines(inspection(operators)))
-    assert "uid 'visit-windows' (windows: the visits of every open window) is not in the checkpoint: it would start empty" in text
+    assert (
+        "uid 'visit-windows' (windows: the visits of every open window) is not in the checkpoint: it would start empty"
+        in text
+    )
     assert f"operator {'e' * 32} holds state but has no uid of the job: Flink refuses the restore" in text
 
 
 def test_the_inspection_shows_operators_and_offsets_per_partition():
-    source = operator("visits-source", "a" * 32, 300, operatorStateNames=["SourceReaderState"], coordinatorStateBytes=120)
-    offsets = [{"operatorId": "a" * 32, "uid": "visits-source", "topic": "visits", "partition": 1, "offset": 57},
-               {"operatorId": "a" * 32, "uid": "visits-source", "topic": "visits", "partition": 0, "offset": -2}]
+    source = operator(
+        "visits-source", "a" * 32, 300, operatorStateNames=["SourceReaderState"], coordinatorStateBytes=120
+    )
+    offsets = [
+        {"operatorId": "a" * 32, "uid": "visits-source", "topic": "visits", "partition": 1, "offset": 57},
+        {"operatorId": "a" * 32, "uid": "visits-source", "topic": "visits", "partition": 0, "offset": -2},
+    ]
     lines = inspection_lines(inspection([source] + ALL_STATEFUL[1:], offsets))
     assert lines[0] == "checkpoint file:/checkpoints_flink/j/chk-7 (id 7, _metadata 4242 B)"
-    assert any(line.split()[:4] == ["visits-source", "a" * 32, "2/128", "300"] and
-               line.endswith("operator state SourceReaderState; coordinator 120 B") for line in lines)
+    assert any(
+        line.split()[:4] == ["visits-source", "a" * 32, "2/128", "300"]
+        and line.endswith("operator state SourceReaderState; coordinator 120 B")
+        for line in lines
+    )
     at = lines.index("Kafka source offsets (the next offset a restored job reads, per partition):")
-    assert lines[at + 1:at + 3] == ["  visits-0  earliest (nothing read yet)  (visits-source)", "  visits-1  57  (visits-source)"]
-    assert lines[-1] == f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it"
+    assert lines[at + 1 : at + 3] == [
+        "  visits-0  earliest (nothing read yet)  (visits-source)",
+        "  visits-1  57  (visits-source)",
+    ]
+    assert (
+        lines[-1]
+        == f"restore: the job as it is now can restore it: all {len(STATEFUL_OPERATORS)} stateful operator uids are in it"
+    )
 
 
 def test_a_checkpoint_without_the_source_uid_says_so_instead_of_offsets():
     def line_after_offsets_heading(operators):
         lines = inspection_lines(inspection(operators))
-        return lines[lines.index("Kafka source offsets (the next offset a restored job reads, per partition):") + 1], lines
+        return lines[
+            lines.index("Kafka source offsets (the next offset a restored job reads, per partition):") + 1
+        ], lines
 
     first, lines = line_after_offsets_heading([o for o in ALL_STATEFUL if o["uid"] != SOURCE_UID])
     assert first == f"  none: the checkpoint has no operator with the source's uid {SOURCE_UID!r}"
-    assert f"uid {SOURCE_UID!r} (Kafka source: the partitions' offsets) is not in the checkpoint: it would start empty" in "\n".join(lines)
+    assert (
+        f"uid {SOURCE_UID!r} (Kafka source: the partitions' offsets) is not in the checkpoint: it would start empty"
+        in "\n".join(lines)
+    )
     assert line_after_offsets_heading(ALL_STATEFUL)[0] == f"  none: the source {SOURCE_UID!r} holds no Kafka split"
 
 
@@ -291,7 +341,9 @@ def test_a_checkpoint_is_named_by_folder_metadata_uri_or_latest(root):
     assert resolve_checkpoint(uri(root), "latest") == folder
     assert resolve_checkpoint(uri(root), f"file://{folder}/") == folder
     assert resolve_checkpoint(uri(root), f"file:{folder}/_metadata") == folder
-    with pytest.raises(CheckpointSearchError, match=f"chk-4 has no _metadata; name a chk-<n> folder that has a _metadata, or latest"):
+    with pytest.raises(
+        CheckpointSearchError, match="chk-4 has no _metadata; name a chk-<n> folder that has a _metadata, or latest"
+    ):
         resolve_checkpoint(uri(root), f"{root}/{JOB_A}/chk-4")
     with pytest.raises(CheckpointSearchError, match="chk-9 does not exist"):
         resolve_checkpoint(uri(root), f"{root}/{JOB_A}/chk-9")
@@ -305,23 +357,30 @@ def test_inspect_without_the_inspector_jar_says_how_to_get_it(root, capsys):
 
 # --- prune ------------------------------------------------------------------------------------------
 
+
 def decisions_by_folder(decisions):
-    return {f"{d.checkpoint.job_id[:1]}/chk-{d.checkpoint.number}": ("remove" if d.remove else "keep", d.reason) for d in decisions}
+    return {
+        f"{d.checkpoint.job_id[:1]}/chk-{d.checkpoint.number}": ("remove" if d.remove else "keep", d.reason)
+        for d in decisions
+    }
 
 
 def test_prune_keeps_the_newest_complete_per_folder_and_removes_the_rest(root):
     for number, mtime in ((3, 100), (4, 200), (5, 300)):
         make_checkpoint(root, JOB_A, number, mtime=mtime)
-    make_checkpoint(root, JOB_A, 2, metadata=None)    # aborted long ago
-    make_checkpoint(root, JOB_A, 6, metadata=None)    # may be in progress
-    make_checkpoint(root, JOB_B, 1, mtime=400)        # the latest run
+    make_checkpoint(root, JOB_A, 2, metadata=None)  # aborted long ago
+    make_checkpoint(root, JOB_A, 6, metadata=None)  # may be in progress
+    make_checkpoint(root, JOB_B, 1, mtime=400)  # the latest run
     checkpoints = scan(uri(root))
     latest = latest_checkpoint(uri(root), OURS, {}).checkpoint
 
     plan = decisions_by_folder(prune_plan(checkpoints, 1, latest, {}, str(root)))
 
     assert plan == {
-        "a/chk-6": ("keep", "has no _metadata and is newer than any complete one of its folder: a running job may still write it"),
+        "a/chk-6": (
+            "keep",
+            "has no _metadata and is newer than any complete one of its folder: a running job may still write it",
+        ),
         "a/chk-5": ("keep", "newest complete of its job folder"),
         "a/chk-4": ("remove", "complete, older than the 1 kept of its job folder"),
         "a/chk-3": ("remove", "complete, older than the 1 kept of its job folder"),
@@ -329,7 +388,9 @@ def test_prune_keeps_the_newest_complete_per_folder_and_removes_the_rest(root):
         "b/chk-1": ("keep", "newest complete checkpoint of the latest run"),
     }
     assert decisions_by_folder(prune_plan(checkpoints, 2, latest, {}, str(root)))["a/chk-4"] == (
-        "keep", "complete, no. 2 of the 2 newest of its job folder")
+        "keep",
+        "complete, no. 2 of the 2 newest of its job folder",
+    )
 
 
 def test_prune_keeps_a_folder_that_a_kept_checkpoint_still_references(root):
@@ -360,7 +421,9 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
     savepoint.mkdir(parents=True)
     (savepoint / "_metadata").write_bytes((root / JOB_A / "chk-1" / "_metadata").read_bytes())
     # The kept checkpoint's files, as the inspector would list them: none besides its _metadata.
-    monkeypatch.setattr("checkpoints.run_inspector", lambda jar, classpath, paths: [{"referencedFiles": []} for _ in paths])
+    monkeypatch.setattr(
+        "checkpoints.run_inspector", lambda jar, classpath, paths: [{"referencedFiles": []} for _ in paths]
+    )
     arguments = ["prune", "--keep", "1", "--checkpoint-dir", uri(root), "--inspector-jar", "unused.jar"]
 
     assert main(arguments) == 0
@@ -370,7 +433,9 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
     assert main(arguments + ["--apply"]) == 0
     assert "removed 1 checkpoint folder" in capsys.readouterr().out
     assert not (root / JOB_A / "chk-1").exists()
-    assert all((root / other).is_dir() for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned", f"{JOB_A}/chk-2"))
+    assert all(
+        (root / other).is_dir() for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned", f"{JOB_A}/chk-2")
+    )
     assert (savepoint / "_metadata").is_file()
 
 
@@ -381,14 +446,18 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
 # cancel-and-restore fault restored from.
 FIXTURE = Path(__file__).parent / "testdata" / "real-checkpoints"
 # More job folders retained by a running stack, when a developer copied some there.
-COPIED = Path(os.environ["FLINK_CHECKPOINTER_REAL_CHECKPOINTS"]) if os.environ.get("FLINK_CHECKPOINTER_REAL_CHECKPOINTS") else None
+COPIED = (
+    Path(os.environ["FLINK_CHECKPOINTER_REAL_CHECKPOINTS"])
+    if os.environ.get("FLINK_CHECKPOINTER_REAL_CHECKPOINTS")
+    else None
+)
 REPO = Path(__file__).resolve().parents[2]
 
 
 FIXTURE_CHECKPOINT = FIXTURE / "8148a985ff323876439d2774e50e39d6" / "chk-5"
 
 
-def built_inspector() -> Tuple[str, str]:
+def built_inspector() -> tuple[str, str]:
     """The inspector's jar and the Flink jars it runs on outside the image (scripts/checkpoint-inspector.sh)."""
     built = subprocess.run(["bash", str(REPO / "scripts" / "checkpoint-inspector.sh")], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
@@ -396,16 +465,29 @@ def built_inspector() -> Tuple[str, str]:
     return str(tool / "checkpoint-inspector.jar"), (tool / "classpath.txt").read_text().strip()
 
 
-def run_inspector_tool(checkpoints: Sequence[Path], source_uid: Optional[str]) -> subprocess.CompletedProcess:
+def run_inspector_tool(checkpoints: Sequence[Path], source_uid: str | None) -> subprocess.CompletedProcess:
     """The Java tool itself, as checkpoints.py calls it."""
-    return subprocess.run(inspector_command(*built_inspector(), [str(c) for c in checkpoints], source_uid), capture_output=True, text=True)
+    return subprocess.run(
+        inspector_command(*built_inspector(), [str(c) for c in checkpoints], source_uid), capture_output=True, text=True
+    )
 
 
 def inspect_json(checkpoint_dir: Path, checkpoint: str) -> dict:
     jar, classpath = built_inspector()
-    command = ["inspect", checkpoint, "--json", "--checkpoint-dir", f"file://{checkpoint_dir}",
-               "--inspector-jar", jar, "--flink-classpath", classpath]
-    ran = subprocess.run(["python3", str(Path(__file__).parent / "checkpoints.py"), *command], capture_output=True, text=True)
+    command = [
+        "inspect",
+        checkpoint,
+        "--json",
+        "--checkpoint-dir",
+        f"file://{checkpoint_dir}",
+        "--inspector-jar",
+        jar,
+        "--flink-classpath",
+        classpath,
+    ]
+    ran = subprocess.run(
+        ["python3", str(Path(__file__).parent / "checkpoints.py"), *command], capture_output=True, text=True
+    )
     assert ran.returncode == 0, ran.stderr
     return json.loads(ran.stdout)
 
@@ -428,7 +510,10 @@ def test_the_inspector_reads_the_offsets_and_operators_of_a_real_checkpoint_of_t
 
 def test_list_with_the_inspector_says_a_real_checkpoint_of_the_hashmap_backend_shares_nothing(capsys):
     jar, classpath = built_inspector()
-    assert main(["list", "--checkpoint-dir", f"file://{FIXTURE}", "--inspector-jar", jar, "--flink-classpath", classpath]) == 0
+    assert (
+        main(["list", "--checkpoint-dir", f"file://{FIXTURE}", "--inspector-jar", jar, "--flink-classpath", classpath])
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("shared incrementally")
     assert lines[1].split()[:3] == ["8148a985ff323876439d2774e50e39d6", "chk-5", "yes"] and lines[1].endswith("  no")
@@ -436,8 +521,10 @@ def test_list_with_the_inspector_says_a_real_checkpoint_of_the_hashmap_backend_s
 
 def test_the_inspector_reads_the_latest_checkpoint_copied_from_a_running_stack():
     if COPIED is None or not COPIED.is_dir() or not any(c.complete for c in scan(f"file://{COPIED}")):
-        pytest.skip(f"no retained checkpoint copied from a running stack in {COPIED} (set FLINK_CHECKPOINTER_REAL_CHECKPOINTS "
-                    "to a folder of <job id>/chk-N/ from a stack's checkpoint volume); the committed one is inspected above")
+        pytest.skip(
+            f"no retained checkpoint copied from a running stack in {COPIED} (set FLINK_CHECKPOINTER_REAL_CHECKPOINTS "
+            "to a folder of <job id>/chk-N/ from a stack's checkpoint volume); the committed one is inspected above"
+        )
     assert_a_checkpoint_of_the_job(inspect_json(COPIED, "latest"))
 
 
@@ -450,7 +537,11 @@ def test_the_inspector_reads_each_checkpoint_s_own_offsets_when_given_several(tm
     ran = run_inspector_tool([FIXTURE_CHECKPOINT, copy, FIXTURE_CHECKPOINT], SOURCE_UID)
     assert ran.returncode == 0, ran.stderr
     results = json.loads(ran.stdout)
-    assert [r["checkpoint"] for r in results] == [f"file:{FIXTURE_CHECKPOINT}", f"file:{copy}", f"file:{FIXTURE_CHECKPOINT}"]
+    assert [r["checkpoint"] for r in results] == [
+        f"file:{FIXTURE_CHECKPOINT}",
+        f"file:{copy}",
+        f"file:{FIXTURE_CHECKPOINT}",
+    ]
     for result in results:
         assert [(o["partition"], o["offset"]) for o in result["sourceOffsets"]] == [(0, 430), (1, 444)]
 
@@ -477,9 +568,11 @@ def test_the_inspector_refuses_a_chk_folder_without_metadata_or_with_a_broken_on
     incomplete = make_checkpoint(root, JOB_A, 9, metadata=None, state=b"state written before the crash")
     ran = run_inspector_tool([FIXTURE_CHECKPOINT, incomplete], SOURCE_UID)
     assert ran.returncode == 1 and ran.stdout == ""
-    assert (f"checkpoint-inspector: cannot read checkpoint {incomplete}: {incomplete} has no _metadata: the checkpoint is "
-            "incomplete (still being written, aborted or cut short by a crash) and cannot be restored from; name a chk-N "
-            "folder that has a _metadata") in ran.stderr
+    assert (
+        f"checkpoint-inspector: cannot read checkpoint {incomplete}: {incomplete} has no _metadata: the checkpoint is "
+        "incomplete (still being written, aborted or cut short by a crash) and cannot be restored from; name a chk-N "
+        "folder that has a _metadata"
+    ) in ran.stderr
     broken = make_checkpoint(root, JOB_A, 10, metadata=b"not Flink's")
     ran = run_inspector_tool([broken], SOURCE_UID)
     assert ran.returncode == 1 and f"checkpoint-inspector: cannot read checkpoint {broken}: " in ran.stderr

@@ -1,5 +1,4 @@
 import pytest
-
 from submit import (
     PYTHON_DRIVER_CLASS,
     SubmitError,
@@ -27,29 +26,40 @@ def test_defaults_and_job_arguments_after_the_separator():
     assert options.job_file == "/opt/flink/usrlib/jobs/visit_windows_job.py"
     # The job learns the same name and parallelism the submission checks for.
     assert options.job_args == (
-        "--checkpoint-mode", "AT_LEAST_ONCE", "--job-name", "visit-windows", "--parallelism", "2")
+        "--checkpoint-mode",
+        "AT_LEAST_ONCE",
+        "--job-name",
+        "visit-windows",
+        "--parallelism",
+        "2",
+    )
 
 
 def test_job_arguments_that_agree_with_the_submission_are_kept_as_given():
-    options = parse_submit_args(
-        BASE + ["--parallelism", "3", "--", "--job-name=visit-windows", "--parallelism", "3"])
+    options = parse_submit_args(BASE + ["--parallelism", "3", "--", "--job-name=visit-windows", "--parallelism", "3"])
     assert options.job_args == ("--job-name=visit-windows", "--parallelism", "3")
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (BASE + ["--", "--job-name", "other"],
-         "job argument --job-name 'other' differs from the submission's --job-name 'visit-windows'"),
-        (BASE + ["--", "--parallelism=4"],
-         "job argument --parallelism '4' differs from the submission's --parallelism '2'"),
+        (
+            BASE + ["--", "--job-name", "other"],
+            "job argument --job-name 'other' differs from the submission's --job-name 'visit-windows'",
+        ),
+        (
+            BASE + ["--", "--parallelism=4"],
+            "job argument --parallelism '4' differs from the submission's --parallelism '2'",
+        ),
         (["--job-name", "x"], "the following arguments are required: --rest-url"),
         (["--rest-url", "jobmanager:8081", "--job-name", "x"], "--rest-url must start with http:// or https://"),
         (BASE + ["--parallelism", "0"], "argument --parallelism: must be positive, got '0'"),
         (BASE + ["--timeout-seconds", "soon"], "argument --timeout-seconds: must be a positive number"),
         (BASE + ["--restore-from", " "], "--restore-from must not be empty"),
-        (BASE + ["--restore-from", "latest", "--"],
-         "--restore-from latest searches the job's checkpoint directory: give the job argument --checkpoint-dir"),
+        (
+            BASE + ["--restore-from", "latest", "--"],
+            "--restore-from latest searches the job's checkpoint directory: give the job argument --checkpoint-dir",
+        ),
         (BASE + ["--checkpoint-mode", "EXACTLY_ONCE"], "unrecognized arguments: --checkpoint-mode"),
     ],
 )
@@ -64,16 +74,21 @@ def test_run_body_starts_the_python_driver_with_the_job_and_its_arguments():
     assert run_request_body(options, None) == {
         "entryClass": PYTHON_DRIVER_CLASS,
         "programArgsList": [
-            "-py", "/opt/flink/usrlib/jobs/visit_windows_job.py",
-            "--bootstrap-servers", "kafka:9092", "--job-name", "visit-windows", "--parallelism", "2",
+            "-py",
+            "/opt/flink/usrlib/jobs/visit_windows_job.py",
+            "--bootstrap-servers",
+            "kafka:9092",
+            "--job-name",
+            "visit-windows",
+            "--parallelism",
+            "2",
         ],
         "parallelism": 2,
     }
 
 
 def test_run_body_restores_from_the_checkpoint_without_dropping_state():
-    options = parse_submit_args(
-        BASE + ["--restore-from", "file:///checkpoints_flink/0123abcd/chk-7", "--"])
+    options = parse_submit_args(BASE + ["--restore-from", "file:///checkpoints_flink/0123abcd/chk-7", "--"])
     body = run_request_body(options, options.restore_from)
     assert body["savepointPath"] == "file:///checkpoints_flink/0123abcd/chk-7"
     assert body["allowNonRestoredState"] is False
@@ -83,8 +98,9 @@ def test_run_body_restores_from_the_checkpoint_without_dropping_state():
 def test_multipart_body_has_one_jarfile_part_with_the_bytes_unchanged():
     jar_bytes = b"PK\x03\x04\x00\xffbinary\r\n--not-a-boundary"
     body = multipart_jar_body("flink-python-1.20.3.jar", jar_bytes, "b0undary")
-    assert body.startswith(b'--b0undary\r\nContent-Disposition: form-data; name="jarfile"; '
-                           b'filename="flink-python-1.20.3.jar"\r\n')
+    assert body.startswith(
+        b'--b0undary\r\nContent-Disposition: form-data; name="jarfile"; filename="flink-python-1.20.3.jar"\r\n'
+    )
     assert b"\r\n\r\n" + jar_bytes + b"\r\n--b0undary--\r\n" in body
     assert body.endswith(b"--b0undary--\r\n")
 
@@ -115,8 +131,12 @@ def test_jobs_are_found_by_name_newest_first():
 
 
 def test_flink_errors_are_shown_whole():
-    payload = {"errors": ["org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.",
-                          "Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file"]}
+    payload = {
+        "errors": [
+            "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.",
+            "Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint file",
+        ]
+    }
     assert flink_error_text(payload) == "\n".join(payload["errors"])
     assert flink_error_text(None) == "(no response body)"
 
@@ -158,13 +178,20 @@ def test_latest_without_a_complete_checkpoint_fails_naming_the_folder(tmp_path):
 
 def test_a_named_checkpoint_is_taken_as_given():
     options = parse_submit_args(BASE + ["--restore-from", "file:///checkpoints_flink/0123abcd/chk-7", "--"])
-    assert restore_path(options, {"jobs": []}) == ("file:///checkpoints_flink/0123abcd/chk-7", "named by --restore-from")
+    assert restore_path(options, {"jobs": []}) == (
+        "file:///checkpoints_flink/0123abcd/chk-7",
+        "named by --restore-from",
+    )
     assert restore_path(parse_submit_args(BASE), {"jobs": []})[0] is None
 
 
 def test_a_restore_while_the_job_runs_says_to_cancel_it_first():
-    options = parse_submit_args(BASE + ["--restore-from", "latest", "--", "--checkpoint-dir", "file:///checkpoints_flink"])
+    options = parse_submit_args(
+        BASE + ["--restore-from", "latest", "--", "--checkpoint-dir", "file:///checkpoints_flink"]
+    )
     message = running_job_problem({"jid": JOB_A, "state": "RUNNING"}, options)
-    assert message.startswith(f"a job named 'visit-windows' is RUNNING ({JOB_A}); a restore (--restore-from latest) "
-                              "starts a new job, so cancel that one first")
+    assert message.startswith(
+        f"a job named 'visit-windows' is RUNNING ({JOB_A}); a restore (--restore-from latest) "
+        "starts a new job, so cancel that one first"
+    )
     assert f"PATCH /jobs/{JOB_A}?mode=cancel" in message

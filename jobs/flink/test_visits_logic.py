@@ -2,12 +2,11 @@ import hashlib
 import json
 
 import pytest
-
 from visits_logic import (
+    MAX_DEAD_LETTER_RAW_BYTES,
     DeadLetter,
     DeadLetterReason,
     JobArgumentError,
-    MAX_DEAD_LETTER_RAW_BYTES,
     Visit,
     flink_configuration,
     iso_utc,
@@ -182,17 +181,49 @@ def test_defaults_match_the_stack_contract():
 def test_every_argument_is_read():
     config = parse_job_args(
         [
-            "--bootstrap-servers", "broker:29092", "--input-topic", "in", "--output-topic", "out",
-            "--dlq-topic", "dead", "--group-id", "g", "--checkpoint-mode", "at_least_once",
-            "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///tmp/chk",
-            "--retain-on-cancellation", "false", "--parallelism", "3", "--window-seconds", "10",
-            "--count-trigger", "2", "--transactional-id-prefix", "tx", "--transaction-timeout-ms", "60000",
-            "--source-idle-timeout-ms", "60000", "--job-name", "other", "--source-parallelism", "4",
+            "--bootstrap-servers",
+            "broker:29092",
+            "--input-topic",
+            "in",
+            "--output-topic",
+            "out",
+            "--dlq-topic",
+            "dead",
+            "--group-id",
+            "g",
+            "--checkpoint-mode",
+            "at_least_once",
+            "--checkpoint-interval-ms",
+            "5000",
+            "--checkpoint-dir",
+            "file:///tmp/chk",
+            "--retain-on-cancellation",
+            "false",
+            "--parallelism",
+            "3",
+            "--window-seconds",
+            "10",
+            "--count-trigger",
+            "2",
+            "--transactional-id-prefix",
+            "tx",
+            "--transaction-timeout-ms",
+            "60000",
+            "--source-idle-timeout-ms",
+            "60000",
+            "--job-name",
+            "other",
+            "--source-parallelism",
+            "4",
         ]
     )
     assert config.checkpoint_mode == "AT_LEAST_ONCE" and not config.exactly_once
     assert (config.bootstrap_servers, config.input_topic, config.output_topic, config.dlq_topic) == (
-        "broker:29092", "in", "out", "dead")
+        "broker:29092",
+        "in",
+        "out",
+        "dead",
+    )
     assert (config.group_id, config.checkpoint_interval_ms, config.checkpoint_dir) == ("g", 5000, "file:///tmp/chk")
     assert config.retain_on_cancellation is False
     assert (config.parallelism, config.window_size_ms, config.count_trigger) == (3, 10000, 2)
@@ -212,8 +243,10 @@ def test_every_argument_is_read():
         (["--checkpoint-interval-ms", "5"], "--checkpoint-interval-ms must be at least 10, got 5"),
         (["--checkpoint-dir", "/checkpoints_flink"], "must be a URI with a scheme, e.g. file:///checkpoints_flink"),
         (["--transaction-timeout-ms", "900001"], "must not exceed the broker's transaction.max.timeout.ms (900000)"),
-        (["--checkpoint-interval-ms", "60000", "--transaction-timeout-ms", "60000"],
-         "must be larger than --checkpoint-interval-ms (60000) in EXACTLY_ONCE mode"),
+        (
+            ["--checkpoint-interval-ms", "60000", "--transaction-timeout-ms", "60000"],
+            "must be larger than --checkpoint-interval-ms (60000) in EXACTLY_ONCE mode",
+        ),
         (["--output-topic", "visits"], "--output-topic must differ from --input-topic ('visits')"),
         (["--group-id", " "], "--group-id must not be empty"),
         (["--source-idle-timeout-ms", "-1"], "--source-idle-timeout-ms must be 0 or more, got -1"),
@@ -251,8 +284,16 @@ def test_flink_configuration_sets_checkpointing_from_the_arguments():
 
 def test_flink_configuration_follows_mode_and_retention():
     configuration = flink_configuration(
-        parse_job_args(["--checkpoint-mode", "AT_LEAST_ONCE", "--retain-on-cancellation", "false",
-                        "--checkpoint-interval-ms", "5000"])
+        parse_job_args(
+            [
+                "--checkpoint-mode",
+                "AT_LEAST_ONCE",
+                "--retain-on-cancellation",
+                "false",
+                "--checkpoint-interval-ms",
+                "5000",
+            ]
+        )
     )
     assert configuration["execution.checkpointing.mode"] == "AT_LEAST_ONCE"
     assert configuration["execution.checkpointing.interval"] == "5000 ms"

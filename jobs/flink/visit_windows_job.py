@@ -31,7 +31,6 @@ from pyflink.datastream.connectors.kafka import (
 )
 from pyflink.datastream.functions import ProcessWindowFunction
 from pyflink.datastream.window import CountTrigger, TumblingEventTimeWindows
-
 from visits_logic import (
     DLQ_SINK_UID,
     EVENT_TIME_UID,
@@ -134,16 +133,17 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
     # count, from the stack; see main), the windows and their sink at the job's: a restore at another
     # job parallelism rescales the keyed window state while each watermark generator still reads
     # exactly one partition (see below).
-    raw_visits = env.from_source(
-        source, WatermarkStrategy.no_watermarks(), "visits source"
-    ).uid(SOURCE_UID)
+    raw_visits = env.from_source(source, WatermarkStrategy.no_watermarks(), "visits source").uid(SOURCE_UID)
 
-    routed = raw_visits.process(RouteDeadLetters(), output_type=VISIT_TYPE) \
-        .name("route dead letters").uid(ROUTE_DEAD_LETTERS_UID)
+    routed = (
+        raw_visits.process(RouteDeadLetters(), output_type=VISIT_TYPE)
+        .name("route dead letters")
+        .uid(ROUTE_DEAD_LETTERS_UID)
+    )
 
-    routed.get_side_output(DEAD_LETTERS) \
-        .sink_to(kafka_string_sink(config, config.dlq_topic, f"{config.transactional_id_prefix}-dlq")) \
-        .name("dead letters sink").uid(DLQ_SINK_UID)
+    routed.get_side_output(DEAD_LETTERS).sink_to(
+        kafka_string_sink(config, config.dlq_topic, f"{config.transactional_id_prefix}-dlq")
+    ).name("dead letters sink").uid(DLQ_SINK_UID)
 
     # Watermarks are generated right after parsing, in the same (chained) task as the source
     # reader. With parallelism equal to the partition count each subtask reads one partition, whose
@@ -175,9 +175,9 @@ def build_pipeline(env: StreamExecutionEnvironment, config: JobConfig) -> None:
         .set_parallelism(config.parallelism)
     )
 
-    window_counts.sink_to(
-        kafka_string_sink(config, config.output_topic, config.transactional_id_prefix)
-    ).name("visit windows sink").uid(OUTPUT_SINK_UID).set_parallelism(config.parallelism)
+    window_counts.sink_to(kafka_string_sink(config, config.output_topic, config.transactional_id_prefix)).name(
+        "visit windows sink"
+    ).uid(OUTPUT_SINK_UID).set_parallelism(config.parallelism)
 
 
 def main(argv) -> None:

@@ -12,9 +12,9 @@ import argparse
 import hashlib
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Mapping, Sequence, Union
 
 CHECKPOINT_MODES = ("EXACTLY_ONCE", "AT_LEAST_ONCE")
 
@@ -76,14 +76,16 @@ class DeadLetter:
         encoded = self.raw.encode("utf-8")
         if len(encoded) <= MAX_DEAD_LETTER_RAW_BYTES:
             return json.dumps({"reason": self.reason, "detail": self.detail, "raw": self.raw})
-        return json.dumps({
-            "reason": self.reason,
-            "detail": self.detail,
-            "raw": encoded[:MAX_DEAD_LETTER_RAW_BYTES].decode("utf-8", errors="ignore"),
-            "raw_truncated": True,
-            "raw_bytes": len(encoded),
-            "raw_sha256": hashlib.sha256(encoded).hexdigest(),
-        })
+        return json.dumps(
+            {
+                "reason": self.reason,
+                "detail": self.detail,
+                "raw": encoded[:MAX_DEAD_LETTER_RAW_BYTES].decode("utf-8", errors="ignore"),
+                "raw_truncated": True,
+                "raw_bytes": len(encoded),
+                "raw_sha256": hashlib.sha256(encoded).hexdigest(),
+            }
+        )
 
 
 class DeadLetterReason:
@@ -102,9 +104,7 @@ def parse_event_time_ms(text: str) -> int:
     """
     match = _ISO_8601.match(text.strip())
     if match is None:
-        raise ValueError(
-            f"{text!r} is not an ISO-8601 date-time with a zone, e.g. 2026-11-25T10:00:03.000Z"
-        )
+        raise ValueError(f"{text!r} is not an ISO-8601 date-time with a zone, e.g. 2026-11-25T10:00:03.000Z")
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     if zulu:
         zone = timezone.utc
@@ -112,25 +112,21 @@ def parse_event_time_ms(text: str) -> int:
         offset = timedelta(hours=int(off_h), minutes=int(off_m))
         zone = timezone(-offset if sign == "-" else offset)
     try:
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=zone
-        )
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=zone)
     except ValueError as error:
         raise ValueError(f"{text!r} is not a valid date-time: {error}") from None
     millis_of_second = int((fraction or "0").ljust(3, "0")[:3])
     return (moment - _EPOCH) // _ONE_MS + millis_of_second
 
 
-def parse_visit(raw: str) -> Union[Visit, DeadLetter]:
+def parse_visit(raw: str) -> Visit | DeadLetter:
     """A visit when the value is a JSON object with a visit_id and a parsable event_time, else a dead letter."""
     try:
         event = json.loads(raw)
     except ValueError as error:
         return DeadLetter(raw, DeadLetterReason.NOT_JSON, f"value is not JSON: {error}")
     if not isinstance(event, dict):
-        return DeadLetter(
-            raw, DeadLetterReason.NOT_AN_OBJECT, f"value is JSON {type(event).__name__}, not an object"
-        )
+        return DeadLetter(raw, DeadLetterReason.NOT_AN_OBJECT, f"value is JSON {type(event).__name__}, not an object")
 
     visit_id = event.get("visit_id")
     if visit_id is None or visit_id == "":
@@ -296,24 +292,37 @@ def job_argument_parser() -> argparse.ArgumentParser:
     add("--output-topic", type=_non_empty("--output-topic"), default="visit_windows")
     add("--dlq-topic", type=_non_empty("--dlq-topic"), default="visits_dlq")
     add("--group-id", type=_non_empty("--group-id"), default="visits_reader")
-    add("--checkpoint-mode", type=_checkpoint_mode, default="EXACTLY_ONCE",
-        help=f"one of {', '.join(CHECKPOINT_MODES)}")
+    add(
+        "--checkpoint-mode", type=_checkpoint_mode, default="EXACTLY_ONCE", help=f"one of {', '.join(CHECKPOINT_MODES)}"
+    )
     add("--checkpoint-interval-ms", type=_int_at_least("--checkpoint-interval-ms", 1), default=20000)
     add("--checkpoint-dir", type=_checkpoint_dir, default="file:///checkpoints_flink")
-    add("--retain-on-cancellation", type=_boolean("--retain-on-cancellation"), default=True,
-        help="true or false: keep the last checkpoints when the job is cancelled")
+    add(
+        "--retain-on-cancellation",
+        type=_boolean("--retain-on-cancellation"),
+        default=True,
+        help="true or false: keep the last checkpoints when the job is cancelled",
+    )
     add("--parallelism", type=_int_at_least("--parallelism", 1), default=2)
-    add("--source-parallelism", type=_int_at_least("--source-parallelism", 0), default=0,
+    add(
+        "--source-parallelism",
+        type=_int_at_least("--source-parallelism", 0),
+        default=0,
         help="parallelism of the source and the operators chained to it (parsing, event time); "
-             "0 (the default) follows --parallelism. Set it to the partition count so every "
-             "watermark generator reads one partition, whatever parallelism the windows run at")
+        "0 (the default) follows --parallelism. Set it to the partition count so every "
+        "watermark generator reads one partition, whatever parallelism the windows run at",
+    )
     add("--window-seconds", type=_int_at_least("--window-seconds", 1), default=45)
     add("--count-trigger", type=_int_at_least("--count-trigger", 1), default=4)
     add("--transactional-id-prefix", type=_non_empty("--transactional-id-prefix"), default="visit-windows")
     add("--transaction-timeout-ms", type=_int_at_least("--transaction-timeout-ms", 1), default=600000)
-    add("--source-idle-timeout-ms", type=_int_at_least("--source-idle-timeout-ms", 0), default=0,
+    add(
+        "--source-idle-timeout-ms",
+        type=_int_at_least("--source-idle-timeout-ms", 0),
+        default=0,
         help="a subtask that sees no visit for this long stops holding back the watermark; "
-             "0 (the default) never marks it idle; see visit_windows_job.py before enabling it")
+        "0 (the default) never marks it idle; see visit_windows_job.py before enabling it",
+    )
     add("--job-name", type=_non_empty("--job-name"), default="visit-windows")
     return parser
 

@@ -4,9 +4,9 @@
  */
 import { randomInt } from "node:crypto";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
-import { parseOptions, usage, type GeneratorOptions } from "./options";
-import { runGenerator, type Placement, type RunPlan } from "./runner";
-import { eventsPerEventTimeSecond, runIdFromSeed, VisitSchedule, type ScheduledEvent } from "./schedule";
+import { type GeneratorOptions, parseOptions, usage } from "./options";
+import { type Placement, type RunPlan, runGenerator } from "./runner";
+import { eventsPerEventTimeSecond, runIdFromSeed, type ScheduledEvent, VisitSchedule } from "./schedule";
 
 /** Docker and Kubernetes wait 10 s (30 s) after SIGTERM before killing: finish well before. */
 const SHUTDOWN_DEADLINE_MS = 8_000;
@@ -40,7 +40,10 @@ function protocolErrorTypes(error: unknown): string[] {
 class ProducerSession {
   private producer: Producer | undefined;
 
-  constructor(private readonly kafka: Kafka, private readonly options: GeneratorOptions) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: GeneratorOptions,
+  ) {}
 
   async send(batch: readonly ScheduledEvent[]): Promise<Placement[]> {
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseOptions, usage, type GeneratorOptions, type ParseResult } from "./options";
+import { type GeneratorOptions, type ParseResult, parseOptions, usage } from "./options";
 
 const NOW = Date.parse("2025-06-01T12:00:00.000Z");
 

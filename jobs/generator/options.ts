@@ -20,10 +20,7 @@ export interface GeneratorOptions {
   durationMs: number | undefined;
 }
 
-export type ParseResult =
-  | { kind: "options"; options: GeneratorOptions }
-  | { kind: "help" }
-  | { kind: "invalid"; errors: string[] };
+export type ParseResult = { kind: "options"; options: GeneratorOptions } | { kind: "help" } | { kind: "invalid"; errors: string[] };
 
 type Key = Exclude<keyof GeneratorOptions, "bootstrapServers"> | "bootstrap";
 
@@ -36,16 +33,58 @@ interface Setting {
 }
 
 const SETTINGS: readonly Setting[] = [
-  { key: "bootstrap", env: "KAFKA_BOOTSTRAP", flag: "--bootstrap", default: "kafka:9092", help: "comma-separated host:port list of Kafka brokers" },
+  {
+    key: "bootstrap",
+    env: "KAFKA_BOOTSTRAP",
+    flag: "--bootstrap",
+    default: "kafka:9092",
+    help: "comma-separated host:port list of Kafka brokers",
+  },
   { key: "topic", env: "VISITS_TOPIC", flag: "--topic", default: "visits", help: "topic to write visits to" },
   { key: "concurrentVisits", env: "GENERATOR_VISITS", flag: "--visits", default: "2", help: "number of visits running at the same time" },
-  { key: "delayMinMs", env: "GENERATOR_DELAY_MIN_MS", flag: "--delay-min-ms", default: "1000", help: "shortest delay between two pages of a visit" },
-  { key: "delayMaxMs", env: "GENERATOR_DELAY_MAX_MS", flag: "--delay-max-ms", default: "7000", help: "longest delay between two pages of a visit" },
-  { key: "startTimeMs", env: "GENERATOR_START_TIME", flag: "--start-time", default: "now", help: "event time of the first events: 'now' or ISO-8601 with a zone, e.g. 2024-01-01T00:00:00Z" },
-  { key: "seed", env: "GENERATOR_SEED", flag: "--seed", default: undefined, help: "integer 0..4294967295 for repeatable output (default: random, logged)" },
-  { key: "rate", env: "GENERATOR_RATE", flag: "--rate", default: undefined, help: "load test: events per second instead of real-time delays; needs a max-events or duration bound" },
+  {
+    key: "delayMinMs",
+    env: "GENERATOR_DELAY_MIN_MS",
+    flag: "--delay-min-ms",
+    default: "1000",
+    help: "shortest delay between two pages of a visit",
+  },
+  {
+    key: "delayMaxMs",
+    env: "GENERATOR_DELAY_MAX_MS",
+    flag: "--delay-max-ms",
+    default: "7000",
+    help: "longest delay between two pages of a visit",
+  },
+  {
+    key: "startTimeMs",
+    env: "GENERATOR_START_TIME",
+    flag: "--start-time",
+    default: "now",
+    help: "event time of the first events: 'now' or ISO-8601 with a zone, e.g. 2024-01-01T00:00:00Z",
+  },
+  {
+    key: "seed",
+    env: "GENERATOR_SEED",
+    flag: "--seed",
+    default: undefined,
+    help: "integer 0..4294967295 for repeatable output (default: random, logged)",
+  },
+  {
+    key: "rate",
+    env: "GENERATOR_RATE",
+    flag: "--rate",
+    default: undefined,
+    help: "load test: events per second instead of real-time delays; needs a max-events or duration bound",
+  },
   { key: "maxEvents", env: "GENERATOR_MAX_EVENTS", flag: "--max-events", default: undefined, help: "stop after this many events" },
-  { key: "durationMs", env: "GENERATOR_DURATION_MS", flag: "--duration-ms", default: undefined, help: "stop when the schedule reaches this many milliseconds" },
+  {
+    key: "durationMs",
+    env: "GENERATOR_DURATION_MS",
+    flag: "--duration-ms",
+    default: undefined,
+    help: "stop when the schedule reaches this many milliseconds",
+  },
 ];
 
 export const MAX_VISITS = 100_000;
@@ -160,7 +199,11 @@ function parseTopic({ value, source }: { value: string | undefined; source: stri
   return reject(source, value ?? "", "a Kafka topic name: 1 to 249 of the characters A-Z a-z 0-9 . _ -");
 }
 
-function parseStartTime({ value, source }: { value: string | undefined; source: string }, nowMs: number, reject: Reject): number | undefined {
+function parseStartTime(
+  { value, source }: { value: string | undefined; source: string },
+  nowMs: number,
+  reject: Reject,
+): number | undefined {
   if (value === undefined || value === "now") return nowMs;
   // The zone is required: without it Date.parse would use the machine's local time.
   const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)$/;

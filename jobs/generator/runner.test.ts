@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  backoffMs, describeSend, MAX_BATCH, RATE_BATCH_INTERVAL_MS, runGenerator,
-  type Placement, type RunPlan, type RunnerIO,
+  backoffMs,
+  describeSend,
+  MAX_BATCH,
+  type Placement,
+  RATE_BATCH_INTERVAL_MS,
+  type RunnerIO,
+  type RunPlan,
+  runGenerator,
 } from "./runner";
-import { VisitSchedule, type ScheduledEvent } from "./schedule";
+import { type ScheduledEvent, VisitSchedule } from "./schedule";
 
 const START = Date.parse("2024-03-01T10:00:00.000Z");
 
@@ -53,7 +59,15 @@ describe("runGenerator in event-time pacing", () => {
     const io = new FakeIO();
     const summary = await runGenerator(schedule(), { ...eventTime, maxEvents: 40 }, "visits", io, new AbortController().signal);
     expect(summary).toEqual({ sent: 40, stoppedBy: "max-events", unsent: 0 });
-    expect(io.events).toEqual(Array.from({ length: 40 }, ((s) => () => s.next())(schedule())));
+    expect(io.events).toEqual(
+      Array.from(
+        { length: 40 },
+        (
+          (s) => () =>
+            s.next()
+        )(schedule()),
+      ),
+    );
     for (const batch of io.batches) {
       for (const e of batch.events) expect(e.offsetMs).toBe(batch.at);
     }
@@ -115,10 +129,20 @@ describe("runGenerator when the broker fails", () => {
     io.failuresLeft = 4;
     const summary = await runGenerator(schedule(), { ...eventTime, maxEvents: 10 }, "visits", io, new AbortController().signal);
     expect(summary).toEqual({ sent: 10, stoppedBy: "max-events", unsent: 0 });
-    expect(io.events).toEqual(Array.from({ length: 10 }, ((s) => () => s.next())(schedule())));
+    expect(io.events).toEqual(
+      Array.from(
+        { length: 10 },
+        (
+          (s) => () =>
+            s.next()
+        )(schedule()),
+      ),
+    );
     const retries = io.lines.filter((l) => l.includes("failed"));
     expect(retries).toHaveLength(4);
-    expect(retries[0]).toMatch(/^send of 2 event\(s\) failed \(attempt 1\): Connection error: connect ECONNREFUSED 127\.0\.0\.1:39094; retrying in 500 ms$/);
+    expect(retries[0]).toMatch(
+      /^send of 2 event\(s\) failed \(attempt 1\): Connection error: connect ECONNREFUSED 127\.0\.0\.1:39094; retrying in 500 ms$/,
+    );
     expect(io.sleeps).toEqual(expect.arrayContaining([500, 1000, 2000, 4000]));
   });
 
@@ -154,7 +178,13 @@ describe("backoffMs", () => {
 });
 
 describe("describeSend", () => {
-  const events = Array.from({ length: 3 }, ((s) => () => s.next())(schedule()));
+  const events = Array.from(
+    { length: 3 },
+    (
+      (s) => () =>
+        s.next()
+    )(schedule()),
+  );
 
   it("names the visit, page and time of a single event", () => {
     const e = events[0]!.event;
@@ -164,8 +194,11 @@ describe("describeSend", () => {
   });
 
   it("summarises a batch", () => {
-    expect(describeSend("visits", events, [{ partition: 1, baseOffset: "7" }, { partition: 0, baseOffset: "3" }])).toBe(
-      `sent 3 events of 2 visits event_time=${events[0]!.event.event_time}..${events[2]!.event.event_time} -> visits/0@3 visits/1@7`,
-    );
+    expect(
+      describeSend("visits", events, [
+        { partition: 1, baseOffset: "7" },
+        { partition: 0, baseOffset: "3" },
+      ]),
+    ).toBe(`sent 3 events of 2 visits event_time=${events[0]!.event.event_time}..${events[2]!.event.event_time} -> visits/0@3 visits/1@7`);
   });
 });

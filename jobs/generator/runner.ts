@@ -108,7 +108,10 @@ export async function runGenerator(
     const bound = boundReached();
     if (bound !== undefined) return { sent, stoppedBy: bound, unsent: 0 };
 
-    const wakeAt = Math.max(startedAt + dueAtMs(plan.pacing, taken, upcoming), lastBatchFull ? Number.NEGATIVE_INFINITY : lastBatchAt + minBatchIntervalMs);
+    const wakeAt = Math.max(
+      startedAt + dueAtMs(plan.pacing, taken, upcoming),
+      lastBatchFull ? Number.NEGATIVE_INFINITY : lastBatchAt + minBatchIntervalMs,
+    );
     const now = io.nowMs();
     if (wakeAt > now) {
       await io.sleep(wakeAt - now, signal);
@@ -116,11 +119,7 @@ export async function runGenerator(
     }
 
     const batch: ScheduledEvent[] = [];
-    while (
-      batch.length < MAX_BATCH &&
-      boundReached() === undefined &&
-      startedAt + dueAtMs(plan.pacing, taken, upcoming) <= now
-    ) {
+    while (batch.length < MAX_BATCH && boundReached() === undefined && startedAt + dueAtMs(plan.pacing, taken, upcoming) <= now) {
       batch.push(upcoming);
       taken += 1;
       upcoming = source.next();

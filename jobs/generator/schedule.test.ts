@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { eventsPerEventTimeSecond, PAGES_PER_VISIT, runIdFromSeed, VisitSchedule, type ScheduleOptions, type ScheduledEvent } from "./schedule";
+import {
+  eventsPerEventTimeSecond,
+  PAGES_PER_VISIT,
+  runIdFromSeed,
+  type ScheduledEvent,
+  type ScheduleOptions,
+  VisitSchedule,
+} from "./schedule";
 import { PAGES } from "./visit";
 
 const START = Date.parse("2024-03-01T10:00:00.000Z");
@@ -41,8 +48,11 @@ describe("VisitSchedule event shape", () => {
   });
 
   it("pairs browsers with systems that have them: Safari only on Apple, Edge never", () => {
-    const pairs = new Set(take({ ...base, concurrentVisits: 50 }, 2000).map(({ event }) =>
-      `${event.context.technical.browser} on ${event.context.technical.device_version.split(" ")[0]}`));
+    const pairs = new Set(
+      take({ ...base, concurrentVisits: 50 }, 2000).map(
+        ({ event }) => `${event.context.technical.browser} on ${event.context.technical.device_version.split(" ")[0]}`,
+      ),
+    );
     expect([...pairs].filter((p) => /^Safari on (?!macOS|iOS|iPadOS)/.test(p) || /^Edge on (macOS|iOS|iPadOS)/.test(p))).toEqual([]);
     expect(pairs).toContain("Safari on iOS");
     expect(pairs).toContain("Edge on Windows");

@@ -7,7 +7,7 @@
  * of each visit), so no visit lags behind the others and the job's watermark keeps moving.
  */
 import { createRandom, type Random } from "./prng";
-import { newVisitProfile, PAGES, visitEvent, type VisitEvent, type VisitProfile } from "./visit";
+import { newVisitProfile, PAGES, type VisitEvent, type VisitProfile, visitEvent } from "./visit";
 
 export interface ScheduleOptions {
   seed: number;
@@ -62,9 +62,7 @@ export class VisitSchedule {
       throw new RangeError(`concurrentVisits must be an integer >= 1, got ${options.concurrentVisits}`);
     }
     if (!(options.delayMinMs >= 0 && options.delayMaxMs >= options.delayMinMs)) {
-      throw new RangeError(
-        `delays must satisfy 0 <= delayMinMs <= delayMaxMs, got ${options.delayMinMs}..${options.delayMaxMs}`,
-      );
+      throw new RangeError(`delays must satisfy 0 <= delayMinMs <= delayMaxMs, got ${options.delayMinMs}..${options.delayMaxMs}`);
     }
     this.random = createRandom(options.seed);
     this.runId = runIdFromSeed(options.seed);

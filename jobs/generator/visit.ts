@@ -29,15 +29,37 @@ export interface VisitEvent {
 export type VisitProfile = Omit<VisitEvent, "event_time" | "page">;
 
 export const PAGES = [
-  "index", "home", "main", "about", "contact", "categories",
-  "category_1", "category_2", "category_3", "category_4",
-  "article_1", "article_2", "article_3", "article_4", "article_5", "article_6",
+  "index",
+  "home",
+  "main",
+  "about",
+  "contact",
+  "categories",
+  "category_1",
+  "category_2",
+  "category_3",
+  "category_4",
+  "article_1",
+  "article_2",
+  "article_3",
+  "article_4",
+  "article_5",
+  "article_6",
 ] as const;
 
 /** null stands for a direct visit (no referrer). */
 const REFERRALS = [
-  null, "Google Search", "Bing", "LinkedIn", "Twitter", "Facebook", "Medium", "YouTube",
-  "StackOverflow", "Google Ads", "Facebook Ads",
+  null,
+  "Google Search",
+  "Bing",
+  "LinkedIn",
+  "Twitter",
+  "Facebook",
+  "Medium",
+  "YouTube",
+  "StackOverflow",
+  "Google Ads",
+  "Facebook Ads",
 ] as const;
 const AD_REFERRALS: ReadonlySet<string> = new Set(["Google Ads", "Facebook Ads"]);
 
@@ -85,9 +107,7 @@ export function newVisitProfile(random: Random, visitId: string, startTimeMs: nu
       user: {
         ip: `${random.int(1, 223)}.${random.int(0, 255)}.${random.int(0, 255)}.${random.int(1, 254)}`,
         login: loggedIn ? `login_${userNumber}` : null,
-        connected_since: loggedIn
-          ? new Date(startTimeMs - random.int(1, 1000) * DAY_MS).toISOString()
-          : null,
+        connected_since: loggedIn ? new Date(startTimeMs - random.int(1, 1000) * DAY_MS).toISOString() : null,
       },
       technical: {
         browser: browser.name,
