@@ -4,14 +4,14 @@
 // benchmark does not own, resubmitted afterwards with the stack's own recovery command from its retained checkpoint,
 // as the cancel-restore fault does.
 
-import { runOnVolume } from "../verify/checkpointVolume";
-import type { PartitionOffsets } from "../verify/checks";
-import { ENDED_STATES, findJob, waitRunning } from "../verify/cycle";
-import { withArgument } from "../verify/faults";
-import { type CheckpointFigures, FlinkRest } from "../verify/flinkRest";
-import { KafkaReader } from "../verify/kafka";
-import type { StackOutputs } from "../verify/stackOutputs";
-import { type Log, seconds, waitFor } from "../verify/wait";
+import { type CheckpointFigures, FlinkRest } from "../lib/flink/rest";
+import type { PartitionOffsets } from "../lib/kafka/offsets";
+import { KafkaReader } from "../lib/kafka/reader";
+import type { StackOutputs } from "../lib/stack/outputs";
+import { runOnVolume } from "../lib/stack/volume";
+import { type Log, seconds, waitFor } from "../lib/wait";
+import { ENDED_STATES, findJob, waitRunning } from "../verify/run/cycle";
+import { withArgument } from "../verify/run/faults";
 
 /** The names a benchmark's job works under; all start with `bench-state-`, so any left behind is recognised. */
 export interface BenchNames {

@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { type MatrixReport, type MatrixRow, withDerivedStack } from "../verify/matrix";
+import { withDerivedStack } from "../lib/stack/derived";
+import type { MatrixReport, MatrixRow } from "../verify/report/model";
 import { runLoadBenchmarks } from "./load";
 import {
   RECOVERY_VARIANTS,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { VisitSchedule } from "../jobs/generator/schedule";
-import { COUNT_TRIGGER, parseVisit, type TopicRecord, type Visit, WINDOW_SIZE_MS, windowStartOf } from "../verify/records";
+import type { TopicRecord } from "../lib/kafka/reader";
+import { COUNT_TRIGGER, parseVisit, type Visit, WINDOW_SIZE_MS, windowStartOf } from "../verify/judge/records";
 import {
   firingLatencies,
   type LatencyResult,

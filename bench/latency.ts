@@ -4,8 +4,10 @@
 // truth says which visits it counted). "Produced" is that record's Kafka timestamp (the producer's CreateTime),
 // "visible" the wall-clock time the poller first read the firing. Pure functions; bench/load.ts measures.
 
-import { type CheckpointMode, groundTruth, type WindowModel } from "../verify/checks";
-import { firingKey, parseFiring, type TopicRecord, type Visit, windowKey } from "../verify/records";
+import type { CheckpointMode } from "../infra/contract";
+import type { TopicRecord } from "../lib/kafka/reader";
+import { groundTruth, type WindowModel } from "../verify/judge/output";
+import { firingKey, parseFiring, type Visit, windowKey } from "../verify/judge/records";
 import { escapeXml, percentile } from "./recovery";
 import { firstLine, modeColour, roundAxis } from "./throughput";
 

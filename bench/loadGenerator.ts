@@ -2,9 +2,9 @@
 // the stack's Docker network beside the stack's generator (or instead of it), until it has sent its events.
 
 import { STACK_LABEL } from "../infra/docker/stack";
-import { type Command, mustRun, runCommand } from "../verify/processes";
-import type { StackOutputs } from "../verify/stackOutputs";
-import { type Log, seconds } from "../verify/wait";
+import type { StackOutputs } from "../lib/stack/outputs";
+import { type Command, mustRun, runCommand } from "../lib/stack/processes";
+import { type Log, seconds } from "../lib/wait";
 
 /** Label on every container a benchmark starts, so one left behind is found: `docker ps -a --filter label=…`. */
 export const BENCH_LABEL = "flink-checkpointer.bench";

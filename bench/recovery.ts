@@ -6,7 +6,8 @@
 // others are named. Each setting runs the verification's taskmanager-crash fault
 // `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
-import type { MatrixRow, StackVariant } from "../verify/matrix";
+import type { StackVariant } from "../lib/stack/derived";
+import type { MatrixRow } from "../verify/report/model";
 
 export type RecoveryVariant = StackVariant & { readonly label: string };
 

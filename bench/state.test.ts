@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VisitSchedule } from "../jobs/generator/schedule";
-import type { CheckpointFigures } from "../verify/flinkRest";
+import type { CheckpointFigures } from "../lib/flink/rest";
 import {
   bytes,
   EVENTS_PER_KEY,

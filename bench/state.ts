@@ -3,7 +3,7 @@
 // of an event-time window that no later event closes. Key counts are played one after another into one topic, each
 // ten windows later in event time, so the watermark clears the previous count's windows before they are measured.
 
-import type { CheckpointFigures } from "../verify/flinkRest";
+import type { CheckpointFigures } from "../lib/flink/rest";
 import { niceStep } from "./backlog";
 import type { GeneratorLoad, GeneratorSummary } from "./loadGenerator";
 import { type Spread, spread } from "./recovery";

@@ -4,11 +4,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { FlinkRest } from "../verify/flinkRest";
-import { type StackVariant, withDerivedStack } from "../verify/matrix";
-import { mustRun } from "../verify/processes";
-import { parseStackOutputs, readPulumiOutputs, type StackOutputs } from "../verify/stackOutputs";
-import type { Log } from "../verify/wait";
+import { FlinkRest } from "../lib/flink/rest";
+import { type StackVariant, withDerivedStack } from "../lib/stack/derived";
+import { parseStackOutputs, readPulumiOutputs, type StackOutputs } from "../lib/stack/outputs";
+import { mustRun } from "../lib/stack/processes";
+import type { Log } from "../lib/wait";
 import {
   BACKLOG_PLAN,
   BACKLOG_SMOKE_PLAN,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCheckpointStats } from "../verify/flinkRest";
+import { parseCheckpointStats } from "../lib/flink/rest";
 import { parseGeneratorSummary } from "./loadGenerator";
 import {
   checkpointFigures,

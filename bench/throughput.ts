@@ -3,8 +3,8 @@
 // while; the source group's committed offsets against the input's end offsets say whether the job kept up.
 // Pure functions (judging a step, choosing the next rate, the table, the chart); bench/load.ts runs the steps.
 
-import type { CheckpointMode } from "../verify/checks";
-import type { CheckpointRecord } from "../verify/flinkRest";
+import type { CheckpointMode } from "../infra/contract";
+import type { CheckpointRecord } from "../lib/flink/rest";
 import { escapeXml, percentile } from "./recovery";
 
 /** Summed over the input's partitions at one moment: its end offsets and the source group's committed offsets. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "./flinkRestStandIn";
+import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../lib/flink/restStandIn";
 import { awaitRunningJob, jobNotRunningMessage, runningJobProblem } from "./jobCheck";
 
 describe("runningJobProblem", () => {

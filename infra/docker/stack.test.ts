@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../../lib/flink/restStandIn";
 import { parseStackConfig } from "../config";
-import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../flinkRestStandIn";
 
 interface Created {
   readonly type: string;

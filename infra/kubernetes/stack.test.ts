@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../../lib/flink/restStandIn";
 import { parseStackConfig } from "../config";
-import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../flinkRestStandIn";
 import { loadedImageReference } from "./imageLoad";
 
 interface Created {

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { parseStackOutputs } from "./outputs";
+
+const dockerOutputs = {
+  target: "docker",
+  flinkRestUrl: "http://127.0.0.1:8081/",
+  kafkaBootstrap: "127.0.0.1:9094",
+  visitsTopic: "visits",
+  outputTopic: "visit_windows",
+  dlqTopic: "visits_dlq",
+  groupId: "visits_reader",
+  partitions: 2,
+  checkpointDir: "file:///checkpoints_flink",
+  checkpointMode: "EXACTLY_ONCE",
+  checkpointIntervalMs: 20000,
+  jobName: "visit-windows",
+  jobSubmission: {
+    entryClass: "org.apache.flink.client.python.PythonDriver",
+    programArgs: ["-py", "/opt/job.py", "--x", "1"],
+    parallelism: 2,
+  },
+  checkpointVolume: { kind: "docker", container: "jm", mountPath: "/checkpoints_flink", volumeName: "vol" },
+  processes: { kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" },
+  recoverCommand: ["python3", "/opt/submit.py", "--restore-from", "latest"],
+  checkpointListing: ["python3", "/opt/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink"],
+};
+
+describe("parseStackOutputs", () => {
+  it("reads the docker contract", () => {
+    const outputs = parseStackOutputs(dockerOutputs, {}, "stack docker");
+    expect(outputs.flinkRestUrl).toBe("http://127.0.0.1:8081");
+    expect(outputs.jobSubmission.programArgs).toEqual(["-py", "/opt/job.py", "--x", "1"]);
+    expect(outputs.checkpointVolume).toEqual({ kind: "docker", container: "jm", volumeName: "vol", mountPath: "/checkpoints_flink" });
+    expect(outputs.checkpointDir).toBe("file:///checkpoints_flink");
+  });
+
+  it("reads the kind contract", () => {
+    const volume = {
+      kind: "kubernetes",
+      context: "kind-fc",
+      namespace: "fc",
+      podSelector: "app=flink,component=jobmanager",
+      mountPath: "/checkpoints_flink",
+    };
+    const processes = {
+      kind: "kubernetes",
+      context: "kind-fc",
+      namespace: "fc",
+      jobManagerSelector: "component=jobmanager",
+      taskManagerSelector: "component=taskmanager",
+      kafkaSelector: "app=kafka",
+    };
+    const outputs = parseStackOutputs({ ...dockerOutputs, target: "kind", checkpointVolume: volume, processes }, {}, "x");
+    expect(outputs.checkpointVolume).toEqual(volume);
+    expect(outputs.processes).toEqual(processes);
+  });
+
+  it("names the processes and the recovery command the fault injection needs", () => {
+    const outputs = parseStackOutputs(dockerOutputs, {}, "x");
+    expect(outputs.processes).toEqual({ kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" });
+    expect(outputs.recoverCommand).toEqual(["python3", "/opt/submit.py", "--restore-from", "latest"]);
+    const bad = { ...dockerOutputs, processes: { kind: "docker", jobManager: "jm", taskManagers: [], kafka: "kafka" }, recoverCommand: [] };
+    expect(() => parseStackOutputs(bad, {}, "x")).toThrow(
+      /recoverCommand must be a non-empty list[\s\S]*processes.taskManagers must be a non-empty list/,
+    );
+    const { checkpointListing: _listing, ...withoutListing } = dockerOutputs;
+    expect(() => parseStackOutputs(withoutListing, {}, "x")).toThrow("missing: checkpointListing");
+  });
+
+  it("lets flags override the addresses", () => {
+    const outputs = parseStackOutputs(dockerOutputs, { flinkRestUrl: "http://localhost:18081", kafkaBootstrap: "localhost:19094" }, "x");
+    expect([outputs.flinkRestUrl, outputs.kafkaBootstrap]).toEqual(["http://localhost:18081", "localhost:19094"]);
+  });
+
+  it("names every missing output and where they were read", () => {
+    const { groupId: _g, jobSubmission: _j, checkpointVolume: _c, ...rest } = dockerOutputs;
+    expect(() => parseStackOutputs(rest, {}, "stack docker")).toThrow(
+      /from stack docker[\s\S]*missing: groupId, jobSubmission, checkpointVolume/,
+    );
+  });
+
+  it("names invalid values and what is allowed", () => {
+    const bad = { ...dockerOutputs, target: "minikube", checkpointMode: "ONCE", partitions: 0, checkpointVolume: { kind: "nfs" } };
+    let message = "";
+    try {
+      parseStackOutputs(bad, { kafkaBootstrap: "127.0.0.1" }, "x");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('target must be one of docker, kind, got "minikube"');
+    expect(message).toContain('checkpointMode must be one of EXACTLY_ONCE, AT_LEAST_ONCE, got "ONCE"');
+    expect(message).toContain("partitions must be a positive integer, got 0");
+    expect(message).toContain('checkpointVolume.kind must be "docker" or "kubernetes", got "nfs"');
+    expect(message).toContain('kafkaBootstrap must be host:port such as 127.0.0.1:9094, got "127.0.0.1"');
+  });
+
+  it("says that nothing was found when the stack has no outputs", () => {
+    expect(() => parseStackOutputs({}, {}, "x")).toThrow(/missing: target, flinkRestUrl, kafkaBootstrap/);
+  });
+});

@@ -1,0 +1,160 @@
+// `npm run checkpoints -- list|inspect|prune`: the retained checkpoints on the stack's checkpoint volume. It runs
+// the job image's checkpoints.py inside the JobManager, which mounts the volume, so what it calls complete is
+// what `restoreFrom: latest` may choose. `inspect` and `prune` read _metadata files with the checkpoint
+// inspector (Flink's own classes), built here and copied in (checkpointInspector.ts).
+
+import { resolve } from "node:path";
+import { InspectorError, runCheckpointsTool } from "../../lib/checkpoints/tool";
+import { parseStackOutputs, readPulumiOutputs, StackOutputsError } from "../../lib/stack/outputs";
+
+const PROJECT_DIR = resolve(__dirname, "..");
+const COMMANDS = ["list", "inspect", "prune"] as const;
+
+export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--stack <name>]
+       npm run checkpoints -- inspect <checkpoint | latest> [--json] [--stack <name>]
+       npm run checkpoints -- prune --keep <N> [--apply] [--stack <name>]
+
+  list             every retained checkpoint per job id: complete or not (and why), bytes, time (UTC), and whether it
+                   shares files incrementally (the files its _metadata references outside its chk-N folder)
+  inspect          what a checkpoint holds, from its _metadata: operators (uid, id, state bytes), the Kafka
+                   source's offsets per partition, the files it references, and whether the job as it is now
+                   can restore it. <checkpoint>: a chk-N folder (path or file:// URI on the volume), or latest
+  --json           the inspection as JSON
+  prune            which checkpoints to remove: all but the N newest complete ones of each job folder, never the
+                   newest complete one of the latest run, one newer than its folder's newest complete one, or
+                   one holding files a kept checkpoint references; a dry run unless --apply
+  --keep <N>       complete checkpoints to keep per job folder, at least 1
+  --apply          remove them
+  --stack <name>   the stack whose checkpoint volume to read (default: docker)`;
+
+export type CheckpointsArguments =
+  | { command: "list"; stack: string }
+  | { command: "inspect"; stack: string; checkpoint: string; json: boolean }
+  | { command: "prune"; stack: string; keep: number; apply: boolean };
+
+export class CheckpointsUsageError extends Error {}
+
+const ALLOWED: Record<(typeof COMMANDS)[number], string> = {
+  list: "--stack <name>",
+  inspect: "<checkpoint | latest>, --json, --stack <name>",
+  prune: "--keep <N>, --apply, --stack <name>",
+};
+
+export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsArguments | "help" {
+  if (argv.includes("--help") || argv.includes("-h")) return "help";
+  const [command, ...rest] = argv;
+  if (!(COMMANDS as readonly string[]).includes(command ?? "")) {
+    throw new CheckpointsUsageError(
+      `${command === undefined ? "no command" : `unknown command "${command}"`}; allowed: ${COMMANDS.join(", ")}`,
+    );
+  }
+  const name = command as (typeof COMMANDS)[number];
+  let stack = "docker";
+  let checkpoint: string | undefined;
+  let keep: number | undefined;
+  let json = false;
+  let apply = false;
+  const unexpected = (argument: string) =>
+    new CheckpointsUsageError(`unexpected argument "${argument}" for ${name}; allowed: ${ALLOWED[name]}`);
+  for (let i = 0; i < rest.length; i++) {
+    const argument = rest[i]!;
+    const value = (option: string): string | undefined =>
+      argument === option && rest[i + 1] !== undefined && !rest[i + 1]!.startsWith("--")
+        ? rest[++i]
+        : argument.startsWith(`${option}=`) && argument.length > option.length + 1
+          ? argument.slice(option.length + 1)
+          : undefined;
+    const stackValue = value("--stack");
+    if (stackValue !== undefined) {
+      stack = stackValue;
+      continue;
+    }
+    if (name === "inspect" && argument === "--json") {
+      json = true;
+      continue;
+    }
+    if (name === "inspect" && !argument.startsWith("-") && checkpoint === undefined) {
+      checkpoint = argument;
+      continue;
+    }
+    if (name === "prune" && argument === "--apply") {
+      apply = true;
+      continue;
+    }
+    const keepValue = name === "prune" ? value("--keep") : undefined;
+    if (keepValue !== undefined) {
+      if (!/^[1-9]\d*$/.test(keepValue))
+        throw new CheckpointsUsageError(
+          `--keep "${keepValue}" is not a whole number of at least 1; the newest complete checkpoint is always kept`,
+        );
+      keep = Number(keepValue);
+      continue;
+    }
+    throw unexpected(argument);
+  }
+  if (name === "inspect") {
+    if (checkpoint === undefined) throw new CheckpointsUsageError("inspect needs a checkpoint: a chk-N folder on the volume, or latest");
+    return { command: name, stack, checkpoint, json };
+  }
+  if (name === "prune") {
+    if (keep === undefined)
+      throw new CheckpointsUsageError("prune needs --keep <N>: how many complete checkpoints to keep per job folder (at least 1)");
+    return { command: name, stack, keep, apply };
+  }
+  return { command: name, stack };
+}
+
+/** The listing command of the stack outputs (`checkpointListing`), checked to be a list of strings. */
+export function checkpointListing(raw: unknown, stack: string): string[] {
+  const listing = (raw as Record<string, unknown> | null)?.checkpointListing;
+  if (!Array.isArray(listing) || listing.length === 0 || !listing.every((a) => typeof a === "string")) {
+    throw new StackOutputsError(
+      `stack "${stack}" has no output checkpointListing (a list of strings); run \`npm run up -- ${stack}\` with this version of infra/`,
+    );
+  }
+  return listing;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: CheckpointsArguments | "help";
+  try {
+    args = parseCheckpointsArguments(argv);
+  } catch (error) {
+    if (!(error instanceof CheckpointsUsageError)) throw error;
+    console.error(`checkpoints: ${error.message}\n${CHECKPOINTS_USAGE}`);
+    return 2;
+  }
+  if (args === "help") {
+    console.log(CHECKPOINTS_USAGE);
+    return 0;
+  }
+  try {
+    const raw = await readPulumiOutputs(args.stack, PROJECT_DIR);
+    const outputs = parseStackOutputs(raw, {}, `stack "${args.stack}"`);
+    const listing = checkpointListing(raw, args.stack);
+    if (args.command === "list") {
+      console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "list", []));
+    } else if (args.command === "inspect") {
+      console.log(
+        await runCheckpointsTool(outputs.checkpointVolume, listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]),
+      );
+    } else {
+      console.log(
+        await runCheckpointsTool(outputs.checkpointVolume, listing, "prune", [
+          "--keep",
+          String(args.keep),
+          ...(args.apply ? ["--apply"] : []),
+        ]),
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof StackOutputsError || error instanceof InspectorError)) throw error;
+    console.error(`checkpoints: ${error.message}`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

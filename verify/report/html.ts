@@ -1,0 +1,935 @@
+// The HTML reports beside the JSON ones: a page a fault, with an inline SVG timeline of what happened, and a page
+// for the matrix. Pure functions of the JSON reports. Each page is one self-contained file (no script, font, style
+// sheet or image from anywhere), and every string that comes from the run (fault names, paths, Flink's and
+// Kafka's error texts, topic names) is escaped, so a report cannot inject markup into the page.
+
+import { basename, extname } from "node:path";
+import type { CheckpointRef } from "../../lib/checkpoints/paths";
+import type { PartitionOffsets } from "../../lib/kafka/offsets";
+import { WINDOW_SIZE_MS } from "../judge/records";
+import type { OffsetSample } from "../run/timeline";
+import type { MatrixReport, MatrixRow, VerifyReport } from "./model";
+
+/** `reports/x.json` → `reports/x.html`; a path without `.json` gets `.html` appended. */
+export const htmlPathOf = (jsonPath: string): string => `${extname(jsonPath) === ".json" ? jsonPath.slice(0, -5) : jsonPath}.html`;
+
+const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Text made safe for HTML and SVG, in element content and in double-quoted attributes alike. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+type Attributes = Record<string, string | number | undefined>;
+
+const attributes = (attrs: Attributes): string =>
+  Object.entries(attrs)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escapeHtml(typeof v === "number" ? String(Math.round(v * 10) / 10) : v!)}"`)
+    .join("");
+
+/** An element; `content` is markup already (escape text with escapeHtml or use `text`). */
+const el = (name: string, attrs: Attributes, content = ""): string => `<${name}${attributes(attrs)}>${content}</${name}>`;
+const text = (attrs: Attributes, content: string): string => el("text", attrs, escapeHtml(content));
+const title = (content: string): string => el("title", {}, escapeHtml(content));
+
+export type Verdict = "PASSED" | "FAILED" | "INCOMPLETE";
+
+export const verdictOf = (report: Pick<VerifyReport, "ok" | "error">): Verdict =>
+  report.error ? "INCOMPLETE" : report.ok ? "PASSED" : "FAILED";
+
+/** A matrix with a run that could not complete is incomplete, whatever the others showed. */
+export const matrixVerdictOf = (matrix: MatrixReport): Verdict =>
+  matrix.rows.some((r) => r.error) ? "INCOMPLETE" : matrix.ok ? "PASSED" : "FAILED";
+
+const COLORS = {
+  pass: "#1a7f37",
+  fail: "#cf222e",
+  incomplete: "#9a6700",
+  /** The plot's background; report-check finds the timeline on the screenshot by it. */
+  plot: "#f3f6fb",
+  grid: "#d8dee4",
+  axis: "#57606a",
+  inputEnd: "#6e7781",
+  consumed: "#0969da",
+  output: "#1a7f37",
+  duplicate: "#cf222e",
+  missing: "#cf222e",
+  checkpointBefore: "#8250df",
+  checkpointAfter: "#0a7ea4",
+  fault: "#d1242f",
+  moment: "#24292f",
+  down: "#ffe8cc",
+  catchingUp: "#dafbe1",
+} as const;
+
+const VERDICT_COLORS: Readonly<Record<Verdict, string>> = { PASSED: COLORS.pass, FAILED: COLORS.fail, INCOMPLETE: COLORS.incomplete };
+
+const STYLE = `
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;margin:16px 24px;color:#24292f;background:#fff;font-size:14px}
+h1{font-size:20px;margin:0 0 4px}
+h2{font-size:16px;margin:24px 0 8px}
+.sub{color:#57606a;margin:0 0 10px}
+.verdict{display:flex;gap:24px;align-items:center;padding:10px 16px;border-radius:6px;color:#fff;margin-bottom:10px}
+.verdict .word{font-size:26px;font-weight:bold;min-width:150px}
+.verdict dl{display:grid;grid-template-columns:repeat(4,auto);gap:2px 28px;margin:0}
+.verdict dt{opacity:.85;font-size:12px}
+.verdict dd{margin:0 0 4px;font-weight:bold}
+table{border-collapse:collapse;margin:4px 0}
+td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa;white-space:nowrap}
+td.num{text-align:right}
+td:first-child{white-space:nowrap}
+.ok{color:${COLORS.pass};font-weight:bold}
+.bad{color:${COLORS.fail};font-weight:bold}
+code{font-size:12px}
+svg{display:block}
+`;
+
+const page = (heading: string, body: string): string =>
+  `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+  `<title>${escapeHtml(heading)}</title><style>${STYLE}</style></head><body>\n${body}\n</body></html>\n`;
+
+const secondsText = (ms: number | undefined): string => (ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`);
+const offsetsText = (offsets: PartitionOffsets | null): string =>
+  offsets === null
+    ? "–"
+    : Object.entries(offsets)
+        .map(([p, o]) => `p${p}=${o}`)
+        .join(" ") || "none";
+
+// ---- the SVG timeline of one fault ----
+
+const WIDTH = 1320;
+const PLOT_LEFT = 150;
+const PLOT_RIGHT = WIDTH - 24;
+const FONT = 11;
+/** A generous estimate of a character's width at FONT, to keep labels apart without measuring them. */
+const CHAR_WIDTH = 6.8;
+
+interface Moment {
+  key: string;
+  label: string;
+  /** Seconds from the fault. */
+  atS: number;
+  color: string;
+}
+
+/** The moments of the recovery, from the report's timings (all counted from the fault). */
+function momentsOf(report: VerifyReport): Moment[] {
+  const t = report.timings;
+  const moments: Moment[] = [];
+  const add = (key: string, label: string, ms: number | undefined, color: string = COLORS.moment) => {
+    if (ms !== undefined) moments.push({ key, label: `${label} +${(ms / 1000).toFixed(1)} s`, atS: ms / 1000, color });
+  };
+  const faulted = t.faultToDetected !== undefined || t.faultToRunning !== undefined || report.timeline?.faultAtMs != null;
+  if (faulted) moments.push({ key: "fault", label: `fault: ${report.fault}`, atS: 0, color: COLORS.fault });
+  add("detected", "detected", t.faultToDetected);
+  if (t.faultToRunning !== undefined && t.recoveryToRunning !== undefined)
+    add("recovery", "recovery started", t.faultToRunning - t.recoveryToRunning);
+  add("running", "RUNNING", t.faultToRunning);
+  add("first-output", "first committed output", t.faultToFirstCommittedOutput);
+  add("caught-up", "caught up", t.faultToCaughtUp);
+  return moments;
+}
+
+/** A tick step giving at most about a dozen ticks over `spanS` seconds. */
+function tickStep(spanS: number): number {
+  for (const step of [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1200]) if (spanS / step <= 12) return step;
+  return 3600;
+}
+
+/** Places labels left to right in as few rows as keep them apart; returns each label's row. */
+function labelRows(items: ReadonlyArray<{ x: number; width: number }>, gap = 8): number[] {
+  const rowEnds: number[] = [];
+  return items.map((item) => {
+    let row = rowEnds.findIndex((end) => end + gap <= item.x);
+    if (row < 0) {
+      row = rowEnds.length;
+      rowEnds.push(-Infinity);
+    }
+    rowEnds[row] = item.x + item.width;
+    return row;
+  });
+}
+
+/** Where a label starting at `x` fits: to the right of its mark, or to the left near the plot's right edge. */
+function labelPlacement(x: number, width: number): { x: number; anchor: "start" | "end"; left: number } {
+  return x + 3 + width <= PLOT_RIGHT ? { x: x + 3, anchor: "start", left: x } : { x: x - 3, anchor: "end", left: x - width - 6 };
+}
+
+interface Scale {
+  x: (s: number) => number;
+  fromS: number;
+  toS: number;
+}
+
+function timeScale(fromS: number, toS: number): Scale {
+  const span = Math.max(toS - fromS, 1);
+  const pad = span * 0.02;
+  const from = fromS - pad;
+  const to = toS + pad;
+  return { x: (s) => PLOT_LEFT + ((s - from) / (to - from)) * (PLOT_RIGHT - PLOT_LEFT), fromS: from, toS: to };
+}
+
+/** The value of `pick` in a sample for partition `p`, if the sample holds it. */
+const valueAt = (sample: OffsetSample, pick: keyof Omit<OffsetSample, "atMs">, p: number): number | undefined => sample[pick]?.[p];
+
+/** The timeline of one fault as an SVG element. */
+function renderTimelineSvg(report: VerifyReport): string {
+  const timeline = report.timeline;
+  const moments = momentsOf(report);
+  const origin = timeline?.faultAtMs ?? timeline?.samples[0]?.atMs ?? null;
+  const relS = (ms: number) => (ms - origin!) / 1000;
+  const samples = origin === null ? [] : timeline!.samples;
+  const sampleTimes = samples.map((s) => relS(s.atMs));
+  const extent = [...moments.map((m) => m.atS), ...sampleTimes];
+  const fromS = extent.length > 0 ? Math.min(...extent) : -5;
+  const toS = extent.length > 0 ? Math.max(...extent) : 5;
+  const scale = timeScale(fromS, toS);
+  const inRange = (s: number) => s >= scale.fromS && s <= scale.toS;
+  const checkpoints = origin === null ? [] : timeline!.checkpoints.filter((c) => inRange(relS(c.completedAtMs)));
+  const partitions = [
+    ...new Set(samples.flatMap((s) => [...Object.keys(s.inputEnd ?? {}), ...Object.keys(s.outputEnd ?? {})]).map(Number)),
+  ].sort((a, b) => a - b);
+  const shownPartitions = partitions.slice(0, 8);
+  const parts: string[] = [];
+  /** Notes inside lanes, drawn last on a backing of the plot's colour so that the lines crossing them do not hide them. */
+  const notes: string[] = [];
+  const note = (x: number, yy: number, content: string, fill: string = COLORS.axis) =>
+    el("rect", { x: x - 3, y: yy - 12, width: content.length * CHAR_WIDTH * 0.95 + 6, height: 16, fill: COLORS.plot }) +
+    text({ class: "note", x, y: yy, "font-size": 12, fill }, content);
+  const laneLabel = (y: number, lines: string[]) =>
+    lines
+      .map((line, i) =>
+        text({ x: 8, y: y + i * 14, "font-size": i === 0 ? 12 : FONT, "font-weight": i === 0 ? "bold" : undefined, fill: "#24292f" }, line),
+      )
+      .join("");
+
+  // The moments' labels on top, in as many rows as keep them apart.
+  const momentLabels = moments.map((m) => ({
+    m,
+    width: m.label.length * CHAR_WIDTH,
+    ...labelPlacement(scale.x(m.atS), m.label.length * CHAR_WIDTH),
+  }));
+  const rows = labelRows(momentLabels.map((l) => ({ x: l.left, width: l.width + 6 })));
+  const labelArea = 8 + Math.max(1, Math.max(0, ...rows) + 1) * 15;
+  let y = labelArea + 4;
+  const plotTop = y;
+
+  // Lanes: checkpoints, then per partition the input and the committed output, then the missing firings.
+  const laneBox = (top: number, height: number) =>
+    el("rect", { class: "lane", x: PLOT_LEFT, y: top, width: PLOT_RIGHT - PLOT_LEFT, height, fill: COLORS.plot });
+
+  const checkpointLane = { top: y, height: 52 };
+  y += checkpointLane.height + 8;
+  const partitionLanes = shownPartitions.map((p) => {
+    const input = { top: y, height: 92 };
+    y += input.height + 4;
+    const output = { top: y, height: 64 };
+    y += output.height + 10;
+    return { p, input, output };
+  });
+  if (samples.length === 0) y += 30;
+  const missingLane = { top: y, height: 30 };
+  y += missingLane.height;
+  const plotBottom = y;
+
+  // Behind everything: the lanes, the period the job was down (the backlog builds) and the catching up.
+  parts.push(laneBox(checkpointLane.top, checkpointLane.height));
+  for (const lane of partitionLanes) parts.push(laneBox(lane.input.top, lane.input.height), laneBox(lane.output.top, lane.output.height));
+  parts.push(laneBox(missingLane.top, missingLane.height));
+  const at = (key: string) => moments.find((m) => m.key === key)?.atS;
+  const downFrom = at("detected") ?? at("fault");
+  const running = at("running");
+  const caughtUp = at("caught-up");
+  const band = (cls: string, from: number, to: number, fill: string, tip: string) =>
+    el(
+      "rect",
+      {
+        class: cls,
+        x: scale.x(from),
+        y: plotTop,
+        width: Math.max(1, scale.x(to) - scale.x(from)),
+        height: plotBottom - plotTop,
+        fill,
+        opacity: 0.85,
+      },
+      title(tip),
+    );
+  if (downFrom !== undefined && running !== undefined)
+    parts.push(band("backlog", downFrom, running, COLORS.down, "the job is down: the input's backlog builds"));
+  if (running !== undefined && caughtUp !== undefined && caughtUp > running)
+    parts.push(band("catching-up", running, caughtUp, COLORS.catchingUp, "the recovered job consumes the backlog"));
+
+  // Time grid and axis.
+  const step = tickStep(scale.toS - scale.fromS);
+  for (let s = Math.ceil(scale.fromS / step) * step; s <= scale.toS; s += step) {
+    const x = scale.x(s);
+    parts.push(el("line", { x1: x, x2: x, y1: plotTop, y2: plotBottom, stroke: COLORS.grid, "stroke-width": 1 }));
+    parts.push(text({ class: "tick", x, y: plotBottom + 15, "font-size": FONT, "text-anchor": "middle", fill: COLORS.axis }, `${s}`));
+  }
+  const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  const axisLabel =
+    timeline?.faultAtMs != null
+      ? `seconds from the fault (0 = ${clock(timeline.faultAtMs)} UTC)`
+      : origin !== null
+        ? `seconds from the first sample (${clock(origin)} UTC); the cycle stopped before the fault`
+        : "seconds from the fault";
+  parts.push(
+    text({ x: (PLOT_LEFT + PLOT_RIGHT) / 2, y: plotBottom + 32, "font-size": 12, "text-anchor": "middle", fill: COLORS.axis }, axisLabel),
+  );
+
+  // Checkpoints: a diamond at each completion, the job at the fault's and the recovered job's in two colours.
+  parts.push(laneLabel(checkpointLane.top + 20, ["checkpoints", "completed (id)"]));
+  const restoredId = report.restored?.id;
+  const expectedId = report.expectedRestore?.id;
+  const restoredJob = report.restored ? (/\/([0-9a-f]{32})\/chk-\d+/.exec(report.restored.path)?.[1] ?? report.jobs.atFault) : null;
+  const diamondY = checkpointLane.top + 34;
+  const checkpointLabels = checkpoints.map((c) => ({ c, x: scale.x(relS(c.completedAtMs)) }));
+  const checkpointRows = labelRows(
+    checkpointLabels.map(({ c, x }) => ({ x: x - 14, width: `${c.id}`.length * CHAR_WIDTH + 16 })),
+    2,
+  );
+  checkpointLabels.forEach(({ c, x }, i) => {
+    const after = c.jobId !== report.jobs.atFault;
+    const color = after ? COLORS.checkpointAfter : COLORS.checkpointBefore;
+    const tip = `checkpoint ${c.id} of job ${c.jobId}, completed ${new Date(c.completedAtMs).toISOString()} (${relS(c.completedAtMs).toFixed(1)} s from the fault)`;
+    const restored = c.id === restoredId && c.jobId === restoredJob;
+    const expected = !restored && c.id === expectedId && c.jobId === restoredJob;
+    parts.push(
+      el(
+        "g",
+        { class: `checkpoint${restored ? " restored" : ""}`, "data-id": c.id, "data-job": c.jobId },
+        title(tip) +
+          el("path", { d: `M${x.toFixed(1)} ${diamondY - 6}l6 6l-6 6l-6 -6z`, fill: color }) +
+          (restored || expected
+            ? el("circle", {
+                cx: x,
+                cy: diamondY,
+                r: 10,
+                fill: "none",
+                stroke: restored ? COLORS.pass : COLORS.fail,
+                "stroke-width": 2,
+                "stroke-dasharray": expected ? "3 2" : undefined,
+              })
+            : "") +
+          ((checkpointRows[i] ?? 0) < 2
+            ? text(
+                { x, y: diamondY - 12 - (checkpointRows[i] ?? 0) * 11, "font-size": 10, "text-anchor": "middle", fill: color },
+                `${c.id}`,
+              )
+            : ""),
+      ),
+    );
+  });
+  if (checkpoints.length === 0) {
+    notes.push(
+      note(
+        PLOT_LEFT + 8,
+        checkpointLane.top + 30,
+        origin === null
+          ? "no checkpoint times in this report (written before the timeline was recorded)"
+          : "no checkpoint completed in this span",
+      ),
+    );
+  }
+
+  // Per partition: the input's end and the group's committed offsets; the committed output's end and its duplicates.
+  const topics = timeline?.topics ?? { input: "input", output: "output" };
+  const yScale = (lane: { top: number; height: number }, values: number[]) => {
+    const low = values.length > 0 ? Math.min(...values) : 0;
+    const high = Math.max(...values, low + 1);
+    return { low, high, y: (v: number) => lane.top + lane.height - 8 - ((v - low) / (high - low)) * (lane.height - 16) };
+  };
+  const line = (points: Array<[number, number]>, stepped: boolean, attrs: Attributes) => {
+    if (points.length === 0) return "";
+    const d = points
+      .map(([x, yv], i) =>
+        i === 0 ? `M${x.toFixed(1)} ${yv.toFixed(1)}` : stepped ? `H${x.toFixed(1)}V${yv.toFixed(1)}` : `L${x.toFixed(1)} ${yv.toFixed(1)}`,
+      )
+      .join("");
+    return el("path", { d, fill: "none", "stroke-width": 2, ...attrs });
+  };
+  const yTicks = (lane: { top: number; height: number }, s: { low: number; high: number; y: (v: number) => number }) =>
+    [s.low, s.high]
+      .map((v) => text({ x: PLOT_LEFT - 6, y: s.y(v) + 4, "font-size": 10, "text-anchor": "end", fill: COLORS.axis }, String(v)))
+      .join("") + el("line", { x1: PLOT_LEFT, x2: PLOT_LEFT, y1: lane.top, y2: lane.top + lane.height, stroke: COLORS.axis });
+  const series = (pick: keyof Omit<OffsetSample, "atMs">, p: number) =>
+    samples.flatMap((s) => {
+      const v = valueAt(s, pick, p);
+      return v === undefined ? [] : [[relS(s.atMs), v] as [number, number]];
+    });
+  const duplicates = report.samples.duplicates;
+  let _duplicatesPlaced = 0;
+  for (const { p, input, output } of partitionLanes) {
+    const inputEnd = series("inputEnd", p);
+    const consumed = series("consumed", p);
+    const inputScale = yScale(
+      input,
+      [...inputEnd, ...consumed].map(([, v]) => v),
+    );
+    parts.push(laneLabel(input.top + 30, [`${topics.input}`, `partition ${p}`, "offsets"]));
+    parts.push(yTicks(input, inputScale));
+    parts.push(
+      line(
+        inputEnd.map(([s, v]) => [scale.x(s), inputScale.y(v)]),
+        false,
+        { class: "input-end", stroke: COLORS.inputEnd },
+      ),
+    );
+    parts.push(
+      line(
+        consumed.map(([s, v]) => [scale.x(s), inputScale.y(v)]),
+        true,
+        { class: "consumed", stroke: COLORS.consumed },
+      ),
+    );
+
+    const outputEnd = series("outputEnd", p);
+    const outputScale = yScale(
+      output,
+      outputEnd.map(([, v]) => v),
+    );
+    parts.push(laneLabel(output.top + 22, [`${topics.output}`, `partition ${p}`, "committed end"]));
+    parts.push(yTicks(output, outputScale));
+    parts.push(
+      line(
+        outputEnd.map(([s, v]) => [scale.x(s), outputScale.y(v)]),
+        true,
+        { class: "output-end", stroke: COLORS.output },
+      ),
+    );
+    // A duplicate copy at an offset is drawn when the committed end first passed that offset.
+    for (const d of duplicates) {
+      for (const o of d.occurrences.filter((o) => o.partition === p)) {
+        const seen = outputEnd.find(([, v]) => v > o.offset);
+        if (!seen) continue;
+        _duplicatesPlaced++;
+        const [cx, cy] = [scale.x(seen[0]), outputScale.y(Math.min(o.offset, outputScale.high))];
+        parts.push(
+          el(
+            "g",
+            { class: "duplicate" },
+            title(`duplicate: ${d.visitId} window ${d.windowStart} count ${d.count} at partition ${p} offset ${o.offset}`) +
+              el("path", {
+                d: `M${(cx - 4).toFixed(1)} ${(cy - 4).toFixed(1)}l8 8m0 -8l-8 8`,
+                stroke: COLORS.duplicate,
+                "stroke-width": 2.5,
+              }),
+          ),
+        );
+      }
+    }
+  }
+  if (samples.length === 0) {
+    notes.push(
+      note(
+        PLOT_LEFT + 8,
+        missingLane.top - 10,
+        "no offset samples in this report: the offsets at the fault and at the end are in the table below",
+      ),
+    );
+  }
+  if (partitions.length > shownPartitions.length) {
+    parts.push(
+      text(
+        { x: PLOT_RIGHT, y: missingLane.top - 3, "font-size": 10, "text-anchor": "end", fill: COLORS.axis },
+        `partitions ${shownPartitions.length} to ${partitions.length - 1} not drawn`,
+      ),
+    );
+  }
+
+  // Missing firings: the window each belongs to (its partition in the output is unknown: it is absent).
+  parts.push(laneLabel(missingLane.top + 13, ["missing", `firings: ${report.missing}`]));
+  const windowsAt = timeline?.faultAtMs ?? null;
+  const missingWindows = (windowsAt === null ? [] : report.samples.missing).flatMap((m) => {
+    const start = (Date.parse(m.windowStart) - windowsAt!) / 1000;
+    const end = start + WINDOW_SIZE_MS / 1000;
+    if (end < scale.fromS || start > scale.toS) return [];
+    const x1 = scale.x(Math.max(start, scale.fromS));
+    return [{ m, x1, width: Math.max(2, scale.x(Math.min(end, scale.toS)) - x1) }];
+  });
+  // Overlapping windows go to rows of their own, so each stays visible.
+  const missingRows = labelRows(
+    missingWindows.map((w) => ({ x: w.x1, width: w.width })),
+    1,
+  );
+  const missingRowHeight = (missingLane.height - 8) / Math.max(1, ...missingRows.map((r) => r + 1));
+  const missingBars = missingWindows.map(({ m, x1, width }, i) =>
+    el(
+      "g",
+      { class: "missing" },
+      title(`missing: ${m.visitId} window ${m.windowStart} count ${m.count}`) +
+        el("rect", {
+          x: x1,
+          y: missingLane.top + 4 + missingRows[i]! * missingRowHeight,
+          width,
+          height: missingRowHeight - 2,
+          fill: COLORS.missing,
+          opacity: 0.55,
+        }),
+    ),
+  );
+  parts.push(...missingBars);
+  const missingNote =
+    report.missing === 0
+      ? "none missing"
+      : missingBars.length < report.missing
+        ? `${missingBars.length} of ${report.missing} drawn (the report keeps ${report.samples.missing.length}; windows outside this span are not drawn)`
+        : "";
+  if (missingNote) notes.push(note(PLOT_LEFT + 8, missingLane.top + 19, missingNote, report.missing === 0 ? COLORS.axis : COLORS.missing));
+
+  // The moments: a line through every lane, the label on top.
+  momentLabels.forEach((l, i) => {
+    const x = scale.x(l.m.atS);
+    const labelY = 8 + (rows[i] ?? 0) * 15 + 10;
+    parts.push(
+      el(
+        "g",
+        { class: `moment ${l.m.key}` },
+        title(l.m.label) +
+          el("line", {
+            x1: x,
+            x2: x,
+            y1: labelY + 3,
+            y2: plotBottom,
+            stroke: l.m.color,
+            "stroke-width": l.m.key === "fault" ? 2.5 : 1.5,
+            "stroke-dasharray": l.m.key === "fault" ? undefined : "5 3",
+          }) +
+          text(
+            {
+              x: l.x,
+              y: labelY,
+              "font-size": FONT,
+              "text-anchor": l.anchor,
+              fill: l.m.color,
+              "font-weight": l.m.key === "fault" ? "bold" : undefined,
+            },
+            l.m.label,
+          ),
+      ),
+    );
+  });
+  parts.push(...notes);
+
+  // The legend, wrapped to the width.
+  const legend: Array<{ label: string; mark: (x: number, y: number) => string }> = [
+    {
+      label: "input end offset",
+      mark: (x, yy) => el("line", { x1: x, x2: x + 18, y1: yy, y2: yy, stroke: COLORS.inputEnd, "stroke-width": 2 }),
+    },
+    {
+      label: "committed by the source group",
+      mark: (x, yy) => el("line", { x1: x, x2: x + 18, y1: yy, y2: yy, stroke: COLORS.consumed, "stroke-width": 2 }),
+    },
+    {
+      label: "committed output end",
+      mark: (x, yy) => el("line", { x1: x, x2: x + 18, y1: yy, y2: yy, stroke: COLORS.output, "stroke-width": 2 }),
+    },
+    {
+      label: "checkpoint (job at the fault)",
+      mark: (x, yy) => el("path", { d: `M${x + 9} ${yy - 6}l6 6l-6 6l-6 -6z`, fill: COLORS.checkpointBefore }),
+    },
+    {
+      label: "checkpoint (recovered job)",
+      mark: (x, yy) => el("path", { d: `M${x + 9} ${yy - 6}l6 6l-6 6l-6 -6z`, fill: COLORS.checkpointAfter }),
+    },
+    {
+      label: "restored (dashed red: expected)",
+      mark: (x, yy) => el("circle", { cx: x + 9, cy: yy, r: 7, fill: "none", stroke: COLORS.pass, "stroke-width": 2 }),
+    },
+    {
+      label: "duplicate",
+      mark: (x, yy) => el("path", { d: `M${x + 5} ${yy - 4}l8 8m0 -8l-8 8`, stroke: COLORS.duplicate, "stroke-width": 2.5 }),
+    },
+    {
+      label: "missing firing's window",
+      mark: (x, yy) => el("rect", { x, y: yy - 5, width: 18, height: 10, fill: COLORS.missing, opacity: 0.55 }),
+    },
+    { label: "job down: backlog builds", mark: (x, yy) => el("rect", { x, y: yy - 6, width: 18, height: 12, fill: COLORS.down }) },
+    { label: "catching up", mark: (x, yy) => el("rect", { x, y: yy - 6, width: 18, height: 12, fill: COLORS.catchingUp }) },
+  ];
+  let legendX = PLOT_LEFT;
+  let legendY = plotBottom + 56;
+  const legendParts: string[] = [];
+  for (const item of legend) {
+    const width = 26 + item.label.length * CHAR_WIDTH + 18;
+    if (legendX + width > PLOT_RIGHT) {
+      legendX = PLOT_LEFT;
+      legendY += 20;
+    }
+    legendParts.push(
+      item.mark(legendX, legendY) + text({ x: legendX + 24, y: legendY + 4, "font-size": FONT, fill: "#24292f" }, item.label),
+    );
+    legendX += width;
+  }
+  parts.push(el("g", { class: "legend" }, legendParts.join("")));
+  const height = legendY + 16;
+
+  return el(
+    "svg",
+    {
+      id: "timeline",
+      xmlns: "http://www.w3.org/2000/svg",
+      width: WIDTH,
+      height,
+      viewBox: `0 0 ${WIDTH} ${Math.round(height)}`,
+      role: "img",
+      "aria-label": `timeline of ${report.fault}`,
+      "font-family": "DejaVu Sans, Verdana, sans-serif",
+    },
+    parts.join("\n"),
+  );
+}
+
+// ---- the page of one fault ----
+
+const verdictBanner = (verdict: Verdict, figures: Array<[string, string, string]>): string =>
+  el(
+    "div",
+    { class: "verdict", style: `background:${VERDICT_COLORS[verdict]}` },
+    el("div", { class: "word", "data-figure": "verdict" }, verdict) +
+      el(
+        "dl",
+        {},
+        figures
+          .map(([key, label, value]) =>
+            el("div", {}, el("dt", {}, escapeHtml(label)) + el("dd", { "data-figure": key }, escapeHtml(value))),
+          )
+          .join(""),
+      ),
+  );
+
+const table = (head: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string =>
+  el(
+    "table",
+    {},
+    el("tr", {}, head.map((h) => el("th", {}, escapeHtml(h))).join("")) +
+      rows.map((r) => el("tr", {}, r.map((cell, i) => el("td", numeric.has(i) ? { class: "num" } : {}, cell)).join(""))).join(""),
+  );
+
+const checkpointRow = (label: string, ref: CheckpointRef | null): string[] => [
+  escapeHtml(label),
+  ref ? String(ref.id) : "–",
+  ref ? el("code", {}, escapeHtml(ref.path)) : "–",
+];
+
+/** The dead-letter check's counts, short: "10 of 10 (0 extra)"; a detail of another shape is kept as it is. */
+function shortDeadLetters(detail: string): string {
+  const counts = /^(\d+) malformed records written after the fault: (\d+) in the dead-letter topic, \d+ absent, (\d+) extra copies/.exec(
+    detail,
+  );
+  return counts ? `${counts[2]} of ${counts[1]} (${counts[3]} extra)` : detail;
+}
+const deadLettersOf = (report: VerifyReport): string =>
+  shortDeadLetters(report.checks.find((c) => c.name === "malformedInputDeadLettered")?.detail ?? "n/a");
+
+export function renderFaultHtml(report: VerifyReport): string {
+  const verdict = verdictOf(report);
+  const checkpoint = (c: { id: number } | null) => (c ? `chk-${c.id}` : "none");
+  const t = report.timings;
+  const figures: Array<[string, string, string]> = [
+    ["restored", "restored checkpoint", checkpoint(report.restored)],
+    ["expected", "expected checkpoint", report.expectedRestore ? checkpoint(report.expectedRestore) : "any (may ride it out)"],
+    ["running", "RUNNING after the fault", secondsText(t.faultToRunning)],
+    ["caught-up", "caught up after the fault", secondsText(t.faultToCaughtUp)],
+    ["duplicates", "duplicates (after the fault)", `${report.duplicates} (${report.duplicatesAfterFault})`],
+    ["missing", "missing", String(report.missing)],
+    ["unexpected", "unexpected", String(report.unexpected)],
+    ["dead-letters", "dead letters", deadLettersOf(report)],
+  ];
+  const heading = `${report.fault} (${report.mode}): ${verdict}`;
+  const timingRows: Array<[string, number | undefined]> = [
+    ["fault → detected", t.faultToDetected],
+    ["fault → RUNNING", t.faultToRunning],
+    ["fault → first committed output", t.faultToFirstCommittedOutput],
+    ["fault → caught up", t.faultToCaughtUp],
+    ["recovery started → RUNNING", t.recoveryToRunning],
+    ["recovery started → first committed output", t.recoveryToFirstCommittedOutput],
+    ["fault → first checkpoint after the recovery", t.cycle],
+    ["whole cycle", t.total],
+  ];
+  const o = report.offsets;
+  const offsetRows: Array<[string, PartitionOffsets | null]> = [
+    ["source group before the fault", o.groupBeforeFault],
+    ["source group right after the fault (at most the checkpoint's)", o.checkpointed],
+    ["input end at the fault", o.inputEndAtFault],
+    ["input end when RUNNING again (the backlog)", o.inputEndAtRunning],
+    ["source group at the end (consumed)", o.consumed],
+    ["input end at the end", o.inputEnd],
+    ["output end at the fault", o.outputEndAtFault],
+    ["output end at the end", o.outputEnd],
+  ];
+  const s = report.samples;
+  const firing = (f: { visitId: string; windowStart: string; count: number }) =>
+    `${escapeHtml(f.visitId)} ${escapeHtml(f.windowStart)} count ${f.count}`;
+  const body = [
+    el("h1", {}, escapeHtml(`verify ${report.fault} — ${report.mode}`)),
+    el(
+      "p",
+      { class: "sub" },
+      escapeHtml(
+        `${report.target} stack${report.stack ? ` "${report.stack}"` : ""}; ${report.startedAt} to ${report.finishedAt}; job ${report.jobs.atFault ?? "–"} → ${report.jobs.recovered ?? "–"}` +
+          (report.restoreFromEarliest ? "; resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""),
+      ),
+    ),
+    verdictBanner(verdict, figures),
+    report.error ? el("p", { class: "bad", "data-figure": "error" }, escapeHtml(`the cycle stopped early: ${report.error}`)) : "",
+    renderTimelineSvg(report),
+    el("h2", {}, "Checks"),
+    report.checks.length === 0
+      ? el("p", {}, "no check was judged: the cycle did not gather all its evidence")
+      : table(
+          ["check", "", "what was seen"],
+          report.checks.map((c) => [
+            el("code", {}, escapeHtml(c.name)),
+            c.ok ? el("span", { class: "ok" }, "ok") : el("span", { class: "bad" }, "FAIL"),
+            escapeHtml(c.detail),
+          ]),
+        ),
+    el("h2", {}, "Checkpoints"),
+    table(
+      ["", "id", "path"],
+      [
+        checkpointRow("latest completed before the fault", report.checkpointBeforeFault),
+        checkpointRow("expected restore", report.expectedRestore),
+        checkpointRow("restored (latest.restored)", report.restored),
+        [
+          "first completed after the recovery",
+          report.firstCheckpointAfterRestore === null ? "–" : String(report.firstCheckpointAfterRestore),
+          "",
+        ],
+      ],
+      new Set([1]),
+    ),
+    el("h2", {}, "Timings"),
+    table(
+      ["span", "seconds"],
+      timingRows.map(([label, ms]) => [escapeHtml(label), secondsText(ms)]),
+      new Set([1]),
+    ),
+    el("h2", {}, "Output and input"),
+    table(
+      ["", "count"],
+      [
+        ["firings checked", report.outputsChecked],
+        ["of them after the fault", report.firingsAfterFault],
+        ["expected firings (consumed input)", report.expectedFirings],
+        ["held by the restored checkpoint", report.preCheckpointFirings],
+        ["re-emitted although the checkpoint held them", report.preCheckpointReemitted],
+        ["input records", report.input.records],
+        ["valid visits", report.input.visits],
+        ["invalid input records (dead-lettered by the job)", report.input.invalid],
+        ["unparsable output records", report.unparsableOutputs],
+        ["possibly late visits (judged only where unambiguous)", report.excluded.possiblyLateVisits],
+      ].map(([label, n]) => [escapeHtml(String(label)), String(n)]),
+      new Set([1]),
+    ),
+    el("h2", {}, "Offsets"),
+    table(
+      ["position", "per partition"],
+      offsetRows.map(([label, offsets]) => [escapeHtml(label), el("code", {}, escapeHtml(offsetsText(offsets)))]),
+    ),
+    s.duplicates.length > 0
+      ? el("h2", {}, `Duplicates (${s.duplicates.length} of ${report.duplicates} shown)`) +
+        table(
+          ["firing", "copies at", "after the fault", "held by the checkpoint"],
+          s.duplicates.map((d) => [
+            firing(d),
+            escapeHtml(d.occurrences.map((p) => `p${p.partition}@${p.offset}`).join(", ")),
+            String(d.afterFault),
+            String(d.preCheckpoint),
+          ]),
+        )
+      : "",
+    s.missing.length > 0
+      ? el("h2", {}, `Missing (${s.missing.length} of ${report.missing} shown)`) +
+        table(
+          ["firing"],
+          s.missing.map((m) => [firing(m)]),
+        )
+      : "",
+    s.unexpected.length > 0
+      ? el("h2", {}, `Unexpected (${s.unexpected.length} of ${report.unexpected} shown)`) +
+        table(
+          ["firing", "at", "why"],
+          s.unexpected.map((u) => [firing(u), `p${u.partition}@${u.offset}`, escapeHtml(u.reason)]),
+        )
+      : "",
+    report.notes.length > 0 ? el("h2", {}, "Notes") + el("ul", {}, report.notes.map((n) => el("li", {}, escapeHtml(n))).join("")) : "",
+  ];
+  return page(heading, body.filter(Boolean).join("\n"));
+}
+
+// ---- the matrix page ----
+
+const MATRIX_LABEL_WIDTH = 300;
+
+/** One bar a run: the job down from the fault to RUNNING, then catching up; the first committed output marked. */
+function renderMatrixSvg(rows: readonly MatrixRow[]): string {
+  const rowHeight = 26;
+  const top = 10;
+  const ends = rows.flatMap((r) =>
+    [r.timings.faultToCaughtUp, r.timings.faultToFirstCommittedOutput, r.timings.faultToRunning].filter(
+      (v): v is number => v !== undefined,
+    ),
+  );
+  const maxS = Math.max(10, ...ends.map((ms) => ms / 1000));
+  const left = MATRIX_LABEL_WIDTH;
+  const right = WIDTH - 24;
+  const x = (s: number) => left + (s / maxS) * (right - left);
+  const parts: string[] = [];
+  const bottom = top + rows.length * rowHeight;
+  parts.push(el("rect", { class: "lane", x: left, y: top, width: right - left, height: bottom - top, fill: COLORS.plot }));
+  const step = tickStep(maxS);
+  for (let s = 0; s <= maxS; s += step) {
+    parts.push(el("line", { x1: x(s), x2: x(s), y1: top, y2: bottom, stroke: COLORS.grid }));
+    parts.push(text({ class: "tick", x: x(s), y: bottom + 15, "font-size": FONT, "text-anchor": "middle", fill: COLORS.axis }, `${s}`));
+  }
+  parts.push(
+    text({ x: (left + right) / 2, y: bottom + 32, "font-size": 12, "text-anchor": "middle", fill: COLORS.axis }, "seconds from each fault"),
+  );
+  rows.forEach((r, i) => {
+    const y = top + i * rowHeight;
+    const verdict = verdictOf(r);
+    const t = r.timings;
+    const bar = (from: number | undefined, to: number | undefined, fill: string, tip: string) =>
+      from === undefined || to === undefined
+        ? ""
+        : el(
+            "rect",
+            { x: x(from / 1000), y: y + 6, width: Math.max(1, x(to / 1000) - x(from / 1000)), height: rowHeight - 12, fill },
+            title(tip),
+          );
+    parts.push(
+      el(
+        "g",
+        { class: "run", "data-verdict": verdict },
+        el("rect", { x: 8, y: y + 7, width: 12, height: 12, fill: VERDICT_COLORS[verdict] }) +
+          text({ x: 26, y: y + 17, "font-size": 12, fill: "#24292f" }, `${r.fault} · ${r.mode} · run ${r.run}`) +
+          bar(0, t.faultToRunning, COLORS.down, `${r.fault}: fault → RUNNING ${secondsText(t.faultToRunning)}`) +
+          bar(t.faultToRunning, t.faultToCaughtUp, COLORS.catchingUp, `${r.fault}: RUNNING → caught up ${secondsText(t.faultToCaughtUp)}`) +
+          (t.faultToDetected === undefined
+            ? ""
+            : el(
+                "line",
+                {
+                  x1: x(t.faultToDetected / 1000),
+                  x2: x(t.faultToDetected / 1000),
+                  y1: y + 4,
+                  y2: y + rowHeight - 4,
+                  stroke: COLORS.moment,
+                  "stroke-width": 2,
+                },
+                title(`detected ${secondsText(t.faultToDetected)}`),
+              )) +
+          (t.faultToFirstCommittedOutput === undefined
+            ? ""
+            : el(
+                "circle",
+                { cx: x(t.faultToFirstCommittedOutput / 1000), cy: y + rowHeight / 2, r: 4, fill: COLORS.output },
+                title(`first committed output ${secondsText(t.faultToFirstCommittedOutput)}`),
+              )) +
+          (r.error ? text({ x: left + 6, y: y + 17, "font-size": 11, fill: COLORS.incomplete }, "incomplete") : ""),
+      ),
+    );
+  });
+  const legendY = bottom + 52;
+  const legend = [
+    el("rect", { x: left, y: legendY - 6, width: 18, height: 12, fill: COLORS.down }) +
+      text({ x: left + 24, y: legendY + 4, "font-size": FONT }, "fault → RUNNING (job down, backlog builds)"),
+    el("rect", { x: left + 330, y: legendY - 6, width: 18, height: 12, fill: COLORS.catchingUp }) +
+      text({ x: left + 354, y: legendY + 4, "font-size": FONT }, "RUNNING → caught up"),
+    el("line", { x1: left + 520, x2: left + 520, y1: legendY - 7, y2: legendY + 7, stroke: COLORS.moment, "stroke-width": 2 }) +
+      text({ x: left + 528, y: legendY + 4, "font-size": FONT }, "detected"),
+    el("circle", { cx: left + 620, cy: legendY, r: 4, fill: COLORS.output }) +
+      text({ x: left + 630, y: legendY + 4, "font-size": FONT }, "first committed output"),
+  ];
+  parts.push(el("g", { class: "legend" }, legend.join("")));
+  const height = legendY + 16;
+  return el(
+    "svg",
+    {
+      id: "timeline",
+      xmlns: "http://www.w3.org/2000/svg",
+      width: WIDTH,
+      height,
+      viewBox: `0 0 ${WIDTH} ${height}`,
+      role: "img",
+      "aria-label": "recovery of each fault",
+      "font-family": "DejaVu Sans, Verdana, sans-serif",
+    },
+    parts.join("\n"),
+  );
+}
+
+/** The matrix page; `pageOf` names each row's fault page (a path relative to the matrix page). */
+export function renderMatrixHtml(matrix: MatrixReport, pageOf: (row: MatrixRow) => string): string {
+  const verdict = matrixVerdictOf(matrix);
+  const failed = matrix.rows.filter((r) => !r.ok).length;
+  const figures: Array<[string, string, string]> = [
+    ["runs", "runs", String(matrix.rows.length)],
+    ["failed", "not passed", String(failed)],
+    ["duplicates", "duplicates after faults", String(matrix.rows.reduce((n, r) => n + r.duplicates, 0))],
+    ["missing", "missing", String(matrix.rows.reduce((n, r) => n + r.missing, 0))],
+  ];
+  const rowVerdict = (r: MatrixRow) =>
+    r.error
+      ? el("span", { class: "bad" }, "INCOMPLETE")
+      : r.ok
+        ? el("span", { class: "ok" }, "pass")
+        : el("span", { class: "bad" }, "FAIL");
+  const href = (r: MatrixRow) => pageOf(r).split("/").map(encodeURIComponent).join("/");
+  const explained = matrix.rows.filter((r) => r.mode === "AT_LEAST_ONCE" && r.explanation);
+  const incomplete = matrix.rows.filter((r) => r.error);
+  const body = [
+    el("h1", {}, escapeHtml(`fault matrix${matrix.stack ? ` on stack "${matrix.stack}"` : ""}`)),
+    el("p", { class: "sub" }, escapeHtml(`faults ${matrix.faults.join(", ")}; ${matrix.repeat} run${matrix.repeat === 1 ? "" : "s"} each`)),
+    verdictBanner(verdict, figures),
+    renderMatrixSvg(matrix.rows),
+    el("h2", {}, "Runs"),
+    table(
+      [
+        "fault",
+        "mode",
+        "run",
+        "verdict",
+        "duplicates",
+        "missing",
+        "unexpected",
+        "restored (expected)",
+        "detected s",
+        "RUNNING s",
+        "first output s",
+        "caught up s",
+        "dead letters",
+        "timeline",
+      ],
+      matrix.rows.map((r) => [
+        escapeHtml(r.fault),
+        escapeHtml(r.mode),
+        String(r.run),
+        rowVerdict(r),
+        String(r.duplicates),
+        String(r.missing),
+        String(r.unexpected),
+        escapeHtml(`${r.restored ?? "–"} (${r.expected ?? "any"})`),
+        ...[r.timings.faultToDetected, r.timings.faultToRunning, r.timings.faultToFirstCommittedOutput, r.timings.faultToCaughtUp].map(
+          (ms) => (ms === undefined ? "–" : (ms / 1000).toFixed(1)),
+        ),
+        escapeHtml(shortDeadLetters(r.deadLetters)),
+        el("a", { class: "fault-page", href: href(r), title: basename(pageOf(r)) }, "timeline"),
+      ]),
+      new Set([2, 4, 5, 6, 8, 9, 10, 11]),
+    ),
+    explained.length > 0
+      ? el("h2", {}, "AT_LEAST_ONCE duplicates, explained") +
+        el("ul", {}, explained.map((r) => el("li", {}, escapeHtml(`${r.fault} (run ${r.run}): ${r.explanation}`))).join(""))
+      : "",
+    incomplete.length > 0
+      ? el("h2", {}, "Incomplete") +
+        el("ul", {}, incomplete.map((r) => el("li", {}, escapeHtml(`${r.fault} ${r.mode} (run ${r.run}): ${r.error}`))).join(""))
+      : "",
+  ];
+  return page(`fault matrix: ${verdict}`, body.filter(Boolean).join("\n"));
+}

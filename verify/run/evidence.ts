@@ -1,0 +1,74 @@
+import type { CheckpointRef } from "../../lib/checkpoints/paths";
+import type { PartitionOffsets } from "../../lib/kafka/offsets";
+import type { TopicRecord } from "../../lib/kafka/reader";
+import type { RetainedEvidence, VertexParallelism } from "../judge/recovery";
+import type { Timeline } from "./timeline";
+// What a fault's run gathers, step by step, for the judging and the report.
+
+/** Durations in ms; see the command's --help for what each one spans. */
+export interface Timings {
+  /** Fault injected → the job seen leaving RUNNING (CANCELED, RESTARTING, gone with its JobManager). */
+  faultToDetected?: number;
+  /** Fault injected → the job (the same one, or the resubmitted one) RUNNING with all its tasks. */
+  faultToRunning?: number;
+  faultToFirstCommittedOutput?: number;
+  /** Fault injected → the source group's committed offsets reach the input's end at the time the job ran again. */
+  faultToCaughtUp?: number;
+  /** Recovery started (resubmission, or Flink's own restart once detected) → RUNNING. */
+  recoveryToRunning?: number;
+  recoveryToFirstCommittedOutput?: number;
+  /** Fault injected → the first completed checkpoint after the recovery. */
+  cycle?: number;
+  total?: number;
+}
+
+/** Everything the cycle saw, filled step by step so that a failed cycle still reports how far it got. */
+export interface CycleEvidence {
+  fault?: string;
+  jobIdAtFault?: string;
+  /** The latest completed checkpoint recorded before the fault. */
+  checkpointBeforeFault?: CheckpointRef;
+  groupOffsetsBeforeFault?: PartitionOffsets;
+  /** The checkpoint the recovery must restore from; null when the job may ride the fault out without a restart. */
+  expectedRestore?: CheckpointRef | null;
+  /** The expected checkpoint shown on the volume, for recoveries that go through a retained checkpoint. */
+  retained?: RetainedEvidence;
+  /** The source group's committed offsets right after the fault: at most the restored checkpoint's offsets. */
+  checkpointed?: PartitionOffsets;
+  /** The Kafka offsets the restored checkpoint's source state holds (from its _metadata): where the job starts reading. */
+  restoredSourceOffsets?: PartitionOffsets;
+  /** Why they could not be read. */
+  restoredSourceOffsetsProblem?: string;
+  outputEndAtFault?: PartitionOffsets;
+  inputEndAtFault?: PartitionOffsets;
+  /** Where the dead-letter topic ended at the fault: this fault's malformed input is dead-lettered beyond. */
+  dlqEndAtFault?: PartitionOffsets;
+  inputEndAtRunning?: PartitionOffsets;
+  recoveredJobId?: string;
+  savepointPath?: string | null;
+  parallelismAfterRecovery?: number;
+  /** The recovered job's vertices that generate watermarks (Flink's Timestamps/Watermarks operator), with their parallelism. */
+  watermarkGenerators?: VertexParallelism[];
+  restored?: CheckpointRef | null;
+  /** Whether the recovered job's latest restore was made after the fault. */
+  restoredAfterFault?: boolean;
+  /** Flink's restart count of the job before the fault and once it ran again. */
+  restartsBefore?: number;
+  restartsAfter?: number;
+  firstCheckpointAfterRestore?: number | null;
+  /** The source group's committed offsets at the end: the input whose output is committed. */
+  consumed?: PartitionOffsets;
+  outputEnd?: PartitionOffsets;
+  inputEnd?: PartitionOffsets;
+  outputRecords?: TopicRecord[];
+  inputRecords?: TopicRecord[];
+  /** Raw values of the malformed records written after the fault. */
+  malformedSent?: string[];
+  deadLetterRecords?: TopicRecord[];
+  /** The recovered job's state once everything was read. */
+  jobStateAtEnd?: string;
+  /** Offsets and checkpoints over time, for the report's picture. */
+  timeline?: Timeline;
+  notes: string[];
+  timings: Timings;
+}
