@@ -4,13 +4,13 @@
 // benchmark does not own, resubmitted afterwards with the stack's own recovery command from its retained checkpoint,
 // as the cancel-restore fault does.
 
+import { ENDED_STATES, findJob, waitRunning } from "../lib/flink/jobs";
 import { type CheckpointFigures, FlinkRest } from "../lib/flink/rest";
 import type { PartitionOffsets } from "../lib/kafka/offsets";
 import { KafkaReader } from "../lib/kafka/reader";
+import { stackTarget } from "../lib/stack";
 import type { StackOutputs } from "../lib/stack/outputs";
-import { runOnVolume } from "../lib/stack/volume";
 import { type Log, seconds, waitFor } from "../lib/wait";
-import { ENDED_STATES, findJob, waitRunning } from "../verify/run/cycle";
 import { withArgument } from "../verify/run/faults";
 
 /** The names a benchmark's job works under; all start with `bench-state-`, so any left behind is recognised. */
@@ -269,7 +269,7 @@ export async function setAsideStackJob(outputs: StackOutputs, log: Log): Promise
 /** Resubmits the stack's job from its newest retained checkpoint with the stack's own recovery command, and waits until it runs. */
 export async function resubmitStackJob(outputs: StackOutputs, log: Log): Promise<void> {
   log(`   resubmitting the stack's job with its recovery command: ${outputs.recoverCommand.join(" ")}`);
-  const ran = await runOnVolume(outputs.checkpointVolume, outputs.recoverCommand, SUBMIT_TIMEOUT_MS);
+  const ran = await stackTarget(outputs.processes).runInJobManager(outputs.recoverCommand, SUBMIT_TIMEOUT_MS);
   if (ran.output === null) throw new Error(`the stack's recovery command failed, so its job is not running: ${ran.problem}`);
   const flink = new FlinkRest(outputs.flinkRestUrl);
   await waitRunning(flink, await findJob(flink, outputs, undefined), SUBMIT_TIMEOUT_MS, log);

@@ -5,7 +5,8 @@
 import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { REPO_ROOT } from "../lib/paths";
 import { withDerivedStack } from "../lib/stack/derived";
 import type { MatrixReport, MatrixRow } from "../verify/report/model";
 import { runLoadBenchmarks } from "./load";
@@ -20,7 +21,7 @@ import {
 } from "./recovery";
 import { runStateBenchmarks } from "./stateRuns";
 
-const PROJECT_DIR = resolve(__dirname, "..");
+const PROJECT_DIR = REPO_ROOT;
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--backlog] [--state] [--smoke] [--stack <base>] [--runs <n>] [--settings <list>] [--reports <dir>]

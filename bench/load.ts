@@ -7,16 +7,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { CheckpointMode } from "../infra/contract";
+import { mustRun } from "../lib/exec";
+import { findJob, waitRunning } from "../lib/flink/jobs";
 import { type CheckpointRecord, FlinkRest, findPythonJar } from "../lib/flink/rest";
 import type { PartitionOffsets } from "../lib/kafka/offsets";
 import { KafkaReader } from "../lib/kafka/reader";
 import { type StackVariant, withDerivedStack } from "../lib/stack/derived";
 import { parseStackOutputs, readPulumiOutputs, type StackOutputs } from "../lib/stack/outputs";
-import { mustRun } from "../lib/stack/processes";
 import { type Log, sleep } from "../lib/wait";
 import { expectedFirings, groundTruth, windowModelFor } from "../verify/judge/output";
 import { parseVisit, type Visit } from "../verify/judge/records";
-import { findJob, waitRunning } from "../verify/run/cycle";
 import { withArgument } from "../verify/run/faults";
 import { firingLatencies, type LatencyResult, latencyFigures, renderLatencyChart, renderLatencyTable, type SeenRecord } from "./latency";
 import {

@@ -2,8 +2,8 @@
 // the stack's Docker network beside the stack's generator (or instead of it), until it has sent its events.
 
 import { STACK_LABEL } from "../infra/docker/stack";
+import { type Command, mustRun, runCommand } from "../lib/exec";
 import type { StackOutputs } from "../lib/stack/outputs";
-import { type Command, mustRun, runCommand } from "../lib/stack/processes";
 import { type Log, seconds } from "../lib/wait";
 
 /** Label on every container a benchmark starts, so one left behind is found: `docker ps -a --filter label=…`. */
@@ -116,8 +116,9 @@ export function generatorPlaceOf(inspection: unknown): GeneratorPlace {
 
 /** The stack's generator container: infra/docker names it as the broker, `<prefix>-generator`. */
 export function stackGeneratorOf(outputs: StackOutputs): string {
-  if (outputs.processes.kind !== "docker") throw new Error(`the stack runs on ${outputs.target}; the benchmarks run on the docker target`);
-  return outputs.processes.kafka.replace(/-kafka$/, "-generator");
+  if (outputs.processes.target !== "docker")
+    throw new Error(`the stack runs on ${outputs.target}; the benchmarks run on the docker target`);
+  return outputs.processes.generator;
 }
 
 export async function generatorPlace(stackGenerator: string): Promise<GeneratorPlace> {

@@ -4,10 +4,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { mustRun } from "../lib/exec";
 import { FlinkRest } from "../lib/flink/rest";
 import { type StackVariant, withDerivedStack } from "../lib/stack/derived";
 import { parseStackOutputs, readPulumiOutputs, type StackOutputs } from "../lib/stack/outputs";
-import { mustRun } from "../lib/stack/processes";
 import type { Log } from "../lib/wait";
 import {
   BACKLOG_PLAN,

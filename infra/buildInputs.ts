@@ -1,10 +1,11 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { REPO_ROOT } from "../lib/paths";
 import type { StackConfig } from "./config";
 
 /** Repository root, where jobs/ lives (this file is in infra/). */
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export { REPO_ROOT };
 export const FLINK_JOB_CONTEXT = path.join(REPO_ROOT, "jobs", "flink");
 export const GENERATOR_CONTEXT = path.join(REPO_ROOT, "jobs", "generator");
 

@@ -18,30 +18,33 @@ export interface JobSubmissionSpec {
   readonly parallelism: number;
 }
 
-/**
- * How to look inside the checkpoint volume: the JobManager container on Docker (and the volume's name, for
- * `docker volume inspect`; the verification does not need it), its pod on Kubernetes.
- */
-export type CheckpointVolume =
-  | { readonly kind: "docker"; readonly container: string; readonly volumeName?: string; readonly mountPath: string }
-  | {
-      readonly kind: "kubernetes";
-      readonly context: string;
-      readonly namespace: string;
-      readonly podSelector: string;
-      readonly mountPath: string;
-    };
+/** The checkpoint volume: mounted at `mountPath` in the JobManager and every TaskManager; `name` is its name on the target. */
+export interface CheckpointVolume {
+  readonly mountPath: string;
+  /** The Docker volume, or the PersistentVolumeClaim on kind. */
+  readonly name: string;
+}
 
-/** The Flink and Kafka processes as the fault injection finds them: containers on Docker, pods by label on Kubernetes. */
+/**
+ * The stack's processes as the host reaches them: containers by name on Docker, pods by label selector in a
+ * namespace on kind. The fault injection signals them; the checkpoint tools run in the JobManager.
+ */
 export type StackProcesses =
-  | { readonly kind: "docker"; readonly jobManager: string; readonly taskManagers: readonly string[]; readonly kafka: string }
   | {
-      readonly kind: "kubernetes";
+      readonly target: "docker";
+      readonly jobManager: string;
+      readonly taskManagers: readonly string[];
+      readonly kafka: string;
+      readonly generator: string;
+    }
+  | {
+      readonly target: "kind";
       readonly context: string;
       readonly namespace: string;
       readonly jobManagerSelector: string;
       readonly taskManagerSelector: string;
       readonly kafkaSelector: string;
+      readonly generatorSelector: string;
     };
 
 /** Every stack output (README "Stack outputs"); addresses are reachable from the host, on 127.0.0.1. */

@@ -95,18 +95,18 @@ export type PartOptions = pulumi.ComponentResourceOptions;
  * A target's translation of the stack's parts. Each method creates one component named `name`; what a method
  * returns (K, F) is handed to the later methods that need it, so they can refer to the target's own objects.
  */
-export interface TargetTranslation<K extends KafkaParts = KafkaParts, F extends FlinkClusterParts = FlinkClusterParts> {
+export interface TargetTranslation<K extends KafkaParts = KafkaParts, F extends FlinkClusterParts = FlinkClusterParts, G = unknown> {
   /** Keys the target adds to the shared Flink configuration (kind: Kubernetes HA); none on Docker. */
   readonly flinkPropertyAddition: Readonly<Record<string, string>>;
   /** Makes the images built or pulled on the host runnable where the target's containers run. */
   runnableImages(name: string, images: StackImages, opts: PartOptions): RunnableImages;
   kafka(name: string, args: KafkaArgs, opts: PartOptions): K;
   flinkCluster(name: string, args: FlinkClusterArgs, opts: PartOptions): F;
-  visitGenerator(name: string, args: VisitGeneratorArgs, opts: PartOptions): void;
+  visitGenerator(name: string, args: VisitGeneratorArgs, opts: PartOptions): G;
   /** The submission, which may mount the checkpoint volume of `flink` (restoreFrom `latest` is looked up there). */
   jobSubmission(name: string, args: JobSubmissionArgs, flink: F, opts: PartOptions): JobSubmissionParts;
-  /** The Flink and Kafka processes as the fault injection addresses them. */
-  processes(kafka: K, flink: F): pulumi.Output<StackProcesses>;
+  /** The stack's processes as the host reaches them (the fault injection, the checkpoint tools). */
+  processes(kafka: K, flink: F, generator: G): pulumi.Output<StackProcesses>;
 }
 
 /** How long `pulumi up` waits for a RUNNING job after the submission (a JobManager recovering its job included). */
@@ -122,11 +122,11 @@ export type StackOutputInputs = {
  * Children are named `${name}-flink-job`, `${name}-generator`, `${name}-kafka-image` (the images), `${name}-load`…
  * (what the target makes of them), `${name}-kafka`, `${name}-flink`, `${name}-visits`, `${name}-job`.
  */
-export function wireStack<K extends KafkaParts, F extends FlinkClusterParts>(
+export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G>(
   parent: pulumi.ComponentResource,
   name: string,
   args: StackArgs,
-  target: TargetTranslation<K, F>,
+  target: TargetTranslation<K, F, G>,
 ): StackOutputInputs {
   const cfg = args.config;
   const opts: PartOptions = { parent };
@@ -150,7 +150,7 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts>(
     },
     opts,
   );
-  target.visitGenerator(
+  const generator = target.visitGenerator(
     `${name}-visits`,
     {
       image: images.generator,
@@ -175,7 +175,7 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts>(
     jobName: runningJobName(common.flinkRestUrl, cfg.jobName, submission, flink),
     ...(submission.restore ? { jobRestore: submission.restore } : {}),
     checkpointVolume: flink.checkpointVolume,
-    processes: target.processes(kafka, flink),
+    processes: target.processes(kafka, flink, generator),
   };
 }
 

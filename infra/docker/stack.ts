@@ -32,7 +32,7 @@ export class DockerStack extends pulumi.ComponentResource {
     );
     const onDocker = { namePrefix: args.namePrefix, networkName: network.name, labels };
 
-    const translation: TargetTranslation<KafkaBroker, DockerFlinkParts> = {
+    const translation: TargetTranslation<KafkaBroker, DockerFlinkParts, VisitGenerator> = {
       flinkPropertyAddition: {},
       // Containers run the local images by id, so a rebuild replaces them.
       runnableImages: (_, images) => ({ flinkJob: images.flinkJob.id, generator: images.generator.id, kafka: images.kafka.id }),
@@ -42,17 +42,10 @@ export class DockerStack extends pulumi.ComponentResource {
         return {
           cluster,
           processes: [cluster.jobManager, ...cluster.taskManagers],
-          checkpointVolume: pulumi.output({
-            kind: "docker" as const,
-            container: cluster.jobManager.name,
-            volumeName: cluster.checkpointVolume.name,
-            mountPath: CHECKPOINT_MOUNT_PATH,
-          }),
+          checkpointVolume: pulumi.output({ name: cluster.checkpointVolume.name, mountPath: CHECKPOINT_MOUNT_PATH }),
         };
       },
-      visitGenerator: (part, generatorArgs, partOpts) => {
-        new VisitGenerator(part, { ...generatorArgs, ...onDocker }, partOpts);
-      },
+      visitGenerator: (part, generatorArgs, partOpts) => new VisitGenerator(part, { ...generatorArgs, ...onDocker }, partOpts),
       jobSubmission: (part, submissionArgs, flink, partOpts) => {
         const submission = new JobSubmission(
           part,
@@ -70,12 +63,13 @@ export class DockerStack extends pulumi.ComponentResource {
           restore: submission.restore,
         };
       },
-      processes: (kafka, flink) =>
+      processes: (kafka, flink, generator) =>
         pulumi.output({
-          kind: "docker" as const,
+          target: "docker" as const,
           jobManager: flink.cluster.jobManager.name,
           taskManagers: flink.cluster.taskManagers.map((tm) => tm.name),
           kafka: kafka.container.name,
+          generator: generator.container.name,
         }),
     };
     this.outputs = wireStack(this, name, args, translation);

@@ -365,20 +365,15 @@ describe("KindStack outputs", () => {
       flinkRestUrl: `http://127.0.0.1:${flinkRestPort}`,
       kafkaBootstrap: "127.0.0.1:9094",
       checkpointDir: "file:///checkpoints_flink",
-      checkpointVolume: {
-        kind: "kubernetes",
-        context: "kind-flink-checkpointer",
-        namespace: "flink-checkpointer",
-        podSelector: "app=flink,component=jobmanager",
-        mountPath: "/checkpoints_flink",
-      },
+      checkpointVolume: { name: "flink-checkpoints", mountPath: "/checkpoints_flink" },
       processes: {
-        kind: "kubernetes",
+        target: "kind",
         context: "kind-flink-checkpointer",
         namespace: "flink-checkpointer",
         jobManagerSelector: "app=flink,component=jobmanager",
         taskManagerSelector: "app=flink,component=taskmanager",
         kafkaSelector: "app=kafka",
+        generatorSelector: "app=visit-generator",
       },
       jobName: "visit-windows",
     });

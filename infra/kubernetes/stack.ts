@@ -16,7 +16,7 @@ import { JobSubmission } from "./jobSubmission";
 import { KAFKA_LABELS, KafkaBroker } from "./kafka";
 import { KindLoadedImage } from "./kindImage";
 import type { KindClusterFacts } from "./preflight";
-import { VisitGenerator } from "./visitGenerator";
+import { GENERATOR_LABELS, VisitGenerator } from "./visitGenerator";
 
 /** Arguments of {@link KindStack}. */
 export interface KindStackArgs extends StackArgs {
@@ -60,7 +60,7 @@ export class KindStack extends pulumi.ComponentResource {
       { parent: this, provider },
     ).metadata.name;
 
-    const translation: TargetTranslation<KafkaParts, KindFlinkParts> = {
+    const translation: TargetTranslation<KafkaParts, KindFlinkParts, VisitGenerator> = {
       flinkPropertyAddition: kubernetesHaProperties(FLINK_HA_CLUSTER_ID, cfg.namespace),
       runnableImages: (part, images, partOpts) => {
         const load = (image: string, local: LocalImage) =>
@@ -89,18 +89,10 @@ export class KindStack extends pulumi.ComponentResource {
         return {
           checkpointClaimName: flink.checkpointClaim.metadata.name,
           processes: [flink.jobManager, flink.taskManagers],
-          checkpointVolume: pulumi.output({
-            kind: "kubernetes" as const,
-            context: cfg.kubeContext,
-            namespace: cfg.namespace,
-            podSelector: labelSelector(flinkLabels("jobmanager")),
-            mountPath: CHECKPOINT_MOUNT_PATH,
-          }),
+          checkpointVolume: pulumi.output({ name: flink.checkpointClaim.metadata.name, mountPath: CHECKPOINT_MOUNT_PATH }),
         };
       },
-      visitGenerator: (part, generatorArgs, partOpts) => {
-        new VisitGenerator(part, { ...generatorArgs, namespace }, inCluster(partOpts));
-      },
+      visitGenerator: (part, generatorArgs, partOpts) => new VisitGenerator(part, { ...generatorArgs, namespace }, inCluster(partOpts)),
       jobSubmission: (part, submissionArgs, flink, partOpts) => {
         const submission = new JobSubmission(
           part,
@@ -118,12 +110,13 @@ export class KindStack extends pulumi.ComponentResource {
       },
       processes: () =>
         pulumi.output({
-          kind: "kubernetes" as const,
+          target: "kind" as const,
           context: cfg.kubeContext,
           namespace: cfg.namespace,
           jobManagerSelector: labelSelector(flinkLabels("jobmanager")),
           taskManagerSelector: labelSelector(flinkLabels("taskmanager")),
           kafkaSelector: labelSelector(KAFKA_LABELS),
+          generatorSelector: labelSelector(GENERATOR_LABELS),
         }),
     };
     this.outputs = wireStack(this, name, args, translation);

@@ -3,12 +3,12 @@
 // the image's own Flink jars. `sourceOffsetsOf` gives the Kafka offsets a checkpoint's source holds.
 
 import { basename, join, resolve } from "node:path";
+import { runCommand } from "../exec";
 import type { PartitionOffsets } from "../kafka/offsets";
-import type { CheckpointVolume } from "../stack/outputs";
-import { runCommand } from "../stack/processes";
-import { copyToVolumeHost, runOnVolume } from "../stack/volume";
+import { REPO_ROOT } from "../paths";
+import type { StackTarget } from "../stack/target";
 
-const BUILD_SCRIPT = resolve(__dirname, "..", "scripts", "checkpoint-inspector.sh");
+const BUILD_SCRIPT = resolve(REPO_ROOT, "scripts", "checkpoint-inspector.sh");
 export const INSPECTOR_JAR = "checkpoint-inspector.jar";
 // Generous for a cold build: Maven fetches the Flink jars once (about a minute and a half here).
 const BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -52,19 +52,19 @@ export function checkpointsCommand(
 
 /** Builds the inspector, copies it into the JobManager and runs `checkpoints.py <command>` there. */
 export async function runCheckpointsTool(
-  volume: CheckpointVolume,
+  stack: StackTarget,
   listing: readonly string[],
   command: CheckpointsCommand,
   args: readonly string[],
 ): Promise<string> {
   const folder = await buildInspector();
   const target = inspectorTarget(folder);
-  const copied = await copyToVolumeHost(volume, join(folder, INSPECTOR_JAR), target);
+  const copied = await stack.copyToJobManager(join(folder, INSPECTOR_JAR), target);
   if (copied.output === null)
     throw new InspectorError(
       `copying the checkpoint inspector into the JobManager failed: ${copied.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`,
     );
-  const ran = await runOnVolume(volume, checkpointsCommand(listing, command, args, target), INSPECT_TIMEOUT_MS);
+  const ran = await stack.runInJobManager(checkpointsCommand(listing, command, args, target), INSPECT_TIMEOUT_MS);
   if (ran.output === null) throw new InspectorError(explainedProblem(ran.problem ?? "failed", command));
   return ran.output;
 }
@@ -120,11 +120,11 @@ export function partitionOffsetsOf(inspection: unknown, topic: string): Partitio
  * from it starts reading.
  */
 export async function sourceOffsetsOf(
-  volume: CheckpointVolume,
+  stack: StackTarget,
   listing: readonly string[],
   checkpointPath: string,
   topic: string,
 ): Promise<PartitionOffsets> {
-  const output = await runCheckpointsTool(volume, listing, "inspect", [checkpointPath, "--json"]);
+  const output = await runCheckpointsTool(stack, listing, "inspect", [checkpointPath, "--json"]);
   return partitionOffsetsOf(JSON.parse(output), topic);
 }

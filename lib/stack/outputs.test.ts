@@ -19,8 +19,8 @@ const dockerOutputs = {
     programArgs: ["-py", "/opt/job.py", "--x", "1"],
     parallelism: 2,
   },
-  checkpointVolume: { kind: "docker", container: "jm", mountPath: "/checkpoints_flink", volumeName: "vol" },
-  processes: { kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" },
+  checkpointVolume: { name: "vol", mountPath: "/checkpoints_flink" },
+  processes: { target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" },
   recoverCommand: ["python3", "/opt/submit.py", "--restore-from", "latest"],
   checkpointListing: ["python3", "/opt/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink"],
 };
@@ -30,25 +30,20 @@ describe("parseStackOutputs", () => {
     const outputs = parseStackOutputs(dockerOutputs, {}, "stack docker");
     expect(outputs.flinkRestUrl).toBe("http://127.0.0.1:8081");
     expect(outputs.jobSubmission.programArgs).toEqual(["-py", "/opt/job.py", "--x", "1"]);
-    expect(outputs.checkpointVolume).toEqual({ kind: "docker", container: "jm", volumeName: "vol", mountPath: "/checkpoints_flink" });
+    expect(outputs.checkpointVolume).toEqual({ name: "vol", mountPath: "/checkpoints_flink" });
     expect(outputs.checkpointDir).toBe("file:///checkpoints_flink");
   });
 
   it("reads the kind contract", () => {
-    const volume = {
-      kind: "kubernetes",
-      context: "kind-fc",
-      namespace: "fc",
-      podSelector: "app=flink,component=jobmanager",
-      mountPath: "/checkpoints_flink",
-    };
+    const volume = { name: "flink-checkpoints", mountPath: "/checkpoints_flink" };
     const processes = {
-      kind: "kubernetes",
+      target: "kind",
       context: "kind-fc",
       namespace: "fc",
       jobManagerSelector: "component=jobmanager",
       taskManagerSelector: "component=taskmanager",
       kafkaSelector: "app=kafka",
+      generatorSelector: "app=visit-generator",
     };
     const outputs = parseStackOutputs({ ...dockerOutputs, target: "kind", checkpointVolume: volume, processes }, {}, "x");
     expect(outputs.checkpointVolume).toEqual(volume);
@@ -57,9 +52,13 @@ describe("parseStackOutputs", () => {
 
   it("names the processes and the recovery command the fault injection needs", () => {
     const outputs = parseStackOutputs(dockerOutputs, {}, "x");
-    expect(outputs.processes).toEqual({ kind: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka" });
+    expect(outputs.processes).toEqual({ target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" });
     expect(outputs.recoverCommand).toEqual(["python3", "/opt/submit.py", "--restore-from", "latest"]);
-    const bad = { ...dockerOutputs, processes: { kind: "docker", jobManager: "jm", taskManagers: [], kafka: "kafka" }, recoverCommand: [] };
+    const bad = {
+      ...dockerOutputs,
+      processes: { target: "docker", jobManager: "jm", taskManagers: [], kafka: "kafka", generator: "gen" },
+      recoverCommand: [],
+    };
     expect(() => parseStackOutputs(bad, {}, "x")).toThrow(
       /recoverCommand must be a non-empty list[\s\S]*processes.taskManagers must be a non-empty list/,
     );
@@ -80,7 +79,14 @@ describe("parseStackOutputs", () => {
   });
 
   it("names invalid values and what is allowed", () => {
-    const bad = { ...dockerOutputs, target: "minikube", checkpointMode: "ONCE", partitions: 0, checkpointVolume: { kind: "nfs" } };
+    const bad = {
+      ...dockerOutputs,
+      target: "minikube",
+      checkpointMode: "ONCE",
+      partitions: 0,
+      checkpointVolume: { name: "v" },
+      processes: { target: "nomad" },
+    };
     let message = "";
     try {
       parseStackOutputs(bad, { kafkaBootstrap: "127.0.0.1" }, "x");
@@ -90,7 +96,8 @@ describe("parseStackOutputs", () => {
     expect(message).toContain('target must be one of docker, kind, got "minikube"');
     expect(message).toContain('checkpointMode must be one of EXACTLY_ONCE, AT_LEAST_ONCE, got "ONCE"');
     expect(message).toContain("partitions must be a positive integer, got 0");
-    expect(message).toContain('checkpointVolume.kind must be "docker" or "kubernetes", got "nfs"');
+    expect(message).toContain("missing: checkpointVolume.mountPath");
+    expect(message).toContain('processes.target must be one of docker, kind, got "nomad"');
     expect(message).toContain('kafkaBootstrap must be host:port such as 127.0.0.1:9094, got "127.0.0.1"');
   });
 

@@ -85,28 +85,9 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   };
 
   const volume = object("checkpointVolume");
-  let checkpointVolume: CheckpointVolume = { kind: "docker", container: "", mountPath: "" };
-  if (outputs.checkpointVolume) {
-    const field = (name: string) => text(`checkpointVolume.${name}`, volume[name]);
-    if (volume.kind === "docker") {
-      checkpointVolume = {
-        kind: "docker",
-        container: field("container"),
-        ...(volume.volumeName === undefined ? {} : { volumeName: field("volumeName") }),
-        mountPath: field("mountPath"),
-      };
-    } else if (volume.kind === "kubernetes") {
-      checkpointVolume = {
-        kind: "kubernetes",
-        context: field("context"),
-        namespace: field("namespace"),
-        podSelector: field("podSelector"),
-        mountPath: field("mountPath"),
-      };
-    } else {
-      invalid.push(`checkpointVolume.kind must be "docker" or "kubernetes", got ${JSON.stringify(volume.kind)}`);
-    }
-  }
+  const checkpointVolume: CheckpointVolume = outputs.checkpointVolume
+    ? { name: text("checkpointVolume.name", volume.name), mountPath: text("checkpointVolume.mountPath", volume.mountPath) }
+    : { name: "", mountPath: "" };
 
   const recover = outputs.recoverCommand;
   if (recover !== undefined && !(Array.isArray(recover) && recover.length > 0 && recover.every((a) => typeof a === "string"))) {
@@ -120,32 +101,36 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   const checkpointListing = Array.isArray(listing) ? listing.map(String) : [];
 
   const found = object("processes");
-  let processes: StackProcesses = { kind: "docker", jobManager: "", taskManagers: [], kafka: "" };
+  let processes: StackProcesses = { target: "docker", jobManager: "", taskManagers: [], kafka: "", generator: "" };
   if (outputs.processes) {
     const field = (name: string) => text(`processes.${name}`, found[name]);
-    if (found.kind === "docker") {
+    if (found.target === "docker") {
       const taskManagers = found.taskManagers;
       if (!(Array.isArray(taskManagers) && taskManagers.length > 0 && taskManagers.every((t) => typeof t === "string"))) {
         invalid.push(`processes.taskManagers must be a non-empty list of container names, got ${JSON.stringify(taskManagers)}`);
       }
       processes = {
-        kind: "docker",
+        target: "docker",
         jobManager: field("jobManager"),
         taskManagers: Array.isArray(taskManagers) ? taskManagers.map(String) : [],
         kafka: field("kafka"),
+        generator: field("generator"),
       };
-    } else if (found.kind === "kubernetes") {
+    } else if (found.target === "kind") {
       processes = {
-        kind: "kubernetes",
+        target: "kind",
         context: field("context"),
         namespace: field("namespace"),
         jobManagerSelector: field("jobManagerSelector"),
         taskManagerSelector: field("taskManagerSelector"),
         kafkaSelector: field("kafkaSelector"),
+        generatorSelector: field("generatorSelector"),
       };
     } else {
-      invalid.push(`processes.kind must be "docker" or "kubernetes", got ${JSON.stringify(found.kind)}`);
+      invalid.push(`processes.target must be one of ${TARGETS.join(", ")}, got ${JSON.stringify(found.target)}`);
     }
+    if (target && found.target !== target)
+      invalid.push(`processes.target ${JSON.stringify(found.target)} is not the stack's target ${JSON.stringify(target)}`);
   }
 
   const parsed: StackOutputs = {

@@ -3,11 +3,12 @@
 // what `restoreFrom: latest` may choose. `inspect` and `prune` read _metadata files with the checkpoint
 // inspector (Flink's own classes), built here and copied in (checkpointInspector.ts).
 
-import { resolve } from "node:path";
 import { InspectorError, runCheckpointsTool } from "../../lib/checkpoints/tool";
+import { REPO_ROOT } from "../../lib/paths";
+import { stackTarget } from "../../lib/stack";
 import { parseStackOutputs, readPulumiOutputs, StackOutputsError } from "../../lib/stack/outputs";
 
-const PROJECT_DIR = resolve(__dirname, "..");
+const PROJECT_DIR = REPO_ROOT;
 const COMMANDS = ["list", "inspect", "prune"] as const;
 
 export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--stack <name>]
@@ -133,14 +134,14 @@ async function main(argv: string[]): Promise<number> {
     const outputs = parseStackOutputs(raw, {}, `stack "${args.stack}"`);
     const listing = checkpointListing(raw, args.stack);
     if (args.command === "list") {
-      console.log(await runCheckpointsTool(outputs.checkpointVolume, listing, "list", []));
+      console.log(await runCheckpointsTool(stackTarget(outputs.processes), listing, "list", []));
     } else if (args.command === "inspect") {
       console.log(
-        await runCheckpointsTool(outputs.checkpointVolume, listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]),
+        await runCheckpointsTool(stackTarget(outputs.processes), listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]),
       );
     } else {
       console.log(
-        await runCheckpointsTool(outputs.checkpointVolume, listing, "prune", [
+        await runCheckpointsTool(stackTarget(outputs.processes), listing, "prune", [
           "--keep",
           String(args.keep),
           ...(args.apply ? ["--apply"] : []),

@@ -4,7 +4,7 @@
 import type { CheckpointMode } from "../../infra/contract";
 import { type CheckpointRef, normalizeCheckpointPath } from "../../lib/checkpoints/paths";
 import { offsetIn, type PartitionOffsets } from "../../lib/kafka/offsets";
-import type { CycleEvidence } from "../run/evidence";
+import type { CycleEvidence, RetainedEvidence, VertexParallelism } from "../run/evidence";
 import type { Check } from "./check";
 import type { OutputJudgement } from "./output";
 
@@ -46,25 +46,6 @@ export interface RestoreEvidence {
   restartedItself: boolean;
   /** The id of the recovered job's first completed checkpoint after the restore (null if none completed). */
   firstCheckpointAfterRestore: number | null;
-}
-
-export interface RetainedEvidence {
-  /** The job's checkpoint history lists the checkpoint as completed. */
-  inRestHistory: boolean;
-  /**
-   * Why the history cannot list it though it is complete (its JobManager died as it completed): then its
-   * `_metadata` on the volume alone proves it.
-   */
-  historyLost?: string;
-  /** `ls -l` of its `_metadata` on the checkpoint volume, or null when it could not be shown. */
-  metadataListing: string | null;
-  /** Why the listing failed (the command and its error). */
-  metadataProblem?: string;
-}
-
-export interface VertexParallelism {
-  name: string;
-  parallelism: number;
 }
 
 /** The name of Flink's operator that assigns timestamps and generates watermarks, as a job vertex's name shows it. */

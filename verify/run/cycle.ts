@@ -3,13 +3,15 @@
 // functions of checks.ts judge (through report.ts), the same way for every fault, and times the recovery.
 
 import { sourceOffsetsOf } from "../../lib/checkpoints/tool";
-import { type CheckpointStats, FlinkRest, type JobDetail } from "../../lib/flink/rest";
+import { ENDED_STATES, failureOf, findJob, waitRunning } from "../../lib/flink/jobs";
+import type { CheckpointStats, FlinkRest } from "../../lib/flink/rest";
 import { formatOffsets, offsetsReach } from "../../lib/kafka/offsets";
-import { KafkaReader } from "../../lib/kafka/reader";
 import type { StackOutputs } from "../../lib/stack/outputs";
+import type { StackTarget } from "../../lib/stack/target";
 import { type Log, seconds, sleep, waitFor } from "../../lib/wait";
 import { malformedVisits } from "../judge/records";
 import { restoreIsOfThisRecovery, WATERMARK_OPERATOR } from "../judge/recovery";
+import type { Connection, KafkaView } from "./connection";
 import type { CycleEvidence } from "./evidence";
 import { TimelineSampler } from "./timelineSampler";
 
@@ -43,7 +45,9 @@ export function restoreAfter(restored: CheckpointStats["restored"], faultAtMs: n
 /** What a fault works with; `faultAtMs` is set just before the injection. */
 export interface FaultContext {
   readonly flink: FlinkRest;
-  readonly kafka: KafkaReader;
+  readonly kafka: KafkaView;
+  /** The target's processes: what the fault is done to. */
+  readonly target: StackTarget;
   readonly outputs: StackOutputs;
   readonly options: CycleOptions;
   readonly log: Log;
@@ -67,91 +71,21 @@ export interface Fault {
 /** How long after a completed checkpoint its asynchronous commits (source offsets, sink transactions) are surely done. */
 export const COMMIT_SETTLE_MS = 3_000;
 
-export const ALIVE_STATES = ["INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING"];
-export const ENDED_STATES = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
-
-export async function findJob(flink: FlinkRest, outputs: StackOutputs, jobId: string | undefined): Promise<string> {
-  if (jobId) return (await flink.job(jobId)).id;
-  const jobs = await flink.jobs();
-  const alive = jobs.filter((j) => j.name === outputs.jobName && ALIVE_STATES.includes(j.state));
-  if (alive.length === 1) return alive[0]!.id;
-  const shown = jobs.slice(0, 5).map((j) => `${j.name} ${j.id} ${j.state}`);
-  const listing =
-    jobs.length === 0 ? "none" : `${shown.join("; ")}${jobs.length > shown.length ? `; … ${jobs.length - shown.length} more` : ""}`;
-  if (alive.length === 0) {
-    throw new CycleError(
-      `no running job named "${outputs.jobName}" on ${flink.baseUrl} (jobs there: ${listing}). Next: the stack's job submission submits it during \`pulumi up\` (if that ran already, look at the submission's log and re-run it), or pass --job-id.`,
-    );
-  }
-  throw new CycleError(
-    `${alive.length} jobs named "${outputs.jobName}" are alive on ${flink.baseUrl} (${listing}); pass --job-id to choose one.`,
-  );
-}
-
-export async function failureOf(flink: FlinkRest, job: JobDetail): Promise<string> {
-  const root = await flink.rootException(job.id).catch(() => "");
-  return `job ${job.id} is ${job.state}${root ? `; Flink's root exception: ${root}` : ""}`;
-}
-
 const uiUrl = (flink: FlinkRest, jobId: string) => `${flink.baseUrl}/#/job/running/${jobId}/checkpoints`;
 
+/**
+ * One fault through the shared sequence, on a connection to the stack: gather → inject → recover → judge's data. What
+ * it saw goes into `evidence` step by step, so a run that stops early still reports how far it got.
+ */
 export async function runCycle(
+  connection: Connection,
   outputs: StackOutputs,
   fault: Fault,
   options: CycleOptions,
   log: Log,
   evidence: CycleEvidence,
 ): Promise<void> {
-  const flink = new FlinkRest(outputs.flinkRestUrl);
-  const overview = await flink.overview();
-  log(
-    `JobManager ${outputs.flinkRestUrl}: Flink ${overview.flinkVersion}, ${overview.taskManagers} TaskManager(s), ${overview.slotsAvailable} of ${overview.slotsTotal} slots free`,
-  );
-  const kafka = await KafkaReader.connect(outputs.kafkaBootstrap);
-  log(
-    `Kafka ${outputs.kafkaBootstrap}: input ${outputs.visitsTopic}, output ${outputs.outputTopic}, source group ${outputs.groupId}; mode ${outputs.checkpointMode}`,
-  );
-  try {
-    await cycleSteps(flink, kafka, outputs, fault, options, log, evidence);
-  } finally {
-    await kafka.disconnect().catch(() => undefined);
-  }
-}
-
-/** Waits until the job and all its tasks run; ended states are errors naming Flink's root exception. */
-export async function waitRunning(
-  flink: FlinkRest,
-  jobId: string,
-  timeoutMs: number,
-  log: Log,
-  what = `job ${jobId} and all its tasks to be RUNNING`,
-): Promise<void> {
-  await waitFor(
-    what,
-    timeoutMs,
-    async () => {
-      const job = await flink.job(jobId);
-      if (ENDED_STATES.includes(job.state)) throw new CycleError(`the recovered ${await failureOf(flink, job)}`);
-      const running =
-        job.state === "RUNNING" && job.vertexStates.length > 0 && job.vertexStates.every((s) => s === "RUNNING" || s === "FINISHED");
-      return running
-        ? { done: true, value: job }
-        : { done: false, status: `job ${job.state}, tasks ${job.vertexStates.join(",") || "not deployed"}` };
-    },
-    log,
-    { pollMs: 250 },
-  );
-}
-
-async function cycleSteps(
-  flink: FlinkRest,
-  kafka: KafkaReader,
-  outputs: StackOutputs,
-  fault: Fault,
-  options: CycleOptions,
-  log: Log,
-  evidence: CycleEvidence,
-): Promise<void> {
+  const { flink, kafka, target } = connection;
   evidence.fault = fault.name;
 
   // 1. Gather: the running job with enough completed checkpoints and output, then one more checkpoint.
@@ -214,7 +148,7 @@ async function cycleSteps(
 
   // 2. Inject the fault; right after it, what the checkpoint can hold and where the output ends.
   log(`[2/6] ${fault.name}: ${fault.injects}`);
-  const ctx: FaultContext = { flink, kafka, outputs, options, log, evidence, jobId, faultAtMs: Date.now() };
+  const ctx: FaultContext = { flink, kafka, target, outputs, options, log, evidence, jobId, faultAtMs: Date.now() };
   try {
     await sampler.throughout(fault.inject(ctx));
   } finally {
@@ -283,7 +217,7 @@ async function cycleSteps(
   const restored = evidence.restored;
   const restoredSource =
     restored && restoreIsOfThisRecovery(evidence)
-      ? sourceOffsetsOf(outputs.checkpointVolume, outputs.checkpointListing, restored.path, outputs.visitsTopic).then(
+      ? sourceOffsetsOf(target, outputs.checkpointListing, restored.path, outputs.visitsTopic).then(
           (offsets) => ({ offsets }),
           (error: Error) => ({ problem: error.message }),
         )

@@ -1,9 +1,29 @@
 import type { CheckpointRef } from "../../lib/checkpoints/paths";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import type { TopicRecord } from "../../lib/kafka/reader";
-import type { RetainedEvidence, VertexParallelism } from "../judge/recovery";
 import type { Timeline } from "./timeline";
 // What a fault's run gathers, step by step, for the judging and the report.
+
+/** The retained checkpoint, as the recovery shows it on the checkpoint volume. */
+export interface RetainedEvidence {
+  /** The job's checkpoint history lists the checkpoint as completed. */
+  inRestHistory: boolean;
+  /**
+   * Why the history cannot list it though it is complete (its JobManager died as it completed): then its
+   * `_metadata` on the volume alone proves it.
+   */
+  historyLost?: string;
+  /** `ls -l` of its `_metadata` on the checkpoint volume, or null when it could not be shown. */
+  metadataListing: string | null;
+  /** Why the listing failed (the command and its error). */
+  metadataProblem?: string;
+}
+
+/** A vertex of the recovered job and its parallelism. */
+export interface VertexParallelism {
+  name: string;
+  parallelism: number;
+}
 
 /** Durations in ms; see the command's --help for what each one spans. */
 export interface Timings {

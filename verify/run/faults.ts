@@ -3,11 +3,12 @@
 
 import type { CheckpointRef } from "../../lib/checkpoints/paths";
 import { normalizeCheckpointPath } from "../../lib/checkpoints/paths";
+import { listMetadata } from "../../lib/checkpoints/volume";
+import { ENDED_STATES, findJob } from "../../lib/flink/jobs";
 import type { FlinkRest, JobDetail } from "../../lib/flink/rest";
-import { crash, freeze, pickTaskManager, restartBroker, taskManagerProcesses } from "../../lib/stack/processes";
-import { listMetadata, runOnVolume } from "../../lib/stack/volume";
+import { pickTaskManager } from "../../lib/stack";
 import { seconds, sleep, waitFor } from "../../lib/wait";
-import { CycleError, ENDED_STATES, type Fault, type FaultContext, findJob } from "./cycle";
+import { CycleError, type Fault, type FaultContext } from "./cycle";
 
 export const FAULT_NAMES = [
   "cancel-restore",
@@ -113,7 +114,7 @@ async function resubmit(
 
 /** The retained checkpoint shown on the volume: in the REST history of its job and its `_metadata` listed. */
 async function showRetained(ctx: FaultContext, checkpoint: CheckpointRef, inRestHistory: boolean, historyLost?: string): Promise<void> {
-  const volume = await listMetadata(ctx.outputs.checkpointVolume, checkpoint.path);
+  const volume = await listMetadata(ctx.target, ctx.outputs.checkpointVolume.mountPath, checkpoint.path);
   ctx.evidence.retained = {
     inRestHistory,
     ...(historyLost ? { historyLost } : {}),
@@ -128,7 +129,7 @@ async function runRecoveryCommand(ctx: FaultContext): Promise<{ jobId: string; r
   const { flink, outputs, options, log, evidence } = ctx;
   const recoveryStartMs = Date.now();
   log(`      running the stack's recovery command beside the JobManager: ${outputs.recoverCommand.join(" ")}`);
-  const ran = await runOnVolume(outputs.checkpointVolume, outputs.recoverCommand, options.restoreTimeoutMs);
+  const ran = await ctx.target.runInJobManager(outputs.recoverCommand, options.restoreTimeoutMs);
   if (ran.output === null) throw new CycleError(`the stack's recovery command failed: ${ran.problem}`);
   for (const line of ran.output
     .split("\n")
@@ -223,7 +224,7 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
     id: evidence.expectedRestore!.id + 1,
     path: evidence.expectedRestore!.path.replace(/chk-\d+\/?$/, `chk-${evidence.expectedRestore!.id + 1}`),
   };
-  const completedAsItDied = (await listMetadata(outputs.checkpointVolume, next.path)).listing !== null;
+  const completedAsItDied = (await listMetadata(ctx.target, outputs.checkpointVolume.mountPath, next.path)).listing !== null;
   if (completedAsItDied) {
     evidence.notes.push(
       `checkpoint ${next.id} completed just before the JobManager died (its _metadata is on the volume): it is the newest complete one`,
@@ -252,9 +253,9 @@ const HELD_CHECKPOINT_TIMEOUT_MS = 6_000;
  * acknowledges nothing, so the checkpoint triggered meanwhile stays open until it goes on (SIGCONT), whatever `act` does.
  */
 async function withCheckpointHeldOpen(ctx: FaultContext, act: () => Promise<void>): Promise<void> {
-  const { flink, jobId, outputs, evidence, log } = ctx;
-  const taskManager = pickTaskManager(await taskManagerProcesses(outputs.processes), await flink.jobTaskManagerHosts(jobId));
-  log(`      ${await freeze(outputs.processes, taskManager, true)}: ${taskManager} frozen`);
+  const { flink, jobId, evidence, log } = ctx;
+  const taskManager = pickTaskManager(await ctx.target.taskManagers(), await flink.jobTaskManagerHosts(jobId));
+  log(`      ${await ctx.target.freeze(taskManager, true)}: ${taskManager} frozen`);
   try {
     await flink.triggerCheckpoint(jobId);
     await waitFor(
@@ -267,7 +268,7 @@ async function withCheckpointHeldOpen(ctx: FaultContext, act: () => Promise<void
     evidence.notes.push(`a checkpoint of job ${jobId} was in progress at the kill, held open by the frozen ${taskManager}`);
     await act();
   } finally {
-    log(`      ${await freeze(outputs.processes, taskManager, false)}: ${taskManager} goes on`);
+    log(`      ${await ctx.target.freeze(taskManager, false)}: ${taskManager} goes on`);
   }
 }
 
@@ -284,12 +285,12 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
       const killJobManager = async () => {
         evidence.expectedRestore = await latestCompleted(flink, jobId);
         ctx.faultAtMs = Date.now();
-        log(`      ${await crash(outputs.processes, "jobmanager")}; latest completed checkpoint ${evidence.expectedRestore.id}`);
+        log(`      ${await ctx.target.crash("jobmanager")}; latest completed checkpoint ${evidence.expectedRestore.id}`);
       };
       if (duringCheckpoint) {
         const before = await latestCompleted(flink, jobId);
         const planted = incompleteCheckpointPath(outputs.checkpointDir, jobId, before.id + 1000);
-        const made = await runOnVolume(outputs.checkpointVolume, ["sh", "-c", `mkdir -p '${planted}' && : > '${planted}/partial-state'`]);
+        const made = await ctx.target.runInJobManager(["sh", "-c", `mkdir -p '${planted}' && : > '${planted}/partial-state'`]);
         if (made.output === null) throw new CycleError(`could not put an incomplete checkpoint on the volume: ${made.problem}`);
         evidence.notes.push(`planted ${planted} without _metadata: the recovery must skip it`);
         log(`      planted the incomplete ${planted}`);
@@ -324,9 +325,9 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
       "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint by itself, on a standby TaskManager's free slots when there is one",
     async inject(ctx) {
       const hosts = await ctx.flink.jobTaskManagerHosts(ctx.jobId);
-      const taskManager = pickTaskManager(await taskManagerProcesses(ctx.outputs.processes), hosts);
+      const taskManager = pickTaskManager(await ctx.target.taskManagers(), hosts);
       ctx.log(`      the job's tasks run on ${hosts.join(", ")}: crashing ${taskManager}`);
-      ctx.log(`      ${await crash(ctx.outputs.processes, "taskmanager", taskManager)}`);
+      ctx.log(`      ${await ctx.target.crash("taskmanager", taskManager)}`);
       await detectFailure(ctx, `Flink to notice the lost TaskManager of job ${ctx.jobId}`);
       ctx.evidence.expectedRestore = await latestCompleted(ctx.flink, ctx.jobId);
     },
@@ -349,7 +350,7 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
         }
       })();
       try {
-        log(`      ${await restartBroker(outputs.processes)}`);
+        log(`      ${await ctx.target.restartBroker()}`);
       } finally {
         restarting = false;
         await watch;

@@ -3,8 +3,8 @@
 // what they were; a read that fails leaves its position out of that sample instead of failing the cycle.
 
 import type { FlinkRest } from "../../lib/flink/rest";
-import type { KafkaReader } from "../../lib/kafka/reader";
 import type { StackOutputs } from "../../lib/stack/outputs";
+import type { KafkaView } from "./connection";
 import { addCheckpoints, addSample, newTimeline, sampleDue, type Timeline } from "./timeline";
 
 export class TimelineSampler {
@@ -13,7 +13,7 @@ export class TimelineSampler {
 
   constructor(
     private readonly flink: FlinkRest,
-    private readonly kafka: KafkaReader,
+    private readonly kafka: KafkaView,
     private readonly outputs: StackOutputs,
     /** The job whose checkpoints are recorded: the one at the fault, then the recovered one. */
     public jobId: string,

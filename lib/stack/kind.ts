@@ -1,0 +1,113 @@
+// The kind target: the stack's processes are pods of a namespace, found by label; kubectl reaches them.
+
+import type { StackProcesses } from "../../infra/contract";
+import { type Command, mustRun, type Ran, runCommand, runShown, shown } from "../exec";
+import type { FlinkRole, StackTarget, TaskManagerProcess } from "./target";
+
+export type KindProcesses = Extract<StackProcesses, { target: "kind" }>;
+
+export class KindTarget implements StackTarget {
+  readonly name = "kind" as const;
+
+  constructor(private readonly processes: KindProcesses) {}
+
+  kubectl(...args: string[]): Command {
+    return { file: "kubectl", args: ["--context", this.processes.context, "-n", this.processes.namespace, ...args] };
+  }
+
+  /** The pod named, or every pod of the role's selector. */
+  private pods(role: FlinkRole, taskManager?: string): string[] {
+    if (role === "taskmanager" && taskManager) return [taskManager];
+    return ["-l", role === "jobmanager" ? this.processes.jobManagerSelector : this.processes.taskManagerSelector];
+  }
+
+  /** A crash is the pod deleted with no grace period; its Deployment starts a new one. */
+  crashCommand(role: FlinkRole, taskManager?: string): Command {
+    return this.kubectl("delete", "pod", ...this.pods(role, taskManager), "--grace-period=0", "--force", "--wait=false");
+  }
+
+  async crash(role: FlinkRole, taskManager?: string): Promise<string> {
+    const command = this.crashCommand(role, taskManager);
+    await mustRun(command);
+    return shown(command);
+  }
+
+  /** The signal inside the pod, where the JVM is PID 1 (the image's entrypoint execs it). */
+  freezeCommand(taskManager: string, frozen: boolean): Command {
+    return this.kubectl("exec", taskManager, "--", "kill", frozen ? "-STOP" : "-CONT", "1");
+  }
+
+  async freeze(taskManager: string, frozen: boolean): Promise<string> {
+    const command = this.freezeCommand(taskManager, frozen);
+    await mustRun(command);
+    return shown(command);
+  }
+
+  brokerRestartCommand(): Command {
+    return this.kubectl("delete", "pod", "-l", this.processes.kafkaSelector, "--wait=true");
+  }
+
+  async restartBroker(): Promise<string> {
+    const command = this.brokerRestartCommand();
+    await mustRun(command, 120_000);
+    return shown(command);
+  }
+
+  /** Each TaskManager pod with its IP and name. */
+  async taskManagers(): Promise<TaskManagerProcess[]> {
+    const text = await mustRun(
+      this.kubectl(
+        "get",
+        "pods",
+        "-l",
+        this.processes.taskManagerSelector,
+        "-o",
+        'jsonpath={range .items[*]}{.metadata.name} {.status.podIP}{"\\n"}{end}',
+      ),
+    );
+    return text
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => {
+        const [name, ...addresses] = line.trim().split(/\s+/);
+        return { name: name!, addresses: [...addresses, name!] };
+      });
+  }
+
+  jobManagerLookupCommand(): Command {
+    return this.kubectl(
+      "get",
+      "pods",
+      "-l",
+      this.processes.jobManagerSelector,
+      "--field-selector",
+      "status.phase=Running",
+      "-o",
+      "jsonpath={.items[0].metadata.name}",
+    );
+  }
+
+  /** The running JobManager pod, or why none was found. */
+  private async jobManagerPod(): Promise<{ pod: string } | { failed: Ran }> {
+    const lookup = this.jobManagerLookupCommand();
+    const found = await runCommand(lookup, 30_000);
+    if (found.ok && found.stdout.length > 0) return { pod: found.stdout };
+    return {
+      failed: {
+        output: null,
+        command: shown(lookup),
+        problem: `no running JobManager pod found with \`${shown(lookup)}\`: ${found.stderr || "no pod matched"}`,
+      },
+    };
+  }
+
+  async runInJobManager(argv: readonly string[], timeoutMs = 30_000): Promise<Ran> {
+    const found = await this.jobManagerPod();
+    return "failed" in found ? found.failed : runShown(this.kubectl("exec", found.pod, "--", ...argv), timeoutMs);
+  }
+
+  async copyToJobManager(file: string, target: string, timeoutMs = 60_000): Promise<Ran> {
+    const found = await this.jobManagerPod();
+    return "failed" in found ? found.failed : runShown(this.kubectl("cp", file, `${found.pod}:${target}`), timeoutMs);
+  }
+}
