@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { JOB_DEFAULTS } from "../jobs/flink/settings";
 import { VisitSchedule } from "../jobs/generator/schedule";
 import {
   BACKLOG_PLAN,
@@ -14,7 +15,7 @@ import {
   renderBacklogChart,
   renderBacklogTable,
 } from "./backlog";
-import { benchJobArgs, benchNames, type CatchUp, recordsBetween, totalOf } from "./benchJob";
+import { benchJobSettings, benchNames, type CatchUp, recordsBetween, totalOf } from "./benchJob";
 
 const run = (over: Partial<CatchUp>): CatchUp => ({
   jobId: "j",
@@ -85,27 +86,8 @@ describe("the backlog benchmark's load", () => {
 });
 
 describe("the benchmark's own job", () => {
-  it("runs the stack's program on topics, a group, a job name and transactions of its own", () => {
-    const stackArgs = [
-      "-py",
-      "/opt/flink/usrlib/jobs/visit_windows_job.py",
-      "--bootstrap-servers",
-      "kafka:9092",
-      "--input-topic",
-      "visits",
-      "--output-topic",
-      "visit_windows",
-      "--dlq-topic",
-      "visits_dlq",
-      "--group-id",
-      "visits_reader",
-      "--checkpoint-interval-ms",
-      "10000",
-      "--transactional-id-prefix",
-      "visit-windows",
-      "--job-name",
-      "visit-windows",
-    ];
+  it("runs the stack's job on topics, a group, a job name and transactions of its own", () => {
+    const stack = { ...JOB_DEFAULTS, checkpointIntervalMs: 10_000 };
     const names = benchNames("backlog", "m1x");
     expect(names).toEqual({
       input: "bench-state-backlog-m1x-visits",
@@ -114,19 +96,16 @@ describe("the benchmark's own job", () => {
       group: "bench-state-backlog-m1x",
       jobName: "bench-state-backlog-m1x",
     });
-    const args = benchJobArgs(stackArgs, names, { "--checkpoint-interval-ms": "3600000" });
-    const value = (flag: string) => args[args.indexOf(flag) + 1];
-    expect([
-      value("--input-topic"),
-      value("--output-topic"),
-      value("--dlq-topic"),
-      value("--group-id"),
-      value("--job-name"),
-      value("--transactional-id-prefix"),
-    ]).toEqual([names.input, names.output, names.dlq, names.group, names.jobName, names.jobName]);
-    expect(value("--checkpoint-interval-ms")).toBe("3600000");
-    expect(args.slice(0, 4)).toEqual(stackArgs.slice(0, 4));
-    expect(args).toHaveLength(stackArgs.length);
+    expect(benchJobSettings(stack, names, { checkpointIntervalMs: 3_600_000 })).toEqual({
+      ...stack,
+      inputTopic: names.input,
+      outputTopic: names.output,
+      dlqTopic: names.dlq,
+      groupId: names.group,
+      jobName: names.jobName,
+      transactionalIdPrefix: names.jobName,
+      checkpointIntervalMs: 3_600_000,
+    });
   });
 });
 

@@ -4,6 +4,7 @@
 // benchmark does not own, resubmitted afterwards with the stack's own recovery command from its retained checkpoint,
 // as the cancel-restore fault does.
 
+import { type JobSettings, programArguments } from "../jobs/flink/settings";
 import { ENDED_STATES, findJob, waitRunning } from "../lib/flink/jobs";
 import { type CheckpointFigures, FlinkRest } from "../lib/flink/rest";
 import type { PartitionOffsets } from "../lib/kafka/offsets";
@@ -11,7 +12,6 @@ import { KafkaReader } from "../lib/kafka/reader";
 import { stackTarget } from "../lib/stack";
 import type { StackOutputs } from "../lib/stack/outputs";
 import { type Log, seconds, waitFor } from "../lib/wait";
-import { withArgument } from "../verify/run/faults";
 
 /** The names a benchmark's job works under; all start with `bench-state-`, so any left behind is recognised. */
 export interface BenchNames {
@@ -28,18 +28,18 @@ export function benchNames(benchmark: string, runId: string): BenchNames {
   return { input: `${base}-visits`, output: `${base}-windows`, dlq: `${base}-dlq`, group: base, jobName: base };
 }
 
-/** The stack's job arguments turned to the benchmark's topics, group, job name and transactions, and `extra` flags. */
-export function benchJobArgs(programArgs: readonly string[], names: BenchNames, extra: Readonly<Record<string, string>> = {}): string[] {
-  const flags: Record<string, string> = {
-    "--input-topic": names.input,
-    "--output-topic": names.output,
-    "--dlq-topic": names.dlq,
-    "--group-id": names.group,
-    "--job-name": names.jobName,
-    "--transactional-id-prefix": names.jobName,
-    ...extra,
+/** The stack's job settings turned to the benchmark's topics, group, job name and transactions, and `changes`. */
+export function benchJobSettings(settings: JobSettings, names: BenchNames, changes: Partial<JobSettings> = {}): JobSettings {
+  return {
+    ...settings,
+    inputTopic: names.input,
+    outputTopic: names.output,
+    dlqTopic: names.dlq,
+    groupId: names.group,
+    jobName: names.jobName,
+    transactionalIdPrefix: names.jobName,
+    ...changes,
   };
-  return Object.entries(flags).reduce((args, [flag, value]) => withArgument(args, flag, value), [...programArgs]);
 }
 
 export const totalOf = (offsets: PartitionOffsets): number => Object.values(offsets).reduce((sum, o) => sum + o, 0);
@@ -111,13 +111,13 @@ export class BenchJob {
   }
 
   /** Submits the benchmark's job (from `savepointPath`, or without state from the earliest offsets) and waits until it runs. */
-  async submit(programArgs: readonly string[], savepointPath: string | null): Promise<Submission> {
+  async submit(settings: JobSettings, savepointPath: string | null): Promise<Submission> {
     const group = `${this.names.group}-${this.jobs.length + 1}`;
     const startMs = Date.now();
     const jobId = await this.flink.runPythonJob({
       entryClass: this.outputs.jobSubmission.entryClass,
-      programArgsList: withArgument(programArgs, "--group-id", group),
-      parallelism: this.outputs.jobSubmission.parallelism,
+      programArgsList: programArguments({ ...settings, groupId: group }),
+      parallelism: settings.parallelism,
       ...(savepointPath ? { savepointPath } : {}),
     });
     const submission: Submission = { jobId, group, startMs, submittedMs: Date.now() - startMs, runningMs: 0 };
@@ -130,13 +130,8 @@ export class BenchJob {
   }
 
   /** Submits the job and times its catch-up with `end`, from the submission. */
-  async submitAndCatchUp(
-    programArgs: readonly string[],
-    savepointPath: string | null,
-    end: PartitionOffsets,
-    timeoutMs: number,
-  ): Promise<CatchUp> {
-    const submission = await this.submit(programArgs, savepointPath);
+  async submitAndCatchUp(settings: JobSettings, savepointPath: string | null, end: PartitionOffsets, timeoutMs: number): Promise<CatchUp> {
+    const submission = await this.submit(settings, savepointPath);
     return this.catchUp(submission, end, timeoutMs);
   }
 
@@ -255,7 +250,7 @@ async function cancelAndWait(flink: FlinkRest, jobId: string, log: Log): Promise
  */
 export async function setAsideStackJob(outputs: StackOutputs, log: Log): Promise<boolean> {
   const flink = new FlinkRest(outputs.flinkRestUrl);
-  const needed = outputs.jobSubmission.parallelism;
+  const needed = outputs.jobSubmission.settings.parallelism;
   const overview = await flink.overview();
   if (overview.slotsAvailable >= needed) return false;
   const stackJob = await findJob(flink, outputs, undefined);

@@ -2,13 +2,13 @@
 // to reports/bench/ as JSON, a Markdown table and an SVG chart. Each setting gets a stack derived from the base
 // stack (Automation API), brought up, measured and destroyed in turn, so the figures of one run sit side by side.
 
-import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../lib/paths";
 import { withDerivedStack } from "../lib/stack/derived";
-import type { MatrixReport, MatrixRow } from "../verify/report/model";
+import { parseStackOutputs } from "../lib/stack/outputs";
+import { DEFAULT_CYCLE_OPTIONS, type MatrixRow, runMatrix } from "../verify";
 import { runLoadBenchmarks } from "./load";
 import {
   RECOVERY_VARIANTS,
@@ -143,14 +143,6 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
   return args;
 }
 
-function run(file: string, argv: readonly string[]): Promise<number> {
-  return new Promise((done) => {
-    const child = spawn(file, argv, { cwd: PROJECT_DIR, stdio: "inherit" });
-    child.on("close", (code) => done(code ?? 1));
-    child.on("error", () => done(1));
-  });
-}
-
 export async function machine(): Promise<Record<string, unknown>> {
   const osRelease = await readFile("/etc/os-release", "utf8").catch(() => "");
   return {
@@ -175,8 +167,7 @@ async function recovery(args: BenchArguments): Promise<boolean> {
       rows = await withDerivedStack(PROJECT_DIR, args.stack, variant, log, async (outputs) => {
         const variantDir = join(dir, variant.suffix);
         await mkdir(variantDir, { recursive: true });
-        const outputsFile = join(variantDir, "outputs.json");
-        await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+        await writeFile(join(variantDir, "outputs.json"), `${JSON.stringify(outputs, null, 2)}\n`);
         settings = {
           images: outputs.images,
           checkpointMode: outputs.checkpointMode,
@@ -185,20 +176,19 @@ async function recovery(args: BenchArguments): Promise<boolean> {
         };
         const reportPath = join(variantDir, "faults.json");
         log(`== ${variant.label}: ${args.runs} TaskManager crash${args.runs === 1 ? "" : "es"}`);
-        const code = await run(join(PROJECT_DIR, "node_modules", ".bin", "tsx"), [
-          "verify/cli.ts",
-          "--outputs-file",
-          outputsFile,
-          "--faults",
-          "taskmanager-crash",
-          "--repeat",
-          String(args.runs),
-          "--report",
+        const result = await runMatrix({
+          outputs: parseStackOutputs(outputs, {}, `stack "${stack}"`),
+          stack,
+          projectDir: PROJECT_DIR,
+          faults: ["taskmanager-crash"],
+          repeat: args.runs,
+          options: DEFAULT_CYCLE_OPTIONS,
           reportPath,
-        ]);
-        const matrix = JSON.parse(await readFile(reportPath, "utf8")) as MatrixReport;
-        if (code !== 0) error = `the verification ended with exit ${code} (${reportPath})`;
-        return matrix.rows;
+          log,
+        });
+        if (result.incomplete || !result.matrix.ok)
+          error = `the verification ${result.incomplete ? "could not complete every run" : "failed a check"} (${reportPath})`;
+        return result.matrix.rows;
       });
     } catch (caught) {
       error = (caught as Error).message;

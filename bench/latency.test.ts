@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { JOB_DEFAULTS } from "../jobs/flink/settings";
 import { VisitSchedule } from "../jobs/generator/schedule";
 import type { TopicRecord } from "../lib/kafka/reader";
-import { COUNT_TRIGGER, parseVisit, type Visit, WINDOW_SIZE_MS, windowStartOf } from "../verify/judge/records";
+import { parseVisit, type Visit, windowModelOf, windowStartOf } from "../verify";
+
+const MODEL = windowModelOf(JOB_DEFAULTS);
+
 import {
   firingLatencies,
   type LatencyResult,
@@ -36,15 +40,15 @@ function firingsOf(visits: readonly Visit[], delayMs: (n: number) => number): Se
   const counts = new Map<string, number>();
   const seen: SeenRecord[] = [];
   for (const visit of [...visits].sort((a, b) => a.producedAtMs - b.producedAtMs)) {
-    const windowStartMs = windowStartOf(visit.eventTimeMs);
+    const windowStartMs = windowStartOf(visit.eventTimeMs, MODEL.windowSizeMs);
     const key = `${visit.visitId}@${windowStartMs}`;
     const count = (counts.get(key) ?? 0) + 1;
     counts.set(key, count);
-    if (count % COUNT_TRIGGER !== 0) continue;
+    if (count % MODEL.trigger !== 0) continue;
     const value = JSON.stringify({
       visit_id: visit.visitId,
       window_start: new Date(windowStartMs).toISOString(),
-      window_end: new Date(windowStartMs + WINDOW_SIZE_MS).toISOString(),
+      window_end: new Date(windowStartMs + MODEL.windowSizeMs).toISOString(),
       count,
       processing_time: new Date(visit.producedAtMs + 300).toISOString(),
     });
@@ -62,7 +66,7 @@ describe("firingLatencies", () => {
   it("times each firing from the input record that completed it", () => {
     const seen = firingsOf(visits, (n) => 1000 + (n % 10) * 100);
     expect(seen.length).toBeGreaterThan(100);
-    const { latenciesMs, unmatched } = firingLatencies(visits, seen, "0000002a_");
+    const { latenciesMs, unmatched } = firingLatencies(visits, seen, "0000002a_", MODEL);
     expect(unmatched).toBe(0);
     expect(latenciesMs).toHaveLength(seen.length);
     expect(Math.min(...latenciesMs)).toBe(1000);
@@ -76,7 +80,7 @@ describe("firingLatencies", () => {
       record: { ...seen[0]!.record, value: seen[0]!.record.value!.replace('"count":4', '"count":400') },
       seenAtMs: 0,
     };
-    const { latenciesMs, unmatched } = firingLatencies(visits, [...seen, seen[0]!, ...other, unknown], "0000002a_");
+    const { latenciesMs, unmatched } = firingLatencies(visits, [...seen, seen[0]!, ...other, unknown], "0000002a_", MODEL);
     expect(latenciesMs).toHaveLength(seen.length);
     expect(new Set(latenciesMs)).toEqual(new Set([2500]));
     expect(unmatched).toBe(1);

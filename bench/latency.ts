@@ -6,8 +6,7 @@
 
 import type { CheckpointMode } from "../infra/contract";
 import type { TopicRecord } from "../lib/kafka/reader";
-import { groundTruth, type WindowModel } from "../verify/judge/output";
-import { firingKey, parseFiring, type Visit, windowKey } from "../verify/judge/records";
+import { firingKey, groundTruth, parseFiring, type Visit, type WindowModel, windowKey } from "../verify";
 import { escapeXml, percentile } from "./recovery";
 import { firstLine, modeColour, roundAxis } from "./throughput";
 
@@ -32,7 +31,7 @@ export function firingLatencies(
   visits: readonly Visit[],
   seen: readonly SeenRecord[],
   visitIdPrefix: string,
-  model?: WindowModel,
+  model: WindowModel,
 ): FiringLatencies {
   const ours = visits.filter((v) => v.visitId.startsWith(visitIdPrefix));
   const truth = groundTruth(ours, model);

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { CheckpointMode } from "../infra/contract";
+import { programArguments } from "../jobs/flink/settings";
 import { mustRun } from "../lib/exec";
 import { findJob, waitRunning } from "../lib/flink/jobs";
 import { type CheckpointRecord, FlinkRest, findPythonJar } from "../lib/flink/rest";
@@ -15,9 +16,7 @@ import { KafkaReader } from "../lib/kafka/reader";
 import { type StackVariant, withDerivedStack } from "../lib/stack/derived";
 import { parseStackOutputs, readPulumiOutputs, type StackOutputs } from "../lib/stack/outputs";
 import { type Log, sleep } from "../lib/wait";
-import { expectedFirings, groundTruth, windowModelFor } from "../verify/judge/output";
-import { parseVisit, type Visit } from "../verify/judge/records";
-import { withArgument } from "../verify/run/faults";
+import { expectedFirings, groundTruth, parseVisit, type Visit, windowModelOf } from "../verify";
 import { firingLatencies, type LatencyResult, latencyFigures, renderLatencyChart, renderLatencyTable, type SeenRecord } from "./latency";
 import {
   finishLoad,
@@ -209,7 +208,7 @@ export async function runThroughput(ctx: LoadContext, mode: CheckpointMode, plan
     mode,
     stack: ctx.stack,
     intervalMs: ctx.intervalMs,
-    parallelism: ctx.outputs.jobSubmission.parallelism,
+    parallelism: ctx.outputs.jobSubmission.settings.parallelism,
     steps,
     error: null,
   };
@@ -231,16 +230,16 @@ async function resubmitWithInterval(ctx: LoadContext, intervalMs: number): Promi
   for (let i = 0; i < 120 && (await flink.job(ctx.jobId)).state !== "CANCELED"; i++) await sleep(500);
   const jar = findPythonJar(await flink.jars());
   if (!jar) throw new Error(`no flink-python jar is uploaded on ${flink.baseUrl}: re-run the stack's submission with pulumi up`);
-  const programArgs = withArgument(outputs.jobSubmission.programArgs, "--checkpoint-interval-ms", String(intervalMs));
-  log(`   resubmitting with --checkpoint-interval-ms ${intervalMs} from ${latest.externalPath}`);
+  const settings = { ...outputs.jobSubmission.settings, checkpointIntervalMs: intervalMs };
+  log(`   resubmitting with checkpoints every ${intervalMs} ms from ${latest.externalPath}`);
   const jobId = await flink.runJar(jar.id, {
     entryClass: outputs.jobSubmission.entryClass,
-    programArgsList: programArgs,
-    parallelism: outputs.jobSubmission.parallelism,
+    programArgsList: programArguments(settings),
+    parallelism: settings.parallelism,
     savepointPath: latest.externalPath,
   });
   await waitRunning(flink, jobId, 180_000, log);
-  return { ...ctx, jobId, intervalMs, outputs: { ...outputs, jobSubmission: { ...outputs.jobSubmission, programArgs } } };
+  return { ...ctx, jobId, intervalMs, outputs: { ...outputs, jobSubmission: { ...outputs.jobSubmission, settings } } };
 }
 
 /** One latency run: a generator run at a low rate, each of its firings timed from its completing input record. */
@@ -277,9 +276,9 @@ async function latencyRun(ctx: LoadContext, mode: CheckpointMode, plan: LoadPlan
   const visits = (await kafka.readTopic(outputs.visitsTopic, inputEnd, 60_000, inputFrom))
     .map(parseVisit)
     .flatMap((p) => (p.ok ? [p.value] : [])) satisfies Visit[];
-  const model = windowModelFor(outputs.jobSubmission.programArgs);
+  const model = windowModelOf(outputs.jobSubmission.settings);
   const ours = visits.filter((v) => v.visitId.startsWith(run.visitIdPrefix));
-  const expectedFiringCount = expectedFirings(groundTruth(ours, model), inputEnd).length;
+  const expectedFiringCount = expectedFirings(groundTruth(ours, model), inputEnd, model.trigger).length;
   // Stop once every firing of this run is seen (other output may come too: stop on time then), or after the grace.
   const stopAtMs = Date.now() + ctx.intervalMs + plan.latencyGraceMs;
   const oursSeen = () => firingLatencies(visits, seen, run.visitIdPrefix, model).latenciesMs.length;
@@ -395,7 +394,7 @@ export async function runLoadBenchmarks(options: LoadOptions): Promise<boolean> 
     runs.push(run);
     if (options.throughput) {
       log(
-        `== throughput, ${mode}, checkpoints every ${ctx.intervalMs / 1000} s, parallelism ${ctx.outputs.jobSubmission.parallelism} (load ${loadNow().join(", ")})`,
+        `== throughput, ${mode}, checkpoints every ${ctx.intervalMs / 1000} s, parallelism ${ctx.outputs.jobSubmission.settings.parallelism} (load ${loadNow().join(", ")})`,
       );
       throughput.push(await runThroughput(ctx, mode, plan));
     }

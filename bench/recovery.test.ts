@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../infra/config";
-import type { MatrixRow } from "../verify/report/model";
+import type { MatrixRow } from "../verify";
 import { parseBenchArguments } from "./cli";
 import { RECOVERY_VARIANTS, renderRecoveryChart, renderRecoveryTable, selectVariants, speedups, spread, summarize } from "./recovery";
 

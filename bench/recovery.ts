@@ -7,7 +7,7 @@
 // `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
 import type { StackVariant } from "../lib/stack/derived";
-import type { MatrixRow } from "../verify/report/model";
+import type { MatrixRow } from "../verify";
 
 export type RecoveryVariant = StackVariant & { readonly label: string };
 

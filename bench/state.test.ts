@@ -13,7 +13,6 @@ import {
   stateRatios,
   stateStartTime,
   summarizeState,
-  windowMsOf,
 } from "./state";
 
 const WINDOWS = "c27dcf7b54ef6bfd6cff02ca8870b681";
@@ -70,11 +69,6 @@ describe("the state benchmark's load", () => {
     expect(stateStartTime(0, 45_000)).toBe("2024-01-01T00:00:00.000Z");
     expect(Date.parse(stateStartTime(2, 45_000)) - Date.parse(stateStartTime(1, 45_000))).toBe(450_000);
     expect(Date.parse(stateStartTime(1, 60_000)) % 60_000).toBe(0);
-  });
-
-  it("reads the job's window from its arguments", () => {
-    expect(windowMsOf(["-py", "job.py", "--window-seconds", "30"])).toBe(30_000);
-    expect(windowMsOf(["-py", "job.py"])).toBe(45_000);
   });
 });
 

@@ -50,13 +50,6 @@ export function stateLoad(plan: StatePlan, topic: string, keys: number, index: n
   };
 }
 
-/** The job's window length from its program arguments (--window-seconds, 45 by the job's default). */
-export function windowMsOf(programArgs: readonly string[]): number {
-  const at = programArgs.indexOf("--window-seconds");
-  const secondsText = at >= 0 ? programArgs[at + 1] : undefined;
-  return (secondsText === undefined ? 45 : Number(secondsText)) * 1000;
-}
-
 export interface StateResult {
   keys: number;
   events: number;

@@ -21,7 +21,7 @@ import {
   renderBacklogChart,
   renderBacklogTable,
 } from "./backlog";
-import { BenchJob, benchJobArgs, benchNames, recordsBetween, resubmitStackJob, setAsideStackJob, totalOf } from "./benchJob";
+import { BenchJob, benchJobSettings, benchNames, recordsBetween, resubmitStackJob, setAsideStackJob, totalOf } from "./benchJob";
 import { type GeneratorLoad, type GeneratorPlace, generate, generatorPlace, stackGeneratorOf } from "./loadGenerator";
 import {
   renderStateChart,
@@ -32,7 +32,6 @@ import {
   type StateResult,
   stateLoad,
   stateMeasured,
-  windowMsOf,
 } from "./state";
 
 /** A stack as a benchmark finds it: its outputs, its name, and whether the benchmark owns it (a derived stack). */
@@ -81,7 +80,7 @@ export async function runBacklog(
   const names = benchNames("backlog", runId);
   const place = await placeFor(stack, log);
   const bench = await BenchJob.open(stack.outputs, names, log);
-  const args = benchJobArgs(stack.outputs.jobSubmission.programArgs, names);
+  const settings = benchJobSettings(stack.outputs.jobSubmission.settings, names);
   const starts = backlogStartTimes(plan, Date.now());
   try {
     // 1. The backlog, then a job without state that reads it from the earliest offsets and checkpoints all of it.
@@ -97,7 +96,7 @@ export async function runBacklog(
     const backlogEnd = await bench.kafka.endOffsets(names.input);
     result.earliestRecords = totalOf(backlogEnd);
     log(`== backlog: ${result.earliestRecords} records, a job submitted without state reads them from the earliest offsets`);
-    result.earliest = await bench.submitAndCatchUp(args, null, backlogEnd, plan.catchUpTimeoutMs);
+    result.earliest = await bench.submitAndCatchUp(settings, null, backlogEnd, plan.catchUpTimeoutMs);
     await bench.cancel(result.earliest.jobId);
     const retained = (await bench.flink.checkpoints(result.earliest.jobId)).latestCompleted;
     if (!retained) throw new Error(`job ${result.earliest.jobId} left no completed checkpoint`);
@@ -114,7 +113,7 @@ export async function runBacklog(
     result.inputRecords = totalOf(end);
     result.restoreRecords = recordsBetween(checkpointed, end);
     log(`== backlog: ${result.restoreRecords} records after checkpoint ${retained.id}, the job resubmitted from it`);
-    result.restore = await bench.submitAndCatchUp(args, retained.externalPath, end, plan.catchUpTimeoutMs);
+    result.restore = await bench.submitAndCatchUp(settings, retained.externalPath, end, plan.catchUpTimeoutMs);
     await bench.cancel(result.restore.jobId);
   } catch (error) {
     result.error = (error as Error).message;
@@ -139,13 +138,13 @@ export async function runState(
   };
   const names = benchNames("state", runId);
   const place = await placeFor(stack, log);
-  const windowMs = windowMsOf(stack.outputs.jobSubmission.programArgs);
+  const windowMs = stack.outputs.jobSubmission.settings.windowSeconds * 1000;
   // Only the checkpoints asked for (a periodic one in between would be measured as if it were one of them): the
   // longest interval the sink's 10-minute transactions allow, longer than the benchmark.
-  const args = benchJobArgs(stack.outputs.jobSubmission.programArgs, names, { "--checkpoint-interval-ms": String(540_000) });
+  const settings = benchJobSettings(stack.outputs.jobSubmission.settings, names, { checkpointIntervalMs: 540_000 });
   const bench = await BenchJob.open(stack.outputs, names, log);
   try {
-    const job = await bench.submit(args, null);
+    const job = await bench.submit(settings, null);
     const windowVertex =
       (await bench.flink.job(job.jobId)).vertices.find((v) => !v.name.startsWith("Source:") && v.name.includes("visit windows")) ?? null;
     for (const [index, keys] of plan.keys.entries()) {
@@ -217,7 +216,7 @@ export async function runStateBenchmarks(
       checkpointMode: stack.outputs.checkpointMode,
       checkpointIntervalMs: stack.outputs.checkpointIntervalMs,
       partitions: stack.outputs.partitions,
-      parallelism: stack.outputs.jobSubmission.parallelism,
+      parallelism: stack.outputs.jobSubmission.settings.parallelism,
       stateBackend: "hashmap",
     };
     const context = { machine: await machine(), settings, stack: stack.name, smoke: args.smoke };

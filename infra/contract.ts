@@ -3,19 +3,21 @@
  * writes and the verification reads, and the values they take. Types and constants only, no Pulumi import, so
  * verify/ can use them without loading the SDK.
  */
+import type { CheckpointMode, JobSettings } from "../jobs/flink/settings";
+
+export { CHECKPOINT_MODES, type CheckpointMode } from "../jobs/flink/settings";
+
 /** Where the stack runs. */
 export type Target = "docker" | "kind";
 export const TARGETS: readonly Target[] = ["docker", "kind"];
 
-/** Flink's checkpointing mode; it also selects the Kafka sink's delivery guarantee. */
-export type CheckpointMode = "EXACTLY_ONCE" | "AT_LEAST_ONCE";
-export const CHECKPOINT_MODES: readonly CheckpointMode[] = ["EXACTLY_ONCE", "AT_LEAST_ONCE"];
-
 /** How the stack submits the job (and the verifier resubmits it): the flink-python jar's PythonDriver over REST. */
 export interface JobSubmissionSpec {
   readonly entryClass: string;
-  readonly programArgs: string[];
-  readonly parallelism: number;
+  /** The job's Python file in the image, PythonDriver's `-py`. */
+  readonly script: string;
+  /** Everything the job is told on its command line (jobs/flink/settings.ts renders it). */
+  readonly settings: JobSettings;
 }
 
 /** The checkpoint volume: mounted at `mountPath` in the JobManager and every TaskManager; `name` is its name on the target. */

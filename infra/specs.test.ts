@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { jobArguments } from "../jobs/flink/settings";
 import { parseStackConfig } from "./config";
 import {
   commonOutputs,
@@ -9,11 +10,10 @@ import {
   flinkPropertiesText,
   generatorEnvironment,
   HOSTNAME_REFERENCE,
-  jobArguments,
+  jobSettings,
   KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
   kafkaEnvironment,
   kubernetesHaProperties,
-  programArguments,
   restoreSummary,
   SINK_TRANSACTION_TIMEOUT_MS,
   submissionCommand,
@@ -102,7 +102,7 @@ describe("kafkaEnvironment", () => {
 
   it("keeps the sink's transaction timeout under the broker's maximum", () => {
     expect(SINK_TRANSACTION_TIMEOUT_MS).toBeLessThanOrEqual(KAFKA_TRANSACTION_MAX_TIMEOUT_MS);
-    expect(flagValue(jobArguments(defaults), "--transaction-timeout-ms")).toBe(String(SINK_TRANSACTION_TIMEOUT_MS));
+    expect(jobSettings(defaults).transactionTimeoutMs).toBe(SINK_TRANSACTION_TIMEOUT_MS);
   });
 });
 
@@ -161,33 +161,25 @@ describe("flinkProperties values", () => {
   });
 });
 
-describe("job arguments and submission", () => {
+describe("job settings and submission", () => {
   it("passes mode, interval, directory and retention to the job", () => {
     const cfg = parseStackConfig({ checkpointMode: "AT_LEAST_ONCE", checkpointIntervalMs: "30000", retainOnCancellation: "false" });
-    const args = jobArguments(cfg);
-    expect(flagValue(args, "--checkpoint-mode")).toBe("AT_LEAST_ONCE");
-    expect(flagValue(args, "--checkpoint-interval-ms")).toBe("30000");
-    expect(flagValue(args, "--checkpoint-dir")).toBe("file:///checkpoints_flink");
-    expect(flagValue(args, "--retain-on-cancellation")).toBe("false");
-    expect(flagValue(args, "--group-id")).toBe("visits_reader");
-    expect(flagValue(args, "--bootstrap-servers")).toBe("kafka:9092");
+    expect(jobSettings(cfg)).toMatchObject({
+      checkpointMode: "AT_LEAST_ONCE",
+      checkpointIntervalMs: 30_000,
+      checkpointDir: "file:///checkpoints_flink",
+      retainOnCancellation: false,
+      groupId: "visits_reader",
+      bootstrapServers: "kafka:9092",
+    });
   });
 
   it("pins the source to one subtask per partition while the slots allow, whatever the window parallelism", () => {
-    expect(flagValue(jobArguments(parseStackConfig({ partitions: "2", parallelism: "1" })), "--source-parallelism")).toBe("2");
-    expect(
-      flagValue(
-        jobArguments(parseStackConfig({ partitions: "4", parallelism: "2", taskManagers: "1", taskSlots: "2" })),
-        "--source-parallelism",
-      ),
-    ).toBe("2");
-    expect(flagValue(jobArguments(parseStackConfig({ partitions: "4", taskManagers: "2", taskSlots: "2" })), "--source-parallelism")).toBe(
-      "4",
+    expect(jobSettings(parseStackConfig({ partitions: "2", parallelism: "1" })).sourceParallelism).toBe(2);
+    expect(jobSettings(parseStackConfig({ partitions: "4", parallelism: "2", taskManagers: "1", taskSlots: "2" })).sourceParallelism).toBe(
+      2,
     );
-  });
-
-  it("runs the job script through PythonDriver's -py", () => {
-    expect(programArguments(defaults).slice(0, 2)).toEqual(["-py", "/opt/flink/usrlib/jobs/visit_windows_job.py"]);
+    expect(jobSettings(parseStackConfig({ partitions: "4", taskManagers: "2", taskSlots: "2" })).sourceParallelism).toBe(4);
   });
 
   it("submits fresh by default and restores when restoreFrom is set", () => {
@@ -197,7 +189,7 @@ describe("job arguments and submission", () => {
     expect(flagValue(cmd, "--restore-from")).toBe(chk);
     // Everything after "--" belongs to the job, so the restore flag must come before it.
     expect(cmd.indexOf("--restore-from")).toBeLessThan(cmd.indexOf("--"));
-    expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(jobArguments(defaults));
+    expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(jobArguments(jobSettings(defaults)));
   });
 });
 

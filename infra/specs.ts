@@ -3,6 +3,16 @@
  * Pure functions of the stack configuration: the Docker and Kubernetes implementations only translate them,
  * so a change of, say, the checkpoint interval is one edit in config and reaches every place from here.
  */
+
+import {
+  CHECKPOINTS_SCRIPT,
+  JOB_DEFAULTS,
+  JOB_SCRIPT,
+  type JobSettings,
+  jobArguments,
+  PYTHON_DRIVER_CLASS,
+  SUBMIT_SCRIPT,
+} from "../jobs/flink/settings";
 import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type StackConfig } from "./config";
 import type { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
 
@@ -19,14 +29,6 @@ export const PORTS = {
   kafkaController: 9093,
   kafkaExternal: 9094,
 } as const;
-
-/** Where the job image keeps the job (see jobs/flink/Dockerfile). */
-export const JOB_DIR = "/opt/flink/usrlib/jobs";
-export const JOB_SCRIPT = `${JOB_DIR}/visit_windows_job.py`;
-export const SUBMIT_SCRIPT = `${JOB_DIR}/submit.py`;
-export const CHECKPOINTS_SCRIPT = `${JOB_DIR}/checkpoints.py`;
-/** Flink runs a Python job through this entry class of the flink-python jar. */
-export const PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver";
 
 /** Users of the official images; the stack runs every container as these, never as root. */
 export const USERS = { flink: "9999:9999", kafka: "1000:1000", node: "1000:1000" } as const;
@@ -230,47 +232,30 @@ export function sourceParallelism(cfg: StackConfig): number {
   return Math.min(cfg.partitions, cfg.taskManagers * cfg.taskSlots);
 }
 
-/** Arguments of the PyFlink job (see jobs/flink/visits_logic.py for their meaning). */
-export function jobArguments(cfg: StackConfig): string[] {
-  return [
-    "--bootstrap-servers",
-    internalBootstrap(),
-    "--input-topic",
-    cfg.visitsTopic,
-    "--output-topic",
-    cfg.outputTopic,
-    "--dlq-topic",
-    cfg.dlqTopic,
-    "--group-id",
-    cfg.groupId,
-    "--checkpoint-mode",
-    cfg.checkpointMode,
-    "--checkpoint-interval-ms",
-    String(cfg.checkpointIntervalMs),
-    "--checkpoint-dir",
-    cfg.checkpointDir,
-    "--retain-on-cancellation",
-    String(cfg.retainOnCancellation),
-    "--parallelism",
-    String(cfg.parallelism),
-    "--source-parallelism",
-    String(sourceParallelism(cfg)),
-    "--transactional-id-prefix",
-    cfg.jobName,
-    "--transaction-timeout-ms",
-    String(SINK_TRANSACTION_TIMEOUT_MS),
-    "--job-name",
-    cfg.jobName,
-  ];
+/** The job's settings in this stack (see jobs/flink/settings.ts; visits_logic.py for their meaning). */
+export function jobSettings(cfg: StackConfig): JobSettings {
+  return {
+    ...JOB_DEFAULTS,
+    bootstrapServers: internalBootstrap(),
+    inputTopic: cfg.visitsTopic,
+    outputTopic: cfg.outputTopic,
+    dlqTopic: cfg.dlqTopic,
+    groupId: cfg.groupId,
+    checkpointMode: cfg.checkpointMode,
+    checkpointIntervalMs: cfg.checkpointIntervalMs,
+    checkpointDir: cfg.checkpointDir,
+    retainOnCancellation: cfg.retainOnCancellation,
+    parallelism: cfg.parallelism,
+    sourceParallelism: sourceParallelism(cfg),
+    transactionalIdPrefix: cfg.jobName,
+    transactionTimeoutMs: SINK_TRANSACTION_TIMEOUT_MS,
+    jobName: cfg.jobName,
+  };
 }
 
-/** What the PythonDriver entry class receives: the script, then the job's own arguments. */
-export function programArguments(cfg: StackConfig): string[] {
-  return ["-py", JOB_SCRIPT, ...jobArguments(cfg)];
-}
-
+/** How the stack submits the job, and the verification and the benchmarks resubmit it. */
 export function jobSubmission(cfg: StackConfig): JobSubmissionSpec {
-  return { entryClass: PYTHON_DRIVER_CLASS, programArgs: programArguments(cfg), parallelism: cfg.parallelism };
+  return { entryClass: PYTHON_DRIVER_CLASS, script: JOB_SCRIPT, settings: jobSettings(cfg) };
 }
 
 /** Command of the one-shot submission container/Job; restores when `restoreFrom` is configured. */
@@ -286,7 +271,7 @@ export function submissionCommand(cfg: StackConfig): string[] {
     String(cfg.parallelism),
     ...(cfg.restoreFrom ? ["--restore-from", cfg.restoreFrom] : []),
     "--",
-    ...jobArguments(cfg),
+    ...jobArguments(jobSettings(cfg)),
   ];
 }
 

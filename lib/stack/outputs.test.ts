@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { JOB_DEFAULTS } from "../../jobs/flink/settings";
 import { parseStackOutputs } from "./outputs";
 
 const dockerOutputs = {
@@ -16,8 +17,8 @@ const dockerOutputs = {
   jobName: "visit-windows",
   jobSubmission: {
     entryClass: "org.apache.flink.client.python.PythonDriver",
-    programArgs: ["-py", "/opt/job.py", "--x", "1"],
-    parallelism: 2,
+    script: "/opt/job.py",
+    settings: { ...JOB_DEFAULTS, windowSeconds: 30 },
   },
   checkpointVolume: { name: "vol", mountPath: "/checkpoints_flink" },
   processes: { target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" },
@@ -29,7 +30,7 @@ describe("parseStackOutputs", () => {
   it("reads the docker contract", () => {
     const outputs = parseStackOutputs(dockerOutputs, {}, "stack docker");
     expect(outputs.flinkRestUrl).toBe("http://127.0.0.1:8081");
-    expect(outputs.jobSubmission.programArgs).toEqual(["-py", "/opt/job.py", "--x", "1"]);
+    expect(outputs.jobSubmission.settings).toEqual({ ...JOB_DEFAULTS, windowSeconds: 30 });
     expect(outputs.checkpointVolume).toEqual({ name: "vol", mountPath: "/checkpoints_flink" });
     expect(outputs.checkpointDir).toBe("file:///checkpoints_flink");
   });
@@ -64,6 +65,17 @@ describe("parseStackOutputs", () => {
     );
     const { checkpointListing: _listing, ...withoutListing } = dockerOutputs;
     expect(() => parseStackOutputs(withoutListing, {}, "x")).toThrow("missing: checkpointListing");
+  });
+
+  it("names a job setting that is missing or of the wrong type", () => {
+    const { countTrigger: _c, ...settings } = JOB_DEFAULTS;
+    const bad = {
+      ...dockerOutputs,
+      jobSubmission: { ...dockerOutputs.jobSubmission, settings: { ...settings, parallelism: "2", checkpointMode: "TWICE" } },
+    };
+    expect(() => parseStackOutputs(bad, {}, "x")).toThrow(
+      /missing: jobSubmission.settings.countTrigger[\s\S]*jobSubmission.settings.parallelism must be a number, got "2"[\s\S]*checkpointMode must be one of EXACTLY_ONCE, AT_LEAST_ONCE, got "TWICE"/,
+    );
   });
 
   it("lets flags override the addresses", () => {

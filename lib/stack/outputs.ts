@@ -13,6 +13,7 @@ import {
   TARGETS,
   type Target,
 } from "../../infra/contract";
+import { JOB_DEFAULTS, type JobSettings } from "../../jobs/flink/settings";
 
 // One declaration of the outputs, written by infra/ and read here: infra/contract.ts.
 export type { CheckpointVolume, StackOutputs };
@@ -74,14 +75,10 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   const jobName = text("jobName");
 
   const submission = object("jobSubmission");
-  const programArgs = submission.programArgs;
-  if (outputs.jobSubmission && !(Array.isArray(programArgs) && programArgs.every((a) => typeof a === "string"))) {
-    invalid.push(`jobSubmission.programArgs must be a list of strings, got ${JSON.stringify(programArgs)}`);
-  }
   const jobSubmission: JobSubmissionSpec = {
     entryClass: outputs.jobSubmission ? text("jobSubmission.entryClass", submission.entryClass) : "",
-    programArgs: Array.isArray(programArgs) ? programArgs.map(String) : [],
-    parallelism: outputs.jobSubmission ? positiveInteger("jobSubmission.parallelism", submission.parallelism) : 0,
+    script: outputs.jobSubmission ? text("jobSubmission.script", submission.script) : "",
+    settings: outputs.jobSubmission ? parseJobSettings(submission.settings, missing, invalid) : JOB_DEFAULTS,
   };
 
   const volume = object("checkpointVolume");
@@ -210,4 +207,27 @@ export async function readOutputsFile(path: string): Promise<unknown> {
       `the outputs file ${path} is not JSON; write it with \`pulumi stack output --json --show-secrets > ${path}\``,
     );
   }
+}
+
+/** The job's settings as the outputs carry them: every field of JobSettings, of its type. */
+function parseJobSettings(raw: unknown, missing: string[], invalid: string[]): JobSettings {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    missing.push("jobSubmission.settings");
+    return JOB_DEFAULTS;
+  }
+  const given = raw as Record<string, unknown>;
+  const settings: Record<string, unknown> = {};
+  for (const [key, fallback] of Object.entries(JOB_DEFAULTS)) {
+    const value = given[key];
+    if (value === undefined) missing.push(`jobSubmission.settings.${key}`);
+    else if (typeof value !== typeof fallback)
+      invalid.push(`jobSubmission.settings.${key} must be a ${typeof fallback}, got ${JSON.stringify(value)}`);
+    settings[key] = typeof value === typeof fallback ? value : fallback;
+  }
+  if (!(CHECKPOINT_MODES as readonly unknown[]).includes(settings.checkpointMode)) {
+    invalid.push(
+      `jobSubmission.settings.checkpointMode must be one of ${CHECKPOINT_MODES.join(", ")}, got ${JSON.stringify(settings.checkpointMode)}`,
+    );
+  }
+  return settings as unknown as JobSettings;
 }

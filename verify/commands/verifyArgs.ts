@@ -4,6 +4,7 @@ import type { CheckpointMode } from "../../infra/contract";
 import { MALFORMED_KINDS } from "../judge/records";
 import { DEFAULT_REPORT_PATH } from "../report/write";
 import type { CycleOptions } from "../run/cycle";
+import { DEFAULT_CYCLE_OPTIONS } from "../run/cycle";
 import { FAULT_NAMES, type FaultName, parseFaultList } from "../run/faults";
 
 export interface VerifyArguments {
@@ -55,13 +56,13 @@ What to run:
                             Automation API, brought up, run and destroyed (needs --stack)
 
 Each fault (durations in seconds):
-  --min-checkpoints <n>     completed checkpoints to wait for before the first fault (default 2)
-  --checkpoint-timeout <s>  how long to wait for them (default 240)
-  --cancel-timeout <s>      how long to wait for CANCELED (default 60)
-  --backlog <s>             how long the generator writes while no job runs, for resubmissions (default 15)
-  --restore-timeout <s>     how long the recovered job may take to be RUNNING (default 180)
-  --output-timeout <s>      how long to wait for committed output and each checkpoint after the recovery (default 180)
-  --read-timeout <s>        how long reading a whole topic may take (default 120)
+  --min-checkpoints <n>     completed checkpoints to wait for before the first fault (default ${DEFAULT_CYCLE_OPTIONS.minCheckpoints})
+  --checkpoint-timeout <s>  how long to wait for them (default ${DEFAULT_CYCLE_OPTIONS.checkpointTimeoutMs / 1000})
+  --cancel-timeout <s>      how long to wait for CANCELED (default ${DEFAULT_CYCLE_OPTIONS.cancelTimeoutMs / 1000})
+  --backlog <s>             how long the generator writes while no job runs, for resubmissions (default ${DEFAULT_CYCLE_OPTIONS.backlogMs / 1000})
+  --restore-timeout <s>     how long the recovered job may take to be RUNNING (default ${DEFAULT_CYCLE_OPTIONS.restoreTimeoutMs / 1000})
+  --output-timeout <s>      how long to wait for committed output and each checkpoint after the recovery (default ${DEFAULT_CYCLE_OPTIONS.outputTimeoutMs / 1000})
+  --read-timeout <s>        how long reading a whole topic may take (default ${DEFAULT_CYCLE_OPTIONS.readTimeoutMs / 1000})
   --malformed <n>           malformed records written into the input right after each fault, which the job
                             must route to its dead-letter topic while it keeps running (default ${MALFORMED_KINDS.length}, one of
                             each kind: ${MALFORMED_KINDS.map((k) => k.name).join(", ")}; 0 to skip)
@@ -83,17 +84,6 @@ checkpoint after the recovery; total = the whole fault.
 
 Exit code: 0 when every check holds, 1 when a check fails, 2 for bad arguments, 3 when a fault could
 not be completed (unreachable JobManager or broker, no running job, timeouts, restore refused).`;
-
-const DEFAULTS = {
-  minCheckpoints: 2,
-  checkpointTimeout: 240,
-  cancelTimeout: 60,
-  backlog: 15,
-  restoreTimeout: 180,
-  outputTimeout: 180,
-  readTimeout: 120,
-  malformed: MALFORMED_KINDS.length,
-};
 
 const VALUE_OPTIONS = [
   "stack",
@@ -147,23 +137,23 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   }
   if (flags.has("help")) return { help: true };
 
-  const seconds = (name: string, fallback: number, allowZero = false): number => {
+  const seconds = (name: string, fallbackMs: number, allowZero = false): number => {
     const text = values.get(name);
-    if (text === undefined) return fallback * 1000;
+    if (text === undefined) return fallbackMs;
     const value = Number(text);
     if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
       problems.push(`--${name} must be a number of seconds ${allowZero ? "≥ 0" : "> 0"}, got "${text}"`);
-      return fallback * 1000;
+      return fallbackMs;
     }
     return Math.round(value * 1000);
   };
   const minCheckpointsText = values.get("min-checkpoints");
-  const minCheckpoints = minCheckpointsText === undefined ? DEFAULTS.minCheckpoints : Number(minCheckpointsText);
+  const minCheckpoints = minCheckpointsText === undefined ? DEFAULT_CYCLE_OPTIONS.minCheckpoints : Number(minCheckpointsText);
   if (!Number.isInteger(minCheckpoints) || minCheckpoints < 1)
     problems.push(`--min-checkpoints must be a whole number ≥ 1, got "${minCheckpointsText}"`);
 
   const malformedText = values.get("malformed");
-  const malformedRecords = malformedText === undefined ? DEFAULTS.malformed : Number(malformedText);
+  const malformedRecords = malformedText === undefined ? DEFAULT_CYCLE_OPTIONS.malformedRecords : Number(malformedText);
   if (!Number.isInteger(malformedRecords) || malformedRecords < 0 || malformedRecords > 100) {
     problems.push(`--malformed must be a whole number from 0 to 100, got "${malformedText}"`);
   }
@@ -204,12 +194,12 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 
   const cycle: CycleOptions = {
     minCheckpoints,
-    checkpointTimeoutMs: seconds("checkpoint-timeout", DEFAULTS.checkpointTimeout),
-    cancelTimeoutMs: seconds("cancel-timeout", DEFAULTS.cancelTimeout),
-    backlogMs: seconds("backlog", DEFAULTS.backlog, true),
-    restoreTimeoutMs: seconds("restore-timeout", DEFAULTS.restoreTimeout),
-    outputTimeoutMs: seconds("output-timeout", DEFAULTS.outputTimeout),
-    readTimeoutMs: seconds("read-timeout", DEFAULTS.readTimeout),
+    checkpointTimeoutMs: seconds("checkpoint-timeout", DEFAULT_CYCLE_OPTIONS.checkpointTimeoutMs),
+    cancelTimeoutMs: seconds("cancel-timeout", DEFAULT_CYCLE_OPTIONS.cancelTimeoutMs),
+    backlogMs: seconds("backlog", DEFAULT_CYCLE_OPTIONS.backlogMs, true),
+    restoreTimeoutMs: seconds("restore-timeout", DEFAULT_CYCLE_OPTIONS.restoreTimeoutMs),
+    outputTimeoutMs: seconds("output-timeout", DEFAULT_CYCLE_OPTIONS.outputTimeoutMs),
+    readTimeoutMs: seconds("read-timeout", DEFAULT_CYCLE_OPTIONS.readTimeoutMs),
     malformedRecords,
     restoreFromEarliest: flags.has("restore-from-earliest"),
     ...(values.has("job-id") ? { jobId: values.get("job-id")! } : {}),

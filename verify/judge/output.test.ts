@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { groundTruth, judgeOutput, windowModelFor } from "./output";
+import { JOB_DEFAULTS } from "../../jobs/flink/settings";
+import { groundTruth, judgeOutput, windowModelOf } from "./output";
 import type { Firing } from "./records";
-import { firing, judge, nothing, visit, W0 } from "./testing";
+import { firing, judge, MODEL, nothing, visit, W0 } from "./testing";
 
 describe("judgeOutput: duplicates, missing, unexpected", () => {
   it("finds nothing wrong in an exactly-once output", () => {
@@ -70,6 +71,7 @@ describe("judgeOutput: possibly late visits", () => {
       consumed: { 0: 5 },
       checkpointed: nothing,
       outputEndAtFault: nothing,
+      model: MODEL,
     });
     expect(withoutFiring).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
     const withFiring = judgeOutput({
@@ -79,6 +81,7 @@ describe("judgeOutput: possibly late visits", () => {
       consumed: { 0: 5 },
       checkpointed: nothing,
       outputEndAtFault: nothing,
+      model: MODEL,
     });
     expect(withFiring.unexpected).toEqual([]);
   });
@@ -91,6 +94,7 @@ describe("judgeOutput: possibly late visits", () => {
       consumed: { 0: 5 },
       checkpointed: nothing,
       outputEndAtFault: nothing,
+      model: MODEL,
     });
     expect(result.unexpected).toHaveLength(1);
   });
@@ -99,7 +103,7 @@ describe("judgeOutput: possibly late visits", () => {
     // "c" of window 1 was produced on partition 1 before the visits of "d" on partition 0: with partition 0
     // idle, partition 1's watermark alone may have closed window 0.
     const idleCase = [visit(1, 0, "c", 50, 5), ...Array.from({ length: 4 }, (_, i) => visit(0, i, "d", 10 + i))];
-    const judged = (programArgs: string[]) =>
+    const judged = (sourceIdleTimeoutMs: number) =>
       judgeOutput({
         mode: "EXACTLY_ONCE",
         visits: idleCase,
@@ -107,16 +111,14 @@ describe("judgeOutput: possibly late visits", () => {
         consumed: { 0: 4, 1: 1 },
         checkpointed: nothing,
         outputEndAtFault: nothing,
-        model: windowModelFor(programArgs),
+        model: windowModelOf({ ...JOB_DEFAULTS, sourceIdleTimeoutMs }),
       });
-    expect(judged(["--source-idle-timeout-ms", "30000"])).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
-    expect(judged(["--source-idle-timeout-ms=30000"])).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
+    expect(judged(30_000)).toMatchObject({ missing: [], excluded: { windows: 1, possiblyLateVisits: 4 } });
     // Without idleness (the job's default) the minimum watermark waits for partition 0: the gap is real.
-    expect(judged([])).toMatchObject({
+    expect(judged(0)).toMatchObject({
       missing: [{ visitId: "d", windowStartMs: W0, count: 4 }],
       excluded: { windows: 0, possiblyLateVisits: 0 },
     });
-    expect(judged(["--source-idle-timeout-ms", "0"]).missing).toHaveLength(1);
   });
 
   it("does not treat a later event time on another partition as making a visit late", () => {
@@ -128,9 +130,10 @@ describe("judgeOutput: possibly late visits", () => {
       consumed: { 0: 4, 1: 1 },
       checkpointed: nothing,
       outputEndAtFault: nothing,
+      model: MODEL,
     });
     expect(result.missing).toEqual([{ visitId: "d", windowStartMs: W0, count: 4 }]);
-    expect([...groundTruth(crossPartition).values()].flatMap((w) => w.visits).some((v) => v.possiblyLate)).toBe(false);
+    expect([...groundTruth(crossPartition, MODEL).values()].flatMap((w) => w.visits).some((v) => v.possiblyLate)).toBe(false);
   });
 });
 

@@ -33,8 +33,9 @@
 // C's offsets). A copy of such a firing after the fault is a re-emission of restored state.
 
 import type { CheckpointMode } from "../../infra/contract";
+import type { JobSettings } from "../../jobs/flink/settings";
 import { offsetIn, type PartitionOffsets } from "../../lib/kafka/offsets";
-import { COUNT_TRIGGER, type Firing, firingKey, type Visit, WINDOW_SIZE_MS, windowKey, windowStartOf } from "./records";
+import { type Firing, firingKey, type Visit, windowKey, windowStartOf } from "./records";
 
 export interface WindowVisit {
   partition: number;
@@ -58,32 +59,21 @@ export const CROSS_PARTITION_SLACK_MS = 2_000;
 
 export interface WindowModel {
   windowSizeMs: number;
+  /** A window fires each time its count of visits reaches a multiple of this (the job's CountTrigger). */
+  trigger: number;
   /** Whether the job's source marks silent partitions idle, which makes rule b apply. */
   sourceIdleness: boolean;
   crossPartitionSlackMs: number;
 }
 
-const DEFAULT_MODEL: WindowModel = { windowSizeMs: WINDOW_SIZE_MS, sourceIdleness: false, crossPartitionSlackMs: CROSS_PARTITION_SLACK_MS };
-
-/** The value of `--name value` or `--name=value` among the job's program arguments (the last one counts). */
-export function programArgValue(programArgs: readonly string[], name: string): string | undefined {
-  let found: string | undefined;
-  programArgs.forEach((arg, i) => {
-    if (arg === name && i + 1 < programArgs.length) found = programArgs[i + 1]!;
-    else if (arg.startsWith(`${name}=`)) found = arg.slice(name.length + 1);
-  });
-  return found;
-}
-
-/** A whole-number program argument, or 0 when absent or not a whole number. */
-export function programArgInteger(programArgs: readonly string[], name: string): number {
-  const value = Number(programArgValue(programArgs, name));
-  return Number.isInteger(value) ? value : 0;
-}
-
-/** The window model of a job submitted with these program arguments (`--source-idle-timeout-ms`, default 0). */
-export function windowModelFor(programArgs: readonly string[]): WindowModel {
-  return { ...DEFAULT_MODEL, sourceIdleness: programArgInteger(programArgs, "--source-idle-timeout-ms") > 0 };
+/** The window model of the job with these settings. */
+export function windowModelOf(settings: Pick<JobSettings, "windowSeconds" | "countTrigger" | "sourceIdleTimeoutMs">): WindowModel {
+  return {
+    windowSizeMs: settings.windowSeconds * 1000,
+    trigger: settings.countTrigger,
+    sourceIdleness: settings.sourceIdleTimeoutMs > 0,
+    crossPartitionSlackMs: CROSS_PARTITION_SLACK_MS,
+  };
 }
 
 /** Per partition: production times in order and the largest event time produced up to each of them. */
@@ -112,7 +102,7 @@ function maxEventTimeProducedBy(entry: { producedAt: number[]; maxEventTime: num
   return low === 0 ? -Infinity : entry.maxEventTime[low - 1]!;
 }
 
-export function groundTruth(visits: readonly Visit[], model: WindowModel = DEFAULT_MODEL): Map<string, WindowTruth> {
+export function groundTruth(visits: readonly Visit[], model: WindowModel): Map<string, WindowTruth> {
   const ordered = [...visits].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   const produced = producedEventTimes(visits);
   const maxEventTimeReadBefore = new Map<number, number>();
@@ -151,11 +141,7 @@ export interface FiringId {
 }
 
 /** The firings the input below `upTo` certainly caused: every multiple of the trigger count. */
-export function expectedFirings(
-  truth: ReadonlyMap<string, WindowTruth>,
-  upTo: PartitionOffsets,
-  trigger: number = COUNT_TRIGGER,
-): FiringId[] {
+export function expectedFirings(truth: ReadonlyMap<string, WindowTruth>, upTo: PartitionOffsets, trigger: number): FiringId[] {
   const expected: FiringId[] = [];
   for (const window of truth.values()) {
     const counted = certainlyCounted(window, upTo);
@@ -193,8 +179,7 @@ export interface OutputJudgementInput {
   checkpointed: PartitionOffsets;
   /** The output topic's end offsets right after the fault: later records belong to the restored job. */
   outputEndAtFault: PartitionOffsets;
-  model?: WindowModel;
-  trigger?: number;
+  model: WindowModel;
 }
 
 export interface OutputJudgement {
@@ -228,9 +213,9 @@ function explainFiring(firing: Firing, window: WindowTruth | undefined, windowSi
 }
 
 export function judgeOutput(input: OutputJudgementInput): OutputJudgement {
-  const model = input.model ?? DEFAULT_MODEL;
+  const model = input.model;
   const windowSizeMs = model.windowSizeMs;
-  const trigger = input.trigger ?? COUNT_TRIGGER;
+  const trigger = model.trigger;
   const truth = groundTruth(input.visits, model);
 
   const occurrences = new Map<string, { id: FiringId; at: RecordPosition[] }>();

@@ -80,7 +80,7 @@ describe("windowStartOf", () => {
     [90_001, 90_000],
     [-1, -45_000],
   ])("puts %i ms into the 45 s window starting at %i", (eventTime, start) => {
-    expect(windowStartOf(eventTime)).toBe(start);
+    expect(windowStartOf(eventTime, 45_000)).toBe(start);
   });
 });
 

@@ -4,11 +4,6 @@
 import { createHash } from "node:crypto";
 import type { TopicRecord } from "../../lib/kafka/reader";
 
-/** The job's tumbling event-time window size. */
-export const WINDOW_SIZE_MS = 45_000;
-/** The job's CountTrigger: a firing each time a window's element count reaches a multiple of this. */
-export const COUNT_TRIGGER = 4;
-
 /** A valid visit of the input topic: what the job keys and windows. */
 export interface Visit {
   partition: number;
@@ -110,7 +105,7 @@ export function parseFiring(record: TopicRecord): Parsed<Firing> {
 }
 
 /** Flink's TimeWindow.getWindowStartWithOffset with offset 0 (also right for times before 1970). */
-export function windowStartOf(eventTimeMs: number, windowSizeMs: number = WINDOW_SIZE_MS): number {
+export function windowStartOf(eventTimeMs: number, windowSizeMs: number): number {
   return eventTimeMs - (((eventTimeMs % windowSizeMs) + windowSizeMs) % windowSizeMs);
 }
 

@@ -1,10 +1,13 @@
 // Inputs the judging's tests share: visits and firings of two windows, and the output judged from them.
 
-import { judgeOutput, type OutputJudgement, type OutputJudgementInput } from "./output";
+import { JOB_DEFAULTS } from "../../jobs/flink/settings";
+import { judgeOutput, type OutputJudgement, type OutputJudgementInput, windowModelOf } from "./output";
 import { type Firing, type Visit, windowStartOf } from "./records";
 
-export const W0 = windowStartOf(Date.UTC(2024, 4, 1, 10, 0, 0));
-export const SIZE = 45_000;
+/** The windows of the job's defaults: 45 s, a firing every 4 visits. */
+export const MODEL = windowModelOf(JOB_DEFAULTS);
+export const SIZE = MODEL.windowSizeMs;
+export const W0 = windowStartOf(Date.UTC(2024, 4, 1, 10, 0, 0), SIZE);
 
 // The generator produces each visit at its event time unless a test says otherwise.
 export const visit = (partition: number, offset: number, visitId: string, second: number, producedAtSecond = second): Visit => ({
@@ -40,6 +43,7 @@ export function judge(firings: Firing[], overrides: Partial<OutputJudgementInput
     consumed: all,
     checkpointed: nothing,
     outputEndAtFault: nothing,
+    model: MODEL,
     ...overrides,
   });
 }

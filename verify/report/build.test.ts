@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { JOB_DEFAULTS } from "../../jobs/flink/settings";
 import type { TopicRecord } from "../../lib/kafka/reader";
 import { windowStartOf } from "../judge/records";
 import type { CycleEvidence } from "../run/evidence";
 import { buildReport, type ReportContext } from "./build";
 import { renderSummary } from "./text";
 
-const W0 = windowStartOf(Date.UTC(2024, 4, 1, 10, 0, 0));
+const W0 = windowStartOf(Date.UTC(2024, 4, 1, 10, 0, 0), 45_000);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const visitRecord = (offset: number, visitId: string, second: number): TopicRecord => ({
@@ -64,8 +65,7 @@ const context: ReportContext = {
   mode: "EXACTLY_ONCE",
   target: "docker",
   partitions: 2,
-  parallelism: 2,
-  programArgs: ["-py", "job.py"],
+  settings: JOB_DEFAULTS,
   restoreFromEarliest: false,
   startedAt: new Date(0),
   finishedAt: new Date(1000),
@@ -161,8 +161,8 @@ describe("buildReport", () => {
       watermarkGenerators: [{ name: "Extract-Timestamp -> Timestamps/Watermarks", parallelism }],
     });
     const check = (report: ReturnType<typeof buildReport>) => report.checks.find((c) => c.name === "oneWatermarkGeneratorPerPartition");
-    expect(check(buildReport(generating(2), { ...context, parallelism: 1 }))).toMatchObject({ ok: true });
-    const merged = buildReport(generating(1), { ...context, parallelism: 1 });
+    expect(check(buildReport(generating(2), { ...context, settings: { ...JOB_DEFAULTS, parallelism: 1 } }))).toMatchObject({ ok: true });
+    const merged = buildReport(generating(1), { ...context, settings: { ...JOB_DEFAULTS, parallelism: 1 } });
     expect(merged.ok).toBe(false);
     expect(check(merged)?.detail).toContain("at 1 for 2 partitions");
   });

@@ -2,9 +2,10 @@
 // with an HTML page of it beside it (htmlReport.ts).
 
 import type { CheckpointMode } from "../../infra/contract";
+import type { JobSettings } from "../../jobs/flink/settings";
 import type { Check } from "../judge/check";
 import { judgeDeadLetters } from "../judge/deadLetters";
-import { type FiringId, judgeOutput, type OutputJudgement, type WindowModel, windowModelFor } from "../judge/output";
+import { type FiringId, judgeOutput, type OutputJudgement, type WindowModel, windowModelOf } from "../judge/output";
 import { deadLetterKey, deadLetterRaw, type Firing, parseFiring, parseVisit, type Visit } from "../judge/records";
 import { judgeCycle, restartedItself, restoreIsOfThisRecovery } from "../judge/recovery";
 import type { CycleEvidence } from "../run/evidence";
@@ -18,9 +19,8 @@ export interface ReportContext {
   mode: CheckpointMode;
   target: string;
   partitions: number;
-  parallelism: number;
-  /** The job's program arguments (stack output jobSubmission.programArgs): they say whether source idleness is on. */
-  programArgs: readonly string[];
+  /** The job's settings (stack output jobSubmission.settings): its windows, its trigger, whether source idleness is on. */
+  settings: JobSettings;
   restoreFromEarliest: boolean;
   startedAt: Date;
   finishedAt: Date;
@@ -129,13 +129,15 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
 }
 
 export function buildReport(evidence: CycleEvidence, context: ReportContext): VerifyReport {
-  const assessment = context.error ? undefined : assess(evidence, context.mode, windowModelFor(context.programArgs), context.partitions);
+  const model = windowModelOf(context.settings);
+  const assessment = context.error ? undefined : assess(evidence, context.mode, model, context.partitions);
   const judgement = assessment?.judgement;
   const notes = [...evidence.notes];
   return {
     ok: assessment?.ok ?? false,
     fault: evidence.fault ?? "cancel-restore",
     mode: context.mode,
+    window: { sizeMs: model.windowSizeMs, trigger: model.trigger },
     stack: context.stack,
     target: context.target,
     restoreFromEarliest: context.restoreFromEarliest,

@@ -6,7 +6,6 @@
 import { basename, extname } from "node:path";
 import type { CheckpointRef } from "../../lib/checkpoints/paths";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
-import { WINDOW_SIZE_MS } from "../judge/records";
 import type { OffsetSample } from "../run/timeline";
 import type { MatrixReport, MatrixRow, VerifyReport } from "./model";
 
@@ -443,7 +442,7 @@ function renderTimelineSvg(report: VerifyReport): string {
   const windowsAt = timeline?.faultAtMs ?? null;
   const missingWindows = (windowsAt === null ? [] : report.samples.missing).flatMap((m) => {
     const start = (Date.parse(m.windowStart) - windowsAt!) / 1000;
-    const end = start + WINDOW_SIZE_MS / 1000;
+    const end = start + report.window.sizeMs / 1000;
     if (end < scale.fromS || start > scale.toS) return [];
     const x1 = scale.x(Math.max(start, scale.fromS));
     return [{ m, x1, width: Math.max(2, scale.x(Math.min(end, scale.toS)) - x1) }];

@@ -17,6 +17,8 @@ export interface VerifyReport {
   /** The fault injected (faults.ts); `npm run verify` runs cancel-restore. */
   fault: string;
   mode: CheckpointMode;
+  /** The job's windows as judged: their size and count trigger. */
+  window: { sizeMs: number; trigger: number };
   stack: string | null;
   target: string;
   restoreFromEarliest: boolean;

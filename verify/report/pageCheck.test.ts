@@ -2,9 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findChromium } from "../../lib/browser/chromium";
 import { renderFaultHtml, renderMatrixHtml } from "./html";
 import type { MatrixReport, VerifyReport } from "./model";
-import { checkReportPage, findChromium, inspectFaultDom, inspectMatrixDom } from "./pageCheck";
+import { checkReportPage, inspectFaultDom, inspectMatrixDom } from "./pageCheck";
 
 // A real taskmanager-crash report of the matrix (reports/m1), with a timeline made up to match its offsets and timings.
 const fixture = async (): Promise<VerifyReport> =>

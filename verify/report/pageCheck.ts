@@ -1,16 +1,12 @@
-// `npm run report-check -- <report.html> …`: opens an HTML report of the verification in headless Chromium and
-// checks what a person would see. From the DOM Chromium parsed: the SVG timeline with its marks (checkpoints,
-// the fault), the verdict and the key figures as text, each as the JSON report beside the page says. From a
+// What a person would see of an HTML report of the verification, checked in headless Chromium. From the DOM
+// Chromium parsed: the SVG timeline with its marks (checkpoints, the fault), the verdict and the key figures as text, each as the JSON report beside the page says. From a
 // screenshot (written beside the page as <report>.png): the verdict's banner, the timeline's lanes and the fault
 // line actually painted in the first screen. A matrix page is checked with every fault page it links to.
-// Exit codes: 0 every page shows what it must, 1 a page does not, 2 bad arguments, 3 no browser or it failed.
 
-import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { runChromium } from "../../lib/browser/chromium";
 import { countColor, decodePng, type RgbaImage } from "../../lib/browser/png";
 import { matrixVerdictOf, type Verdict, verdictOf } from "./html";
 import type { MatrixReport, VerifyReport } from "./model";
@@ -18,60 +14,9 @@ import type { MatrixReport, VerifyReport } from "./model";
 export class BrowserError extends Error {}
 
 const WINDOW = { width: 1400, height: 1000 };
-const BROWSER_TIMEOUT_MS = 90_000;
 
 /** The colours the pages paint with (htmlReport.ts) that the screenshot must show. */
 const PAINTED = { PASSED: "#1a7f37", FAILED: "#cf222e", INCOMPLETE: "#9a6700", plot: "#f3f6fb", fault: "#d1242f" } as const;
-
-/** Chromium from $CHROMIUM or the PATH; null when there is none. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates = env.CHROMIUM
-    ? [env.CHROMIUM]
-    : (env.PATH ?? "")
-        .split(delimiter)
-        .filter(Boolean)
-        .flatMap((dir) => ["chromium", "chromium-browser"].map((name) => join(dir, name)));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not there: try the next one
-    }
-  }
-  return null;
-}
-
-/** Runs headless Chromium on a page with a profile of its own, removed afterwards; returns its standard output. */
-async function runChromium(chromium: string, page: string, flags: string[]): Promise<string> {
-  const profile = await mkdtemp(join(tmpdir(), "report-check-"));
-  const args = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--hide-scrollbars",
-    "--no-first-run",
-    "--no-default-browser-check",
-    `--user-data-dir=${profile}`,
-    ...flags,
-    pathToFileURL(page).href,
-  ];
-  try {
-    return await new Promise<string>((done, fail) => {
-      execFile(chromium, args, { timeout: BROWSER_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error)
-          fail(
-            new BrowserError(
-              `${chromium} ${args.join(" ")} failed (${error.message.split("\n")[0]}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`,
-            ),
-          );
-        else done(stdout);
-      });
-    });
-  } finally {
-    await rm(profile, { recursive: true, force: true });
-  }
-}
 
 /** The text of the element carrying data-figure="name" in a DOM, tags inside it dropped. */
 const figureIn = (dom: string, name: string): string | undefined => {
@@ -182,48 +127,4 @@ export async function checkReportPage(chromium: string, htmlPath: string): Promi
   const checkpoints = count(dom, /<g class="checkpoint[ "]/);
   const seen = `${verdict}, restored ${figureIn(dom, "restored")} (expected ${figureIn(dom, "expected")}), duplicates ${figureIn(dom, "duplicates")}, missing ${figureIn(dom, "missing")}, ${checkpoints} checkpoints drawn`;
   return [{ page, screenshot, problems, seen }];
-}
-
-async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv.includes("--help")) {
-    console.error("usage: npm run report-check -- <report.html> [<report.html> …]   (the JSON report must be beside each page)");
-    return argv.includes("--help") ? 0 : 2;
-  }
-  const chromium = findChromium();
-  if (!chromium) {
-    console.error(
-      "report-check: no chromium to run (none on PATH, or $CHROMIUM is not executable). Next: bash scripts/browser.sh installs Debian's chromium package",
-    );
-    return 3;
-  }
-  let failed = false;
-  try {
-    for (const path of argv) {
-      for (const check of await checkReportPage(chromium, path)) {
-        if (check.problems.length === 0) {
-          console.log(`report-check: ok ${check.page}: ${check.seen}; screenshot ${check.screenshot}`);
-        } else {
-          failed = true;
-          console.error(
-            `report-check: FAILED ${check.page}${check.screenshot ? ` (screenshot ${check.screenshot})` : ""}:\n${check.problems.map((p) => `  - ${p}`).join("\n")}`,
-          );
-        }
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof BrowserError)) throw error;
-    console.error(`report-check: ${error.message}`);
-    return 3;
-  }
-  return failed ? 1 : 0;
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`report-check: unexpected failure: ${(error as Error).stack ?? String(error)}`);
-      process.exit(3);
-    },
-  );
 }

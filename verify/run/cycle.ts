@@ -9,7 +9,7 @@ import { formatOffsets, offsetsReach } from "../../lib/kafka/offsets";
 import type { StackOutputs } from "../../lib/stack/outputs";
 import type { StackTarget } from "../../lib/stack/target";
 import { type Log, seconds, sleep, waitFor } from "../../lib/wait";
-import { malformedVisits } from "../judge/records";
+import { MALFORMED_KINDS, malformedVisits } from "../judge/records";
 import { restoreIsOfThisRecovery, WATERMARK_OPERATOR } from "../judge/recovery";
 import type { Connection, KafkaView } from "./connection";
 import type { CycleEvidence } from "./evidence";
@@ -31,6 +31,19 @@ export interface CycleOptions {
   restoreFromEarliest: boolean;
   jobId?: string;
 }
+
+/** The options of `npm run verify` when none is given (its --help says what each means). */
+export const DEFAULT_CYCLE_OPTIONS: CycleOptions = {
+  minCheckpoints: 2,
+  checkpointTimeoutMs: 240_000,
+  cancelTimeoutMs: 60_000,
+  backlogMs: 15_000,
+  restoreTimeoutMs: 180_000,
+  outputTimeoutMs: 180_000,
+  readTimeoutMs: 120_000,
+  malformedRecords: MALFORMED_KINDS.length,
+  restoreFromEarliest: false,
+};
 
 /** How long Flink's REST answers are cached (web.refresh-interval, 3 s), with a margin. */
 const REST_CACHE_MS = 3_500;

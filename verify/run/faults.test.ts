@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAULT_NAMES, FAULTS, failureSeenAt, incompleteCheckpointPath, parseFaultList, withParallelism } from "./faults";
-
-describe("withParallelism", () => {
-  it("sets the job's --parallelism and leaves the rest, the source's included", () => {
-    const args = ["-py", "job.py", "--parallelism", "2", "--source-parallelism", "2", "--job-name", "j"];
-    expect(withParallelism(args, 1)).toEqual(["-py", "job.py", "--parallelism", "1", "--source-parallelism", "2", "--job-name", "j"]);
-    expect(args[3]).toBe("2");
-    expect(withParallelism(["-py", "job.py"], 3)).toEqual(["-py", "job.py", "--parallelism", "3"]);
-  });
-});
+import { FAULT_NAMES, FAULTS, failureSeenAt, incompleteCheckpointPath, parseFaultList } from "./faults";
 
 describe("incompleteCheckpointPath", () => {
   it("lies in the job's directory of the checkpoint volume", () => {

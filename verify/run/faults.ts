@@ -1,6 +1,7 @@
 // The faults, as data: each contributes its injection and its recovery to the shared sequence of cycle.ts.
 // What each shows is in the README ("Faults").
 
+import { programArguments } from "../../jobs/flink/settings";
 import type { CheckpointRef } from "../../lib/checkpoints/paths";
 import { normalizeCheckpointPath } from "../../lib/checkpoints/paths";
 import { listMetadata } from "../../lib/checkpoints/volume";
@@ -21,20 +22,6 @@ export const FAULT_NAMES = [
   "rescale-up",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
-
-/** The job's program arguments with `flag` set to `value` (added when absent). */
-export function withArgument(programArgs: readonly string[], flag: string, value: string): string[] {
-  const args = [...programArgs];
-  const at = args.indexOf(flag);
-  if (at >= 0 && at + 1 < args.length) args[at + 1] = value;
-  else args.push(flag, value);
-  return args;
-}
-
-/** The job's program arguments with `--parallelism` set to `parallelism` (added when absent). */
-export function withParallelism(programArgs: readonly string[], parallelism: number): string[] {
-  return withArgument(programArgs, "--parallelism", String(parallelism));
-}
 
 /** `<checkpointDir>/<jobId>/chk-<id>` as a path inside the containers, for a directory that must not be restored. */
 export function incompleteCheckpointPath(checkpointDir: string, jobId: string, id: number): string {
@@ -99,7 +86,7 @@ async function resubmit(
   try {
     const jobId = await flink.runPythonJob({
       entryClass: outputs.jobSubmission.entryClass,
-      programArgsList: withParallelism(outputs.jobSubmission.programArgs, parallelism),
+      programArgsList: programArguments({ ...outputs.jobSubmission.settings, parallelism }),
       parallelism,
       ...(savepointPath ? { savepointPath } : {}),
     });
@@ -188,7 +175,7 @@ function cancelAndRestore(
     async recover(ctx) {
       ctx.log(`      letting the generator write for ${seconds(ctx.options.backlogMs)} while no job runs`);
       await sleep(ctx.options.backlogMs);
-      const target = parallelism ? parallelism(ctx) : ctx.outputs.jobSubmission.parallelism;
+      const target = parallelism ? parallelism(ctx) : ctx.outputs.jobSubmission.settings.parallelism;
       if (ctx.options.restoreFromEarliest) return resubmit(ctx, null, target);
       return resubmitBy === "rest" ? resubmit(ctx, ctx.evidence.expectedRestore!.path, target) : runRecoveryCommand(ctx);
     },
@@ -207,11 +194,11 @@ async function flinkRestartsItself(ctx: FaultContext): Promise<{ jobId: string; 
 async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }> {
   const { flink, outputs, options, log, evidence } = ctx;
   await waitFor(
-    `the JobManager at ${flink.baseUrl} to answer again with ${outputs.jobSubmission.parallelism} free slots`,
+    `the JobManager at ${flink.baseUrl} to answer again with ${outputs.jobSubmission.settings.parallelism} free slots`,
     options.restoreTimeoutMs,
     async () => {
       const overview = await flink.overview().catch(() => null);
-      return overview && overview.slotsTotal >= outputs.jobSubmission.parallelism
+      return overview && overview.slotsTotal >= outputs.jobSubmission.settings.parallelism
         ? { done: true, value: overview }
         : { done: false, status: overview ? `${overview.slotsTotal} slots` : "not answering" };
     },
@@ -381,13 +368,13 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   "rescale-down": cancelAndRestore(
     "rescale-down",
     "rest",
-    (ctx) => Math.max(1, ctx.outputs.jobSubmission.parallelism - 1),
+    (ctx) => Math.max(1, ctx.outputs.jobSubmission.settings.parallelism - 1),
     "resubmit from the retained checkpoint at one less parallelism: the keyed window state is redistributed",
   ),
   "rescale-up": cancelAndRestore(
     "rescale-up",
     "rest",
-    (ctx) => ctx.outputs.jobSubmission.parallelism,
+    (ctx) => ctx.outputs.jobSubmission.settings.parallelism,
     "resubmit from the retained checkpoint at the stack's parallelism again",
   ),
 };
