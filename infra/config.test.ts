@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, ConfigError, parseStackConfig, projectConfig } from "./config";
+import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../lib/versions";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, projectConfig, repositoryOf } from "./config";
+
+const LINE = FLINK_LINES[DEFAULT_FLINK_LINE]!;
 
 function problemsOf(raw: Record<string, string>, env: Record<string, string> = {}): string[] {
   try {
@@ -30,15 +33,15 @@ describe("parseStackConfig", () => {
       outputTopic: "visit_windows",
       dlqTopic: "visits_dlq",
       groupId: "visits_reader",
-      flinkImage: "flink:1.20.3-scala_2.12-java17",
-      kafkaImage: "apache/kafka:4.1.1",
-      nodeImage: "node:22-bookworm-slim",
+      flinkImage: LINE.officialImage,
+      kafkaImage: VERSIONS.kafka.officialImage,
+      nodeImage: VERSIONS.node.officialImage,
       flinkRestPort: 8081,
       kafkaExternalPort: 9094,
       pythonExecutionMode: "thread",
       stateBackend: "hashmap",
     });
-    expect(cfg.flink.version).toBe("1.20");
+    expect(cfg.flinkLine).toBe(DEFAULT_FLINK_LINE);
     expect(cfg.restoreFrom).toBeUndefined();
   });
 
@@ -136,8 +139,8 @@ describe("parseStackConfig", () => {
     const local = parseStackConfig({ kafkaVersion: "4.0.0", nodeImage: "my/node:22" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
     expect(local).toMatchObject({
       imageDefaults: "local",
-      flinkImage: "flink-checkpointer-local/flink:1.20.3",
-      kafkaImage: "flink-checkpointer-local/kafka:4.0.0",
+      flinkImage: LINE.localImage,
+      kafkaImage: `${repositoryOf(VERSIONS.kafka.localImage)}:4.0.0`,
       nodeImage: "my/node:22",
       imageOrigins: { flinkImage: "local", kafkaImage: "local", nodeImage: "stack" },
     });

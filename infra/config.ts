@@ -1,42 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_FLINK_LINE, FLINK_LINES, type FlinkLine, VERSIONS } from "../lib/versions";
 import { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target } from "./contract";
 
 export { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target };
-
-/** What each supported Flink line pins: the PyFlink package and the connector built for it. */
-export interface FlinkRelease {
-  readonly version: string;
-  readonly pyflinkVersion: string;
-  readonly kafkaConnectorVersion: string;
-  readonly defaultImage: string;
-  /** Its local equivalent, built by scripts/images.sh. */
-  readonly localImage: string;
-}
-
-/**
- * The Flink lines this stack is built and tested for. 1.20 is the LTS the job's API calls target;
- * a 2.x line is one more row here once the job is checked against it.
- */
-export const FLINK_RELEASES: Readonly<Record<string, FlinkRelease>> = {
-  "1.20": {
-    version: "1.20",
-    pyflinkVersion: "1.20.3",
-    kafkaConnectorVersion: "3.4.0-1.20",
-    defaultImage: "flink:1.20.3-scala_2.12-java17",
-    localImage: "flink-checkpointer-local/flink:1.20.3",
-  },
-};
 
 /**
  * Environment variable choosing the defaults of the image keys a stack does not set: `official` (the default) or
  * `local`, the equivalents scripts/images.sh builds. scripts/up.sh sets it when the official images can be neither
  * found nor pulled, so a machine without registry access runs every stack without a change to its stack file.
  */
+/** An image reference without its tag: `apache/kafka:4.1.1` → `apache/kafka`. */
+export function repositoryOf(image: string): string {
+  const colon = image.lastIndexOf(":");
+  return colon > image.lastIndexOf("/") ? image.slice(0, colon) : image;
+}
+
 export const IMAGES_ENV = "FLINK_CHECKPOINTER_IMAGES";
 export type ImageDefaults = "official" | "local";
 export const IMAGE_DEFAULTS: readonly ImageDefaults[] = ["official", "local"];
-/** Repository of the local equivalents (see scripts/images.sh). */
-export const LOCAL_IMAGE_PREFIX = "flink-checkpointer-local";
 /** The stack config keys naming the images of Flink, Kafka and Node.js. */
 export const IMAGE_KEYS = ["flinkImage", "kafkaImage", "nodeImage"] as const;
 export type ImageKey = (typeof IMAGE_KEYS)[number];
@@ -78,7 +59,9 @@ export interface StackConfig {
   readonly pythonExecutionMode: PythonExecutionMode;
   /** A TaskManager keeps its ResourceID across restarts (Flink's taskmanager.resource-id = its host name). */
   readonly stableTaskManagerIds: boolean;
-  readonly flink: FlinkRelease;
+  /** The Flink line (flinkVersion) and what it pins. */
+  readonly flinkLine: string;
+  readonly flink: FlinkLine;
   readonly parallelism: number;
   readonly taskManagers: number;
   readonly taskSlots: number;
@@ -152,7 +135,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     description:
       "a restarted TaskManager registers under its former ResourceID (its host name), so Flink drops the lost one at once (Flink's default: a new random one)",
   },
-  flinkVersion: { default: "1.20", description: `one of ${Object.keys(FLINK_RELEASES).join(", ")}` },
+  flinkVersion: { default: DEFAULT_FLINK_LINE, description: `the Flink line, one of ${Object.keys(FLINK_LINES).join(", ")}` },
   parallelism: { default: "2", description: "job parallelism, at most taskManagers × taskSlots" },
   taskManagers: {
     default: "2",
@@ -160,7 +143,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
       "TaskManager count, 1..8; more slots than the parallelism needs leave a standby, on which a crashed TaskManager's job restarts at once",
   },
   taskSlots: { default: "2", description: "slots per TaskManager, 1..16" },
-  kafkaVersion: { default: "4.1.1", description: "Kafka version (default image tag)" },
+  kafkaVersion: { default: VERSIONS.kafka.version, description: "Kafka version (the tag of the default images)" },
   partitions: { default: "2", description: "partitions of each topic, 1..64" },
   visitsTopic: { default: "visits", description: "input topic" },
   outputTopic: { default: "visit_windows", description: "output topic" },
@@ -179,11 +162,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   },
   flinkImage: { description: `Flink base image (default: the official image of flinkVersion; ${IMAGES_ENV}=local: its local equivalent)` },
   kafkaImage: {
-    description: `Kafka image (default: apache/kafka:<kafkaVersion>; ${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/kafka:<kafkaVersion>)`,
+    description: `Kafka image (default: ${repositoryOf(VERSIONS.kafka.officialImage)}:<kafkaVersion>; ${IMAGES_ENV}=local: ${repositoryOf(VERSIONS.kafka.localImage)}:<kafkaVersion>)`,
   },
   nodeImage: {
-    default: "node:22-bookworm-slim",
-    description: `Node.js base image of the generator (${IMAGES_ENV}=local: ${LOCAL_IMAGE_PREFIX}/node:22)`,
+    description: `Node.js base image of the generator (default: ${VERSIONS.node.officialImage}; ${IMAGES_ENV}=local: ${VERSIONS.node.localImage})`,
   },
   extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
   flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
@@ -288,9 +270,9 @@ export function parseStackConfig(
   const stableTaskManagerIds = bool("stableTaskManagerIds");
 
   const flinkVersion = value("flinkVersion") as string;
-  const flink = FLINK_RELEASES[flinkVersion];
+  const flink = FLINK_LINES[flinkVersion];
   if (!flink) {
-    problems.push(`flinkVersion: "${flinkVersion}" is not allowed; use one of ${Object.keys(FLINK_RELEASES).join(", ")}`);
+    problems.push(`flinkVersion: "${flinkVersion}" is not allowed; use one of ${Object.keys(FLINK_LINES).join(", ")}`);
   }
 
   const parallelism = int("parallelism", 1, 128);
@@ -355,9 +337,9 @@ export function parseStackConfig(
   }
   const local = imageDefaults === "local";
   const defaultImages: Record<ImageKey, string> = {
-    flinkImage: (local ? flink?.localImage : flink?.defaultImage) ?? "",
-    kafkaImage: local ? `${LOCAL_IMAGE_PREFIX}/kafka:${kafkaVersion}` : `apache/kafka:${kafkaVersion}`,
-    nodeImage: local ? `${LOCAL_IMAGE_PREFIX}/node:22` : (CONFIG_KEYS.nodeImage.default as string),
+    flinkImage: (local ? flink?.localImage : flink?.officialImage) ?? "",
+    kafkaImage: `${repositoryOf(local ? VERSIONS.kafka.localImage : VERSIONS.kafka.officialImage)}:${kafkaVersion}`,
+    nodeImage: local ? VERSIONS.node.localImage : VERSIONS.node.officialImage,
   };
   const imageRule = "an image reference like name:tag";
   const imageRef = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
@@ -399,7 +381,8 @@ export function parseStackConfig(
     restartMaxBackoffMs,
     pythonExecutionMode,
     stableTaskManagerIds,
-    flink: flink as FlinkRelease,
+    flinkLine: flinkVersion,
+    flink: flink as FlinkLine,
     parallelism,
     taskManagers,
     taskSlots,

@@ -1,23 +1,26 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../lib/versions";
 import { ConfigError } from "./config";
 import { imagePlan, pulumiConfigValues } from "./imagePlan";
+
+const LINE = FLINK_LINES[DEFAULT_FLINK_LINE]!;
 
 describe("imagePlan", () => {
   it("gives the official and the local image of every key the stack leaves out", () => {
     expect(imagePlan({ target: "docker" })).toEqual([
-      { key: "flinkImage", origin: "default", official: "flink:1.20.3-scala_2.12-java17", local: "flink-checkpointer-local/flink:1.20.3" },
-      { key: "kafkaImage", origin: "default", official: "apache/kafka:4.1.1", local: "flink-checkpointer-local/kafka:4.1.1" },
-      { key: "nodeImage", origin: "default", official: "node:22-bookworm-slim", local: "flink-checkpointer-local/node:22" },
+      { key: "flinkImage", origin: "default", official: LINE.officialImage, local: LINE.localImage },
+      { key: "kafkaImage", origin: "default", official: VERSIONS.kafka.officialImage, local: VERSIONS.kafka.localImage },
+      { key: "nodeImage", origin: "default", official: VERSIONS.node.officialImage, local: VERSIONS.node.localImage },
     ]);
   });
 
   it("keeps what the stack sets under both", () => {
-    const plan = imagePlan({ kafkaImage: "flink-checkpointer-local/kafka:4.1.1" });
+    const plan = imagePlan({ kafkaImage: VERSIONS.kafka.localImage });
     expect(plan[1]).toEqual({
       key: "kafkaImage",
       origin: "stack",
-      official: "flink-checkpointer-local/kafka:4.1.1",
-      local: "flink-checkpointer-local/kafka:4.1.1",
+      official: VERSIONS.kafka.localImage,
+      local: VERSIONS.kafka.localImage,
     });
     expect(plan[0].origin).toBe("default");
   });

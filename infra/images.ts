@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildInputs, FLINK_JOB_CONTEXT, GENERATOR_CONTEXT } from "./buildInputs";
 import type { StackConfig } from "./config";
-import { imageBuildArgs } from "./specs";
+import { flinkJobBuildArgs, imageBuildArgs } from "./specs";
 
 /** An image in the local Docker Engine: the name it was built or pulled as, and its id (which changes with it). */
 export interface LocalImage {
@@ -84,7 +84,7 @@ export function stackImages(
         imageName: projectImageName("flink-job", namePrefix),
         context: FLINK_JOB_CONTEXT,
         contextDigest: inputs.contextDigests.flinkJob,
-        buildArgs: imageBuildArgs("FLINK_IMAGE", cfg.flinkImage, inputs.extraCaCerts),
+        buildArgs: imageBuildArgs(flinkJobBuildArgs(cfg), inputs.extraCaCerts),
       },
       opts,
     ),
@@ -94,7 +94,7 @@ export function stackImages(
         imageName: projectImageName("visit-generator", namePrefix),
         context: GENERATOR_CONTEXT,
         contextDigest: inputs.contextDigests.generator,
-        buildArgs: imageBuildArgs("NODE_IMAGE", cfg.nodeImage, inputs.extraCaCerts),
+        buildArgs: imageBuildArgs({ NODE_IMAGE: cfg.nodeImage }, inputs.extraCaCerts),
       },
       opts,
     ),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { jobArguments } from "../jobs/flink/settings";
+import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../lib/versions";
 import { parseStackConfig } from "./config";
 import {
   commonOutputs,
@@ -20,6 +21,8 @@ import {
   topicCreationCommand,
   topics,
 } from "./specs";
+
+const LINE = FLINK_LINES[DEFAULT_FLINK_LINE]!;
 
 const defaults = parseStackConfig({});
 
@@ -220,9 +223,9 @@ describe("commonOutputs", () => {
   it("says which images the stack runs and which of them its config names", () => {
     expect(commonOutputs(parseStackConfig({ kafkaImage: "mine/kafka:4" }, { FLINK_CHECKPOINTER_IMAGES: "local" })).images).toEqual({
       defaults: "local",
-      flinkImage: "flink-checkpointer-local/flink:1.20.3",
+      flinkImage: LINE.localImage,
       kafkaImage: "mine/kafka:4",
-      nodeImage: "flink-checkpointer-local/node:22",
+      nodeImage: VERSIONS.node.localImage,
       setByStack: ["kafkaImage"],
     });
     expect(commonOutputs(defaults).images.defaults).toBe("official");

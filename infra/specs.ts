@@ -301,9 +301,14 @@ export function envList(env: Readonly<Record<string, string>>): string[] {
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
-/** Build arguments shared by the project's images. */
-export function imageBuildArgs(baseArg: string, baseImage: string, extraCaCerts: string | undefined): Record<string, string> {
-  return { [baseArg]: baseImage, ...(extraCaCerts ? { EXTRA_CA_CERTS: extraCaCerts } : {}) };
+/** Build arguments of the project's images: their own, and the CA bundle every image build may need. */
+export function imageBuildArgs(args: Readonly<Record<string, string>>, extraCaCerts: string | undefined): Record<string, string> {
+  return { ...args, ...(extraCaCerts ? { EXTRA_CA_CERTS: extraCaCerts } : {}) };
+}
+
+/** The job image's build arguments: its Flink base image, the PyFlink of that Flink, and the line's connector jars. */
+export function flinkJobBuildArgs(cfg: StackConfig): Record<string, string> {
+  return { FLINK_IMAGE: cfg.flinkImage, PYFLINK_VERSION: cfg.flink.pyflink, FLINK_LINE: cfg.flinkLine };
 }
 
 /** What submit.py logs, on one line, when it restores: `submit: restoring from <uri> (<why>)`. */

@@ -6,6 +6,8 @@
 # fails. Stacks: "ci" (docker) and "ci-kind" (kind). E2E_TARGETS="docker" or "kind" runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# This machine reaches no registry: the stacks run the local equivalents of the official images.
+export FLINK_CHECKPOINTER_IMAGES=local
 targets="${E2E_TARGETS:-docker kind}"
 for target in $targets; do
   case "$target" in docker|kind) ;; *) echo "e2e: E2E_TARGETS has '$target'; allowed: docker, kind" >&2; exit 2 ;; esac

@@ -7,12 +7,11 @@
 # Idempotent: does nothing when this connector version was fetched already. Works from any directory.
 set -euo pipefail
 
-# The connector release line must match the Flink minor version (3.4.0-1.20 for Flink 1.20).
-FLINK_KAFKA_CONNECTOR_VERSION="${FLINK_KAFKA_CONNECTOR_VERSION:-3.4.0-1.20}"
-MAVEN_DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
-
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-lib_dir="$repo_root/jobs/flink/lib"
+# The default Flink line's connector (versions.json), into jobs/flink/lib/<line>/.
+read -r flink_line FLINK_KAFKA_CONNECTOR_VERSION maven_plugin < <(python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); line = v["defaultFlinkLine"]; print(line, v["flinkLines"][line]["kafkaConnector"], v["maven"]["dependencyPlugin"])' "$repo_root/versions.json")
+MAVEN_DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:$maven_plugin"
+lib_dir="$repo_root/jobs/flink/lib/$flink_line"
 fetched_stamp="$lib_dir/.fetched-flink-connector-kafka-${FLINK_KAFKA_CONNECTOR_VERSION}"
 
 if [ -f "$fetched_stamp" ]; then
@@ -56,7 +55,7 @@ echo "fetch-connector-jars: fetching org.apache.flink:flink-connector-kafka:${FL
   -DincludeScope=runtime \
   -DexcludeArtifactIds=slf4j-api \
   -DoutputDirectory="$lib_dir") || {
-  echo "fetch-connector-jars: Maven could not fetch flink-connector-kafka:${FLINK_KAFKA_CONNECTOR_VERSION}; check the version (it must end in the Flink minor version, e.g. -1.20) and Maven's access to its repository" >&2
+  echo "fetch-connector-jars: Maven could not fetch flink-connector-kafka:${FLINK_KAFKA_CONNECTOR_VERSION}; check its version in versions.json (it ends in its Flink line) and Maven's access to its repository" >&2
   exit 1
 }
 

@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../../lib/flink/restStandIn";
+import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../../lib/versions";
 import { parseStackConfig } from "../config";
+
+const LINE = FLINK_LINES[DEFAULT_FLINK_LINE]!;
 
 interface Created {
   readonly type: string;
@@ -149,8 +152,8 @@ describe("DockerStack", () => {
 
   it("runs Kafka from the configured image, pulled only when it is not already local", () => {
     const remote = resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage" && r.inputs.build === undefined);
-    expect(remote.map((r) => r.inputs)).toEqual([{ name: "apache/kafka:4.1.1", keepLocally: true }]);
-    expect(byName(resources, "fc-test-kafka").inputs.image).toBe("sha256:apache/kafka:4.1.1");
+    expect(remote.map((r) => r.inputs)).toEqual([{ name: VERSIONS.kafka.officialImage, keepLocally: true }]);
+    expect(byName(resources, "fc-test-kafka").inputs.image).toBe(`sha256:${VERSIONS.kafka.officialImage}`);
   });
 
   it("advertises the published Kafka port to host clients", () => {
@@ -161,8 +164,12 @@ describe("DockerStack", () => {
     const images = resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage" && r.inputs.build !== undefined);
     expect(images.map((i) => [i.inputs.build.context.split("/").slice(-2).join("/"), i.inputs.build.buildArgs, i.inputs.triggers])).toEqual(
       [
-        ["jobs/flink", { FLINK_IMAGE: "flink:1.20.3-scala_2.12-java17" }, { contextDigest: "job-digest" }],
-        ["jobs/generator", { NODE_IMAGE: "node:22-bookworm-slim" }, { contextDigest: "generator-digest" }],
+        [
+          "jobs/flink",
+          { FLINK_IMAGE: LINE.officialImage, PYFLINK_VERSION: LINE.pyflink, FLINK_LINE: DEFAULT_FLINK_LINE },
+          { contextDigest: "job-digest" },
+        ],
+        ["jobs/generator", { NODE_IMAGE: VERSIONS.node.officialImage }, { contextDigest: "generator-digest" }],
       ],
     );
     expect(resources.filter((r) => r.type === "docker:index/registryImage:RegistryImage")).toEqual([]);
@@ -199,9 +206,9 @@ describe("DockerStack on local image defaults", () => {
     const images = resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
     expect(images.map((i) => i.inputs.build?.buildArgs ?? i.inputs.name)).toEqual(
       expect.arrayContaining([
-        { FLINK_IMAGE: "flink-checkpointer-local/flink:1.20.3" },
+        expect.objectContaining({ FLINK_IMAGE: LINE.localImage }),
         { NODE_IMAGE: "mine/node:22" },
-        "flink-checkpointer-local/kafka:4.1.1",
+        VERSIONS.kafka.localImage,
       ]),
     );
     expect(images).toHaveLength(3);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../../lib/flink/restStandIn";
+import { VERSIONS } from "../../lib/versions";
 import { parseStackConfig } from "../config";
 import { loadedImageReference } from "./imageLoad";
 
@@ -133,7 +134,7 @@ describe("KindStack", () => {
     expect(loads.map((l) => [l.name, l.inputs.cluster, l.inputs.clusterUid, l.inputs.imageName]).sort()).toEqual([
       ["fc-load-flink-job", "flink-checkpointer", cluster.uid, "flink-checkpointer/flink-job:fc-test"],
       ["fc-load-generator", "flink-checkpointer", cluster.uid, "flink-checkpointer/visit-generator:fc-test"],
-      ["fc-load-kafka", "flink-checkpointer", cluster.uid, "apache/kafka:4.1.1"],
+      ["fc-load-kafka", "flink-checkpointer", cluster.uid, VERSIONS.kafka.officialImage],
     ]);
     for (const load of loads) expect(load.inputs.imageId, load.name).toBe(imageId(load.inputs.imageName));
     const loaded = (image: string) => loadedImageReference(image, imageId(image));
@@ -143,8 +144,8 @@ describe("KindStack", () => {
       expect(containerOf(named(rs, name)).image, name).toBe(jobImage);
     }
     expect(containerOf(named(rs, "fc-visits-generator")).image).toBe(loaded("flink-checkpointer/visit-generator:fc-test"));
-    expect(containerOf(named(rs, "fc-kafka-broker")).image).toBe(loaded("apache/kafka:4.1.1"));
-    expect(containerOf(named(rs, "fc-kafka-topics")).image).toBe(loaded("apache/kafka:4.1.1"));
+    expect(containerOf(named(rs, "fc-kafka-broker")).image).toBe(loaded(VERSIONS.kafka.officialImage));
+    expect(containerOf(named(rs, "fc-kafka-topics")).image).toBe(loaded(VERSIONS.kafka.officialImage));
     for (const w of podWorkloads(rs)) {
       for (const c of [...podSpecOf(w).containers, ...(podSpecOf(w).initContainers ?? [])]) {
         expect(c.imagePullPolicy, `${w.name} ${c.name}`).toBe("Never");
@@ -160,7 +161,7 @@ describe("KindStack", () => {
     expect(images.map((i) => [i.name, i.inputs.name, i.inputs.triggers, i.inputs.keepLocally]).sort()).toEqual([
       ["fc-flink-job-build", "flink-checkpointer/flink-job:fc-test", { contextDigest: "job-digest" }, true],
       ["fc-generator-build", "flink-checkpointer/visit-generator:fc-test", { contextDigest: "generator-digest" }, true],
-      ["fc-kafka-image", "apache/kafka:4.1.1", undefined, true],
+      ["fc-kafka-image", VERSIONS.kafka.officialImage, undefined, true],
     ]);
   });
 

@@ -97,9 +97,9 @@ def test_run_body_restores_from_the_checkpoint_without_dropping_state():
 
 def test_multipart_body_has_one_jarfile_part_with_the_bytes_unchanged():
     jar_bytes = b"PK\x03\x04\x00\xffbinary\r\n--not-a-boundary"
-    body = multipart_jar_body("flink-python-1.20.3.jar", jar_bytes, "b0undary")
+    body = multipart_jar_body("flink-python-9.9.9.jar", jar_bytes, "b0undary")
     assert body.startswith(
-        b'--b0undary\r\nContent-Disposition: form-data; name="jarfile"; filename="flink-python-1.20.3.jar"\r\n'
+        b'--b0undary\r\nContent-Disposition: form-data; name="jarfile"; filename="flink-python-9.9.9.jar"\r\n'
     )
     assert b"\r\n\r\n" + jar_bytes + b"\r\n--b0undary--\r\n" in body
     assert body.endswith(b"--b0undary--\r\n")
@@ -109,14 +109,14 @@ def test_the_latest_upload_of_the_same_jar_is_reused():
     listing = {
         "address": "http://jobmanager:8081",
         "files": [
-            {"id": "a_flink-python-1.20.3.jar", "name": "flink-python-1.20.3.jar", "uploaded": 100},
-            {"id": "b_flink-python-1.20.3.jar", "name": "flink-python-1.20.3.jar", "uploaded": 300},
+            {"id": "a_flink-python-9.9.9.jar", "name": "flink-python-9.9.9.jar", "uploaded": 100},
+            {"id": "b_flink-python-9.9.9.jar", "name": "flink-python-9.9.9.jar", "uploaded": 300},
             {"id": "c_other.jar", "name": "other.jar", "uploaded": 500},
         ],
     }
-    assert uploaded_jar_id(listing, "flink-python-1.20.3.jar") == "b_flink-python-1.20.3.jar"
+    assert uploaded_jar_id(listing, "flink-python-9.9.9.jar") == "b_flink-python-9.9.9.jar"
     assert uploaded_jar_id(listing, "flink-python-1.19.0.jar") is None
-    assert uploaded_jar_id({"files": []}, "flink-python-1.20.3.jar") is None
+    assert uploaded_jar_id({"files": []}, "flink-python-9.9.9.jar") is None
 
 
 def test_jobs_are_found_by_name_newest_first():

@@ -155,11 +155,11 @@ describe("Flink REST answers", () => {
 
   it("picks the most recent flink-python jar", () => {
     const jars = [
-      { id: "a_flink-python-1.20.3.jar", name: "flink-python-1.20.3.jar", uploaded: 1 },
+      { id: "a_flink-python-9.9.9.jar", name: "flink-python-9.9.9.jar", uploaded: 1 },
       { id: "b_other.jar", name: "other.jar", uploaded: 9 },
-      { id: "c_flink-python-1.20.3.jar", name: "flink-python-1.20.3.jar", uploaded: 5 },
+      { id: "c_flink-python-9.9.9.jar", name: "flink-python-9.9.9.jar", uploaded: 5 },
     ];
-    expect(findPythonJar(jars)?.id).toBe("c_flink-python-1.20.3.jar");
+    expect(findPythonJar(jars)?.id).toBe("c_flink-python-9.9.9.jar");
     expect(findPythonJar([jars[1]!])).toBeUndefined();
   });
 
