@@ -52,6 +52,8 @@ export type StackProcesses =
 /** Every stack output (README "Stack outputs"); addresses are reachable from the host, on 127.0.0.1. */
 export interface StackOutputs {
   readonly target: Target;
+  /** The Flink line the stack runs (versions.json's flinkLines): the checkpoint tools are built for it. */
+  readonly flinkLine: string;
   readonly flinkRestUrl: string;
   readonly kafkaBootstrap: string;
   readonly visitsTopic: string;

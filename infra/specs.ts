@@ -326,6 +326,7 @@ export function restoreSummary(restoreFrom: string | undefined, submissionLog: s
 export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointVolume" | "processes"> & InformationalOutputs {
   return {
     target: cfg.target,
+    flinkLine: cfg.flinkLine,
     visitsTopic: cfg.visitsTopic,
     outputTopic: cfg.outputTopic,
     dlqTopic: cfg.dlqTopic,

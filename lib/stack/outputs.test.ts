@@ -4,6 +4,7 @@ import { parseStackOutputs } from "./outputs";
 
 const dockerOutputs = {
   target: "docker",
+  flinkLine: "1.20",
   flinkRestUrl: "http://127.0.0.1:8081/",
   kafkaBootstrap: "127.0.0.1:9094",
   visitsTopic: "visits",
@@ -114,6 +115,6 @@ describe("parseStackOutputs", () => {
   });
 
   it("says that nothing was found when the stack has no outputs", () => {
-    expect(() => parseStackOutputs({}, {}, "x")).toThrow(/missing: target, flinkRestUrl, kafkaBootstrap/);
+    expect(() => parseStackOutputs({}, {}, "x")).toThrow(/missing: target, flinkLine, flinkRestUrl, kafkaBootstrap/);
   });
 });

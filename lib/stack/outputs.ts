@@ -51,6 +51,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   };
 
   const target = text("target") as Target;
+  const flinkLine = text("flinkLine");
   if (target && !TARGETS.includes(target)) invalid.push(`target must be one of ${TARGETS.join(", ")}, got ${JSON.stringify(target)}`);
   const flinkRestUrl = text("flinkRestUrl", overrides.flinkRestUrl ?? outputs.flinkRestUrl);
   if (flinkRestUrl && !/^https?:\/\/[^/]+/.test(flinkRestUrl))
@@ -132,6 +133,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
 
   const parsed: StackOutputs = {
     target,
+    flinkLine,
     flinkRestUrl: flinkRestUrl.replace(/\/+$/, ""),
     kafkaBootstrap,
     visitsTopic,
