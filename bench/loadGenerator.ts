@@ -1,7 +1,7 @@
 // The stack's visit generator in rate mode, as load for the benchmarks: its image, run as a container of our own on
 // the stack's Docker network beside the stack's generator (or instead of it), until it has sent its events.
 
-import { STACK_LABEL } from "../infra/docker/stack";
+import { STACK_LABEL } from "../infra/contract";
 import { type Command, mustRun, runCommand } from "../lib/exec";
 import type { StackOutputs } from "../lib/stack/outputs";
 import { type Log, seconds } from "../lib/wait";

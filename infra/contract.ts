@@ -7,6 +7,9 @@ import type { CheckpointMode, JobSettings } from "../jobs/flink/settings";
 
 export { CHECKPOINT_MODES, type CheckpointMode } from "../jobs/flink/settings";
 
+/** Label on every Docker container, volume and network of a stack (its name prefix), so leftovers can be found by it. */
+export const STACK_LABEL = "flink-checkpointer.stack";
+
 /** Where the stack runs. */
 export type Target = "docker" | "kind";
 export const TARGETS: readonly Target[] = ["docker", "kind"];

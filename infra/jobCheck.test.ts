@@ -5,21 +5,24 @@ import { awaitRunningJob, jobNotRunningMessage, runningJobProblem } from "./jobC
 describe("runningJobProblem", () => {
   it("is satisfied by a RUNNING job of that name, even beside ended ones", () => {
     expect(
-      runningJobProblem({ jobs: [{ jid: "a", name: "visit-windows", state: "CANCELED" }, ...RUNNING_JOB.jobs!] }, "visit-windows"),
+      runningJobProblem(
+        [
+          { id: "a", name: "visit-windows", state: "CANCELED" },
+          { id: "b", name: "visit-windows", state: "RUNNING" },
+        ],
+        "visit-windows",
+      ),
     ).toBeUndefined();
   });
 
   it("names what it found instead", () => {
-    expect(runningJobProblem({ jobs: [] }, "visit-windows")).toBe("no job named visit-windows is known to the JobManager");
-    expect(runningJobProblem({}, "visit-windows")).toBe("no job named visit-windows is known to the JobManager");
+    expect(runningJobProblem([], "visit-windows")).toBe("no job named visit-windows is known to the JobManager");
     expect(
       runningJobProblem(
-        {
-          jobs: [
-            { jid: "a", name: "visit-windows", state: "RESTARTING" },
-            { jid: "b", name: "x", state: "RUNNING" },
-          ],
-        },
+        [
+          { id: "a", name: "visit-windows", state: "RESTARTING" },
+          { id: "b", name: "x", state: "RUNNING" },
+        ],
         "visit-windows",
       ),
     ).toBe("the jobs named visit-windows are a RESTARTING, none RUNNING");
@@ -57,6 +60,8 @@ describe("awaitRunningJob", () => {
 
   it("names a JobManager that does not answer", async () => {
     const problem = await awaitRunningJob("http://127.0.0.1:1", "visit-windows", 100, 50);
-    expect(problem).toMatch(/^the JobManager did not answer \(/);
+    expect(problem).toMatch(
+      /^the JobManager did not answer as expected \(JobManager unreachable: GET http:\/\/127.0.0.1:1\/jobs\/overview failed/,
+    );
   });
 });

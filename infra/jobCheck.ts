@@ -4,18 +4,15 @@
  * JobManager rolled, a job that failed after it started).
  */
 
-/** The part of Flink's `GET /jobs/overview` answer the check reads. */
-export interface JobsOverview {
-  readonly jobs?: readonly { readonly jid?: string; readonly name?: string; readonly state?: string }[];
-}
+import { FlinkRest, type JobSummary } from "../lib/flink/rest";
 
 /** Undefined when a job of that name is RUNNING; otherwise what was found instead. */
-export function runningJobProblem(overview: JobsOverview, jobName: string): string | undefined {
-  const named = (overview.jobs ?? []).filter((job) => job.name === jobName);
+export function runningJobProblem(jobs: readonly Pick<JobSummary, "id" | "name" | "state">[], jobName: string): string | undefined {
+  const named = jobs.filter((job) => job.name === jobName);
   if (named.some((job) => job.state === "RUNNING")) return undefined;
   return named.length === 0
     ? `no job named ${jobName} is known to the JobManager`
-    : `the jobs named ${jobName} are ${named.map((job) => `${job.jid} ${job.state}`).join(", ")}, none RUNNING`;
+    : `the jobs named ${jobName} are ${named.map((job) => `${job.id} ${job.state}`).join(", ")}, none RUNNING`;
 }
 
 /** The failure message of the check: what was asked where, what was found, and what to do next. */
@@ -31,16 +28,14 @@ export function jobNotRunningMessage(restUrl: string, waitedSeconds: number, pro
  * while) or the time is up; resolves to undefined, or to what was found last.
  */
 export async function awaitRunningJob(restUrl: string, jobName: string, timeoutMs: number, pollMs = 3000): Promise<string | undefined> {
+  const flink = new FlinkRest(restUrl, 10_000);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let problem: string | undefined;
     try {
-      const response = await fetch(`${restUrl}/jobs/overview`, { signal: AbortSignal.timeout(10_000) });
-      problem = response.ok
-        ? runningJobProblem((await response.json()) as JobsOverview, jobName)
-        : `the JobManager answered HTTP ${response.status}`;
+      problem = runningJobProblem(await flink.jobs(), jobName);
     } catch (error) {
-      problem = `the JobManager did not answer (${(error as Error).message})`;
+      problem = `the JobManager did not answer as expected (${(error as Error).message})`;
     }
     if (problem === undefined || Date.now() + pollMs > deadline) return problem;
     await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -1,14 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { STACK_LABEL } from "../contract";
 import { CHECKPOINT_MOUNT_PATH } from "../specs";
 import { type FlinkClusterParts, type StackArgs, type StackOutputInputs, type TargetTranslation, wireStack } from "../stack";
 import { FlinkCluster } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
 import { KafkaBroker } from "./kafka";
 import { VisitGenerator } from "./visitGenerator";
-
-/** Label on every container, volume and network of a stack, so leftovers can be found by it. */
-export const STACK_LABEL = "flink-checkpointer.stack";
 
 /** The Flink cluster's parts the sequence needs, and the cluster itself for the submission and the outputs. */
 interface DockerFlinkParts extends FlinkClusterParts {

@@ -3,7 +3,10 @@
  * standing in for a JobManager where the stack's tests run no Flink.
  */
 import * as http from "node:http";
-import type { JobsOverview } from "../../infra/jobCheck";
+/** Flink's answer to `GET /jobs/overview`, as far as the stand-in serves it. */
+export interface JobsOverview {
+  readonly jobs: readonly { readonly jid: string; readonly name: string; readonly state: string }[];
+}
 
 export interface FlinkRestStandIn {
   readonly url: string;
