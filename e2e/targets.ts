@@ -58,11 +58,15 @@ export function dockerTarget(stack = "ci"): E2eTarget {
     prepare: async () => undefined,
     async leftovers() {
       const listed = await Promise.all(
-        (["ps -a", "volume ls", "network ls"] as const).map(async (what) => {
-          const [command, verb] = what.split(" ") as [string, string];
-          const args = command === "ps" ? ["ps", "-a"] : [command, verb];
-          const out = await mustRun({ file: "docker", args: [...args, "--filter", `label=${label}`, "--format", "{{.Names}}{{.Name}}"] });
-          return lines(out).map((name) => `${command === "ps" ? "container" : command} ${name}`);
+        (
+          [
+            ["container", ["ps", "-a"], "{{.Names}}"],
+            ["volume", ["volume", "ls"], "{{.Name}}"],
+            ["network", ["network", "ls"], "{{.Name}}"],
+          ] as const
+        ).map(async ([kind, list, format]) => {
+          const out = await mustRun({ file: "docker", args: [...list, "--filter", `label=${label}`, "--format", format] });
+          return lines(out).map((name) => `${kind} ${name}`);
         }),
       );
       return listed.flat();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../lib/flink/restStandIn";
+import { JobManagerStandIn } from "../lib/flink/restStandIn";
 import { awaitRunningJob, jobNotRunningMessage, runningJobProblem } from "./jobCheck";
 
 describe("runningJobProblem", () => {
@@ -39,22 +39,27 @@ describe("jobNotRunningMessage", () => {
 });
 
 describe("awaitRunningJob", () => {
-  let flink: FlinkRestStandIn;
+  let flink: JobManagerStandIn;
   beforeAll(async () => {
-    flink = await startFlinkRestStandIn({ jobs: [] });
+    flink = await JobManagerStandIn.start();
   });
   afterAll(() => flink.close());
 
   it("waits for a job that comes back (a JobManager recovering it) and then is satisfied", async () => {
-    flink.answer({ jobs: [{ jid: "a", name: "visit-windows", state: "RESTARTING" }] });
-    setTimeout(() => flink.answer(RUNNING_JOB), 300);
+    const job = flink.addJob({ name: "visit-windows", state: "RESTARTING" });
+    setTimeout(() => {
+      job.state = "RUNNING";
+    }, 300);
     expect(await awaitRunningJob(flink.url, "visit-windows", 5000, 100)).toBeUndefined();
   });
 
   it("gives up after its time with what it found last", async () => {
-    flink.answer({ jobs: [{ jid: "a", name: "visit-windows", state: "FAILED" }] });
+    flink.jobs.clear();
+    const failed = flink.addJob({ name: "visit-windows", state: "FAILED" });
     const started = Date.now();
-    expect(await awaitRunningJob(flink.url, "visit-windows", 400, 100)).toBe("the jobs named visit-windows are a FAILED, none RUNNING");
+    expect(await awaitRunningJob(flink.url, "visit-windows", 400, 100)).toBe(
+      `the jobs named visit-windows are ${failed.id} FAILED, none RUNNING`,
+    );
     expect(Date.now() - started).toBeLessThan(2000);
   });
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../../lib/flink/restStandIn";
+import { JobManagerStandIn } from "../../lib/flink/restStandIn";
 import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../../lib/versions";
 import { parseStackConfig } from "../config";
 
@@ -46,9 +46,10 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
 }
 
 /** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
-let flinkRest: FlinkRestStandIn;
+let flinkRest: JobManagerStandIn;
 beforeAll(async () => {
-  flinkRest = await startFlinkRestStandIn(RUNNING_JOB);
+  flinkRest = await JobManagerStandIn.start();
+  flinkRest.addJob({ name: "visit-windows" });
 });
 afterAll(() => flinkRest.close());
 
