@@ -44,11 +44,8 @@ export interface StandInRun {
   readonly savepointPath?: string;
 }
 
-const json = (response: http.ServerResponse, status: number, body: unknown) => {
-  response.statusCode = status;
-  response.setHeader("content-type", "application/json");
-  response.end(JSON.stringify(body));
-};
+/** An HTTP status and the JSON body that goes with it. */
+type Answer = readonly [number, unknown];
 
 /** The checkpoint id at the end of a chk-N path, or null. */
 export const checkpointIdOf = (path: string): number | null => {
@@ -88,7 +85,12 @@ export class JobManagerStandIn {
       request.on("data", (chunk) => {
         body += chunk;
       });
-      request.on("end", () => standIn!.handle(request.method ?? "GET", request.url ?? "/", body, response));
+      request.on("end", () => {
+        const [status, answer] = standIn!.answer(request.method ?? "GET", request.url ?? "/", body);
+        response.statusCode = status;
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify(answer));
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     standIn = new JobManagerStandIn(server, (server.address() as { port: number }).port);
@@ -157,83 +159,99 @@ export class JobManagerStandIn {
     });
   }
 
-  private handle(method: string, url: string, body: string, response: http.ServerResponse): void {
+  /** What the JobManager answers a request, from the model. */
+  private answer(method: string, url: string, body: string): Answer {
     const path = url.split("?")[0]!;
     this.counts.set(path, (this.counts.get(path) ?? 0) + 1);
-    if (!this.answering) return json(response, 503, { errors: ["Service temporarily unavailable due to an ongoing leader election."] });
+    if (!this.answering) return [503, { errors: ["Service temporarily unavailable due to an ongoing leader election."] }];
     const job = (id: string | undefined) => (id ? this.jobs.get(id) : undefined);
     const parts = path.split("/").filter(Boolean);
     if (method === "GET" && path === "/overview") {
-      return json(response, 200, {
-        "flink-version": this.flinkVersion,
-        taskmanagers: this.taskManagers,
-        "slots-total": this.slotsTotal,
-        "slots-available": this.slotsAvailable,
-      });
+      return [
+        200,
+        {
+          "flink-version": this.flinkVersion,
+          taskmanagers: this.taskManagers,
+          "slots-total": this.slotsTotal,
+          "slots-available": this.slotsAvailable,
+        },
+      ];
     }
     if (method === "GET" && path === "/jobs/overview") {
-      return json(response, 200, {
-        jobs: [...this.jobs.values()].map((j) => ({ jid: j.id, name: j.name, state: j.state, "start-time": j.startTimeMs })),
-      });
+      return [
+        200,
+        {
+          jobs: [...this.jobs.values()].map((j) => ({ jid: j.id, name: j.name, state: j.state, "start-time": j.startTimeMs })),
+        },
+      ];
     }
-    if (method === "GET" && path === "/jars") return json(response, 200, { files: this.jars });
+    if (method === "GET" && path === "/jars") return [200, { files: this.jars }];
     if (method === "POST" && parts[0] === "jars" && parts[2] === "run") {
       const request = JSON.parse(body || "{}") as Omit<StandInRun, "jarId">;
       const run = { jarId: decodeURIComponent(parts[1]!), ...request };
       this.runs.push(run);
-      return json(response, 200, { jobid: this.onRun(run).id });
+      return [200, { jobid: this.onRun(run).id }];
     }
     const found = parts[0] === "jobs" ? job(parts[1]) : undefined;
-    if (!found) return json(response, 404, { errors: [`Job ${parts[1]} not found`] });
+    if (!found) return [404, { errors: [`Job ${parts[1]} not found`] }];
     if (method === "PATCH" && parts.length === 2) {
       this.onCancel(found);
-      return json(response, 202, {});
+      return [202, {}];
     }
     if (method === "GET" && parts.length === 2) {
-      return json(response, 200, {
-        jid: found.id,
-        name: found.name,
-        state: found.state,
-        "start-time": found.startTimeMs,
-        vertices: found.vertices.map((v) => ({ id: v.id, name: v.name, parallelism: v.parallelism, status: v.status })),
-      });
+      return [
+        200,
+        {
+          jid: found.id,
+          name: found.name,
+          state: found.state,
+          "start-time": found.startTimeMs,
+          vertices: found.vertices.map((v) => ({ id: v.id, name: v.name, parallelism: v.parallelism, status: v.status })),
+        },
+      ];
     }
     if (method === "GET" && parts[2] === "checkpoints" && parts.length === 3) {
       const completed = found.checkpoints.filter((c) => c.status === "COMPLETED");
       const latest = completed[completed.length - 1];
-      return json(response, 200, {
-        counts: { completed: completed.length, in_progress: found.checkpoints.filter((c) => c.status === "IN_PROGRESS").length },
-        latest: {
-          completed: latest ? { id: latest.id, external_path: latest.externalPath } : null,
-          restored: found.restored
-            ? { id: found.restored.id, external_path: found.restored.externalPath, restore_timestamp: found.restored.atMs }
-            : null,
+      return [
+        200,
+        {
+          counts: { completed: completed.length, in_progress: found.checkpoints.filter((c) => c.status === "IN_PROGRESS").length },
+          latest: {
+            completed: latest ? { id: latest.id, external_path: latest.externalPath } : null,
+            restored: found.restored
+              ? { id: found.restored.id, external_path: found.restored.externalPath, restore_timestamp: found.restored.atMs }
+              : null,
+          },
+          history: [...found.checkpoints].reverse().map((c) => ({
+            id: c.id,
+            status: c.status,
+            external_path: c.externalPath,
+            trigger_timestamp: c.triggeredAtMs,
+            latest_ack_timestamp: c.completedAtMs,
+            end_to_end_duration: c.completedAtMs === null ? null : c.completedAtMs - c.triggeredAtMs,
+            state_size: 1000,
+            checkpointed_size: 1000,
+          })),
         },
-        history: [...found.checkpoints].reverse().map((c) => ({
-          id: c.id,
-          status: c.status,
-          external_path: c.externalPath,
-          trigger_timestamp: c.triggeredAtMs,
-          latest_ack_timestamp: c.completedAtMs,
-          end_to_end_duration: c.completedAtMs === null ? null : c.completedAtMs - c.triggeredAtMs,
-          state_size: 1000,
-          checkpointed_size: 1000,
-        })),
-      });
+      ];
     }
     if (method === "POST" && parts[2] === "checkpoints" && parts.length === 3) {
       const checkpoint = this.checkpoint(found, "IN_PROGRESS");
-      return json(response, 202, { "request-id": `trigger-${checkpoint.id}` });
+      return [202, { "request-id": `trigger-${checkpoint.id}` }];
     }
     if (method === "GET" && parts[2] === "vertices" && parts[4] === "taskmanagers") {
       const vertex = found.vertices.find((v) => v.id === parts[3]);
-      return json(response, 200, {
-        taskmanagers: (vertex?.hosts ?? []).map((endpoint) => ({ endpoint, "status-counts": { RUNNING: 1 } })),
-      });
+      return [
+        200,
+        {
+          taskmanagers: (vertex?.hosts ?? []).map((endpoint) => ({ endpoint, "status-counts": { RUNNING: 1 } })),
+        },
+      ];
     }
-    if (method === "GET" && parts[2] === "metrics") return json(response, 200, [{ id: "numRestarts", value: String(found.restarts) }]);
-    if (method === "GET" && parts[2] === "exceptions") return json(response, 200, { "root-exception": found.rootException });
-    return json(response, 404, { errors: [`${method} ${path} is not served by the stand-in`] });
+    if (method === "GET" && parts[2] === "metrics") return [200, [{ id: "numRestarts", value: String(found.restarts) }]];
+    if (method === "GET" && parts[2] === "exceptions") return [200, { "root-exception": found.rootException }];
+    return [404, { errors: [`${method} ${path} is not served by the stand-in`] }];
   }
 
   close(): Promise<void> {

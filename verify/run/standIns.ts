@@ -45,7 +45,7 @@ export class KafkaStandIn implements KafkaView {
   }
 
   async produce(topic: string, messages: { key: string; value: string }[]): Promise<void> {
-    messages.forEach((message, i) => this.append(topic, i % this.partitions(topic).length, message.value));
+    for (const [i, message] of messages.entries()) this.append(topic, i % this.partitions(topic).length, message.value);
   }
 
   async committedOffsets(groupId: string): Promise<PartitionOffsets> {
