@@ -213,7 +213,6 @@ export function renderBacklogChart(result: BacklogResult): string {
     plotHeight: 200,
     series: runs.map((r) => ({
       colour: r.colour,
-      line: true,
       dots: false,
       points: (r.run?.samples ?? []).map((p) => ({ x: p.atMs, y: p.behind, tip: `${s(p.atMs)} s: ${n(p.behind)} behind` })),
     })),

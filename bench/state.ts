@@ -159,7 +159,6 @@ export function renderStateChart(results: readonly StateResult[]): string {
     const points = summaries.filter((sum) => pick(sum).median !== null);
     return {
       colour,
-      line: true,
       dots: true,
       points: points.map((sum) => {
         const sp = pick(sum);

@@ -282,7 +282,6 @@ export function renderThroughputChart(results: readonly ThroughputResult[]): str
     diagonal: "consumed = produced",
     series: results.map((r) => ({
       colour: modeColour(r.mode),
-      line: true,
       dots: true,
       points: measured(r).map((s) => ({
         x: s.producedPerSecond!,

@@ -120,8 +120,6 @@ export interface AxisStyle {
   /** Tick labels' colour and the grid's. */
   colour: string;
   grid: string;
-  /** A class for each tick label (the report's tests count them). */
-  labelClass?: string;
 }
 
 /** Vertical grid lines from `top` to `bottom` at each tick, its label centred below at `labelY`. */
@@ -130,10 +128,7 @@ export function xAxisMarkup(ticks: readonly Tick[], x: Scale, top: number, botto
     .map(
       (t) =>
         el("line", { x1: x(t.value), x2: x(t.value), y1: top, y2: bottom, stroke: style.grid }) +
-        text(
-          { class: style.labelClass, x: x(t.value), y: labelY, "font-size": style.fontSize, "text-anchor": "middle", fill: style.colour },
-          t.label,
-        ),
+        text({ x: x(t.value), y: labelY, "font-size": style.fontSize, "text-anchor": "middle", fill: style.colour }, t.label),
     )
     .join("");
 }
@@ -146,7 +141,6 @@ export function yAxisMarkup(ticks: readonly Tick[], y: Scale, left: number, righ
         el("line", { x1: left, x2: right, y1: y(t.value), y2: y(t.value), stroke: style.grid }) +
         text(
           {
-            class: style.labelClass,
             x: left - 6,
             y: y(t.value) + 0.35 * style.fontSize,
             "font-size": style.fontSize,

@@ -59,8 +59,7 @@ const ends = (row: BarRow): number[] =>
   row.marks.flatMap((m) => (m.kind === "tick" ? [m.at] : [m.from, m.to])).filter((v) => Number.isFinite(v));
 
 /** The greatest value any mark reaches (at least `floor`): where the axis must reach. */
-export const greatestValue = (groups: readonly BarGroup[], floor = 0): number =>
-  Math.max(floor, ...groups.flatMap((g) => g.rows.flatMap(ends)));
+const greatestValue = (groups: readonly BarGroup[], floor = 0): number => Math.max(floor, ...groups.flatMap((g) => g.rows.flatMap(ends)));
 
 /** Where the plot goes in a chart `width` wide: labels as wide as they need (at most 45 % of it), values after it. */
 export function barsFrame(spec: BarsSpec, width: number): Frame {

@@ -58,7 +58,6 @@ describe("lines and points", () => {
     series: [
       {
         colour: "#e08a2c",
-        line: true,
         dots: true,
         points: [10, 1000, 100_000].map((k, i) => ({
           x: k,
@@ -70,7 +69,6 @@ describe("lines and points", () => {
       },
       {
         colour: "#3b6fb6",
-        line: true,
         dots: true,
         points: [10, 1000, 100_000].map((k, i) => ({ x: k, y: values[i]! + 1, tip: `${k}`, label: `${values[i]! + 1} ms` })),
       },

@@ -2,7 +2,7 @@
 // top, each knowing its height before it is drawn, so the document's height and viewBox cover everything drawn.
 
 import { type LabelStyle, labelMarkup } from "./labels";
-import { type Attributes, el } from "./markup";
+import { el } from "./markup";
 import { FONT_FAMILY, fitLabel, LINE_EM } from "./textSize";
 
 /** A part of a chart: its height first, then its markup once its top is known. */
@@ -22,10 +22,6 @@ export interface ChartSpec {
   title: string;
   subtitle?: string;
   blocks: readonly Block[];
-  /** Attributes of the <svg> element beyond its size (id, aria-label, a class). */
-  attributes?: Attributes;
-  /** Whether the document is a file of its own (with xmlns and a white background) or inline in a page. */
-  standalone?: boolean;
 }
 
 const MARGIN = 20;
@@ -51,17 +47,15 @@ export function chartSvg(spec: ChartSpec): string {
     y += block.height + BLOCK_GAP;
   }
   const height = Math.ceil(y - BLOCK_GAP + MARGIN);
-  const standalone = spec.standalone ?? true;
   return `${el(
     "svg",
     {
       xmlns: "http://www.w3.org/2000/svg",
-      ...spec.attributes,
       width: spec.width,
       height,
       viewBox: `0 0 ${spec.width} ${height}`,
       "font-family": FONT_FAMILY,
     },
-    `\n${standalone ? `${el("rect", { width: "100%", height: "100%", fill: "#fff" })}\n` : ""}${parts.join("\n")}\n`,
+    `\n${el("rect", { width: "100%", height: "100%", fill: "#fff" })}\n${parts.join("\n")}\n`,
   )}\n`;
 }

@@ -19,11 +19,6 @@ export const swatch =
   (x, y) =>
     el("rect", { x, y: y - 6, width: 18, height: 12, fill, opacity });
 
-export const strokeMark =
-  (colour: string, options: { dash?: string; width?: number } = {}): LegendMark =>
-  (x, y) =>
-    el("line", { x1: x, x2: x + 18, y1: y, y2: y, stroke: colour, "stroke-width": options.width ?? 2, "stroke-dasharray": options.dash });
-
 export const dotMark =
   (colour: string, hollow = false): LegendMark =>
   (x, y) =>

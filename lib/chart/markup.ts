@@ -18,9 +18,6 @@ const attributeList = (attrs: Attributes): string =>
 /** An element; `content` is markup already (escape text with escapeMarkup, or use `text` and `title`). */
 export const el = (name: string, attrs: Attributes, content = ""): string => `<${name}${attributeList(attrs)}>${content}</${name}>`;
 
-/** An element without content, written self-closed (valid in SVG; in HTML only for void elements). */
-export const empty = (name: string, attrs: Attributes): string => `<${name}${attributeList(attrs)}/>`;
-
 /** An SVG <text>, its content escaped. */
 export const text = (attrs: Attributes, content: string): string => el("text", attrs, escapeMarkup(content));
 

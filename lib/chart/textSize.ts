@@ -27,8 +27,8 @@ const OTHER_EM = 0.86;
 const BOLD_FACTOR = 1.16;
 
 /** Above and below the baseline, in ems: the box a browser gives a line of this font. */
-export const ASCENT_EM = 0.93;
-export const DESCENT_EM = 0.25;
+const ASCENT_EM = 0.93;
+const DESCENT_EM = 0.25;
 /** Lines of a wrapped label are this many ems apart. */
 export const LINE_EM = 1.2;
 

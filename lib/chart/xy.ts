@@ -1,4 +1,4 @@
-// Lines and points over two value axes (linear or log): each series a line through its points, a dot per point
+// Lines and points over two value axes (linear or log): each series a line through its points in their order, a dot per point
 // (filled, or hollow for a point that falls short), optional vertical ranges, and value labels placed beside the
 // points where they overlap nothing. The y axis's title sits above the plot, its tick labels left of it.
 
@@ -35,8 +35,6 @@ export interface XyPoint {
 export interface XySeries {
   colour: string;
   points: XyPoint[];
-  /** A line through the points in their order. */
-  line: boolean;
   /** A dot at each point (without: the line alone, for dense samples). */
   dots: boolean;
 }
@@ -134,6 +132,10 @@ export function xyBlock(spec: XySpec, left: number, right: number): Block {
                 y: label.at.y,
                 "font-size": POINT_LABEL_SIZE,
                 "text-anchor": label.at.anchor === "start" ? undefined : label.at.anchor,
+                // A halo of the background keeps the label legible where a line runs under it.
+                stroke: "#fff",
+                "stroke-width": 3,
+                "paint-order": "stroke",
               },
               label.text,
             ),
@@ -145,7 +147,7 @@ export function xyBlock(spec: XySpec, left: number, right: number): Block {
 
 function seriesMarkup(series: XySeries, x: Scale, y: Scale): string {
   const parts: string[] = [];
-  if (series.line && series.points.length > 1)
+  if (series.points.length > 1)
     parts.push(
       el("polyline", {
         points: series.points.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(" "),
