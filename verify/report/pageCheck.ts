@@ -15,7 +15,7 @@ import type { MatrixReport, VerifyReport } from "./model";
 
 const WINDOW = { width: 1400, height: 1000 };
 
-/** The colours the pages paint with (htmlReport.ts) that the screenshot must show. */
+/** The colours the pages paint with (html.ts) that the screenshot must show. */
 const PAINTED = { PASSED: "#1a7f37", FAILED: "#cf222e", INCOMPLETE: "#9a6700", plot: "#f3f6fb", fault: "#d1242f" } as const;
 
 /** The text of the element carrying data-figure="name" in a DOM, tags inside it dropped. */
