@@ -6,12 +6,13 @@
 // also when a step fails or the run is interrupted. E2E_TARGETS="docker" or "kind" runs one of them. The kind
 // cluster and its stack come up in the background while docker's checks run.
 
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { runBenchmarks } from "../bench";
 import { findChromium } from "../lib/browser/chromium";
+import { checkPlot } from "../lib/browser/plotCheck";
 import { REPO_ROOT } from "../lib/paths";
 import { outputsOf, printedBy, resourceCount, selectStack } from "../lib/stack/lifecycle";
 import { parseStackOutputs, type StackOutputs } from "../lib/stack/outputs";
@@ -26,6 +27,14 @@ const TARGETS = { docker: dockerTarget, kind: kindTarget } as const;
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 const consoleLog: Log = (line) => console.log(`${stamp()} ${line}`);
+
+/** Every .svg file under a folder (none when it does not exist). */
+function svgFilesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? svgFilesUnder(join(dir, entry.name)) : entry.name.endsWith(".svg") ? [join(dir, entry.name)] : [],
+  );
+}
 
 /** The stacks up right now, destroyed when the run is interrupted. */
 const upStacks = new Map<string, { stack: Stack; log: Log }>();
@@ -82,8 +91,9 @@ async function checkTarget(target: E2eTarget, outputs: StackOutputs, phases: Pha
       expectThat(ok, `the benchmarks' miniatures produced no real figures (${join(dir, "bench")})`);
     });
   }
-  // What a person would see: the matrix page (with every fault page it links to) and the broken restore's page.
-  await phases.run(`${target.name}: report check: the pages in Chromium`, async () => {
+  // What a person would see: the matrix page (with every fault page it links to), the broken restore's page and the
+  // benchmarks' plots, each label drawn whole and apart.
+  await phases.run(`${target.name}: report check: the pages and plots in Chromium`, async () => {
     const chromium = findChromium();
     expectThat(chromium !== null, "no chromium to open the report pages: bash scripts/browser.sh installs Debian's package");
     for (const page of [matrix.paths.html, broken.replace(/\.json$/, ".html")]) {
@@ -91,6 +101,11 @@ async function checkTarget(target: E2eTarget, outputs: StackOutputs, phases: Pha
         expectThat(check.problems.length === 0, `${check.page} does not show what it must:\n  ${check.problems.join("\n  ")}`);
         log(`      ok ${check.page}: ${check.seen}`);
       }
+    }
+    for (const plot of svgFilesUnder(join(dir, "bench"))) {
+      const check = await checkPlot(chromium!, plot);
+      expectThat(check.problems.length === 0, `${check.plot} does not draw its labels whole and apart:\n  ${check.problems.join("\n  ")}`);
+      log(`      ok ${check.plot}: ${check.seen}`);
     }
   });
 }
