@@ -47,11 +47,17 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
 
 /** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
 let flinkRest: JobManagerStandIn;
+let checkpointing: ReturnType<typeof setInterval>;
 beforeAll(async () => {
   flinkRest = await JobManagerStandIn.start();
-  flinkRest.addJob({ name: "visit-windows" });
+  // The job the check that ends `pulumi up` finds running: it completes a checkpoint now and then.
+  const job = flinkRest.addJob({ name: "visit-windows" });
+  checkpointing = setInterval(() => flinkRest.checkpoint(job), 100);
 });
-afterAll(() => flinkRest.close());
+afterAll(() => {
+  clearInterval(checkpointing);
+  return flinkRest.close();
+});
 
 async function deployDocker(raw: Record<string, string>, env: Record<string, string> = {}): Promise<Created[]> {
   const { DockerStack } = await import("./stack");

@@ -63,13 +63,19 @@ function recordOptions(args: pulumi.ResourceTransformationArgs): undefined {
 
 /** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
 let flinkRest: JobManagerStandIn;
+let checkpointing: ReturnType<typeof setInterval>;
 let flinkRestPort = 0;
 beforeAll(async () => {
   flinkRest = await JobManagerStandIn.start();
-  flinkRest.addJob({ name: "visit-windows" });
+  // The job the check that ends `pulumi up` finds running: it completes a checkpoint now and then.
+  const job = flinkRest.addJob({ name: "visit-windows" });
+  checkpointing = setInterval(() => flinkRest.checkpoint(job), 100);
   flinkRestPort = flinkRest.port;
 });
-afterAll(() => flinkRest.close());
+afterAll(() => {
+  clearInterval(checkpointing);
+  return flinkRest.close();
+});
 
 async function deployKind(name: string, raw: Record<string, string>): Promise<Created[]> {
   const { KindStack } = await import("./stack");
