@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { runCheckpointsTool } from "../lib/checkpoints/tool";
 import { stackTarget } from "../lib/stack";
 import type { StackOutputs } from "../lib/stack/outputs";
-import { BROKER_INSIDE, checkReader, DEFAULT_CYCLE_OPTIONS, runFault } from "../verify";
+import { BROKER_INSIDE, checkReader, DEFAULT_CYCLE_OPTIONS, READER_CHECK_TIMEOUT_MS, runFault } from "../verify";
 import { expectThat, type Log } from "./phases";
 
 interface ListedCheckpoint {
@@ -94,7 +94,7 @@ export async function readerAgreesWithKafka(outputs: StackOutputs, topic: string
       topic,
       containerBootstrap: BROKER_INSIDE.bootstrap,
       dataDir: BROKER_INSIDE.dataDir,
-      timeoutMs: 120_000,
+      timeoutMs: READER_CHECK_TIMEOUT_MS,
     },
     (line) => log(`      ${line}`),
   );

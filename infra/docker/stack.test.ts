@@ -117,7 +117,7 @@ describe("DockerStack", () => {
     expect(props).toContain("execution.checkpointing.interval: 15000ms");
     expect(props).toContain("execution.checkpointing.mode: AT_LEAST_ONCE");
     expect(props).toContain("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION");
-    expect(props).toContain("state.checkpoints.dir: file:///checkpoints_flink");
+    expect(props).toContain("execution.checkpointing.dir: file:///checkpoints_flink");
     expect(env(byName(resources, "fc-test-taskmanager-1")).FLINK_PROPERTIES).toBe(props);
     const submit = [...byName(resources, "fc-test-submit").inputs.entrypoints, ...byName(resources, "fc-test-submit").inputs.command];
     expect(submit.slice(0, 2)).toEqual(["python3", "/opt/flink/usrlib/jobs/submit.py"]);

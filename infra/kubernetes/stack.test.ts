@@ -231,7 +231,7 @@ describe("KindStack", () => {
     expect(props).toContain("execution.checkpointing.interval: 15000ms");
     expect(props).toContain("execution.checkpointing.mode: AT_LEAST_ONCE");
     expect(props).toContain("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION");
-    expect(props).toContain("state.checkpoints.dir: file:///checkpoints_flink");
+    expect(props).toContain("execution.checkpointing.dir: file:///checkpoints_flink");
     expect(envOf(named(rs, "fc-flink-taskmanagers")).FLINK_PROPERTIES).toBe(props);
     const submit = containerOf(named(rs, "fc-job-submit")).command as string[];
     expect(submit.slice(0, 2)).toEqual(["python3", "/opt/flink/usrlib/jobs/submit.py"]);

@@ -678,7 +678,9 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints."
     )
-    parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of state.checkpoints.dir")
+    parser.add_argument(
+        "--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of execution.checkpointing.dir"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     classpath = argparse.ArgumentParser(add_help=False)
     classpath.add_argument(

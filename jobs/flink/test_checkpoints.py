@@ -435,7 +435,7 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
     make_checkpoint(root, JOB_A, 2, mtime=200)
     for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned"):
         (root / other).mkdir(parents=True, exist_ok=True)
-    # A complete savepoint where state.savepoints.dir puts them: not a job folder's chk-N, so never pruned.
+    # A complete savepoint where execution.checkpointing.savepoint-dir puts them: not a job folder's chk-N, so never pruned.
     savepoint = root / "savepoints" / "savepoint-1234-abcdef"
     savepoint.mkdir(parents=True)
     (savepoint / "_metadata").write_bytes((root / JOB_A / "chk-1" / "_metadata").read_bytes())

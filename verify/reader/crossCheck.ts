@@ -3,6 +3,9 @@
 
 import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "../../infra/contract";
 
+/** Long enough for a quiet broker to answer; short enough that an idle read of a live topic ends soon. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
 export class ReaderCheckUsageError extends Error {}
 
 export const READER_CHECK_USAGE = `Usage: npm run reader-check -- --kafka-bootstrap <host:port> --docker-container <name> [options]
@@ -18,7 +21,7 @@ Exit 0 when our reader and the Java consumer agree (and, on the scratch topic, m
   --topic <name>                     read this existing topic instead of writing a scratch one
   --container-bootstrap <host:port>  the broker as seen inside its container (default localhost:9092)
   --data-dir <path>                  the broker's log directory inside the container (default /var/lib/kafka/data)
-  --timeout-ms <ms>                  the console consumer's idle timeout and our read's limit (default 15000)`;
+  --timeout-ms <ms>                  the console consumer's idle timeout and our read's limit (default ${DEFAULT_TIMEOUT_MS})`;
 
 export interface ReaderCheckArguments {
   readonly kafkaBootstrap: string;
@@ -66,7 +69,7 @@ export function parseReaderCheckArguments(argv: readonly string[]): { help: true
   const topic = values.has("--topic") ? check("--topic", TOPIC, "a Kafka topic name (letters, digits, '.', '_', '-')") : null;
   const containerBootstrap = check("--container-bootstrap", HOST_PORT, "a host:port", BROKER_INSIDE.bootstrap);
   const dataDir = check("--data-dir", /^\/[^\s']*$/, "an absolute path without spaces or quotes", BROKER_INSIDE.dataDir);
-  const timeoutText = check("--timeout-ms", /^\d+$/, "a whole number of milliseconds", "15000");
+  const timeoutText = check("--timeout-ms", /^\d+$/, "a whole number of milliseconds", String(DEFAULT_TIMEOUT_MS));
   const timeoutMs = Number(timeoutText);
   if (timeoutText !== "" && /^\d+$/.test(timeoutText) && (timeoutMs < 1000 || timeoutMs > 600_000))
     problems.push(`--timeout-ms ${timeoutMs} is outside 1000..600000`);
