@@ -9,6 +9,7 @@ export default defineConfig({
       "verify/**/*.test.ts",
       "bench/**/*.test.ts",
       "dev/**/*.test.ts",
+      "setup/**/*.test.ts",
     ],
     // Pulumi's mocks are process-global: keep each test file in its own worker.
     isolate: true,
