@@ -213,7 +213,7 @@ start_kind_bring_up() {
   ( set -e
     use_target kind
     phases=()  # its own phases, printed at its end; the parent times the whole as one phase
-    phase "kind: cluster setup (kind, node image)" bash scripts/kind-cluster.sh setup
+    phase "kind: cluster setup (kind, node image)" bash scripts/setup.sh kind
     # A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one
     # and refuses an unhealthy one, which this run, the cluster's owner, removes first.
     if bash scripts/kind-cluster.sh status 2>/dev/null | grep -q "NOT healthy"; then

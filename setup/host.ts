@@ -3,7 +3,20 @@
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { delimiter, dirname, join, relative } from "node:path";
 import { CommandFailed, type CommandRunner, type EngineStore } from "./engine";
 
@@ -136,4 +149,12 @@ export function treeHash(dir: string): string {
   };
   walk(dir);
   return hash.digest("hex");
+}
+
+/** Puts a built program in place in one rename, so that a running copy (a pulumi up beside) is never overwritten. */
+export function installExecutable(from: string, to: string): void {
+  mkdirSync(join(to, ".."), { recursive: true });
+  copyFileSync(from, `${to}.new`);
+  chmodSync(`${to}.new`, 0o755);
+  renameSync(`${to}.new`, to);
 }

@@ -230,7 +230,7 @@ export async function runCycle(
   const restored = evidence.restored;
   const restoredSource =
     restored && restoreIsOfThisRecovery(evidence)
-      ? sourceOffsetsOf(target, outputs.checkpointListing, restored.path, outputs.visitsTopic).then(
+      ? sourceOffsetsOf(target, outputs.flinkLine, outputs.checkpointListing, restored.path, outputs.visitsTopic).then(
           (offsets) => ({ offsets }),
           (error: Error) => ({ problem: error.message }),
         )
