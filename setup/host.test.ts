@@ -56,6 +56,9 @@ describe("the setup program's host", () => {
     expect(shellLine("go", ["build", "-ldflags", "-s -w -X a.B=v1", "./cmd"], "/tmp/b")).toBe(
       "(cd /tmp/b && go build -ldflags '-s -w -X a.B=v1' ./cmd)",
     );
+    expect(shellLine("go", ["build"], undefined, { GOFLAGS: "-mod=mod -x", GOBIN: undefined })).toBe(
+      "env GOFLAGS='-mod=mod -x' -u GOBIN go build",
+    );
   });
 
   it("hashes a folder by its files' relative paths and contents", () => {

@@ -20,17 +20,23 @@ import {
 import { delimiter, dirname, join, relative } from "node:path";
 import { CommandFailed, type CommandRunner, type EngineStore } from "./engine";
 
-/** A command line as it could be pasted into a shell, for logs and failure reports. */
-export function shellLine(file: string, args: readonly string[], cwd?: string): string {
+/** A command line as it could be pasted into a shell (with the variables it sets), for logs and failure reports. */
+export function shellLine(
+  file: string,
+  args: readonly string[],
+  cwd?: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): string {
   const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
-  const line = [file, ...args].map(quote).join(" ");
+  const settings = Object.entries(env).map(([name, value]) => (value === undefined ? `-u ${name}` : `${name}=${quote(value)}`));
+  const line = [...(settings.length > 0 ? ["env", ...settings] : []), ...[file, ...args].map(quote)].join(" ");
   return cwd === undefined ? line : `(cd ${quote(cwd)} && ${line})`;
 }
 
 /** Runs commands for the engine: output into the piece's log, the command line first; nothing on the terminal. */
 export const spawnRunner: CommandRunner = (file, args, options) =>
   new Promise((resolve, reject) => {
-    const shown = shellLine(file, args, options.cwd);
+    const shown = shellLine(file, args, options.cwd, options.env);
     const log = openSync(options.logFile, "a");
     writeFileSync(log, `+ ${shown}\n`);
     const [program, argv] = options.nice ? ["nice", ["-n", "10", file, ...args]] : [file, [...args]];

@@ -154,7 +154,7 @@ function goInstallPiece(
     build: async (context) => {
       const gobin = kindWork(setting, `${name}-bin`);
       rmSync(gobin, { recursive: true, force: true });
-      await context.run("go", ["install", "-trimpath", "-ldflags", "-s -w", `${module}@${version}`], {
+      await context.run("go", ["install", "-v", "-trimpath", "-ldflags", "-s -w", `${module}@${version}`], {
         env: { GOBIN: gobin, CGO_ENABLED: "0", GOFLAGS: askTool("go", ["env", "GOFLAGS"]) },
       });
       install(join(gobin, module.split("/").pop()!));
@@ -196,6 +196,7 @@ function kubernetesPiece(setting: Setting): Piece {
         "go",
         [
           "build",
+          "-v",
           "-trimpath",
           "-ldflags",
           ldflags,
@@ -233,7 +234,7 @@ function etcdPiece(setting: Setting): Piece {
     build: async (context) => {
       checkPin(context, setting, wrapper, pin);
       mkdirSync(join(out, ".."), { recursive: true });
-      await context.run("go", ["build", "-trimpath", "-ldflags", "-s -w", "-o", `${out}.partial`, pin.module], {
+      await context.run("go", ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", `${out}.partial`, pin.module], {
         cwd: join(setting.repo, wrapper),
         env: { GOFLAGS: `${askTool("go", ["env", "GOFLAGS"])} -mod=readonly`.trim(), CGO_ENABLED: "0" },
       });

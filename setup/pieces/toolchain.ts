@@ -137,7 +137,18 @@ function goTools(setting: Setting): GoTool[] {
         copyFileSync(join(buildDir, "_shim", "shim.go"), join(upstream, "shim", "shim.go"));
         await context.run(
           "go",
-          ["build", "-tags", "no_compose", "-trimpath", "-ldflags", ldflags, "-o", "pulumi-tfgen-docker", "./cmd/pulumi-tfgen-docker"],
+          [
+            "build",
+            "-v",
+            "-tags",
+            "no_compose",
+            "-trimpath",
+            "-ldflags",
+            ldflags,
+            "-o",
+            "pulumi-tfgen-docker",
+            "./cmd/pulumi-tfgen-docker",
+          ],
           {
             cwd: buildDir,
             env,
@@ -180,10 +191,14 @@ function goToolPiece(setting: Setting, spec: GoTool): Piece {
       const env = { GOFLAGS: goFlagsWithModMod() };
       if (spec.generate) await spec.generate(context, buildDir, ldflags, env);
       const tagArgs = spec.tags === "" ? [] : ["-tags", spec.tags];
-      await context.run("go", ["build", ...tagArgs, "-trimpath", "-ldflags", ldflags, "-o", join(buildDir, spec.tool), spec.packagePath], {
-        cwd: buildDir,
-        env,
-      });
+      await context.run(
+        "go",
+        ["build", "-v", ...tagArgs, "-trimpath", "-ldflags", ldflags, "-o", join(buildDir, spec.tool), spec.packagePath],
+        {
+          cwd: buildDir,
+          env,
+        },
+      );
       installExecutable(join(buildDir, spec.tool), join(bin, spec.tool));
       // The copies and generated files are large; the Go caches make them quick to redo.
       rmSync(buildDir, { recursive: true, force: true });
