@@ -9,6 +9,7 @@ import {
   type EngineOptions,
   type Piece,
   pieceKey,
+  plainLine,
   progressLine,
   type ResourceClass,
   runPieces,
@@ -211,6 +212,12 @@ describe("the pieces' order and keys", () => {
     expect(pieceKey("a", { x: "1", y: "3" }, new Map([["b", "k"]]))).not.toBe(key);
     expect(pieceKey("a", { x: "1", y: "2" }, new Map([["b", "k2"]]))).not.toBe(key);
     expect(pieceKey("c", { x: "1", y: "2" }, new Map([["b", "k"]]))).not.toBe(key);
+  });
+
+  it("shows a log line as a terminal would: no colour codes, what the last carriage return left", () => {
+    expect(plainLine("\x1b[0m")).toBe("");
+    expect(plainLine("Step 9/18 : COPY\x1b[0m")).toBe("Step 9/18 : COPY");
+    expect(plainLine("10%\r55%\r 90% ")).toBe("90%");
   });
 
   it("shortens a long log line in the progress", () => {

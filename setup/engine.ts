@@ -168,12 +168,19 @@ export function progressLine(name: string, elapsedMs: number, lastLogLine: strin
   return `  ... ${name}: building for ${formatSeconds(elapsedMs)}${shown === "" ? "" : ` | ${shown}`}`;
 }
 
-/** The last non-empty line of a file (read from its end: logs grow to megabytes). */
+/** A log line as a terminal would show it: colour codes out, only what the last carriage return left. */
+export const plainLine = (line: string): string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are what this removes
+  (line.split("\r").pop() ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trim();
+
+/** The last line of a file with something to read (read from its end: logs grow to megabytes). */
 export function lastLine(file: string): string {
   try {
-    const text = readFileSync(file, "utf8");
-    const lines = text.slice(-4096).split("\n");
-    for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.trim() !== "") return lines[i]!;
+    const lines = readFileSync(file, "utf8").slice(-4096).split("\n");
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const plain = plainLine(lines[i]!);
+      if (plain !== "") return plain;
+    }
   } catch {
     // no log yet
   }

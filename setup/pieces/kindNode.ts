@@ -43,6 +43,40 @@ export function kindStorageManifest(constStorage: string): string {
   return manifest;
 }
 
+/** The image kubeadm asks for of each Kubernetes component, by component (`kubeadm config images list`). */
+export function kubeadmImages(listing: string): ReadonlyMap<string, string> {
+  const images = listing
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  return new Map(
+    images.map((image) => [
+      image
+        .replace(/:[^:/]*$/, "")
+        .split("/")
+        .pop()!,
+      image,
+    ]),
+  );
+}
+
+/** The images kubeadm asks for, checked against the tags versions.json says are built (each entry says why that tag). */
+export function imagesToBuild(listing: string, tags: { etcd: string; coredns: string; pause: string }): (component: string) => string {
+  const images = kubeadmImages(listing);
+  for (const [component, tag] of Object.entries(tags)) {
+    const image = images.get(component);
+    if (image === undefined || !image.endsWith(`:${tag}`))
+      throw new Error(
+        `kubeadm asks for ${image ?? `no ${component} image`}, but versions.json's kind.${component}.imageTag is ${tag}: change the tag there`,
+      );
+  }
+  return (component) => {
+    const image = images.get(component);
+    if (image === undefined) throw new Error(`kubeadm asks for no ${component} image (it lists ${[...images.values()].join(", ")})`);
+    return image;
+  };
+}
+
 async function kindConstStorage(context: BuildContext, setting: Setting): Promise<{ moduleDir: string; constStorage: string }> {
   const { module, version } = setting.versions.kind.kind;
   mkdirSync(kindWork(setting), { recursive: true });
@@ -98,6 +132,15 @@ export function componentImagesPiece(setting: Setting): Piece {
     build: async (context) => {
       const { constStorage } = await kindConstStorage(context, setting);
       const storage = kindStorageImages(constStorage);
+      // Under exactly the names kubeadm asks for: nothing can be pulled.
+      const listing = await context.capture(kindOut(setting, "kubernetes", "kubeadm"), [
+        "config",
+        "images",
+        "list",
+        "--kubernetes-version",
+        kubernetes.version,
+      ]);
+      const imageOf = imagesToBuild(listing, { etcd: etcd.imageTag, coredns: coredns.imageTag, pause: pause.imageTag });
       const images = `${out}.partial`;
       rmSync(images, { recursive: true, force: true });
       mkdirSync(images, { recursive: true });
@@ -109,13 +152,13 @@ export function componentImagesPiece(setting: Setting): Piece {
       for (const binary of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
         minimalRoot(root(binary));
         install(built("kubernetes", binary), join(root(binary), "usr", "local", "bin", binary));
-        await archive(`registry.k8s.io/${binary}:${kubernetes.version}`, root(binary), { Env: [PATH_ENV] }, `${binary}.tar`);
+        await archive(imageOf(binary), root(binary), { Env: [PATH_ENV] }, `${binary}.tar`);
       }
       // kube-proxy needs iptables: its layer adds the binary to a Debian root filesystem with it.
       rmSync(root("kube-proxy"), { recursive: true, force: true });
       install(built("kubernetes", "kube-proxy"), join(root("kube-proxy"), "usr", "local", "bin", "kube-proxy"));
       await archive(
-        `registry.k8s.io/kube-proxy:${kubernetes.version}`,
+        imageOf("kube-proxy"),
         root("kube-proxy"),
         { Env: [PATH_ENV] },
         "kube-proxy.tar",
@@ -125,12 +168,12 @@ export function componentImagesPiece(setting: Setting): Piece {
       minimalRoot(root("etcd"));
       install(built("etcd", "etcd"), join(root("etcd"), "usr", "local", "bin", "etcd"));
       mkdirSync(join(root("etcd"), "var", "lib", "etcd"), { recursive: true });
-      await archive(`registry.k8s.io/etcd:${etcd.imageTag}`, root("etcd"), { Env: [PATH_ENV] }, "etcd.tar");
+      await archive(imageOf("etcd"), root("etcd"), { Env: [PATH_ENV] }, "etcd.tar");
 
       minimalRoot(root("coredns"));
       install(built("coredns", "coredns"), join(root("coredns"), "coredns"));
       await archive(
-        `registry.k8s.io/coredns/coredns:${coredns.imageTag}`,
+        imageOf("coredns"),
         root("coredns"),
         { Env: [PATH_ENV], Entrypoint: ["/coredns"], ExposedPorts: { "53/tcp": {}, "53/udp": {} } },
         "coredns.tar",
@@ -138,7 +181,7 @@ export function componentImagesPiece(setting: Setting): Piece {
 
       rmSync(root("pause"), { recursive: true, force: true });
       install(built("pause", "pause"), join(root("pause"), "pause"));
-      await archive(`registry.k8s.io/pause:${pause.imageTag}`, root("pause"), { Entrypoint: ["/pause"] }, "pause.tar");
+      await archive(imageOf("pause"), root("pause"), { Entrypoint: ["/pause"] }, "pause.tar");
 
       const helper = root("helper");
       minimalRoot(helper);
