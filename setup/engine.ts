@@ -363,7 +363,7 @@ export function summary(result: RunResult, elapsedMs: number): string[] {
   const failed = byState("failed");
   const blocked = byState("blocked");
   const lines = [
-    `setup: ${result.outcomes.size} pieces in ${formatSeconds(elapsedMs)}: ${byState("up to date").length} up to date, ${built.length} built` +
+    `setup: ${result.outcomes.size} ${result.outcomes.size === 1 ? "piece" : "pieces"} in ${formatSeconds(elapsedMs)}: ${byState("up to date").length} up to date, ${built.length} built` +
       (failed.length > 0 ? `, ${failed.length} FAILED` : "") +
       (blocked.length > 0 ? `, ${blocked.length} not built` : ""),
   ];

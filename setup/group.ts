@@ -44,11 +44,13 @@ export function askTool(file: string, args: readonly string[]): string {
   let version = toolAnswers.get(asked);
   if (version === undefined) {
     try {
-      version = execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      version = execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
         .split("\n")[0]!
         .trim();
     } catch (error) {
-      throw new Error(`\`${asked}\` failed (${(error as Error).message.split("\n")[0]}): is ${file} installed?`);
+      const failure = error as NodeJS.ErrnoException & { stderr?: string; status?: number };
+      if (failure.code === "ENOENT") throw new Error(`\`${asked}\` could not run: ${file} is not installed`);
+      throw new Error(`\`${asked}\` exited with ${failure.status}: ${(failure.stderr ?? "").trim() || "no message"}`);
     }
     toolAnswers.set(asked, version);
   }

@@ -416,12 +416,12 @@ export async function kindGroup(setting: Setting): Promise<Group> {
     filePiece(
       "kind/podman-config",
       containersConf(setting),
-      () => containersConfText(askTool("sh", ["-c", "ulimit -Hn"]), askTool("sh", ["-c", "ulimit -Hu"])),
+      () => containersConfText(askTool("bash", ["-c", "ulimit -Hn"]), askTool("bash", ["-c", "ulimit -Hu"])),
       [],
       "this machine's hard limits (podman's containers.conf)",
     ),
     nodeImagePiece(setting),
-    envPiece({ provider: "podman" }, [NODE_IMAGE_PIECE, "kind/podman-config"]),
+    envPiece({ provider: "podman" }, ["kind/kind", NODE_IMAGE_PIECE, "kind/podman-config"]),
   ];
   return {
     pieces,
