@@ -116,7 +116,8 @@ function existingAncestor(path: string): string {
 function checkFreeSpace(setting: Setting, groups: readonly GroupName[]): void {
   const minGiB = Number(setting.env.FC_MIN_FREE_GIB ?? "5");
   const places: [string, string][] = [[setting.cache, `the caches in ${setting.cache}`]];
-  if (groups.includes("local-images")) {
+  // Docker's images: the local images, and the job images `pulumi up` builds on the Docker Engine the setup provides.
+  if (groups.some((group) => group === "local-images" || group === "pulumi" || group === "docker")) {
     let dockerRoot = "/var/lib/docker";
     try {
       dockerRoot = execFileSync("docker", ["info", "--format", "{{.DockerRootDir}}"], {

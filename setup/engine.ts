@@ -14,7 +14,7 @@ export type ResourceClass = "cpu" | "io";
 
 /** At most this many pieces of each class build at once (2 cores: one compiler beside one download). */
 export type Limits = Readonly<Record<ResourceClass, number>>;
-export const DEFAULT_LIMITS: Limits = { cpu: 1, io: 1 };
+const DEFAULT_LIMITS: Limits = { cpu: 1, io: 1 };
 
 /** A command a build ran that failed: the failure report names it. */
 export class CommandFailed extends Error {
@@ -156,7 +156,7 @@ class Slots {
   }
 }
 
-export const formatSeconds = (ms: number): string => {
+const formatSeconds = (ms: number): string => {
   const seconds = Math.round(ms / 1000);
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 };
@@ -174,7 +174,7 @@ export const plainLine = (line: string): string =>
   (line.split("\r").pop() ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trim();
 
 /** The last line of a file with something to read (read from its end: logs grow to megabytes). */
-export function lastLine(file: string): string {
+function lastLine(file: string): string {
   try {
     const lines = readFileSync(file, "utf8").slice(-4096).split("\n");
     for (let i = lines.length - 1; i >= 0; i--) {
@@ -187,7 +187,7 @@ export function lastLine(file: string): string {
   return "";
 }
 
-export function tail(file: string, count: number): string[] {
+function tail(file: string, count: number): string[] {
   try {
     return readFileSync(file, "utf8").trimEnd().split("\n").slice(-count);
   } catch {
@@ -196,7 +196,7 @@ export function tail(file: string, count: number): string[] {
 }
 
 /** A failure report: the piece, what it is built from, the command (or error) and the end of its log. */
-export function failureReport(piece: Piece, error: unknown, logFile: string, logTail: readonly string[]): string {
+function failureReport(piece: Piece, error: unknown, logFile: string, logTail: readonly string[]): string {
   const what = error instanceof CommandFailed ? `command: ${error.command}\n    ${error.detail}` : `error:   ${errorText(error)}`;
   return [
     `FAILED: ${piece.name}`,
@@ -210,8 +210,8 @@ export function failureReport(piece: Piece, error: unknown, logFile: string, log
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The stamp file of a piece, and its log. */
-export const stampPath = (store: EngineStore, name: string): string => join(store.stampDir, name);
-export const logPath = (store: EngineStore, name: string): string => join(store.logDir, `${name}.log`);
+const stampPath = (store: EngineStore, name: string): string => join(store.stampDir, name);
+const logPath = (store: EngineStore, name: string): string => join(store.logDir, `${name}.log`);
 
 /**
  * Brings the pieces `targets` need up to date: each after its dependencies, at most `limits` of a class at once, a

@@ -10,8 +10,8 @@ import type { Piece } from "../engine";
 import { ensureCommand, type Group, recipe, type Setting } from "../group";
 import { fileHash } from "../host";
 
-export const connectorJarsDir = (setting: Setting, line: string): string => join(setting.cache, "connector-jars", line);
-export const jobLibDir = (setting: Setting, line: string): string => join(setting.repo, "jobs", "flink", "lib", line);
+const connectorJarsDir = (setting: Setting, line: string): string => join(setting.cache, "connector-jars", line);
+const jobLibDir = (setting: Setting, line: string): string => join(setting.repo, "jobs", "flink", "lib", line);
 
 /** Whether two folders hold the same files by name and size (the jars of one resolution are never rewritten in place). */
 export function sameFiles(a: string, b: string): boolean {

@@ -8,7 +8,7 @@ import type { Setting } from "../group";
 
 export const DOCKER_ENGINE = "docker-engine";
 
-export const dockerAnswers = (): Promise<boolean> =>
+const dockerAnswers = (): Promise<boolean> =>
   new Promise((resolve) => execFile("docker", ["info"], { timeout: 30_000 }, (error) => resolve(!error)));
 
 export function dockerEnginePiece(setting: Setting): Piece {

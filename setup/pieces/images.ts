@@ -18,10 +18,10 @@ import { DOCKER_ENGINE, dockerEnginePiece } from "./docker";
 
 /** The label that carries an image's key (the images of the old bash setup carried it too). */
 export const INPUTS_LABEL = "org.flink-checkpointer.inputs-hash";
-export const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 // What the images on top need: a JRE for Kafka and Flink, Python with pip for PyFlink. gettext-base: envsubst, which
 // the Flink entrypoint applies to FLINK_PROPERTIES values, as the official one does.
-export const BASE_PACKAGES = [
+const BASE_PACKAGES = [
   "ca-certificates",
   "openjdk-17-jre-headless",
   "python3",
@@ -36,7 +36,7 @@ export const BASE_PACKAGES = [
 const imagesCache = (setting: Setting): string => join(setting.cache, "images");
 
 /** The key label of a Docker image, or undefined when there is no such image. */
-export const imageLabel = (image: string, command = "docker"): Promise<string | undefined> =>
+const imageLabel = (image: string, command = "docker"): Promise<string | undefined> =>
   new Promise((resolve) =>
     execFile(command, ["image", "inspect", "--format", `{{ index .Config.Labels "${INPUTS_LABEL}" }}`, image], (error, stdout) =>
       resolve(error ? undefined : stdout.trim()),

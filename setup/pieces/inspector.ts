@@ -13,13 +13,13 @@ import { ensureCommand, type Group, type Setting } from "../group";
 import { fileHash, sha256, treeHash } from "../host";
 
 export const INSPECTOR_JAR = "checkpoint-inspector.jar";
-export const INSPECTOR_CLASSPATH = "classpath.txt";
+const INSPECTOR_CLASSPATH = "classpath.txt";
 
-export const inspectorRoot = (setting: Setting): string => join(setting.cache, "checkpoint-inspector");
+const inspectorRoot = (setting: Setting): string => join(setting.cache, "checkpoint-inspector");
 export const inspectorDir = (setting: Setting, line: string, key: string): string =>
   join(inspectorRoot(setting), `${line}-${key.slice(0, 16)}`);
 
-export function inspectorPiece(setting: Setting, line: string): Piece {
+function inspectorPiece(setting: Setting, line: string): Piece {
   const versions = setting.flinkLines[line]!;
   const project = join(setting.repo, "jobs", "flink", "checkpoint-inspector");
   // The pom's versions are properties without a default: each build passes its line's.

@@ -32,22 +32,14 @@ import { containersConf, kindBin, kindDir, kindEnvFile, kindOut, kindWork, nodeI
 
 // Debian packages of the node: kind's base image's list without the rootless, NFS and iSCSI extras, plus the
 // container runtime and CNI plugins kind compiles for its own image.
-export const NODE_PACKAGES =
+const NODE_PACKAGES =
   "systemd,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,e2fsprogs,bash,ca-certificates,curl,jq,procps,containerd,runc,containernetworking-plugins";
 const KUBE_PROXY_PACKAGES = "iptables,conntrack";
 const HOST_PACKAGES = ["podman", "runc", "debootstrap", "gcc", "libc6-dev", "jq", "iptables"];
 /** What a packed root filesystem leaves out: the packages' archives, apt's lists and the documentation. */
 const ROOTFS_TRIMMED = ["var/cache/apt/archives/*.deb", "var/lib/apt/lists/*", "usr/share/doc", "usr/share/man"];
 
-export const KUBERNETES_BINARIES = [
-  "kube-apiserver",
-  "kube-controller-manager",
-  "kube-scheduler",
-  "kube-proxy",
-  "kubelet",
-  "kubeadm",
-  "kubectl",
-];
+const KUBERNETES_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kubelet", "kubeadm", "kubectl"];
 
 /** The version ldflags Kubernetes' own build stamps into its binaries. */
 export function kubernetesLdflags(version: string): string {

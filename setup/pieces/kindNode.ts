@@ -44,7 +44,7 @@ export function kindStorageManifest(constStorage: string): string {
 }
 
 /** The image kubeadm asks for of each Kubernetes component, by component (`kubeadm config images list`). */
-export function kubeadmImages(listing: string): ReadonlyMap<string, string> {
+function kubeadmImages(listing: string): ReadonlyMap<string, string> {
   const images = listing
     .split("\n")
     .map((line) => line.trim())

@@ -14,10 +14,9 @@ import { checkPin, commandExists, type Group, goFlagsWithModMod, goModuleDir, go
 import { findOnPath, installExecutable, treeHash } from "../host";
 
 /** The four tools the stack needs of Pulumi; a user who has all of them gets nothing built. */
-export const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-docker"] as const;
-export type Tool = (typeof TOOLS)[number];
+type Tool = "pulumi" | "pulumi-language-nodejs" | "pulumi-resource-kubernetes" | "pulumi-resource-docker";
 
-export const toolchainBin = (setting: Setting): string => join(setting.cache, "toolchain", "bin");
+const toolchainBin = (setting: Setting): string => join(setting.cache, "toolchain", "bin");
 
 /** The user's own `tool`: on PATH outside our cache, or for a provider in Pulumi's plugin folder. */
 export function ownTool(
@@ -43,7 +42,7 @@ function safeList(dir: string): string[] {
 }
 
 /** FC_FORCE_TOOLCHAIN: 1 builds ours even beside the user's own tools. */
-export function forceToolchain(setting: Setting): boolean {
+function forceToolchain(setting: Setting): boolean {
   const force = setting.env.FC_FORCE_TOOLCHAIN ?? "0";
   if (force !== "0" && force !== "1" && force !== "")
     throw new SetupError(`FC_FORCE_TOOLCHAIN is '${force}'; allowed: 1 (build even when you have your own) or 0/unset`);
