@@ -41,10 +41,10 @@ const toolAnswers = new Map<string, string>();
 /** The first line a tool answers (`go env GOVERSION`, `gcc --version`), asked once per run: part of the keys it builds. */
 export function askTool(file: string, args: readonly string[]): string {
   const asked = `${file} ${args.join(" ")}`;
-  let version = toolAnswers.get(asked);
-  if (version === undefined) {
+  let answer = toolAnswers.get(asked);
+  if (answer === undefined) {
     try {
-      version = execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+      answer = execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
         .split("\n")[0]!
         .trim();
     } catch (error) {
@@ -52,9 +52,9 @@ export function askTool(file: string, args: readonly string[]): string {
       if (failure.code === "ENOENT") throw new Error(`\`${asked}\` could not run: ${file} is not installed`);
       throw new Error(`\`${asked}\` exited with ${failure.status}: ${(failure.stderr ?? "").trim() || "no message"}`);
     }
-    toolAnswers.set(asked, version);
+    toolAnswers.set(asked, answer);
   }
-  return version;
+  return answer;
 }
 
 export const goVersion = (): string => askTool("go", ["env", "GOVERSION"]);
