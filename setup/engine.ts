@@ -189,7 +189,11 @@ function lastLine(file: string): string {
 
 function tail(file: string, count: number): string[] {
   try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-count);
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .map(plainLine)
+      .filter((line) => line !== "")
+      .slice(-count);
   } catch {
     return [];
   }
