@@ -146,6 +146,7 @@ describe("the setup engine", () => {
     const lines = summary(result, 5000);
     expect(lines[0]).toBe("setup: 3 pieces in 5 s: 0 up to date, 1 built, 1 FAILED, 1 not built");
     expect(lines).toContain("  not built, as they need a failed piece: image");
+    expect(lines).toContain("  built: fetch/x (0 s)");
     // The failed piece has no stamp: the next run tries it again.
     world.failing.clear();
     await world.run(pieces);

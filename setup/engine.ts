@@ -371,7 +371,11 @@ export function summary(result: RunResult, elapsedMs: number): string[] {
       (failed.length > 0 ? `, ${failed.length} FAILED` : "") +
       (blocked.length > 0 ? `, ${blocked.length} not built` : ""),
   ];
-  if (built.length > 0) lines.push(`  built: ${built.join(", ")}`);
+  const seconds = (name: string) => {
+    const outcome = result.outcomes.get(name);
+    return outcome?.state === "built" ? ` (${formatSeconds(outcome.seconds * 1000)})` : "";
+  };
+  if (built.length > 0) lines.push(`  built: ${built.map((name) => `${name}${seconds(name)}`).join(", ")}`);
   if (failed.length > 0) lines.push(`  FAILED: ${failed.join(", ")} (each failure above names its command and log)`);
   if (blocked.length > 0) lines.push(`  not built, as they need a failed piece: ${blocked.join(", ")}`);
   if (failed.length > 0) lines.push("  Next: fix what the failure says and run the same command again; what was built is kept.");
