@@ -292,10 +292,10 @@ export async function runPieces(pieces: readonly Piece[], targets: readonly stri
         if (piece.holds === undefined) {
           const missing = (piece.outputs?.(key) ?? []).filter((output) => !existsSync(output));
           if (missing.length > 0) throw new Error(`its build ended without producing ${missing.join(", ")}`);
+          writeStamp(store, piece.name, key);
         } else if (!(await piece.holds(key))) {
           throw new Error("its build ended, but what it builds does not carry its key (see the log)");
         }
-        writeStamp(store, piece.name, key);
         const seconds = Math.round((now() - since) / 1000);
         say(`${piece.name}: built in ${formatSeconds(now() - since)}`);
         return { state: "built", seconds };
