@@ -6,9 +6,13 @@
 // so the ratio errs, by the tail's share, on the low side. Two passes over the backlog would double the run's time.
 
 import { eventsPerEventTimeSecond } from "../jobs/generator/schedule";
-import type { CatchUp, CatchUpSample } from "./benchJob";
+import { type BarsSpec, barsBlock, barsFrame } from "../lib/chart/bars";
+import { PALETTE } from "../lib/chart/colours";
+import { chartSvg } from "../lib/chart/document";
+import { legendBlock, swatch } from "../lib/chart/legend";
+import { type XySpec, xyBlock, yLabelRoom } from "../lib/chart/xy";
+import type { CatchUp } from "./benchJob";
 import type { GeneratorLoad, GeneratorSummary } from "./loadGenerator";
-import { escapeXml } from "./recovery";
 
 export interface BacklogPlan {
   /** Events in the backlog the job without state processes and checkpoints. */
@@ -151,74 +155,85 @@ export function renderBacklogTable(result: BacklogResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-const RESTORE_COLOUR = "#3b6fb6";
-const EARLIEST_COLOUR = "#e08a2c";
+const RESTORE_COLOUR = PALETTE.blue;
+const EARLIEST_COLOUR = PALETTE.orange;
 
 /**
- * Two panels: bars of the seconds to RUNNING and to caught up for each start, and how many input records each job
- * was still behind, over the seconds since its submission.
+ * Two panels over the seconds since each job's submission: bars of the seconds to RUNNING and to caught up for each
+ * start, and how many input records each job was still behind.
  */
 export function renderBacklogChart(result: BacklogResult): string {
   const width = 1000;
-  const left = 300;
-  const plot = width - left - 90;
   const runs = [
     { label: `from checkpoint ${result.checkpoint?.id ?? ""}`, run: result.restore, colour: RESTORE_COLOUR },
     { label: "from the earliest offsets", run: result.earliest, colour: EARLIEST_COLOUR },
   ];
   const greatestMs = Math.max(1_000, ...runs.map((r) => r.run?.caughtUpMs ?? 0));
-  const step = niceStep(greatestMs / 1000) * 1000;
-  const axisMs = Math.ceil(greatestMs / step) * step;
-  const x = (ms: number) => left + (ms / axisMs) * plot;
-  const bars = runs
-    .map((r, i) => {
-      const y = 60 + i * 44;
-      const label = `<text x="${left - 10}" y="${y + 17}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>`;
-      if (!r.run) return `${label}<text x="${left + 6}" y="${y + 17}" font-size="12">not measured</text>`;
-      const { runningMs, caughtUpMs } = r.run;
-      return (
-        label +
-        `<rect x="${left}" y="${y}" width="${(x(runningMs) - left).toFixed(1)}" height="24" fill="${r.colour}" opacity="0.45"><title>submitted → RUNNING ${s(runningMs)} s</title></rect>` +
-        `<rect x="${x(runningMs).toFixed(1)}" y="${y}" width="${(x(caughtUpMs) - x(runningMs)).toFixed(1)}" height="24" fill="${r.colour}"><title>RUNNING → caught up ${s(caughtUpMs - runningMs)} s</title></rect>` +
-        `<text x="${(x(caughtUpMs) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${s(caughtUpMs)} s</text>`
-      );
-    })
-    .join("\n");
-  const top = 170;
-  const panel = 220;
-  const greatestBehind = Math.max(1, ...runs.flatMap((r) => (r.run?.samples ?? []).map((p) => p.behind)));
-  const y = (behind: number) => top + panel - (behind / greatestBehind) * panel;
-  const line = (samples: readonly CatchUpSample[], colour: string) =>
-    samples.length === 0
-      ? ""
-      : `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${samples.map((p) => `${x(p.atMs).toFixed(1)},${y(p.behind).toFixed(1)}`).join(" ")}"/>`;
-  const ticks = Array.from({ length: axisMs / step + 1 }, (_, i) => i * step)
-    .map(
-      (ms) =>
-        `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${top + panel}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${top + panel + 16}" font-size="11" text-anchor="middle">${ms / 1000} s</text>`,
-    )
-    .join("");
+  const bars: BarsSpec = {
+    groups: runs.map((r) => ({
+      label: r.label,
+      rows: [
+        r.run
+          ? {
+              marks: [
+                {
+                  kind: "bar",
+                  from: 0,
+                  to: r.run.runningMs,
+                  fill: r.colour,
+                  opacity: 0.45,
+                  tip: `submitted → RUNNING ${s(r.run.runningMs)} s`,
+                },
+                {
+                  kind: "bar",
+                  from: r.run.runningMs,
+                  to: r.run.caughtUpMs,
+                  fill: r.colour,
+                  tip: `RUNNING → caught up ${s(r.run.caughtUpMs - r.run.runningMs)} s`,
+                },
+              ],
+              value: `${s(r.run.caughtUpMs)} s`,
+            }
+          : { marks: [], note: "not measured" },
+      ],
+    })),
+    format: (ms) => `${ms / 1000} s`,
+    barHeight: 24,
+    labelFontSize: 13,
+  };
+  const behind: XySpec = {
+    // The same seconds as the bars: the curves end where the bars do.
+    x: { scale: "linear", values: [0, greatestMs], format: (ms) => `${ms / 1000} s`, title: "seconds since the job's submission" },
+    y: {
+      scale: "linear",
+      values: [0, ...runs.flatMap((r) => (r.run?.samples ?? []).map((p) => p.behind))],
+      format: (v) => n(v),
+      title: "input records not committed yet",
+    },
+    plotHeight: 200,
+    series: runs.map((r) => ({
+      colour: r.colour,
+      dots: false,
+      points: (r.run?.samples ?? []).map((p) => ({ x: p.atMs, y: p.behind, tip: `${s(p.atMs)} s: ${n(p.behind)} behind` })),
+    })),
+  };
+  const frame = barsFrame(bars, width);
+  const left = Math.max(frame.left, 20 + yLabelRoom(behind));
   const ratios = backlogRatios(result);
-  const height = top + panel + 60;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="#fff"/>
-<text x="20" y="28" font-size="16" font-weight="bold">Backlog of ${n(result.plan.events)} events: seconds from the submission until the job has caught up (${times(ratios.fromSubmission)})</text>
-${ticks}
-${bars}
-<text x="${left - 10}" y="${top + 4}" font-size="12" text-anchor="end">input records not committed yet</text>
-<text x="${left - 10}" y="${top + 20}" font-size="11" text-anchor="end">${n(greatestBehind)}</text>
-<text x="${left - 10}" y="${top + panel}" font-size="11" text-anchor="end">0</text>
-<line x1="${left}" x2="${left + plot}" y1="${top + panel}" y2="${top + panel}" stroke="#888"/>
-${runs.map((r) => line(r.run?.samples ?? [], r.colour)).join("\n")}
-<rect x="${left}" y="${height - 14}" width="12" height="10" fill="${RESTORE_COLOUR}"/><text x="${left + 16}" y="${height - 5}" font-size="11">from the retained checkpoint (pale: submitted → RUNNING)</text>
-<rect x="${left + 360}" y="${height - 14}" width="12" height="10" fill="${EARLIEST_COLOUR}"/><text x="${left + 376}" y="${height - 5}" font-size="11">without state, from the earliest offsets</text>
-</svg>
-`;
-}
-
-/** A tick step of 1, 2 or 5 times a power of ten giving at most about ten ticks up to `greatest`. */
-export function niceStep(greatest: number): number {
-  const rough = Math.max(greatest, 1e-9) / 10;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= rough)!;
+  return chartSvg({
+    width,
+    title: `Backlog of ${n(result.plan.events)} events: seconds from the submission until the job has caught up (${times(ratios.fromSubmission)})`,
+    blocks: [
+      barsBlock(bars, { ...frame, left }),
+      xyBlock(behind, left, frame.right),
+      legendBlock(
+        [
+          { label: "from the retained checkpoint (pale: submitted → RUNNING)", mark: swatch(RESTORE_COLOUR) },
+          { label: "without state, from the earliest offsets", mark: swatch(EARLIEST_COLOUR) },
+        ],
+        left,
+        width - 20 - left,
+      ),
+    ],
+  });
 }

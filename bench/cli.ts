@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../lib/paths";
 import { withDerivedStack } from "../lib/stack/derived";
 import { parseStackOutputs } from "../lib/stack/outputs";
+import type { Log } from "../lib/wait";
 import { DEFAULT_CYCLE_OPTIONS, type MatrixRow, runMatrix } from "../verify";
 import { runLoadBenchmarks } from "./load";
 import {
@@ -155,7 +156,7 @@ export async function machine(): Promise<Record<string, unknown>> {
   };
 }
 
-async function recovery(args: BenchArguments): Promise<boolean> {
+async function recovery(args: BenchArguments, log: Log): Promise<boolean> {
   const dir = join(args.reports, "recovery");
   const results: RecoveryResult[] = [];
   let settings: Record<string, unknown> = {};
@@ -221,13 +222,18 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`bench: ${error.message}\n\n${BENCH_USAGE}`);
     return 2;
   }
+  return (await runBenchmarks(args, log)) ? 0 : 1;
+}
+
+/** Runs the benchmarks `args` name; true when each produced its figures (and, for recovery, every run passed). */
+export async function runBenchmarks(args: BenchArguments, log: Log): Promise<boolean> {
   let ok = true;
-  if (args.recovery) ok = (await recovery(args)) && ok;
+  if (args.recovery) ok = (await recovery(args, log)) && ok;
   // The load benchmarks first: the smoke of --backlog and --state sets the stack's job aside and resubmits it.
   if (args.throughput || args.latency)
     ok = (await runLoadBenchmarks({ ...args, projectDir: PROJECT_DIR, machine: await machine(), log })) && ok;
   if (args.backlog || args.state) ok = (await runStateBenchmarks(args, PROJECT_DIR, machine, log)) && ok;
-  return ok ? 0 : 1;
+  return ok;
 }
 
 if (require.main === module) {

@@ -5,10 +5,14 @@
 // "visible" the wall-clock time the poller first read the firing. Pure functions; bench/load.ts measures.
 
 import type { CheckpointMode } from "../infra/contract";
+import { type BarRow, type BarsSpec, barsBlock, barsFrame } from "../lib/chart/bars";
+import { PALETTE } from "../lib/chart/colours";
+import { chartSvg } from "../lib/chart/document";
+import { legendBlock, swatch } from "../lib/chart/legend";
 import type { TopicRecord } from "../lib/kafka/reader";
 import { firingKey, groundTruth, parseFiring, type Visit, type WindowModel, windowKey } from "../verify";
-import { escapeXml, percentile } from "./recovery";
-import { firstLine, modeColour, roundAxis } from "./throughput";
+import { percentile } from "./recovery";
+import { firstLine, modeColour } from "./throughput";
 
 /** An output record and when the read_committed poller first had it. */
 export interface SeenRecord {
@@ -121,60 +125,50 @@ export function renderLatencyTable(results: readonly LatencyResult[]): string {
 
 /** The chart (SVG): per interval a bar per mode to the p50, a thin line on to the p99 and a tick at the p95. */
 export function renderLatencyChart(results: readonly LatencyResult[]): string {
+  const width = 800;
   const intervals = [...new Set(results.map((r) => r.intervalMs))].sort((a, b) => a - b);
   const modes = [...new Set(results.map((r) => r.mode))];
-  const rowHeight = 22;
-  const groupHeight = modes.length * rowHeight + 26;
-  const left = 140;
-  const plot = 560;
-  const top = 60;
-  const width = left + plot + 90;
-  const height = top + intervals.length * groupHeight + 60;
-  const axis = roundAxis(Math.max(1, ...results.map((r) => r.figures.p99Ms ?? 0)));
-  const x = (ms: number) => left + (ms / axis.end) * plot;
-  const ticks = Array.from({ length: Math.round(axis.end / axis.step) + 1 }, (_, i) => i * axis.step)
-    .map(
-      (ms) =>
-        `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="${top - 6}" y2="${height - 46}" stroke="#e4e4e4"/>` +
-        `<text x="${x(ms).toFixed(1)}" y="${height - 32}" font-size="11" text-anchor="middle">${+(ms / 1000).toFixed(3)} s</text>`,
-    )
-    .join("");
-  const groups = intervals
-    .map((interval, g) => {
-      const y0 = top + g * groupHeight;
-      const bars = modes
-        .map((mode, m) => {
-          const r = results.find((o) => o.mode === mode && o.intervalMs === interval);
-          const y = y0 + 18 + m * rowHeight;
-          if (!r || r.figures.p50Ms === null)
-            return `<text x="${left + 4}" y="${y + 12}" font-size="11" fill="#a00">${mode}: no figure${r?.error ? ` (${escapeXml(r.error.slice(0, 80))})` : ""}</text>`;
-          const f = r.figures;
-          const colour = modeColour(mode);
-          return (
-            `<rect x="${left}" y="${y}" width="${(x(f.p50Ms!) - left).toFixed(1)}" height="14" fill="${colour}"><title>${escapeXml(`${mode}, interval ${interval / 1000} s: p50 ${secondsOf(f.p50Ms)} s, p95 ${secondsOf(f.p95Ms)} s, p99 ${secondsOf(f.p99Ms)} s, n ${f.n}`)}</title></rect>` +
-            `<line x1="${x(f.p50Ms!).toFixed(1)}" x2="${x(f.p99Ms!).toFixed(1)}" y1="${y + 7}" y2="${y + 7}" stroke="${colour}" stroke-width="2"/>` +
-            `<line x1="${x(f.p95Ms!).toFixed(1)}" x2="${x(f.p95Ms!).toFixed(1)}" y1="${y + 1}" y2="${y + 13}" stroke="#222" stroke-width="2"/>` +
-            `<line x1="${x(f.p99Ms!).toFixed(1)}" x2="${x(f.p99Ms!).toFixed(1)}" y1="${y}" y2="${y + 14}" stroke="${colour}" stroke-width="2"/>` +
-            `<text x="${(x(f.p99Ms!) + 6).toFixed(1)}" y="${y + 12}" font-size="11">${secondsOf(f.p50Ms)} s</text>`
-          );
-        })
-        .join("");
-      return `<text x="${left - 10}" y="${y0 + 12}" font-size="13" font-weight="bold" text-anchor="end">interval ${interval / 1000} s</text>${bars}`;
-    })
-    .join("\n");
-  const legend = modes
-    .map(
-      (mode, i) =>
-        `<rect x="${left + i * 170}" y="${height - 18}" width="12" height="10" fill="${modeColour(mode)}"/><text x="${left + 16 + i * 170}" y="${height - 9}" font-size="11">${mode}</text>`,
-    )
-    .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="#fff"/>
-<text x="20" y="28" font-size="16" font-weight="bold">Event produced → its window firing visible to a read_committed reader</text>
-<text x="20" y="46" font-size="12" fill="#555">bar: p50; black tick: p95; line end: p99 (label: p50)</text>
-${ticks}
-${groups}
-${legend}
-</svg>
-`;
+  const row = (mode: CheckpointMode, interval: number): BarRow => {
+    const r = results.find((o) => o.mode === mode && o.intervalMs === interval);
+    const f = r?.figures;
+    if (!r || !f || f.p50Ms === null) return { marks: [], note: `${mode}: no figure${r?.error ? ` (${firstLine(r.error)})` : ""}` };
+    const colour = modeColour(mode);
+    return {
+      marks: [
+        {
+          kind: "bar",
+          from: 0,
+          to: f.p50Ms,
+          fill: colour,
+          tip: `${mode}, interval ${interval / 1000} s: p50 ${secondsOf(f.p50Ms)} s, p95 ${secondsOf(f.p95Ms)} s, p99 ${secondsOf(f.p99Ms)} s, n ${f.n}`,
+        },
+        { kind: "range", from: f.p50Ms, to: f.p99Ms!, stroke: colour, width: 2 },
+        { kind: "tick", at: f.p95Ms!, stroke: PALETTE.range },
+        { kind: "tick", at: f.p99Ms!, stroke: colour },
+      ],
+      value: `${secondsOf(f.p50Ms)} s`,
+    };
+  };
+  const bars: BarsSpec = {
+    groups: intervals.map((interval) => ({ label: `interval ${interval / 1000} s`, rows: modes.map((mode) => row(mode, interval)) })),
+    format: (ms) => `${+(ms / 1000).toFixed(3)} s`,
+    axisTitle: "seconds from the event's production until its firing is visible",
+    barHeight: 14,
+    labelFontSize: 13,
+    labelBold: true,
+  };
+  const frame = barsFrame(bars, width);
+  return chartSvg({
+    width,
+    title: "Event produced → its window firing visible to a read_committed reader",
+    subtitle: "bar: p50; black tick: p95; line end: p99 (label: p50)",
+    blocks: [
+      barsBlock(bars, frame),
+      legendBlock(
+        modes.map((mode) => ({ label: mode, mark: swatch(modeColour(mode)) })),
+        frame.left,
+        width - 20 - frame.left,
+      ),
+    ],
+  });
 }

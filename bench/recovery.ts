@@ -6,6 +6,11 @@
 // others are named. Each setting runs the verification's taskmanager-crash fault
 // `runs` times, so every figure comes from a recovery that was also proved correct (no duplicate, no missing).
 
+import { SECONDS_LADDER } from "../lib/chart/axis";
+import { type BarRow, type BarsSpec, barsBlock, barsFrame } from "../lib/chart/bars";
+import { PALETTE } from "../lib/chart/colours";
+import { chartSvg } from "../lib/chart/document";
+import { legendBlock, swatch } from "../lib/chart/legend";
 import type { StackVariant } from "../lib/stack/derived";
 import type { MatrixRow } from "../verify";
 
@@ -151,51 +156,46 @@ export function renderRecoveryTable(results: readonly RecoveryResult[]): string 
   return `${lines.join("\n")}\n`;
 }
 
-/** Text made safe for SVG (XML) content and attributes. */
-export const escapeXml = (text: string): string =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const RUNNING_COLOUR = PALETTE.blue;
+const OUTPUT_COLOUR = PALETTE.orange;
 
-/** A bar chart (SVG) of the median seconds to RUNNING and to the first committed output, per setting. */
+/** A bar chart (SVG) of the median seconds to RUNNING and to the first committed output, per setting, with their ranges. */
 export function renderRecoveryChart(results: readonly RecoveryResult[]): string {
-  const rowHeight = 56;
-  const left = 360;
   const width = 1000;
-  const plot = width - left - 80;
-  // The axis ends at the next whole 5 s past the greatest value, ticked every 5 s (or 10 s past a minute).
-  const greatestSeen = Math.max(1, ...results.flatMap((r) => [r.running.max ?? 0, r.firstCommittedOutput.max ?? 0]));
-  const step = greatestSeen > 60_000 ? 10_000 : 5_000;
-  const greatest = Math.ceil(greatestSeen / step) * step;
-  const x = (ms: number) => left + (ms / greatest) * plot;
-  const height = 70 + results.length * rowHeight + 40;
-  const bars = results
-    .map((r, i) => {
-      const y = 60 + i * rowHeight;
-      const bar = (s: Spread, dy: number, colour: string, what: string) =>
-        s.median === null
-          ? ""
-          : `<rect x="${left}" y="${y + dy}" width="${(x(s.median) - left).toFixed(1)}" height="16" fill="${colour}"><title>${escapeXml(what)} ${seconds(s.median)} s</title></rect>` +
-            `<line x1="${x(s.min!).toFixed(1)}" x2="${x(s.max!).toFixed(1)}" y1="${y + dy + 8}" y2="${y + dy + 8}" stroke="#222" stroke-width="1.5"/>` +
-            `<text x="${(x(s.max!) + 6).toFixed(1)}" y="${y + dy + 13}" font-size="12">${seconds(s.median)} s</text>`;
-      return (
-        `<text x="${left - 10}" y="${y + 22}" font-size="13" text-anchor="end">${escapeXml(r.label)}</text>` +
-        bar(r.running, 0, "#3b6fb6", "RUNNING") +
-        bar(r.firstCommittedOutput, 20, "#e08a2c", "first committed output")
-      );
-    })
-    .join("\n");
-  const ticks = Array.from({ length: greatest / step + 1 }, (_, i) => i * step)
-    .map(
-      (ms) =>
-        `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="50" y2="${height - 35}" stroke="#ddd"/><text x="${x(ms).toFixed(1)}" y="${height - 18}" font-size="11" text-anchor="middle">${ms / 1000} s</text>`,
-    )
-    .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="#fff"/>
-<text x="20" y="28" font-size="16" font-weight="bold">TaskManager crash: seconds until the job is RUNNING again and until committed output resumes</text>
-${ticks}
-${bars}
-<rect x="${left}" y="${height - 12}" width="12" height="10" fill="#3b6fb6"/><text x="${left + 16}" y="${height - 3}" font-size="11">RUNNING (median; line: least–greatest)</text>
-<rect x="${left + 280}" y="${height - 12}" width="12" height="10" fill="#e08a2c"/><text x="${left + 296}" y="${height - 3}" font-size="11">first committed output</text>
-</svg>
-`;
+  const bar = (s: Spread, colour: string, what: string): BarRow =>
+    s.median === null
+      ? { marks: [], note: `${what}: not measured` }
+      : {
+          marks: [
+            { kind: "bar", from: 0, to: s.median, fill: colour, tip: `${what} ${seconds(s.median)} s` },
+            { kind: "range", from: s.min!, to: s.max!, stroke: PALETTE.range },
+          ],
+          value: `${seconds(s.median)} s`,
+        };
+  const bars: BarsSpec = {
+    groups: results.map((r) => ({
+      label: r.label,
+      rows: [bar(r.running, RUNNING_COLOUR, "RUNNING"), bar(r.firstCommittedOutput, OUTPUT_COLOUR, "first committed output")],
+    })),
+    format: (ms) => `${ms / 1000} s`,
+    axisTitle: "seconds after the TaskManager was killed",
+    barHeight: 16,
+    labelFontSize: 13,
+    // Whole seconds as a clock divides them: 5 s, 10 s, 15 s…
+    ladder: SECONDS_LADDER.map((s) => s * 1000),
+  };
+  const frame = barsFrame(bars, width);
+  const legend = legendBlock(
+    [
+      { label: "RUNNING again (median; line: least–greatest)", mark: swatch(RUNNING_COLOUR) },
+      { label: "first committed output", mark: swatch(OUTPUT_COLOUR) },
+    ],
+    frame.left,
+    width - 20 - frame.left,
+  );
+  return chartSvg({
+    width,
+    title: "TaskManager crash: seconds until the job is RUNNING again and until committed output resumes",
+    blocks: [barsBlock(bars, frame), legend],
+  });
 }

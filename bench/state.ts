@@ -3,8 +3,11 @@
 // of an event-time window that no later event closes. Key counts are played one after another into one topic, each
 // ten windows later in event time, so the watermark clears the previous count's windows before they are measured.
 
+import { PALETTE } from "../lib/chart/colours";
+import { besideBlocks, chartSvg } from "../lib/chart/document";
+import { legendBlock, swatch } from "../lib/chart/legend";
+import { type XySpec, xLabelOverhang, xyBlock, yLabelRoom } from "../lib/chart/xy";
 import type { CheckpointFigures } from "../lib/flink/rest";
-import { niceStep } from "./backlog";
 import type { GeneratorLoad, GeneratorSummary } from "./loadGenerator";
 import { type Spread, spread } from "./recovery";
 
@@ -145,98 +148,84 @@ export function renderStateTable(results: readonly StateResult[]): string {
 export function renderStateChart(results: readonly StateResult[]): string {
   const summaries = results.map(summarizeState).filter((sum) => sum.size.median !== null);
   const width = 1000;
-  const panelWidth = 400;
-  const top = 60;
-  const panel = 260;
-  const keys = summaries.map((sum) => sum.keys);
-  const lowKey = 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...keys))));
-  const highKey = 10 ** Math.ceil(Math.log10(Math.max(lowKey * 10, ...keys)));
-  const lx = (k: number, left: number) =>
-    left + ((Math.log10(k) - Math.log10(lowKey)) / (Math.log10(highKey) - Math.log10(lowKey) || 1)) * panelWidth;
-  const sizes = summaries.flatMap((sum) => [sum.size.max!, sum.size.min!]);
-  const lowExp = Math.floor(Math.log10(Math.max(1, Math.min(...sizes, 1_000))));
-  const highExp = Math.max(lowExp + 1, Math.ceil(Math.log10(Math.max(...sizes, 10_000))));
-  const ySize = (b: number) => top + panel - ((Math.log10(Math.max(b, 1)) - lowExp) / (highExp - lowExp)) * panel;
-  const greatestMs = Math.max(10, ...summaries.map((sum) => sum.duration.max!));
-  const step = niceStep(greatestMs);
-  const axisMs = Math.ceil(greatestMs / step) * step;
-  const yMs = (v: number) => top + panel - (v / axisMs) * panel;
-  const leftA = 90;
-  const leftB = 90 + panelWidth + 100;
-  const keyTicks = (left: number) =>
-    Array.from({ length: Math.log10(highKey) - Math.log10(lowKey) + 1 }, (_, i) => lowKey * 10 ** i)
-      .map(
-        (k) =>
-          `<line x1="${lx(k, left).toFixed(1)}" x2="${lx(k, left).toFixed(1)}" y1="${top}" y2="${top + panel}" stroke="#eee"/><text x="${lx(k, left).toFixed(1)}" y="${top + panel + 16}" font-size="11" text-anchor="middle">${k.toLocaleString("en-US")}</text>`,
-      )
-      .join("");
-  const sizeTicks = Array.from({ length: highExp - lowExp + 1 }, (_, i) => 10 ** (lowExp + i))
-    .map(
-      (b) =>
-        `<line x1="${leftA}" x2="${leftA + panelWidth}" y1="${ySize(b).toFixed(1)}" y2="${ySize(b).toFixed(1)}" stroke="#eee"/><text x="${leftA - 6}" y="${(ySize(b) + 4).toFixed(1)}" font-size="11" text-anchor="end">${bytes(b)}</text>`,
-    )
-    .join("");
-  const msTicks = Array.from({ length: axisMs / step + 1 }, (_, i) => i * step)
-    .map(
-      (v) =>
-        `<line x1="${leftB}" x2="${leftB + panelWidth}" y1="${yMs(v).toFixed(1)}" y2="${yMs(v).toFixed(1)}" stroke="#eee"/><text x="${leftB - 6}" y="${(yMs(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${v} ms</text>`,
-    )
-    .join("");
-  const series = (
-    left: number,
-    pick: (sum: StateSummary) => Spread,
-    y: (v: number) => number,
-    colour: string,
-    format: (v: number) => string,
-  ) => {
-    const points = summaries.filter((sum) => pick(sum).median !== null);
-    return (
-      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map((sum) => `${lx(sum.keys, left).toFixed(1)},${y(pick(sum).median!).toFixed(1)}`).join(" ")}"/>` +
-      points
-        .map((sum) => {
-          const sp = pick(sum);
-          const cx = lx(sum.keys, left).toFixed(1);
-          return (
-            `<line x1="${cx}" x2="${cx}" y1="${y(sp.min!).toFixed(1)}" y2="${y(sp.max!).toFixed(1)}" stroke="${colour}" stroke-width="1.5"/>` +
-            `<circle cx="${cx}" cy="${y(sp.median!).toFixed(1)}" r="4" fill="${colour}"><title>${sum.keys} keys: ${format(sp.median!)}</title></circle>` +
-            `<text x="${(Number(cx) + 8).toFixed(1)}" y="${(y(sp.median!) - 6).toFixed(1)}" font-size="11">${format(sp.median!)}</text>`
-          );
-        })
-        .join("")
-    );
+  const panelWidth = 480 - 20;
+  const keys = {
+    scale: "log" as const,
+    values: summaries.map((sum) => sum.keys),
+    format: (k: number) => k.toLocaleString("en-US"),
+    title: "open windows (keys)",
   };
-  const height = top + panel + 70;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="#fff"/>
-<text x="20" y="28" font-size="16" font-weight="bold">Checkpoints against the number of open windows (keys, log scale)</text>
-<text x="${leftA}" y="${top - 10}" font-size="13">checkpoint size (log scale)</text>
-<text x="${leftB}" y="${top - 10}" font-size="13">checkpoint duration, trigger to last acknowledgement</text>
-${keyTicks(leftA)}${keyTicks(leftB)}${sizeTicks}${msTicks}
-${series(
-  leftA,
-  (sum) => sum.size,
-  ySize,
-  "#3b6fb6",
-  (v) => bytes(v),
-)}
-${series(
-  leftA,
-  (sum) => sum.windowSize,
-  ySize,
-  "#7aa0d6",
-  (v) => bytes(v),
-)}
-${series(
-  leftB,
-  (sum) => sum.duration,
-  yMs,
-  "#e08a2c",
-  (v) => `${Math.round(v)} ms`,
-)}
-<text x="${leftA + panelWidth / 2}" y="${top + panel + 36}" font-size="12" text-anchor="middle">open windows (keys)</text>
-<text x="${leftB + panelWidth / 2}" y="${top + panel + 36}" font-size="12" text-anchor="middle">open windows (keys)</text>
-<rect x="${leftA}" y="${height - 14}" width="12" height="10" fill="#3b6fb6"/><text x="${leftA + 16}" y="${height - 5}" font-size="11">whole checkpoint (median; line: least–greatest)</text>
-<rect x="${leftA + 300}" y="${height - 14}" width="12" height="10" fill="#7aa0d6"/><text x="${leftA + 316}" y="${height - 5}" font-size="11">the windows' vertex</text>
-</svg>
-`;
+  const series = (pick: (sum: StateSummary) => Spread, colour: string, format: (v: number) => string, labelled: boolean) => {
+    const points = summaries.filter((sum) => pick(sum).median !== null);
+    return {
+      colour,
+      dots: true,
+      points: points.map((sum) => {
+        const sp = pick(sum);
+        return {
+          x: sum.keys,
+          y: sp.median!,
+          range: { low: sp.min!, high: sp.max! },
+          tip: `${sum.keys} keys: ${format(sp.median!)}`,
+          label: labelled ? format(sp.median!) : undefined,
+        };
+      }),
+    };
+  };
+  const sizes: XySpec = {
+    x: keys,
+    y: {
+      scale: "log",
+      // At least 1 kB to 10 kB, so that even a small state reads against round figures.
+      values: [1_000, 10_000, ...summaries.flatMap((sum) => [sum.size.min!, sum.size.max!])],
+      format: (b) => bytes(b),
+      title: "checkpoint size (log scale)",
+    },
+    plotHeight: 260,
+    series: [series((sum) => sum.size, SIZE_COLOUR, bytes, true), series((sum) => sum.windowSize, WINDOWS_COLOUR, bytes, true)],
+  };
+  const durations: XySpec = {
+    x: keys,
+    y: {
+      scale: "linear",
+      values: [10, ...summaries.map((sum) => sum.duration.max!)],
+      format: (v) => `${v} ms`,
+      title: "checkpoint duration, trigger to last acknowledgement",
+    },
+    plotHeight: 260,
+    series: [
+      series(
+        (sum) => sum.duration,
+        DURATION_COLOUR,
+        (v) => `${Math.round(v)} ms`,
+        true,
+      ),
+    ],
+  };
+  const panel = (spec: XySpec, x: number) => {
+    const left = x + yLabelRoom(spec);
+    return { block: xyBlock(spec, left, x + panelWidth - xLabelOverhang(spec, panelWidth)), left };
+  };
+  const a = panel(sizes, 20);
+  const b = panel(durations, 20 + panelWidth + 40);
+  return chartSvg({
+    width,
+    title: "Checkpoints against the number of open windows (keys, log scale)",
+    blocks: [
+      besideBlocks([a.block, b.block]),
+      legendBlock(
+        [
+          { label: "whole checkpoint (median; line: least–greatest)", mark: swatch(SIZE_COLOUR) },
+          { label: "the windows' vertex", mark: swatch(WINDOWS_COLOUR) },
+          { label: "duration (median; line: least–greatest)", mark: swatch(DURATION_COLOUR) },
+        ],
+        a.left,
+        width - 20 - a.left,
+      ),
+    ],
+  });
 }
+
+const SIZE_COLOUR = PALETTE.blue;
+const WINDOWS_COLOUR = PALETTE.paleBlue;
+const DURATION_COLOUR = PALETTE.orange;

@@ -4,8 +4,12 @@
 // Pure functions (judging a step, choosing the next rate, the table, the chart); bench/load.ts runs the steps.
 
 import type { CheckpointMode } from "../infra/contract";
+import { PALETTE } from "../lib/chart/colours";
+import { chartSvg } from "../lib/chart/document";
+import { dotMark, legendBlock, swatch } from "../lib/chart/legend";
+import { type XySpec, xyBlock, yLabelRoom } from "../lib/chart/xy";
 import type { CheckpointRecord } from "../lib/flink/rest";
-import { escapeXml, percentile } from "./recovery";
+import { percentile } from "./recovery";
 
 /** Summed over the input's partitions at one moment: its end offsets and the source group's committed offsets. */
 export interface LagSample {
@@ -260,76 +264,56 @@ export function renderThroughputTable(results: readonly ThroughputResult[]): str
   return `${lines.join("\n")}\n`;
 }
 
-const MODE_COLOURS: Readonly<Record<CheckpointMode, string>> = { EXACTLY_ONCE: "#3b6fb6", AT_LEAST_ONCE: "#e08a2c" };
+const MODE_COLOURS: Readonly<Record<CheckpointMode, string>> = { EXACTLY_ONCE: PALETTE.blue, AT_LEAST_ONCE: PALETTE.orange };
 export const modeColour = (mode: CheckpointMode): string => MODE_COLOURS[mode];
-
-/** An axis end past `greatest` at a round number (1, 2 or 5 times a power of ten), with its tick step. */
-export function roundAxis(greatest: number): { end: number; step: number } {
-  const rough = Math.max(greatest, 1e-9) / 5;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough)!;
-  return { end: Math.ceil(greatest / step) * step || step, step };
-}
 
 /** The chart (SVG): consumed against produced events per second for each step, per mode; the diagonal is "kept up". */
 export function renderThroughputChart(results: readonly ThroughputResult[]): string {
-  const width = 760;
-  const height = 540;
-  const left = 80;
-  const top = 60;
-  const plot = 400;
-  const greatest = Math.max(
-    1,
-    ...results.flatMap((r) => r.steps.flatMap((s) => [s.producedPerSecond ?? 0, s.consumedPerSecond ?? 0, s.rate])),
+  const width = 640;
+  const measured = (r: ThroughputResult) =>
+    r.steps.filter((s) => s.producedPerSecond !== null && s.consumedPerSecond !== null).sort((a, b) => a.rate - b.rate);
+  // Both axes cover every rate seen or asked, so that the diagonal is where consumed equals produced.
+  const values = [0, ...results.flatMap((r) => r.steps.flatMap((s) => [s.producedPerSecond ?? 0, s.consumedPerSecond ?? 0, s.rate]))];
+  const axis = (title: string) => ({ scale: "linear" as const, values, format: String, title });
+  const plot: XySpec = {
+    x: axis("produced, events/s"),
+    y: axis("consumed, events/s"),
+    plotHeight: 400,
+    diagonal: "consumed = produced",
+    series: results.map((r) => ({
+      colour: modeColour(r.mode),
+      dots: true,
+      points: measured(r).map((s) => ({
+        x: s.producedPerSecond!,
+        y: s.consumedPerSecond!,
+        hollow: !s.sustained,
+        tip: `${r.mode}: asked ${s.rate}/s, produced ${perSecond(s.producedPerSecond)}/s, consumed ${perSecond(s.consumedPerSecond)}/s: ${s.verdict}`,
+      })),
+    })),
+  };
+  const left = 20 + yLabelRoom(plot);
+  const right = left + 400;
+  const legend = legendBlock(
+    [
+      ...results.map((r) => {
+        const best = bestStep(r);
+        return {
+          label: `${r.mode}: ${best ? `sustains ${perSecond(best.producedPerSecond)}/s` : "kept up with no step"}`,
+          mark: swatch(modeColour(r.mode)),
+        };
+      }),
+      {
+        label: `kept up (consumed ≥ ${CONSUMED_SHARE * 100} %, lag within the checkpoint interval + ${LAG_SLACK_MS / 1000} s)`,
+        mark: dotMark("#555"),
+      },
+      { label: "did not keep up", mark: dotMark("#555", true) },
+    ],
+    left,
+    width - 20 - left,
   );
-  const axis = roundAxis(greatest);
-  const x = (v: number) => left + (v / axis.end) * plot;
-  const y = (v: number) => top + plot - (v / axis.end) * plot;
-  const ticks = Array.from({ length: Math.round(axis.end / axis.step) + 1 }, (_, i) => i * axis.step)
-    .map(
-      (v) =>
-        `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${top + plot}" stroke="#eee"/>` +
-        `<line x1="${left}" x2="${left + plot}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>` +
-        `<text x="${x(v).toFixed(1)}" y="${top + plot + 16}" font-size="11" text-anchor="middle">${v}</text>` +
-        `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${v}</text>`,
-    )
-    .join("");
-  const series = results
-    .map((r) => {
-      const colour = modeColour(r.mode);
-      const points = r.steps.filter((s) => s.producedPerSecond !== null && s.consumedPerSecond !== null).sort((a, b) => a.rate - b.rate);
-      const line = points.map((s) => `${x(s.producedPerSecond!).toFixed(1)},${y(s.consumedPerSecond!).toFixed(1)}`).join(" ");
-      const dots = points
-        .map(
-          (s) =>
-            `<circle cx="${x(s.producedPerSecond!).toFixed(1)}" cy="${y(s.consumedPerSecond!).toFixed(1)}" r="6" fill="${s.sustained ? colour : "#fff"}" stroke="${colour}" stroke-width="2">` +
-            `<title>${escapeXml(`${r.mode}: asked ${s.rate}/s, produced ${perSecond(s.producedPerSecond)}/s, consumed ${perSecond(s.consumedPerSecond)}/s: ${s.verdict}`)}</title></circle>`,
-        )
-        .join("");
-      return `<polyline points="${line}" fill="none" stroke="${colour}" stroke-width="1.5"/>${dots}`;
-    })
-    .join("\n");
-  const best = results
-    .map((r, i) => {
-      const b = bestStep(r);
-      return (
-        `<rect x="${left + plot + 30}" y="${top + 10 + i * 60}" width="12" height="12" fill="${modeColour(r.mode)}"/>` +
-        `<text x="${left + plot + 48}" y="${top + 21 + i * 60}" font-size="13">${r.mode}</text>` +
-        `<text x="${left + plot + 48}" y="${top + 39 + i * 60}" font-size="12">${b ? `sustains ${perSecond(b.producedPerSecond)}/s` : "kept up with no step"}</text>`
-      );
-    })
-    .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="#fff"/>
-<text x="20" y="28" font-size="16" font-weight="bold">Throughput at parallelism ${results[0]?.parallelism ?? "?"}: what the job consumed at each input rate</text>
-${ticks}
-<line x1="${x(0)}" y1="${y(0)}" x2="${x(axis.end)}" y2="${y(axis.end)}" stroke="#999" stroke-dasharray="5,4"/>
-<text x="${(x(axis.end) - 4).toFixed(1)}" y="${(y(axis.end) + 14).toFixed(1)}" font-size="11" text-anchor="end" fill="#666">consumed = produced</text>
-${series}
-${best}
-<text x="${left + plot / 2}" y="${top + plot + 36}" font-size="12" text-anchor="middle">produced, events/s</text>
-<text x="20" y="${top + plot / 2}" font-size="12" transform="rotate(-90 20 ${top + plot / 2})" text-anchor="middle">consumed, events/s</text>
-<text x="${left}" y="${height - 8}" font-size="11">filled: kept up (consumed ≥ ${CONSUMED_SHARE * 100} %, lag within the checkpoint interval + ${LAG_SLACK_MS / 1000} s); hollow: did not</text>
-</svg>
-`;
+  return chartSvg({
+    width,
+    title: `Throughput at parallelism ${results[0]?.parallelism ?? "?"}: what the job consumed at each input rate`,
+    blocks: [xyBlock(plot, left, right), legend],
+  });
 }

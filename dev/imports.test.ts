@@ -89,7 +89,7 @@ const VERIFY_MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "verify/run/": ["verify/judge/", "verify/report/"],
   "verify/report/": ["verify/judge/", "verify/run/evidence.ts", "verify/run/timeline.ts"],
   "verify/reader/": [],
-  "verify/index.ts": ["verify/run/", "verify/judge/", "verify/report/"],
+  "verify/index.ts": ["verify/run/", "verify/judge/", "verify/report/", "verify/reader/"],
   "verify/commands/": ["verify/"],
 };
 

@@ -10,6 +10,11 @@ export { CHECKPOINT_MODES, type CheckpointMode } from "../jobs/flink/settings";
 /** Label on every Docker container, volume and network of a stack (its name prefix), so leftovers can be found by it. */
 export const STACK_LABEL = "flink-checkpointer.stack";
 
+/** Where the broker keeps its data in its container (Kafka's tools read its segments there). */
+export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
+/** The broker's listener inside the stack's network (and its own container). */
+export const KAFKA_INTERNAL_PORT = 9092;
+
 /** Where the stack runs. */
 export type Target = "docker" | "kind";
 export const TARGETS: readonly Target[] = ["docker", "kind"];

@@ -15,6 +15,7 @@ import {
 } from "../jobs/flink/settings";
 import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type StackConfig } from "./config";
 import type { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
+import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "./contract";
 
 /** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
 export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
@@ -25,7 +26,7 @@ export const PORTS = {
   flinkRpc: 6123,
   flinkBlob: 6124,
   taskManagerRpc: 6122,
-  kafkaInternal: 9092,
+  kafkaInternal: KAFKA_INTERNAL_PORT,
   kafkaController: 9093,
   kafkaExternal: 9094,
 } as const;
@@ -177,7 +178,6 @@ export function kafkaEnvironment(external: AdvertisedAddress): Record<string, st
   };
 }
 
-export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
 /** The broker's cap on producer transactions (its default, 15 min); the job's sink timeout must stay below. */
 export const KAFKA_TRANSACTION_MAX_TIMEOUT_MS = 900_000;
 /** The job's producer transaction timeout: above the checkpoint interval, below the broker's cap. */

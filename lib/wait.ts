@@ -34,7 +34,8 @@ export async function waitFor<T>(
   log(`… waiting for ${what} (up to ${seconds(timeoutMs)})`);
   for (;;) {
     const seen = await probe();
-    if (seen.done) return seen.value;
+    // `in`, not `done`: Pulumi compiles the program's modules without strictNullChecks, which narrows no boolean.
+    if (!("status" in seen)) return seen.value;
     status = seen.status;
     const now = Date.now();
     if (now - started >= timeoutMs) {

@@ -3,7 +3,10 @@
 
 export { expectedFirings, groundTruth, type WindowModel, windowModelOf } from "./judge/output";
 export { type Firing, firingKey, parseFiring, parseVisit, type Visit, windowKey, windowStartOf } from "./judge/records";
+export { BROKER_INSIDE, type ReaderCheckArguments } from "./reader/crossCheck";
+export { checkReader } from "./reader/readerCheck";
 export type { MatrixReport, MatrixRow, VerifyReport } from "./report/model";
+export { checkReportPage } from "./report/pageCheck";
 export { type CycleOptions, DEFAULT_CYCLE_OPTIONS } from "./run/cycle";
 export { type FaultRequest, type FaultResult, runFault } from "./run/fault";
 export { FAULT_NAMES, type FaultName, parseFaultList } from "./run/faults";

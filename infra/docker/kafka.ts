@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { envList, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, topicCreationCommand, USERS } from "../specs";
+import { KAFKA_DATA_DIR } from "../contract";
+import { envList, kafkaEnvironment, PORTS, topicCreationCommand, USERS } from "../specs";
 import type { KafkaArgs } from "../stack";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../../lib/flink/restStandIn";
+import { JobManagerStandIn } from "../../lib/flink/restStandIn";
 import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../../lib/versions";
 import { parseStackConfig } from "../config";
 
@@ -46,11 +46,18 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
 }
 
 /** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
-let flinkRest: FlinkRestStandIn;
+let flinkRest: JobManagerStandIn;
+let checkpointing: ReturnType<typeof setInterval>;
 beforeAll(async () => {
-  flinkRest = await startFlinkRestStandIn(RUNNING_JOB);
+  flinkRest = await JobManagerStandIn.start();
+  // The job the check that ends `pulumi up` finds running: it completes a checkpoint now and then.
+  const job = flinkRest.addJob({ name: "visit-windows" });
+  checkpointing = setInterval(() => flinkRest.checkpoint(job), 100);
 });
-afterAll(() => flinkRest.close());
+afterAll(() => {
+  clearInterval(checkpointing);
+  return flinkRest.close();
+});
 
 async function deployDocker(raw: Record<string, string>, env: Record<string, string> = {}): Promise<Created[]> {
   const { DockerStack } = await import("./stack");

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HOSTS, KAFKA_DATA_DIR, kafkaEnvironment, PORTS, type TopicSpec, topicCreationCommand, USERS } from "../specs";
+import { KAFKA_DATA_DIR } from "../contract";
+import { HOSTS, kafkaEnvironment, PORTS, type TopicSpec, topicCreationCommand, USERS } from "../specs";
 import type { KafkaArgs } from "../stack";
 import { RERUN_FAILED_JOB } from "./jobSubmission";
 import { KIND_CLUSTER } from "./kindCluster";

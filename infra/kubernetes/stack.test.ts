@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FlinkRestStandIn, RUNNING_JOB, startFlinkRestStandIn } from "../../lib/flink/restStandIn";
+import { JobManagerStandIn } from "../../lib/flink/restStandIn";
 import { VERSIONS } from "../../lib/versions";
 import { parseStackConfig } from "../config";
 import { loadedImageReference } from "./imageLoad";
@@ -62,13 +62,20 @@ function recordOptions(args: pulumi.ResourceTransformationArgs): undefined {
 }
 
 /** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
-let flinkRest: FlinkRestStandIn;
+let flinkRest: JobManagerStandIn;
+let checkpointing: ReturnType<typeof setInterval>;
 let flinkRestPort = 0;
 beforeAll(async () => {
-  flinkRest = await startFlinkRestStandIn(RUNNING_JOB);
+  flinkRest = await JobManagerStandIn.start();
+  // The job the check that ends `pulumi up` finds running: it completes a checkpoint now and then.
+  const job = flinkRest.addJob({ name: "visit-windows" });
+  checkpointing = setInterval(() => flinkRest.checkpoint(job), 100);
   flinkRestPort = flinkRest.port;
 });
-afterAll(() => flinkRest.close());
+afterAll(() => {
+  clearInterval(checkpointing);
+  return flinkRest.close();
+});
 
 async function deployKind(name: string, raw: Record<string, string>): Promise<Created[]> {
   const { KindStack } = await import("./stack");
@@ -321,12 +328,12 @@ describe("KindStack", () => {
 
 describe("KindStack's update", () => {
   it("ends by asking the JobManager on the host port for a RUNNING job", async () => {
-    const before = flinkRest.requests();
+    const before = flinkRest.requests("/jobs/overview");
     await deployKind("fk", {});
-    for (let waited = 0; flinkRest.requests() === before && waited < 5000; waited += 50) {
+    for (let waited = 0; flinkRest.requests("/jobs/overview") === before && waited < 5000; waited += 50) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(flinkRest.requests()).toBeGreaterThan(before);
+    expect(flinkRest.requests("/jobs/overview")).toBeGreaterThan(before);
   });
 });
 

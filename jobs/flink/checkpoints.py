@@ -275,6 +275,34 @@ def sharing_text(sharing: Sharing | None) -> str:
     return f"yes: {sharing.files} file{'s' if sharing.files != 1 else ''} ({sharing.size} bytes) in {', '.join(sharing.places)}{missing}"
 
 
+def listing_json(checkpoints: Sequence[Checkpoint], sharing: Mapping[str, Sharing] | None = None) -> list[dict]:
+    """The listing as data: each checkpoint's job, number, URI, completeness, bytes, time and (with `sharing`) what it
+    shares; for callers that read it, such as the end-to-end run."""
+    entries = []
+    for checkpoint in checkpoints:
+        shared = sharing.get(checkpoint.uri) if sharing is not None else None
+        entries.append(
+            {
+                "jobId": checkpoint.job_id,
+                "checkpoint": checkpoint.number,
+                "uri": checkpoint.uri,
+                "complete": checkpoint.complete,
+                "problem": checkpoint.problem,
+                "bytes": checkpoint.size,
+                "time": _timestamp(checkpoint.time),
+                "sharing": None
+                if shared is None
+                else {
+                    "files": shared.files,
+                    "bytes": shared.size,
+                    "missing": shared.missing,
+                    "places": list(shared.places),
+                },
+            }
+        )
+    return entries
+
+
 def listing_lines(checkpoints: Sequence[Checkpoint], sharing: Mapping[str, Sharing] | None = None) -> list[str]:
     """A table of checkpoints: job id, checkpoint, complete or why not, size, time, and with `sharing` (by uri) whether
     each shares files incrementally; "-" for one without an entry (incomplete, or removed by Flink while listing)."""
@@ -668,6 +696,7 @@ def main(argv: Sequence[str]) -> int:
     listing.add_argument(
         "--inspector-jar", help="checkpoint-inspector.jar: adds whether each checkpoint shares files incrementally"
     )
+    listing.add_argument("--json", action="store_true", help="the listing as JSON")
     inspect = commands.add_parser(
         "inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it"
     )
@@ -696,11 +725,14 @@ def main(argv: Sequence[str]) -> int:
                 if args.inspector_jar
                 else None
             )
-            print(
-                "\n".join(listing_lines(checkpoints, sharing))
-                if checkpoints
-                else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
-            )
+            if args.json:
+                print(json.dumps(listing_json(checkpoints, sharing), indent=2))
+            else:
+                print(
+                    "\n".join(listing_lines(checkpoints, sharing))
+                    if checkpoints
+                    else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
+                )
         elif args.command == "inspect":
             inspection = run_inspector(
                 args.inspector_jar,

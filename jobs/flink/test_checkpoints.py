@@ -16,6 +16,7 @@ from checkpoints import (
     inspector_command,
     kept_by_retention,
     latest_checkpoint,
+    listing_json,
     listing_lines,
     local_path,
     main,
@@ -188,6 +189,24 @@ def test_the_listing_says_which_checkpoints_share_files_incrementally_and_which_
         "chk-3": f"yes: 3 files (1020 bytes) in {JOB_A}/chk-2, {JOB_A}/shared, 1 MISSING: cannot be restored from",
         "chk-2": f"yes: 2 files (1500 bytes) in {JOB_A}/shared",
         "chk-1": "no",
+    }
+    as_json = {entry["checkpoint"]: entry for entry in listing_json(checkpoints, sharing)}
+    assert as_json[3]["sharing"] == {
+        "files": 3,
+        "bytes": 1020,
+        "missing": 1,
+        "places": [f"{JOB_A}/chk-2", f"{JOB_A}/shared"],
+    }
+    assert as_json[1]["sharing"] == {"files": 0, "bytes": 0, "missing": 0, "places": []}
+    assert as_json[4] == {
+        "jobId": JOB_A,
+        "checkpoint": 4,
+        "uri": by_number[4].uri,
+        "complete": False,
+        "problem": "has no _metadata",
+        "bytes": by_number[4].size,
+        "time": as_json[4]["time"],
+        "sharing": None,
     }
 
 

@@ -2,9 +2,10 @@
 // ports moved, brought up, handed to a run, destroyed and removed. The matrix derives one per other checkpoint
 // mode, the benchmarks one per setting.
 
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { CheckpointMode } from "../../infra/contract";
 import type { Log } from "../wait";
+import { outputsOf, printedBy, selectStack } from "./lifecycle";
 
 const CONFIG_PREFIX = "flink-checkpointer:";
 
@@ -64,17 +65,13 @@ export async function withDerivedStack<T>(
   log(
     `== stack ${name}: ${base}'s config with ${changed}, Flink on 127.0.0.1:${config[`${CONFIG_PREFIX}flinkRestPort`]}, Kafka on 127.0.0.1:${config[`${CONFIG_PREFIX}kafkaExternalPort`]}`,
   );
-  const stack: Stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: projectDir });
-  const printed = (line: string) => {
-    const text = line.trimEnd();
-    if (text) log(`   | ${text}`);
-  };
+  const stack = await selectStack(projectDir, name);
+  const printed = printedBy(log);
   try {
     await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])));
     log(`== pulumi up (stack ${name})`);
     await stack.up({ onOutput: printed });
-    const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
-    return await run(outputs, name);
+    return await run(await outputsOf(stack), name);
   } finally {
     log(`== pulumi destroy (stack ${name})`);
     await stack.destroy({ onOutput: printed }).catch((error: Error) => log(`   destroy of ${name} failed: ${error.message}`));

@@ -3,16 +3,18 @@ import { CheckpointsUsageError, checkpointListing, parseCheckpointsArguments } f
 
 describe("npm run checkpoints arguments", () => {
   it("lists the docker stack by default, or the one named", () => {
-    expect(parseCheckpointsArguments(["list"])).toEqual({ command: "list", stack: "docker" });
-    expect(parseCheckpointsArguments(["list", "--stack", "fd"])).toEqual({ command: "list", stack: "fd" });
-    expect(parseCheckpointsArguments(["list", "--stack=ci"])).toEqual({ command: "list", stack: "ci" });
+    expect(parseCheckpointsArguments(["list"])).toEqual({ command: "list", stack: "docker", json: false });
+    expect(parseCheckpointsArguments(["list", "--stack", "fd"])).toEqual({ command: "list", stack: "fd", json: false });
+    expect(parseCheckpointsArguments(["list", "--stack=ci", "--json"])).toEqual({ command: "list", stack: "ci", json: true });
     expect(parseCheckpointsArguments(["--help"])).toBe("help");
   });
 
   it("names what is wrong and what is allowed", () => {
     expect(() => parseCheckpointsArguments([])).toThrow(new CheckpointsUsageError("no command; allowed: list, inspect, prune"));
     expect(() => parseCheckpointsArguments(["restore"])).toThrow('unknown command "restore"; allowed: list, inspect, prune');
-    expect(() => parseCheckpointsArguments(["list", "--stack"])).toThrow('unexpected argument "--stack" for list; allowed: --stack <name>');
+    expect(() => parseCheckpointsArguments(["list", "--stack"])).toThrow(
+      'unexpected argument "--stack" for list; allowed: --json, --stack <name>',
+    );
     expect(() => parseCheckpointsArguments(["list", "--all"])).toThrow('unexpected argument "--all"');
     expect(() => parseCheckpointsArguments(["list", "latest"])).toThrow('unexpected argument "latest" for list');
   });

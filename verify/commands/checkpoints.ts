@@ -11,7 +11,7 @@ import { parseStackOutputs, readPulumiOutputs, StackOutputsError } from "../../l
 const PROJECT_DIR = REPO_ROOT;
 const COMMANDS = ["list", "inspect", "prune"] as const;
 
-export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--stack <name>]
+export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--json] [--stack <name>]
        npm run checkpoints -- inspect <checkpoint | latest> [--json] [--stack <name>]
        npm run checkpoints -- prune --keep <N> [--apply] [--stack <name>]
 
@@ -20,7 +20,7 @@ export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--stack <n
   inspect          what a checkpoint holds, from its _metadata: operators (uid, id, state bytes), the Kafka
                    source's offsets per partition, the files it references, and whether the job as it is now
                    can restore it. <checkpoint>: a chk-N folder (path or file:// URI on the volume), or latest
-  --json           the inspection as JSON
+  --json           the listing or the inspection as JSON
   prune            which checkpoints to remove: all but the N newest complete ones of each job folder, never the
                    newest complete one of the latest run, one newer than its folder's newest complete one, or
                    one holding files a kept checkpoint references; a dry run unless --apply
@@ -29,14 +29,14 @@ export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--stack <n
   --stack <name>   the stack whose checkpoint volume to read (default: docker)`;
 
 export type CheckpointsArguments =
-  | { command: "list"; stack: string }
+  | { command: "list"; stack: string; json: boolean }
   | { command: "inspect"; stack: string; checkpoint: string; json: boolean }
   | { command: "prune"; stack: string; keep: number; apply: boolean };
 
 export class CheckpointsUsageError extends Error {}
 
 const ALLOWED: Record<(typeof COMMANDS)[number], string> = {
-  list: "--stack <name>",
+  list: "--json, --stack <name>",
   inspect: "<checkpoint | latest>, --json, --stack <name>",
   prune: "--keep <N>, --apply, --stack <name>",
 };
@@ -70,7 +70,7 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
       stack = stackValue;
       continue;
     }
-    if (name === "inspect" && argument === "--json") {
+    if ((name === "inspect" || name === "list") && argument === "--json") {
       json = true;
       continue;
     }
@@ -102,7 +102,7 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
       throw new CheckpointsUsageError("prune needs --keep <N>: how many complete checkpoints to keep per job folder (at least 1)");
     return { command: name, stack, keep, apply };
   }
-  return { command: name, stack };
+  return { command: name, stack, json };
 }
 
 /** The listing command of the stack outputs (`checkpointListing`), checked to be a list of strings. */
@@ -134,7 +134,9 @@ async function main(argv: string[]): Promise<number> {
     const outputs = parseStackOutputs(raw, {}, `stack "${args.stack}"`);
     const listing = checkpointListing(raw, args.stack);
     if (args.command === "list") {
-      console.log(await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "list", []));
+      console.log(
+        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "list", args.json ? ["--json"] : []),
+      );
     } else if (args.command === "inspect") {
       console.log(
         await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "inspect", [

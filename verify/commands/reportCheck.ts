@@ -1,14 +1,25 @@
-// `npm run report-check -- <report.html> …`: opens HTML reports of the verification in headless Chromium and checks
-// what a person would see (report/pageCheck.ts). A matrix page is checked with every fault page it links to.
-// Exit codes: 0 every page shows what it must, 1 a page does not, 2 bad arguments, 3 no browser or it failed.
+// `npm run report-check -- <report.html | plot.svg> …`: opens HTML reports of the verification and the benchmarks' SVG
+// plots in headless Chromium and checks what a person would see: a page's verdict, figures and timeline
+// (report/pageCheck.ts), and on every page and plot that no label is cut off or overlaps another
+// (lib/browser/plotCheck.ts). A matrix page is checked with every fault page it links to; a screenshot is written
+// beside each page and plot (<name>.png).
+// Exit codes: 0 everything shows what it must, 1 something does not, 2 bad arguments, 3 no browser or it failed.
 
 import { BrowserError, findChromium } from "../../lib/browser/chromium";
+import { checkPlot } from "../../lib/browser/plotCheck";
 import { checkReportPage } from "../report/pageCheck";
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv.includes("--help")) {
-    console.error("usage: npm run report-check -- <report.html> [<report.html> …]   (the JSON report must be beside each page)");
+    console.error(
+      "usage: npm run report-check -- <report.html | plot.svg> […]   (a page's JSON report must be beside it; e.g. reports/faults.html reports/bench/*.svg)",
+    );
     return argv.includes("--help") ? 0 : 2;
+  }
+  const unknown = argv.filter((path) => !/\.(html|svg)$/i.test(path));
+  if (unknown.length > 0) {
+    console.error(`report-check: ${unknown.join(", ")}: neither an HTML report (.html) nor a plot (.svg)`);
+    return 2;
   }
   const chromium = findChromium();
   if (!chromium) {
@@ -20,7 +31,10 @@ async function main(argv: string[]): Promise<number> {
   let failed = false;
   try {
     for (const path of argv) {
-      for (const check of await checkReportPage(chromium, path)) {
+      const checks = /\.svg$/i.test(path)
+        ? [await checkPlot(chromium, path)].map((c) => ({ page: c.plot, screenshot: c.screenshot, problems: c.problems, seen: c.seen }))
+        : await checkReportPage(chromium, path);
+      for (const check of checks) {
         if (check.problems.length === 0) {
           console.log(`report-check: ok ${check.page}: ${check.seen}; screenshot ${check.screenshot}`);
         } else {

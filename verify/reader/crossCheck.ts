@@ -1,6 +1,8 @@
 // Pure parts of `npm run reader-check`: its arguments, the output of Kafka's own tools (the Java console
 // consumer, DumpLogSegments on a .txnindex) and the comparison of what different readers returned.
 
+import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "../../infra/contract";
+
 export class ReaderCheckUsageError extends Error {}
 
 export const READER_CHECK_USAGE = `Usage: npm run reader-check -- --kafka-bootstrap <host:port> --docker-container <name> [options]
@@ -26,6 +28,9 @@ export interface ReaderCheckArguments {
   readonly dataDir: string;
   readonly timeoutMs: number;
 }
+
+/** Where Kafka's tools in the broker's container reach it, and where its data is (the stack's broker: infra/specs.ts). */
+export const BROKER_INSIDE = { bootstrap: `localhost:${KAFKA_INTERNAL_PORT}`, dataDir: KAFKA_DATA_DIR } as const;
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
@@ -59,8 +64,8 @@ export function parseReaderCheckArguments(argv: readonly string[]): { help: true
   const kafkaBootstrap = check("--kafka-bootstrap", HOST_PORT, "a host:port");
   const dockerContainer = check("--docker-container", CONTAINER, "a Docker container name");
   const topic = values.has("--topic") ? check("--topic", TOPIC, "a Kafka topic name (letters, digits, '.', '_', '-')") : null;
-  const containerBootstrap = check("--container-bootstrap", HOST_PORT, "a host:port", "localhost:9092");
-  const dataDir = check("--data-dir", /^\/[^\s']*$/, "an absolute path without spaces or quotes", "/var/lib/kafka/data");
+  const containerBootstrap = check("--container-bootstrap", HOST_PORT, "a host:port", BROKER_INSIDE.bootstrap);
+  const dataDir = check("--data-dir", /^\/[^\s']*$/, "an absolute path without spaces or quotes", BROKER_INSIDE.dataDir);
   const timeoutText = check("--timeout-ms", /^\d+$/, "a whole number of milliseconds", "15000");
   const timeoutMs = Number(timeoutText);
   if (timeoutText !== "" && /^\d+$/.test(timeoutText) && (timeoutMs < 1000 || timeoutMs > 600_000))

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { escapeHtml, htmlPathOf, renderFaultHtml, renderMatrixHtml } from "./html";
+import { htmlPathOf, renderFaultHtml, renderMatrixHtml } from "./html";
 import type { MatrixReport, MatrixRow, VerifyReport } from "./model";
 
 // A real taskmanager-crash report of the matrix (reports/m1), with a timeline made up to match its offsets and timings.
@@ -11,12 +11,6 @@ const fixture = (): VerifyReport =>
 const count = (html: string, pattern: RegExp) => (html.match(new RegExp(pattern.source, "g")) ?? []).length;
 /** The text of the first element carrying data-figure="name". */
 const figure = (html: string, name: string) => new RegExp(`data-figure="${name}">([^<]*)<`).exec(html)?.[1];
-
-describe("escapeHtml", () => {
-  it("escapes every character that could open markup or leave an attribute", () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
-  });
-});
 
 describe("htmlPathOf", () => {
   it("puts the page beside the JSON report", () => {

@@ -4,6 +4,12 @@
 // Kafka's error texts, topic names) is escaped, so a report cannot inject markup into the page.
 
 import { basename, extname } from "node:path";
+import { niceStep, SECONDS_LADDER, ticksBetween } from "../../lib/chart/axis";
+import { fittedLabel, labelColumnWidth, labelRows } from "../../lib/chart/labels";
+import { laneLabel, laneLabelsWidth, stackLanes } from "../../lib/chart/lanes";
+import { type LegendItem, legendMarkup } from "../../lib/chart/legend";
+import { type Attributes, el, escapeMarkup, text, title } from "../../lib/chart/markup";
+import { FONT_FAMILY, textWidth } from "../../lib/chart/textSize";
 import type { CheckpointRef } from "../../lib/checkpoints/paths";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import type { OffsetSample } from "../run/timeline";
@@ -11,24 +17,6 @@ import type { MatrixReport, MatrixRow, VerifyReport } from "./model";
 
 /** `reports/x.json` → `reports/x.html`; a path without `.json` gets `.html` appended. */
 export const htmlPathOf = (jsonPath: string): string => `${extname(jsonPath) === ".json" ? jsonPath.slice(0, -5) : jsonPath}.html`;
-
-const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-/** Text made safe for HTML and SVG, in element content and in double-quoted attributes alike. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-
-type Attributes = Record<string, string | number | undefined>;
-
-const attributes = (attrs: Attributes): string =>
-  Object.entries(attrs)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ` ${k}="${escapeHtml(typeof v === "number" ? String(Math.round(v * 10) / 10) : v!)}"`)
-    .join("");
-
-/** An element; `content` is markup already (escape text with escapeHtml or use `text`). */
-const el = (name: string, attrs: Attributes, content = ""): string => `<${name}${attributes(attrs)}>${content}</${name}>`;
-const text = (attrs: Attributes, content: string): string => el("text", attrs, escapeHtml(content));
-const title = (content: string): string => el("title", {}, escapeHtml(content));
 
 export type Verdict = "PASSED" | "FAILED" | "INCOMPLETE";
 
@@ -85,7 +73,7 @@ svg{display:block}
 
 const page = (heading: string, body: string): string =>
   `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
-  `<title>${escapeHtml(heading)}</title><style>${STYLE}</style></head><body>\n${body}\n</body></html>\n`;
+  `<title>${escapeMarkup(heading)}</title><style>${STYLE}</style></head><body>\n${body}\n</body></html>\n`;
 
 const secondsText = (ms: number | undefined): string => (ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`);
 const offsetsText = (offsets: PartitionOffsets | null): string =>
@@ -98,11 +86,12 @@ const offsetsText = (offsets: PartitionOffsets | null): string =>
 // ---- the SVG timeline of one fault ----
 
 const WIDTH = 1320;
-const PLOT_LEFT = 150;
 const PLOT_RIGHT = WIDTH - 24;
 const FONT = 11;
-/** A generous estimate of a character's width at FONT, to keep labels apart without measuring them. */
-const CHAR_WIDTH = 6.8;
+/** The lanes' labels start here, left of the plot. */
+const LANE_LABEL_X = 8;
+/** The y axis's offsets are drawn at this size, right of the lane labels. */
+const OFFSET_FONT = 10;
 
 interface Moment {
   key: string;
@@ -130,26 +119,6 @@ function momentsOf(report: VerifyReport): Moment[] {
   return moments;
 }
 
-/** A tick step giving at most about a dozen ticks over `spanS` seconds. */
-function tickStep(spanS: number): number {
-  for (const step of [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1200]) if (spanS / step <= 12) return step;
-  return 3600;
-}
-
-/** Places labels left to right in as few rows as keep them apart; returns each label's row. */
-function labelRows(items: ReadonlyArray<{ x: number; width: number }>, gap = 8): number[] {
-  const rowEnds: number[] = [];
-  return items.map((item) => {
-    let row = rowEnds.findIndex((end) => end + gap <= item.x);
-    if (row < 0) {
-      row = rowEnds.length;
-      rowEnds.push(-Infinity);
-    }
-    rowEnds[row] = item.x + item.width;
-    return row;
-  });
-}
-
 /** Where a label starting at `x` fits: to the right of its mark, or to the left near the plot's right edge. */
 function labelPlacement(x: number, width: number): { x: number; anchor: "start" | "end"; left: number } {
   return x + 3 + width <= PLOT_RIGHT ? { x: x + 3, anchor: "start", left: x } : { x: x - 3, anchor: "end", left: x - width - 6 };
@@ -161,12 +130,12 @@ interface Scale {
   toS: number;
 }
 
-function timeScale(fromS: number, toS: number): Scale {
+function timeScale(fromS: number, toS: number, left: number): Scale {
   const span = Math.max(toS - fromS, 1);
   const pad = span * 0.02;
   const from = fromS - pad;
   const to = toS + pad;
-  return { x: (s) => PLOT_LEFT + ((s - from) / (to - from)) * (PLOT_RIGHT - PLOT_LEFT), fromS: from, toS: to };
+  return { x: (s) => left + ((s - from) / (to - from)) * (PLOT_RIGHT - left), fromS: from, toS: to };
 }
 
 /** The value of `pick` in a sample for partition `p`, if the sample holds it. */
@@ -183,54 +152,61 @@ function renderTimelineSvg(report: VerifyReport): string {
   const extent = [...moments.map((m) => m.atS), ...sampleTimes];
   const fromS = extent.length > 0 ? Math.min(...extent) : -5;
   const toS = extent.length > 0 ? Math.max(...extent) : 5;
-  const scale = timeScale(fromS, toS);
-  const inRange = (s: number) => s >= scale.fromS && s <= scale.toS;
-  const checkpoints = origin === null ? [] : timeline!.checkpoints.filter((c) => inRange(relS(c.completedAtMs)));
   const partitions = [
     ...new Set(samples.flatMap((s) => [...Object.keys(s.inputEnd ?? {}), ...Object.keys(s.outputEnd ?? {})]).map(Number)),
   ].sort((a, b) => a - b);
   const shownPartitions = partitions.slice(0, 8);
+  const topics = timeline?.topics ?? { input: "input", output: "output" };
+  const checkpointLabel = ["checkpoints", "completed (id)"];
+  const missingLabel = ["missing", `firings: ${report.missing}`];
+  const inputLabel = (p: number) => [topics.input, `partition ${p}`, "offsets"];
+  const outputLabel = (p: number) => [topics.output, `partition ${p}`, "committed end"];
+  // The plot starts right of the lane labels (a topic's name may be long) and of the offsets on each lane's axis.
+  const labelsWidth = laneLabelsWidth(
+    [checkpointLabel, missingLabel, ...shownPartitions.flatMap((p) => [inputLabel(p), outputLabel(p)])],
+    320,
+  );
+  const offsets = samples.flatMap((s) => [s.inputEnd, s.consumed, s.outputEnd].flatMap((o) => Object.values(o ?? {})));
+  const offsetsWidth = Math.max(0, ...offsets.map((v) => textWidth(String(v), OFFSET_FONT)));
+  const plotLeft = Math.ceil(LANE_LABEL_X + labelsWidth + 12 + offsetsWidth + 6);
+  const scale = timeScale(fromS, toS, plotLeft);
+  const inRange = (s: number) => s >= scale.fromS && s <= scale.toS;
+  const checkpoints = origin === null ? [] : timeline!.checkpoints.filter((c) => inRange(relS(c.completedAtMs)));
   const parts: string[] = [];
   /** Notes inside lanes, drawn last on a backing of the plot's colour so that the lines crossing them do not hide them. */
   const notes: string[] = [];
   const note = (x: number, yy: number, content: string, fill: string = COLORS.axis) =>
-    el("rect", { x: x - 3, y: yy - 12, width: content.length * CHAR_WIDTH * 0.95 + 6, height: 16, fill: COLORS.plot }) +
-    text({ class: "note", x, y: yy, "font-size": 12, fill }, content);
-  const laneLabel = (y: number, lines: string[]) =>
-    lines
-      .map((line, i) =>
-        text({ x: 8, y: y + i * 14, "font-size": i === 0 ? 12 : FONT, "font-weight": i === 0 ? "bold" : undefined, fill: "#24292f" }, line),
-      )
-      .join("");
+    el("rect", { x: x - 3, y: yy - 12, width: Math.min(textWidth(content, 12), PLOT_RIGHT - x) + 6, height: 16, fill: COLORS.plot }) +
+    fittedLabel(x, yy, content, PLOT_RIGHT - x, { fontSize: 12, fill, className: "note" });
+  const drawLaneLabel = (y: number, lines: string[]) => laneLabel(LANE_LABEL_X, y, lines, labelsWidth, "#24292f");
 
   // The moments' labels on top, in as many rows as keep them apart.
   const momentLabels = moments.map((m) => ({
     m,
-    width: m.label.length * CHAR_WIDTH,
-    ...labelPlacement(scale.x(m.atS), m.label.length * CHAR_WIDTH),
+    width: textWidth(m.label, FONT, m.key === "fault"),
+    ...labelPlacement(scale.x(m.atS), textWidth(m.label, FONT, m.key === "fault")),
   }));
   const rows = labelRows(momentLabels.map((l) => ({ x: l.left, width: l.width + 6 })));
   const labelArea = 8 + Math.max(1, Math.max(0, ...rows) + 1) * 15;
-  let y = labelArea + 4;
-  const plotTop = y;
+  const plotTop = labelArea + 4;
 
   // Lanes: checkpoints, then per partition the input and the committed output, then the missing firings.
   const laneBox = (top: number, height: number) =>
-    el("rect", { class: "lane", x: PLOT_LEFT, y: top, width: PLOT_RIGHT - PLOT_LEFT, height, fill: COLORS.plot });
+    el("rect", { class: "lane", x: plotLeft, y: top, width: PLOT_RIGHT - plotLeft, height, fill: COLORS.plot });
 
-  const checkpointLane = { top: y, height: 52 };
-  y += checkpointLane.height + 8;
-  const partitionLanes = shownPartitions.map((p) => {
-    const input = { top: y, height: 92 };
-    y += input.height + 4;
-    const output = { top: y, height: 64 };
-    y += output.height + 10;
-    return { p, input, output };
-  });
-  if (samples.length === 0) y += 30;
-  const missingLane = { top: y, height: 30 };
-  y += missingLane.height;
-  const plotBottom = y;
+  const stacked = stackLanes(plotTop, [
+    // Without samples, room below the checkpoints for the note that says so.
+    { height: 52, gap: samples.length === 0 ? 38 : 8 },
+    ...shownPartitions.flatMap(() => [
+      { height: 92, gap: 4 },
+      { height: 64, gap: 10 },
+    ]),
+    { height: 30, gap: 0 },
+  ]);
+  const checkpointLane = stacked.lanes[0]!;
+  const partitionLanes = shownPartitions.map((p, i) => ({ p, input: stacked.lanes[1 + 2 * i]!, output: stacked.lanes[2 + 2 * i]! }));
+  const missingLane = stacked.lanes[stacked.lanes.length - 1]!;
+  const plotBottom = stacked.bottom;
 
   // Behind everything: the lanes, the period the job was down (the backlog builds) and the catching up.
   parts.push(laneBox(checkpointLane.top, checkpointLane.height));
@@ -260,8 +236,8 @@ function renderTimelineSvg(report: VerifyReport): string {
     parts.push(band("catching-up", running, caughtUp, COLORS.catchingUp, "the recovered job consumes the backlog"));
 
   // Time grid and axis.
-  const step = tickStep(scale.toS - scale.fromS);
-  for (let s = Math.ceil(scale.fromS / step) * step; s <= scale.toS; s += step) {
+  const step = niceStep(scale.toS - scale.fromS, 12, SECONDS_LADDER);
+  for (const { value: s } of ticksBetween(scale.fromS, scale.toS, step, String)) {
     const x = scale.x(s);
     parts.push(el("line", { x1: x, x2: x, y1: plotTop, y2: plotBottom, stroke: COLORS.grid, "stroke-width": 1 }));
     parts.push(text({ class: "tick", x, y: plotBottom + 15, "font-size": FONT, "text-anchor": "middle", fill: COLORS.axis }, `${s}`));
@@ -274,18 +250,18 @@ function renderTimelineSvg(report: VerifyReport): string {
         ? `seconds from the first sample (${clock(origin)} UTC); the cycle stopped before the fault`
         : "seconds from the fault";
   parts.push(
-    text({ x: (PLOT_LEFT + PLOT_RIGHT) / 2, y: plotBottom + 32, "font-size": 12, "text-anchor": "middle", fill: COLORS.axis }, axisLabel),
+    text({ x: (plotLeft + PLOT_RIGHT) / 2, y: plotBottom + 32, "font-size": 12, "text-anchor": "middle", fill: COLORS.axis }, axisLabel),
   );
 
   // Checkpoints: a diamond at each completion, the job at the fault's and the recovered job's in two colours.
-  parts.push(laneLabel(checkpointLane.top + 20, ["checkpoints", "completed (id)"]));
+  parts.push(drawLaneLabel(checkpointLane.top + 20, checkpointLabel));
   const restoredId = report.restored?.id;
   const expectedId = report.expectedRestore?.id;
   const restoredJob = report.restored ? (/\/([0-9a-f]{32})\/chk-\d+/.exec(report.restored.path)?.[1] ?? report.jobs.atFault) : null;
   const diamondY = checkpointLane.top + 34;
   const checkpointLabels = checkpoints.map((c) => ({ c, x: scale.x(relS(c.completedAtMs)) }));
   const checkpointRows = labelRows(
-    checkpointLabels.map(({ c, x }) => ({ x: x - 14, width: `${c.id}`.length * CHAR_WIDTH + 16 })),
+    checkpointLabels.map(({ c, x }) => ({ x: x - 14, width: textWidth(`${c.id}`, 10) + 16 })),
     2,
   );
   checkpointLabels.forEach(({ c, x }, i) => {
@@ -323,7 +299,7 @@ function renderTimelineSvg(report: VerifyReport): string {
   if (checkpoints.length === 0) {
     notes.push(
       note(
-        PLOT_LEFT + 8,
+        plotLeft + 8,
         checkpointLane.top + 30,
         origin === null
           ? "no checkpoint times in this report (written before the timeline was recorded)"
@@ -333,7 +309,6 @@ function renderTimelineSvg(report: VerifyReport): string {
   }
 
   // Per partition: the input's end and the group's committed offsets; the committed output's end and its duplicates.
-  const topics = timeline?.topics ?? { input: "input", output: "output" };
   const yScale = (lane: { top: number; height: number }, values: number[]) => {
     const low = values.length > 0 ? Math.min(...values) : 0;
     const high = Math.max(...values, low + 1);
@@ -350,8 +325,8 @@ function renderTimelineSvg(report: VerifyReport): string {
   };
   const yTicks = (lane: { top: number; height: number }, s: { low: number; high: number; y: (v: number) => number }) =>
     [s.low, s.high]
-      .map((v) => text({ x: PLOT_LEFT - 6, y: s.y(v) + 4, "font-size": 10, "text-anchor": "end", fill: COLORS.axis }, String(v)))
-      .join("") + el("line", { x1: PLOT_LEFT, x2: PLOT_LEFT, y1: lane.top, y2: lane.top + lane.height, stroke: COLORS.axis });
+      .map((v) => text({ x: plotLeft - 6, y: s.y(v) + 4, "font-size": OFFSET_FONT, "text-anchor": "end", fill: COLORS.axis }, String(v)))
+      .join("") + el("line", { x1: plotLeft, x2: plotLeft, y1: lane.top, y2: lane.top + lane.height, stroke: COLORS.axis });
   const series = (pick: keyof Omit<OffsetSample, "atMs">, p: number) =>
     samples.flatMap((s) => {
       const v = valueAt(s, pick, p);
@@ -366,7 +341,7 @@ function renderTimelineSvg(report: VerifyReport): string {
       input,
       [...inputEnd, ...consumed].map(([, v]) => v),
     );
-    parts.push(laneLabel(input.top + 30, [`${topics.input}`, `partition ${p}`, "offsets"]));
+    parts.push(drawLaneLabel(input.top + 30, inputLabel(p)));
     parts.push(yTicks(input, inputScale));
     parts.push(
       line(
@@ -388,7 +363,7 @@ function renderTimelineSvg(report: VerifyReport): string {
       output,
       outputEnd.map(([, v]) => v),
     );
-    parts.push(laneLabel(output.top + 22, [`${topics.output}`, `partition ${p}`, "committed end"]));
+    parts.push(drawLaneLabel(output.top + 22, outputLabel(p)));
     parts.push(yTicks(output, outputScale));
     parts.push(
       line(
@@ -422,7 +397,7 @@ function renderTimelineSvg(report: VerifyReport): string {
   if (samples.length === 0) {
     notes.push(
       note(
-        PLOT_LEFT + 8,
+        plotLeft + 8,
         missingLane.top - 10,
         "no offset samples in this report: the offsets at the fault and at the end are in the table below",
       ),
@@ -438,7 +413,7 @@ function renderTimelineSvg(report: VerifyReport): string {
   }
 
   // Missing firings: the window each belongs to (its partition in the output is unknown: it is absent).
-  parts.push(laneLabel(missingLane.top + 13, ["missing", `firings: ${report.missing}`]));
+  parts.push(drawLaneLabel(missingLane.top + 13, missingLabel));
   const windowsAt = timeline?.faultAtMs ?? null;
   const missingWindows = (windowsAt === null ? [] : report.samples.missing).flatMap((m) => {
     const start = (Date.parse(m.windowStart) - windowsAt!) / 1000;
@@ -475,7 +450,7 @@ function renderTimelineSvg(report: VerifyReport): string {
       : missingBars.length < report.missing
         ? `${missingBars.length} of ${report.missing} drawn (the report keeps ${report.samples.missing.length}; windows outside this span are not drawn)`
         : "";
-  if (missingNote) notes.push(note(PLOT_LEFT + 8, missingLane.top + 19, missingNote, report.missing === 0 ? COLORS.axis : COLORS.missing));
+  if (missingNote) notes.push(note(plotLeft + 8, missingLane.top + 19, missingNote, report.missing === 0 ? COLORS.axis : COLORS.missing));
 
   // The moments: a line through every lane, the label on top.
   momentLabels.forEach((l, i) => {
@@ -512,7 +487,7 @@ function renderTimelineSvg(report: VerifyReport): string {
   parts.push(...notes);
 
   // The legend, wrapped to the width.
-  const legend: Array<{ label: string; mark: (x: number, y: number) => string }> = [
+  const legend: LegendItem[] = [
     {
       label: "input end offset",
       mark: (x, yy) => el("line", { x1: x, x2: x + 18, y1: yy, y2: yy, stroke: COLORS.inputEnd, "stroke-width": 2 }),
@@ -548,22 +523,9 @@ function renderTimelineSvg(report: VerifyReport): string {
     { label: "job down: backlog builds", mark: (x, yy) => el("rect", { x, y: yy - 6, width: 18, height: 12, fill: COLORS.down }) },
     { label: "catching up", mark: (x, yy) => el("rect", { x, y: yy - 6, width: 18, height: 12, fill: COLORS.catchingUp }) },
   ];
-  let legendX = PLOT_LEFT;
-  let legendY = plotBottom + 56;
-  const legendParts: string[] = [];
-  for (const item of legend) {
-    const width = 26 + item.label.length * CHAR_WIDTH + 18;
-    if (legendX + width > PLOT_RIGHT) {
-      legendX = PLOT_LEFT;
-      legendY += 20;
-    }
-    legendParts.push(
-      item.mark(legendX, legendY) + text({ x: legendX + 24, y: legendY + 4, "font-size": FONT, fill: "#24292f" }, item.label),
-    );
-    legendX += width;
-  }
-  parts.push(el("g", { class: "legend" }, legendParts.join("")));
-  const height = legendY + 16;
+  const drawnLegend = legendMarkup(legend, plotLeft, plotBottom + 56, PLOT_RIGHT - plotLeft, FONT);
+  parts.push(drawnLegend.markup);
+  const height = plotBottom + 56 + drawnLegend.height - 4;
 
   return el(
     "svg",
@@ -575,7 +537,7 @@ function renderTimelineSvg(report: VerifyReport): string {
       viewBox: `0 0 ${WIDTH} ${Math.round(height)}`,
       role: "img",
       "aria-label": `timeline of ${report.fault}`,
-      "font-family": "DejaVu Sans, Verdana, sans-serif",
+      "font-family": FONT_FAMILY,
     },
     parts.join("\n"),
   );
@@ -593,7 +555,7 @@ const verdictBanner = (verdict: Verdict, figures: Array<[string, string, string]
         {},
         figures
           .map(([key, label, value]) =>
-            el("div", {}, el("dt", {}, escapeHtml(label)) + el("dd", { "data-figure": key }, escapeHtml(value))),
+            el("div", {}, el("dt", {}, escapeMarkup(label)) + el("dd", { "data-figure": key }, escapeMarkup(value))),
           )
           .join(""),
       ),
@@ -603,14 +565,14 @@ const table = (head: string[], rows: string[][], numeric: ReadonlySet<number> = 
   el(
     "table",
     {},
-    el("tr", {}, head.map((h) => el("th", {}, escapeHtml(h))).join("")) +
+    el("tr", {}, head.map((h) => el("th", {}, escapeMarkup(h))).join("")) +
       rows.map((r) => el("tr", {}, r.map((cell, i) => el("td", numeric.has(i) ? { class: "num" } : {}, cell)).join(""))).join(""),
   );
 
 const checkpointRow = (label: string, ref: CheckpointRef | null): string[] => [
-  escapeHtml(label),
+  escapeMarkup(label),
   ref ? String(ref.id) : "–",
-  ref ? el("code", {}, escapeHtml(ref.path)) : "–",
+  ref ? el("code", {}, escapeMarkup(ref.path)) : "–",
 ];
 
 /** The dead-letter check's counts, short: "10 of 10 (0 extra)"; a detail of another shape is kept as it is. */
@@ -661,19 +623,19 @@ export function renderFaultHtml(report: VerifyReport): string {
   ];
   const s = report.samples;
   const firing = (f: { visitId: string; windowStart: string; count: number }) =>
-    `${escapeHtml(f.visitId)} ${escapeHtml(f.windowStart)} count ${f.count}`;
+    `${escapeMarkup(f.visitId)} ${escapeMarkup(f.windowStart)} count ${f.count}`;
   const body = [
-    el("h1", {}, escapeHtml(`verify ${report.fault} — ${report.mode}`)),
+    el("h1", {}, escapeMarkup(`verify ${report.fault} — ${report.mode}`)),
     el(
       "p",
       { class: "sub" },
-      escapeHtml(
+      escapeMarkup(
         `${report.target} stack${report.stack ? ` "${report.stack}"` : ""}; ${report.startedAt} to ${report.finishedAt}; job ${report.jobs.atFault ?? "–"} → ${report.jobs.recovered ?? "–"}` +
           (report.restoreFromEarliest ? "; resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""),
       ),
     ),
     verdictBanner(verdict, figures),
-    report.error ? el("p", { class: "bad", "data-figure": "error" }, escapeHtml(`the cycle stopped early: ${report.error}`)) : "",
+    report.error ? el("p", { class: "bad", "data-figure": "error" }, escapeMarkup(`the cycle stopped early: ${report.error}`)) : "",
     renderTimelineSvg(report),
     el("h2", {}, "Checks"),
     report.checks.length === 0
@@ -681,9 +643,9 @@ export function renderFaultHtml(report: VerifyReport): string {
       : table(
           ["check", "", "what was seen"],
           report.checks.map((c) => [
-            el("code", {}, escapeHtml(c.name)),
+            el("code", {}, escapeMarkup(c.name)),
             c.ok ? el("span", { class: "ok" }, "ok") : el("span", { class: "bad" }, "FAIL"),
-            escapeHtml(c.detail),
+            escapeMarkup(c.detail),
           ]),
         ),
     el("h2", {}, "Checkpoints"),
@@ -704,7 +666,7 @@ export function renderFaultHtml(report: VerifyReport): string {
     el("h2", {}, "Timings"),
     table(
       ["span", "seconds"],
-      timingRows.map(([label, ms]) => [escapeHtml(label), secondsText(ms)]),
+      timingRows.map(([label, ms]) => [escapeMarkup(label), secondsText(ms)]),
       new Set([1]),
     ),
     el("h2", {}, "Output and input"),
@@ -721,13 +683,13 @@ export function renderFaultHtml(report: VerifyReport): string {
         ["invalid input records (dead-lettered by the job)", report.input.invalid],
         ["unparsable output records", report.unparsableOutputs],
         ["possibly late visits (judged only where unambiguous)", report.excluded.possiblyLateVisits],
-      ].map(([label, n]) => [escapeHtml(String(label)), String(n)]),
+      ].map(([label, n]) => [escapeMarkup(String(label)), String(n)]),
       new Set([1]),
     ),
     el("h2", {}, "Offsets"),
     table(
       ["position", "per partition"],
-      offsetRows.map(([label, offsets]) => [escapeHtml(label), el("code", {}, escapeHtml(offsetsText(offsets)))]),
+      offsetRows.map(([label, offsets]) => [escapeMarkup(label), el("code", {}, escapeMarkup(offsetsText(offsets)))]),
     ),
     s.duplicates.length > 0
       ? el("h2", {}, `Duplicates (${s.duplicates.length} of ${report.duplicates} shown)`) +
@@ -735,7 +697,7 @@ export function renderFaultHtml(report: VerifyReport): string {
           ["firing", "copies at", "after the fault", "held by the checkpoint"],
           s.duplicates.map((d) => [
             firing(d),
-            escapeHtml(d.occurrences.map((p) => `p${p.partition}@${p.offset}`).join(", ")),
+            escapeMarkup(d.occurrences.map((p) => `p${p.partition}@${p.offset}`).join(", ")),
             String(d.afterFault),
             String(d.preCheckpoint),
           ]),
@@ -752,17 +714,18 @@ export function renderFaultHtml(report: VerifyReport): string {
       ? el("h2", {}, `Unexpected (${s.unexpected.length} of ${report.unexpected} shown)`) +
         table(
           ["firing", "at", "why"],
-          s.unexpected.map((u) => [firing(u), `p${u.partition}@${u.offset}`, escapeHtml(u.reason)]),
+          s.unexpected.map((u) => [firing(u), `p${u.partition}@${u.offset}`, escapeMarkup(u.reason)]),
         )
       : "",
-    report.notes.length > 0 ? el("h2", {}, "Notes") + el("ul", {}, report.notes.map((n) => el("li", {}, escapeHtml(n))).join("")) : "",
+    report.notes.length > 0 ? el("h2", {}, "Notes") + el("ul", {}, report.notes.map((n) => el("li", {}, escapeMarkup(n))).join("")) : "",
   ];
   return page(heading, body.filter(Boolean).join("\n"));
 }
 
 // ---- the matrix page ----
 
-const MATRIX_LABEL_WIDTH = 300;
+/** The runs' labels start right of their verdict's square. */
+const RUN_LABEL_X = 26;
 
 /** One bar a run: the job down from the fault to RUNNING, then catching up; the first committed output marked. */
 function renderMatrixSvg(rows: readonly MatrixRow[]): string {
@@ -774,14 +737,20 @@ function renderMatrixSvg(rows: readonly MatrixRow[]): string {
     ),
   );
   const maxS = Math.max(10, ...ends.map((ms) => ms / 1000));
-  const left = MATRIX_LABEL_WIDTH;
+  const runLabel = (r: MatrixRow) => `${r.fault} · ${r.mode} · run ${r.run}`;
+  // The bars start right of the longest run's label (a third of the width at most: longer ones are shortened).
+  const left =
+    RUN_LABEL_X +
+    labelColumnWidth(
+      rows.map((r) => ({ text: runLabel(r), fontSize: 12 })),
+      { min: 274, max: WIDTH / 3, gap: 12 },
+    );
   const right = WIDTH - 24;
   const x = (s: number) => left + (s / maxS) * (right - left);
   const parts: string[] = [];
   const bottom = top + rows.length * rowHeight;
   parts.push(el("rect", { class: "lane", x: left, y: top, width: right - left, height: bottom - top, fill: COLORS.plot }));
-  const step = tickStep(maxS);
-  for (let s = 0; s <= maxS; s += step) {
+  for (const { value: s } of ticksBetween(0, maxS, niceStep(maxS, 12, SECONDS_LADDER), String)) {
     parts.push(el("line", { x1: x(s), x2: x(s), y1: top, y2: bottom, stroke: COLORS.grid }));
     parts.push(text({ class: "tick", x: x(s), y: bottom + 15, "font-size": FONT, "text-anchor": "middle", fill: COLORS.axis }, `${s}`));
   }
@@ -805,7 +774,7 @@ function renderMatrixSvg(rows: readonly MatrixRow[]): string {
         "g",
         { class: "run", "data-verdict": verdict },
         el("rect", { x: 8, y: y + 7, width: 12, height: 12, fill: VERDICT_COLORS[verdict] }) +
-          text({ x: 26, y: y + 17, "font-size": 12, fill: "#24292f" }, `${r.fault} · ${r.mode} · run ${r.run}`) +
+          fittedLabel(RUN_LABEL_X, y + 17, runLabel(r), left - RUN_LABEL_X - 12, { fontSize: 12, fill: "#24292f" }) +
           bar(0, t.faultToRunning, COLORS.down, `${r.fault}: fault → RUNNING ${secondsText(t.faultToRunning)}`) +
           bar(t.faultToRunning, t.faultToCaughtUp, COLORS.catchingUp, `${r.fault}: RUNNING → caught up ${secondsText(t.faultToCaughtUp)}`) +
           (t.faultToDetected === undefined
@@ -834,18 +803,26 @@ function renderMatrixSvg(rows: readonly MatrixRow[]): string {
     );
   });
   const legendY = bottom + 52;
-  const legend = [
-    el("rect", { x: left, y: legendY - 6, width: 18, height: 12, fill: COLORS.down }) +
-      text({ x: left + 24, y: legendY + 4, "font-size": FONT }, "fault → RUNNING (job down, backlog builds)"),
-    el("rect", { x: left + 330, y: legendY - 6, width: 18, height: 12, fill: COLORS.catchingUp }) +
-      text({ x: left + 354, y: legendY + 4, "font-size": FONT }, "RUNNING → caught up"),
-    el("line", { x1: left + 520, x2: left + 520, y1: legendY - 7, y2: legendY + 7, stroke: COLORS.moment, "stroke-width": 2 }) +
-      text({ x: left + 528, y: legendY + 4, "font-size": FONT }, "detected"),
-    el("circle", { cx: left + 620, cy: legendY, r: 4, fill: COLORS.output }) +
-      text({ x: left + 630, y: legendY + 4, "font-size": FONT }, "first committed output"),
-  ];
-  parts.push(el("g", { class: "legend" }, legend.join("")));
-  const height = legendY + 16;
+  const legend = legendMarkup(
+    [
+      {
+        label: "fault → RUNNING (job down, backlog builds)",
+        mark: (lx, ly) => el("rect", { x: lx, y: ly - 6, width: 18, height: 12, fill: COLORS.down }),
+      },
+      { label: "RUNNING → caught up", mark: (lx, ly) => el("rect", { x: lx, y: ly - 6, width: 18, height: 12, fill: COLORS.catchingUp }) },
+      {
+        label: "detected",
+        mark: (lx, ly) => el("line", { x1: lx + 9, x2: lx + 9, y1: ly - 7, y2: ly + 7, stroke: COLORS.moment, "stroke-width": 2 }),
+      },
+      { label: "first committed output", mark: (lx, ly) => el("circle", { cx: lx + 9, cy: ly, r: 4, fill: COLORS.output }) },
+    ],
+    left,
+    legendY,
+    right - left,
+    FONT,
+  );
+  parts.push(legend.markup);
+  const height = legendY + legend.height - 4;
   return el(
     "svg",
     {
@@ -856,7 +833,7 @@ function renderMatrixSvg(rows: readonly MatrixRow[]): string {
       viewBox: `0 0 ${WIDTH} ${height}`,
       role: "img",
       "aria-label": "recovery of each fault",
-      "font-family": "DejaVu Sans, Verdana, sans-serif",
+      "font-family": FONT_FAMILY,
     },
     parts.join("\n"),
   );
@@ -882,8 +859,12 @@ export function renderMatrixHtml(matrix: MatrixReport, pageOf: (row: MatrixRow) 
   const explained = matrix.rows.filter((r) => r.mode === "AT_LEAST_ONCE" && r.explanation);
   const incomplete = matrix.rows.filter((r) => r.error);
   const body = [
-    el("h1", {}, escapeHtml(`fault matrix${matrix.stack ? ` on stack "${matrix.stack}"` : ""}`)),
-    el("p", { class: "sub" }, escapeHtml(`faults ${matrix.faults.join(", ")}; ${matrix.repeat} run${matrix.repeat === 1 ? "" : "s"} each`)),
+    el("h1", {}, escapeMarkup(`fault matrix${matrix.stack ? ` on stack "${matrix.stack}"` : ""}`)),
+    el(
+      "p",
+      { class: "sub" },
+      escapeMarkup(`faults ${matrix.faults.join(", ")}; ${matrix.repeat} run${matrix.repeat === 1 ? "" : "s"} each`),
+    ),
     verdictBanner(verdict, figures),
     renderMatrixSvg(matrix.rows),
     el("h2", {}, "Runs"),
@@ -905,29 +886,29 @@ export function renderMatrixHtml(matrix: MatrixReport, pageOf: (row: MatrixRow) 
         "timeline",
       ],
       matrix.rows.map((r) => [
-        escapeHtml(r.fault),
-        escapeHtml(r.mode),
+        escapeMarkup(r.fault),
+        escapeMarkup(r.mode),
         String(r.run),
         rowVerdict(r),
         String(r.duplicates),
         String(r.missing),
         String(r.unexpected),
-        escapeHtml(`${r.restored ?? "–"} (${r.expected ?? "any"})`),
+        escapeMarkup(`${r.restored ?? "–"} (${r.expected ?? "any"})`),
         ...[r.timings.faultToDetected, r.timings.faultToRunning, r.timings.faultToFirstCommittedOutput, r.timings.faultToCaughtUp].map(
           (ms) => (ms === undefined ? "–" : (ms / 1000).toFixed(1)),
         ),
-        escapeHtml(shortDeadLetters(r.deadLetters)),
+        escapeMarkup(shortDeadLetters(r.deadLetters)),
         el("a", { class: "fault-page", href: href(r), title: basename(pageOf(r)) }, "timeline"),
       ]),
       new Set([2, 4, 5, 6, 8, 9, 10, 11]),
     ),
     explained.length > 0
       ? el("h2", {}, "AT_LEAST_ONCE duplicates, explained") +
-        el("ul", {}, explained.map((r) => el("li", {}, escapeHtml(`${r.fault} (run ${r.run}): ${r.explanation}`))).join(""))
+        el("ul", {}, explained.map((r) => el("li", {}, escapeMarkup(`${r.fault} (run ${r.run}): ${r.explanation}`))).join(""))
       : "",
     incomplete.length > 0
       ? el("h2", {}, "Incomplete") +
-        el("ul", {}, incomplete.map((r) => el("li", {}, escapeHtml(`${r.fault} ${r.mode} (run ${r.run}): ${r.error}`))).join(""))
+        el("ul", {}, incomplete.map((r) => el("li", {}, escapeMarkup(`${r.fault} ${r.mode} (run ${r.run}): ${r.error}`))).join(""))
       : "",
   ];
   return page(`fault matrix: ${verdict}`, body.filter(Boolean).join("\n"));

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium } from "../../lib/browser/chromium";
+import { browserTest } from "../../lib/browser/browserTest";
 import { renderFaultHtml, renderMatrixHtml } from "./html";
 import type { MatrixReport, VerifyReport } from "./model";
 import { checkReportPage, inspectFaultDom, inspectMatrixDom } from "./pageCheck";
@@ -86,7 +86,6 @@ describe("what the matrix page's DOM must show", () => {
 // The real browser: a page rendered from the fixture, opened in headless Chromium. Without Chromium the test says so,
 // and fails in CI, where the project's setup (scripts/browser.sh) must have installed it.
 describe("report-check in headless Chromium", () => {
-  const chromium = findChromium();
   let dir = "";
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "html-check-test-"));
@@ -94,18 +93,6 @@ describe("report-check in headless Chromium", () => {
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-
-  const browserTest = (name: string, body: (chromium: string) => Promise<void>) =>
-    it(name, async (context) => {
-      if (!chromium) {
-        const missing = "no chromium to run (none on PATH, or $CHROMIUM is not executable): bash scripts/browser.sh installs it";
-        if (process.env.CI) throw new Error(`${missing}; CI must check the HTML report in a real browser`);
-        console.warn(`SKIPPED "${name}": ${missing}`);
-        context.skip();
-        return;
-      }
-      await body(chromium);
-    }, 120_000);
 
   const writeReportPair = async (name: string, report: VerifyReport, page = renderFaultHtml(report)) => {
     await writeFile(join(dir, `${name}.json`), JSON.stringify(report));
@@ -130,5 +117,12 @@ describe("report-check in headless Chromium", () => {
       "the timeline's lanes are not painted in the first screen",
       "the fault's line is not painted in the first screen",
     ]);
+  });
+
+  browserTest("fails a page whose timeline has a label cut off at its edge", async (browser) => {
+    const report = await fixture();
+    const page = await writeReportPair("cut-label", report, renderFaultHtml(report).replace('<text x="8"', '<text x="-60"'));
+    const [check] = await checkReportPage(browser, page);
+    expect(check!.problems).toEqual([expect.stringMatching(/^"checkpoints" is cut off: \d+ px past the left edge$/)]);
   });
 });

@@ -1,21 +1,21 @@
 // What a person would see of an HTML report of the verification, checked in headless Chromium. From the DOM
 // Chromium parsed: the SVG timeline with its marks (checkpoints, the fault), the verdict and the key figures as text, each as the JSON report beside the page says. From a
 // screenshot (written beside the page as <report>.png): the verdict's banner, the timeline's lanes and the fault
-// line actually painted in the first screen. A matrix page is checked with every fault page it links to.
+// line actually painted in the first screen. From the boxes Chromium drew its SVG's labels in (lib/browser/plotCheck.ts):
+// none cut off, none on another. A matrix page is checked with every fault page it links to.
 
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { runChromium } from "../../lib/browser/chromium";
+import { drawingProblems, measureDrawings } from "../../lib/browser/plotCheck";
 import { countColor, decodePng, type RgbaImage } from "../../lib/browser/png";
 import { matrixVerdictOf, type Verdict, verdictOf } from "./html";
 import type { MatrixReport, VerifyReport } from "./model";
 
-export class BrowserError extends Error {}
-
 const WINDOW = { width: 1400, height: 1000 };
 
-/** The colours the pages paint with (htmlReport.ts) that the screenshot must show. */
+/** The colours the pages paint with (html.ts) that the screenshot must show. */
 const PAINTED = { PASSED: "#1a7f37", FAILED: "#cf222e", INCOMPLETE: "#9a6700", plot: "#f3f6fb", fault: "#d1242f" } as const;
 
 /** The text of the element carrying data-figure="name" in a DOM, tags inside it dropped. */
@@ -107,10 +107,13 @@ export async function checkReportPage(chromium: string, htmlPath: string): Promi
     `--window-size=${WINDOW.width},${WINDOW.height}`,
   ]);
   const image = decodePng(await readFile(screenshot));
+  const drawings = await measureDrawings(chromium, page);
+  const labels =
+    drawings === null ? ["the labels could not be measured: Chromium did not run the measuring script"] : drawingProblems(drawings);
   if ("rows" in report) {
     const { problems, links } = inspectMatrixDom(dom, report);
     const verdict = matrixVerdictOf(report);
-    problems.push(...inspectScreenshot(image, verdict, false));
+    problems.push(...inspectScreenshot(image, verdict, false), ...labels);
     const own: PageCheck = {
       page,
       screenshot,
@@ -123,7 +126,7 @@ export async function checkReportPage(chromium: string, htmlPath: string): Promi
   }
   const problems = inspectFaultDom(dom, report);
   const verdict = verdictOf(report);
-  problems.push(...inspectScreenshot(image, verdict, report.timeline?.faultAtMs != null));
+  problems.push(...inspectScreenshot(image, verdict, report.timeline?.faultAtMs != null), ...labels);
   const checkpoints = count(dom, /<g class="checkpoint[ "]/);
   const seen = `${verdict}, restored ${figureIn(dom, "restored")} (expected ${figureIn(dom, "expected")}), duplicates ${figureIn(dom, "duplicates")}, missing ${figureIn(dom, "missing")}, ${checkpoints} checkpoints drawn`;
   return [{ page, screenshot, problems, seen }];

@@ -1,10 +1,14 @@
+// A fault's run's connection to a stack: its JobManager's REST API, its broker, its target's processes, the reading
+// of its checkpoints, and how long Flink takes to show what happened. A test connects to stand-ins instead.
+
 import type { StackOutputs } from "../../infra/contract";
+import { sourceOffsetsOf } from "../../lib/checkpoints/tool";
 import { FlinkRest } from "../../lib/flink/rest";
+import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import { KafkaReader } from "../../lib/kafka/reader";
 import { stackTarget } from "../../lib/stack/index";
 import type { StackTarget } from "../../lib/stack/target";
 import type { Log } from "../../lib/wait";
-// A fault's run's connection to a stack: its JobManager's REST API, its broker, its target's processes.
 
 /** What a fault's run reads and writes on Kafka: the KafkaReader, or a test's stand-in. */
 export type KafkaView = Pick<KafkaReader, "hasRecords" | "committedOffsets" | "endOffsets" | "produce" | "readTopic" | "firstRecordAfter">;
@@ -14,7 +18,20 @@ export interface Connection {
   readonly flink: FlinkRest;
   readonly kafka: KafkaView;
   readonly target: StackTarget;
+  /** The Kafka offsets (per partition of `topic`) a retained checkpoint's source state holds, read from its _metadata. */
+  sourceOffsetsOf(checkpointPath: string, topic: string): Promise<PartitionOffsets>;
+  readonly timing: FlinkTiming;
 }
+
+/** How long the stack's Flink takes to show what happened; the cycle waits this long where it cannot ask. */
+export interface FlinkTiming {
+  /** After a completed checkpoint, until its asynchronous commits (source offsets, sink transactions) are surely done. */
+  readonly commitSettleMs: number;
+  /** How long Flink's REST answers are cached (web.refresh-interval, 3 s), with a margin. */
+  readonly restCacheMs: number;
+}
+
+export const FLINK_TIMING: FlinkTiming = { commitSettleMs: 3_000, restCacheMs: 3_500 };
 
 /** Connects to a stack from its outputs; `close` ends the Kafka connection. */
 export async function connect(outputs: StackOutputs, log: Log): Promise<Connection & { close(): Promise<void> }> {
@@ -27,5 +44,13 @@ export async function connect(outputs: StackOutputs, log: Log): Promise<Connecti
   log(
     `Kafka ${outputs.kafkaBootstrap}: input ${outputs.visitsTopic}, output ${outputs.outputTopic}, source group ${outputs.groupId}; mode ${outputs.checkpointMode}`,
   );
-  return { flink, kafka, target: stackTarget(outputs.processes), close: () => kafka.disconnect().catch(() => undefined) };
+  const target = stackTarget(outputs.processes);
+  return {
+    flink,
+    kafka,
+    target,
+    sourceOffsetsOf: (path, topic) => sourceOffsetsOf(target, outputs.flinkLine, outputs.checkpointListing, path, topic),
+    timing: FLINK_TIMING,
+    close: () => kafka.disconnect().catch(() => undefined),
+  };
 }

@@ -2,7 +2,6 @@
 // A fault (faults.ts) contributes only its injection and its recovery; this file gathers what the pure
 // functions of checks.ts judge (through report.ts), the same way for every fault, and times the recovery.
 
-import { sourceOffsetsOf } from "../../lib/checkpoints/tool";
 import { ENDED_STATES, failureOf, findJob, waitRunning } from "../../lib/flink/jobs";
 import type { CheckpointStats, FlinkRest } from "../../lib/flink/rest";
 import { formatOffsets, offsetsReach } from "../../lib/kafka/offsets";
@@ -45,8 +44,6 @@ export const DEFAULT_CYCLE_OPTIONS: CycleOptions = {
   restoreFromEarliest: false,
 };
 
-/** How long Flink's REST answers are cached (web.refresh-interval, 3 s), with a margin. */
-const REST_CACHE_MS = 3_500;
 /** How long the checkpoint statistics may take to show a restore: a few times their cache's lifetime. */
 const RESTORE_SHOWN_TIMEOUT_MS = 15_000;
 
@@ -80,9 +77,6 @@ export interface Fault {
   /** Returns the recovered job's id and when its recovery started (resubmission, or Flink's restart). */
   recover(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }>;
 }
-
-/** How long after a completed checkpoint its asynchronous commits (source offsets, sink transactions) are surely done. */
-export const COMMIT_SETTLE_MS = 3_000;
 
 const uiUrl = (flink: FlinkRest, jobId: string) => `${flink.baseUrl}/#/job/running/${jobId}/checkpoints`;
 
@@ -151,7 +145,7 @@ export async function runCycle(
     log,
     { next },
   );
-  await sleep(COMMIT_SETTLE_MS);
+  await sleep(connection.timing.commitSettleMs);
   evidence.checkpointBeforeFault = { id: before.id, path: before.externalPath };
   evidence.groupOffsetsBeforeFault = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
   evidence.restartsBefore = await flink.restarts(jobId);
@@ -208,8 +202,10 @@ export async function runCycle(
     .map(({ name, parallelism }) => ({ name, parallelism }));
   // The checkpoint statistics are cached for a few seconds: a job that restarted itself (same id) faster than that
   // still shows its previous restore for a while. Where a restore is required, wait for one after the fault; where
-  // the job may ride the fault out, read them once the cache has renewed, so a fast restart is not taken for none.
-  const restoredStats = evidence.expectedRestore
+  // the job may ride the fault out, or was resubmitted without state on purpose (the broken case), read them once the
+  // cache has renewed, so a fast restart is not taken for none.
+  const restoreAwaited = evidence.expectedRestore && evidence.savepointPath !== null;
+  const restoredStats = restoreAwaited
     ? await waitFor(
         `job ${recovered.jobId} to show its restore after the fault`,
         RESTORE_SHOWN_TIMEOUT_MS,
@@ -222,7 +218,7 @@ export async function runCycle(
         log,
         { pollMs: 250 },
       ).catch(() => flink.checkpoints(recovered.jobId))
-    : await sleep(REST_CACHE_MS).then(() => flink.checkpoints(recovered.jobId));
+    : await sleep(connection.timing.restCacheMs).then(() => flink.checkpoints(recovered.jobId));
   evidence.restoredAfterFault = restoreAfter(restoredStats.restored, ctx.faultAtMs);
   evidence.restored = restoredStats.restored ? { id: restoredStats.restored.id, path: restoredStats.restored.externalPath } : null;
   // The restored checkpoint's own source offsets, read from its _metadata now, before newer checkpoints retire it
@@ -230,7 +226,7 @@ export async function runCycle(
   const restored = evidence.restored;
   const restoredSource =
     restored && restoreIsOfThisRecovery(evidence)
-      ? sourceOffsetsOf(target, outputs.flinkLine, outputs.checkpointListing, restored.path, outputs.visitsTopic).then(
+      ? connection.sourceOffsetsOf(restored.path, outputs.visitsTopic).then(
           (offsets) => ({ offsets }),
           (error: Error) => ({ problem: error.message }),
         )
@@ -305,12 +301,12 @@ export async function runCycle(
     );
   const latestNow = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? evidence.firstCheckpointAfterRestore;
   const offsetsCheckpoint = await checkpointAfter(latestNow, "whose offsets the source commits to the group");
-  await sleep(COMMIT_SETTLE_MS);
+  await sleep(connection.timing.commitSettleMs);
   evidence.consumed = await kafka.committedOffsets(outputs.groupId, outputs.visitsTopic);
   log(`      group ${outputs.groupId} committed ${formatOffsets(evidence.consumed)} (after checkpoint ${offsetsCheckpoint})`);
   const latestId = (await flink.checkpoints(recovered.jobId)).latestCompleted?.id ?? offsetsCheckpoint;
   await checkpointAfter(latestId, "so the output of the consumed input is committed");
-  await sleep(COMMIT_SETTLE_MS);
+  await sleep(connection.timing.commitSettleMs);
   evidence.outputEnd = await kafka.endOffsets(outputs.outputTopic);
   log(
     `… reading ${outputs.outputTopic} read_committed up to ${formatOffsets(evidence.outputEnd)} (up to ${seconds(options.readTimeoutMs)})`,

@@ -1,0 +1,231 @@
+// `npm run e2e`: the real end-to-end run CI does (.ci/run), on both targets one after the other: set this machine up
+// (toolchain, Docker Engine, local images; for kind, a kind cluster), then per target its stack brought up with the
+// Pulumi Automation API, the fault matrix in EXACTLY_ONCE, the checkpoint tools, the restore that must be caught, on
+// docker the reader against Kafka's own consumer and the benchmarks' miniatures, the report pages in Chromium, the
+// processes' logs under reports/e2e/<target>/, and the stack destroyed with a check that nothing of it is left —
+// also when a step fails or the run is interrupted. E2E_TARGETS="docker" or "kind" runs one of them. The kind
+// cluster and its stack come up in the background while docker's checks run.
+
+import { appendFileSync, existsSync, readdirSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { runBenchmarks } from "../bench";
+import { findChromium } from "../lib/browser/chromium";
+import { checkPlot } from "../lib/browser/plotCheck";
+import { REPO_ROOT } from "../lib/paths";
+import { outputsOf, printedBy, resourceCount, selectStack } from "../lib/stack/lifecycle";
+import { parseStackOutputs, type StackOutputs } from "../lib/stack/outputs";
+import { checkReportPage, DEFAULT_CYCLE_OPTIONS, runMatrix } from "../verify";
+import { brokenRestoreIsCaught, checkpointTools, readerAgreesWithKafka } from "./checks";
+import { E2eCheckFailed, expectThat, type Log, Phases, phaseSummary } from "./phases";
+import { loadProjectEnvironment, runScript } from "./shell";
+import { dockerTarget, type E2eTarget, kindTarget } from "./targets";
+
+const REPORTS = resolve(REPO_ROOT, "reports", "e2e");
+const TARGETS = { docker: dockerTarget, kind: kindTarget } as const;
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+const consoleLog: Log = (line) => console.log(`${stamp()} ${line}`);
+
+/** Every .svg file under a folder (none when it does not exist). */
+function svgFilesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? svgFilesUnder(join(dir, entry.name)) : entry.name.endsWith(".svg") ? [join(dir, entry.name)] : [],
+  );
+}
+
+/** The stacks up right now, destroyed when the run is interrupted. */
+const upStacks = new Map<string, { stack: Stack; log: Log }>();
+
+/** The target's stack from nothing (a run that died half-way leaves resources behind), brought up. */
+async function bringUp(target: E2eTarget, phases: Phases, log: Log): Promise<StackOutputs> {
+  const stack = await selectStack(REPO_ROOT, target.stack);
+  upStacks.set(target.stack, { stack, log });
+  if ((await resourceCount(stack)) > 0 || (await target.leftovers()).length > 0) {
+    await phases.run(`${target.name}: clean up an earlier run`, () => destroy(target, stack, log));
+  }
+  await phases.run(`${target.name}: pulumi up (stack ${target.stack})`, () => stack.up({ onOutput: printedBy(log) }));
+  return parseStackOutputs(await outputsOf(stack), {}, `stack "${target.stack}"`);
+}
+
+async function destroy(target: E2eTarget, stack: Stack, log: Log): Promise<void> {
+  await stack.destroy({ onOutput: printedBy(log) });
+  const left = await target.leftovers();
+  expectThat(left.length === 0, `left after destroying stack ${target.stack}:\n  ${left.join("\n  ")}`);
+  log(`      nothing of stack ${target.stack} is left`);
+}
+
+/** The checks on a target's stack that is up; the first that fails ends them. */
+async function checkTarget(target: E2eTarget, outputs: StackOutputs, phases: Phases, dir: string, log: Log): Promise<void> {
+  const matrix = await phases.run(`${target.name}: verify: fault matrix`, async () => {
+    const result = await runMatrix({
+      outputs,
+      stack: target.stack,
+      projectDir: REPO_ROOT,
+      faults: target.faults,
+      repeat: 1,
+      options: DEFAULT_CYCLE_OPTIONS,
+      reportPath: join(dir, "faults.json"),
+      log,
+    });
+    expectThat(
+      !result.incomplete && result.matrix.ok,
+      `the fault matrix ${result.incomplete ? "could not complete" : "failed"} (${result.paths.markdown})`,
+    );
+    return result;
+  });
+  if (target.readerCheck) {
+    await phases.run(`${target.name}: reader check: aborts out of order`, () => readerAgreesWithKafka(outputs, null, log));
+    await phases.run(`${target.name}: reader check: the job's output`, () => readerAgreesWithKafka(outputs, outputs.outputTopic, log));
+  }
+  await phases.run(`${target.name}: checkpoint tools on the run's checkpoints`, () => checkpointTools(outputs, dir, log));
+  const broken = join(dir, "verify-broken.json");
+  await phases.run(`${target.name}: verify: broken restore is caught`, () => brokenRestoreIsCaught(outputs, target.stack, broken, log));
+  if (target.benchSmoke) {
+    // Last of the measurements, since they set the stack's job aside for a while.
+    await phases.run(`${target.name}: bench smoke (throughput, latency, backlog, state)`, async () => {
+      const args = { recovery: false, throughput: true, latency: true, backlog: true, state: true, smoke: true, stack: target.stack };
+      const ok = await runBenchmarks({ ...args, runs: 1, settings: null, reports: join(dir, "bench"), backlogEvents: null }, log);
+      expectThat(ok, `the benchmarks' miniatures produced no real figures (${join(dir, "bench")})`);
+    });
+  }
+  // What a person would see: the matrix page (with every fault page it links to), the broken restore's page and the
+  // benchmarks' plots, each label drawn whole and apart.
+  await phases.run(`${target.name}: report check: the pages and plots in Chromium`, async () => {
+    const chromium = findChromium();
+    expectThat(chromium !== null, "no chromium to open the report pages: bash scripts/browser.sh installs Debian's package");
+    for (const page of [matrix.paths.html, broken.replace(/\.json$/, ".html")]) {
+      for (const check of await checkReportPage(chromium!, page)) {
+        expectThat(check.problems.length === 0, `${check.page} does not show what it must:\n  ${check.problems.join("\n  ")}`);
+        log(`      ok ${check.page}: ${check.seen}`);
+      }
+    }
+    for (const plot of svgFilesUnder(join(dir, "bench"))) {
+      const check = await checkPlot(chromium!, plot);
+      expectThat(check.problems.length === 0, `${check.plot} does not draw its labels whole and apart:\n  ${check.problems.join("\n  ")}`);
+      log(`      ok ${check.plot}: ${check.seen}`);
+    }
+  });
+}
+
+/** Targets whose `prepare` ran: on an interruption their `finish` runs too (kind: the cluster is deleted). */
+const prepared = new Set<E2eTarget>();
+
+/** The target's preparation and its stack brought up. */
+async function prepareAndBringUp(target: E2eTarget, phases: Phases, log: Log): Promise<StackOutputs> {
+  prepared.add(target);
+  await target.prepare(phases, log);
+  loadProjectEnvironment(); // kind's setup wrote how this machine runs kind
+  return bringUp(target, phases, log);
+}
+
+/**
+ * One target end to end: `up` gives its stack's outputs (brought up here, or in the background), `afterUp` starts what
+ * may go on beside its checks; its logs are collected, its stack destroyed and its preparation undone whatever happened.
+ */
+async function runTarget(target: E2eTarget, phases: Phases, up: () => Promise<StackOutputs>, afterUp?: () => void): Promise<void> {
+  const dir = join(REPORTS, target.name);
+  await mkdir(dir, { recursive: true });
+  let failure: unknown;
+  try {
+    const outputs = await up();
+    afterUp?.();
+    await checkTarget(target, outputs, phases, dir, consoleLog);
+  } catch (error) {
+    failure = error;
+  } finally {
+    await target.collectLogs(dir).catch((error: Error) => consoleLog(`      could not collect the logs: ${error.message}`));
+    const stack = upStacks.get(target.stack);
+    if (stack)
+      await phases
+        .run(`${target.name}: pulumi destroy`, () => destroy(target, stack.stack, consoleLog))
+        .catch((error) => (failure ??= error));
+    upStacks.delete(target.stack);
+    if (prepared.delete(target)) await target.finish(phases, consoleLog).catch((error) => (failure ??= error));
+  }
+  if (failure) throw failure;
+}
+
+/** A target's preparation and stack coming up beside another's checks, its lines into a log file of its own. */
+function startInBackground(target: E2eTarget, phases: Phases): { outputs: Promise<StackOutputs>; logFile: string } {
+  const logFile = join(REPORTS, target.name, "bring-up.log");
+  const outputs = (async () => {
+    await mkdir(join(REPORTS, target.name), { recursive: true });
+    return prepareAndBringUp(target, phases, (line) => appendFileSync(logFile, `${stamp()} ${line}\n`));
+  })();
+  outputs.catch(() => undefined); // awaited later; an early failure must not end the process meanwhile
+  return { outputs, logFile };
+}
+
+async function main(): Promise<number> {
+  const names = (process.env.E2E_TARGETS ?? "docker kind").split(/\s+/).filter(Boolean);
+  const unknown = names.filter((name) => !(name in TARGETS));
+  if (unknown.length > 0) {
+    console.error(`e2e: E2E_TARGETS has ${unknown.join(", ")}; allowed: ${Object.keys(TARGETS).join(", ")}`);
+    return 2;
+  }
+  const targets = names.map((name) => TARGETS[name as keyof typeof TARGETS]());
+  const phases = new Phases(consoleLog);
+  await rm(REPORTS, { recursive: true, force: true });
+  await mkdir(REPORTS, { recursive: true });
+  // This machine reaches no registry: the stacks run the local equivalents of the official images.
+  process.env.FLINK_CHECKPOINTER_IMAGES = "local";
+  let failed = false;
+  try {
+    await phases.run("setup (toolchain, Docker Engine, connector jars, local images)", () =>
+      runScript(["scripts/setup.sh", "--local-images"], consoleLog),
+    );
+    await phases.run("setup (browser for the report check)", () => runScript(["scripts/browser.sh"], consoleLog));
+    loadProjectEnvironment();
+    let background: ReturnType<typeof startInBackground> | undefined;
+    const kind = targets.find((t) => t.name === "kind");
+    for (const target of targets) {
+      const inBackground = target === kind ? background : undefined;
+      const up = inBackground
+        ? () => {
+            consoleLog(`kind's cluster and stack came up in the background; its log: ${inBackground.logFile}`);
+            return phases.run("kind: cluster and pulumi up (in the background; waited for)", () => inBackground.outputs);
+          }
+        : () => prepareAndBringUp(target, phases, consoleLog);
+      // The kind cluster (minutes of building and waiting) comes up while docker's checks run; its host ports (8081,
+      // 9094: the cluster's config) differ from the ci stack's.
+      const afterUp = target.name === "docker" && kind ? () => (background = startInBackground(kind, phases)) : undefined;
+      try {
+        await runTarget(target, phases, up, afterUp && (() => void afterUp()));
+      } catch (error) {
+        failed = true;
+        if (!(error instanceof E2eCheckFailed)) consoleLog(`e2e: ${target.name}: ${(error as Error).message}`);
+      }
+    }
+  } catch (error) {
+    failed = true;
+    consoleLog(`e2e: ${(error as Error).message}`);
+  }
+  console.log(`\n=== e2e phases\n${phaseSummary(phases.results)}`);
+  const ok = !failed && phases.ok;
+  console.log(ok ? `e2e: passed (${names.join(" ")})` : "e2e: FAILED");
+  return ok ? 0 : 1;
+}
+
+/** Interrupted: the stacks that are up go down before the process ends. */
+async function interrupted(signal: string): Promise<void> {
+  consoleLog(`e2e: ${signal}: destroying ${[...upStacks.keys()].join(", ") || "nothing"} before stopping`);
+  for (const [name, { stack, log }] of upStacks) {
+    await stack
+      .destroy({ onOutput: printedBy(log) })
+      .catch((error: Error) => consoleLog(`e2e: destroying ${name} failed: ${error.message}`));
+  }
+  process.exit(130);
+}
+process.once("SIGINT", () => void interrupted("SIGINT"));
+process.once("SIGTERM", () => void interrupted("SIGTERM"));
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`e2e: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,247 @@
+// The shared sequence and each fault's injection and recovery, run against stand-ins: the project's REST client
+// talks to a stand-in JobManager over HTTP, the cycle reads and writes an in-memory broker, and the fault acts on a
+// target that records what it did. A tick plays the stack: the generator writes visits, every RUNNING job completes
+// a checkpoint, commits its source offsets and writes output. What the cycle gathered is checked, not judged (the
+// judging's own tests do that).
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { StackOutputs } from "../../infra/contract";
+import { JOB_DEFAULTS, programArguments } from "../../jobs/flink/settings";
+import { FlinkRest } from "../../lib/flink/rest";
+import { checkpointIdOf, JobManagerStandIn, type StandInJob } from "../../lib/flink/restStandIn";
+import type { Connection } from "./connection";
+import { type CycleOptions, DEFAULT_CYCLE_OPTIONS, runCycle } from "./cycle";
+import type { CycleEvidence } from "./evidence";
+import { FAULTS, type FaultName } from "./faults";
+import { KafkaStandIn, TargetStandIn } from "./standIns";
+
+const OPTIONS: CycleOptions = {
+  ...DEFAULT_CYCLE_OPTIONS,
+  checkpointTimeoutMs: 8_000,
+  cancelTimeoutMs: 4_000,
+  backlogMs: 0,
+  restoreTimeoutMs: 8_000,
+  outputTimeoutMs: 8_000,
+  readTimeoutMs: 2_000,
+  malformedRecords: 3,
+};
+
+const RECOVER_COMMAND = ["python3", "/opt/flink/usrlib/jobs/submit.py", "--restore-from", "latest"];
+
+let jm: JobManagerStandIn;
+let kafka: KafkaStandIn;
+let target: TargetStandIn;
+let ticking: ReturnType<typeof setInterval>;
+let outputs: StackOutputs;
+
+/** The stack at work: visits written, and every RUNNING job checkpointing, committing and writing output. */
+function tick(): void {
+  for (const p of [0, 1]) kafka.append("visits", p, JSON.stringify({ visit_id: `v${p}`, event_time: new Date().toISOString() }));
+  for (const job of jm.jobs.values()) {
+    if (job.state !== "RUNNING" || job.vertices.some((v) => v.status !== "RUNNING")) continue;
+    jm.checkpoint(job);
+    void kafka.endOffsets("visits").then((end) => kafka.commit(JOB_DEFAULTS.groupId, end));
+    kafka.append("visit_windows", 0, JSON.stringify({ job: job.id }));
+  }
+}
+
+beforeEach(async () => {
+  jm = await JobManagerStandIn.start();
+  kafka = new KafkaStandIn(["visits", "visit_windows", "visits_dlq"], 2);
+  target = new TargetStandIn();
+  // Listing a checkpoint's _metadata answers for every checkpoint the model completed, as `ls -l` would.
+  target.on.run = (argv) => {
+    if (argv[0] !== "ls") return "";
+    const path = argv[argv.length - 1]!;
+    const exists = [...jm.jobs.values()].some((job) =>
+      job.checkpoints.some((c) => c.status === "COMPLETED" && `${c.externalPath.replace(/^file:/, "")}/_metadata` === path),
+    );
+    return exists ? `-rw-r--r-- 1 flink flink 30000 ${path}` : null;
+  };
+  outputs = {
+    target: "docker",
+    flinkLine: "1.20",
+    flinkRestUrl: jm.url,
+    kafkaBootstrap: "127.0.0.1:9094",
+    visitsTopic: "visits",
+    outputTopic: "visit_windows",
+    dlqTopic: "visits_dlq",
+    groupId: JOB_DEFAULTS.groupId,
+    partitions: 2,
+    checkpointDir: "file:///checkpoints_flink",
+    checkpointMode: "EXACTLY_ONCE",
+    checkpointIntervalMs: 100,
+    jobName: JOB_DEFAULTS.jobName,
+    jobSubmission: { entryClass: "org.apache.flink.client.python.PythonDriver", script: "/job.py", settings: JOB_DEFAULTS },
+    checkpointVolume: { name: "v", mountPath: "/checkpoints_flink" },
+    processes: { target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" },
+    recoverCommand: RECOVER_COMMAND,
+    checkpointListing: ["python3", "/opt/checkpoints.py", "list"],
+  };
+  ticking = setInterval(tick, 60);
+});
+
+afterEach(async () => {
+  clearInterval(ticking);
+  await jm.close();
+});
+
+/** The stand-ins as the cycle's connection; the checkpoint inspector's reading of a source's offsets is a constant. */
+const connection = (): Connection => ({
+  flink: new FlinkRest(jm.url, 2_000),
+  kafka,
+  target,
+  sourceOffsetsOf: async () => ({ 0: 5, 1: 5 }),
+  timing: { commitSettleMs: 0, restCacheMs: 0 },
+});
+
+/** The fault through the cycle on a running job of the stack's name. */
+async function run(fault: FaultName, options = OPTIONS): Promise<{ evidence: CycleEvidence; job: StandInJob }> {
+  const job = jm.addJob({ name: JOB_DEFAULTS.jobName });
+  const evidence: CycleEvidence = { notes: [], timings: {} };
+  await runCycle(connection(), outputs, FAULTS[fault], options, () => undefined, evidence);
+  return { evidence, job };
+}
+
+/** What every completed cycle gathered, whatever the fault. */
+function expectCompleteEvidence(evidence: CycleEvidence): void {
+  expect(evidence.checkpointBeforeFault?.id).toBeGreaterThanOrEqual(2);
+  expect(evidence.firstCheckpointAfterRestore).toBeGreaterThan(evidence.restored?.id ?? 0);
+  expect(evidence.timings.faultToRunning).toBeGreaterThanOrEqual(0);
+  expect(evidence.timings.faultToFirstCommittedOutput).toBeGreaterThanOrEqual(0);
+  expect(evidence.timings.faultToCaughtUp).toBeGreaterThanOrEqual(0);
+  expect(evidence.outputRecords?.length).toBeGreaterThan(0);
+  expect(evidence.inputRecords?.length).toBeGreaterThan(0);
+  expect(evidence.malformedSent).toHaveLength(OPTIONS.malformedRecords);
+  expect(evidence.watermarkGenerators).toEqual([{ name: expect.stringContaining("Timestamps/Watermarks"), parallelism: 2 }]);
+  expect(evidence.jobStateAtEnd).toBe("RUNNING");
+}
+
+describe("the cycle", () => {
+  it("cancel-restore: cancels through REST, shows the retained checkpoint, resubmits from it and gathers everything", async () => {
+    const { evidence, job } = await run("cancel-restore");
+    expectCompleteEvidence(evidence);
+    expect(job.state).toBe("CANCELED");
+    expect(evidence.jobIdAtFault).toBe(job.id);
+    expect(evidence.expectedRestore).toEqual({ id: expect.any(Number), path: expect.stringMatching(new RegExp(`${job.id}/chk-\\d+$`)) });
+    expect(evidence.retained).toMatchObject({ inRestHistory: true, metadataListing: expect.stringContaining("_metadata") });
+    expect(jm.runs).toEqual([
+      {
+        jarId: jm.jars[0]!.id,
+        entryClass: outputs.jobSubmission.entryClass,
+        programArgsList: programArguments(JOB_DEFAULTS),
+        parallelism: JOB_DEFAULTS.parallelism,
+        savepointPath: evidence.expectedRestore!.path,
+      },
+    ]);
+    expect(evidence.recoveredJobId).not.toBe(job.id);
+    expect(evidence.restored).toEqual(evidence.expectedRestore);
+    expect(evidence.restoredSourceOffsets).toEqual({ 0: 5, 1: 5 });
+  }, 30_000);
+
+  it("rescale-down: resubmits at one less parallelism, in the run request and on the job's command line", async () => {
+    await run("rescale-down");
+    const request = jm.runs[0]!;
+    expect(request.parallelism).toBe(JOB_DEFAULTS.parallelism - 1);
+    expect(request.programArgsList).toEqual(programArguments({ ...JOB_DEFAULTS, parallelism: JOB_DEFAULTS.parallelism - 1 }));
+  }, 30_000);
+
+  it("the broken case resubmits without the checkpoint", async () => {
+    const { evidence } = await run("cancel-restore", { ...OPTIONS, restoreFromEarliest: true });
+    expect(jm.runs[0]!.savepointPath).toBeUndefined();
+    expect(evidence.savepointPath).toBeNull();
+    expect(evidence.restored).toBeNull();
+  }, 30_000);
+
+  it("taskmanager-crash: crashes the TaskManager running the job's tasks; Flink restores the same job by itself", async () => {
+    target.on.crash = (role) => {
+      const job = [...jm.jobs.values()][0]!;
+      expect(role).toBe("taskmanager");
+      job.state = "RESTARTING";
+      setTimeout(() => {
+        const latest = job.checkpoints.filter((c) => c.status === "COMPLETED").at(-1)!;
+        job.restored = { id: latest.id, externalPath: latest.externalPath, atMs: Date.now() };
+        job.restarts += 1;
+        job.state = "RUNNING";
+      }, 300);
+    };
+    const { evidence, job } = await run("taskmanager-crash");
+    expectCompleteEvidence(evidence);
+    expect(target.done).toContain("crash taskmanager tm-1");
+    expect(evidence.recoveredJobId).toBe(job.id);
+    expect(evidence.restartsAfter).toBe(1);
+    expect(evidence.restored?.id).toBe(evidence.expectedRestore?.id);
+    expect(jm.runs).toEqual([]);
+  }, 30_000);
+
+  it("jobmanager-crash: kills the JobManager, which loses the job; the stack's recovery command resubmits from the newest checkpoint", async () => {
+    target.on.crash = (role) => {
+      expect(role).toBe("jobmanager");
+      // A dead JobManager completes no checkpoint; its job is gone once it answers again (no HA on docker).
+      for (const job of jm.jobs.values()) job.state = "SUSPENDED";
+      jm.answering = false;
+      setTimeout(() => {
+        jm.jobs.clear();
+        jm.answering = true;
+      }, 300);
+    };
+    const baseRun = target.on.run!;
+    target.on.run = (argv) => {
+      if (argv.join(" ") !== RECOVER_COMMAND.join(" ")) return baseRun(argv);
+      // What submit.py --restore-from latest does: the newest complete checkpoint on the volume, resubmitted.
+      const newest = [...jm.jobs.values(), ...lost].flatMap((j) => j.checkpoints.filter((c) => c.status === "COMPLETED")).at(-1)!;
+      jm.addJob({ name: JOB_DEFAULTS.jobName, restored: { id: newest.id, externalPath: newest.externalPath, atMs: Date.now() } });
+      return `submit: restoring from ${newest.externalPath} (newest complete)`;
+    };
+    const lost: StandInJob[] = [];
+    const originalCrash = target.on.crash;
+    target.on.crash = (role) => {
+      lost.push(...jm.jobs.values());
+      originalCrash(role);
+    };
+    const { evidence, job } = await run("jobmanager-crash");
+    expectCompleteEvidence(evidence);
+    expect(target.done).toEqual(expect.arrayContaining(["crash jobmanager", `run ${RECOVER_COMMAND.join(" ")}`]));
+    expect(evidence.jobIdAtFault).toBe(job.id);
+    expect(evidence.recoveredJobId).not.toBe(job.id);
+    expect(evidence.restored?.id).toBe(evidence.expectedRestore?.id);
+    expect(checkpointIdOf(evidence.expectedRestore!.path)).toBe(evidence.expectedRestore!.id);
+  }, 30_000);
+
+  it("crash-during-checkpoint: plants an incomplete chk-N, holds a checkpoint open by freezing a TaskManager, then kills the JobManager", async () => {
+    target.on.crash = () => {
+      for (const job of jm.jobs.values()) job.state = "SUSPENDED";
+      jm.answering = false;
+      setTimeout(() => {
+        jm.jobs.clear();
+        jm.answering = true;
+      }, 300);
+    };
+    const baseRun = target.on.run!;
+    target.on.run = (argv) => {
+      if (argv.join(" ") !== RECOVER_COMMAND.join(" ")) return baseRun(argv);
+      jm.addJob({ name: JOB_DEFAULTS.jobName, restored: { id: 1, externalPath: "file:/checkpoints_flink/x/chk-1", atMs: Date.now() } });
+      return "submit: restoring from file:/checkpoints_flink/x/chk-1";
+    };
+    await run("crash-during-checkpoint").catch(() => undefined);
+    const order = target.done.filter((d) => /^(run sh|freeze|crash|continue)/.test(d));
+    expect(order[0]).toMatch(/^run sh -c mkdir -p '\/checkpoints_flink\/[0-9a-f]{32}\/chk-\d+'/);
+    expect(order.slice(1, 4)).toEqual(["freeze tm-1", "crash jobmanager", "continue tm-1"]);
+  }, 30_000);
+
+  it("broker-restart: restarts the broker; the job may ride it out, so no restore is required", async () => {
+    const { evidence } = await run("broker-restart");
+    expect(target.done).toContain("restart broker");
+    expect(evidence.expectedRestore).toBeNull();
+    expect(evidence.recoveredJobId).toBe(evidence.jobIdAtFault);
+    expect(jm.runs).toEqual([]);
+  }, 30_000);
+
+  it("stops with the JobManager's own words when no job of the stack's name runs", async () => {
+    const evidence: CycleEvidence = { notes: [], timings: {} };
+    await expect(runCycle(connection(), outputs, FAULTS["cancel-restore"], OPTIONS, () => undefined, evidence)).rejects.toThrow(
+      `no running job named "${JOB_DEFAULTS.jobName}" on ${jm.url} (jobs there: none)`,
+    );
+    expect(target.done).toEqual([]);
+  });
+});

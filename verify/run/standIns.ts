@@ -1,0 +1,116 @@
+// For tests: stand-ins of what a fault's run talks to besides the JobManager (whose stand-in is a real HTTP server,
+// lib/flink/restStandIn.ts): an in-memory broker and a target whose processes are the stand-in JobManager's model.
+
+import type { PartitionOffsets } from "../../lib/kafka/offsets";
+import type { TopicRecord } from "../../lib/kafka/reader";
+import type { FlinkRole, StackTarget, TaskManagerProcess } from "../../lib/stack/target";
+import type { KafkaView } from "./connection";
+
+/** Topics as partitions of records, and groups' committed offsets: what the cycle reads and writes on Kafka. */
+export class KafkaStandIn implements KafkaView {
+  readonly topics = new Map<string, TopicRecord[][]>();
+  readonly committed = new Map<string, PartitionOffsets>();
+
+  constructor(topics: readonly string[], partitions: number) {
+    for (const topic of topics)
+      this.topics.set(
+        topic,
+        Array.from({ length: partitions }, () => []),
+      );
+  }
+
+  private partitions(topic: string): TopicRecord[][] {
+    const found = this.topics.get(topic);
+    if (!found) throw new Error(`no topic ${topic}`);
+    return found;
+  }
+
+  /** Appends a record to a partition; returns its offset. */
+  append(topic: string, partition: number, value: string | null, timestampMs = Date.now()): number {
+    const records = this.partitions(topic)[partition]!;
+    records.push({ partition, offset: records.length, timestampMs, value });
+    return records.length - 1;
+  }
+
+  commit(group: string, offsets: PartitionOffsets): void {
+    this.committed.set(group, offsets);
+  }
+
+  async endOffsets(topic: string): Promise<PartitionOffsets> {
+    return Object.fromEntries(this.partitions(topic).map((records, partition) => [partition, records.length]));
+  }
+
+  async hasRecords(topic: string): Promise<boolean> {
+    return this.partitions(topic).some((records) => records.length > 0);
+  }
+
+  async produce(topic: string, messages: { key: string; value: string }[]): Promise<void> {
+    for (const [i, message] of messages.entries()) this.append(topic, i % this.partitions(topic).length, message.value);
+  }
+
+  async committedOffsets(groupId: string): Promise<PartitionOffsets> {
+    return this.committed.get(groupId) ?? {};
+  }
+
+  async readTopic(topic: string, end: PartitionOffsets, _timeoutMs: number, start?: PartitionOffsets): Promise<TopicRecord[]> {
+    return this.partitions(topic).flatMap((records, p) => records.slice(start?.[p] ?? 0, end[p] ?? 0));
+  }
+
+  async firstRecordAfter(topic: string, from: PartitionOffsets, timeoutMs: number): Promise<{ record: TopicRecord; seenAtMs: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = this.partitions(topic).flatMap((records, p) => records.slice(from[p] ?? 0))[0];
+      if (record) return { record, seenAtMs: Date.now() };
+      if (Date.now() > deadline) throw new Error(`no record in ${topic} after ${JSON.stringify(from)} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/** A target whose every action is recorded and answered by the test's `on` handlers. */
+export class TargetStandIn implements StackTarget {
+  readonly name = "docker" as const;
+  /** What was done, one line each: `crash taskmanager tm-1`, `freeze tm-1`, `run ls -l …`. */
+  readonly done: string[] = [];
+  readonly on: {
+    crash?: (role: FlinkRole, taskManager?: string) => void;
+    freeze?: (taskManager: string, frozen: boolean) => void;
+    restartBroker?: () => void;
+    run?: (argv: readonly string[]) => string | null;
+  } = {};
+
+  constructor(readonly processes: readonly TaskManagerProcess[] = [{ name: "tm-1", addresses: ["172.18.0.4"] }]) {}
+
+  async crash(role: FlinkRole, taskManager?: string): Promise<string> {
+    this.done.push(`crash ${role}${taskManager ? ` ${taskManager}` : ""}`);
+    this.on.crash?.(role, taskManager);
+    return `crashed ${role}`;
+  }
+
+  async freeze(taskManager: string, frozen: boolean): Promise<string> {
+    this.done.push(`${frozen ? "freeze" : "continue"} ${taskManager}`);
+    this.on.freeze?.(taskManager, frozen);
+    return `${frozen ? "froze" : "continued"} ${taskManager}`;
+  }
+
+  async restartBroker(): Promise<string> {
+    this.done.push("restart broker");
+    this.on.restartBroker?.();
+    return "restarted the broker";
+  }
+
+  async taskManagers(): Promise<TaskManagerProcess[]> {
+    return [...this.processes];
+  }
+
+  async runInJobManager(argv: readonly string[]): Promise<{ output: string | null; command: string; problem?: string }> {
+    this.done.push(`run ${argv.join(" ")}`);
+    const output = this.on.run ? this.on.run(argv) : "";
+    return output === null ? { output, command: argv.join(" "), problem: `${argv.join(" ")} failed` } : { output, command: argv.join(" ") };
+  }
+
+  async copyToJobManager(file: string, target: string): Promise<{ output: string; command: string }> {
+    this.done.push(`copy ${file} ${target}`);
+    return { output: "", command: `copy ${file} ${target}` };
+  }
+}
