@@ -29,7 +29,7 @@ interface Inspection {
 export async function checkpointTools(outputs: StackOutputs, dir: string, log: Log): Promise<void> {
   const target = stackTarget(outputs.processes);
   const run = (command: "list" | "inspect" | "prune", args: string[]) =>
-    runCheckpointsTool(target, outputs.checkpointListing, command, args);
+    runCheckpointsTool(target, outputs.flinkLine, outputs.checkpointListing, command, args);
   const listed = JSON.parse(await run("list", ["--json"])) as ListedCheckpoint[];
   await writeFile(join(dir, "checkpoints-list.json"), `${JSON.stringify(listed, null, 2)}\n`);
   const complete = listed.filter((c) => c.complete);

@@ -91,7 +91,7 @@ export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer
     readerCheck: false,
     benchSmoke: false,
     async prepare(phases, log) {
-      await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/kind-cluster.sh", "setup"], log));
+      await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/setup.sh", "kind"], log));
       // A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one
       // and refuses an unhealthy one, which this run, the cluster's owner, removes first.
       const status = await runCommand({ file: "bash", args: ["scripts/kind-cluster.sh", "status"] }, 120_000);

@@ -134,14 +134,19 @@ async function main(argv: string[]): Promise<number> {
     const outputs = parseStackOutputs(raw, {}, `stack "${args.stack}"`);
     const listing = checkpointListing(raw, args.stack);
     if (args.command === "list") {
-      console.log(await runCheckpointsTool(stackTarget(outputs.processes), listing, "list", args.json ? ["--json"] : []));
+      console.log(
+        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "list", args.json ? ["--json"] : []),
+      );
     } else if (args.command === "inspect") {
       console.log(
-        await runCheckpointsTool(stackTarget(outputs.processes), listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]),
+        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "inspect", [
+          args.checkpoint,
+          ...(args.json ? ["--json"] : []),
+        ]),
       );
     } else {
       console.log(
-        await runCheckpointsTool(stackTarget(outputs.processes), listing, "prune", [
+        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "prune", [
           "--keep",
           String(args.keep),
           ...(args.apply ? ["--apply"] : []),
