@@ -10,7 +10,8 @@ import type { Log, Phases } from "./phases";
 import { runScript } from "./shell";
 
 export interface E2eTarget {
-  readonly name: "docker" | "kind";
+  /** The run's name: its phases' prefix and its reports' folder (reports/e2e/<name>/). */
+  readonly name: "docker" | "docker-other-line" | "kind";
   /** The stack it brings up (Pulumi.<stack>.yaml). */
   readonly stack: string;
   /** The faults of its matrix, in order. */
@@ -19,6 +20,8 @@ export interface E2eTarget {
   readonly readerCheck: boolean;
   /** Whether the benchmarks' miniatures run (on docker, where the benchmarks run). */
   readonly benchSmoke: boolean;
+  /** Whether a restore from the earliest offsets must be caught (line-neutral: not again on the other line). */
+  readonly brokenRestore: boolean;
   /** Readies what the stack needs besides the machine's setup (kind: a cluster). */
   prepare(phases: Phases, log: Log): Promise<void>;
   /** What of the stack is left after its destroy, one line each (empty: nothing). */
@@ -44,6 +47,12 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
   "rescale-up",
 ];
 export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
+/**
+ * The Flink line that is not versions.json's default runs these on docker, in a stack of its own
+ * (Pulumi.ci-other-line.yaml names the line): the pattern's own cycle, both Flink processes crashed, the broker's
+ * restart. The others differ from these only in what both lines share (rescaling, a crash mid-checkpoint).
+ */
+export const OTHER_LINE_FAULTS: readonly FaultName[] = ["cancel-restore", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
 
 const lines = (text: string): string[] => text.split("\n").filter((line) => line.trim() !== "");
 
@@ -55,6 +64,7 @@ export function dockerTarget(stack = "ci"): E2eTarget {
     faults: DOCKER_FAULTS,
     readerCheck: true,
     benchSmoke: true,
+    brokenRestore: true,
     prepare: async () => undefined,
     async leftovers() {
       const listed = await Promise.all(
@@ -82,6 +92,18 @@ export function dockerTarget(stack = "ci"): E2eTarget {
   };
 }
 
+/** The Flink line that is not the default, on docker: its faults and its checkpoint tools (the inspector of that line). */
+export function otherLineTarget(stack = "ci-other-line"): E2eTarget {
+  return {
+    ...dockerTarget(stack),
+    name: "docker-other-line",
+    faults: OTHER_LINE_FAULTS,
+    readerCheck: false,
+    benchSmoke: false,
+    brokenRestore: false,
+  };
+}
+
 export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer", namespace = "flink-checkpointer"): E2eTarget {
   const kubectl = (...args: string[]) => ({ file: "kubectl", args: ["--context", context, ...args] });
   return {
@@ -90,6 +112,7 @@ export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer
     faults: KIND_FAULTS,
     readerCheck: false,
     benchSmoke: false,
+    brokenRestore: true,
     async prepare(phases, log) {
       await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/setup.sh", "kind"], log));
       // A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one
