@@ -20,8 +20,24 @@ const INSPECT_TIMEOUT_MS = 120_000;
 
 export class InspectorError extends Error {}
 
-/** The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if needed. */
-export async function buildInspector(flinkLine: string): Promise<string> {
+const built = new Map<string, Promise<string>>();
+
+/**
+ * The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if
+ * needed; asked once per process and line (its sources do not change under a running command), so a caller can ask
+ * ahead of the moment it needs it.
+ */
+export function buildInspector(flinkLine: string): Promise<string> {
+  let folder = built.get(flinkLine);
+  if (!folder) {
+    folder = buildInspectorNow(flinkLine);
+    built.set(flinkLine, folder);
+    folder.catch(() => built.delete(flinkLine));
+  }
+  return folder;
+}
+
+async function buildInspectorNow(flinkLine: string): Promise<string> {
   const command = { file: TSX, args: [SETUP_CLI, "path", "inspector", flinkLine] };
   const built = await runCommand(command, BUILD_TIMEOUT_MS);
   const folder = built.stdout.trim().split("\n").pop() ?? "";
