@@ -97,8 +97,10 @@ const line = (
     error: null,
   }) satisfies LineResult;
 
-const older = line("1.20", "1.20.3", { running: 10_000, output: 18_000, best: 4_000, p50: 2_500, restore: 15_000, earliest: 60_000 });
-const newer = line("2.2", "2.2.1", { running: 12_500, output: 18_500, best: 5_000, p50: 2_600, restore: 12_000, earliest: 60_000 });
+// Flink's releases as the JobManagers report them (versions.json is the one file that names them).
+const [olderFlink, newerFlink] = ["1.20", "2.2"].map((l) => FLINK_LINES[l]?.flink ?? `${l}.0`);
+const older = line("1.20", olderFlink!, { running: 10_000, output: 18_000, best: 4_000, p50: 2_500, restore: 15_000, earliest: 60_000 });
+const newer = line("2.2", newerFlink!, { running: 12_500, output: 18_500, best: 5_000, p50: 2_600, restore: 12_000, earliest: 60_000 });
 
 describe("the lines' stacks", () => {
   it("change only the Flink line and the checkpoint interval of the base stack, on ports of their own", () => {
@@ -135,7 +137,7 @@ describe("the lines compared", () => {
 
   it("print a row per measure with each line's figure and the later line's ratio", () => {
     const table = renderLinesTable([older, newer]);
-    expect(table).toContain("| measure | 1.20 (Flink 1.20.3) | 2.2 (Flink 2.2.1) | 2.2 ÷ 1.20 |");
+    expect(table).toContain(`| measure | 1.20 (Flink ${olderFlink}) | 2.2 (Flink ${newerFlink}) | 2.2 ÷ 1.20 |`);
     expect(table).toContain("| TaskManager crash → RUNNING, median, s | 10.0 | 12.5 | 1.25x (worse) |");
     expect(table).toContain("| highest input kept up (EXACTLY_ONCE), events/s | 4,000 | 5,000 | 1.25x (better) |");
     expect(table).toContain("| latency p50 at a 5 s interval, s | 2.50 | 2.60 | 1.04x (same) |");
