@@ -3,6 +3,7 @@
 // and run there by the image's checkpoints.py on the image's own Flink jars. `sourceOffsetsOf` gives the Kafka offsets
 // a checkpoint's source holds.
 
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { runCommand, shown } from "../exec";
 import type { PartitionOffsets } from "../kafka/offsets";
@@ -24,16 +25,15 @@ const built = new Map<string, Promise<string>>();
 
 /**
  * The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if
- * needed; asked once per process and line (its sources do not change under a running command), so a caller can ask
- * ahead of the moment it needs it.
+ * needed; asked once per process and line while that folder lasts (a build from other sources, a clone of another
+ * version sharing the cache, replaces it), so a caller can ask ahead of the moment it needs it.
  */
-export function buildInspector(flinkLine: string): Promise<string> {
-  let folder = built.get(flinkLine);
-  if (!folder) {
-    folder = buildInspectorNow(flinkLine);
-    built.set(flinkLine, folder);
-    folder.catch(() => built.delete(flinkLine));
-  }
+export async function buildInspector(flinkLine: string): Promise<string> {
+  const earlier = await built.get(flinkLine)?.catch(() => undefined);
+  if (earlier !== undefined && existsSync(join(earlier, INSPECTOR_JAR))) return earlier;
+  const folder = buildInspectorNow(flinkLine);
+  built.set(flinkLine, folder);
+  folder.catch(() => built.delete(flinkLine));
   return folder;
 }
 
