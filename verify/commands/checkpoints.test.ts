@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CheckpointsUsageError, checkpointListing, parseCheckpointsArguments } from "./checkpoints";
+import { CheckpointsUsageError, checkpointListing, parseCheckpointsArguments, pruneArguments } from "./checkpoints";
 
 describe("npm run checkpoints arguments", () => {
   it("lists the docker stack by default, or the one named", () => {
@@ -64,5 +64,24 @@ describe("checkpointListing", () => {
       'stack "fd" has no output checkpointListing (a list of strings); run `npm run up -- fd`',
     );
     expect(() => checkpointListing({ checkpointListing: [1] }, "fd")).toThrow("no output checkpointListing");
+  });
+});
+
+describe("pruneArguments", () => {
+  const chk = "file:///checkpoints_flink/0123456789abcdef0123456789abcdef/chk-7";
+
+  it("protects the checkpoint the stack's restoreFrom names", () => {
+    expect(pruneArguments({ keep: 2, apply: true }, { restoreFrom: chk }, "fd")).toEqual(["--keep", "2", "--apply", "--protect", chk]);
+  });
+
+  it("protects nothing more when restoreFrom is latest or not set: prune keeps the newest complete one anyway", () => {
+    expect(pruneArguments({ keep: 1, apply: false }, { restoreFrom: "latest" }, "fd")).toEqual(["--keep", "1"]);
+    expect(pruneArguments({ keep: 1, apply: false }, { restoreFrom: "" }, "fd")).toEqual(["--keep", "1"]);
+  });
+
+  it("refuses to prune for a stack whose outputs cannot say what restoreFrom names", () => {
+    expect(() => pruneArguments({ keep: 1, apply: true }, { checkpointListing: ["list"] }, "fd")).toThrow(
+      'stack "fd" has no output restoreFrom, so prune cannot tell which checkpoint its config restores from; run `npm run up -- fd`',
+    );
   });
 });

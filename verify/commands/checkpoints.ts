@@ -3,6 +3,7 @@
 // what `restoreFrom: latest` may choose. `inspect` and `prune` read _metadata files with the checkpoint
 // inspector (Flink's own classes), built here and copied in (checkpointInspector.ts).
 
+import { RESTORE_FROM_LATEST } from "../../infra/contract";
 import { InspectorError, runCheckpointsTool } from "../../lib/checkpoints/tool";
 import { REPO_ROOT } from "../../lib/paths";
 import { stackTarget } from "../../lib/stack";
@@ -22,8 +23,10 @@ export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--json] [-
                    can restore it. <checkpoint>: a chk-N folder (path or file:// URI on the volume), or latest
   --json           the listing or the inspection as JSON
   prune            which checkpoints to remove: all but the N newest complete ones of each job folder, never the
-                   newest complete one of the latest run, one newer than its folder's newest complete one, or
-                   one holding files a kept checkpoint references; a dry run unless --apply
+                   newest complete one of the latest run, the one the stack's restoreFrom names, one a running job
+                   restored from and has no complete checkpoint of its own since, one newer than its folder's newest
+                   complete one, or one holding files a kept checkpoint references; symbolic links are refused, never
+                   followed. A dry run unless --apply; exit 1 when something was refused or could not be removed
   --keep <N>       complete checkpoints to keep per job folder, at least 1
   --apply          remove them
   --stack <name>   the stack whose checkpoint volume to read (default: docker)`;
@@ -116,6 +119,26 @@ export function checkpointListing(raw: unknown, stack: string): string[] {
   return listing;
 }
 
+/**
+ * The arguments of checkpoints.py prune: the stack's restoreFrom is protected when it names a checkpoint (`latest`
+ * needs nothing: prune never removes the newest complete checkpoint of the latest run). A stack whose outputs predate
+ * the restoreFrom output cannot say what it names, so nothing is pruned until `npm run up` refreshes them.
+ */
+export function pruneArguments(args: { keep: number; apply: boolean }, raw: unknown, stack: string): string[] {
+  const restoreFrom = (raw as Record<string, unknown> | null)?.restoreFrom;
+  if (typeof restoreFrom !== "string") {
+    throw new StackOutputsError(
+      `stack "${stack}" has no output restoreFrom, so prune cannot tell which checkpoint its config restores from; run \`npm run up -- ${stack}\` with this version of infra/ to refresh the outputs, then prune again`,
+    );
+  }
+  return [
+    "--keep",
+    String(args.keep),
+    ...(args.apply ? ["--apply"] : []),
+    ...(restoreFrom !== "" && restoreFrom !== RESTORE_FROM_LATEST ? ["--protect", restoreFrom] : []),
+  ];
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: CheckpointsArguments | "help";
   try {
@@ -140,13 +163,7 @@ async function main(argv: string[]): Promise<number> {
         await runCheckpointsTool(stackTarget(outputs.processes), listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]),
       );
     } else {
-      console.log(
-        await runCheckpointsTool(stackTarget(outputs.processes), listing, "prune", [
-          "--keep",
-          String(args.keep),
-          ...(args.apply ? ["--apply"] : []),
-        ]),
-      );
+      console.log(await runCheckpointsTool(stackTarget(outputs.processes), listing, "prune", pruneArguments(args, raw, args.stack)));
     }
     return 0;
   } catch (error) {
