@@ -5,7 +5,6 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-import checkpoints
 import pytest
 from checkpoints import (
     JOB_ID,
@@ -14,6 +13,7 @@ from checkpoints import (
     STATEFUL_OPERATORS,
     CheckpointSearchError,
     InspectionError,
+    checkpoint_problem,
     inspection_lines,
     inspector_command,
     kept_by_retention,
@@ -29,7 +29,6 @@ from checkpoints import (
     sharing_by_checkpoint,
     sharing_of,
 )
-from rest_stand_in import running_stand_in
 
 OURS = "visit-windows"
 JOB_A = "a" * 32
@@ -48,13 +47,6 @@ def make_checkpoint(root, job_id, number, metadata=METADATA_MAGIC + b"\x00\x00\x
         if mtime is not None:
             os.utime(folder / "_metadata", (mtime, mtime))
     return folder
-
-
-@pytest.fixture
-def root(tmp_path):
-    directory = tmp_path / "checkpoints_flink"
-    directory.mkdir()
-    return directory
 
 
 def uri(root):
@@ -464,25 +456,6 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
 # --- prune on trees that links, races and restore sources make dangerous -----------------------------
 
 
-@pytest.fixture
-def flink(monkeypatch):
-    """The JobManager's REST API as prune asks it, with no job running unless the test adds one."""
-    with running_stand_in() as stand_in:
-        stand_in.answers["GET /jobs/overview"] = (200, {"jobs": []})
-        # raising=False: the tests below must fail on a checkpoints.py that asks nothing, not error on a missing name.
-        monkeypatch.setattr(checkpoints, "DEFAULT_REST_URL", stand_in.url, raising=False)
-        yield stand_in
-
-
-@pytest.fixture
-def no_inspector(monkeypatch):
-    """The inspector as prune calls it for the kept checkpoints: none references a file besides its _metadata."""
-    monkeypatch.setattr(
-        "checkpoints.run_inspector",
-        lambda jar, classpath, paths, source_uid=None: [{"referencedFiles": []} for _ in paths],
-    )
-
-
 def tree_snapshot(folder: Path) -> dict[str, bytes | str]:
     """Every entry under `folder` (links not followed): a file's bytes, a link's target, "dir" for a folder."""
     entries: dict[str, bytes | str] = {}
@@ -585,7 +558,7 @@ def test_prune_leaves_out_a_folder_flink_discards_while_prune_reads_the_tree(
 ):
     for number in (1, 2, 3):
         make_checkpoint(root, JOB_A, number, mtime=100 * number)
-    real_problem = checkpoints.checkpoint_problem
+    real_problem = checkpoint_problem
 
     def problem_while_flink_discards(folder):
         if os.path.basename(folder) == "chk-1":
