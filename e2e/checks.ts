@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { runCheckpointsTool } from "../lib/checkpoints/tool";
 import { stackTarget } from "../lib/stack";
 import type { StackOutputs } from "../lib/stack/outputs";
-import { BROKER_INSIDE, checkReader, DEFAULT_CYCLE_OPTIONS, runFault } from "../verify";
+import { BROKER_INSIDE, checkReader, DEFAULT_CYCLE_OPTIONS, READER_CHECK_TIMEOUT_MS, runFault } from "../verify";
 import { expectThat, type Log } from "./phases";
 
 interface ListedCheckpoint {
@@ -29,7 +29,7 @@ interface Inspection {
 export async function checkpointTools(outputs: StackOutputs, dir: string, log: Log): Promise<void> {
   const target = stackTarget(outputs.processes);
   const run = (command: "list" | "inspect" | "prune", args: string[]) =>
-    runCheckpointsTool(target, outputs.checkpointListing, command, args);
+    runCheckpointsTool(target, outputs.flinkLine, outputs.checkpointListing, command, args);
   const listed = JSON.parse(await run("list", ["--json"])) as ListedCheckpoint[];
   await writeFile(join(dir, "checkpoints-list.json"), `${JSON.stringify(listed, null, 2)}\n`);
   const complete = listed.filter((c) => c.complete);
@@ -94,7 +94,7 @@ export async function readerAgreesWithKafka(outputs: StackOutputs, topic: string
       topic,
       containerBootstrap: BROKER_INSIDE.bootstrap,
       dataDir: BROKER_INSIDE.dataDir,
-      timeoutMs: 120_000,
+      timeoutMs: READER_CHECK_TIMEOUT_MS,
     },
     (line) => log(`      ${line}`),
   );

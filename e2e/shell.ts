@@ -29,7 +29,7 @@ export function runScript(args: readonly string[], log: Log): Promise<void> {
 
 /**
  * Takes the environment scripts/env.sh makes into this process, so the Pulumi CLI the Automation API starts, kubectl
- * and kind find what it sets up (it sources the kind settings that `kind-cluster.sh setup` writes).
+ * and kind find what it sets up (it sources the kind settings the setup program's kind group writes).
  */
 export function loadProjectEnvironment(): void {
   const dump = execFileSync("bash", ["-c", "source scripts/env.sh >/dev/null 2>&1 && env -0"], { cwd: REPO_ROOT, encoding: "utf8" });

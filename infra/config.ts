@@ -6,7 +6,7 @@ export { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target };
 
 /**
  * Environment variable choosing the defaults of the image keys a stack does not set: `official` (the default) or
- * `local`, the equivalents scripts/images.sh builds. scripts/up.sh sets it when the official images can be neither
+ * `local`, the equivalents `bash scripts/setup.sh local-images` builds. scripts/up.sh sets it when the official images can be neither
  * found nor pulled, so a machine without registry access runs every stack without a change to its stack file.
  */
 /** An image reference without its tag: `apache/kafka:4.1.1` → `apache/kafka`. */

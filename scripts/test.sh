@@ -14,4 +14,4 @@ step "TypeScript: unit tests (vitest)" node_modules/.bin/vitest run
 step "Python: lint and format (ruff)" sh -c "'$tools/ruff' check jobs && '$tools/ruff' format --check jobs"
 step "Python: unit tests (pytest)" "$tools/python" -m pytest -q jobs/flink
 # shellcheck disable=SC2046  # one word per file
-step "shell: shellcheck" "$tools/shellcheck" -S warning -x $(git ls-files '*.sh') .ci/run scripts/images/kafka/run
+step "shell: shellcheck" "$tools/shellcheck" -S warning -x $(git ls-files '*.sh') .ci/run setup/recipes/images/kafka/run

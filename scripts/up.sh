@@ -4,7 +4,7 @@
 # Images, decided before `pulumi up` so that nothing is half made: the image keys a stack does not set
 # (flinkImage, kafkaImage, nodeImage) default to the official images. When one of them is neither on this
 # machine nor pullable (no registry access), this says so in one line, builds the local equivalents
-# (scripts/images.sh) and runs `pulumi up` with FLINK_CHECKPOINTER_IMAGES=local, which infra/config.ts takes as
+# (bash scripts/setup.sh local-images) and runs `pulumi up` with FLINK_CHECKPOINTER_IMAGES=local, which infra/config.ts takes as
 # the image defaults; no stack file changes, and the stack output `images` shows what was used.
 # FLINK_CHECKPOINTER_IMAGES=official or =local, set by the caller, skips the check. Images a stack sets (the
 # `ci` stack names the local ones) are used as they are and checked to be there or pullable.
@@ -49,7 +49,7 @@ else
   while read -r key origin official _; do
     [ "$origin" = default ] || continue
     if ! why="$(image_available "$official")"; then
-      echo "up: the official image $official ($key) is neither on this machine nor pullable ($why); building and using the local equivalents instead (scripts/images.sh, FLINK_CHECKPOINTER_IMAGES=local)"
+      echo "up: the official image $official ($key) is neither on this machine nor pullable ($why); building and using the local equivalents instead (bash scripts/setup.sh local-images, FLINK_CHECKPOINTER_IMAGES=local)"
       images=local
       break
     fi
@@ -62,12 +62,12 @@ chosen="$(while read -r key origin official local; do
 done <<<"$plan")"
 if grep -q " $local_prefix" <<<"$chosen"; then
   printf '\n== local equivalents of the official images\n'
-  bash scripts/images.sh
+  bash scripts/setup.sh local-images
 fi
 while read -r key origin image; do
   if [[ "$image" == "$local_prefix"* ]]; then
     docker image inspect "$image" >/dev/null 2>&1 \
-      || die "$image ($key) is not one of the images scripts/images.sh builds ($(docker images --format '{{.Repository}}:{{.Tag}}' "${local_prefix}*" | tr '\n' ' ')); set $key, or the version it is named after, in Pulumi.$stack.yaml"
+      || die "$image ($key) is not one of the images \`bash scripts/setup.sh local-images\` builds ($(docker images --format '{{.Repository}}:{{.Tag}}' "${local_prefix}*" | tr '\n' ' ')); set $key, or the version it is named after, in Pulumi.$stack.yaml"
   elif [ "$origin" = stack ] || [ "$images" = official ]; then
     why="$(image_available "$image")" || die "$image ($key$([ "$origin" = stack ] && echo ", set in Pulumi.$stack.yaml")) is neither on this machine nor pullable ($why); load or build it, or change $key"
   fi

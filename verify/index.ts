@@ -3,7 +3,7 @@
 
 export { expectedFirings, groundTruth, type WindowModel, windowModelOf } from "./judge/output";
 export { type Firing, firingKey, parseFiring, parseVisit, type Visit, windowKey, windowStartOf } from "./judge/records";
-export { BROKER_INSIDE, type ReaderCheckArguments } from "./reader/crossCheck";
+export { BROKER_INSIDE, DEFAULT_TIMEOUT_MS as READER_CHECK_TIMEOUT_MS, type ReaderCheckArguments } from "./reader/crossCheck";
 export { checkReader } from "./reader/readerCheck";
 export type { MatrixReport, MatrixRow, VerifyReport } from "./report/model";
 export { checkReportPage } from "./report/pageCheck";

@@ -47,11 +47,17 @@ function recordDependsOn(args: pulumi.ResourceTransformationArgs): undefined {
 
 /** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
 let flinkRest: JobManagerStandIn;
+let checkpointing: ReturnType<typeof setInterval>;
 beforeAll(async () => {
   flinkRest = await JobManagerStandIn.start();
-  flinkRest.addJob({ name: "visit-windows" });
+  // The job the check that ends `pulumi up` finds running: it completes a checkpoint now and then.
+  const job = flinkRest.addJob({ name: "visit-windows" });
+  checkpointing = setInterval(() => flinkRest.checkpoint(job), 100);
 });
-afterAll(() => flinkRest.close());
+afterAll(() => {
+  clearInterval(checkpointing);
+  return flinkRest.close();
+});
 
 async function deployDocker(raw: Record<string, string>, env: Record<string, string> = {}): Promise<Created[]> {
   const { DockerStack } = await import("./stack");
@@ -111,7 +117,7 @@ describe("DockerStack", () => {
     expect(props).toContain("execution.checkpointing.interval: 15000ms");
     expect(props).toContain("execution.checkpointing.mode: AT_LEAST_ONCE");
     expect(props).toContain("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION");
-    expect(props).toContain("state.checkpoints.dir: file:///checkpoints_flink");
+    expect(props).toContain("execution.checkpointing.dir: file:///checkpoints_flink");
     expect(env(byName(resources, "fc-test-taskmanager-1")).FLINK_PROPERTIES).toBe(props);
     const submit = [...byName(resources, "fc-test-submit").inputs.entrypoints, ...byName(resources, "fc-test-submit").inputs.command];
     expect(submit.slice(0, 2)).toEqual(["python3", "/opt/flink/usrlib/jobs/submit.py"]);

@@ -37,7 +37,7 @@ describe("preflightProblems", () => {
     const problems = preflightProblems(cfg, { ...healthy, docker: missing, kindClusters: missing, kubeContexts: missing });
     expect(problems).toEqual([
       "docker is not on PATH: the kind target builds its images with the local Docker Engine and saves them for kind; install Docker",
-      "kind is not on PATH: install kind (https://kind.sigs.k8s.io; this machine: bash scripts/kind-cluster.sh setup)",
+      "kind is not on PATH: install kind (https://kind.sigs.k8s.io; this machine: bash scripts/setup.sh kind)",
       "kubectl is not on PATH: install kubectl (the verification reads the checkpoint volume with kubectl exec)",
     ]);
   });

@@ -73,7 +73,7 @@ export function preflightProblems(cfg: StackConfig, facts: PreflightFacts): stri
   if (!facts.kindClusters.ok) {
     problems.push(
       facts.kindClusters.missing
-        ? "kind is not on PATH: install kind (https://kind.sigs.k8s.io; this machine: bash scripts/kind-cluster.sh setup)"
+        ? "kind is not on PATH: install kind (https://kind.sigs.k8s.io; this machine: bash scripts/setup.sh kind)"
         : `\`kind get clusters\` failed (provider ${kindProviderName(facts.env)}): ${firstLine(facts.kindClusters.error)}`,
     );
   } else {

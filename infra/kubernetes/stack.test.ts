@@ -63,13 +63,19 @@ function recordOptions(args: pulumi.ResourceTransformationArgs): undefined {
 
 /** The JobManager the check that ends `pulumi up` asks (the mocks run no Flink). */
 let flinkRest: JobManagerStandIn;
+let checkpointing: ReturnType<typeof setInterval>;
 let flinkRestPort = 0;
 beforeAll(async () => {
   flinkRest = await JobManagerStandIn.start();
-  flinkRest.addJob({ name: "visit-windows" });
+  // The job the check that ends `pulumi up` finds running: it completes a checkpoint now and then.
+  const job = flinkRest.addJob({ name: "visit-windows" });
+  checkpointing = setInterval(() => flinkRest.checkpoint(job), 100);
   flinkRestPort = flinkRest.port;
 });
-afterAll(() => flinkRest.close());
+afterAll(() => {
+  clearInterval(checkpointing);
+  return flinkRest.close();
+});
 
 async function deployKind(name: string, raw: Record<string, string>): Promise<Created[]> {
   const { KindStack } = await import("./stack");
@@ -225,7 +231,7 @@ describe("KindStack", () => {
     expect(props).toContain("execution.checkpointing.interval: 15000ms");
     expect(props).toContain("execution.checkpointing.mode: AT_LEAST_ONCE");
     expect(props).toContain("execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION");
-    expect(props).toContain("state.checkpoints.dir: file:///checkpoints_flink");
+    expect(props).toContain("execution.checkpointing.dir: file:///checkpoints_flink");
     expect(envOf(named(rs, "fc-flink-taskmanagers")).FLINK_PROPERTIES).toBe(props);
     const submit = containerOf(named(rs, "fc-job-submit")).command as string[];
     expect(submit.slice(0, 2)).toEqual(["python3", "/opt/flink/usrlib/jobs/submit.py"]);

@@ -90,7 +90,7 @@ describe("Flink pods", () => {
       "jobmanager.rpc.port": "6123",
       "blob.server.port": "6124",
       "taskmanager.rpc.port": "6122",
-      "state.checkpoints.dir": "file:///checkpoints_flink",
+      "execution.checkpointing.dir": "file:///checkpoints_flink",
     });
   });
 

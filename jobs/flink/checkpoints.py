@@ -6,7 +6,7 @@
     python3 checkpoints.py prune --keep N [--apply] [--protect URI] [--rest-url URL] --inspector-jar JAR
 
 `inspect`, `prune` and `list` with --inspector-jar read the checkpoints with the checkpoint inspector (a Java tool on Flink's State Processor
-API, jobs/flink/checkpoint-inspector, built by scripts/checkpoint-inspector.sh): the operators and referenced files
+API, jobs/flink/checkpoint-inspector, built by `tsx setup/cli.ts path inspector <line>`): the operators and referenced files
 from `_metadata`, and for `inspect` the Kafka source's offsets from its split state. It runs with the Flink image's
 jars (--flink-classpath, default /opt/flink/lib/*).
 
@@ -427,7 +427,7 @@ def run_inspector(
     """One inspection (the tool's JSON object) per checkpoint, in order; source offsets only with `source_uid`."""
     if not os.path.isfile(jar):
         raise InspectionError(
-            f"the checkpoint inspector {jar} does not exist here; build it with scripts/checkpoint-inspector.sh "
+            f"the checkpoint inspector {jar} does not exist here; build it with `tsx setup/cli.ts path inspector <line>` "
             "and copy its checkpoint-inspector.jar in (npm run checkpoints does both)"
         )
     command = inspector_command(jar, flink_classpath, checkpoint_paths, source_uid)
@@ -936,7 +936,9 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints."
     )
-    parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of state.checkpoints.dir")
+    parser.add_argument(
+        "--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of execution.checkpointing.dir"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     classpath = argparse.ArgumentParser(add_help=False)
     classpath.add_argument(
@@ -944,7 +946,7 @@ def main(argv: Sequence[str]) -> int:
     )
     inspector = argparse.ArgumentParser(add_help=False, parents=[classpath])
     inspector.add_argument(
-        "--inspector-jar", required=True, help="checkpoint-inspector.jar (scripts/checkpoint-inspector.sh)"
+        "--inspector-jar", required=True, help="checkpoint-inspector.jar (tsx setup/cli.ts path inspector <line>)"
     )
     listing = commands.add_parser(
         "list",

@@ -366,7 +366,7 @@ def test_a_checkpoint_is_named_by_folder_metadata_uri_or_latest(root):
 def test_inspect_without_the_inspector_jar_says_how_to_get_it(root, capsys):
     make_checkpoint(root, JOB_A, 3)
     assert main(["inspect", "latest", "--checkpoint-dir", uri(root), "--inspector-jar", str(root / "none.jar")]) == 1
-    assert "build it with scripts/checkpoint-inspector.sh" in capsys.readouterr().err
+    assert "build it with `tsx setup/cli.ts path inspector <line>`" in capsys.readouterr().err
 
 
 # --- prune ------------------------------------------------------------------------------------------
@@ -430,7 +430,7 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
     make_checkpoint(root, JOB_A, 2, mtime=200)
     for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned"):
         (root / other).mkdir(parents=True, exist_ok=True)
-    # A complete savepoint where state.savepoints.dir puts them: not a job folder's chk-N, so never pruned.
+    # A complete savepoint where execution.checkpointing.savepoint-dir puts them: not a job folder's chk-N, so never pruned.
     savepoint = root / "savepoints" / "savepoint-1234-abcdef"
     savepoint.mkdir(parents=True)
     (savepoint / "_metadata").write_bytes((root / JOB_A / "chk-1" / "_metadata").read_bytes())
@@ -676,8 +676,14 @@ FIXTURE_CHECKPOINT = FIXTURE / "8148a985ff323876439d2774e50e39d6" / "chk-5"
 
 
 def built_inspector() -> tuple[str, str]:
-    """The inspector's jar and the Flink jars it runs on outside the image (scripts/checkpoint-inspector.sh)."""
-    built = subprocess.run(["bash", str(REPO / "scripts" / "checkpoint-inspector.sh")], capture_output=True, text=True)
+    """The jar of the default Flink line's inspector and the Flink jars it runs on outside the image, from the setup
+    program (built when needed)."""
+    line = json.loads((REPO / "versions.json").read_text())["defaultFlinkLine"]
+    built = subprocess.run(
+        [str(REPO / "node_modules" / ".bin" / "tsx"), str(REPO / "setup" / "cli.ts"), "path", "inspector", line],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     tool = Path(built.stdout.strip().splitlines()[-1])
     return str(tool / "checkpoint-inspector.jar"), (tool / "classpath.txt").read_text().strip()

@@ -49,9 +49,9 @@ describe("the checkpoint inspector in the JobManager", () => {
     );
   });
 
-  it("names the copy by the build's inputs hash", () => {
-    expect(inspectorTarget("/root/.cache/flink-checkpointer/checkpoint-inspector/3bd7f94654a9cf93")).toBe(
-      "/tmp/checkpoint-inspector-3bd7f94654a9cf93.jar",
+  it("names the copy by the build's line and key", () => {
+    expect(inspectorTarget("/root/.cache/flink-checkpointer/checkpoint-inspector/1.20-3bd7f94654a9cf93")).toBe(
+      "/tmp/checkpoint-inspector-1.20-3bd7f94654a9cf93.jar",
     );
   });
 

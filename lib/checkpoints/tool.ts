@@ -1,14 +1,16 @@
-// The checkpoint inspector where the checkpoints are: built on this machine by scripts/checkpoint-inspector.sh
-// (Maven, into the user's cache), copied into the JobManager, and run there by the image's checkpoints.py on
-// the image's own Flink jars. `sourceOffsetsOf` gives the Kafka offsets a checkpoint's source holds.
+// The checkpoint inspector where the checkpoints are: the one of the stack's Flink line, built on this machine by the
+// setup program (`tsx setup/cli.ts path inspector <line>`: Maven, into the user's cache), copied into the JobManager,
+// and run there by the image's checkpoints.py on the image's own Flink jars. `sourceOffsetsOf` gives the Kafka offsets
+// a checkpoint's source holds.
 
 import { basename, join, resolve } from "node:path";
-import { runCommand } from "../exec";
+import { runCommand, shown } from "../exec";
 import type { PartitionOffsets } from "../kafka/offsets";
 import { REPO_ROOT } from "../paths";
 import type { StackTarget } from "../stack/target";
 
-const BUILD_SCRIPT = resolve(REPO_ROOT, "scripts", "checkpoint-inspector.sh");
+const TSX = resolve(REPO_ROOT, "node_modules", ".bin", "tsx");
+const SETUP_CLI = resolve(REPO_ROOT, "setup", "cli.ts");
 export const INSPECTOR_JAR = "checkpoint-inspector.jar";
 // Generous for a cold build: Maven fetches the Flink jars once (about a minute and a half here).
 const BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -18,15 +20,19 @@ const INSPECT_TIMEOUT_MS = 120_000;
 
 export class InspectorError extends Error {}
 
-/** The folder of the built inspector ($FC_CACHE/checkpoint-inspector/<inputs hash>), building it if needed. */
-export async function buildInspector(): Promise<string> {
-  const built = await runCommand({ file: "bash", args: [BUILD_SCRIPT] }, BUILD_TIMEOUT_MS);
+/** The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if needed. */
+export async function buildInspector(flinkLine: string): Promise<string> {
+  const command = { file: TSX, args: [SETUP_CLI, "path", "inspector", flinkLine] };
+  const built = await runCommand(command, BUILD_TIMEOUT_MS);
   const folder = built.stdout.trim().split("\n").pop() ?? "";
-  if (!built.ok || folder === "") throw new InspectorError(`\`bash ${BUILD_SCRIPT}\` failed: ${built.stderr || built.stdout}`);
+  if (!built.ok || folder === "")
+    throw new InspectorError(
+      `\`${shown(command)}\` failed:\n${built.stderr || built.stdout}\nNext: fix what it says and run the command again`,
+    );
   return folder;
 }
 
-/** The inspector's place in the JobManager: named by its inputs hash, so a rebuilt one never meets an old copy. */
+/** The inspector's place in the JobManager: named by its line and key, so a rebuilt one never meets an old copy. */
 export function inspectorTarget(folder: string): string {
   return `/tmp/checkpoint-inspector-${basename(folder)}.jar`;
 }
@@ -50,14 +56,15 @@ export function checkpointsCommand(
   return [...listing.slice(0, at), command, ...args, "--inspector-jar", inspectorJar, ...listing.slice(at + 1)];
 }
 
-/** Builds the inspector, copies it into the JobManager and runs `checkpoints.py <command>` there. */
+/** Builds the inspector of the stack's Flink line, copies it into the JobManager and runs `checkpoints.py <command>` there. */
 export async function runCheckpointsTool(
   stack: StackTarget,
+  flinkLine: string,
   listing: readonly string[],
   command: CheckpointsCommand,
   args: readonly string[],
 ): Promise<string> {
-  const folder = await buildInspector();
+  const folder = await buildInspector(flinkLine);
   const target = inspectorTarget(folder);
   const copied = await stack.copyToJobManager(join(folder, INSPECTOR_JAR), target);
   if (copied.output === null)
@@ -123,10 +130,11 @@ export function partitionOffsetsOf(inspection: unknown, topic: string): Partitio
  */
 export async function sourceOffsetsOf(
   stack: StackTarget,
+  flinkLine: string,
   listing: readonly string[],
   checkpointPath: string,
   topic: string,
 ): Promise<PartitionOffsets> {
-  const output = await runCheckpointsTool(stack, listing, "inspect", [checkpointPath, "--json"]);
+  const output = await runCheckpointsTool(stack, flinkLine, listing, "inspect", [checkpointPath, "--json"]);
   return partitionOffsetsOf(JSON.parse(output), topic);
 }

@@ -172,13 +172,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     const outputs = parseStackOutputs(raw, {}, `stack "${args.stack}"`);
     const listing = checkpointListing(raw, args.stack);
     if (args.command === "list") {
-      console.log(await runCheckpointsTool(stackTarget(outputs.processes), listing, "list", args.json ? ["--json"] : []));
+      console.log(
+        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "list", args.json ? ["--json"] : []),
+      );
     } else if (args.command === "inspect") {
       console.log(
-        await runCheckpointsTool(stackTarget(outputs.processes), listing, "inspect", [args.checkpoint, ...(args.json ? ["--json"] : [])]),
+        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "inspect", [
+          args.checkpoint,
+          ...(args.json ? ["--json"] : []),
+        ]),
       );
     } else {
-      console.log(await runCheckpointsTool(stackTarget(outputs.processes), listing, "prune", pruneArguments(args, raw, args.stack)));
+      console.log(
+        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "prune", pruneArguments(args, raw, args.stack)),
+      );
     }
     return 0;
   } catch (error) {

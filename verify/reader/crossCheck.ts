@@ -4,6 +4,9 @@
 import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "../../infra/contract";
 import { HOST_PORT_ALLOWED, isHostPort, notAllowed, wholeNumber } from "../../lib/args";
 
+/** Long enough for a quiet broker to answer; short enough that an idle read of a live topic ends soon. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
 export class ReaderCheckUsageError extends Error {}
 
 export const READER_CHECK_USAGE = `Usage: npm run reader-check -- --kafka-bootstrap <host:port> --docker-container <name> [options]
@@ -19,7 +22,7 @@ Exit 0 when our reader and the Java consumer agree (and, on the scratch topic, m
   --topic <name>                     read this existing topic instead of writing a scratch one
   --container-bootstrap <host:port>  the broker as seen inside its container (default localhost:9092)
   --data-dir <path>                  the broker's log directory inside the container (default /var/lib/kafka/data)
-  --timeout-ms <ms>                  the console consumer's idle timeout and our read's limit (default 15000)`;
+  --timeout-ms <ms>                  the console consumer's idle timeout and our read's limit (default ${DEFAULT_TIMEOUT_MS})`;
 
 export interface ReaderCheckArguments {
   readonly kafkaBootstrap: string;
@@ -83,7 +86,7 @@ export function parseReaderCheckArguments(argv: readonly string[]): { help: true
     "--timeout-ms",
     (text) => wholeNumber(text, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS) !== undefined,
     `a whole number of milliseconds from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}`,
-    "15000",
+    String(DEFAULT_TIMEOUT_MS),
   );
   if (problems.length > 0) throw new ReaderCheckUsageError(problems.join("\n"));
   return { help: false, args: { kafkaBootstrap, dockerContainer, topic, containerBootstrap, dataDir, timeoutMs: Number(timeoutText) } };

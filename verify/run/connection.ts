@@ -49,7 +49,7 @@ export async function connect(outputs: StackOutputs, log: Log): Promise<Connecti
     flink,
     kafka,
     target,
-    sourceOffsetsOf: (path, topic) => sourceOffsetsOf(target, outputs.checkpointListing, path, topic),
+    sourceOffsetsOf: (path, topic) => sourceOffsetsOf(target, outputs.flinkLine, outputs.checkpointListing, path, topic),
     timing: FLINK_TIMING,
     close: () => kafka.disconnect().catch(() => undefined),
   };

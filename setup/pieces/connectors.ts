@@ -1,0 +1,85 @@
+// Every Flink line's Kafka connector and its runtime dependencies (kafka-clients, ...), where the job image's
+// Dockerfile copies them onto Flink's classpath: jobs/flink/lib/<line>/ (COPY lib/${FLINK_LINE}/).
+// Maven resolves the connector's own runtime dependency list (setup/recipes/connector/pom.xml), so the kafka-clients
+// version is the one the connector release was built and tested with; slf4j-api, which Flink ships, is left out.
+// The jars are resolved once per machine into the cache and copied into each clone's gitignored folder.
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Piece } from "../engine";
+import { ensureCommand, type Group, recipe, type Setting } from "../group";
+import { fileHash } from "../host";
+
+const connectorJarsDir = (setting: Setting, line: string): string => join(setting.cache, "connector-jars", line);
+const jobLibDir = (setting: Setting, line: string): string => join(setting.repo, "jobs", "flink", "lib", line);
+
+/** Whether two folders hold the same files by name and size (the jars of one resolution are never rewritten in place). */
+export function sameFiles(a: string, b: string): boolean {
+  const listing = (dir: string) => {
+    if (!existsSync(dir)) return undefined;
+    return readdirSync(dir)
+      .sort()
+      .map((name) => `${name} ${statSync(join(dir, name)).size}`)
+      .join("\n");
+  };
+  const left = listing(a);
+  return left !== undefined && left === listing(b);
+}
+
+function jarsPiece(setting: Setting, line: string): Piece {
+  const connector = setting.flinkLines[line]!.kafkaConnector;
+  const plugin = `org.apache.maven.plugins:maven-dependency-plugin:${setting.versions.maven.dependencyPlugin}`;
+  const pom = recipe(setting, "connector", "pom.xml");
+  const dir = connectorJarsDir(setting, line);
+  return {
+    name: `connectors/${line}`,
+    resource: "io",
+    from: `org.apache.flink:flink-connector-kafka:${connector}`,
+    inputs: () => ({ connector, plugin, pom: fileHash(pom), excluded: "slf4j-api" }),
+    outputs: () => [join(dir, `flink-connector-kafka-${connector}.jar`)],
+    build: async (context) => {
+      await ensureCommand(context, "mvn", "maven");
+      const partial = `${dir}.partial`;
+      rmSync(partial, { recursive: true, force: true });
+      await context.run("mvn", [
+        "--batch-mode",
+        "-f",
+        pom,
+        `${plugin}:copy-dependencies`,
+        `-Dflink.connector.kafka.version=${connector}`,
+        "-DincludeScope=runtime",
+        "-DexcludeArtifactIds=slf4j-api",
+        `-DoutputDirectory=${partial}`,
+      ]);
+      // A different connector version must not leave its jars beside the new ones.
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(partial, dir);
+    },
+  };
+}
+
+function jobLibPiece(setting: Setting, line: string): Piece {
+  const from = connectorJarsDir(setting, line);
+  const to = jobLibDir(setting, line);
+  return {
+    name: `job-lib/${line}`,
+    deps: [`connectors/${line}`],
+    resource: "io",
+    from: `${from} (copied into jobs/flink/lib/${line}/)`,
+    inputs: () => ({ folder: to }),
+    holds: async () => sameFiles(from, to),
+    build: async (context) => {
+      rmSync(to, { recursive: true, force: true });
+      mkdirSync(to, { recursive: true });
+      for (const jar of readdirSync(from)) copyFileSync(join(from, jar), join(to, jar));
+      context.log(`# copied ${readdirSync(to).length} files into ${to}`);
+    },
+  };
+}
+
+/** The connector jars of every Flink line of versions.json, in this clone's jobs/flink/lib/<line>/. */
+export function connectorsGroup(setting: Setting): Group {
+  const lines = Object.keys(setting.flinkLines);
+  const pieces = lines.flatMap((line) => [jarsPiece(setting, line), jobLibPiece(setting, line)]);
+  return { pieces, targets: lines.map((line) => `job-lib/${line}`), notes: [] };
+}
