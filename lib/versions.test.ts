@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./paths";
-import { DEFAULT_FLINK_LINE, FLINK_LINES, GO_WRAPPER_PINS, pinProblem, requiredVersion, VERSIONS } from "./versions";
+import { FLINK_LINES, GO_WRAPPER_PINS, pinProblem, requiredVersion, VERSIONS } from "./versions";
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
 
