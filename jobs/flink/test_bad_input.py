@@ -216,7 +216,7 @@ def test_without_the_inspector_nothing_is_removed_and_each_row_says_why(tree, tm
     assert action == "refused"
     assert why.startswith(
         "the checkpoint inspector could not read the kept checkpoints (the checkpoint inspector unused.jar does not "
-        "exist here; build it with scripts/checkpoint-inspector.sh"
+        "exist here; build it with "
     )
 
 

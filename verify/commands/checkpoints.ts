@@ -184,7 +184,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       );
     } else {
       console.log(
-        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "prune", pruneArguments(args, raw, args.stack)),
+        await runCheckpointsTool(
+          stackTarget(outputs.processes),
+          outputs.flinkLine,
+          listing,
+          "prune",
+          pruneArguments(args, raw, args.stack),
+        ),
       );
     }
     return 0;
