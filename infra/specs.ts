@@ -366,6 +366,8 @@ export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointV
     recoverCommand: recoveryCommand(cfg),
     // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
     checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir],
+    // Pulumi drops an output that is undefined; "" says "not set", so an older stack's missing output stays telling.
+    restoreFrom: cfg.restoreFrom ?? "",
     flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
     kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
     images: {
