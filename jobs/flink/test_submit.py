@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from submit import (
     PYTHON_DRIVER_CLASS,
@@ -7,11 +9,14 @@ from submit import (
     jobs_named,
     multipart_jar_body,
     parse_submit_args,
+    restore_check,
     restore_path,
     run_request_body,
     running_job_problem,
+    submit,
     uploaded_jar_id,
 )
+from test_checkpoint_origin import CHECKPOINT_1_20, CHECKPOINT_2_2
 from test_checkpoints import JOB_A, JOB_B, make_checkpoint
 
 BASE = ["--rest-url", "http://jobmanager:8081/", "--job-name", "visit-windows"]
@@ -195,3 +200,75 @@ def test_a_restore_while_the_job_runs_says_to_cancel_it_first():
         "starts a new job, so cancel that one first"
     )
     assert f"PATCH /jobs/{JOB_A}?mode=cancel" in message
+
+
+# --- what the cluster cannot restore is refused before anything is submitted -------------------------------------
+
+RUNTIME_ARGS = ["--checkpoint-formats", "1.20=4,2.2=6", "--python-execution-mode", "thread"]
+
+
+def restoring(line: str, checkpoint, mode: str = "thread"):
+    runtime = ["--flink-line", line, "--checkpoint-formats", "1.20=4,2.2=6", "--python-execution-mode", mode]
+    return parse_submit_args(BASE + ["--restore-from", f"file://{checkpoint}", *runtime])
+
+
+def test_a_newer_line_s_checkpoint_is_refused_naming_the_writer_the_runner_and_what_to_do_instead():
+    refusal, origin = restore_check(restoring("1.20", CHECKPOINT_2_2), f"file://{CHECKPOINT_2_2}")
+    assert refusal.startswith(f"refusing to restore from file://{CHECKPOINT_2_2}: it was written by Flink 2.2, ")
+    assert "this stack runs Flink 1.20" in refusal and "run Flink 2.2 again (flinkVersion)" in refusal
+    assert origin == "Flink 2.2 (metadata format 6), thread mode"
+
+
+def test_an_older_line_s_checkpoint_in_the_same_mode_goes_ahead_and_says_what_wrote_it():
+    options = restoring("2.2", CHECKPOINT_1_20, mode="process")
+    assert restore_check(options, f"file:{CHECKPOINT_1_20}") == (None, "Flink 1.20 (metadata format 4), process mode")
+
+
+def test_a_checkpoint_of_the_other_execution_mode_is_refused():
+    refusal, _ = restore_check(restoring("2.2", CHECKPOINT_1_20, mode="thread"), f"file://{CHECKPOINT_1_20}/_metadata")
+    assert (
+        "written with python.execution-mode process" in refusal
+        and "restore it with pythonExecutionMode process" in refusal
+    )
+
+
+def test_without_the_cluster_s_line_or_a_checkpoint_on_the_volume_nothing_is_checked(tmp_path):
+    assert restore_check(parse_submit_args(BASE), f"file://{CHECKPOINT_2_2}") == (None, None)
+    assert restore_check(restoring("1.20", tmp_path), f"file://{tmp_path}/gone/chk-1") == (None, None)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (BASE + ["--flink-line", "1.20", "--checkpoint-formats", "1.20=4,2.2"], "'2.2' is not <line>=<format>"),
+        (BASE + ["--flink-line", "3.0", *RUNTIME_ARGS], "--flink-line '3.0' is not one of the lines of"),
+        (BASE + ["--python-execution-mode", "threads"], "invalid choice: 'threads'"),
+    ],
+)
+def test_bad_runtime_arguments_say_what_is_wrong(argv, message):
+    with pytest.raises(SubmitError, match=re.escape(message)):
+        parse_submit_args(argv)
+
+
+class ClusterWithoutJobs:
+    """Flink's REST API as far as submit() asks before a restore: an answering cluster that runs no job."""
+
+    asked: list[str] = []
+
+    def __init__(self, base_url, deadline):
+        self.deadline = deadline
+
+    def seconds_left(self):
+        return 10.0
+
+    def get(self, path):
+        ClusterWithoutJobs.asked.append(path)
+        return {"jobs": []} if path == "/jobs/overview" else {"slots-available": 4}
+
+
+def test_submit_refuses_before_it_waits_for_slots_uploads_or_runs_anything(monkeypatch):
+    monkeypatch.setattr("submit.FlinkRest", ClusterWithoutJobs)
+    ClusterWithoutJobs.asked = []
+    with pytest.raises(SubmitError, match="it was written by Flink 2.2, and this stack runs Flink 1.20"):
+        submit(restoring("1.20", CHECKPOINT_2_2))
+    assert ClusterWithoutJobs.asked == ["/overview", "/jobs/overview", "/jobs/overview"]
