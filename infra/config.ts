@@ -1,21 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_FLINK_LINE, FLINK_LINES, type FlinkLine, VERSIONS } from "../lib/versions";
-import { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target } from "./contract";
+import { CHECKPOINT_MODES, CheckpointMode, IMAGES_ENV, TARGETS, Target } from "./contract";
 
-export { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target };
+export { CHECKPOINT_MODES, CheckpointMode, IMAGES_ENV, TARGETS, Target };
 
-/**
- * Environment variable choosing the defaults of the image keys a stack does not set: `official` (the default) or
- * `local`, the equivalents `bash scripts/setup.sh local-images` builds. scripts/up.sh sets it when the official images can be neither
- * found nor pulled, so a machine without registry access runs every stack without a change to its stack file.
- */
 /** An image reference without its tag: `apache/kafka:4.1.1` → `apache/kafka`. */
 export function repositoryOf(image: string): string {
   const colon = image.lastIndexOf(":");
   return colon > image.lastIndexOf("/") ? image.slice(0, colon) : image;
 }
 
-export const IMAGES_ENV = "FLINK_CHECKPOINTER_IMAGES";
 export type ImageDefaults = "official" | "local";
 export const IMAGE_DEFAULTS: readonly ImageDefaults[] = ["official", "local"];
 /** The stack config keys naming the images of Flink, Kafka and Node.js. */

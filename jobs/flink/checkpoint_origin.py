@@ -4,7 +4,7 @@ restore it without losing state. Flink checks neither before the job that would 
 - The Flink line. `_metadata` starts with Flink's magic number and then the version of the metadata format that
   wrote it (Checkpoints.storeCheckpointMetadata). A line reads every format up to its own; a newer one fails only
   when the new JobMaster starts ("Unrecognized checkpoint version number: 6"). The format each line writes is
-  versions.json's `checkpointFormat` (read from real files of each line: 1.20.3 writes 4, 2.2.1 writes 6); the stack
+  versions.json's `checkpointFormat` (read from a real checkpoint of each line: 1.20 writes 4, 2.2 writes 6); the stack
   passes it here as --checkpoint-formats.
 - PyFlink's python.execution-mode. In process mode flink-python keeps a Python operator's keyed state under
   `python-state-<name>` (BeamKeyedStateStore); in thread mode PyFlink's embedded operators register `<name>` itself.

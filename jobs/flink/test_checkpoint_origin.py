@@ -23,9 +23,9 @@ from checkpoint_origin import (
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = Path(__file__).parent / "testdata"
 # Real checkpoints of the job, one per Flink line: _metadata as Flink wrote it, all state inline.
-# 1.20.3, process mode: chk-5 of a ci stack's e2e run (see test_checkpoints.py).
+# Flink 1.20, process mode: chk-5 of a ci stack's e2e run (see test_checkpoints.py).
 CHECKPOINT_1_20 = TESTDATA / "real-checkpoints" / "8148a985ff323876439d2774e50e39d6" / "chk-5"
-# 2.2.1, thread mode: chk-12 of a docker stack upgraded from 1.20 through a savepoint (docs/upgrade.md).
+# Flink 2.2, thread mode: chk-12 of a docker stack upgraded from 1.20 through a savepoint (docs/upgrade.md).
 CHECKPOINT_2_2 = TESTDATA / "real-checkpoints-2.2" / "eec559a4370dd895515687e4dbd21efb" / "chk-12"
 REAL = {"1.20": CHECKPOINT_1_20, "2.2": CHECKPOINT_2_2}
 VERSIONS = json.loads((REPO / "versions.json").read_text())

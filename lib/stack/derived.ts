@@ -5,9 +5,7 @@
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { CheckpointMode } from "../../infra/contract";
 import type { Log } from "../wait";
-import { outputsOf, printedBy, selectStack } from "./lifecycle";
-
-const CONFIG_PREFIX = "flink-checkpointer:";
+import { CONFIG_PREFIX, outputsOf, printedBy, selectStack } from "./lifecycle";
 
 /**
  * A stack derived from a base stack: its config with some keys changed and both host ports moved, so it can run

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAULT_NAMES } from "../run/faults";
+import { FAULT_NAMES, STACK_CHANGING_FAULTS } from "../run/faults";
 import { parseArguments, SOAK_CYCLES } from "./verifyArgs";
 
 const run = (argv: string[]) => {
@@ -27,7 +27,8 @@ describe("parseArguments", () => {
   });
 
   it("reads the faults, the repeat count and the modes", () => {
-    expect(run(["--stack", "ci", "--faults", "all"]).faults).toEqual([...FAULT_NAMES]);
+    expect(run(["--stack", "ci", "--faults", "all"]).faults).toEqual(FAULT_NAMES.filter((f) => !STACK_CHANGING_FAULTS.includes(f)));
+    expect(run(["--stack", "ci", "--faults", "all"]).faults).not.toContain("upgrade-line");
     expect(run(["--stack", "ci", "--faults", "taskmanager-crash,broker-restart", "--repeat", "3", "--modes", "both"])).toMatchObject({
       faults: ["taskmanager-crash", "broker-restart"],
       repeat: 3,

@@ -52,6 +52,8 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixResult> {
   const runs: FaultResult[] = [];
   let incomplete = false;
   const runMode = async (modeOutputs: StackOutputs, stack: string | null) => {
+    // A fault may change the stack (upgrade-line: another Flink line); the faults after it run on what it left.
+    let current = modeOutputs;
     for (let run = 1; run <= request.repeat; run++) {
       for (const [index, fault] of request.faults.entries()) {
         const first = run === 1 && index === 0;
@@ -59,7 +61,7 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixResult> {
         const options: CycleOptions = first ? request.options : { ...request.options, minCheckpoints: 1, jobId: undefined };
         log(`=== ${fault} (${modeOutputs.checkpointMode}, run ${run} of ${request.repeat})`);
         const result = await runFault({
-          outputs: modeOutputs,
+          outputs: current,
           fault,
           options,
           stack,
@@ -68,6 +70,7 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixResult> {
         });
         runs.push(result);
         rows.push(matrixRow(result.report, run));
+        current = result.outputs;
         if (result.incomplete) {
           incomplete = true;
           return;
