@@ -4,10 +4,10 @@
 
 import type { StackOutputs } from "../../infra/contract";
 import { sourceOffsetsOf } from "../../lib/checkpoints/tool";
-import { REPO_ROOT } from "../../lib/paths";
 import { FlinkRest } from "../../lib/flink/rest";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import { KafkaReader } from "../../lib/kafka/reader";
+import { REPO_ROOT } from "../../lib/paths";
 import { stackTarget } from "../../lib/stack/index";
 import { type StackControl, stackControl } from "../../lib/stack/lifecycle";
 import type { StackTarget } from "../../lib/stack/target";
