@@ -197,6 +197,11 @@ describe("job settings and submission", () => {
     expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(jobArguments(jobSettings(defaults)));
   });
 
+  it("gives the job the stack's transaction naming, or leaves the connector's own", () => {
+    expect(jobSettings(parseStackConfig({ flinkVersion: "2.2", transactionNaming: "pooling" })).transactionNaming).toBe("pooling");
+    expect(flagValue(submissionCommand(parseStackConfig({})), "--transaction-naming")).toBe("default");
+  });
+
   it("tells submit.py the cluster that restores: its line, every line's metadata format, its execution mode", () => {
     const cmd = submissionCommand(parseStackConfig({ flinkVersion: "2.2", pythonExecutionMode: "process" }));
     expect(flagValue(cmd, "--flink-line")).toBe("2.2");

@@ -251,6 +251,7 @@ export function jobSettings(cfg: StackConfig): JobSettings {
     sourceParallelism: sourceParallelism(cfg),
     transactionalIdPrefix: cfg.jobName,
     transactionTimeoutMs: SINK_TRANSACTION_TIMEOUT_MS,
+    transactionNaming: cfg.transactionNaming ?? "default",
     jobName: cfg.jobName,
   };
 }
