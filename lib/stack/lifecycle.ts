@@ -13,12 +13,12 @@ export function selectStack(projectDir: string, name: string): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: projectDir });
 }
 
-/** Pulumi's output as log lines, indented under the step that runs it. */
+/** Pulumi's output as log lines, indented under the step that runs it; its progress dots say nothing in a log. */
 export const printedBy =
   (log: Log) =>
   (line: string): void => {
-    const text = line.trimEnd();
-    if (text) log(`   | ${text}`);
+    for (const text of line.split("\n").map((l) => l.trimEnd()))
+      if (text && !/^[@ ]*(updating|destroying)?\.*$/.test(text)) log(`   | ${text}`);
   };
 
 /** The stack's outputs as plain values (secrets shown: the verification reads them). */
