@@ -9,16 +9,25 @@ import type { FaultName } from "../verify";
 import type { Log, Phases } from "./phases";
 import { runScript } from "./shell";
 
-export interface E2eTarget {
-  readonly name: "docker" | "kind";
-  /** The stack it brings up (Pulumi.<stack>.yaml). */
+/** What an end-to-end run checks on its stack beyond its fault matrix and the checkpoint tools. */
+export interface E2eChecks {
+  /** The reader against Kafka's Java consumer (target-neutral: once, on docker's main run). */
+  readonly readerCheck: boolean;
+  /** The benchmarks' miniatures (on docker's main run, where the benchmarks run). */
+  readonly benchSmoke: boolean;
+  /** A restore from the wrong place must be caught by the verification. */
+  readonly brokenRestore: boolean;
+}
+
+/** One stack of the end-to-end run: where it runs, what it brings up and what it proves there. */
+export interface E2eRun extends E2eChecks {
+  /** Its name in the phases and its report folder (reports/e2e/<name>/). */
+  readonly name: string;
+  readonly target: "docker" | "kind";
+  /** The stack it brings up (Pulumi.<stack>.yaml, which says how this run differs). */
   readonly stack: string;
   /** The faults of its matrix, in order. */
   readonly faults: readonly FaultName[];
-  /** Whether the reader is checked against Kafka's Java consumer (target-neutral: once, on docker). */
-  readonly readerCheck: boolean;
-  /** Whether the benchmarks' miniatures run (on docker, where the benchmarks run). */
-  readonly benchSmoke: boolean;
   /** Readies what the stack needs besides the machine's setup (kind: a cluster). */
   prepare(phases: Phases, log: Log): Promise<void>;
   /** What of the stack is left after its destroy, one line each (empty: nothing). */
@@ -27,6 +36,13 @@ export interface E2eTarget {
   collectLogs(dir: string): Promise<void>;
   /** Removes what `prepare` made. */
   finish(phases: Phases, log: Log): Promise<void>;
+}
+
+/** What a run is: its name, stack and faults, and the checks it adds (none unless given). */
+export interface E2eRunSpec extends Partial<E2eChecks> {
+  readonly name: string;
+  readonly stack: string;
+  readonly faults: readonly FaultName[];
 }
 
 /**
@@ -45,16 +61,34 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
 ];
 export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
 
+const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenRestore: false };
+
+/**
+ * CI's runs, in order: each docker run after the other, the kind run (its cluster and stack coming up in the
+ * background meanwhile) last. A new run is one entry here and its Pulumi.<stack>.yaml.
+ */
+export function e2eRuns(): E2eRun[] {
+  return [
+    dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
+    kindRun({ name: "kind", stack: "ci-kind", faults: KIND_FAULTS, brokenRestore: true }),
+  ];
+}
+
+/** The runs E2E_TARGETS names, by target (docker, kind) or by run name; every run when it is empty. */
+export function selectRuns(runs: readonly E2eRun[], names: readonly string[]): { runs: E2eRun[]; unknown: string[] } {
+  if (names.length === 0) return { runs: [...runs], unknown: [] };
+  const unknown = names.filter((name) => !runs.some((run) => run.target === name || run.name === name));
+  return { runs: runs.filter((run) => names.includes(run.target) || names.includes(run.name)), unknown };
+}
+
 const lines = (text: string): string[] => text.split("\n").filter((line) => line.trim() !== "");
 
-export function dockerTarget(stack = "ci"): E2eTarget {
-  const label = `${STACK_LABEL}=flink-checkpointer-${stack}`;
+export function dockerRun(spec: E2eRunSpec): E2eRun {
+  const label = `${STACK_LABEL}=flink-checkpointer-${spec.stack}`;
   return {
-    name: "docker",
-    stack,
-    faults: DOCKER_FAULTS,
-    readerCheck: true,
-    benchSmoke: true,
+    ...noChecks,
+    ...spec,
+    target: "docker",
     prepare: async () => undefined,
     async leftovers() {
       const listed = await Promise.all(
@@ -82,14 +116,13 @@ export function dockerTarget(stack = "ci"): E2eTarget {
   };
 }
 
-export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer", namespace = "flink-checkpointer"): E2eTarget {
+export function kindRun(spec: E2eRunSpec, context = "kind-flink-checkpointer", namespace = "flink-checkpointer"): E2eRun {
   const kubectl = (...args: string[]) => ({ file: "kubectl", args: ["--context", context, ...args] });
+  const { stack } = spec;
   return {
-    name: "kind",
-    stack,
-    faults: KIND_FAULTS,
-    readerCheck: false,
-    benchSmoke: false,
+    ...noChecks,
+    ...spec,
+    target: "kind",
     async prepare(phases, log) {
       await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/setup.sh", "kind"], log));
       // A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one
