@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { imageDefaultsOf, printedBy } from "./lifecycle";
+import { configChanges, imageDefaultsOf, printedBy } from "./lifecycle";
 
 describe("printedBy", () => {
   it("logs each line of the engine's output indented, without its progress dots", () => {
@@ -18,6 +18,15 @@ describe("printedBy", () => {
       "   |  ++ docker:index:Container jobmanager created replacement (1s)",
       "   |  +- docker:index:Container jobmanager replaced (0.00s)",
     ]);
+  });
+});
+
+describe("configChanges", () => {
+  it("sets back what changed, removes what was added, and leaves the rest", () => {
+    expect(
+      configChanges({ target: "docker", flinkVersion: "1.20" }, { target: "docker", flinkVersion: "2.2", restoreFrom: "latest" }),
+    ).toEqual({ flinkVersion: "1.20", restoreFrom: undefined });
+    expect(configChanges({ target: "docker" }, { target: "docker" })).toEqual({});
   });
 });
 

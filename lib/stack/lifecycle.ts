@@ -47,6 +47,19 @@ export interface StackControl {
   up(log: Log): Promise<Record<string, unknown>>;
 }
 
+/**
+ * What puts a stack's config back as `found` from `now`: the keys that differ set to their found values, the keys
+ * added since removed (undefined), for StackControl.setConfig.
+ */
+export function configChanges(
+  found: Readonly<Record<string, string>>,
+  now: Readonly<Record<string, string>>,
+): Record<string, string | undefined> {
+  const changed = Object.entries(found).filter(([key, value]) => now[key] !== value);
+  const added = Object.keys(now).filter((key) => !(key in found));
+  return Object.fromEntries([...changed, ...added.map((key) => [key, undefined] as const)]);
+}
+
 /** The images the stack was brought up with (its output `images.defaults`), so a later `up` takes the same ones. */
 export function imageDefaultsOf(outputs: Readonly<Record<string, unknown>>): string | undefined {
   const images = outputs.images as { defaults?: unknown } | undefined;
