@@ -46,7 +46,9 @@ describe("parseStackConfig", () => {
   });
 
   it("documents a default for every key it defaults", () => {
-    const cfg = parseStackConfig({}) as unknown as Record<string, unknown>;
+    const s3 = parseStackConfig({ checkpointStorage: "s3" }).s3;
+    // The keys of a bucket take effect with checkpointStorage s3 only.
+    const cfg = { ...parseStackConfig({}), s3Bucket: s3?.bucket, s3PathStyle: s3?.pathStyle } as unknown as Record<string, unknown>;
     for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
       if (spec.default !== undefined && key !== "flinkVersion") {
         expect(String(cfg[key]), key).toBe(spec.default);

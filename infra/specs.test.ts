@@ -11,6 +11,7 @@ import {
   flinkPropertiesText,
   generatorEnvironment,
   HOSTNAME_REFERENCE,
+  haStorageDir,
   jobSettings,
   KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
   kafkaEnvironment,
@@ -57,8 +58,8 @@ describe("flinkProperties", () => {
   });
 
   it("takes a target's additions, which may add keys but never change the shared ones", () => {
-    const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns"));
-    expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns") });
+    const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns", haStorageDir(defaults)));
+    expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns", haStorageDir(defaults)) });
     expect(() => flinkProperties(defaults, { "execution.checkpointing.dir": "file:///elsewhere", x: "1" })).toThrow(
       "a target's Flink properties may only add keys, but it sets execution.checkpointing.dir of the shared configuration",
     );
@@ -66,7 +67,7 @@ describe("flinkProperties", () => {
 
   it("has no HA of its own (Docker runs without); the Kubernetes HA addition keeps its data on the checkpoint volume", () => {
     expect(Object.keys(flinkProperties(defaults)).filter((key) => key.startsWith("high-availability"))).toEqual([]);
-    expect(kubernetesHaProperties("fc", "ns")).toEqual({
+    expect(kubernetesHaProperties("fc", "ns", haStorageDir(defaults))).toEqual({
       "high-availability.type": "kubernetes",
       "high-availability.storageDir": "file:///checkpoints_flink/ha",
       "kubernetes.cluster-id": "fc",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The retained checkpoints on the checkpoint volume: which are complete, and which one `latest` means.
+"""The retained checkpoints, on the checkpoint volume or in a bucket: which are complete, and which one `latest` means.
 
     python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink] [--inspector-jar JAR]
+    python3 checkpoints.py list --checkpoint-dir s3://<bucket>/<prefix> --s3-endpoint URL [--s3-path-style true|false]
     python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
     python3 checkpoints.py prune --keep N [--apply] --inspector-jar JAR
 
@@ -22,6 +23,12 @@ folders of other jobs, never required to name ours: it covers only the jobs sinc
 jobstore.expiration-time (1 h by default), and a session cluster without HA forgets every job when the
 JobManager restarts; the folders on the volume outlive all of that. Within a folder, the highest n wins.
 
+Where they live is one abstraction, Storage: VolumeStorage reads a mounted folder (file://), BucketStorage an S3
+bucket (s3://, through objectstore.py, with the credentials file the stack mounts). Everything above it (list,
+latest, inspect, prune, the sharing check) is the same code for both. In a bucket a chk-<n> is the set of objects
+under <dir>/<id>/chk-<n>/, found by listing objects, never "folders" (some servers keep listing a deleted
+checkpoint's prefix for minutes); the times are the objects' LastModified.
+
 Standard library only (and visits_logic, for the job's operator uids): it runs inside the Flink image
 (submit.py, `npm run checkpoints`).
 """
@@ -39,6 +46,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from objectstore import (
+    DEFAULT_CREDENTIALS_FILE,
+    ObjectStore,
+    ObjectStoreError,
+    StoredObject,
+    read_credentials,
+    split_uri,
+)
 from visits_logic import (
     DLQ_SINK_UID,
     EVENT_TIME_UID,
@@ -54,6 +69,7 @@ METADATA_MAGIC = bytes.fromhex("4960672d")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 CHECKPOINT_FOLDER = re.compile(r"^chk-(\d+)$")
 FILE_URI_PREFIX = "file://"
+S3_URI_PREFIX = "s3://"
 DEFAULT_CHECKPOINT_DIR = "file:///checkpoints_flink"
 DEFAULT_FLINK_CLASSPATH = "/opt/flink/lib/*"
 INSPECTOR_MAIN_CLASS = "org.flinkcheckpointer.inspector.CheckpointInspector"
@@ -106,26 +122,33 @@ def local_path(checkpoint_dir_uri: str) -> str:
     """The path of a file:// checkpoint directory, as mounted in this container."""
     if not checkpoint_dir_uri.startswith(FILE_URI_PREFIX + "/"):
         raise CheckpointSearchError(
-            f"checkpoint directory {checkpoint_dir_uri!r} is not a file:/// URI; only a mounted volume can be searched"
+            f"checkpoint directory {checkpoint_dir_uri!r} is not a file:/// URI; a bucket (s3://) needs --s3-endpoint"
         )
     return checkpoint_dir_uri[len(FILE_URI_PREFIX) :].rstrip("/") or "/"
 
 
-def checkpoint_problem(folder: str) -> str | None:
-    """Why chk-<n> at `folder` cannot be restored from, or None when its _metadata is there and Flink's."""
-    metadata = os.path.join(folder, METADATA_FILE)
-    if not os.path.isfile(metadata):
+def metadata_problem(head: bytes | None) -> str | None:
+    """Why a _metadata whose first bytes are `head` (None: there is none) cannot be restored from, or None."""
+    if head is None:
         return f"has no {METADATA_FILE}"
-    try:
-        with open(metadata, "rb") as stream:
-            head = stream.read(len(METADATA_MAGIC))
-    except OSError as error:
-        return f"has a {METADATA_FILE} that cannot be read ({error.strerror})"
     if not head:
         return f"has an empty {METADATA_FILE}"
     if head != METADATA_MAGIC:
         return f"has a {METADATA_FILE} that is not Flink checkpoint metadata"
     return None
+
+
+def checkpoint_problem(folder: str) -> str | None:
+    """Why chk-<n> at `folder` (on the volume) cannot be restored from, or None when its _metadata is there and Flink's."""
+    metadata = os.path.join(folder, METADATA_FILE)
+    if not os.path.isfile(metadata):
+        return metadata_problem(None)
+    try:
+        with open(metadata, "rb") as stream:
+            head = stream.read(len(METADATA_MAGIC))
+    except OSError as error:
+        return f"has a {METADATA_FILE} that cannot be read ({error.strerror})"
+    return metadata_problem(head)
 
 
 def _folder_size(folder: str) -> int:
@@ -139,64 +162,314 @@ def _folder_size(folder: str) -> int:
     return total
 
 
-def scan_job_folder(checkpoint_dir_uri: str, job_id: str) -> list[Checkpoint]:
-    """Every chk-<n> of one job folder, highest n first."""
-    folder = os.path.join(local_path(checkpoint_dir_uri), job_id)
-    found = []
-    for name in os.listdir(folder):
-        match = CHECKPOINT_FOLDER.match(name)
-        path = os.path.join(folder, name)
-        if not match or not os.path.isdir(path):
-            continue
-        problem = checkpoint_problem(path)
-        stamped = path if problem else os.path.join(path, METADATA_FILE)
-        found.append(
-            Checkpoint(
-                job_id=job_id,
-                number=int(match.group(1)),
-                uri=f"{checkpoint_dir_uri.rstrip('/')}/{job_id}/{name}",
-                problem=problem,
-                time=os.path.getmtime(stamped),
-                size=_folder_size(path),
+def _local_file(reference: str) -> str:
+    """A path given as file:///x, file:/x or /x, as a path."""
+    if reference.startswith("file:"):
+        reference = "/" + reference[len("file:") :].lstrip("/")
+    return reference.rstrip("/") or "/"
+
+
+class Storage:
+    """Where the retained checkpoints live: what the tools read and remove, whatever the medium."""
+
+    # The checkpoint directory's URI (execution.checkpointing.dir), without a trailing slash.
+    uri: str
+
+    def describe(self) -> str:
+        """The place as a person reads it in a message."""
+        raise NotImplementedError
+
+    def job_ids(self) -> list[str]:
+        """The job ids that have a folder (a key prefix) in the checkpoint directory."""
+        raise NotImplementedError
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        """Every chk-<n> of one job, highest n first."""
+        raise NotImplementedError
+
+    def problem(self, checkpoint_uri: str) -> str | None:
+        """Why the chk-<n> at that URI cannot be restored from now ("does not exist" included), or None."""
+        raise NotImplementedError
+
+    def existing_sizes(self, references: Sequence[str]) -> dict[str, int]:
+        """The bytes of each referenced file (as the inspector names it) that exists, by reference."""
+        raise NotImplementedError
+
+    def remove(self, checkpoint: Checkpoint) -> tuple[str, str]:
+        """Removes a chk-<n> with everything in it: (removed | gone | failed, why)."""
+        raise NotImplementedError
+
+    def normalize(self, reference: str) -> str:
+        """A checkpoint or file reference (a URI as Flink or the user writes it, or a path) in this storage's own form."""
+        raise NotImplementedError
+
+    def inspector_path(self, checkpoint_uri: str) -> str:
+        """What the checkpoint inspector is given for a chk-<n>: a path in this container, or an s3:// URI."""
+        raise NotImplementedError
+
+    def place_of(self, reference: str) -> tuple[str, str] | None:
+        """(job id, the folder below it: chk-N, shared, ...) of a file under the checkpoint directory, or None."""
+        normalized = self.normalize(reference)
+        if not normalized.startswith(self.uri + "/"):
+            return None
+        parts = normalized[len(self.uri) + 1 :].split("/")
+        return (parts[0], parts[1]) if len(parts) >= 3 else None
+
+    def checkpoint_of(self, reference: str) -> tuple[str, str] | None:
+        """(job id, chk-N) of the checkpoint a file lies in, or None (shared/, elsewhere)."""
+        place = self.place_of(reference)
+        return place if place is not None and CHECKPOINT_FOLDER.match(place[1]) else None
+
+
+class VolumeStorage(Storage):
+    """A checkpoint directory on a volume mounted in this container (file://)."""
+
+    def __init__(self, uri: str):
+        self.root = local_path(uri)
+        self.uri = f"{FILE_URI_PREFIX}{self.root}"
+
+    def describe(self) -> str:
+        return self.root
+
+    def job_ids(self) -> list[str]:
+        if not os.path.isdir(self.root):
+            raise CheckpointSearchError(
+                f"{self.root} does not exist in this container; is the checkpoint volume mounted there?"
             )
+        return sorted(
+            name
+            for name in os.listdir(self.root)
+            if JOB_ID.match(name) and os.path.isdir(os.path.join(self.root, name))
         )
-    return sorted(found, key=lambda checkpoint: checkpoint.number, reverse=True)
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        folder = os.path.join(self.root, job_id)
+        found = []
+        for name in os.listdir(folder):
+            match = CHECKPOINT_FOLDER.match(name)
+            path = os.path.join(folder, name)
+            if not match or not os.path.isdir(path):
+                continue
+            problem = checkpoint_problem(path)
+            stamped = path if problem else os.path.join(path, METADATA_FILE)
+            found.append(
+                Checkpoint(
+                    job_id=job_id,
+                    number=int(match.group(1)),
+                    uri=f"{self.uri}/{job_id}/{name}",
+                    problem=problem,
+                    time=os.path.getmtime(stamped),
+                    size=_folder_size(path),
+                )
+            )
+        return sorted(found, key=lambda checkpoint: checkpoint.number, reverse=True)
+
+    def problem(self, checkpoint_uri: str) -> str | None:
+        path = self.inspector_path(checkpoint_uri)
+        return checkpoint_problem(path) if os.path.isdir(path) else "does not exist"
+
+    def existing_sizes(self, references: Sequence[str]) -> dict[str, int]:
+        return {
+            reference: os.path.getsize(_local_file(reference))
+            for reference in references
+            if os.path.isfile(_local_file(reference))
+        }
+
+    def remove(self, checkpoint: Checkpoint) -> tuple[str, str]:
+        path = self.inspector_path(checkpoint.uri)
+        try:
+            shutil.rmtree(path)
+        except FileNotFoundError:
+            return "gone", "already gone: Flink discarded it while prune ran"
+        except OSError as error:
+            return "failed", f"could not remove it: {error.strerror or error}; run prune again"
+        return "removed", ""
+
+    def normalize(self, reference: str) -> str:
+        path = os.path.normpath(_local_file(reference))
+        return f"{FILE_URI_PREFIX}{path}"
+
+    def inspector_path(self, checkpoint_uri: str) -> str:
+        path = _local_file(checkpoint_uri)
+        return os.path.dirname(path) if os.path.basename(path) == METADATA_FILE else path
 
 
-def job_folders(checkpoint_dir_uri: str) -> list[str]:
+@dataclass(frozen=True)
+class S3Location:
+    """How to reach the store of an s3:// checkpoint directory: Flink's s3.endpoint and s3.path.style.access."""
+
+    endpoint: str
+    path_style: bool = True
+    credentials_file: str = DEFAULT_CREDENTIALS_FILE
+
+
+class BucketStorage(Storage):
+    """A checkpoint directory in an S3 bucket (s3://<bucket>/<prefix>), read by listing its objects."""
+
+    def __init__(self, uri: str, location: S3Location, store: ObjectStore | None = None):
+        self.uri = uri.rstrip("/")
+        self.bucket, self.prefix = split_uri(self.uri)
+        self.location = location
+        try:
+            self.store = store or ObjectStore(
+                location.endpoint, read_credentials(location.credentials_file), path_style=location.path_style
+            )
+        except ObjectStoreError as error:
+            raise CheckpointSearchError(str(error)) from None
+
+    def describe(self) -> str:
+        return f"{self.uri} (at {self.location.endpoint})"
+
+    def _objects(self, below: str) -> list[StoredObject]:
+        """Every object under <prefix>/<below>, with keys relative to the prefix."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        try:
+            return [
+                StoredObject(item.key[len(start) :], item.size, item.modified)
+                for item in self.store.list(self.bucket, start + below)
+            ]
+        except ObjectStoreError as error:
+            raise CheckpointSearchError(f"cannot list {self.uri}/{below}: {error}") from None
+
+    def _head(self, key: str) -> bytes:
+        try:
+            return self.store.read(self.bucket, f"{self.prefix}/{key}", len(METADATA_MAGIC))
+        except ObjectStoreError as error:
+            if error.status == 404:
+                return b""  # discarded by Flink between the listing and now
+            raise CheckpointSearchError(f"cannot read {self.uri}/{key}: {error}") from None
+
+    def job_ids(self) -> list[str]:
+        return sorted(
+            {item.key.split("/", 1)[0] for item in self._objects("") if JOB_ID.match(item.key.split("/", 1)[0])}
+        )
+
+    def _checkpoints_in(self, objects: Sequence[StoredObject]) -> list[Checkpoint]:
+        folders: dict[tuple[str, str], list[StoredObject]] = {}
+        for item in objects:
+            parts = item.key.split("/")
+            if len(parts) >= 3 and JOB_ID.match(parts[0]) and CHECKPOINT_FOLDER.match(parts[1]):
+                folders.setdefault((parts[0], parts[1]), []).append(item)
+        found = []
+        for (job_id, name), items in folders.items():
+            metadata = next((item for item in items if item.key == f"{job_id}/{name}/{METADATA_FILE}"), None)
+            head = None if metadata is None else (b"" if metadata.size == 0 else self._head(metadata.key))
+            problem = metadata_problem(head)
+            found.append(
+                Checkpoint(
+                    job_id=job_id,
+                    number=int(CHECKPOINT_FOLDER.match(name).group(1)),
+                    uri=f"{self.uri}/{job_id}/{name}",
+                    problem=problem,
+                    time=metadata.modified
+                    if metadata is not None and problem is None
+                    else max(i.modified for i in items),
+                    size=sum(item.size for item in items),
+                )
+            )
+        return sorted(found, key=lambda checkpoint: (checkpoint.job_id, -checkpoint.number))
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        return self._checkpoints_in(self._objects(f"{job_id}/"))
+
+    def problem(self, checkpoint_uri: str) -> str | None:
+        place = self.checkpoint_of(checkpoint_uri + "/" + METADATA_FILE)
+        if place is None:
+            return "is not a chk-<n> under " + self.uri
+        found = self._checkpoints_in(self._objects(f"{place[0]}/{place[1]}/"))
+        return found[0].problem if found else "does not exist"
+
+    def existing_sizes(self, references: Sequence[str]) -> dict[str, int]:
+        by_job: dict[str, dict[str, int]] = {}
+        sizes = {}
+        for reference in references:
+            place = self.place_of(reference)
+            if place is None:
+                continue
+            listing = by_job.setdefault(place[0], {item.key: item.size for item in self._objects(f"{place[0]}/")})
+            key = self.normalize(reference)[len(self.uri) + 1 :]
+            if key in listing:
+                sizes[reference] = listing[key]
+        return sizes
+
+    def remove(self, checkpoint: Checkpoint) -> tuple[str, str]:
+        folder = f"{checkpoint.job_id}/chk-{checkpoint.number}/"
+        keys = [f"{self.prefix}/{item.key}" for item in self._objects(folder)]
+        if not keys:
+            return "gone", "already gone: Flink discarded it while prune ran"
+        try:
+            failed = self.store.delete(self.bucket, keys)
+        except ObjectStoreError as error:
+            return "failed", f"could not delete its objects: {error}; run prune again"
+        if failed:
+            return "failed", f"{len(failed)} of its {len(keys)} objects could not be deleted; run prune again"
+        return "removed", ""
+
+    def normalize(self, reference: str) -> str:
+        reference = reference.rstrip("/")
+        return reference[: -len("/" + METADATA_FILE)] if reference.endswith("/" + METADATA_FILE) else reference
+
+    def inspector_path(self, checkpoint_uri: str) -> str:
+        return self.normalize(checkpoint_uri)
+
+    def place_of(self, reference: str) -> tuple[str, str] | None:
+        normalized = reference.rstrip("/")
+        if not normalized.startswith(self.uri + "/"):
+            return None
+        parts = normalized[len(self.uri) + 1 :].split("/")
+        return (parts[0], parts[1]) if len(parts) >= 3 else None
+
+
+def open_storage(checkpoint_dir: str | Storage, s3: S3Location | None = None) -> Storage:
+    """The storage of a checkpoint directory: a file:// URI (or a path) on a volume, or an s3:// URI with `s3`."""
+    if isinstance(checkpoint_dir, Storage):
+        return checkpoint_dir
+    if checkpoint_dir.startswith(S3_URI_PREFIX):
+        if s3 is None:
+            raise CheckpointSearchError(
+                f"checkpoint directory {checkpoint_dir!r} is a bucket: give its store with --s3-endpoint "
+                "(the stack's checkpointListing output carries it)"
+            )
+        return BucketStorage(checkpoint_dir, s3)
+    return VolumeStorage(
+        checkpoint_dir if checkpoint_dir.startswith(FILE_URI_PREFIX) else f"{FILE_URI_PREFIX}{checkpoint_dir}"
+    )
+
+
+def scan_job_folder(checkpoint_dir: str | Storage, job_id: str) -> list[Checkpoint]:
+    """Every chk-<n> of one job folder, highest n first."""
+    return open_storage(checkpoint_dir).checkpoints(job_id)
+
+
+def job_folders(checkpoint_dir: str | Storage) -> list[str]:
     """The job ids that have a folder in the checkpoint directory (other entries are ignored)."""
-    root = local_path(checkpoint_dir_uri)
-    if not os.path.isdir(root):
-        raise CheckpointSearchError(f"{root} does not exist in this container; is the checkpoint volume mounted there?")
-    return sorted(name for name in os.listdir(root) if JOB_ID.match(name) and os.path.isdir(os.path.join(root, name)))
+    return open_storage(checkpoint_dir).job_ids()
 
 
-def scan(checkpoint_dir_uri: str) -> list[Checkpoint]:
+def scan(checkpoint_dir: str | Storage) -> list[Checkpoint]:
     """Every chk-<n> of every job folder: by job id, then highest n first."""
-    return [
-        checkpoint
-        for job_id in job_folders(checkpoint_dir_uri)
-        for checkpoint in scan_job_folder(checkpoint_dir_uri, job_id)
-    ]
+    storage = open_storage(checkpoint_dir)
+    return [checkpoint for job_id in storage.job_ids() for checkpoint in storage.checkpoints(job_id)]
 
 
 def _timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def latest_checkpoint(checkpoint_dir_uri: str, job_name: str, cluster_jobs: Mapping[str, str]) -> LatestChoice:
+def latest_checkpoint(checkpoint_dir: str | Storage, job_name: str, cluster_jobs: Mapping[str, str]) -> LatestChoice:
     """The newest complete checkpoint of the latest run of `job_name` (see the module's documentation).
 
     cluster_jobs maps the job ids the cluster knows to their names (from GET /jobs/overview).
     """
-    root = local_path(checkpoint_dir_uri)
-    folders = job_folders(checkpoint_dir_uri)
+    storage = open_storage(checkpoint_dir)
+    root = storage.describe()
+    folders = storage.job_ids()
     others = [job_id for job_id in folders if cluster_jobs.get(job_id, job_name) != job_name]
     candidates = []
     for job_id in folders:
         if job_id in others:
             continue
-        checkpoints = scan_job_folder(checkpoint_dir_uri, job_id)
+        checkpoints = storage.checkpoints(job_id)
         complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
         if complete:
             skipped = [checkpoint for checkpoint in checkpoints if checkpoint.number > complete[0].number]
@@ -252,15 +525,23 @@ class Sharing:
     places: tuple[str, ...]
 
 
-def sharing_of(checkpoint: Checkpoint, referenced_files: Sequence[str], root: str) -> Sharing:
-    """What of `referenced_files` (the inspector's, file: URIs or paths) lies outside the checkpoint's own folder."""
-    own = local_path(checkpoint.uri)
-    outside = [path for path in map(_local_file, referenced_files) if not path.startswith(own + os.sep)]
-    present = [path for path in outside if os.path.isfile(path)]
-    places = sorted({os.path.relpath(os.path.dirname(path), root) for path in outside})
+def sharing_of(checkpoint: Checkpoint, referenced_files: Sequence[str], storage: str | Storage) -> Sharing:
+    """What of `referenced_files` (the inspector's: file: URIs or paths, or s3:// URIs) lies outside the checkpoint's own folder."""
+    storage = open_storage(storage)
+    own = storage.normalize(checkpoint.uri) + "/"
+    outside = [reference for reference in referenced_files if not storage.normalize(reference).startswith(own)]
+    present = storage.existing_sizes(outside)
+    places = sorted(
+        {
+            "/".join(place)
+            if (place := storage.place_of(reference))
+            else storage.normalize(reference).rsplit("/", 1)[0]
+            for reference in outside
+        }
+    )
     return Sharing(
         files=len(outside),
-        size=sum(os.path.getsize(path) for path in present),
+        size=sum(present.values()),
         missing=len(outside) - len(present),
         places=tuple(places),
     )
@@ -487,26 +768,18 @@ def inspection_lines(inspection: Mapping) -> list[str]:
     return lines
 
 
-def resolve_checkpoint(checkpoint_dir_uri: str, named: str) -> str:
-    """The local path of the checkpoint `named`: `latest`, or a chk-N folder or its _metadata (path or file: URI)."""
+def resolve_checkpoint(checkpoint_dir: str | Storage, named: str) -> str:
+    """What the inspector reads for the checkpoint `named`: `latest`, or a chk-N or its _metadata (path, file: or s3:// URI)."""
+    storage = open_storage(checkpoint_dir)
     if named == LATEST:
-        return local_path(latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint.uri)
-    path = _local_file(named) if named.startswith("file:") else named.rstrip("/")
-    if os.path.basename(path) == METADATA_FILE:
-        path = os.path.dirname(path)
-    problem = checkpoint_problem(path) if os.path.isdir(path) else "does not exist"
+        return storage.inspector_path(latest_checkpoint(storage, "", {}).checkpoint.uri)
+    path = storage.inspector_path(named)
+    problem = storage.problem(path)
     if problem:
         raise CheckpointSearchError(
             f"checkpoint {named!r}: {path} {problem}; name a chk-<n> folder that has a {METADATA_FILE}, or {LATEST}"
         )
     return path
-
-
-def _local_file(reference: str) -> str:
-    """A path given as file:///x, file:/x or /x, as a path."""
-    if reference.startswith("file:"):
-        reference = "/" + reference[len("file:") :].lstrip("/")
-    return reference.rstrip("/") or "/"
 
 
 # --- prune: remove old retained checkpoints, never one still needed ---------------------------------
@@ -532,20 +805,14 @@ def kept_by_retention(checkpoints: Sequence[Checkpoint], keep: int) -> list[Chec
     return kept
 
 
-def _checkpoint_folder_of(path: str, root: str) -> tuple[str, str] | None:
-    """(job id, chk-N) of the checkpoint folder that `path` lies in under `root`, or None (shared/, elsewhere)."""
-    parts = os.path.relpath(path, root).split(os.sep)
-    return (parts[0], parts[1]) if len(parts) >= 2 and CHECKPOINT_FOLDER.match(parts[1]) else None
-
-
 def prune_plan(
     checkpoints: Sequence[Checkpoint],
     keep: int,
     latest: Checkpoint | None,
     referenced_files: Mapping[str, Sequence[str]],
-    root: str,
+    storage: str | Storage,
 ) -> list[PruneDecision]:
-    """What `prune --keep N` does with each chk-N folder under `root` (the checkpoint volume's path).
+    """What `prune --keep N` does with each chk-N folder in `storage` (a Storage, or the checkpoint volume's path).
 
     Kept: the N newest complete checkpoints of every job folder, the newest complete one of the latest run
     (`latest`), incomplete ones newer than their folder's newest complete one (a running job may be writing
@@ -561,10 +828,11 @@ def prune_plan(
         for checkpoint in kept_by_retention(checkpoints, keep)
     }
     # The checkpoint folders that hold a file some kept checkpoint references, and the first such checkpoint.
+    storage = open_storage(storage)
     holders: dict[tuple[str, str], str] = {}
     for uri, files in referenced_files.items():
         for reference in files:
-            folder = _checkpoint_folder_of(_local_file(reference), root)
+            folder = storage.checkpoint_of(reference)
             if folder is not None:
                 holders.setdefault(folder, uri)
     decisions = []
@@ -628,27 +896,34 @@ def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> list[str]:
     return lines
 
 
-def referenced_files(checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str) -> dict[str, list[str]]:
+def referenced_files(
+    checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str, storage: Storage
+) -> dict[str, list[str]]:
     """The files each checkpoint's _metadata references (besides itself), by uri, from one inspector run."""
-    inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in checkpoints]) if checkpoints else []
+    paths = [storage.inspector_path(c.uri) for c in checkpoints]
+    inspections = run_inspector(jar, flink_classpath, paths) if checkpoints else []
     return {
         checkpoint.uri: inspection["referencedFiles"]
         for checkpoint, inspection in zip(checkpoints, inspections, strict=False)
     }
 
 
-def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_classpath: str) -> list[PruneDecision]:
+def prune(checkpoint_dir: str | Storage, keep: int, apply: bool, jar: str, flink_classpath: str) -> list[PruneDecision]:
     """Plans (and with `apply` carries out) `prune --keep N`; the kept checkpoints' files come from the inspector."""
-    root = local_path(checkpoint_dir_uri)
-    checkpoints = scan(checkpoint_dir_uri)
+    storage = open_storage(checkpoint_dir)
+    checkpoints = scan(storage)
     complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
-    latest = latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint if complete else None
+    latest = latest_checkpoint(storage, "", {}).checkpoint if complete else None
     kept = kept_by_retention(checkpoints, keep)
-    decisions = prune_plan(checkpoints, keep, latest, referenced_files(kept, jar, flink_classpath), root)
+    decisions = prune_plan(checkpoints, keep, latest, referenced_files(kept, jar, flink_classpath, storage), storage)
     if apply:
         for decision in decisions:
             if decision.remove:
-                shutil.rmtree(local_path(decision.checkpoint.uri))
+                action, why = storage.remove(decision.checkpoint)
+                if action == "failed":
+                    raise CheckpointSearchError(
+                        f"chk-{decision.checkpoint.number} of {decision.checkpoint.job_id}: {why}"
+                    )
     return decisions
 
 
@@ -657,21 +932,22 @@ INSPECTION_ATTEMPTS = 3
 
 
 def sharing_by_checkpoint(
-    checkpoints: Sequence[Checkpoint], root: str, jar: str, flink_classpath: str
+    checkpoints: Sequence[Checkpoint], storage: str | Storage, jar: str, flink_classpath: str
 ) -> dict[str, Sharing]:
     """Sharing of every complete checkpoint of `checkpoints` that is still there, by uri, from one inspector run
     (repeated without those Flink removed meanwhile)."""
+    storage = open_storage(storage)
     complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
     for attempt in range(1, INSPECTION_ATTEMPTS + 1):
         try:
-            referenced = referenced_files(complete, jar, flink_classpath)
+            referenced = referenced_files(complete, jar, flink_classpath, storage)
             break
         except InspectionError:
-            remaining = [c for c in complete if checkpoint_problem(local_path(c.uri)) is None]
+            remaining = [c for c in complete if storage.problem(c.uri) is None]
             if len(remaining) == len(complete) or attempt == INSPECTION_ATTEMPTS:
                 raise
             complete = remaining
-    return {c.uri: sharing_of(c, referenced[c.uri], root) for c in complete}
+    return {c.uri: sharing_of(c, referenced[c.uri], storage) for c in complete}
 
 
 def main(argv: Sequence[str]) -> int:
@@ -679,8 +955,15 @@ def main(argv: Sequence[str]) -> int:
         prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints."
     )
     parser.add_argument(
-        "--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of execution.checkpointing.dir"
+        "--checkpoint-dir",
+        default=DEFAULT_CHECKPOINT_DIR,
+        help="execution.checkpointing.dir: a file:// URI (a mounted volume) or an s3:// URI (a bucket)",
     )
+    parser.add_argument("--s3-endpoint", help="with an s3:// directory: the store's endpoint (Flink's s3.endpoint)")
+    parser.add_argument(
+        "--s3-path-style", choices=["true", "false"], default="true", help="path-style requests (s3.path.style.access)"
+    )
+    parser.add_argument("--s3-credentials-file", default=DEFAULT_CREDENTIALS_FILE, help="AWS credentials file")
     commands = parser.add_subparsers(dest="command", required=True)
     classpath = argparse.ArgumentParser(add_help=False)
     classpath.add_argument(
@@ -715,15 +998,20 @@ def main(argv: Sequence[str]) -> int:
     )
     # The options of the checkpoint directory are accepted after the command too, as the stack's listing command puts them.
     for command in (listing, inspect, prune_command):
-        command.add_argument("--checkpoint-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for option in ("--checkpoint-dir", "--s3-endpoint", "--s3-path-style", "--s3-credentials-file"):
+            command.add_argument(option, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
+        location = (
+            S3Location(args.s3_endpoint, args.s3_path_style == "true", args.s3_credentials_file)
+            if args.s3_endpoint
+            else None
+        )
+        storage = open_storage(args.checkpoint_dir, location)
         if args.command == "list":
-            checkpoints = scan(args.checkpoint_dir)
+            checkpoints = scan(storage)
             sharing = (
-                sharing_by_checkpoint(
-                    checkpoints, local_path(args.checkpoint_dir), args.inspector_jar, args.flink_classpath
-                )
+                sharing_by_checkpoint(checkpoints, storage, args.inspector_jar, args.flink_classpath)
                 if args.inspector_jar
                 else None
             )
@@ -733,13 +1021,13 @@ def main(argv: Sequence[str]) -> int:
                 print(
                     "\n".join(listing_lines(checkpoints, sharing))
                     if checkpoints
-                    else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
+                    else f"no chk-<n> folder in {storage.describe()}"
                 )
         elif args.command == "inspect":
             inspection = run_inspector(
                 args.inspector_jar,
                 args.flink_classpath,
-                [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)],
+                [resolve_checkpoint(storage, args.checkpoint)],
                 source_uid=SOURCE_UID,
             )[0]
             if args.json:
@@ -751,11 +1039,11 @@ def main(argv: Sequence[str]) -> int:
                 parser.error(
                     f"--keep must be at least 1 (got {args.keep}): the newest complete checkpoint is always kept"
                 )
-            decisions = prune(args.checkpoint_dir, args.keep, args.apply, args.inspector_jar, args.flink_classpath)
+            decisions = prune(storage, args.keep, args.apply, args.inspector_jar, args.flink_classpath)
             print(
                 "\n".join(prune_lines(decisions, args.apply))
                 if decisions
-                else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
+                else f"no chk-<n> folder in {storage.describe()}"
             )
     except (CheckpointSearchError, InspectionError) as error:
         print(f"checkpoints: {error}", file=sys.stderr)

@@ -99,9 +99,9 @@ async function resubmit(
   }
 }
 
-/** The retained checkpoint shown on the volume: in the REST history of its job and its `_metadata` listed. */
+/** The retained checkpoint shown where it lives (volume or bucket): in the REST history of its job and its `_metadata` listed. */
 async function showRetained(ctx: FaultContext, checkpoint: CheckpointRef, inRestHistory: boolean, historyLost?: string): Promise<void> {
-  const volume = await listMetadata(ctx.target, ctx.outputs.checkpointVolume.mountPath, checkpoint.path);
+  const volume = await listMetadata(ctx.target, ctx.outputs.checkpointStorage, checkpoint.path);
   ctx.evidence.retained = {
     inRestHistory,
     ...(historyLost ? { historyLost } : {}),
@@ -211,7 +211,7 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
     id: evidence.expectedRestore!.id + 1,
     path: evidence.expectedRestore!.path.replace(/chk-\d+\/?$/, `chk-${evidence.expectedRestore!.id + 1}`),
   };
-  const completedAsItDied = (await listMetadata(ctx.target, outputs.checkpointVolume.mountPath, next.path)).listing !== null;
+  const completedAsItDied = (await listMetadata(ctx.target, outputs.checkpointStorage, next.path)).listing !== null;
   if (completedAsItDied) {
     evidence.notes.push(
       `checkpoint ${next.id} completed just before the JobManager died (its _metadata is on the volume): it is the newest complete one`,

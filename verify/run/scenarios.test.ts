@@ -73,7 +73,7 @@ beforeEach(async () => {
     checkpointIntervalMs: 100,
     jobName: JOB_DEFAULTS.jobName,
     jobSubmission: { entryClass: "org.apache.flink.client.python.PythonDriver", script: "/job.py", settings: JOB_DEFAULTS },
-    checkpointVolume: { name: "v", mountPath: "/checkpoints_flink" },
+    checkpointStorage: { kind: "volume", name: "v", mountPath: "/checkpoints_flink" },
     processes: { target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" },
     recoverCommand: RECOVER_COMMAND,
     checkpointListing: ["python3", "/opt/checkpoints.py", "list"],
