@@ -92,6 +92,8 @@ export interface StackOutputs {
   readonly checkpointDir: string;
   readonly checkpointMode: CheckpointMode;
   readonly checkpointIntervalMs: number;
+  /** How long a checkpoint may take before Flink aborts it as failed (execution.checkpointing.timeout). */
+  readonly checkpointTimeoutMs: number;
   readonly jobName: string;
   readonly jobSubmission: JobSubmissionSpec;
   /** Where the checkpoints live, for the checkpoint tools and the faults that look at them. */

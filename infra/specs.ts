@@ -132,7 +132,15 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
  * the credentials file the stack mounts at S3_CREDENTIALS_FILE (keys here would be printed by the images' entrypoints).
  */
 function s3Properties(s3: S3Settings): Record<string, string> {
-  return { "s3.endpoint": s3Endpoint(s3), "s3.path.style.access": String(s3.pathStyle) };
+  return {
+    "s3.endpoint": s3Endpoint(s3),
+    "s3.path.style.access": String(s3.pathStyle),
+    // Every stateful subtask writes its state as an object of its own, as a job of real size does, rather than
+    // inline in _metadata (Flink inlines up to 20 KB, all of this job's state): the tasks then talk to the store,
+    // so a checkpoint whose store is away expires after the checkpoint timeout instead of hanging in the
+    // JobManager's _metadata write, which no timeout bounds (docs/storage.md, "When the store is away").
+    "execution.checkpointing.data-inline-threshold": "1kb",
+  };
 }
 
 /** The endpoint of the store: s3Endpoint's, or the stack's own server by its name in the stack. */
@@ -457,6 +465,7 @@ export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointS
     checkpointDir: cfg.checkpointDir,
     checkpointMode: cfg.checkpointMode,
     checkpointIntervalMs: cfg.checkpointIntervalMs,
+    checkpointTimeoutMs: cfg.checkpointTimeoutMs,
     jobName: cfg.jobName,
     jobSubmission: jobSubmission(cfg),
     recoverCommand: recoveryCommand(cfg),

@@ -348,7 +348,8 @@ class BucketStorage(Storage):
         folders: dict[tuple[str, str], list[StoredObject]] = {}
         for item in objects:
             parts = item.key.split("/")
-            if len(parts) >= 3 and JOB_ID.match(parts[0]) and CHECKPOINT_FOLDER.match(parts[1]):
+            # A key ending in "/" is a folder marker some servers list (SeaweedFS, a while after a delete): no data.
+            if len(parts) >= 3 and JOB_ID.match(parts[0]) and CHECKPOINT_FOLDER.match(parts[1]) and parts[-1]:
                 folders.setdefault((parts[0], parts[1]), []).append(item)
         found = []
         for (job_id, name), items in folders.items():

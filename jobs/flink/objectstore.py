@@ -121,7 +121,14 @@ def _epoch(timestamp: str) -> float:
 class ObjectStore:
     """One S3 endpoint with one set of credentials."""
 
-    def __init__(self, endpoint: str, credentials: Credentials, path_style: bool = True, timeout: float = 30.0):
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Credentials,
+        path_style: bool = True,
+        timeout: float = 30.0,
+        clock=lambda: datetime.datetime.now(datetime.timezone.utc),
+    ):
         url = urllib.parse.urlparse(endpoint)
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ObjectStoreError(f"S3 endpoint {endpoint!r} must be http(s)://host[:port]")
@@ -129,11 +136,12 @@ class ObjectStore:
         self.https, self.netloc = url.scheme == "https", url.netloc
         self.credentials, self.path_style, self.timeout = credentials, path_style, timeout
         self.region = region_of(endpoint)
+        self.clock = clock
 
     def _signed_headers(
         self, method: str, host: str, path: str, query: dict[str, str], headers: dict[str, str], payload_hash: str
     ) -> dict[str, str]:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = self.clock()
         amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         signed = {
             **{name.lower(): value.strip() for name, value in headers.items()},

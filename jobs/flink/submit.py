@@ -146,7 +146,9 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         help=f"checkpoint or savepoint path to restore the job's state from, or "
         f"'{RESTORE_LATEST}': the newest complete retained checkpoint of the job's latest run",
     )
-    parser.add_argument("--s3-endpoint", help="with an s3:// --checkpoint-dir: the store's endpoint (Flink's s3.endpoint)")
+    parser.add_argument(
+        "--s3-endpoint", help="with an s3:// --checkpoint-dir: the store's endpoint (Flink's s3.endpoint)"
+    )
     parser.add_argument("--s3-path-style", choices=["true", "false"], default="true", help="s3.path.style.access")
     parser.add_argument("--timeout-seconds", type=_positive(float), default=300.0)
     parser.add_argument("--parallelism", type=_positive(int), default=2)
@@ -244,7 +246,9 @@ def restore_path(options: SubmitOptions, jobs_overview: dict) -> tuple[str | Non
         return options.restore_from, "named by --restore-from"
     cluster_jobs = {job["jid"]: job.get("name", "") for job in jobs_overview.get("jobs", [])}
     try:
-        choice = latest_checkpoint(open_storage(options.checkpoint_dir or "", options.s3), options.job_name, cluster_jobs)
+        choice = latest_checkpoint(
+            open_storage(options.checkpoint_dir or "", options.s3), options.job_name, cluster_jobs
+        )
     except CheckpointSearchError as error:
         raise SubmitError(f"--restore-from {RESTORE_LATEST}: {error}") from None
     return choice.checkpoint.uri, choice.reason

@@ -75,6 +75,8 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     );
 
   const checkpointIntervalMs = positiveInteger("checkpointIntervalMs");
+  // Stacks of an older infra/ have no such output: Flink's default then.
+  const checkpointTimeoutMs = outputs.checkpointTimeoutMs === undefined ? 600_000 : positiveInteger("checkpointTimeoutMs");
   const jobName = text("jobName");
 
   const submission = object("jobSubmission");
@@ -167,6 +169,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     checkpointDir,
     checkpointMode,
     checkpointIntervalMs,
+    checkpointTimeoutMs,
     jobName,
     jobSubmission,
     checkpointStorage,

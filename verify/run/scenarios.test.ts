@@ -71,6 +71,7 @@ beforeEach(async () => {
     checkpointDir: "file:///checkpoints_flink",
     checkpointMode: "EXACTLY_ONCE",
     checkpointIntervalMs: 100,
+    checkpointTimeoutMs: 1000,
     jobName: JOB_DEFAULTS.jobName,
     jobSubmission: { entryClass: "org.apache.flink.client.python.PythonDriver", script: "/job.py", settings: JOB_DEFAULTS },
     checkpointStorage: { kind: "volume", name: "v", mountPath: "/checkpoints_flink" },
