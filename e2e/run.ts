@@ -17,13 +17,19 @@ import { REPO_ROOT } from "../lib/paths";
 import { outputsOf, printedBy, resourceCount, selectStack } from "../lib/stack/lifecycle";
 import { parseStackOutputs, type StackOutputs } from "../lib/stack/outputs";
 import { checkReportPage, DEFAULT_CYCLE_OPTIONS, runMatrix } from "../verify";
-import { brokenRestoreIsCaught, checkpointTools, readerAgreesWithKafka } from "./checks";
+import { brokenRestoreIsCaught, checkpointTools, credentialsNotLeaked, readerAgreesWithKafka } from "./checks";
 import { E2eCheckFailed, expectThat, type Log, Phases, phaseSummary } from "./phases";
 import { loadProjectEnvironment, runScript } from "./shell";
-import { dockerTarget, type E2eTarget, kindTarget } from "./targets";
+import { DOCKER_S3_RUN, dockerTarget, type E2eTarget, kindTarget } from "./targets";
 
 const REPORTS = resolve(REPO_ROOT, "reports", "e2e");
-const TARGETS = { docker: dockerTarget, kind: kindTarget } as const;
+// A target may have several runs, each with a stack of its own: docker keeps the volume (the pattern as it is shown)
+// and has a second run with checkpoints in S3.
+const TARGETS = {
+  docker: () => dockerTarget(),
+  "docker-s3": () => dockerTarget("ci-s3", DOCKER_S3_RUN),
+  kind: () => kindTarget(),
+} as const;
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 const consoleLog: Log = (line) => console.log(`${stamp()} ${line}`);
@@ -44,9 +50,9 @@ async function bringUp(target: E2eTarget, phases: Phases, log: Log): Promise<Sta
   const stack = await selectStack(REPO_ROOT, target.stack);
   upStacks.set(target.stack, { stack, log });
   if ((await resourceCount(stack)) > 0 || (await target.leftovers()).length > 0) {
-    await phases.run(`${target.name}: clean up an earlier run`, () => destroy(target, stack, log));
+    await phases.run(`${target.run}: clean up an earlier run`, () => destroy(target, stack, log));
   }
-  await phases.run(`${target.name}: pulumi up (stack ${target.stack})`, () => stack.up({ onOutput: printedBy(log) }));
+  await phases.run(`${target.run}: pulumi up (stack ${target.stack})`, () => stack.up({ onOutput: printedBy(log) }));
   return parseStackOutputs(await outputsOf(stack), {}, `stack "${target.stack}"`);
 }
 
@@ -59,7 +65,7 @@ async function destroy(target: E2eTarget, stack: Stack, log: Log): Promise<void>
 
 /** The checks on a target's stack that is up; the first that fails ends them. */
 async function checkTarget(target: E2eTarget, outputs: StackOutputs, phases: Phases, dir: string, log: Log): Promise<void> {
-  const matrix = await phases.run(`${target.name}: verify: fault matrix`, async () => {
+  const matrix = await phases.run(`${target.run}: verify: fault matrix`, async () => {
     const result = await runMatrix({
       outputs,
       stack: target.stack,
@@ -77,15 +83,15 @@ async function checkTarget(target: E2eTarget, outputs: StackOutputs, phases: Pha
     return result;
   });
   if (target.readerCheck) {
-    await phases.run(`${target.name}: reader check: aborts out of order`, () => readerAgreesWithKafka(outputs, null, log));
-    await phases.run(`${target.name}: reader check: the job's output`, () => readerAgreesWithKafka(outputs, outputs.outputTopic, log));
+    await phases.run(`${target.run}: reader check: aborts out of order`, () => readerAgreesWithKafka(outputs, null, log));
+    await phases.run(`${target.run}: reader check: the job's output`, () => readerAgreesWithKafka(outputs, outputs.outputTopic, log));
   }
-  await phases.run(`${target.name}: checkpoint tools on the run's checkpoints`, () => checkpointTools(outputs, dir, log));
+  await phases.run(`${target.run}: checkpoint tools on the run's checkpoints`, () => checkpointTools(outputs, dir, log));
   const broken = join(dir, "verify-broken.json");
-  await phases.run(`${target.name}: verify: broken restore is caught`, () => brokenRestoreIsCaught(outputs, target.stack, broken, log));
+  await phases.run(`${target.run}: verify: broken restore is caught`, () => brokenRestoreIsCaught(outputs, target.stack, broken, log));
   if (target.benchSmoke) {
     // Last of the measurements, since they set the stack's job aside for a while.
-    await phases.run(`${target.name}: bench smoke (throughput, latency, backlog, state)`, async () => {
+    await phases.run(`${target.run}: bench smoke (throughput, latency, backlog, state)`, async () => {
       const args = {
         recovery: false,
         storage: false,
@@ -102,7 +108,7 @@ async function checkTarget(target: E2eTarget, outputs: StackOutputs, phases: Pha
   }
   // What a person would see: the matrix page (with every fault page it links to), the broken restore's page and the
   // benchmarks' plots, each label drawn whole and apart.
-  await phases.run(`${target.name}: report check: the pages and plots in Chromium`, async () => {
+  await phases.run(`${target.run}: report check: the pages and plots in Chromium`, async () => {
     const chromium = findChromium();
     expectThat(chromium !== null, "no chromium to open the report pages: bash scripts/browser.sh installs Debian's package");
     for (const page of [matrix.paths.html, broken.replace(/\.json$/, ".html")]) {
@@ -116,7 +122,13 @@ async function checkTarget(target: E2eTarget, outputs: StackOutputs, phases: Pha
       expectThat(check.problems.length === 0, `${check.plot} does not draw its labels whole and apart:\n  ${check.problems.join("\n  ")}`);
       log(`      ok ${check.plot}: ${check.seen}`);
     }
-  });
+  }); // Last, when every report of the run is written.
+  if (outputs.checkpointStorage.kind === "s3") {
+    const stack = upStacks.get(target.stack)?.stack;
+    await phases.run(`${target.run}: no S3 credential in a report, a log or the stack outputs`, async () =>
+      credentialsNotLeaked(outputs, stack ? await outputsOf(stack) : {}, REPORTS, (logs) => target.collectLogs(logs), log),
+    );
+  }
 }
 
 /** Targets whose `prepare` ran: on an interruption their `finish` runs too (kind: the cluster is deleted). */
@@ -135,7 +147,7 @@ async function prepareAndBringUp(target: E2eTarget, phases: Phases, log: Log): P
  * may go on beside its checks; its logs are collected, its stack destroyed and its preparation undone whatever happened.
  */
 async function runTarget(target: E2eTarget, phases: Phases, up: () => Promise<StackOutputs>, afterUp?: () => void): Promise<void> {
-  const dir = join(REPORTS, target.name);
+  const dir = join(REPORTS, target.run);
   await mkdir(dir, { recursive: true });
   let failure: unknown;
   try {
@@ -149,7 +161,7 @@ async function runTarget(target: E2eTarget, phases: Phases, up: () => Promise<St
     const stack = upStacks.get(target.stack);
     if (stack)
       await phases
-        .run(`${target.name}: pulumi destroy`, () => destroy(target, stack.stack, consoleLog))
+        .run(`${target.run}: pulumi destroy`, () => destroy(target, stack.stack, consoleLog))
         .catch((error) => (failure ??= error));
     upStacks.delete(target.stack);
     if (prepared.delete(target)) await target.finish(phases, consoleLog).catch((error) => (failure ??= error));
@@ -159,9 +171,9 @@ async function runTarget(target: E2eTarget, phases: Phases, up: () => Promise<St
 
 /** A target's preparation and stack coming up beside another's checks, its lines into a log file of its own. */
 function startInBackground(target: E2eTarget, phases: Phases): { outputs: Promise<StackOutputs>; logFile: string } {
-  const logFile = join(REPORTS, target.name, "bring-up.log");
+  const logFile = join(REPORTS, target.run, "bring-up.log");
   const outputs = (async () => {
-    await mkdir(join(REPORTS, target.name), { recursive: true });
+    await mkdir(join(REPORTS, target.run), { recursive: true });
     return prepareAndBringUp(target, phases, (line) => appendFileSync(logFile, `${stamp()} ${line}\n`));
   })();
   outputs.catch(() => undefined); // awaited later; an early failure must not end the process meanwhile
@@ -169,7 +181,7 @@ function startInBackground(target: E2eTarget, phases: Phases): { outputs: Promis
 }
 
 async function main(): Promise<number> {
-  const names = (process.env.E2E_TARGETS ?? "docker kind").split(/\s+/).filter(Boolean);
+  const names = (process.env.E2E_TARGETS ?? "docker docker-s3 kind").split(/\s+/).filter(Boolean);
   const unknown = names.filter((name) => !(name in TARGETS));
   if (unknown.length > 0) {
     console.error(`e2e: E2E_TARGETS has ${unknown.join(", ")}; allowed: ${Object.keys(TARGETS).join(", ")}`);
@@ -200,12 +212,12 @@ async function main(): Promise<number> {
         : () => prepareAndBringUp(target, phases, consoleLog);
       // The kind cluster (minutes of building and waiting) comes up while docker's checks run; its host ports (8081,
       // 9094: the cluster's config) differ from the ci stack's.
-      const afterUp = target.name === "docker" && kind ? () => (background = startInBackground(kind, phases)) : undefined;
+      const afterUp = target.run === "docker" && kind ? () => (background = startInBackground(kind, phases)) : undefined;
       try {
         await runTarget(target, phases, up, afterUp && (() => void afterUp()));
       } catch (error) {
         failed = true;
-        if (!(error instanceof E2eCheckFailed)) consoleLog(`e2e: ${target.name}: ${(error as Error).message}`);
+        if (!(error instanceof E2eCheckFailed)) consoleLog(`e2e: ${target.run}: ${(error as Error).message}`);
       }
     }
   } catch (error) {

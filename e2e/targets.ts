@@ -11,6 +11,8 @@ import { runScript } from "./shell";
 
 export interface E2eTarget {
   readonly name: "docker" | "kind";
+  /** The run's own name (a target may have several: docker, docker-s3): its reports folder, its phases' prefix. */
+  readonly run: string;
   /** The stack it brings up (Pulumi.<stack>.yaml). */
   readonly stack: string;
   /** The faults of its matrix, in order. */
@@ -44,17 +46,30 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
   "rescale-up",
 ];
 export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
+/**
+ * docker's second run, checkpoints in a bucket of the stack's own S3 server (ci-s3): what goes through the storage —
+ * `latest` found by listing the bucket, Flink's own restore from it — and the store's outage, alone and with a crash.
+ */
+export const DOCKER_S3_FAULTS: readonly FaultName[] = [
+  "cancel-restore-latest",
+  "taskmanager-crash",
+  "object-store-outage",
+  "object-store-outage-taskmanager-crash",
+];
 
 const lines = (text: string): string[] => text.split("\n").filter((line) => line.trim() !== "");
 
-export function dockerTarget(stack = "ci"): E2eTarget {
+/** What a docker run does besides its stack: its faults, and the target-neutral checks it runs (once, on `docker`). */
+type DockerRun = Pick<E2eTarget, "run" | "faults" | "readerCheck" | "benchSmoke">;
+const DOCKER_RUN: DockerRun = { run: "docker", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true };
+export const DOCKER_S3_RUN: DockerRun = { run: "docker-s3", faults: DOCKER_S3_FAULTS, readerCheck: false, benchSmoke: false };
+
+export function dockerTarget(stack = "ci", run: DockerRun = DOCKER_RUN): E2eTarget {
   const label = `${STACK_LABEL}=flink-checkpointer-${stack}`;
   return {
     name: "docker",
     stack,
-    faults: DOCKER_FAULTS,
-    readerCheck: true,
-    benchSmoke: true,
+    ...run,
     prepare: async () => undefined,
     async leftovers() {
       const listed = await Promise.all(
@@ -86,6 +101,7 @@ export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer
   const kubectl = (...args: string[]) => ({ file: "kubectl", args: ["--context", context, ...args] });
   return {
     name: "kind",
+    run: "kind",
     stack,
     faults: KIND_FAULTS,
     readerCheck: false,

@@ -2,6 +2,7 @@
 """A small S3 client on the standard library, for the checkpoint tools when checkpoints live in a bucket.
 
     python3 objectstore.py --endpoint http://s3:8333 ensure-bucket s3://flink-checkpoints [--create] [--wait-seconds N]
+    python3 objectstore.py --endpoint http://s3:8333 head s3://flink-checkpoints/checkpoints/<job>/chk-N/_metadata
 
 What the tools need and nothing more: list (ListObjectsV2, paginated, never by "folders": some servers list a
 deleted checkpoint's prefix for minutes), head, a ranged get, put, batch delete (DeleteObjects), create a bucket.
@@ -314,11 +315,24 @@ def main(argv: Sequence[str]) -> int:
     ensure.add_argument("bucket_uri", help="s3://<bucket>")
     ensure.add_argument("--create", action="store_true", help="create the bucket when it does not exist")
     ensure.add_argument("--wait-seconds", type=float, default=120.0, help="how long the store may take to answer")
+    head = commands.add_parser("head", help="one object's size and time; exit 1 when it does not exist")
+    head.add_argument("object_uri", help="s3://<bucket>/<key>")
     args = parser.parse_args(argv)
     try:
         store = ObjectStore(
             args.endpoint, read_credentials(args.credentials_file), path_style=args.path_style == "true"
         )
+        if args.command == "head":
+            bucket, key = split_uri(args.object_uri)
+            found = store.head(bucket, key)
+            if found is None:
+                print(f"objectstore: {args.object_uri} does not exist", file=sys.stderr)
+                return 1
+            stamp = datetime.datetime.fromtimestamp(found.modified, datetime.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            print(f"{found.size} bytes {stamp} {args.object_uri}")
+            return 0
         bucket, _ = split_uri(args.bucket_uri)
         print(ensure_bucket(store, bucket, args.create, args.wait_seconds), flush=True)
     except ObjectStoreError as error:

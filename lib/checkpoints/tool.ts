@@ -20,8 +20,25 @@ const INSPECT_TIMEOUT_MS = 120_000;
 
 export class InspectorError extends Error {}
 
-/** The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if needed. */
-export async function buildInspector(flinkLine: string): Promise<string> {
+/** The inspectors this process already brought up to date, by Flink line: asked once, not before every inspection. */
+const built = new Map<string, Promise<string>>();
+
+/**
+ * The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if
+ * needed; once per process and line. The setup engine's check alone takes seconds on a loaded machine, seconds in
+ * which the stack retires the checkpoint a fault's recovery restored, before it is read.
+ */
+export function buildInspector(flinkLine: string): Promise<string> {
+  let folder = built.get(flinkLine);
+  if (folder === undefined) {
+    folder = buildInspectorNow(flinkLine);
+    built.set(flinkLine, folder);
+    folder.catch(() => built.delete(flinkLine));
+  }
+  return folder;
+}
+
+async function buildInspectorNow(flinkLine: string): Promise<string> {
   const command = { file: TSX, args: [SETUP_CLI, "path", "inspector", flinkLine] };
   const built = await runCommand(command, BUILD_TIMEOUT_MS);
   const folder = built.stdout.trim().split("\n").pop() ?? "";
