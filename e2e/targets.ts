@@ -9,18 +9,25 @@ import type { FaultName } from "../verify";
 import type { Log, Phases } from "./phases";
 import { runScript } from "./shell";
 
-export interface E2eTarget {
-  readonly name: "docker" | "kind";
-  /** The run's own name (a target may have several: docker, docker-s3): its reports folder, its phases' prefix. */
-  readonly run: string;
-  /** The stack it brings up (Pulumi.<stack>.yaml). */
+/** What an end-to-end run checks on its stack beyond its fault matrix and the checkpoint tools. */
+export interface E2eChecks {
+  /** The reader against Kafka's Java consumer (target-neutral: once, on docker's main run). */
+  readonly readerCheck: boolean;
+  /** The benchmarks' miniatures (on docker's main run, where the benchmarks run). */
+  readonly benchSmoke: boolean;
+  /** A restore from the wrong place must be caught by the verification. */
+  readonly brokenRestore: boolean;
+}
+
+/** One stack of the end-to-end run: where it runs, what it brings up and what it proves there. */
+export interface E2eRun extends E2eChecks {
+  /** Its name in the phases and its report folder (reports/e2e/<name>/). */
+  readonly name: string;
+  readonly target: "docker" | "kind";
+  /** The stack it brings up (Pulumi.<stack>.yaml, which says how this run differs). */
   readonly stack: string;
   /** The faults of its matrix, in order. */
   readonly faults: readonly FaultName[];
-  /** Whether the reader is checked against Kafka's Java consumer (target-neutral: once, on docker). */
-  readonly readerCheck: boolean;
-  /** Whether the benchmarks' miniatures run (on docker, where the benchmarks run). */
-  readonly benchSmoke: boolean;
   /** Readies what the stack needs besides the machine's setup (kind: a cluster). */
   prepare(phases: Phases, log: Log): Promise<void>;
   /** What of the stack is left after its destroy, one line each (empty: nothing). */
@@ -29,6 +36,13 @@ export interface E2eTarget {
   collectLogs(dir: string): Promise<void>;
   /** Removes what `prepare` made. */
   finish(phases: Phases, log: Log): Promise<void>;
+}
+
+/** What a run is: its name, stack and faults, and the checks it adds (none unless given). */
+export interface E2eRunSpec extends Partial<E2eChecks> {
+  readonly name: string;
+  readonly stack: string;
+  readonly faults: readonly FaultName[];
 }
 
 /**
@@ -47,8 +61,9 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
 ];
 export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
 /**
- * docker's second run, checkpoints in a bucket of the stack's own S3 server (ci-s3): what goes through the storage —
- * `latest` found by listing the bucket, Flink's own restore from it — and the store's outage, alone and with a crash.
+ * docker's run with checkpoints in a bucket of the stack's own S3 server (Pulumi.ci-s3.yaml): what goes through the
+ * storage — `latest` found by listing the bucket, Flink's own restore from it — and the store's outage, alone and
+ * with a TaskManager crash.
  */
 export const DOCKER_S3_FAULTS: readonly FaultName[] = [
   "cancel-restore-latest",
@@ -57,19 +72,35 @@ export const DOCKER_S3_FAULTS: readonly FaultName[] = [
   "object-store-outage-taskmanager-crash",
 ];
 
+const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenRestore: false };
+
+/**
+ * CI's runs, in order: each docker run after the other, the kind run (its cluster and stack coming up in the
+ * background meanwhile) last. A new run is one entry here and its Pulumi.<stack>.yaml.
+ */
+export function e2eRuns(): E2eRun[] {
+  return [
+    dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
+    dockerRun({ name: "docker-s3", stack: "ci-s3", faults: DOCKER_S3_FAULTS }),
+    kindRun({ name: "kind", stack: "ci-kind", faults: KIND_FAULTS, brokenRestore: true }),
+  ];
+}
+
+/** The runs E2E_TARGETS names, by target (docker, kind) or by run name; every run when it is empty. */
+export function selectRuns(runs: readonly E2eRun[], names: readonly string[]): { runs: E2eRun[]; unknown: string[] } {
+  if (names.length === 0) return { runs: [...runs], unknown: [] };
+  const unknown = names.filter((name) => !runs.some((run) => run.target === name || run.name === name));
+  return { runs: runs.filter((run) => names.includes(run.target) || names.includes(run.name)), unknown };
+}
+
 const lines = (text: string): string[] => text.split("\n").filter((line) => line.trim() !== "");
 
-/** What a docker run does besides its stack: its faults, and the target-neutral checks it runs (once, on `docker`). */
-type DockerRun = Pick<E2eTarget, "run" | "faults" | "readerCheck" | "benchSmoke">;
-const DOCKER_RUN: DockerRun = { run: "docker", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true };
-export const DOCKER_S3_RUN: DockerRun = { run: "docker-s3", faults: DOCKER_S3_FAULTS, readerCheck: false, benchSmoke: false };
-
-export function dockerTarget(stack = "ci", run: DockerRun = DOCKER_RUN): E2eTarget {
-  const label = `${STACK_LABEL}=flink-checkpointer-${stack}`;
+export function dockerRun(spec: E2eRunSpec): E2eRun {
+  const label = `${STACK_LABEL}=flink-checkpointer-${spec.stack}`;
   return {
-    name: "docker",
-    stack,
-    ...run,
+    ...noChecks,
+    ...spec,
+    target: "docker",
     prepare: async () => undefined,
     async leftovers() {
       const listed = await Promise.all(
@@ -97,15 +128,13 @@ export function dockerTarget(stack = "ci", run: DockerRun = DOCKER_RUN): E2eTarg
   };
 }
 
-export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer", namespace = "flink-checkpointer"): E2eTarget {
+export function kindRun(spec: E2eRunSpec, context = "kind-flink-checkpointer", namespace = "flink-checkpointer"): E2eRun {
   const kubectl = (...args: string[]) => ({ file: "kubectl", args: ["--context", context, ...args] });
+  const { stack } = spec;
   return {
-    name: "kind",
-    run: "kind",
-    stack,
-    faults: KIND_FAULTS,
-    readerCheck: false,
-    benchSmoke: false,
+    ...noChecks,
+    ...spec,
+    target: "kind",
     async prepare(phases, log) {
       await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/setup.sh", "kind"], log));
       // A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one

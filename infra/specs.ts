@@ -37,10 +37,38 @@ export const PORTS = {
 /** Users of the official images; the stack runs every container as these, never as root. */
 export const USERS = { flink: "9999:9999", kafka: "1000:1000", node: "1000:1000", s3: "10333:10333" } as const;
 
-/** Flink process sizes; the Kubernetes requests and limits derive from them. */
-export const FLINK_MEMORY_MB = { jobmanager: 1280, taskmanager: 2048 } as const;
-/** Room for the Python processes PyFlink starts beside each JVM. */
+/** Room for the Python interpreter PyFlink runs beside (process mode) or inside (thread mode) each Flink JVM. */
 export const PYTHON_OVERHEAD_MB = 512;
+
+/** Memory in MiB of a process: what it is sized for (`request`) and the cap its container or pod gets (`limit`). */
+export interface MemorySize {
+  readonly request: number;
+  readonly limit: number;
+}
+
+/**
+ * The Flink processes' memory: their configured process sizes (jobManagerMemoryMb, taskManagerMemoryMb), capped with
+ * room for the Python PyFlink runs beside or inside each JVM.
+ */
+export function flinkMemoryMb(
+  cfg: Pick<StackConfig, "jobManagerMemoryMb" | "taskManagerMemoryMb">,
+): Record<"jobmanager" | "taskmanager", MemorySize> {
+  return {
+    jobmanager: { request: cfg.jobManagerMemoryMb, limit: cfg.jobManagerMemoryMb + PYTHON_OVERHEAD_MB },
+    taskmanager: { request: cfg.taskManagerMemoryMb, limit: cfg.taskManagerMemoryMb + PYTHON_OVERHEAD_MB },
+  };
+}
+
+/** The other processes' memory, the same on both targets: the broker's default 1 GiB heap and the JVM's own; small clients. */
+export const PROCESS_MEMORY_MB: Readonly<Record<"kafka" | "topics" | "generator" | "submission" | "s3" | "bucket", MemorySize>> = {
+  kafka: { request: 1280, limit: 1536 },
+  topics: { request: 256, limit: 512 },
+  generator: { request: 64, limit: 256 },
+  submission: { request: 128, limit: 256 },
+  // SeaweedFS's weed mini: 31 MiB idle, 155 MiB after hours of checkpoints (shared/notes/object-storage.md).
+  s3: { request: 128, limit: 512 },
+  bucket: { request: 64, limit: 128 },
+};
 
 /** Fixed cluster id (base64 of 16 bytes, as KRaft wants) so a recreated broker reuses its formatted storage. */
 export const KAFKA_CLUSTER_ID = "ZmxpbmstY2hlY2twb2ludA";
@@ -69,8 +97,8 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
     "jobmanager.rpc.port": String(PORTS.flinkRpc),
     "blob.server.port": String(PORTS.flinkBlob),
     "taskmanager.rpc.port": String(PORTS.taskManagerRpc),
-    "jobmanager.memory.process.size": `${FLINK_MEMORY_MB.jobmanager}m`,
-    "taskmanager.memory.process.size": `${FLINK_MEMORY_MB.taskmanager}m`,
+    "jobmanager.memory.process.size": `${cfg.jobManagerMemoryMb}m`,
+    "taskmanager.memory.process.size": `${cfg.taskManagerMemoryMb}m`,
     // Every (re)submission of a Python job loads its classes anew; the default 256m ran out after ~8 runs.
     "taskmanager.memory.jvm-metaspace.size": "512m",
     "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
@@ -151,7 +179,11 @@ export function s3Endpoint(s3: S3Settings): string {
 /** Where the flink user's AWS credentials file is mounted: where the S3 plugin and objectstore.py look for it. */
 export const S3_CREDENTIALS_FILE = "/opt/flink/.aws/credentials";
 
-/** The stack's own S3 server: its data folder (a volume of its own) and its identities file. */
+/**
+ * The stack's own S3 server: its data folder (a volume of its own) and its identities file. The server runs as
+ * USERS.s3 with `weed` as its command on either image (the official image's entrypoint would start as root, chown and
+ * drop privileges, which a container without capabilities cannot); a one-shot step owns the data folder first.
+ */
 export const S3_SERVER = { dataDir: "/data", identitiesFile: "/etc/seaweedfs/s3.json" } as const;
 
 /**
@@ -162,6 +194,7 @@ export const S3_SERVER = { dataDir: "/data", identitiesFile: "/etc/seaweedfs/s3.
  */
 export function s3ServerArguments(): string[] {
   return [
+    "weed",
     "mini",
     `-dir=${S3_SERVER.dataDir}`,
     `-s3.config=${S3_SERVER.identitiesFile}`,
@@ -171,6 +204,11 @@ export function s3ServerArguments(): string[] {
     "-ip=127.0.0.1",
     "-ip.bind=0.0.0.0",
   ];
+}
+
+/** The one-shot command that makes the S3 server's data folder its user's, mode 0750 (it runs as root, CHOWN and FOWNER only). */
+export function s3DataOwnerCommand(): string[] {
+  return ["sh", "-c", `chown ${USERS.s3} ${S3_SERVER.dataDir} && chmod 0750 ${S3_SERVER.dataDir}`];
 }
 
 /** An access key pair for S3. */
@@ -471,6 +509,8 @@ export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointS
     recoverCommand: recoveryCommand(cfg),
     // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
     checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir, ...storageArguments(cfg)],
+    // Pulumi drops an output that is undefined; "" says "not set", so an older stack's missing output stays telling.
+    restoreFrom: cfg.restoreFrom ?? "",
     flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
     kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
     images: {

@@ -15,8 +15,10 @@ import {
   bucketCommand,
   bucketStorage,
   commonOutputs,
+  flinkMemoryMb,
   flinkProperties,
   generatorEnvironment,
+  type MemorySize,
   seaweedfsIdentities,
   submissionCommand,
   type TopicSpec,
@@ -79,6 +81,8 @@ export interface FlinkClusterArgs {
   readonly restPort: number;
   /** With checkpoints in a bucket: the AWS credentials file mounted read-only in every Flink process (a secret); no volume then. */
   readonly s3CredentialsFile?: pulumi.Output<string>;
+  /** The JobManager's and each TaskManager's memory in MiB: sized for, and capped at (specs.memoryMb). */
+  readonly memory: Readonly<Record<"jobmanager" | "taskmanager", MemorySize>>;
 }
 
 /** The visit generator, writing into the input topic. */
@@ -230,6 +234,7 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G, 
       taskManagers: cfg.taskManagers,
       restPort: cfg.flinkRestPort,
       ...(s3CredentialsFile ? { s3CredentialsFile } : {}),
+      memory: flinkMemoryMb(cfg),
     },
     { ...opts, dependsOn: afterBucket },
   );

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, envList, flinkPropertiesText, HOSTS, PORTS, S3_CREDENTIALS_FILE, USERS } from "../specs";
 import type { FlinkClusterArgs as SharedArgs } from "../stack";
+import { lockedDown } from "./lockdown";
 import { secretUpload } from "./objectStore";
 
 /** Arguments of {@link FlinkCluster}: the shared ones and where on Docker. */
@@ -54,6 +55,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
       `${name}-jobmanager`,
       {
         ...common,
+        ...lockedDown(args.memory.jobmanager),
         name: `${args.namePrefix}-jobmanager`,
         command: ["jobmanager"],
         networksAdvanced: [{ name: args.networkName, aliases: [HOSTS.jobmanager] }],
@@ -69,6 +71,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
           `${name}-taskmanager-${i + 1}`,
           {
             ...common,
+            ...lockedDown(args.memory.taskmanager),
             name: `${args.namePrefix}-taskmanager-${i + 1}`,
             command: ["taskmanager"],
             networksAdvanced: [{ name: args.networkName }],

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MOUNT_PATH, restoreSummary, S3_CREDENTIALS_FILE, USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, restoreSummary, S3_CREDENTIALS_FILE, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
+import { lockedDown } from "./lockdown";
 import { secretUpload } from "./objectStore";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
@@ -35,6 +36,7 @@ export class JobSubmission extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-submit`,
       oneShotArgs({
+        ...lockedDown(PROCESS_MEMORY_MB.submission),
         name: `${args.namePrefix}-submit`,
         image: args.image,
         user: USERS.flink,

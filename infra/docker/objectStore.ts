@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HOSTS, S3_CREDENTIALS_FILE, S3_SERVER, s3ServerArguments, USERS } from "../specs";
+import { HOSTS, PROCESS_MEMORY_MB, S3_CREDENTIALS_FILE, S3_SERVER, s3DataOwnerCommand, s3ServerArguments, USERS } from "../specs";
 import type { ObjectStoreArgs as SharedArgs } from "../stack";
+import { lockedDown } from "./lockdown";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
 /** Arguments of {@link ObjectStore}: the shared ones and where on Docker. */
@@ -35,19 +36,40 @@ export class ObjectStore extends pulumi.ComponentResource {
     super("flink-checkpointer:docker:ObjectStore", name, {}, opts);
     if (args.serverImage !== undefined && args.serverIdentities !== undefined) {
       const data = new docker.Volume(`${name}-data`, { name: `${args.namePrefix}-s3-data`, labels: args.labels }, { parent: this });
+      // The volume starts as the image's /data, whoever owns it there: made the server user's before it starts, by
+      // root with the two capabilities that takes and nothing else (kind's pods do the same in an init container).
+      const owner = new docker.Container(
+        `${name}-data-owner`,
+        oneShotArgs({
+          name: `${args.namePrefix}-s3-data-owner`,
+          image: args.serverImage,
+          user: "0:0",
+          entrypoints: [s3DataOwnerCommand()[0] as string],
+          command: s3DataOwnerCommand().slice(1),
+          volumes: [{ volumeName: data.name, containerPath: S3_SERVER.dataDir }],
+          ...lockedDown(PROCESS_MEMORY_MB.bucket),
+          capabilities: { drops: ["ALL"], adds: ["CHOWN", "FOWNER"] },
+          labels: args.labels,
+        }),
+        { parent: this, deleteBeforeReplace: true },
+      );
+      failOnNonZeroExit(owner);
       this.server = new docker.Container(
         `${name}-server`,
         {
           name: `${args.namePrefix}-s3`,
           image: args.serverImage,
-          command: s3ServerArguments(),
+          user: USERS.s3,
+          entrypoints: [s3ServerArguments()[0] as string],
+          command: s3ServerArguments().slice(1),
+          ...lockedDown(PROCESS_MEMORY_MB.s3),
           volumes: [{ volumeName: data.name, containerPath: S3_SERVER.dataDir }],
           uploads: [secretUpload(S3_SERVER.identitiesFile, args.serverIdentities)],
           networksAdvanced: [{ name: args.networkName, aliases: [HOSTS.s3] }],
           restart: "unless-stopped",
           labels: args.labels,
         },
-        { parent: this, deleteBeforeReplace: true },
+        { parent: this, deleteBeforeReplace: true, dependsOn: [owner] },
       );
     }
     this.bucketStep = new docker.Container(
@@ -58,6 +80,7 @@ export class ObjectStore extends pulumi.ComponentResource {
         user: USERS.flink,
         entrypoints: [args.bucketCommand[0] as string],
         command: args.bucketCommand.slice(1),
+        ...lockedDown(PROCESS_MEMORY_MB.bucket),
         uploads: [secretUpload(S3_CREDENTIALS_FILE, args.credentialsFile)],
         networksAdvanced: [{ name: args.networkName }],
         labels: args.labels,

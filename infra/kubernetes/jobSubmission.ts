@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MOUNT_PATH, USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
 import { credentialsVolume, podSpec, resources } from "./pods";
 
@@ -53,7 +53,12 @@ export function submissionJobSpec(
         image,
         user: USERS.flink,
         command,
-        resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 128, memoryLimitMb: 256 }),
+        resources: resources({
+          cpuRequestMillis: 50,
+          cpuLimitMillis: 500,
+          memoryRequestMb: PROCESS_MEMORY_MB.submission.request,
+          memoryLimitMb: PROCESS_MEMORY_MB.submission.limit,
+        }),
         volumes:
           checkpointClaimName === undefined
             ? [credentials.volume]

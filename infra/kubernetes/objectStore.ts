@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HOSTS, PORTS, S3_SERVER, s3ServerArguments, USERS } from "../specs";
+import { HOSTS, PORTS, PROCESS_MEMORY_MB, S3_SERVER, s3ServerArguments, USERS } from "../specs";
 import type { ObjectStoreArgs as SharedArgs } from "../stack";
 import { RERUN_FAILED_JOB } from "./jobSubmission";
 import { credentialsVolume, podSpec, resources, S3_CREDENTIALS_SECRET, tcpProbe, volumeOwnerInitContainer } from "./pods";
@@ -70,10 +70,15 @@ export class ObjectStore extends pulumi.ComponentResource {
                 name: "s3",
                 image: args.serverImage,
                 user: USERS.s3,
-                args: s3ServerArguments(),
+                command: s3ServerArguments(),
                 ports: [{ name: "s3", containerPort: PORTS.s3 }],
                 readinessProbe: tcpProbe(PORTS.s3, { initialDelaySeconds: 3, periodSeconds: 2, failureThreshold: 30 }),
-                resources: resources({ cpuRequestMillis: 100, cpuLimitMillis: 1000, memoryRequestMb: 128, memoryLimitMb: 512 }),
+                resources: resources({
+                  cpuRequestMillis: 100,
+                  cpuLimitMillis: 1000,
+                  memoryRequestMb: PROCESS_MEMORY_MB.s3.request,
+                  memoryLimitMb: PROCESS_MEMORY_MB.s3.limit,
+                }),
                 volumes: [
                   { name: "data", persistentVolumeClaim: { claimName: data.metadata.name } },
                   { name: "identities", secret: { secretName: identities.metadata.name, defaultMode: 0o440 } },
@@ -116,7 +121,12 @@ export class ObjectStore extends pulumi.ComponentResource {
               image: args.jobImage,
               user: USERS.flink,
               command: args.bucketCommand,
-              resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 64, memoryLimitMb: 128 }),
+              resources: resources({
+                cpuRequestMillis: 50,
+                cpuLimitMillis: 500,
+                memoryRequestMb: PROCESS_MEMORY_MB.bucket.request,
+                memoryLimitMb: PROCESS_MEMORY_MB.bucket.limit,
+              }),
               volumes: [mounted.volume],
               volumeMounts: [mounted.mount],
               restartPolicy: "Never",

@@ -4,7 +4,7 @@
     python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink] [--inspector-jar JAR]
     python3 checkpoints.py list --checkpoint-dir s3://<bucket>/<prefix> --s3-endpoint URL [--s3-path-style true|false]
     python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
-    python3 checkpoints.py prune --keep N [--apply] --inspector-jar JAR
+    python3 checkpoints.py prune --keep N [--apply] [--protect URI] [--rest-url URL] --inspector-jar JAR
 
 `inspect`, `prune` and `list` with --inspector-jar read the checkpoints with the checkpoint inspector (a Java tool on Flink's State Processor
 API, jobs/flink/checkpoint-inspector, built by `tsx setup/cli.ts path inspector <line>`): the operators and referenced files
@@ -42,6 +42,8 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -122,7 +124,7 @@ def local_path(checkpoint_dir_uri: str) -> str:
     """The path of a file:// checkpoint directory, as mounted in this container."""
     if not checkpoint_dir_uri.startswith(FILE_URI_PREFIX + "/"):
         raise CheckpointSearchError(
-            f"checkpoint directory {checkpoint_dir_uri!r} is not a file:/// URI; a bucket (s3://) needs --s3-endpoint"
+            f"checkpoint directory {checkpoint_dir_uri!r} is not a file:/// URI; only a mounted volume can be searched"
         )
     return checkpoint_dir_uri[len(FILE_URI_PREFIX) :].rstrip("/") or "/"
 
@@ -156,10 +158,23 @@ def _folder_size(folder: str) -> int:
     for parent, _, files in os.walk(folder):
         for name in files:
             try:
-                total += os.path.getsize(os.path.join(parent, name))
+                total += os.lstat(os.path.join(parent, name)).st_size
             except OSError:
                 pass  # removed while listing: Flink discards subsumed checkpoints
     return total
+
+
+def _real_folders(folder: str) -> list[os.DirEntry]:
+    """The entries of `folder` that are folders themselves, not symbolic links to one; none when `folder` is gone.
+
+    Flink never links checkpoint folders: a link is someone else's, and following it would read (and prune would
+    remove) whatever it points to, outside the checkpoint directory.
+    """
+    try:
+        with os.scandir(folder) as entries:
+            return [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []  # discarded by Flink while listing
 
 
 def _local_file(reference: str) -> str:
@@ -167,6 +182,16 @@ def _local_file(reference: str) -> str:
     if reference.startswith("file:"):
         reference = "/" + reference[len("file:") :].lstrip("/")
     return reference.rstrip("/") or "/"
+
+
+@dataclass(frozen=True)
+class LinkedFolder:
+    """A symbolic link where Flink keeps a job folder or a chk-N: never followed, never removed."""
+
+    job_id: str
+    # The chk-N it stands for, or None for a link named like a job folder.
+    checkpoint: str | None
+    target: str
 
 
 class Storage:
@@ -187,6 +212,14 @@ class Storage:
         """Every chk-<n> of one job, highest n first."""
         raise NotImplementedError
 
+    def links(self) -> list[LinkedFolder]:
+        """Links where Flink keeps a job folder or a chk-N (a volume's): never followed, never removed."""
+        raise NotImplementedError
+
+    def job_changed_time(self, job_id: str) -> float | None:
+        """When the job's folder last changed (None: gone meanwhile)."""
+        raise NotImplementedError
+
     def problem(self, checkpoint_uri: str) -> str | None:
         """Why the chk-<n> at that URI cannot be restored from now ("does not exist" included), or None."""
         raise NotImplementedError
@@ -201,6 +234,10 @@ class Storage:
 
     def normalize(self, reference: str) -> str:
         """A checkpoint or file reference (a URI as Flink or the user writes it, or a path) in this storage's own form."""
+        raise NotImplementedError
+
+    def checkpoint_key(self, reference: str) -> str:
+        """The one spelling of a chk-N (of a reference to it or its _metadata), to compare protections by."""
         raise NotImplementedError
 
     def inspector_path(self, checkpoint_uri: str) -> str:
@@ -222,7 +259,7 @@ class Storage:
 
 
 class VolumeStorage(Storage):
-    """A checkpoint directory on a volume mounted in this container (file://)."""
+    """A checkpoint directory on a volume mounted in this container (file://). Links are never followed."""
 
     def __init__(self, uri: str):
         self.root = local_path(uri)
@@ -231,38 +268,68 @@ class VolumeStorage(Storage):
     def describe(self) -> str:
         return self.root
 
-    def job_ids(self) -> list[str]:
+    def _existing_root(self) -> str:
         if not os.path.isdir(self.root):
             raise CheckpointSearchError(
                 f"{self.root} does not exist in this container; is the checkpoint volume mounted there?"
             )
-        return sorted(
-            name
-            for name in os.listdir(self.root)
-            if JOB_ID.match(name) and os.path.isdir(os.path.join(self.root, name))
-        )
+        return self.root
+
+    def job_ids(self) -> list[str]:
+        return sorted(entry.name for entry in _real_folders(self._existing_root()) if JOB_ID.match(entry.name))
 
     def checkpoints(self, job_id: str) -> list[Checkpoint]:
-        folder = os.path.join(self.root, job_id)
+        """Every chk-<n> of one job folder, highest n first; one that Flink discards while it is read is left out."""
         found = []
-        for name in os.listdir(folder):
-            match = CHECKPOINT_FOLDER.match(name)
-            path = os.path.join(folder, name)
-            if not match or not os.path.isdir(path):
+        for entry in _real_folders(os.path.join(self.root, job_id)):
+            match = CHECKPOINT_FOLDER.match(entry.name)
+            if not match:
                 continue
-            problem = checkpoint_problem(path)
-            stamped = path if problem else os.path.join(path, METADATA_FILE)
+            problem = checkpoint_problem(entry.path)
+            stamped = entry.path if problem else os.path.join(entry.path, METADATA_FILE)
+            try:
+                time = os.path.getmtime(stamped)
+            except FileNotFoundError:
+                continue  # discarded by Flink between the listing and now
             found.append(
                 Checkpoint(
                     job_id=job_id,
                     number=int(match.group(1)),
-                    uri=f"{self.uri}/{job_id}/{name}",
+                    uri=f"{self.uri}/{job_id}/{entry.name}",
                     problem=problem,
-                    time=os.path.getmtime(stamped),
-                    size=_folder_size(path),
+                    time=time,
+                    size=_folder_size(entry.path),
                 )
             )
         return sorted(found, key=lambda checkpoint: checkpoint.number, reverse=True)
+
+    def links(self) -> list[LinkedFolder]:
+        root = self._existing_root()
+
+        def links_in(folder: str, pattern: re.Pattern) -> list[tuple[str, str]]:
+            try:
+                with os.scandir(folder) as entries:
+                    return [
+                        (entry.name, os.readlink(entry.path))
+                        for entry in entries
+                        if pattern.match(entry.name) and entry.is_symlink()
+                    ]
+            except FileNotFoundError:
+                return []  # the job folder was discarded while listing, or the link removed meanwhile
+
+        found = [LinkedFolder(name, None, target) for name, target in links_in(root, JOB_ID)]
+        for job_id in self.job_ids():
+            found += [
+                LinkedFolder(job_id, name, target)
+                for name, target in links_in(os.path.join(root, job_id), CHECKPOINT_FOLDER)
+            ]
+        return sorted(found, key=lambda link: (link.job_id, link.checkpoint or ""))
+
+    def job_changed_time(self, job_id: str) -> float | None:
+        try:
+            return os.path.getmtime(os.path.join(self.root, job_id))
+        except FileNotFoundError:
+            return None  # discarded meanwhile
 
     def problem(self, checkpoint_uri: str) -> str | None:
         path = self.inspector_path(checkpoint_uri)
@@ -276,22 +343,16 @@ class VolumeStorage(Storage):
         }
 
     def remove(self, checkpoint: Checkpoint) -> tuple[str, str]:
-        path = self.inspector_path(checkpoint.uri)
-        try:
-            shutil.rmtree(path)
-        except FileNotFoundError:
-            return "gone", "already gone: Flink discarded it while prune ran"
-        except OSError as error:
-            return "failed", f"could not remove it: {error.strerror or error}; run prune again"
-        return "removed", ""
+        return remove_checkpoint_folder(self.root, checkpoint)
 
     def normalize(self, reference: str) -> str:
-        path = os.path.normpath(_local_file(reference))
-        return f"{FILE_URI_PREFIX}{path}"
+        return f"{FILE_URI_PREFIX}{os.path.normpath(_local_file(reference))}"
+
+    def checkpoint_key(self, reference: str) -> str:
+        return checkpoint_path(reference)
 
     def inspector_path(self, checkpoint_uri: str) -> str:
-        path = _local_file(checkpoint_uri)
-        return os.path.dirname(path) if os.path.basename(path) == METADATA_FILE else path
+        return checkpoint_path(checkpoint_uri)
 
 
 @dataclass(frozen=True)
@@ -410,6 +471,15 @@ class BucketStorage(Storage):
         reference = reference.rstrip("/")
         return reference[: -len("/" + METADATA_FILE)] if reference.endswith("/" + METADATA_FILE) else reference
 
+    def links(self) -> list[LinkedFolder]:
+        return []  # a bucket has no links
+
+    def job_changed_time(self, job_id: str) -> float | None:
+        return max((item.modified for item in self._objects(f"{job_id}/")), default=None)
+
+    def checkpoint_key(self, reference: str) -> str:
+        return self.normalize(reference)
+
     def inspector_path(self, checkpoint_uri: str) -> str:
         return self.normalize(checkpoint_uri)
 
@@ -443,8 +513,13 @@ def scan_job_folder(checkpoint_dir: str | Storage, job_id: str) -> list[Checkpoi
 
 
 def job_folders(checkpoint_dir: str | Storage) -> list[str]:
-    """The job ids that have a folder in the checkpoint directory (other entries are ignored)."""
+    """The job ids that have a folder in the checkpoint directory (other entries, and links, are ignored)."""
     return open_storage(checkpoint_dir).job_ids()
+
+
+def linked_folders(checkpoint_dir: str | Storage) -> list[LinkedFolder]:
+    """The links named like job folders in the checkpoint directory, and like chk-N in its job folders."""
+    return open_storage(checkpoint_dir).links()
 
 
 def scan(checkpoint_dir: str | Storage) -> list[Checkpoint]:
@@ -785,6 +860,16 @@ def resolve_checkpoint(checkpoint_dir: str | Storage, named: str) -> str:
 
 # --- prune: remove old retained checkpoints, never one still needed ---------------------------------
 
+# checkpoints.py runs in the JobManager's container (npm run checkpoints), where Flink's REST API listens.
+DEFAULT_REST_URL = "http://localhost:8081"
+REST_TIMEOUT_SECONDS = 10
+# Job states from which a job still holds (or will again hold) its sources and the state it restored.
+ALIVE_JOB_STATES = frozenset({"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING"})
+# More would keep every checkpoint a job ever wrote; Flink itself retains one by default.
+MAX_KEEP = 1000
+PROTECT_REASON = "named by --protect (npm run checkpoints passes the stack's restoreFrom)"
+LINK_REASON = "prune never follows a link nor removes what it points to; remove the link yourself if nothing needs it"
+
 
 @dataclass(frozen=True)
 class PruneDecision:
@@ -806,21 +891,33 @@ def kept_by_retention(checkpoints: Sequence[Checkpoint], keep: int) -> list[Chec
     return kept
 
 
+def checkpoint_path(reference: str) -> str:
+    """The chk-N folder a reference names (file:///x, file:/x as Flink writes them, or a path; or its _metadata)."""
+    path = _local_file(reference)
+    if os.path.basename(path) == METADATA_FILE:
+        path = os.path.dirname(path)
+    return os.path.normpath(path)
+
+
 def prune_plan(
     checkpoints: Sequence[Checkpoint],
     keep: int,
     latest: Checkpoint | None,
     referenced_files: Mapping[str, Sequence[str]],
     storage: str | Storage,
+    protected: Mapping[str, str] | None = None,
 ) -> list[PruneDecision]:
     """What `prune --keep N` does with each chk-N folder in `storage` (a Storage, or the checkpoint volume's path).
 
     Kept: the N newest complete checkpoints of every job folder, the newest complete one of the latest run
-    (`latest`), incomplete ones newer than their folder's newest complete one (a running job may be writing
+    (`latest`), the `protected` ones (by Storage.checkpoint_key, with why: the stack's restoreFrom, a running job's
+    restore source), incomplete ones newer than their folder's newest complete one (a running job may be writing
     them), and any folder holding a file that a kept checkpoint references (`referenced_files`: the files
     each kept checkpoint's _metadata names, by its uri). Everything else is removed. Only chk-N folders are
     ever removed: shared/, taskowned/ and the folders beside the job folders (ha/, jars/, savepoints/) are not considered.
     """
+    protected = protected or {}
+    storage = open_storage(storage)
     # Each kept checkpoint's place among its folder's complete ones, 0 for the newest.
     kept = {
         checkpoint.uri: sum(
@@ -829,7 +926,6 @@ def prune_plan(
         for checkpoint in kept_by_retention(checkpoints, keep)
     }
     # The checkpoint folders that hold a file some kept checkpoint references, and the first such checkpoint.
-    storage = open_storage(storage)
     holders: dict[tuple[str, str], str] = {}
     for uri, files in referenced_files.items():
         for reference in files:
@@ -842,8 +938,11 @@ def prune_plan(
         newest_complete = max(
             (c.number for c in checkpoints if c.job_id == checkpoint.job_id and c.complete), default=None
         )
+        protection = protected.get(storage.checkpoint_key(checkpoint.uri))
         if latest is not None and checkpoint.uri == latest.uri:
             decision = PruneDecision(checkpoint, False, "newest complete checkpoint of the latest run")
+        elif protection is not None:
+            decision = PruneDecision(checkpoint, False, protection)
         elif checkpoint.uri in kept:
             rank = kept[checkpoint.uri]
             decision = PruneDecision(
@@ -871,30 +970,233 @@ def prune_plan(
     return decisions
 
 
-def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> list[str]:
-    rows = [("job id", "checkpoint", "action", "bytes", "why")]
-    for decision in decisions:
-        action = ("removed" if applied else "remove") if decision.remove else "keep"
-        rows.append(
-            (
-                decision.checkpoint.job_id,
-                f"chk-{decision.checkpoint.number}",
-                action,
-                str(decision.checkpoint.size),
-                decision.reason,
+# --- prune: the restore sources running jobs still need, from the JobManager's REST API --------------
+
+
+class RestUnavailable(Exception):
+    """The JobManager's REST API did not answer what prune asked; the message names the request."""
+
+
+def _rest_object(rest_url: str, path: str) -> dict:
+    url = rest_url + path
+    try:
+        with urllib.request.urlopen(url, timeout=REST_TIMEOUT_SECONDS) as response:
+            answer = json.loads(response.read().decode())
+    except urllib.error.HTTPError as error:
+        raise RestUnavailable(f"GET {url} answered HTTP {error.code}") from None
+    except (OSError, ValueError) as error:  # refused, unreachable, timed out; an answer that is not JSON
+        raise RestUnavailable(f"GET {url} failed: {getattr(error, 'reason', None) or error}") from None
+    if not isinstance(answer, dict):
+        raise RestUnavailable(f"GET {url} answered {json.dumps(answer)[:100]}, not a JSON object")
+    return answer
+
+
+def restore_sources(rest_url: str, key=checkpoint_path) -> dict[str, str]:
+    """The checkpoints that running jobs restored from and still need, by `key` (Storage.checkpoint_key), with why.
+
+    A job restored in NO_CLAIM mode reads its source's files until it has completed a checkpoint of its own (the
+    first one is a full one); Flink's `latest.restored` names the source, `counts.completed` says whether that
+    happened. Raises RestUnavailable when any answer is missing: a partial picture is no ground to remove.
+    """
+    sources: dict[str, str] = {}
+    jobs = _rest_object(rest_url, "/jobs/overview").get("jobs")
+    for job in jobs if isinstance(jobs, list) else []:
+        if not isinstance(job, dict) or job.get("state") not in ALIVE_JOB_STATES:
+            continue
+        statistics = _rest_object(rest_url, f"/jobs/{job.get('jid')}/checkpoints")
+        latest = statistics.get("latest") if isinstance(statistics.get("latest"), dict) else {}
+        counts = statistics.get("counts") if isinstance(statistics.get("counts"), dict) else {}
+        restored = latest.get("restored") if isinstance(latest.get("restored"), dict) else {}
+        source = restored.get("external_path")
+        if isinstance(source, str) and source and not counts.get("completed"):
+            sources.setdefault(
+                key(source),
+                f"restore source of running job {job.get('jid')}, which has completed no checkpoint of its own yet",
+            )
+    return sources
+
+
+def sources_without_rest(checkpoints: Sequence[Checkpoint], storage: str | Storage) -> tuple[dict[str, str], str]:
+    """What to protect when the REST API cannot say which checkpoints running jobs restored from, and the note.
+
+    A job that has not completed a checkpoint of its own has a job folder without a complete one, and restored
+    (if it did) from a checkpoint written before that folder was made; the folder's modification time is no
+    earlier than that. So every complete checkpoint written up to the newest such folder's modification time is
+    kept; with no such folder, no running job still needs its source.
+    """
+    storage = open_storage(storage)
+    changed: dict[str, float] = {}
+    for job_id in storage.job_ids():
+        if not any(c.complete for c in checkpoints if c.job_id == job_id):
+            time = storage.job_changed_time(job_id)
+            if time is not None:  # None: discarded meanwhile, no job runs from it
+                changed[job_id] = time
+    if not changed:
+        return {}, "every job folder has a complete checkpoint of its own, so no running job still needs its source"
+    waiting = max(changed, key=lambda job_id: changed[job_id])
+    reason = f"written before job folder {waiting} (no complete checkpoint yet) last changed: its job may have restored from it"
+    protected = {
+        storage.checkpoint_key(c.uri): reason for c in checkpoints if c.complete and c.time <= changed[waiting]
+    }
+    return protected, f"protecting every complete checkpoint written before {_timestamp(changed[waiting])}"
+
+
+# --- prune: carrying out the plan, and what happened --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PruneRow:
+    """One line of prune's table: a chk-N folder, or a link that stands for one or for a job folder."""
+
+    job_id: str
+    # "chk-N", or "-" for a whole job folder.
+    checkpoint: str
+    # keep | remove (dry run) | removed | gone (Flink discarded it meanwhile) | refused | failed
+    action: str
+    size: int | None
+    reason: str
+
+    @property
+    def as_planned(self) -> bool:
+        return self.action not in ("refused", "failed")
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    rows: list[PruneRow]
+    applied: bool
+    # Said under the table: what prune could not find out, and what it did about it.
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(row.as_planned for row in self.rows)
+
+
+def remove_checkpoint_folder(root: str, checkpoint: Checkpoint) -> tuple[str, str]:
+    """Removes a chk-N folder where prune found it, and only there: (action, why) for the table.
+
+    Between the plan and now, Flink may have discarded the folder (then it is gone, as planned) and someone may
+    have replaced it or its job folder by a link: a folder whose real path is not <real root>/<job id>/chk-N is
+    refused. shutil.rmtree itself never follows a link inside the folder (and refuses one at the top).
+    """
+    path = local_path(checkpoint.uri)
+    expected = os.path.join(os.path.realpath(root), checkpoint.job_id, f"chk-{checkpoint.number}")
+    try:
+        if os.path.islink(path):
+            return "refused", f"became a symbolic link to {os.readlink(path)} since prune read it; {LINK_REASON}"
+        real = os.path.realpath(path)
+        if real != expected:
+            return "refused", f"its real path is {real}, not {expected}: a link on the way; nothing removed"
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        if not os.path.lexists(path):
+            return "gone", "already gone: Flink discarded it while prune ran"
+        return "failed", "a file in it vanished while prune removed it, and the folder is still there; run prune again"
+    except OSError as error:
+        return "failed", f"could not remove it: {error.strerror or error} ({error.filename or path}); run prune again"
+    return "removed", ""
+
+
+def _referenced_files_of_present(
+    checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str, storage: Storage
+) -> dict[str, list[str]]:
+    """referenced_files of the complete `checkpoints` still there, by uri, from one inspector run (repeated without
+    those Flink removed meanwhile)."""
+    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
+    for _ in range(INSPECTION_ATTEMPTS - 1):
+        try:
+            return referenced_files(complete, jar, flink_classpath, storage)
+        except InspectionError:
+            remaining = [c for c in complete if storage.problem(c.uri) is None]
+            if len(remaining) == len(complete):
+                raise
+            complete = remaining
+    return referenced_files(complete, jar, flink_classpath, storage)
+
+
+def prune(
+    checkpoint_dir: str | Storage,
+    keep: int,
+    apply: bool,
+    jar: str,
+    flink_classpath: str,
+    protect: Sequence[str] = (),
+    rest_url: str = DEFAULT_REST_URL,
+) -> PruneReport:
+    """Plans (and with `apply` carries out) `prune --keep N`: see prune_plan. Links are refused, never followed;
+    the checkpoints named in `protect` and those running jobs still need (asked of the REST API at `rest_url`) are
+    kept, and the files every kept checkpoint references come from the inspector."""
+    storage = open_storage(checkpoint_dir)
+    links = storage.links()
+    checkpoints = scan(storage)
+    notes: list[str] = []
+    protected = {storage.checkpoint_key(reference): PROTECT_REASON for reference in protect}
+    try:
+        sources = restore_sources(rest_url, storage.checkpoint_key)
+    except RestUnavailable as error:
+        sources, what_then = sources_without_rest(checkpoints, storage)
+        notes.append(
+            f"could not ask the JobManager at {rest_url} which checkpoints its running jobs restored from ({error}): "
+            f"{what_then}"
+        )
+    protected = {**sources, **protected}
+    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
+    latest = latest_checkpoint(storage, "", {}).checkpoint if complete else None
+    kept = kept_by_retention(checkpoints, keep) + [c for c in complete if storage.checkpoint_key(c.uri) in protected]
+    unknown_references = None
+    try:
+        references = _referenced_files_of_present(kept, jar, flink_classpath, storage)
+    except InspectionError as error:
+        references, unknown_references = {}, str(error).splitlines()[0]
+    rows = [
+        PruneRow(
+            link.job_id, link.checkpoint or "-", "refused", None, f"a symbolic link to {link.target}: {LINK_REASON}"
+        )
+        for link in links
+    ]
+    for decision in prune_plan(checkpoints, keep, latest, references, storage, protected):
+        checkpoint = decision.checkpoint
+        action, reason = ("remove", decision.reason) if decision.remove else ("keep", decision.reason)
+        if decision.remove and unknown_references is not None:
+            action, reason = (
+                "refused",
+                f"the checkpoint inspector could not read the kept checkpoints ({unknown_references}), so which "
+                "folders they still need is unknown",
+            )
+        elif decision.remove and apply:
+            action, outcome = storage.remove(checkpoint)
+            reason = outcome or reason
+        rows.append(PruneRow(checkpoint.job_id, f"chk-{checkpoint.number}", action, checkpoint.size, reason))
+    # By job id; a link standing for a whole job folder first, then its chk-N, highest first.
+    rows.sort(key=lambda row: (row.job_id, row.checkpoint != "-", -int(row.checkpoint[4:] or 0)))
+    return PruneReport(rows=rows, applied=apply, notes=notes)
+
+
+def prune_lines(report: PruneReport) -> list[str]:
+    """The table (one row per chk-N folder and per link), what was removed, and the notes."""
+    table = [("job id", "checkpoint", "action", "bytes", "why")] + [
+        (row.job_id, row.checkpoint, row.action, "-" if row.size is None else str(row.size), row.reason)
+        for row in report.rows
+    ]
+    lines = _table_lines(table)
+    removing = [row for row in report.rows if row.action in ("remove", "removed")]
+    total = sum(row.size or 0 for row in removing)
+    folders = f"{len(removing)} checkpoint folder{'s' if len(removing) != 1 else ''} ({total} bytes)"
+    if report.applied:
+        gone = sum(1 for row in report.rows if row.action == "gone")
+        lines.append(f"removed {folders}" + (f"; {gone} already gone" if gone else ""))
+    else:
+        lines.append(f"dry run: {folders} would be removed; add --apply to remove them")
+    not_planned = [row for row in report.rows if not row.as_planned]
+    if not_planned:
+        lines.append(
+            f"{len(not_planned)} refused or not removed (see why): "
+            + ", ".join(
+                f"{row.job_id}/{row.checkpoint}" if row.checkpoint != "-" else row.job_id for row in not_planned
             )
         )
-    lines = _table_lines(rows)
-    removed = [d for d in decisions if d.remove]
-    total = sum(d.checkpoint.size for d in removed)
-    if applied:
-        lines.append(f"removed {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes)")
-    else:
-        lines.append(
-            f"dry run: {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes) would be removed; "
-            "add --apply to remove them"
-        )
-    return lines
+    return lines + report.notes
 
 
 def referenced_files(
@@ -909,25 +1211,6 @@ def referenced_files(
     }
 
 
-def prune(checkpoint_dir: str | Storage, keep: int, apply: bool, jar: str, flink_classpath: str) -> list[PruneDecision]:
-    """Plans (and with `apply` carries out) `prune --keep N`; the kept checkpoints' files come from the inspector."""
-    storage = open_storage(checkpoint_dir)
-    checkpoints = scan(storage)
-    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
-    latest = latest_checkpoint(storage, "", {}).checkpoint if complete else None
-    kept = kept_by_retention(checkpoints, keep)
-    decisions = prune_plan(checkpoints, keep, latest, referenced_files(kept, jar, flink_classpath, storage), storage)
-    if apply:
-        for decision in decisions:
-            if decision.remove:
-                action, why = storage.remove(decision.checkpoint)
-                if action == "failed":
-                    raise CheckpointSearchError(
-                        f"chk-{decision.checkpoint.number} of {decision.checkpoint.job_id}: {why}"
-                    )
-    return decisions
-
-
 # A running job's Flink discards subsumed checkpoints: one listed may be gone when the inspector reads it.
 INSPECTION_ATTEMPTS = 3
 
@@ -938,17 +1221,8 @@ def sharing_by_checkpoint(
     """Sharing of every complete checkpoint of `checkpoints` that is still there, by uri, from one inspector run
     (repeated without those Flink removed meanwhile)."""
     storage = open_storage(storage)
-    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
-    for attempt in range(1, INSPECTION_ATTEMPTS + 1):
-        try:
-            referenced = referenced_files(complete, jar, flink_classpath, storage)
-            break
-        except InspectionError:
-            remaining = [c for c in complete if storage.problem(c.uri) is None]
-            if len(remaining) == len(complete) or attempt == INSPECTION_ATTEMPTS:
-                raise
-            complete = remaining
-    return {c.uri: sharing_of(c, referenced[c.uri], storage) for c in complete}
+    referenced = _referenced_files_of_present(checkpoints, jar, flink_classpath, storage)
+    return {c.uri: sharing_of(c, referenced[c.uri], storage) for c in checkpoints if c.uri in referenced}
 
 
 def main(argv: Sequence[str]) -> int:
@@ -986,16 +1260,31 @@ def main(argv: Sequence[str]) -> int:
     inspect = commands.add_parser(
         "inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it"
     )
-    inspect.add_argument("checkpoint", help=f"a chk-N folder or its _metadata (path or file:// URI), or {LATEST}")
+    inspect.add_argument(
+        "checkpoint", help=f"a chk-N folder or its _metadata (path, file:// or s3:// URI), or {LATEST}"
+    )
     inspect.add_argument("--json", action="store_true", help="the inspection as JSON")
     prune_command = commands.add_parser(
         "prune", parents=[inspector], help="remove old retained checkpoints (dry run unless --apply)"
     )
     prune_command.add_argument(
-        "--keep", type=int, required=True, help="complete checkpoints to keep per job folder (at least 1)"
+        "--keep", type=_keep_count, required=True, help=f"complete checkpoints to keep per job folder (1..{MAX_KEEP})"
     )
     prune_command.add_argument(
         "--apply", action="store_true", help="remove them (default: only show what would be removed)"
+    )
+    prune_command.add_argument(
+        "--protect",
+        action="append",
+        default=[],
+        type=_checkpoint_reference,
+        metavar="URI",
+        help="a chk-N folder (file:// or s3:// URI, or path) never to remove, such as the stack's restoreFrom; repeatable",
+    )
+    prune_command.add_argument(
+        "--rest-url",
+        default=None,
+        help=f"the JobManager's REST API, asked which checkpoints running jobs restored from (default {DEFAULT_REST_URL})",
     )
     # The options of the checkpoint directory are accepted after the command too, as the stack's listing command puts them.
     for command in (listing, inspect, prune_command):
@@ -1036,20 +1325,49 @@ def main(argv: Sequence[str]) -> int:
             else:
                 print("\n".join(inspection_lines(inspection)))
         else:
-            if args.keep < 1:
-                parser.error(
-                    f"--keep must be at least 1 (got {args.keep}): the newest complete checkpoint is always kept"
-                )
-            decisions = prune(storage, args.keep, args.apply, args.inspector_jar, args.flink_classpath)
-            print(
-                "\n".join(prune_lines(decisions, args.apply))
-                if decisions
-                else f"no chk-<n> folder in {storage.describe()}"
+            report = prune(
+                storage,
+                args.keep,
+                args.apply,
+                args.inspector_jar,
+                args.flink_classpath,
+                protect=args.protect,
+                rest_url=(args.rest_url or DEFAULT_REST_URL).rstrip("/"),
             )
+            print(
+                "\n".join(prune_lines(report))
+                if report.rows
+                else "\n".join([f"no chk-<n> folder in {storage.describe()}", *report.notes])
+            )
+            return 0 if report.ok else 1
     except (CheckpointSearchError, InspectionError) as error:
         print(f"checkpoints: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a folder this container may not read, or one that is not what its name says
+        print(
+            f"checkpoints: cannot read {error.filename or args.checkpoint_dir}: {error.strerror or error}; "
+            "is the checkpoint volume mounted and readable by this user (Flink's uid 9999)?",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _keep_count(text: str) -> int:
+    if not re.fullmatch(r"[0-9]+", text) or not 1 <= int(text) <= MAX_KEEP:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: a whole number from 1 to {MAX_KEEP} (the newest complete checkpoint is always kept)"
+        )
+    return int(text)
+
+
+def _checkpoint_reference(text: str) -> str:
+    if not text.startswith(("/", "file:", S3_URI_PREFIX)) or any(ord(character) < 32 for character in text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: a chk-N folder as a file:// URI or an absolute path on the checkpoint volume, "
+            "or an s3:// URI in the bucket"
+        )
+    return text
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 // and run there by the image's checkpoints.py on the image's own Flink jars. `sourceOffsetsOf` gives the Kafka offsets
 // a checkpoint's source holds.
 
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { runCommand, shown } from "../exec";
 import type { PartitionOffsets } from "../kafka/offsets";
@@ -28,13 +29,12 @@ const built = new Map<string, Promise<string>>();
  * needed; once per process and line. The setup engine's check alone takes seconds on a loaded machine, seconds in
  * which the stack retires the checkpoint a fault's recovery restored, before it is read.
  */
-export function buildInspector(flinkLine: string): Promise<string> {
-  let folder = built.get(flinkLine);
-  if (folder === undefined) {
-    folder = buildInspectorNow(flinkLine);
-    built.set(flinkLine, folder);
-    folder.catch(() => built.delete(flinkLine));
-  }
+export async function buildInspector(flinkLine: string): Promise<string> {
+  const known = await built.get(flinkLine)?.catch(() => undefined);
+  // The cache is the machine's: another checkout's setup may have replaced the build since.
+  if (known !== undefined && existsSync(join(known, INSPECTOR_JAR))) return known;
+  const folder = buildInspectorNow(flinkLine);
+  built.set(flinkLine, folder);
   return folder;
 }
 
@@ -98,6 +98,8 @@ const RUN_UP = "run `npm run up` with this version of jobs/flink";
 /** A failure of `checkpoints.py <command>`, naming an image older than this inspector where that is the cause. */
 export function explainedProblem(problem: string, command: CheckpointsCommand): string {
   if (/invalid choice: '(inspect|prune)'/.test(problem)) return `the stack's image has a checkpoints.py without "${command}"; ${RUN_UP}`;
+  if (/unrecognized arguments: .*--protect/.test(problem))
+    return `the stack's image has a checkpoints.py whose prune cannot protect the stack's restoreFrom; ${RUN_UP}`;
   if (/unrecognized arguments: --inspector-jar/.test(problem))
     return `the stack's image has a checkpoints.py whose "${command}" reads no _metadata; ${RUN_UP}`;
   // A checkpoints.py from before the State Processor API asks the inspector for no source offsets.
