@@ -54,7 +54,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--storage] [--
                     recovery settings one by one (one derived stack each; bench/recovery.ts)
   --storage         checkpoints on the volume against checkpoints in a bucket of the stack's own S3 server: each
                     checkpoint's duration and size (from the JobManager's log) over ${STORAGE_CHECKPOINTS} checkpoints, then
-                    --runs TaskManager crashes (one derived stack per storage; bench/storage.ts)
+                    --runs TaskManager crashes (one derived stack per storage, one after the other, on the base
+                    stack's host ports: the base must be down; bench/storage.ts)
   --throughput      the highest input rate the job sustains with bounded consumer lag, per checkpoint mode, and its
                     checkpoints' duration (p50, p99) and size at that rate (one derived stack per mode, shared with --latency)
   --latency         event produced → its window firing visible read_committed, p50/p95/p99, per mode, at checkpoint
@@ -264,7 +265,7 @@ async function storage(args: BenchArguments, log: Log): Promise<boolean> {
     let checkpoints: ReturnType<typeof completedCheckpoints> = [];
     let error: string | null = null;
     try {
-      rows = await withDerivedStack(PROJECT_DIR, args.stack, { ...variant, portShift: 300 }, log, async (raw) => {
+      rows = await withDerivedStack(PROJECT_DIR, args.stack, { ...variant, portShift: 0 }, log, async (raw) => {
         const outputs = parseStackOutputs(raw, {}, `stack "${stack}"`);
         if (outputs.processes.target !== "docker")
           throw new Error(`--storage runs on the docker target; stack ${stack} is ${outputs.target}`);
