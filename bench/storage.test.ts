@@ -3,7 +3,7 @@ import { estimatedTextBoxes, labelProblems } from "../lib/chart/labelCheck";
 import { spread } from "./recovery";
 import { completedCheckpoints, renderStorageChart, renderStorageTable, type StorageResult, summarizeCheckpoints } from "./storage";
 
-// Lines as the JobManager of a docker s3 stack logged them (Flink 1.20.3), between others of the same logger.
+// Lines as the JobManager of a docker s3 stack logged them (the 1.20 line), between others of the same logger.
 const LOG = [
   "2026-12-07 23:03:04,505 INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator    [] - Completed checkpoint 2 for job 428e01ace59774dc708f91bab56b3fa2 (13179 bytes, checkpointDuration=234 ms, finalizationTime=1 ms).",
   "2026-12-07 23:03:39,339 INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator    [] - Checkpoint 4 of job 428e01ace59774dc708f91bab56b3fa2 expired before completing.",
