@@ -44,8 +44,8 @@ describe("the end-to-end runs' Flink lines", () => {
 
   it("run every fault of each target on the default line", () => {
     const onDefault = runs.filter((run) => line(run.stack) === DEFAULT_FLINK_LINE);
-    expect(onDefault.map((run) => run.target).sort()).toEqual(["docker", "kind"]);
-    expect(onDefault.find((run) => run.target === "docker")!.faults).toEqual(DOCKER_FAULTS);
+    expect(new Set(onDefault.map((run) => run.target))).toEqual(new Set(["docker", "kind"]));
+    expect(onDefault.find((run) => run.stack === "ci")!.faults).toEqual(DOCKER_FAULTS);
   });
 
   it("run the four faults the issue names on every other line of versions.json, on docker, in a stack of its own", () => {

@@ -72,6 +72,17 @@ export const OTHER_LINE_FAULTS: readonly FaultName[] = ["cancel-restore", "taskm
  * (upgrade-line) differs only in how the state was kept; docs/upgrade.md has both measured.
  */
 export const UPGRADE_FAULTS: readonly FaultName[] = ["upgrade-line-checkpoint"];
+/**
+ * docker's run with checkpoints in a bucket of the stack's own S3 server (Pulumi.ci-s3.yaml): what goes through the
+ * storage — `latest` found by listing the bucket, Flink's own restore from it — and the store's outage, alone and
+ * with a TaskManager crash.
+ */
+export const DOCKER_S3_FAULTS: readonly FaultName[] = [
+  "cancel-restore-latest",
+  "taskmanager-crash",
+  "object-store-outage",
+  "object-store-outage-taskmanager-crash",
+];
 
 const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenRestore: false };
 
@@ -84,6 +95,7 @@ export function e2eRuns(): E2eRun[] {
     dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
     dockerRun({ name: "docker-other-line", stack: "ci-other-line", faults: OTHER_LINE_FAULTS }),
     dockerRun({ name: "docker-upgrade", stack: "ci-upgrade", faults: UPGRADE_FAULTS }),
+    dockerRun({ name: "docker-s3", stack: "ci-s3", faults: DOCKER_S3_FAULTS }),
     kindRun({ name: "kind", stack: "ci-kind", faults: KIND_FAULTS, brokenRestore: true }),
   ];
 }

@@ -4,6 +4,7 @@ import { CHECKPOINT_MOUNT_PATH, flinkPropertiesText, HOSTS, type MemorySize, POR
 import type { FlinkClusterArgs as SharedArgs } from "../stack";
 import { KIND_CLUSTER } from "./kindCluster";
 import {
+  credentialsVolume,
   envVars,
   httpProbe,
   nodePortServiceSpec,
@@ -55,17 +56,27 @@ export const FLINK_SERVICE_ACCOUNT = "flink";
 
 /**
  * A JobManager or TaskManager pod of the flink image (`jobmanager` / `taskmanager` argument, FLINK_PROPERTIES),
- * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts), running as the
- * flink user (uid 9999) under the account of the HA services.
+ * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts) or, with
+ * checkpoints in a bucket (no claim), the S3 credentials file, running as the flink user (uid 9999) under the
+ * account of the HA services.
  */
 export function flinkPodSpec(
   role: FlinkRole,
   image: pulumi.Input<string>,
   properties: string,
-  claimName: pulumi.Input<string>,
+  claimName: pulumi.Input<string> | undefined,
   serviceAccountName: pulumi.Input<string>,
   memory: MemorySize,
 ): k8s.types.input.core.v1.PodSpec {
+  const credentials = credentialsVolume();
+  const storage =
+    claimName === undefined
+      ? { volumes: [credentials.volume], volumeMounts: [credentials.mount] }
+      : {
+          volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
+          volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
+          initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
+        };
   const probes =
     role === "jobmanager"
       ? {
@@ -101,9 +112,7 @@ export function flinkPodSpec(
     ports,
     ...probes,
     resources: resources(flinkResourceSizes(memory)),
-    volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
-    volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
-    initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
+    ...storage,
     serviceAccountName,
     restartPolicy: "Always",
   });
@@ -121,7 +130,8 @@ export interface FlinkClusterArgs extends SharedArgs {
  * checkpoint claim mounted by all of them.
  */
 export class FlinkCluster extends pulumi.ComponentResource {
-  public readonly checkpointClaim: k8s.core.v1.PersistentVolumeClaim;
+  /** None with checkpoints in a bucket. */
+  public readonly checkpointClaim?: k8s.core.v1.PersistentVolumeClaim;
   public readonly jobManager: k8s.apps.v1.Deployment;
   public readonly taskManagers: k8s.apps.v1.Deployment;
 
@@ -163,24 +173,26 @@ export class FlinkCluster extends pulumi.ComponentResource {
     // when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
     // Ownership: local-path's volumes ignore fsGroup and start as root's with mode 0777; each Flink pod's init
     // container makes the volume flink's (9999:9999) with mode 0770 first.
-    this.checkpointClaim = new k8s.core.v1.PersistentVolumeClaim(
-      `${name}-checkpoints`,
-      {
-        metadata: {
-          name: "flink-checkpoints",
-          namespace,
-          labels: { app: "flink" },
-          annotations: { "pulumi.com/skipAwait": "true" },
-        },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: "standard",
-          resources: { requests: { storage: "1Gi" } },
-        },
-      },
-      { parent: this },
-    );
-    const claimName = this.checkpointClaim.metadata.name;
+    this.checkpointClaim = args.s3CredentialsFile
+      ? undefined
+      : new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-checkpoints`,
+          {
+            metadata: {
+              name: "flink-checkpoints",
+              namespace,
+              labels: { app: "flink" },
+              annotations: { "pulumi.com/skipAwait": "true" },
+            },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: "standard",
+              resources: { requests: { storage: "1Gi" } },
+            },
+          },
+          { parent: this },
+        );
+    const claimName = this.checkpointClaim?.metadata.name;
 
     const jobManagerLabels = flinkLabels("jobmanager");
     this.jobManager = new k8s.apps.v1.Deployment(
