@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, FLINK_MEMORY_MB, flinkPropertiesText, HOSTS, PORTS, PYTHON_OVERHEAD_MB, USERS } from "../specs";
 import type { FlinkClusterArgs as SharedArgs } from "../stack";
 import { KIND_CLUSTER } from "./kindCluster";
+import { CHECKPOINT_VOLUME_LABEL, type CheckpointStorage, flinkPlacement } from "./placement";
 import {
   envVars,
   httpProbe,
@@ -19,6 +20,11 @@ export type FlinkRole = "jobmanager" | "taskmanager";
 /** Labels of a Flink process's pods; the stack output's podSelector names the JobManager's. */
 export function flinkLabels(role: FlinkRole): { app: string; component: FlinkRole } {
   return { app: "flink", component: role };
+}
+
+/** The labels of a Flink process's pod template: its own, and the checkpoint volume's when it mounts it. */
+export function flinkPodLabels(role: FlinkRole, storage: CheckpointStorage): Record<string, string> {
+  return { ...flinkLabels(role), ...(storage === "volume" ? CHECKPOINT_VOLUME_LABEL : {}) };
 }
 
 /** The Flink ports the Services expose and the probes check (fixed in specs.flinkProperties). */
@@ -62,7 +68,7 @@ export const FLINK_SERVICE_ACCOUNT = "flink";
 /**
  * A JobManager or TaskManager pod of the flink image (`jobmanager` / `taskmanager` argument, FLINK_PROPERTIES),
  * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts), running as the
- * flink user (uid 9999) under the account of the HA services.
+ * flink user (uid 9999) under the account of the HA services, placed for where its checkpoints live (placement.ts).
  */
 export function flinkPodSpec(
   role: FlinkRole,
@@ -70,6 +76,7 @@ export function flinkPodSpec(
   properties: string,
   claimName: pulumi.Input<string>,
   serviceAccountName: pulumi.Input<string>,
+  storage: CheckpointStorage,
 ): k8s.types.input.core.v1.PodSpec {
   const probes =
     role === "jobmanager"
@@ -111,13 +118,16 @@ export function flinkPodSpec(
     initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
     serviceAccountName,
     restartPolicy: "Always",
+    placement: flinkPlacement(role, storage, { jobManager: flinkLabels("jobmanager"), taskManager: flinkLabels("taskmanager") }),
   });
 }
 
-/** Arguments of {@link FlinkCluster}: the shared ones and the namespace. */
+/** Arguments of {@link FlinkCluster}: the shared ones, the namespace and where checkpoints live. */
 export interface FlinkClusterArgs extends SharedArgs {
   /** Namespace of every object. */
   readonly namespace: pulumi.Input<string>;
+  /** Where the checkpoints live, which decides where the pods may run (placement.ts). */
+  readonly checkpointStorage: CheckpointStorage;
 }
 
 /**
@@ -164,8 +174,8 @@ export class FlinkCluster extends pulumi.ComponentResource {
     const serviceAccountName = account.metadata.name;
 
     // ReadWriteOnce on kind's default `standard` class (local-path) is enough for JobManager and TaskManagers
-    // to share it: a RWO volume is per node, and the kind cluster has exactly one node. local-path binds only
-    // when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
+    // to share it: a RWO volume is per node, and every pod that mounts it runs on one node (placement.ts). local-path
+    // binds only when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
     // Ownership: local-path's volumes ignore fsGroup and start as root's with mode 0777; each Flink pod's init
     // container makes the volume flink's (9999:9999) with mode 0770 first.
     this.checkpointClaim = new k8s.core.v1.PersistentVolumeClaim(
@@ -198,8 +208,8 @@ export class FlinkCluster extends pulumi.ComponentResource {
           strategy: { type: "Recreate" },
           selector: { matchLabels: jobManagerLabels },
           template: {
-            metadata: { labels: jobManagerLabels },
-            spec: flinkPodSpec("jobmanager", args.image, properties, claimName, serviceAccountName),
+            metadata: { labels: flinkPodLabels("jobmanager", args.checkpointStorage) },
+            spec: flinkPodSpec("jobmanager", args.image, properties, claimName, serviceAccountName, args.checkpointStorage),
           },
         },
       },
@@ -242,8 +252,8 @@ export class FlinkCluster extends pulumi.ComponentResource {
           replicas: args.taskManagers,
           selector: { matchLabels: taskManagerLabels },
           template: {
-            metadata: { labels: taskManagerLabels },
-            spec: flinkPodSpec("taskmanager", args.image, properties, claimName, serviceAccountName),
+            metadata: { labels: flinkPodLabels("taskmanager", args.checkpointStorage) },
+            spec: flinkPodSpec("taskmanager", args.image, properties, claimName, serviceAccountName, args.checkpointStorage),
           },
         },
       },

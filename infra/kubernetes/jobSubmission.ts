@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
+import { CHECKPOINT_VOLUME_LABEL, type CheckpointStorage, submissionPlacement } from "./placement";
 import { podSpec, resources } from "./pods";
 
 /** Longest the submission may run: submit.py waits for the JobManager and its slots, then uploads and runs. */
@@ -35,18 +36,19 @@ const CHECKPOINT_VOLUME = "checkpoints";
 /**
  * Runs of submit.py from the job image, retried on failure. Its command replaces the flink entrypoint: this pod is
  * a REST client, not a Flink process. The checkpoint claim is mounted read-only: restoreFrom `latest` is looked up
- * on it.
+ * on it, so the pod runs on the node of the Flink pods that mount it too.
  */
 export function submissionJobSpec(
   image: pulumi.Input<string>,
   command: string[],
   checkpointClaimName: pulumi.Input<string>,
+  storage: CheckpointStorage,
 ): k8s.types.input.batch.v1.JobSpec {
   return {
     backoffLimit: SUBMISSION_RETRIES,
     activeDeadlineSeconds: SUBMISSION_DEADLINE_SECONDS,
     template: {
-      metadata: { labels: { app: "flink-job-submission" } },
+      metadata: { labels: { app: "flink-job-submission", ...(storage === "volume" ? CHECKPOINT_VOLUME_LABEL : {}) } },
       spec: podSpec({
         name: "submit",
         image,
@@ -56,6 +58,7 @@ export function submissionJobSpec(
         volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName: checkpointClaimName, readOnly: true } }],
         volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
         restartPolicy: "Never",
+        placement: submissionPlacement(storage),
       }),
     },
   };
@@ -67,6 +70,8 @@ export interface JobSubmissionArgs extends SharedArgs {
   readonly namespace: pulumi.Input<string>;
   /** The Flink cluster's checkpoint claim. */
   readonly checkpointClaimName: pulumi.Input<string>;
+  /** Where the checkpoints live, which decides where the pod may run (placement.ts). */
+  readonly checkpointStorage: CheckpointStorage;
 }
 
 /**
@@ -86,7 +91,7 @@ export class JobSubmission extends pulumi.ComponentResource {
           namespace: args.namespace,
           annotations: RERUN_FAILED_JOB,
         },
-        spec: submissionJobSpec(args.image, args.command, args.checkpointClaimName),
+        spec: submissionJobSpec(args.image, args.command, args.checkpointClaimName, args.checkpointStorage),
       },
       { parent: this, deleteBeforeReplace: true },
     );

@@ -192,7 +192,18 @@ describe("KindStack", () => {
     }
     expect(containerOf(jobManager).args).toEqual(["jobmanager"]);
     expect(containerOf(taskManagers).args).toEqual(["taskmanager"]);
-    expect(jobManager.inputs.spec.template.metadata.labels).toEqual({ app: "flink", component: "jobmanager" });
+    // Every pod that mounts the ReadWriteOnce claim carries its label, and runs on the node of the others.
+    expect(jobManager.inputs.spec.template.metadata.labels).toEqual({
+      app: "flink",
+      component: "jobmanager",
+      "flink-checkpointer/checkpoint-volume": "mounted",
+    });
+    const submission = rs.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name.endsWith("-submit"))!;
+    for (const pod of [podSpecOf(jobManager), podSpecOf(taskManagers), submission.inputs.spec.template.spec]) {
+      expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels).toEqual({
+        "flink-checkpointer/checkpoint-volume": "mounted",
+      });
+    }
   });
 
   it("runs Flink with Kubernetes HA on the checkpoint volume, under an account that may only handle ConfigMaps", async () => {

@@ -15,6 +15,7 @@ import { FlinkCluster, flinkLabels } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
 import { KAFKA_LABELS, KafkaBroker } from "./kafka";
 import { KindLoadedImage } from "./kindImage";
+import type { CheckpointStorage } from "./placement";
 import type { KindClusterFacts } from "./preflight";
 import { GENERATOR_LABELS, VisitGenerator } from "./visitGenerator";
 
@@ -50,6 +51,8 @@ export class KindStack extends pulumi.ComponentResource {
   constructor(name: string, args: KindStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flink-checkpointer:kubernetes:KindStack", name, {}, opts);
     const cfg = args.config;
+    // The one storage there is yet: the shared volume, whose pods share its node.
+    const checkpointStorage: CheckpointStorage = "volume";
     const provider = new k8s.Provider(`${name}-provider`, { context: cfg.kubeContext }, { parent: this });
     const inCluster = (partOpts: PartOptions): PartOptions => ({ ...partOpts, provider });
     const namespace = new k8s.core.v1.Namespace(
@@ -85,7 +88,7 @@ export class KindStack extends pulumi.ComponentResource {
         return { topicsReady: kafka.topicsJob };
       },
       flinkCluster: (part, flinkArgs, partOpts) => {
-        const flink = new FlinkCluster(part, { ...flinkArgs, namespace }, inCluster(partOpts));
+        const flink = new FlinkCluster(part, { ...flinkArgs, namespace, checkpointStorage }, inCluster(partOpts));
         return {
           checkpointClaimName: flink.checkpointClaim.metadata.name,
           processes: [flink.jobManager, flink.taskManagers],
@@ -100,6 +103,7 @@ export class KindStack extends pulumi.ComponentResource {
             ...submissionArgs,
             namespace,
             checkpointClaimName: flink.checkpointClaimName,
+            checkpointStorage,
           },
           inCluster(partOpts),
         );

@@ -2,11 +2,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { USERS } from "../specs";
 import type { VisitGeneratorArgs as SharedArgs } from "../stack";
+import { onControlPlane } from "./placement";
 import { envVars, podSpec, resources } from "./pods";
 
 export const GENERATOR_LABELS = { app: "visit-generator" } as const;
 
-/** The generator pod: a Node.js process writing to Kafka, with no port to probe and little to ask for. */
+/**
+ * The generator pod: a Node.js process writing to Kafka, with no port to probe and little to ask for; beside Kafka on
+ * the control-plane, so the input keeps flowing while a worker is lost.
+ */
 export function generatorPodSpec(
   image: pulumi.Input<string>,
   environment: Readonly<Record<string, string>>,
@@ -18,6 +22,7 @@ export function generatorPodSpec(
     env: envVars(environment),
     resources: resources({ cpuRequestMillis: 25, cpuLimitMillis: 500, memoryRequestMb: 64, memoryLimitMb: 256 }),
     restartPolicy: "Always",
+    placement: onControlPlane(),
   });
 }
 

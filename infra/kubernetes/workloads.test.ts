@@ -4,6 +4,7 @@ import { FLINK_MEMORY_MB, flinkProperties, PYTHON_OVERHEAD_MB, submissionCommand
 import { FLINK_CLUSTER_PORTS, FLINK_HA_RULES, flinkLabels, flinkPodSpec, flinkResourceSizes } from "./flinkCluster";
 import { SUBMISSION_DEADLINE_SECONDS, SUBMISSION_RETRIES, submissionJobName, submissionJobSpec } from "./jobSubmission";
 import { KAFKA_MEMORY_MB, kafkaPodSpec, kafkaServiceSpec, TOPICS_DEADLINE_SECONDS, topicsJobSpec } from "./kafka";
+import { CHECKPOINT_VOLUME_LABEL, CONTROL_PLANE_ROLE } from "./placement";
 import { labelSelector } from "./stack";
 import { generatorPodSpec } from "./visitGenerator";
 
@@ -13,8 +14,8 @@ const env = (spec: any): Record<string, string> =>
   Object.fromEntries(container(spec).env.map((e: { name: string; value: string }) => [e.name, e.value]));
 
 describe("Flink pods", () => {
-  const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink");
-  const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink");
+  const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink", "volume");
+  const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", "volume");
 
   it("run the flink image's jobmanager / taskmanager with FLINK_PROPERTIES", () => {
     expect(container(jobManager).args).toEqual(["jobmanager"]);
@@ -94,6 +95,16 @@ describe("Flink pods", () => {
     });
   });
 
+  it("run on the node of the checkpoint volume they mount", () => {
+    for (const spec of [jobManager, taskManager] as any[]) {
+      expect(spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        { labelSelector: { matchLabels: CHECKPOINT_VOLUME_LABEL }, topologyKey: "kubernetes.io/hostname" },
+      ]);
+    }
+    const spread: any = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", "s3");
+    expect(spread.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(2);
+  });
+
   it("label the JobManager so the stack output's selector finds it", () => {
     expect(labelSelector(flinkLabels("jobmanager"))).toBe("app=flink,component=jobmanager");
   });
@@ -107,6 +118,11 @@ describe("Kafka", () => {
     expect(container(broker).volumeMounts).toEqual([{ name: "data", mountPath: "/var/lib/kafka/data" }]);
     expect(env(broker).KAFKA_LOG_DIRS).toBe("/var/lib/kafka/data");
     expect(env(broker).KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:9094");
+  });
+
+  it("runs on the control-plane, where its node-bound data claim survives the loss of a worker", () => {
+    expect(broker.nodeSelector).toEqual({ [CONTROL_PLANE_ROLE]: "" });
+    expect(broker.tolerations).toEqual([{ key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" }]);
   });
 
   it("makes its data volume uid 1000's, mode 0770, before the broker starts", () => {
@@ -146,7 +162,7 @@ describe("Kafka", () => {
 describe("job submission", () => {
   it("runs submit.py in place of the flink entrypoint, retried on failure, within a deadline", () => {
     const command = submissionCommand(cfg);
-    const job = submissionJobSpec("job-image", command, "flink-checkpoints");
+    const job = submissionJobSpec("job-image", command, "flink-checkpoints", "volume");
     const pod: any = (job.template as any).spec;
     expect(container(pod).command).toEqual(command);
     expect(container(pod)).not.toHaveProperty("args");
@@ -154,6 +170,15 @@ describe("job submission", () => {
     expect(SUBMISSION_RETRIES).toBeGreaterThan(0);
     expect(job.activeDeadlineSeconds).toBe(SUBMISSION_DEADLINE_SECONDS);
     expect(pod.securityContext).toMatchObject({ runAsUser: 9999, runAsNonRoot: true });
+  });
+
+  it("runs beside the Flink pods when it mounts their checkpoint volume", () => {
+    const job = submissionJobSpec("job-image", submissionCommand(cfg), "flink-checkpoints", "volume");
+    const template: any = job.template;
+    expect(template.metadata.labels).toMatchObject(CHECKPOINT_VOLUME_LABEL);
+    expect(template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels).toEqual(
+      CHECKPOINT_VOLUME_LABEL,
+    );
   });
 
   it("is named after its command and image, so a new restoreFrom or a rebuilt image is a new Job", () => {
@@ -180,6 +205,10 @@ describe("generator", () => {
     expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
     expect(env(spec)).toEqual({ KAFKA_BOOTSTRAP: "kafka:9092" });
     expect(container(spec).resources.requests).toBeDefined();
+  });
+
+  it("runs beside Kafka on the control-plane, so input goes on while a worker is lost", () => {
+    expect(generatorPodSpec("gen-image", {}).nodeSelector).toEqual({ [CONTROL_PLANE_ROLE]: "" });
   });
 
   it("talks to no Kubernetes API: no account token, and never pulls an image", () => {
