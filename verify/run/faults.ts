@@ -9,7 +9,8 @@ import { ENDED_STATES, findJob } from "../../lib/flink/jobs";
 import type { FlinkRest, JobDetail } from "../../lib/flink/rest";
 import { pickTaskManager } from "../../lib/stack";
 import { seconds, sleep, waitFor } from "../../lib/wait";
-import { CycleError, type Fault, type FaultContext } from "./cycle";
+import { CycleError, type Fault, type FaultContext, type RepairContext } from "./cycle";
+import { checkpointsOnANode, planNodeLoss, rejoinLostNode } from "./nodeLoss";
 
 export const FAULT_NAMES = [
   "cancel-restore",
@@ -20,6 +21,7 @@ export const FAULT_NAMES = [
   "crash-during-checkpoint",
   "rescale-down",
   "rescale-up",
+  "node-loss",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -291,6 +293,67 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
   };
 }
 
+/** Stops the node of the job's active TaskManager, where the target has nodes and the checkpoints are off them. */
+async function stopTaskManagersNode(ctx: FaultContext): Promise<void> {
+  const { flink, jobId, target, outputs, evidence, log } = ctx;
+  const nodes = target.nodes;
+  if (!nodes) {
+    throw new CycleError(
+      `node-loss needs a target of several nodes: the kind target on a cluster of a control-plane and workers (infra/kubernetes/kind-cluster.yaml); the ${target.name} target runs on one machine`,
+    );
+  }
+  if (checkpointsOnANode(outputs.checkpointDir)) {
+    throw new CycleError(
+      `node-loss needs the checkpoints off the nodes, but they are at ${outputs.checkpointDir}, on the one node that holds the ReadWriteOnce volume: ` +
+        "losing it would stop Flink until it came back. Run it on a stack with checkpointStorage s3",
+    );
+  }
+  const hosts = await flink.jobTaskManagerHosts(jobId);
+  const taskManager = pickTaskManager(await target.taskManagers(), hosts);
+  const [pods, nodeStates] = await Promise.all([nodes.pods(), nodes.list()]);
+  const plan = planNodeLoss(taskManager, pods, nodeStates);
+  if (!plan.ok) throw new CycleError(`node-loss cannot run here: ${plan.problem}`);
+  const role = pods.find((p) => p.name === taskManager)!.role;
+  const placementBefore = await nodes.podsWide();
+  log(
+    `      the job's tasks run on ${hosts.join(", ")}: ${taskManager} on ${plan.node}; standby on other nodes: ${plan.standbys.join(", ") || "none"}`,
+  );
+  if (plan.standbys.length === 0)
+    evidence.notes.push(
+      `no standby TaskManager ran on another node than ${plan.node}: the job waited for Kubernetes to replace ${taskManager}`,
+    );
+  ctx.faultAtMs = Date.now();
+  evidence.nodeLoss = {
+    node: plan.node,
+    taskManager,
+    taskManagerRole: role,
+    podsBefore: pods.filter((p) => p.role === role && !p.terminating).map((p) => p.name),
+    standbys: [...plan.standbys],
+    stoppedAtMs: ctx.faultAtMs,
+    placement: { before: placementBefore },
+    timings: {},
+    rejoinProblems: [],
+  };
+  log(`      ${await nodes.stop(plan.node)}`);
+  await detectFailure(ctx, `Flink to notice the lost TaskManager ${taskManager} of job ${jobId}`);
+  evidence.expectedRestore = await latestCompleted(flink, jobId);
+}
+
+/** After node-loss: the node started again and rejoined, and what Kubernetes did meanwhile recorded. */
+async function rejoinNode(rc: RepairContext): Promise<void> {
+  const loss = rc.evidence.nodeLoss;
+  const nodes = rc.target.nodes;
+  if (!loss || !nodes) return;
+  const jobId = rc.evidence.recoveredJobId ?? rc.evidence.jobIdAtFault!;
+  await rejoinLostNode(loss, {
+    nodes,
+    taskManagers: () => rc.target.taskManagers(),
+    jobHosts: () => rc.flink.jobTaskManagerHosts(jobId),
+    log: rc.log,
+    timeoutMs: rc.options.restoreTimeoutMs,
+  });
+}
+
 export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   "cancel-restore": cancelAndRestore(
     "cancel-restore",
@@ -377,6 +440,15 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
     (ctx) => ctx.outputs.jobSubmission.settings.parallelism,
     "resubmit from the retained checkpoint at the stack's parallelism again",
   ),
+  "node-loss": {
+    name: "node-loss",
+    injects: "stop the kind node that runs the job's active TaskManager (its node container stopped at once, as a machine that dies)",
+    recovers:
+      "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint on the standby TaskManager of another node; Kubernetes replaces the lost pods on a live node; afterwards the node is started again and rejoins",
+    inject: stopTaskManagersNode,
+    recover: flinkRestartsItself,
+    repair: rejoinNode,
+  },
 };
 
 /** Parses a comma-separated list of fault names, naming the unknown ones and what is allowed. */
