@@ -4,7 +4,8 @@
 // docker the reader against Kafka's own consumer and the benchmarks' miniatures, the report pages in Chromium, the
 // processes' logs under reports/e2e/<target>/, and the stack destroyed with a check that nothing of it is left —
 // also when a step fails or the run is interrupted. E2E_TARGETS="docker" or "kind" runs one of them. The kind
-// cluster and its stack come up in the background while docker's checks run.
+// cluster and its stack come up in the background while docker's checks run. E2E_KIND_STACK and E2E_KIND_CONFIG run
+// the kind half on another stack and cluster (their own names and host ports), beside CI's.
 
 import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
@@ -20,10 +21,10 @@ import { checkReportPage, DEFAULT_CYCLE_OPTIONS, runMatrix } from "../verify";
 import { brokenRestoreIsCaught, checkpointTools, readerAgreesWithKafka } from "./checks";
 import { E2eCheckFailed, expectThat, type Log, Phases, phaseSummary } from "./phases";
 import { loadProjectEnvironment, runScript } from "./shell";
-import { dockerTarget, type E2eTarget, kindTarget } from "./targets";
+import { dockerTarget, type E2eTarget, kindRunOf, kindTarget } from "./targets";
 
 const REPORTS = resolve(REPO_ROOT, "reports", "e2e");
-const TARGETS = { docker: dockerTarget, kind: kindTarget } as const;
+const TARGETS = { docker: () => dockerTarget(), kind: () => kindTarget(kindRunOf(process.env)) } as const;
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 const consoleLog: Log = (line) => console.log(`${stamp()} ${line}`);

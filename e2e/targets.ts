@@ -1,10 +1,12 @@
 // What differs between the end-to-end run's targets: the stack each uses, which faults it runs, what it prepares
 // before the stack (kind: the cluster) and removes after it, how its logs are gathered and what would be left over.
 
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { STACK_LABEL } from "../infra/contract";
 import { mustRun, runCommand } from "../lib/exec";
+import { REPO_ROOT } from "../lib/paths";
 import type { FaultName } from "../verify";
 import type { Log, Phases } from "./phases";
 import { runScript } from "./shell";
@@ -82,7 +84,40 @@ export function dockerTarget(stack = "ci"): E2eTarget {
   };
 }
 
-export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer", namespace = "flink-checkpointer"): E2eTarget {
+/** The kind run's stack and the cluster it runs on: CI's, or another's beside it (E2E_KIND_STACK, E2E_KIND_CONFIG). */
+export interface KindRun {
+  readonly stack: string;
+  /** The kind config the cluster is created from (its `name:` is the cluster's), from the repository root. */
+  readonly clusterConfig: string;
+  readonly namespace: string;
+}
+
+export const CI_KIND_RUN: KindRun = {
+  stack: "ci-kind",
+  clusterConfig: "infra/kubernetes/kind-cluster.yaml",
+  namespace: "flink-checkpointer",
+};
+
+/** The kind run an environment asks for: CI's unless E2E_KIND_STACK / E2E_KIND_CONFIG name another stack and cluster config. */
+export function kindRunOf(env: Readonly<Record<string, string | undefined>>): KindRun {
+  return {
+    ...CI_KIND_RUN,
+    ...(env.E2E_KIND_STACK ? { stack: env.E2E_KIND_STACK } : {}),
+    ...(env.E2E_KIND_CONFIG ? { clusterConfig: env.E2E_KIND_CONFIG } : {}),
+  };
+}
+
+/** The cluster name a kind config gives (its top-level `name:`), as kind reads it. */
+export function clusterNameOf(config: string): string {
+  const name = /^name:\s*["']?([a-z0-9.-]+)["']?\s*$/m.exec(config)?.[1];
+  if (!name) throw new Error("the kind config has no top-level name: (allowed: lower-case letters, digits, '.' and '-')");
+  return name;
+}
+
+export function kindTarget(run: KindRun = CI_KIND_RUN): E2eTarget {
+  const { stack, namespace } = run;
+  const context = `kind-${clusterNameOf(readFileSync(resolve(REPO_ROOT, run.clusterConfig), "utf8"))}`;
+  const config = ["--config", run.clusterConfig];
   const kubectl = (...args: string[]) => ({ file: "kubectl", args: ["--context", context, ...args] });
   return {
     name: "kind",
@@ -94,11 +129,13 @@ export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer
       await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/setup.sh", "kind"], log));
       // A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one
       // and refuses an unhealthy one, which this run, the cluster's owner, removes first.
-      const status = await runCommand({ file: "bash", args: ["scripts/kind-cluster.sh", "status"] }, 120_000);
+      const status = await runCommand({ file: "bash", args: ["scripts/kind-cluster.sh", "status", ...config] }, 120_000);
       if (status.stdout.includes("NOT healthy")) {
-        await phases.run("kind: remove an earlier run's unhealthy cluster", () => runScript(["scripts/kind-cluster.sh", "delete"], log));
+        await phases.run("kind: remove an earlier run's unhealthy cluster", () =>
+          runScript(["scripts/kind-cluster.sh", "delete", ...config], log),
+        );
       }
-      await phases.run("kind: create the cluster", () => runScript(["scripts/kind-cluster.sh", "create"], log));
+      await phases.run("kind: create the cluster", () => runScript(["scripts/kind-cluster.sh", "create", ...config], log));
     },
     async leftovers() {
       const found: string[] = [];
@@ -134,7 +171,7 @@ export function kindTarget(stack = "ci-kind", context = "kind-flink-checkpointer
     },
     async finish(phases, log) {
       // The cluster goes too: its node containers, volumes, network and iptables rules (the script checks each).
-      await phases.run("kind: delete the cluster", () => runScript(["scripts/kind-cluster.sh", "delete"], log));
+      await phases.run("kind: delete the cluster", () => runScript(["scripts/kind-cluster.sh", "delete", ...config], log));
     },
   };
 }
