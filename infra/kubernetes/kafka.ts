@@ -62,6 +62,8 @@ export function topicsJobSpec(image: pulumi.Input<string>, topics: readonly Topi
         command: topicCreationCommand(topics),
         resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 256, memoryLimitMb: 512 }),
         restartPolicy: "Never",
+        // Beside the broker, where its image is.
+        placement: onControlPlane(),
       }),
     },
   };

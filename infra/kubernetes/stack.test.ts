@@ -158,6 +158,15 @@ describe("KindStack", () => {
         expect(c.imagePullPolicy, `${w.name} ${c.name}`).toBe("Never");
       }
     }
+    // An image loaded into the control-plane only is run only by pods pinned there.
+    const controlPlaneOnly = loads.filter((l) => l.inputs.controlPlaneOnly).map((l) => loaded(l.inputs.imageName));
+    expect(controlPlaneOnly.sort()).toEqual(
+      [loaded("flink-checkpointer/visit-generator:fc-test"), loaded(VERSIONS.kafka.officialImage)].sort(),
+    );
+    for (const w of podWorkloads(rs)) {
+      if (podSpecOf(w).containers.some((c: any) => controlPlaneOnly.includes(c.image)))
+        expect(podSpecOf(w).nodeSelector, w.name).toEqual({ "node-role.kubernetes.io/control-plane": "" });
+    }
     // No registry of any kind.
     expect(rs.filter((r) => /registry/i.test(r.type) || /registry/i.test(r.name))).toEqual([]);
     expect(ofType(rs, "docker:index/container:Container")).toEqual([]);

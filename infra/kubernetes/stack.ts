@@ -66,7 +66,7 @@ export class KindStack extends pulumi.ComponentResource {
     const translation: TargetTranslation<KafkaParts, KindFlinkParts, VisitGenerator> = {
       flinkPropertyAddition: kubernetesHaProperties(FLINK_HA_CLUSTER_ID, cfg.namespace),
       runnableImages: (part, images, partOpts) => {
-        const load = (image: string, local: LocalImage) =>
+        const load = (image: string, local: LocalImage, controlPlaneOnly: boolean) =>
           new KindLoadedImage(
             `${part}-${image}`,
             {
@@ -74,13 +74,15 @@ export class KindStack extends pulumi.ComponentResource {
               clusterUid: args.cluster.uid,
               imageName: local.name,
               imageId: local.id,
+              controlPlaneOnly,
             },
             partOpts,
           ).reference;
+        // Kafka and the generator run on the control-plane only (placement.onControlPlane); Flink's pods anywhere.
         return {
-          flinkJob: load("flink-job", images.flinkJob),
-          generator: load("generator", images.generator),
-          kafka: load("kafka", images.kafka),
+          flinkJob: load("flink-job", images.flinkJob, false),
+          generator: load("generator", images.generator, true),
+          kafka: load("kafka", images.kafka, true),
         };
       },
       kafka: (part, kafkaArgs, partOpts) => {
