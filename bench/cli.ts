@@ -5,6 +5,16 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
+import {
+  isPath,
+  isStackName,
+  notAllowed,
+  PATH_ALLOWED,
+  problemLines,
+  STACK_NAME_ALLOWED,
+  unwritableFolderProblem,
+  wholeNumber,
+} from "../lib/args";
 import { REPO_ROOT } from "../lib/paths";
 import { withDerivedStack } from "../lib/stack/derived";
 import { parseStackOutputs } from "../lib/stack/outputs";
@@ -84,22 +94,29 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
   const problems: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
-    const value = () => {
+    // The flag's value, or undefined (the problem noted) when none follows it.
+    const value = (): string | undefined => {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith("--")) {
         problems.push(`${flag} needs a value`);
-        return "";
+        return undefined;
       }
       i++;
       return next;
     };
     // The flag's value as a whole number in [min, max], or undefined (the problem noted) when it is missing or not one.
-    const wholeNumber = (min: number, max: number): number | undefined => {
+    const count = (min: number, max: number): number | undefined => {
       const text = value();
-      if (!text) return undefined;
-      const n = Number(text);
-      if (Number.isInteger(n) && n >= min && n <= max) return n;
-      problems.push(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+      if (text === undefined) return undefined;
+      const n = wholeNumber(text, min, max);
+      if (n === undefined) problems.push(notAllowed(flag, text, `a whole number from ${min} to ${max}`));
+      return n;
+    };
+    // The flag's value when `valid`, else undefined (the problem noted).
+    const checked = (valid: (text: string) => boolean, allowed: string): string | undefined => {
+      const text = value();
+      if (text === undefined || valid(text)) return text;
+      problems.push(notAllowed(flag, text, allowed));
       return undefined;
     };
     if (flag === "--recovery") args.recovery = true;
@@ -108,10 +125,11 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     else if (flag === "--backlog") args.backlog = true;
     else if (flag === "--state") args.state = true;
     else if (flag === "--smoke") args.smoke = true;
-    else if (flag === "--stack") args.stack = value();
-    else if (flag === "--reports") args.reports = value();
+    else if (flag === "--stack") args.stack = checked(isStackName, STACK_NAME_ALLOWED) ?? args.stack;
+    else if (flag === "--reports") args.reports = checked(isPath, `the folder for the results: ${PATH_ALLOWED}`) ?? args.reports;
     else if (flag === "--settings") {
-      const text = value();
+      const given = value();
+      const text = given ?? "";
       const known = RECOVERY_VARIANTS.map((v) => v.suffix);
       const named =
         text.trim() === "all"
@@ -121,16 +139,20 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
               .map((s) => s.trim())
               .filter((s) => s !== "");
       const unknown = named.filter((s) => !known.includes(s));
-      if (text && (named.length === 0 || unknown.length > 0))
+      if (given !== undefined && (named.length === 0 || unknown.length > 0))
         problems.push(
-          `--settings names ${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: all or ${known.join(", ")}`,
+          notAllowed(
+            "--settings",
+            text,
+            `${unknown.length > 0 ? `unknown settings ${unknown.join(", ")}` : "no setting"}; allowed: all or a comma-separated list of ${known.join(", ")}`,
+          ),
         );
-      else if (text) args.settings = named;
-    } else if (flag === "--backlog-events") args.backlogEvents = wholeNumber(1_000, 2_000_000) ?? args.backlogEvents;
-    else if (flag === "--runs") args.runs = wholeNumber(1, 20) ?? args.runs;
+      else if (given !== undefined) args.settings = named;
+    } else if (flag === "--backlog-events") args.backlogEvents = count(1_000, 2_000_000) ?? args.backlogEvents;
+    else if (flag === "--runs") args.runs = count(1, 20) ?? args.runs;
     else
       problems.push(
-        `unknown argument "${flag}"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`,
+        `unknown argument ${JSON.stringify(flag)}; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`,
       );
   }
   const measured = () => args.throughput || args.latency || args.backlog || args.state;
@@ -140,7 +162,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     problems.push("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
   if (args.smoke && args.recovery)
     problems.push("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
-  if (problems.length > 0) throw new BenchUsageError(problems.join("; "));
+  if (problems.length > 0) throw new BenchUsageError(problems.join("\n"));
   return args;
 }
 
@@ -208,7 +230,7 @@ async function recovery(args: BenchArguments, log: Log): Promise<boolean> {
   return results.every((r) => !r.error && r.passed === r.runs);
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let args: BenchArguments;
   try {
     const parsed = parseBenchArguments(argv);
@@ -219,7 +241,12 @@ async function main(argv: readonly string[]): Promise<number> {
     args = parsed;
   } catch (error) {
     if (!(error instanceof BenchUsageError)) throw error;
-    console.error(`bench: ${error.message}\n\n${BENCH_USAGE}`);
+    console.error(problemLines("bench", error.message));
+    return 2;
+  }
+  const unwritable = unwritableFolderProblem(args.reports);
+  if (unwritable) {
+    console.error(problemLines("bench", notAllowed("--reports", args.reports, `a folder this user can write (${unwritable})`)));
     return 2;
   }
   return (await runBenchmarks(args, log)) ? 0 : 1;

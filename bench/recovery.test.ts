@@ -119,7 +119,7 @@ describe("npm run bench's arguments", () => {
     });
     expect(parseBenchArguments(["--backlog", "--backlog-events", "1000000"])).toMatchObject({ backlog: true, backlogEvents: 1_000_000 });
     expect(() => parseBenchArguments(["--backlog", "--backlog-events", "10"])).toThrow(
-      '--backlog-events must be a whole number from 1000 to 2000000, got "10"',
+      '--backlog-events "10" is not allowed: a whole number from 1000 to 2000000',
     );
     expect(parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,bench-fast-standby"])).toMatchObject({
       settings: ["bench-fast-thread", "bench-fast-standby"],
@@ -161,10 +161,10 @@ describe("npm run bench's arguments", () => {
       "--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery",
     );
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs must be a whole number from 1 to 20, got "0"; unknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>',
+      '--runs "0" is not allowed: a whole number from 1 to 20\nunknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>',
     );
     expect(() => parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,fastest"])).toThrow(
-      `--settings names unknown settings fastest; allowed: all or ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`,
+      `--settings "bench-fast-thread,fastest" is not allowed: unknown settings fastest; allowed: all or a comma-separated list of ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`,
     );
   });
 });

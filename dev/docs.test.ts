@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseBenchArguments } from "../bench";
 import { CONFIG_KEYS, type ConfigError, parseStackConfig } from "../infra/config";
 import { parseCheckpointsArguments } from "../verify/commands/checkpoints";
+import { parseReportCheckArguments } from "../verify/commands/reportCheck";
 import { parseArguments } from "../verify/commands/verifyArgs";
 import { parseReaderCheckArguments } from "../verify/reader/crossCheck";
 
@@ -93,6 +94,7 @@ function commandProblem(command: string): string | undefined {
         if (script === "checkpoints") parseCheckpointsArguments(args);
         if (script === "bench") parseBenchArguments(args);
         if (script === "reader-check") parseReaderCheckArguments(args);
+        if (script === "report-check") parseReportCheckArguments(args);
         if ((script === "up" || script === "down") && args[0] && !existsSync(join(ROOT, `Pulumi.${args[0]}.yaml`)))
           return `no stack file Pulumi.${args[0]}.yaml`;
       } catch (error) {

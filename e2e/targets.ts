@@ -11,16 +11,25 @@ import type { FaultName } from "../verify";
 import type { Log, Phases } from "./phases";
 import { runScript } from "./shell";
 
-export interface E2eTarget {
-  readonly name: "docker" | "kind";
-  /** The stack it brings up (Pulumi.<stack>.yaml). */
+/** What an end-to-end run checks on its stack beyond its fault matrix and the checkpoint tools. */
+export interface E2eChecks {
+  /** The reader against Kafka's Java consumer (target-neutral: once, on docker's main run). */
+  readonly readerCheck: boolean;
+  /** The benchmarks' miniatures (on docker's main run, where the benchmarks run). */
+  readonly benchSmoke: boolean;
+  /** A restore from the wrong place must be caught by the verification. */
+  readonly brokenRestore: boolean;
+}
+
+/** One stack of the end-to-end run: where it runs, what it brings up and what it proves there. */
+export interface E2eRun extends E2eChecks {
+  /** Its name in the phases and its report folder (reports/e2e/<name>/). */
+  readonly name: string;
+  readonly target: "docker" | "kind";
+  /** The stack it brings up (Pulumi.<stack>.yaml, which says how this run differs). */
   readonly stack: string;
   /** The faults of its matrix, in order. */
   readonly faults: readonly FaultName[];
-  /** Whether the reader is checked against Kafka's Java consumer (target-neutral: once, on docker). */
-  readonly readerCheck: boolean;
-  /** Whether the benchmarks' miniatures run (on docker, where the benchmarks run). */
-  readonly benchSmoke: boolean;
   /** Readies what the stack needs besides the machine's setup (kind: a cluster). */
   prepare(phases: Phases, log: Log): Promise<void>;
   /** What of the stack is left after its destroy, one line each (empty: nothing). */
@@ -29,6 +38,13 @@ export interface E2eTarget {
   collectLogs(dir: string): Promise<void>;
   /** Removes what `prepare` made. */
   finish(phases: Phases, log: Log): Promise<void>;
+}
+
+/** What a run is: its name, stack and faults, and the checks it adds (none unless given). */
+export interface E2eRunSpec extends Partial<E2eChecks> {
+  readonly name: string;
+  readonly stack: string;
+  readonly faults: readonly FaultName[];
 }
 
 /**
@@ -47,16 +63,48 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
 ];
 export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
 
+const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenRestore: false };
+
+/** The kind config CI's cluster is created from (its `name:` is the cluster's). */
+export const CI_KIND_CLUSTER_CONFIG = "infra/kubernetes/kind-cluster.yaml";
+
+/**
+ * CI's runs, in order: each docker run after the other, the kind run (its cluster and stack coming up in the
+ * background meanwhile) last. A new run is one entry here and its Pulumi.<stack>.yaml. E2E_KIND_STACK and
+ * E2E_KIND_CONFIG put the kind run on another stack and cluster (their own names and host ports), beside CI's.
+ */
+export function e2eRuns(env: Readonly<Record<string, string | undefined>> = process.env): E2eRun[] {
+  return [
+    dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
+    kindRun(
+      { name: "kind", stack: env.E2E_KIND_STACK || "ci-kind", faults: KIND_FAULTS, brokenRestore: true },
+      env.E2E_KIND_CONFIG || CI_KIND_CLUSTER_CONFIG,
+    ),
+  ];
+}
+
+/** The cluster name a kind config gives (its top-level `name:`), as kind reads it. */
+export function clusterNameOf(config: string): string {
+  const name = /^name:\s*["']?([a-z0-9.-]+)["']?\s*$/m.exec(config)?.[1];
+  if (!name) throw new Error("the kind config has no top-level name: (allowed: lower-case letters, digits, '.' and '-')");
+  return name;
+}
+
+/** The runs E2E_TARGETS names, by target (docker, kind) or by run name; every run when it is empty. */
+export function selectRuns(runs: readonly E2eRun[], names: readonly string[]): { runs: E2eRun[]; unknown: string[] } {
+  if (names.length === 0) return { runs: [...runs], unknown: [] };
+  const unknown = names.filter((name) => !runs.some((run) => run.target === name || run.name === name));
+  return { runs: runs.filter((run) => names.includes(run.target) || names.includes(run.name)), unknown };
+}
+
 const lines = (text: string): string[] => text.split("\n").filter((line) => line.trim() !== "");
 
-export function dockerTarget(stack = "ci"): E2eTarget {
-  const label = `${STACK_LABEL}=flink-checkpointer-${stack}`;
+export function dockerRun(spec: E2eRunSpec): E2eRun {
+  const label = `${STACK_LABEL}=flink-checkpointer-${spec.stack}`;
   return {
-    name: "docker",
-    stack,
-    faults: DOCKER_FAULTS,
-    readerCheck: true,
-    benchSmoke: true,
+    ...noChecks,
+    ...spec,
+    target: "docker",
     prepare: async () => undefined,
     async leftovers() {
       const listed = await Promise.all(
@@ -84,47 +132,16 @@ export function dockerTarget(stack = "ci"): E2eTarget {
   };
 }
 
-/** The kind run's stack and the cluster it runs on: CI's, or another's beside it (E2E_KIND_STACK, E2E_KIND_CONFIG). */
-export interface KindRun {
-  readonly stack: string;
-  /** The kind config the cluster is created from (its `name:` is the cluster's), from the repository root. */
-  readonly clusterConfig: string;
-  readonly namespace: string;
-}
-
-export const CI_KIND_RUN: KindRun = {
-  stack: "ci-kind",
-  clusterConfig: "infra/kubernetes/kind-cluster.yaml",
-  namespace: "flink-checkpointer",
-};
-
-/** The kind run an environment asks for: CI's unless E2E_KIND_STACK / E2E_KIND_CONFIG name another stack and cluster config. */
-export function kindRunOf(env: Readonly<Record<string, string | undefined>>): KindRun {
-  return {
-    ...CI_KIND_RUN,
-    ...(env.E2E_KIND_STACK ? { stack: env.E2E_KIND_STACK } : {}),
-    ...(env.E2E_KIND_CONFIG ? { clusterConfig: env.E2E_KIND_CONFIG } : {}),
-  };
-}
-
-/** The cluster name a kind config gives (its top-level `name:`), as kind reads it. */
-export function clusterNameOf(config: string): string {
-  const name = /^name:\s*["']?([a-z0-9.-]+)["']?\s*$/m.exec(config)?.[1];
-  if (!name) throw new Error("the kind config has no top-level name: (allowed: lower-case letters, digits, '.' and '-')");
-  return name;
-}
-
-export function kindTarget(run: KindRun = CI_KIND_RUN): E2eTarget {
-  const { stack, namespace } = run;
-  const context = `kind-${clusterNameOf(readFileSync(resolve(REPO_ROOT, run.clusterConfig), "utf8"))}`;
-  const config = ["--config", run.clusterConfig];
+/** A run on the kind cluster created from `clusterConfig` (from the repository root). */
+export function kindRun(spec: E2eRunSpec, clusterConfig = CI_KIND_CLUSTER_CONFIG, namespace = "flink-checkpointer"): E2eRun {
+  const context = `kind-${clusterNameOf(readFileSync(resolve(REPO_ROOT, clusterConfig), "utf8"))}`;
+  const config = ["--config", clusterConfig];
   const kubectl = (...args: string[]) => ({ file: "kubectl", args: ["--context", context, ...args] });
+  const { stack } = spec;
   return {
-    name: "kind",
-    stack,
-    faults: KIND_FAULTS,
-    readerCheck: false,
-    benchSmoke: false,
+    ...noChecks,
+    ...spec,
+    target: "kind",
     async prepare(phases, log) {
       await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/setup.sh", "kind"], log));
       // A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one

@@ -63,6 +63,9 @@ export interface StackConfig {
   readonly flinkLine: string;
   readonly flink: FlinkLine;
   readonly parallelism: number;
+  /** The JobManager's and each TaskManager's Flink process size in MiB; their containers are capped a little above. */
+  readonly jobManagerMemoryMb: number;
+  readonly taskManagerMemoryMb: number;
   readonly taskManagers: number;
   readonly taskSlots: number;
   readonly kafkaVersion: string;
@@ -143,6 +146,15 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
       "TaskManager count, 1..8; more slots than the parallelism needs leave a standby, on which a crashed TaskManager's job restarts at once",
   },
   taskSlots: { default: "2", description: "slots per TaskManager, 1..16" },
+  jobManagerMemoryMb: {
+    default: "1280",
+    description: "the JobManager's Flink process size in MiB, 1024..16384; its container or pod is capped 512 MiB above (Python)",
+  },
+  taskManagerMemoryMb: {
+    default: "2048",
+    description:
+      "each TaskManager's Flink process size in MiB, 1536..32768 (Flink's own parts and the 512 MiB metaspace need about 1.4 GiB); its container or pod is capped 512 MiB above (Python)",
+  },
   kafkaVersion: { default: VERSIONS.kafka.version, description: "Kafka version (the tag of the default images)" },
   partitions: { default: "2", description: "partitions of each topic, 1..64" },
   visitsTopic: { default: "visits", description: "input topic" },
@@ -278,6 +290,8 @@ export function parseStackConfig(
   const parallelism = int("parallelism", 1, 128);
   const taskManagers = int("taskManagers", 1, 8);
   const taskSlots = int("taskSlots", 1, 16);
+  const jobManagerMemoryMb = int("jobManagerMemoryMb", 1024, 16_384);
+  const taskManagerMemoryMb = int("taskManagerMemoryMb", 1536, 32_768);
   if (parallelism > taskManagers * taskSlots) {
     problems.push(
       `parallelism: ${parallelism} is more than the ${taskManagers * taskSlots} task slots ` +
@@ -384,6 +398,8 @@ export function parseStackConfig(
     flinkLine: flinkVersion,
     flink: flink as FlinkLine,
     parallelism,
+    jobManagerMemoryMb,
+    taskManagerMemoryMb,
     taskManagers,
     taskSlots,
     kafkaVersion,

@@ -15,6 +15,9 @@ export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
 /** The broker's listener inside the stack's network (and its own container). */
 export const KAFKA_INTERNAL_PORT = 9092;
 
+/** The output restoreFrom's value (and the config's) asking for the newest complete retained checkpoint at submission. */
+export const RESTORE_FROM_LATEST = "latest";
+
 /** Where the stack runs. */
 export type Target = "docker" | "kind";
 export const TARGETS: readonly Target[] = ["docker", "kind"];
@@ -81,6 +84,12 @@ export interface StackOutputs {
   readonly recoverCommand: string[];
   /** Run in the JobManager (see checkpointVolume): lists every retained checkpoint; inspect and prune derive from it. */
   readonly checkpointListing: string[];
+  /**
+   * What the stack's config `restoreFrom` names: a checkpoint or savepoint URI, `latest`, or "" when the job starts
+   * from the earliest offsets. `npm run checkpoints -- prune` never removes the checkpoint it names. Absent in the
+   * outputs of a stack last brought up before this output existed.
+   */
+  readonly restoreFrom?: string;
 }
 
 /** Outputs for people and `npm run checkpoints`, which the verification does not read. */

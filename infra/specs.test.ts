@@ -220,6 +220,13 @@ describe("commonOutputs", () => {
     expect(out.jobSubmission.entryClass).toBe("org.apache.flink.client.python.PythonDriver");
   });
 
+  it("says what restoreFrom names, and an empty string when it is not set", () => {
+    const chk = "file:///checkpoints_flink/0123456789abcdef0123456789abcdef/chk-7";
+    expect(commonOutputs(parseStackConfig({ restoreFrom: chk })).restoreFrom).toBe(chk);
+    expect(commonOutputs(parseStackConfig({ restoreFrom: "latest" })).restoreFrom).toBe("latest");
+    expect(commonOutputs(defaults).restoreFrom).toBe("");
+  });
+
   it("says which images the stack runs and which of them its config names", () => {
     expect(commonOutputs(parseStackConfig({ kafkaImage: "mine/kafka:4" }, { FLINK_CHECKPOINTER_IMAGES: "local" })).images).toEqual({
       defaults: "local",

@@ -34,10 +34,35 @@ export const PORTS = {
 /** Users of the official images; the stack runs every container as these, never as root. */
 export const USERS = { flink: "9999:9999", kafka: "1000:1000", node: "1000:1000" } as const;
 
-/** Flink process sizes; the Kubernetes requests and limits derive from them. */
-export const FLINK_MEMORY_MB = { jobmanager: 1280, taskmanager: 2048 } as const;
-/** Room for the Python processes PyFlink starts beside each JVM. */
+/** Room for the Python interpreter PyFlink runs beside (process mode) or inside (thread mode) each Flink JVM. */
 export const PYTHON_OVERHEAD_MB = 512;
+
+/** Memory in MiB of a process: what it is sized for (`request`) and the cap its container or pod gets (`limit`). */
+export interface MemorySize {
+  readonly request: number;
+  readonly limit: number;
+}
+
+/**
+ * The Flink processes' memory: their configured process sizes (jobManagerMemoryMb, taskManagerMemoryMb), capped with
+ * room for the Python PyFlink runs beside or inside each JVM.
+ */
+export function flinkMemoryMb(
+  cfg: Pick<StackConfig, "jobManagerMemoryMb" | "taskManagerMemoryMb">,
+): Record<"jobmanager" | "taskmanager", MemorySize> {
+  return {
+    jobmanager: { request: cfg.jobManagerMemoryMb, limit: cfg.jobManagerMemoryMb + PYTHON_OVERHEAD_MB },
+    taskmanager: { request: cfg.taskManagerMemoryMb, limit: cfg.taskManagerMemoryMb + PYTHON_OVERHEAD_MB },
+  };
+}
+
+/** The other processes' memory, the same on both targets: the broker's default 1 GiB heap and the JVM's own; small clients. */
+export const PROCESS_MEMORY_MB: Readonly<Record<"kafka" | "topics" | "generator" | "submission", MemorySize>> = {
+  kafka: { request: 1280, limit: 1536 },
+  topics: { request: 256, limit: 512 },
+  generator: { request: 64, limit: 256 },
+  submission: { request: 128, limit: 256 },
+};
 
 /** Fixed cluster id (base64 of 16 bytes, as KRaft wants) so a recreated broker reuses its formatted storage. */
 export const KAFKA_CLUSTER_ID = "ZmxpbmstY2hlY2twb2ludA";
@@ -66,8 +91,8 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
     "jobmanager.rpc.port": String(PORTS.flinkRpc),
     "blob.server.port": String(PORTS.flinkBlob),
     "taskmanager.rpc.port": String(PORTS.taskManagerRpc),
-    "jobmanager.memory.process.size": `${FLINK_MEMORY_MB.jobmanager}m`,
-    "taskmanager.memory.process.size": `${FLINK_MEMORY_MB.taskmanager}m`,
+    "jobmanager.memory.process.size": `${cfg.jobManagerMemoryMb}m`,
+    "taskmanager.memory.process.size": `${cfg.taskManagerMemoryMb}m`,
     // Every (re)submission of a Python job loads its classes anew; the default 256m ran out after ~8 runs.
     "taskmanager.memory.jvm-metaspace.size": "512m",
     "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
@@ -341,6 +366,8 @@ export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointV
     recoverCommand: recoveryCommand(cfg),
     // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
     checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir],
+    // Pulumi drops an output that is undefined; "" says "not set", so an older stack's missing output stays telling.
+    restoreFrom: cfg.restoreFrom ?? "",
     flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,
     kafkaBootstrap: `127.0.0.1:${cfg.kafkaExternalPort}`,
     images: {

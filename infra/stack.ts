@@ -9,7 +9,16 @@ import type { StackConfig } from "./config";
 import type { CheckpointVolume, InformationalOutputs, StackOutputs, StackProcesses } from "./contract";
 import { type StackImages, stackImages } from "./images";
 import { awaitRunningJob, jobNotRunningMessage } from "./jobCheck";
-import { commonOutputs, flinkProperties, generatorEnvironment, submissionCommand, type TopicSpec, topics } from "./specs";
+import {
+  commonOutputs,
+  flinkMemoryMb,
+  flinkProperties,
+  generatorEnvironment,
+  type MemorySize,
+  submissionCommand,
+  type TopicSpec,
+  topics,
+} from "./specs";
 
 /** Arguments of a target's stack component. */
 export interface StackArgs {
@@ -45,6 +54,8 @@ export interface FlinkClusterArgs {
   readonly taskManagers: number;
   /** Host port on 127.0.0.1 of the REST API and web UI. */
   readonly restPort: number;
+  /** The JobManager's and each TaskManager's memory in MiB: sized for, and capped at (specs.memoryMb). */
+  readonly memory: Readonly<Record<"jobmanager" | "taskmanager", MemorySize>>;
 }
 
 /** The visit generator, writing into the input topic. */
@@ -147,6 +158,7 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G>(
       flinkProperties: flinkProperties(cfg, target.flinkPropertyAddition),
       taskManagers: cfg.taskManagers,
       restPort: cfg.flinkRestPort,
+      memory: flinkMemoryMb(cfg),
     },
     opts,
   );

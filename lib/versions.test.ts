@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./paths";
-import { DEFAULT_FLINK_LINE, FLINK_LINES, GO_WRAPPER_PINS, pinProblem, requiredVersion, VERSIONS } from "./versions";
+import { FLINK_LINES, GO_WRAPPER_PINS, pinProblem, requiredVersion, VERSIONS } from "./versions";
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
 
@@ -26,11 +26,8 @@ function mentionsOf(path: string, text: string, version: string): string[] {
   return text.split("\n").flatMap((line, i) => (pattern.test(line) ? [`${path}:${i + 1}: ${line.trim()}`] : []));
 }
 
-/**
- * Files that may write the versions down: versions.json itself, the lockfiles, and for now docs/, whose pages quote
- * what a run printed and measured with the release of that run (offline.md, checkpoints.md, performance.md).
- */
-const MAY_NAME_VERSIONS = [/^versions\.json$/, /(^|\/)package-lock\.json$/, /(^|\/)go\.sum$/, /^docs\//];
+/** Files that may write the versions down: versions.json itself and the lockfiles. */
+const MAY_NAME_VERSIONS = [/^versions\.json$/, /(^|\/)package-lock\.json$/, /(^|\/)go\.sum$/];
 
 describe("versions.json against the rest of the repository", () => {
   it("pins the module version each Go wrapper module requires, and every wrapper has a pin", () => {
@@ -77,8 +74,8 @@ describe("versions.json against the rest of the repository", () => {
     expect(VERSIONS.node.officialImage).toMatch(new RegExp(`^node:${major}-`));
   });
 
-  it("is the only tracked file, lockfiles aside, that names the default line's Flink release or a connector version", () => {
-    const versions = [FLINK_LINES[DEFAULT_FLINK_LINE]!.flink, ...Object.values(FLINK_LINES).map((line) => line.kafkaConnector)];
+  it("is the only tracked file, lockfiles aside, that names a Flink line's release or connector version", () => {
+    const versions = Object.values(FLINK_LINES).flatMap((line) => [line.flink, line.kafkaConnector]);
     const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
     const mentions = tracked
       .filter((path) => !MAY_NAME_VERSIONS.some((allowed) => allowed.test(path)) && existsSync(join(REPO_ROOT, path)))

@@ -4,6 +4,17 @@ export type Log = (line: string) => void;
 
 export class WaitTimeout extends Error {}
 
+/**
+ * An error that says "not yet" rather than "never": a server that is unreachable for a moment or answers 5xx (a
+ * JobManager restarting, electing its leader, or failing a statistics handler). A wait goes on past it.
+ */
+export interface TransientError extends Error {
+  readonly transient: true;
+}
+
+export const isTransient = (error: unknown): error is TransientError =>
+  error instanceof Error && (error as Partial<TransientError>).transient === true;
+
 /** What a probe saw: the awaited value, or a status line for the progress output. */
 export type Probe<T> = { done: true; value: T } | { done: false; status: string };
 
@@ -31,16 +42,26 @@ export async function waitFor<T>(
   const started = Date.now();
   let lastReport = started;
   let status = "";
+  let lastError = "";
   log(`… waiting for ${what} (up to ${seconds(timeoutMs)})`);
   for (;;) {
-    const seen = await probe();
+    let seen: Probe<T>;
+    try {
+      seen = await probe();
+    } catch (error) {
+      // One failed probe is not the end of the wait: only the deadline is. Other errors mean "never".
+      if (!isTransient(error)) throw error;
+      lastError = error.message;
+      seen = { done: false, status: `the probe failed: ${lastError}` };
+    }
     // `in`, not `done`: Pulumi compiles the program's modules without strictNullChecks, which narrows no boolean.
     if (!("status" in seen)) return seen.value;
     status = seen.status;
     const now = Date.now();
     if (now - started >= timeoutMs) {
+      const error = lastError && !status.includes(lastError) ? `; last error: ${lastError}` : "";
       throw new WaitTimeout(
-        `timed out after ${seconds(now - started)} waiting for ${what}; last seen: ${status}.${options.next ? ` Next: ${options.next}` : ""}`,
+        `timed out after ${seconds(now - started)} waiting for ${what}; last seen: ${status}${error}.${options.next ? ` Next: ${options.next}` : ""}`,
       );
     }
     if (now - lastReport >= reportEveryMs) {
@@ -48,5 +69,24 @@ export async function waitFor<T>(
       lastReport = now;
     }
     await sleep(Math.min(pollMs, Math.max(0, timeoutMs - (now - started))));
+  }
+}
+
+/**
+ * `action`, made again after each transient failure until `timeoutMs` has passed since the first try; then a
+ * WaitTimeout naming `what`, how long it was retried and the last failure. Other errors end it at once.
+ */
+export async function retryTransient<T>(what: string, timeoutMs: number, action: () => Promise<T>, pollMs = 1_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await action();
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      const elapsed = Date.now() - started;
+      if (elapsed >= timeoutMs)
+        throw new WaitTimeout(`${what} still failed after ${seconds(elapsed)} of retries; last error: ${error.message}`);
+      await sleep(Math.min(pollMs, timeoutMs - elapsed));
+    }
   }
 }

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, envList, flinkPropertiesText, HOSTS, PORTS, USERS } from "../specs";
 import type { FlinkClusterArgs as SharedArgs } from "../stack";
+import { lockedDown } from "./lockdown";
 
 /** Arguments of {@link FlinkCluster}: the shared ones and where on Docker. */
 export interface FlinkClusterArgs extends SharedArgs {
@@ -48,6 +49,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
       `${name}-jobmanager`,
       {
         ...common,
+        ...lockedDown(args.memory.jobmanager),
         name: `${args.namePrefix}-jobmanager`,
         command: ["jobmanager"],
         networksAdvanced: [{ name: args.networkName, aliases: [HOSTS.jobmanager] }],
@@ -63,6 +65,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
           `${name}-taskmanager-${i + 1}`,
           {
             ...common,
+            ...lockedDown(args.memory.taskmanager),
             name: `${args.namePrefix}-taskmanager-${i + 1}`,
             command: ["taskmanager"],
             networksAdvanced: [{ name: args.networkName }],

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MOUNT_PATH, restoreSummary, USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, restoreSummary, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
+import { lockedDown } from "./lockdown";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
 /** Arguments of {@link JobSubmission}: the shared ones and where on Docker. */
@@ -34,6 +35,7 @@ export class JobSubmission extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-submit`,
       oneShotArgs({
+        ...lockedDown(PROCESS_MEMORY_MB.submission),
         name: `${args.namePrefix}-submit`,
         image: args.image,
         user: USERS.flink,

@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { KAFKA_DATA_DIR } from "../contract";
-import { envList, kafkaEnvironment, PORTS, topicCreationCommand, USERS } from "../specs";
+import { envList, kafkaEnvironment, PORTS, PROCESS_MEMORY_MB, topicCreationCommand, USERS } from "../specs";
 import type { KafkaArgs } from "../stack";
+import { lockedDown } from "./lockdown";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
 /** Arguments of {@link KafkaBroker}: the shared ones and where on Docker. */
@@ -35,6 +36,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-broker`,
       {
+        ...lockedDown(PROCESS_MEMORY_MB.kafka),
         name: `${args.namePrefix}-kafka`,
         image: args.image,
         user: USERS.kafka,
@@ -52,6 +54,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
     this.topicsReady = new docker.Container(
       `${name}-topics`,
       oneShotArgs({
+        ...lockedDown(PROCESS_MEMORY_MB.topics),
         name: `${args.namePrefix}-kafka-topics`,
         image: args.image,
         user: USERS.kafka,

@@ -157,6 +157,23 @@ describe("DockerStack", () => {
     }
   });
 
+  it("runs every container without capabilities or privilege gain, memory capped without swap, its log rotated", () => {
+    for (const c of containers(resources)) {
+      expect(c.inputs.capabilities, c.inputs.name).toEqual({ drops: ["ALL"] });
+      expect(c.inputs.securityOpts, c.inputs.name).toEqual(["no-new-privileges:true"]);
+      expect(c.inputs.memory, c.inputs.name).toBeGreaterThan(0);
+      expect(c.inputs.memorySwap, c.inputs.name).toBe(c.inputs.memory);
+      expect(c.inputs.logOpts, c.inputs.name).toEqual({ "max-size": "10m", "max-file": "3" });
+    }
+  });
+
+  it("caps the Flink containers at their configured process size plus room for Python", async () => {
+    const sized = await deployDocker({ jobManagerMemoryMb: "1536", taskManagerMemoryMb: "3072" });
+    expect(byName(sized, "fc-test-jobmanager").inputs.memory).toBe(1536 + 512);
+    expect(byName(sized, "fc-test-taskmanager-1").inputs.memory).toBe(3072 + 512);
+    expect(env(byName(sized, "fc-test-taskmanager-1")).FLINK_PROPERTIES).toContain("taskmanager.memory.process.size: 3072m");
+  });
+
   it("runs Kafka from the configured image, pulled only when it is not already local", () => {
     const remote = resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage" && r.inputs.build === undefined);
     expect(remote.map((r) => r.inputs)).toEqual([{ name: VERSIONS.kafka.officialImage, keepLocally: true }]);

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { envList, USERS } from "../specs";
+import { envList, PROCESS_MEMORY_MB, USERS } from "../specs";
 import type { VisitGeneratorArgs as SharedArgs } from "../stack";
+import { lockedDown } from "./lockdown";
 
 /** Arguments of {@link VisitGenerator}: the shared ones and where on Docker. */
 export interface VisitGeneratorArgs extends SharedArgs {
@@ -21,6 +22,7 @@ export class VisitGenerator extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-generator`,
       {
+        ...lockedDown(PROCESS_MEMORY_MB.generator),
         name: `${args.namePrefix}-generator`,
         image: args.image,
         user: USERS.node,

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MOUNT_PATH, FLINK_MEMORY_MB, flinkPropertiesText, HOSTS, PORTS, PYTHON_OVERHEAD_MB, USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, flinkPropertiesText, HOSTS, type MemorySize, PORTS, USERS } from "../specs";
 import type { FlinkClusterArgs as SharedArgs } from "../stack";
 import { KIND_CLUSTER } from "./kindCluster";
 import { CHECKPOINT_VOLUME_LABEL, type CheckpointStorage, flinkPlacement } from "./placement";
@@ -35,15 +35,9 @@ export const FLINK_CLUSTER_PORTS = {
   rest: PORTS.flinkRest,
 } as const;
 
-/** Requests the JVM's configured process size; the limit adds room for the Python workers PyFlink starts. */
-export function flinkResourceSizes(role: FlinkRole): ResourceSizes {
-  const processMb = FLINK_MEMORY_MB[role];
-  return {
-    cpuRequestMillis: 200,
-    cpuLimitMillis: 2000,
-    memoryRequestMb: processMb,
-    memoryLimitMb: processMb + PYTHON_OVERHEAD_MB,
-  };
+/** Requests the JVM's configured process size; the limit adds room for the Python PyFlink runs (specs.memoryMb). */
+export function flinkResourceSizes(memory: MemorySize): ResourceSizes {
+  return { cpuRequestMillis: 200, cpuLimitMillis: 2000, memoryRequestMb: memory.request, memoryLimitMb: memory.limit };
 }
 
 const CHECKPOINT_VOLUME = "checkpoints";
@@ -76,6 +70,7 @@ export function flinkPodSpec(
   properties: string,
   claimName: pulumi.Input<string>,
   serviceAccountName: pulumi.Input<string>,
+  memory: MemorySize,
   storage: CheckpointStorage,
 ): k8s.types.input.core.v1.PodSpec {
   const probes =
@@ -112,7 +107,7 @@ export function flinkPodSpec(
     env: envVars({ FLINK_PROPERTIES: properties }),
     ports,
     ...probes,
-    resources: resources(flinkResourceSizes(role)),
+    resources: resources(flinkResourceSizes(memory)),
     volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
     volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
     initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
@@ -209,7 +204,15 @@ export class FlinkCluster extends pulumi.ComponentResource {
           selector: { matchLabels: jobManagerLabels },
           template: {
             metadata: { labels: flinkPodLabels("jobmanager", args.checkpointStorage) },
-            spec: flinkPodSpec("jobmanager", args.image, properties, claimName, serviceAccountName, args.checkpointStorage),
+            spec: flinkPodSpec(
+              "jobmanager",
+              args.image,
+              properties,
+              claimName,
+              serviceAccountName,
+              args.memory.jobmanager,
+              args.checkpointStorage,
+            ),
           },
         },
       },
@@ -253,7 +256,15 @@ export class FlinkCluster extends pulumi.ComponentResource {
           selector: { matchLabels: taskManagerLabels },
           template: {
             metadata: { labels: flinkPodLabels("taskmanager", args.checkpointStorage) },
-            spec: flinkPodSpec("taskmanager", args.image, properties, claimName, serviceAccountName, args.checkpointStorage),
+            spec: flinkPodSpec(
+              "taskmanager",
+              args.image,
+              properties,
+              claimName,
+              serviceAccountName,
+              args.memory.taskmanager,
+              args.checkpointStorage,
+            ),
           },
         },
       },

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MOUNT_PATH, USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
 import { CHECKPOINT_VOLUME_LABEL, type CheckpointStorage, submissionPlacement } from "./placement";
 import { podSpec, resources } from "./pods";
@@ -54,7 +54,12 @@ export function submissionJobSpec(
         image,
         user: USERS.flink,
         command,
-        resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 128, memoryLimitMb: 256 }),
+        resources: resources({
+          cpuRequestMillis: 50,
+          cpuLimitMillis: 500,
+          memoryRequestMb: PROCESS_MEMORY_MB.submission.request,
+          memoryLimitMb: PROCESS_MEMORY_MB.submission.limit,
+        }),
         volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName: checkpointClaimName, readOnly: true } }],
         volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
         restartPolicy: "Never",

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KAFKA_DATA_DIR } from "../contract";
-import { HOSTS, kafkaEnvironment, PORTS, type TopicSpec, topicCreationCommand, USERS } from "../specs";
+import { HOSTS, kafkaEnvironment, PORTS, PROCESS_MEMORY_MB, type TopicSpec, topicCreationCommand, USERS } from "../specs";
 import type { KafkaArgs } from "../stack";
 import { RERUN_FAILED_JOB } from "./jobSubmission";
 import { KIND_CLUSTER } from "./kindCluster";
@@ -11,8 +11,6 @@ import { envVars, nodePortServiceSpec, podSpec, resources, tcpProbe, volumeOwner
 export const KAFKA_LABELS = { app: "kafka" } as const;
 const DATA_VOLUME = "data";
 
-/** The image's default broker heap is 1 GiB; the rest is the JVM's own memory. */
-export const KAFKA_MEMORY_MB = { request: 1280, limit: 1536 } as const;
 /** Longest the topic creation Job may run: its broker wait (120 s) plus the kafka-topics.sh calls. */
 export const TOPICS_DEADLINE_SECONDS = 300;
 
@@ -38,8 +36,8 @@ export function kafkaPodSpec(image: pulumi.Input<string>, externalPort: number):
     resources: resources({
       cpuRequestMillis: 200,
       cpuLimitMillis: 1000,
-      memoryRequestMb: KAFKA_MEMORY_MB.request,
-      memoryLimitMb: KAFKA_MEMORY_MB.limit,
+      memoryRequestMb: PROCESS_MEMORY_MB.kafka.request,
+      memoryLimitMb: PROCESS_MEMORY_MB.kafka.limit,
     }),
     volumeMounts: [{ name: DATA_VOLUME, mountPath: KAFKA_DATA_DIR }],
     initContainers: [volumeOwnerInitContainer(image, USERS.kafka, DATA_VOLUME, KAFKA_DATA_DIR)],
@@ -60,7 +58,12 @@ export function topicsJobSpec(image: pulumi.Input<string>, topics: readonly Topi
         image,
         user: USERS.kafka,
         command: topicCreationCommand(topics),
-        resources: resources({ cpuRequestMillis: 50, cpuLimitMillis: 500, memoryRequestMb: 256, memoryLimitMb: 512 }),
+        resources: resources({
+          cpuRequestMillis: 50,
+          cpuLimitMillis: 500,
+          memoryRequestMb: PROCESS_MEMORY_MB.topics.request,
+          memoryLimitMb: PROCESS_MEMORY_MB.topics.limit,
+        }),
         restartPolicy: "Never",
         // Beside the broker, where its image is.
         placement: onControlPlane(),

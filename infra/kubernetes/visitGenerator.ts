@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { USERS } from "../specs";
+import { PROCESS_MEMORY_MB, USERS } from "../specs";
 import type { VisitGeneratorArgs as SharedArgs } from "../stack";
 import { onControlPlane } from "./placement";
 import { envVars, podSpec, resources } from "./pods";
@@ -20,7 +20,12 @@ export function generatorPodSpec(
     image,
     user: USERS.node,
     env: envVars(environment),
-    resources: resources({ cpuRequestMillis: 25, cpuLimitMillis: 500, memoryRequestMb: 64, memoryLimitMb: 256 }),
+    resources: resources({
+      cpuRequestMillis: 25,
+      cpuLimitMillis: 500,
+      memoryRequestMb: PROCESS_MEMORY_MB.generator.request,
+      memoryLimitMb: PROCESS_MEMORY_MB.generator.limit,
+    }),
     restartPolicy: "Always",
     placement: onControlPlane(),
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
-import { FLINK_MEMORY_MB, flinkProperties, PYTHON_OVERHEAD_MB, submissionCommand, topics } from "../specs";
+import { flinkMemoryMb, flinkProperties, PROCESS_MEMORY_MB, PYTHON_OVERHEAD_MB, submissionCommand, topics } from "../specs";
 import { FLINK_CLUSTER_PORTS, FLINK_HA_RULES, flinkLabels, flinkPodSpec, flinkResourceSizes } from "./flinkCluster";
 import { SUBMISSION_DEADLINE_SECONDS, SUBMISSION_RETRIES, submissionJobName, submissionJobSpec } from "./jobSubmission";
-import { KAFKA_MEMORY_MB, kafkaPodSpec, kafkaServiceSpec, TOPICS_DEADLINE_SECONDS, topicsJobSpec } from "./kafka";
+import { kafkaPodSpec, kafkaServiceSpec, TOPICS_DEADLINE_SECONDS, topicsJobSpec } from "./kafka";
 import { CHECKPOINT_VOLUME_LABEL, CONTROL_PLANE_ROLE } from "./placement";
 import { labelSelector } from "./stack";
 import { generatorPodSpec } from "./visitGenerator";
@@ -14,8 +14,9 @@ const env = (spec: any): Record<string, string> =>
   Object.fromEntries(container(spec).env.map((e: { name: string; value: string }) => [e.name, e.value]));
 
 describe("Flink pods", () => {
-  const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink", "volume");
-  const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", "volume");
+  const memory = flinkMemoryMb(parseStackConfig({ target: "kind", taskManagerMemoryMb: "3072" }));
+  const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.jobmanager, "volume");
+  const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.taskmanager, "volume");
 
   it("run the flink image's jobmanager / taskmanager with FLINK_PROPERTIES", () => {
     expect(container(jobManager).args).toEqual(["jobmanager"]);
@@ -72,15 +73,15 @@ describe("Flink pods", () => {
     expect(container(taskManager).livenessProbe.tcpSocket).toEqual({ port: 6122 });
   });
 
-  it("request the JVM process size and cap it with room for Python", () => {
-    expect(flinkResourceSizes("jobmanager")).toMatchObject({
-      memoryRequestMb: FLINK_MEMORY_MB.jobmanager,
-      memoryLimitMb: FLINK_MEMORY_MB.jobmanager + PYTHON_OVERHEAD_MB,
-    });
+  it("request the configured JVM process size and cap it with room for Python", () => {
+    expect(flinkResourceSizes(memory.jobmanager)).toMatchObject({ memoryRequestMb: 1280, memoryLimitMb: 1280 + PYTHON_OVERHEAD_MB });
     expect(container(taskManager).resources).toEqual({
-      requests: { cpu: "200m", memory: `${FLINK_MEMORY_MB.taskmanager}Mi` },
-      limits: { cpu: "2000m", memory: `${FLINK_MEMORY_MB.taskmanager + PYTHON_OVERHEAD_MB}Mi` },
+      requests: { cpu: "200m", memory: "3072Mi" },
+      limits: { cpu: "2000m", memory: `${3072 + PYTHON_OVERHEAD_MB}Mi` },
     });
+    expect(flinkProperties(parseStackConfig({ target: "kind", taskManagerMemoryMb: "3072" }))["taskmanager.memory.process.size"]).toBe(
+      "3072m",
+    );
   });
 
   it("are configured with the ports the jobmanager Service exposes and the probes check", () => {
@@ -101,7 +102,7 @@ describe("Flink pods", () => {
         { labelSelector: { matchLabels: CHECKPOINT_VOLUME_LABEL }, topologyKey: "kubernetes.io/hostname" },
       ]);
     }
-    const spread: any = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", "s3");
+    const spread: any = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.taskmanager, "s3");
     expect(spread.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(2);
   });
 
@@ -142,8 +143,8 @@ describe("Kafka", () => {
   it("probes the internal listener and sizes memory above the default 1 GiB heap", () => {
     expect(container(broker).readinessProbe.tcpSocket).toEqual({ port: 9092 });
     expect(container(broker).livenessProbe.tcpSocket).toEqual({ port: 9092 });
-    expect(container(broker).resources.limits.memory).toBe(`${KAFKA_MEMORY_MB.limit}Mi`);
-    expect(KAFKA_MEMORY_MB.request).toBeGreaterThan(1024);
+    expect(container(broker).resources.limits.memory).toBe(`${PROCESS_MEMORY_MB.kafka.limit}Mi`);
+    expect(PROCESS_MEMORY_MB.kafka.request).toBeGreaterThan(1024);
   });
 
   it("creates every topic with its partitions in a bounded, retried Job", () => {

@@ -3,7 +3,7 @@
 
     python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink] [--inspector-jar JAR]
     python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
-    python3 checkpoints.py prune --keep N [--apply] --inspector-jar JAR
+    python3 checkpoints.py prune --keep N [--apply] [--protect URI] [--rest-url URL] --inspector-jar JAR
 
 `inspect`, `prune` and `list` with --inspector-jar read the checkpoints with the checkpoint inspector (a Java tool on Flink's State Processor
 API, jobs/flink/checkpoint-inspector, built by `tsx setup/cli.ts path inspector <line>`): the operators and referenced files
@@ -35,6 +35,8 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -133,42 +135,97 @@ def _folder_size(folder: str) -> int:
     for parent, _, files in os.walk(folder):
         for name in files:
             try:
-                total += os.path.getsize(os.path.join(parent, name))
+                total += os.lstat(os.path.join(parent, name)).st_size
             except OSError:
                 pass  # removed while listing: Flink discards subsumed checkpoints
     return total
 
 
+def _real_folders(folder: str) -> list[os.DirEntry]:
+    """The entries of `folder` that are folders themselves, not symbolic links to one; none when `folder` is gone.
+
+    Flink never links checkpoint folders: a link is someone else's, and following it would read (and prune would
+    remove) whatever it points to, outside the checkpoint directory.
+    """
+    try:
+        with os.scandir(folder) as entries:
+            return [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []  # discarded by Flink while listing
+
+
 def scan_job_folder(checkpoint_dir_uri: str, job_id: str) -> list[Checkpoint]:
-    """Every chk-<n> of one job folder, highest n first."""
+    """Every chk-<n> of one job folder, highest n first; one that Flink discards while it is read is left out."""
     folder = os.path.join(local_path(checkpoint_dir_uri), job_id)
     found = []
-    for name in os.listdir(folder):
-        match = CHECKPOINT_FOLDER.match(name)
-        path = os.path.join(folder, name)
-        if not match or not os.path.isdir(path):
+    for entry in _real_folders(folder):
+        match = CHECKPOINT_FOLDER.match(entry.name)
+        if not match:
             continue
-        problem = checkpoint_problem(path)
-        stamped = path if problem else os.path.join(path, METADATA_FILE)
+        problem = checkpoint_problem(entry.path)
+        stamped = entry.path if problem else os.path.join(entry.path, METADATA_FILE)
+        try:
+            time = os.path.getmtime(stamped)
+        except FileNotFoundError:
+            continue  # discarded by Flink between the listing and now
         found.append(
             Checkpoint(
                 job_id=job_id,
                 number=int(match.group(1)),
-                uri=f"{checkpoint_dir_uri.rstrip('/')}/{job_id}/{name}",
+                uri=f"{checkpoint_dir_uri.rstrip('/')}/{job_id}/{entry.name}",
                 problem=problem,
-                time=os.path.getmtime(stamped),
-                size=_folder_size(path),
+                time=time,
+                size=_folder_size(entry.path),
             )
         )
     return sorted(found, key=lambda checkpoint: checkpoint.number, reverse=True)
 
 
-def job_folders(checkpoint_dir_uri: str) -> list[str]:
-    """The job ids that have a folder in the checkpoint directory (other entries are ignored)."""
+def _checkpoint_root(checkpoint_dir_uri: str) -> str:
     root = local_path(checkpoint_dir_uri)
     if not os.path.isdir(root):
         raise CheckpointSearchError(f"{root} does not exist in this container; is the checkpoint volume mounted there?")
-    return sorted(name for name in os.listdir(root) if JOB_ID.match(name) and os.path.isdir(os.path.join(root, name)))
+    return root
+
+
+def job_folders(checkpoint_dir_uri: str) -> list[str]:
+    """The job ids that have a folder in the checkpoint directory (other entries, and links, are ignored)."""
+    root = _checkpoint_root(checkpoint_dir_uri)
+    return sorted(entry.name for entry in _real_folders(root) if JOB_ID.match(entry.name))
+
+
+@dataclass(frozen=True)
+class LinkedFolder:
+    """A symbolic link where Flink keeps a job folder or a chk-N: never followed, never removed."""
+
+    job_id: str
+    # The chk-N it stands for, or None for a link named like a job folder.
+    checkpoint: str | None
+    target: str
+
+
+def linked_folders(checkpoint_dir_uri: str) -> list[LinkedFolder]:
+    """The links named like job folders in the checkpoint directory, and like chk-N in its job folders."""
+    root = _checkpoint_root(checkpoint_dir_uri)
+
+    def links_in(folder: str, pattern: re.Pattern) -> list[tuple[str, str]]:
+        try:
+            with os.scandir(folder) as entries:
+                return [
+                    (entry.name, os.readlink(entry.path))
+                    for entry in entries
+                    if pattern.match(entry.name) and entry.is_symlink()
+                ]
+        except FileNotFoundError:
+            return []  # the job folder was discarded while listing, or the link removed meanwhile
+
+    found = [LinkedFolder(name, None, target) for name, target in links_in(root, JOB_ID)]
+    for job_id in job_folders(checkpoint_dir_uri):
+        found += [
+            LinkedFolder(job_id, name, target)
+            for name, target in links_in(os.path.join(root, job_id), CHECKPOINT_FOLDER)
+        ]
+    return sorted(found, key=lambda link: (link.job_id, link.checkpoint or ""))
 
 
 def scan(checkpoint_dir_uri: str) -> list[Checkpoint]:
@@ -511,6 +568,16 @@ def _local_file(reference: str) -> str:
 
 # --- prune: remove old retained checkpoints, never one still needed ---------------------------------
 
+# checkpoints.py runs in the JobManager's container (npm run checkpoints), where Flink's REST API listens.
+DEFAULT_REST_URL = "http://localhost:8081"
+REST_TIMEOUT_SECONDS = 10
+# Job states from which a job still holds (or will again hold) its sources and the state it restored.
+ALIVE_JOB_STATES = frozenset({"INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING"})
+# More would keep every checkpoint a job ever wrote; Flink itself retains one by default.
+MAX_KEEP = 1000
+PROTECT_REASON = "named by --protect (npm run checkpoints passes the stack's restoreFrom)"
+LINK_REASON = "prune never follows a link nor removes what it points to; remove the link yourself if nothing needs it"
+
 
 @dataclass(frozen=True)
 class PruneDecision:
@@ -538,21 +605,32 @@ def _checkpoint_folder_of(path: str, root: str) -> tuple[str, str] | None:
     return (parts[0], parts[1]) if len(parts) >= 2 and CHECKPOINT_FOLDER.match(parts[1]) else None
 
 
+def checkpoint_path(reference: str) -> str:
+    """The chk-N folder a reference names (file:///x, file:/x as Flink writes them, or a path; or its _metadata)."""
+    path = _local_file(reference)
+    if os.path.basename(path) == METADATA_FILE:
+        path = os.path.dirname(path)
+    return os.path.normpath(path)
+
+
 def prune_plan(
     checkpoints: Sequence[Checkpoint],
     keep: int,
     latest: Checkpoint | None,
     referenced_files: Mapping[str, Sequence[str]],
     root: str,
+    protected: Mapping[str, str] | None = None,
 ) -> list[PruneDecision]:
     """What `prune --keep N` does with each chk-N folder under `root` (the checkpoint volume's path).
 
     Kept: the N newest complete checkpoints of every job folder, the newest complete one of the latest run
-    (`latest`), incomplete ones newer than their folder's newest complete one (a running job may be writing
+    (`latest`), the `protected` ones (by their folder's path, with why: the stack's restoreFrom, a running job's
+    restore source), incomplete ones newer than their folder's newest complete one (a running job may be writing
     them), and any folder holding a file that a kept checkpoint references (`referenced_files`: the files
     each kept checkpoint's _metadata names, by its uri). Everything else is removed. Only chk-N folders are
     ever removed: shared/, taskowned/ and the folders beside the job folders (ha/, jars/, savepoints/) are not considered.
     """
+    protected = protected or {}
     # Each kept checkpoint's place among its folder's complete ones, 0 for the newest.
     kept = {
         checkpoint.uri: sum(
@@ -573,8 +651,11 @@ def prune_plan(
         newest_complete = max(
             (c.number for c in checkpoints if c.job_id == checkpoint.job_id and c.complete), default=None
         )
+        protection = protected.get(checkpoint_path(checkpoint.uri))
         if latest is not None and checkpoint.uri == latest.uri:
             decision = PruneDecision(checkpoint, False, "newest complete checkpoint of the latest run")
+        elif protection is not None:
+            decision = PruneDecision(checkpoint, False, protection)
         elif checkpoint.uri in kept:
             rank = kept[checkpoint.uri]
             decision = PruneDecision(
@@ -602,30 +683,231 @@ def prune_plan(
     return decisions
 
 
-def prune_lines(decisions: Sequence[PruneDecision], applied: bool) -> list[str]:
-    rows = [("job id", "checkpoint", "action", "bytes", "why")]
-    for decision in decisions:
-        action = ("removed" if applied else "remove") if decision.remove else "keep"
-        rows.append(
-            (
-                decision.checkpoint.job_id,
-                f"chk-{decision.checkpoint.number}",
-                action,
-                str(decision.checkpoint.size),
-                decision.reason,
+# --- prune: the restore sources running jobs still need, from the JobManager's REST API --------------
+
+
+class RestUnavailable(Exception):
+    """The JobManager's REST API did not answer what prune asked; the message names the request."""
+
+
+def _rest_object(rest_url: str, path: str) -> dict:
+    url = rest_url + path
+    try:
+        with urllib.request.urlopen(url, timeout=REST_TIMEOUT_SECONDS) as response:
+            answer = json.loads(response.read().decode())
+    except urllib.error.HTTPError as error:
+        raise RestUnavailable(f"GET {url} answered HTTP {error.code}") from None
+    except (OSError, ValueError) as error:  # refused, unreachable, timed out; an answer that is not JSON
+        raise RestUnavailable(f"GET {url} failed: {getattr(error, 'reason', None) or error}") from None
+    if not isinstance(answer, dict):
+        raise RestUnavailable(f"GET {url} answered {json.dumps(answer)[:100]}, not a JSON object")
+    return answer
+
+
+def restore_sources(rest_url: str) -> dict[str, str]:
+    """The checkpoints that running jobs restored from and still need, by folder path, with why.
+
+    A job restored in NO_CLAIM mode reads its source's files until it has completed a checkpoint of its own (the
+    first one is a full one); Flink's `latest.restored` names the source, `counts.completed` says whether that
+    happened. Raises RestUnavailable when any answer is missing: a partial picture is no ground to remove.
+    """
+    sources: dict[str, str] = {}
+    jobs = _rest_object(rest_url, "/jobs/overview").get("jobs")
+    for job in jobs if isinstance(jobs, list) else []:
+        if not isinstance(job, dict) or job.get("state") not in ALIVE_JOB_STATES:
+            continue
+        statistics = _rest_object(rest_url, f"/jobs/{job.get('jid')}/checkpoints")
+        latest = statistics.get("latest") if isinstance(statistics.get("latest"), dict) else {}
+        counts = statistics.get("counts") if isinstance(statistics.get("counts"), dict) else {}
+        restored = latest.get("restored") if isinstance(latest.get("restored"), dict) else {}
+        source = restored.get("external_path")
+        if isinstance(source, str) and source and not counts.get("completed"):
+            sources.setdefault(
+                checkpoint_path(source),
+                f"restore source of running job {job.get('jid')}, which has completed no checkpoint of its own yet",
+            )
+    return sources
+
+
+def sources_without_rest(checkpoints: Sequence[Checkpoint], root: str) -> tuple[dict[str, str], str]:
+    """What to protect when the REST API cannot say which checkpoints running jobs restored from, and the note.
+
+    A job that has not completed a checkpoint of its own has a job folder without a complete one, and restored
+    (if it did) from a checkpoint written before that folder was made; the folder's modification time is no
+    earlier than that. So every complete checkpoint written up to the newest such folder's modification time is
+    kept; with no such folder, no running job still needs its source.
+    """
+    changed: dict[str, float] = {}
+    for job_id in job_folders(f"{FILE_URI_PREFIX}{root}"):
+        if not any(c.complete for c in checkpoints if c.job_id == job_id):
+            try:
+                changed[job_id] = os.path.getmtime(os.path.join(root, job_id))
+            except FileNotFoundError:
+                pass  # discarded meanwhile: no job runs from it
+    if not changed:
+        return {}, "every job folder has a complete checkpoint of its own, so no running job still needs its source"
+    waiting = max(changed, key=lambda job_id: changed[job_id])
+    reason = f"written before job folder {waiting} (no complete checkpoint yet) last changed: its job may have restored from it"
+    protected = {checkpoint_path(c.uri): reason for c in checkpoints if c.complete and c.time <= changed[waiting]}
+    return protected, f"protecting every complete checkpoint written before {_timestamp(changed[waiting])}"
+
+
+# --- prune: carrying out the plan, and what happened --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PruneRow:
+    """One line of prune's table: a chk-N folder, or a link that stands for one or for a job folder."""
+
+    job_id: str
+    # "chk-N", or "-" for a whole job folder.
+    checkpoint: str
+    # keep | remove (dry run) | removed | gone (Flink discarded it meanwhile) | refused | failed
+    action: str
+    size: int | None
+    reason: str
+
+    @property
+    def as_planned(self) -> bool:
+        return self.action not in ("refused", "failed")
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    rows: list[PruneRow]
+    applied: bool
+    # Said under the table: what prune could not find out, and what it did about it.
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(row.as_planned for row in self.rows)
+
+
+def remove_checkpoint_folder(root: str, checkpoint: Checkpoint) -> tuple[str, str]:
+    """Removes a chk-N folder where prune found it, and only there: (action, why) for the table.
+
+    Between the plan and now, Flink may have discarded the folder (then it is gone, as planned) and someone may
+    have replaced it or its job folder by a link: a folder whose real path is not <real root>/<job id>/chk-N is
+    refused. shutil.rmtree itself never follows a link inside the folder (and refuses one at the top).
+    """
+    path = local_path(checkpoint.uri)
+    expected = os.path.join(os.path.realpath(root), checkpoint.job_id, f"chk-{checkpoint.number}")
+    try:
+        if os.path.islink(path):
+            return "refused", f"became a symbolic link to {os.readlink(path)} since prune read it; {LINK_REASON}"
+        real = os.path.realpath(path)
+        if real != expected:
+            return "refused", f"its real path is {real}, not {expected}: a link on the way; nothing removed"
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        if not os.path.lexists(path):
+            return "gone", "already gone: Flink discarded it while prune ran"
+        return "failed", "a file in it vanished while prune removed it, and the folder is still there; run prune again"
+    except OSError as error:
+        return "failed", f"could not remove it: {error.strerror or error} ({error.filename or path}); run prune again"
+    return "removed", ""
+
+
+def _referenced_files_of_present(
+    checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str
+) -> dict[str, list[str]]:
+    """referenced_files of the complete `checkpoints` still there, by uri, from one inspector run (repeated without
+    those Flink removed meanwhile)."""
+    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
+    for _ in range(INSPECTION_ATTEMPTS - 1):
+        try:
+            return referenced_files(complete, jar, flink_classpath)
+        except InspectionError:
+            remaining = [c for c in complete if checkpoint_problem(local_path(c.uri)) is None]
+            if len(remaining) == len(complete):
+                raise
+            complete = remaining
+    return referenced_files(complete, jar, flink_classpath)
+
+
+def prune(
+    checkpoint_dir_uri: str,
+    keep: int,
+    apply: bool,
+    jar: str,
+    flink_classpath: str,
+    protect: Sequence[str] = (),
+    rest_url: str = DEFAULT_REST_URL,
+) -> PruneReport:
+    """Plans (and with `apply` carries out) `prune --keep N`: see prune_plan. Links are refused, never followed;
+    the checkpoints named in `protect` and those running jobs still need (asked of the REST API at `rest_url`) are
+    kept, and the files every kept checkpoint references come from the inspector."""
+    root = local_path(checkpoint_dir_uri)
+    links = linked_folders(checkpoint_dir_uri)
+    checkpoints = scan(checkpoint_dir_uri)
+    notes: list[str] = []
+    protected = {checkpoint_path(reference): PROTECT_REASON for reference in protect}
+    try:
+        sources = restore_sources(rest_url)
+    except RestUnavailable as error:
+        sources, what_then = sources_without_rest(checkpoints, root)
+        notes.append(
+            f"could not ask the JobManager at {rest_url} which checkpoints its running jobs restored from ({error}): "
+            f"{what_then}"
+        )
+    protected = {**sources, **protected}
+    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
+    latest = latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint if complete else None
+    kept = kept_by_retention(checkpoints, keep) + [c for c in complete if checkpoint_path(c.uri) in protected]
+    unknown_references = None
+    try:
+        references = _referenced_files_of_present(kept, jar, flink_classpath)
+    except InspectionError as error:
+        references, unknown_references = {}, str(error).splitlines()[0]
+    rows = [
+        PruneRow(
+            link.job_id, link.checkpoint or "-", "refused", None, f"a symbolic link to {link.target}: {LINK_REASON}"
+        )
+        for link in links
+    ]
+    for decision in prune_plan(checkpoints, keep, latest, references, root, protected):
+        checkpoint = decision.checkpoint
+        action, reason = ("remove", decision.reason) if decision.remove else ("keep", decision.reason)
+        if decision.remove and unknown_references is not None:
+            action, reason = (
+                "refused",
+                f"the checkpoint inspector could not read the kept checkpoints ({unknown_references}), so which "
+                "folders they still need is unknown",
+            )
+        elif decision.remove and apply:
+            action, outcome = remove_checkpoint_folder(root, checkpoint)
+            reason = outcome or reason
+        rows.append(PruneRow(checkpoint.job_id, f"chk-{checkpoint.number}", action, checkpoint.size, reason))
+    # By job id; a link standing for a whole job folder first, then its chk-N, highest first.
+    rows.sort(key=lambda row: (row.job_id, row.checkpoint != "-", -int(row.checkpoint[4:] or 0)))
+    return PruneReport(rows=rows, applied=apply, notes=notes)
+
+
+def prune_lines(report: PruneReport) -> list[str]:
+    """The table (one row per chk-N folder and per link), what was removed, and the notes."""
+    table = [("job id", "checkpoint", "action", "bytes", "why")] + [
+        (row.job_id, row.checkpoint, row.action, "-" if row.size is None else str(row.size), row.reason)
+        for row in report.rows
+    ]
+    lines = _table_lines(table)
+    removing = [row for row in report.rows if row.action in ("remove", "removed")]
+    total = sum(row.size or 0 for row in removing)
+    folders = f"{len(removing)} checkpoint folder{'s' if len(removing) != 1 else ''} ({total} bytes)"
+    if report.applied:
+        gone = sum(1 for row in report.rows if row.action == "gone")
+        lines.append(f"removed {folders}" + (f"; {gone} already gone" if gone else ""))
+    else:
+        lines.append(f"dry run: {folders} would be removed; add --apply to remove them")
+    not_planned = [row for row in report.rows if not row.as_planned]
+    if not_planned:
+        lines.append(
+            f"{len(not_planned)} refused or not removed (see why): "
+            + ", ".join(
+                f"{row.job_id}/{row.checkpoint}" if row.checkpoint != "-" else row.job_id for row in not_planned
             )
         )
-    lines = _table_lines(rows)
-    removed = [d for d in decisions if d.remove]
-    total = sum(d.checkpoint.size for d in removed)
-    if applied:
-        lines.append(f"removed {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes)")
-    else:
-        lines.append(
-            f"dry run: {len(removed)} checkpoint folder{'s' if len(removed) != 1 else ''} ({total} bytes) would be removed; "
-            "add --apply to remove them"
-        )
-    return lines
+    return lines + report.notes
 
 
 def referenced_files(checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str) -> dict[str, list[str]]:
@@ -637,21 +919,6 @@ def referenced_files(checkpoints: Sequence[Checkpoint], jar: str, flink_classpat
     }
 
 
-def prune(checkpoint_dir_uri: str, keep: int, apply: bool, jar: str, flink_classpath: str) -> list[PruneDecision]:
-    """Plans (and with `apply` carries out) `prune --keep N`; the kept checkpoints' files come from the inspector."""
-    root = local_path(checkpoint_dir_uri)
-    checkpoints = scan(checkpoint_dir_uri)
-    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
-    latest = latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint if complete else None
-    kept = kept_by_retention(checkpoints, keep)
-    decisions = prune_plan(checkpoints, keep, latest, referenced_files(kept, jar, flink_classpath), root)
-    if apply:
-        for decision in decisions:
-            if decision.remove:
-                shutil.rmtree(local_path(decision.checkpoint.uri))
-    return decisions
-
-
 # A running job's Flink discards subsumed checkpoints: one listed may be gone when the inspector reads it.
 INSPECTION_ATTEMPTS = 3
 
@@ -661,17 +928,8 @@ def sharing_by_checkpoint(
 ) -> dict[str, Sharing]:
     """Sharing of every complete checkpoint of `checkpoints` that is still there, by uri, from one inspector run
     (repeated without those Flink removed meanwhile)."""
-    complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
-    for attempt in range(1, INSPECTION_ATTEMPTS + 1):
-        try:
-            referenced = referenced_files(complete, jar, flink_classpath)
-            break
-        except InspectionError:
-            remaining = [c for c in complete if checkpoint_problem(local_path(c.uri)) is None]
-            if len(remaining) == len(complete) or attempt == INSPECTION_ATTEMPTS:
-                raise
-            complete = remaining
-    return {c.uri: sharing_of(c, referenced[c.uri], root) for c in complete}
+    referenced = _referenced_files_of_present(checkpoints, jar, flink_classpath)
+    return {c.uri: sharing_of(c, referenced[c.uri], root) for c in checkpoints if c.uri in referenced}
 
 
 def main(argv: Sequence[str]) -> int:
@@ -708,10 +966,23 @@ def main(argv: Sequence[str]) -> int:
         "prune", parents=[inspector], help="remove old retained checkpoints (dry run unless --apply)"
     )
     prune_command.add_argument(
-        "--keep", type=int, required=True, help="complete checkpoints to keep per job folder (at least 1)"
+        "--keep", type=_keep_count, required=True, help=f"complete checkpoints to keep per job folder (1..{MAX_KEEP})"
     )
     prune_command.add_argument(
         "--apply", action="store_true", help="remove them (default: only show what would be removed)"
+    )
+    prune_command.add_argument(
+        "--protect",
+        action="append",
+        default=[],
+        type=_checkpoint_reference,
+        metavar="URI",
+        help="a chk-N folder (file:// URI or path) never to remove, such as the stack's restoreFrom; repeatable",
+    )
+    prune_command.add_argument(
+        "--rest-url",
+        default=None,
+        help=f"the JobManager's REST API, asked which checkpoints running jobs restored from (default {DEFAULT_REST_URL})",
     )
     # The options of the checkpoint directory are accepted after the command too, as the stack's listing command puts them.
     for command in (listing, inspect, prune_command):
@@ -747,20 +1018,48 @@ def main(argv: Sequence[str]) -> int:
             else:
                 print("\n".join(inspection_lines(inspection)))
         else:
-            if args.keep < 1:
-                parser.error(
-                    f"--keep must be at least 1 (got {args.keep}): the newest complete checkpoint is always kept"
-                )
-            decisions = prune(args.checkpoint_dir, args.keep, args.apply, args.inspector_jar, args.flink_classpath)
-            print(
-                "\n".join(prune_lines(decisions, args.apply))
-                if decisions
-                else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
+            report = prune(
+                args.checkpoint_dir,
+                args.keep,
+                args.apply,
+                args.inspector_jar,
+                args.flink_classpath,
+                protect=args.protect,
+                rest_url=(args.rest_url or DEFAULT_REST_URL).rstrip("/"),
             )
+            print(
+                "\n".join(prune_lines(report))
+                if report.rows
+                else "\n".join([f"no chk-<n> folder in {local_path(args.checkpoint_dir)}", *report.notes])
+            )
+            return 0 if report.ok else 1
     except (CheckpointSearchError, InspectionError) as error:
         print(f"checkpoints: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a folder this container may not read, or one that is not what its name says
+        print(
+            f"checkpoints: cannot read {error.filename or args.checkpoint_dir}: {error.strerror or error}; "
+            "is the checkpoint volume mounted and readable by this user (Flink's uid 9999)?",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _keep_count(text: str) -> int:
+    if not re.fullmatch(r"[0-9]+", text) or not 1 <= int(text) <= MAX_KEEP:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: a whole number from 1 to {MAX_KEEP} (the newest complete checkpoint is always kept)"
+        )
+    return int(text)
+
+
+def _checkpoint_reference(text: str) -> str:
+    if not text.startswith(("/", "file:")) or any(ord(character) < 32 for character in text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: a chk-N folder as a file:// URI or an absolute path on the checkpoint volume"
+        )
+    return text
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ Steps, each bounded by --timeout-seconds overall:
  6. run it with `-py <job file> <job arguments>` (and savepointPath when restoring; never
     allowNonRestoredState, so a checkpoint whose state does not map fails loudly);
  7. print the job id on stdout and wait until the job and all its tasks are RUNNING.
+Every REST call that fails transiently (refused or no connection, no answer in time, a 5xx answer) is made
+again until the deadline, each retry said on stderr; a 4xx answer is final. A write is never repeated blindly:
+an upload that got no answer is looked for among the uploaded jars, and a run that got no answer is looked for
+among the jobs (for a while: the PythonDriver may still be building it) before either is made again.
 stdout carries only the job id (the existing one in step 2); progress and errors go to stderr, a
 restore as one line `submit: restoring from <uri> (<why>)`. Standard library only: it runs inside the
 Flink image before any job.
@@ -27,11 +31,14 @@ from __future__ import annotations
 
 import argparse
 import glob
+import http.client
 import json
 import os
+import re
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Sequence
@@ -75,20 +82,29 @@ class SubmitOptions:
     job_args: tuple[str, ...]
 
 
+class SubmitUsageError(SubmitError):
+    """An argument the submission cannot run with; the message names it, its value and what is allowed."""
+
+
 class _RaisingArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
-        raise SubmitError(f"{self.prog}: {message}")
+        raise SubmitUsageError(f"{self.prog}: {message}")
 
 
-def _positive(kind):
+# A day: any submission that takes longer has failed; beyond it, timers and sleeps lose their meaning.
+MAX_TIMEOUT_SECONDS = 86_400
+# Flink's upper bound for a job's maximum parallelism.
+MAX_PARALLELISM = 32_768
+
+
+def _bounded(kind, low, high: int, what: str):
+    """An argparse type: a plain decimal `kind` (no sign, exponent, nan or inf) from low to high."""
+    pattern = r"[0-9]+" if kind is int else r"[0-9]+(\.[0-9]+)?"
+
     def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-        return value
+        if not re.fullmatch(pattern, text) or not low <= kind(text) <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not allowed: {what} from {low} to {high}")
+        return kind(text)
 
     return parse
 
@@ -116,11 +132,20 @@ def reconcile_job_args(job_args: Sequence[str], job_name: str, parallelism: int)
         if given is None:
             reconciled += [name, wanted]
         elif given != wanted:
-            raise SubmitError(
+            raise SubmitUsageError(
                 f"job argument {name} {given!r} differs from the submission's {name} {wanted!r}; "
                 f"give the same value to both, or leave it out after '--'"
             )
     return tuple(reconciled)
+
+
+def _has_host_and_port(url: str) -> bool:
+    """Whether urllib can make a request of `url`: a host, and a port (if any) from 1 to 65535."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # a port that is not a number or out of range
+        return False
 
 
 def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
@@ -143,8 +168,10 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         help=f"checkpoint or savepoint path to restore the job's state from, or "
         f"'{RESTORE_LATEST}': the newest complete retained checkpoint of the job's latest run",
     )
-    parser.add_argument("--timeout-seconds", type=_positive(float), default=300.0)
-    parser.add_argument("--parallelism", type=_positive(int), default=2)
+    parser.add_argument(
+        "--timeout-seconds", type=_bounded(float, 1, MAX_TIMEOUT_SECONDS, "a number of seconds"), default=300.0
+    )
+    parser.add_argument("--parallelism", type=_bounded(int, 1, MAX_PARALLELISM, "a whole number"), default=2)
     parser.add_argument("--job-file", default=DEFAULT_JOB_FILE)
     parser.add_argument(
         "--python-jar",
@@ -155,16 +182,19 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
     args = parser.parse_args(own_args)
 
     rest_url = args.rest_url.strip().rstrip("/")
-    if not rest_url.startswith(("http://", "https://")):
-        raise SubmitError(f"--rest-url must start with http:// or https://, got {args.rest_url!r}")
+    if not rest_url.startswith(("http://", "https://")) or not _has_host_and_port(rest_url):
+        raise SubmitUsageError(
+            f"--rest-url {args.rest_url!r} is not allowed: an http:// or https:// URL with a host and an optional port, "
+            "such as http://jobmanager:8081"
+        )
     if not args.job_name.strip():
-        raise SubmitError("--job-name must not be empty")
+        raise SubmitUsageError("--job-name must not be empty")
     restore_from = args.restore_from.strip() if args.restore_from else None
     if args.restore_from is not None and not restore_from:
-        raise SubmitError("--restore-from must not be empty; leave it out to start without state")
+        raise SubmitUsageError("--restore-from must not be empty; leave it out to start without state")
     checkpoint_dir = _option_value(job_args, "--checkpoint-dir")
     if restore_from == RESTORE_LATEST and not checkpoint_dir:
-        raise SubmitError(
+        raise SubmitUsageError(
             f"--restore-from {RESTORE_LATEST} searches the job's checkpoint directory: "
             "give the job argument --checkpoint-dir file:///… after '--'"
         )
@@ -262,9 +292,38 @@ def flink_error_text(payload) -> str:
 
 # --- talking to Flink ------------------------------------------------------------------------------------
 
+# How long one REST call may take before it counts as a transient failure and is tried again (each bounded by what
+# is left of --timeout-seconds). A run builds the job graph in the JobManager's PythonDriver first: give it longer.
+REQUEST_TIMEOUT_SECONDS = 30.0
+UPLOAD_TIMEOUT_SECONDS = 120.0
+RUN_TIMEOUT_SECONDS = 180.0
+# After a run request that got no answer, how long to look for the job it may have started before running again.
+RUN_SETTLE_SECONDS = 30.0
+# The answers to a run request that say nothing about the job: no leader yet, or a proxy without the JobManager.
+# (None: no answer at all.)
+RETRIED_RUN_STATUSES = (None, 502, 503, 504)
+# While retrying one call, how often to say so again.
+RETRY_REPORT_SECONDS = 10.0
+
 
 def log(message: str) -> None:
     print(f"submit: {message}", file=sys.stderr, flush=True)
+
+
+class TransientFailure(Exception):
+    """A REST call that may succeed when made again: no connection, no answer in time, or a 5xx answer."""
+
+    def __init__(self, message: str, reached: bool, status: int | None = None):
+        super().__init__(message)
+        # Whether the request may have reached the JobManager (and a write have taken effect).
+        self.reached = reached
+        # The HTTP status of a 5xx answer; None when there was no answer.
+        self.status = status
+
+
+def _reason(error: BaseException) -> str:
+    reason = getattr(error, "reason", None) or error
+    return "timed out" if isinstance(reason, TimeoutError) else str(reason) or type(reason).__name__
 
 
 class FlinkRest:
@@ -275,12 +334,22 @@ class FlinkRest:
     def seconds_left(self) -> float:
         return self.deadline - time.monotonic()
 
-    def call(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None):
-        request = urllib.request.Request(self.base_url + path, data=body, method=method)
+    def call_once(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
+    ):
+        """One request: its JSON answer; TransientFailure when it may succeed if made again, SubmitError when the
+        JobManager refused it (4xx) or answered what is not JSON."""
+        url = self.base_url + path
+        request = urllib.request.Request(url, data=body, method=method)
         if content_type:
             request.add_header("Content-Type", content_type)
-        # Never wait on one call longer than the whole submission may take; at least a few seconds.
-        timeout = max(5.0, self.seconds_left())
+        # Near the deadline, still a second (or the whole timeout, if shorter) for a last try.
+        timeout = max(min(1.0, timeout), min(timeout, self.seconds_left()))
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 text = response.read().decode()
@@ -290,32 +359,62 @@ class FlinkRest:
                 payload = json.loads(text)
             except ValueError:
                 payload = text
+            message = f"{method} {url} was rejected with HTTP {error.code}:\n{flink_error_text(payload)}"
+            if error.code >= 500:
+                raise TransientFailure(message, reached=True, status=error.code) from None
+            raise SubmitError(message) from None
+        except urllib.error.URLError as error:
+            # The connection was never made (refused, no route, no such host) unless the reason is a timeout.
+            reached = isinstance(error.reason, TimeoutError)
+            raise TransientFailure(f"{method} {url} failed: {_reason(error)}", reached=reached) from None
+        except (OSError, http.client.HTTPException) as error:  # timed out or cut off while the answer came
+            raise TransientFailure(f"{method} {url} failed: {_reason(error)}", reached=True) from None
+        try:
+            return json.loads(text) if text else None
+        except ValueError:
             raise SubmitError(
-                f"{method} {self.base_url}{path} was rejected with HTTP {error.code}:\n{flink_error_text(payload)}"
+                f"{method} {url} answered something that is not JSON: {text[:200]!r}; is {self.base_url} Flink's REST API?"
             ) from None
-        return json.loads(text) if text else None
+
+    def retrying(self, what: str, attempt, recovered=None):
+        """attempt() again after each transient failure until the deadline, saying what was retried and why.
+
+        recovered(failure), when given, runs before each retry and may return what a failed write achieved after
+        all (the jar uploaded, the job started): that is returned instead of writing again.
+        """
+        attempts, last_report = 1, time.monotonic()
+        while True:
+            try:
+                return attempt()
+            except TransientFailure as failure:
+                if recovered is not None:
+                    found = recovered(failure)
+                    if found is not None:
+                        return found
+                if self.seconds_left() <= 0:
+                    raise SubmitError(
+                        f"{what} failed {attempts} time{'s' if attempts != 1 else ''} until --timeout-seconds ran out; "
+                        f"the last: {failure}"
+                    ) from None
+                if attempts == 1 or time.monotonic() - last_report >= RETRY_REPORT_SECONDS:
+                    log(f"retrying {what} (attempt {attempts + 1}): {failure}")
+                    last_report = time.monotonic()
+                attempts += 1
+                time.sleep(min(POLL_SECONDS, max(0.1, self.seconds_left())))
 
     def get(self, path: str):
-        return self.call("GET", path)
-
-    def post_json(self, path: str, payload: dict):
-        return self.call("POST", path, json.dumps(payload).encode(), "application/json")
+        """A read, repeated after transient failures until the deadline."""
+        return self.retrying(f"GET {path}", lambda: self.call_once("GET", path))
 
 
-def wait_until(what: str, check, rest: FlinkRest, retry_on: tuple[type, ...] = ()):
-    """Polls check() until it returns something other than None, or fails naming what was awaited.
-    Network errors count as "not yet"; so do the exception types in retry_on."""
-    last_problem = None
+def wait_until(what: str, check, rest: FlinkRest):
+    """Polls check() until it returns something other than None, or fails naming what was awaited."""
     while True:
-        try:
-            result = check()
-        except (OSError, *retry_on) as error:  # URLError, refused connections and timeouts are OSErrors
-            result, last_problem = None, error
+        result = check()
         if result is not None:
             return result
         if rest.seconds_left() <= 0:
-            detail = f" (last error: {last_problem})" if last_problem else ""
-            raise SubmitError(f"timed out waiting for {what}{detail}")
+            raise SubmitError(f"timed out waiting for {what}")
         time.sleep(min(POLL_SECONDS, max(0.1, rest.seconds_left())))
 
 
@@ -333,12 +432,28 @@ def ensure_jar_uploaded(rest: FlinkRest, jar_path: str) -> str:
         log(f"reusing the uploaded {jar_name} ({existing})")
         return existing
     boundary = uuid.uuid4().hex
-    with open(jar_path, "rb") as jar_file:
-        body = multipart_jar_body(jar_name, jar_file.read(), boundary)
-    answer = rest.call("POST", "/jars/upload", body, f"multipart/form-data; boundary={boundary}")
-    if not answer or answer.get("status") != "success":
-        raise SubmitError(f"uploading {jar_path} failed: {flink_error_text(answer)}")
-    jar_id = os.path.basename(answer["filename"])
+    try:
+        with open(jar_path, "rb") as jar_file:
+            body = multipart_jar_body(jar_name, jar_file.read(), boundary)
+    except OSError as error:
+        raise SubmitError(f"cannot read {jar_path}: {error.strerror}") from None
+
+    def upload():
+        answer = rest.call_once(
+            "POST", "/jars/upload", body, f"multipart/form-data; boundary={boundary}", timeout=UPLOAD_TIMEOUT_SECONDS
+        )
+        if not isinstance(answer, dict) or answer.get("status") != "success" or not answer.get("filename"):
+            raise SubmitError(f"uploading {jar_path} failed: {flink_error_text(answer)}")
+        return os.path.basename(answer["filename"])
+
+    def uploaded_after_all(failure: TransientFailure) -> str | None:
+        # An upload that got no answer may have been stored: use it rather than store a second copy.
+        found = uploaded_jar_id(rest.get("/jars"), jar_name) if failure.reached else None
+        if found:
+            log(f"the upload of {jar_name} got no answer ({failure}), but Flink has it as {found}; using that")
+        return found
+
+    jar_id = rest.retrying("POST /jars/upload", upload, uploaded_after_all)
     log(f"uploaded {jar_name} as {jar_id}")
     return jar_id
 
@@ -352,6 +467,11 @@ def job_problem(rest: FlinkRest, job_id: str) -> str:
     return exception_summary(root) if root else "Flink reported no exception"
 
 
+def new_jobs_named(rest: FlinkRest, job_name: str, known_job_ids: set) -> list[dict]:
+    """The jobs of this name that were not there before this submission ran its job, newest first."""
+    return [job for job in jobs_named(rest.get("/jobs/overview"), job_name) if job["jid"] not in known_job_ids]
+
+
 def run_job(
     rest: FlinkRest, options: SubmitOptions, savepoint_path: str | None, jar_id: str, known_job_ids: set
 ) -> str:
@@ -359,17 +479,47 @@ def run_job(
 
     The PythonDriver reports only "Python process exits with code: 1" through REST; the actual
     cause (say, a checkpoint path that does not exist) is in the failed job's exception history.
+    A run request that got no answer may still have started the job: before running again, this looks
+    for a new job of that name for a while, and takes it rather than start a second copy (which would
+    read the same group and fence the first one's Kafka transactions).
     """
+    path = f"/jars/{jar_id}/run"
+
+    def run():
+        body = json.dumps(run_request_body(options, savepoint_path)).encode()
+        try:
+            answer = rest.call_once("POST", path, body, "application/json", timeout=RUN_TIMEOUT_SECONDS)
+        except TransientFailure as failure:
+            # A 500 is the program failing in the PythonDriver: the same run fails the same way again.
+            if failure.status not in RETRIED_RUN_STATUSES:
+                raise SubmitError(str(failure)) from None
+            raise
+        if not isinstance(answer, dict) or not answer.get("jobid"):
+            raise SubmitError(f"POST {rest.base_url}{path} answered without a job id: {json.dumps(answer)}")
+        return answer["jobid"]
+
+    def started_after_all(failure: TransientFailure) -> str | None:
+        settle_until = time.monotonic() + (
+            min(RUN_SETTLE_SECONDS, max(0.0, rest.seconds_left())) if failure.reached else 0
+        )
+        while True:
+            started = new_jobs_named(rest, options.job_name, known_job_ids)
+            if started:
+                log(
+                    f"the run request got no answer ({failure}), but Flink started job {started[0]['jid']} "
+                    f"({started[0]['state']}); following that one instead of starting a second copy"
+                )
+                return started[0]["jid"]
+            if time.monotonic() >= settle_until:
+                return None
+            time.sleep(POLL_SECONDS)
+
     try:
-        answer = rest.post_json(f"/jars/{jar_id}/run", run_request_body(options, savepoint_path))
+        return rest.retrying(f"POST {path}", run, started_after_all)
     except SubmitError as rejection:
         try:
-            failed = [
-                job
-                for job in jobs_named(rest.get("/jobs/overview"), options.job_name)
-                if job["jid"] not in known_job_ids
-            ]
-        except (SubmitError, OSError):
+            failed = new_jobs_named(rest, options.job_name, known_job_ids)
+        except SubmitError:
             failed = []
         if not failed:
             raise
@@ -377,7 +527,6 @@ def run_job(
         raise SubmitError(
             f"{rejection}\n\nFlink created job {failed[0]['jid']}, which is {failed[0]['state']} because:\n{reason}"
         ) from None
-    return answer["jobid"]
 
 
 def wait_until_running(rest: FlinkRest, job_id: str) -> None:
@@ -398,13 +547,8 @@ def submit(options: SubmitOptions) -> str:
     rest = FlinkRest(options.rest_url, time.monotonic() + options.timeout_seconds)
 
     log(f"waiting for the Flink REST API at {options.rest_url}")
-    # A JobManager that is still starting may answer 5xx (no leader yet) before it answers properly.
-    wait_until(
-        f"the Flink REST API at {options.rest_url}/overview",
-        lambda: rest.get("/overview"),
-        rest,
-        retry_on=(SubmitError,),
-    )
+    # A JobManager that is still starting refuses connections, then answers 5xx (no leader yet): both are retried.
+    rest.get("/overview")
 
     def no_job_ending():
         jobs = jobs_named(rest.get("/jobs/overview"), options.job_name)
@@ -447,6 +591,9 @@ def submit(options: SubmitOptions) -> str:
 def main(argv: Sequence[str]) -> int:
     try:
         submit(parse_submit_args(argv))
+    except SubmitUsageError as error:
+        log(f"FAILED: {error}")
+        return 2
     except SubmitError as error:
         log(f"FAILED: {error}")
         return 1

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 from checkpoints import (
+    JOB_ID,
     METADATA_MAGIC,
     SOURCE_UID,
     STATEFUL_OPERATORS,
     CheckpointSearchError,
     InspectionError,
+    checkpoint_problem,
     inspection_lines,
     inspector_command,
     kept_by_retention,
@@ -45,13 +47,6 @@ def make_checkpoint(root, job_id, number, metadata=METADATA_MAGIC + b"\x00\x00\x
         if mtime is not None:
             os.utime(folder / "_metadata", (mtime, mtime))
     return folder
-
-
-@pytest.fixture
-def root(tmp_path):
-    directory = tmp_path / "checkpoints_flink"
-    directory.mkdir()
-    return directory
 
 
 def uri(root):
@@ -430,7 +425,7 @@ def test_prune_refuses_to_keep_none():
         kept_by_retention([], 0)
 
 
-def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, capsys, monkeypatch):
+def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, capsys, monkeypatch, flink):
     make_checkpoint(root, JOB_A, 1, mtime=100)
     make_checkpoint(root, JOB_A, 2, mtime=200)
     for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned"):
@@ -456,6 +451,210 @@ def test_prune_applies_only_with_apply_and_never_touches_other_folders(root, cap
         (root / other).is_dir() for other in ("ha", "jars", f"{JOB_A}/shared", f"{JOB_A}/taskowned", f"{JOB_A}/chk-2")
     )
     assert (savepoint / "_metadata").is_file()
+
+
+# --- prune on trees that links, races and restore sources make dangerous -----------------------------
+
+
+def tree_snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under `folder` (links not followed): a file's bytes, a link's target, "dir" for a folder."""
+    entries: dict[str, bytes | str] = {}
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            path = Path(parent) / name
+            relative = str(path.relative_to(folder))
+            if path.is_symlink():
+                entries[relative] = f"-> {os.readlink(path)}"
+            elif path.is_dir():
+                entries[relative] = "dir"
+            else:
+                entries[relative] = path.read_bytes()
+    return entries
+
+
+def prune_rows(out: str) -> dict[str, tuple[str, str]]:
+    """The prune table's rows by "<job id's first letter>/<checkpoint>": (action, why)."""
+    rows = {}
+    for line in out.splitlines()[1:]:
+        columns = line.split(None, 4)
+        if len(columns) == 5 and JOB_ID.match(columns[0]):
+            rows[f"{columns[0][:1]}/{columns[1]}"] = (columns[2], columns[4].strip())
+    return rows
+
+
+def prune_arguments(root: Path, *more: str) -> list[str]:
+    return ["prune", "--keep", "1", "--checkpoint-dir", uri(root), "--inspector-jar", "unused.jar", *more]
+
+
+def test_prune_refuses_a_job_folder_that_links_out_of_the_root_and_removes_nothing_there(
+    root, tmp_path, capsys, flink, no_inspector
+):
+    make_checkpoint(root, JOB_A, 1, mtime=100)
+    make_checkpoint(root, JOB_A, 2, mtime=200)
+    # Someone's folder elsewhere, shaped like a job folder, linked into the checkpoint directory under a job id.
+    elsewhere = tmp_path / "elsewhere"
+    make_checkpoint(elsewhere, "data", 1, mtime=100, state=b"not Flink's to lose")
+    make_checkpoint(elsewhere, "data", 2, mtime=300)
+    (root / JOB_B).symlink_to(elsewhere / "data")
+    before = tree_snapshot(elsewhere)
+
+    code = main(prune_arguments(root, "--apply"))
+
+    assert tree_snapshot(elsewhere) == before
+    assert not (root / JOB_A / "chk-1").exists() and (root / JOB_A / "chk-2").is_dir()
+    out = capsys.readouterr().out
+    action, why = prune_rows(out)["b/-"]
+    assert action == "refused"
+    assert why.startswith(f"a symbolic link to {elsewhere / 'data'}: prune never follows a link")
+    assert code == 1
+
+
+def test_prune_refuses_a_chk_folder_that_is_a_link_and_carries_on_with_the_others(
+    root, tmp_path, capsys, flink, no_inspector
+):
+    for number in (1, 3, 4):
+        make_checkpoint(root, JOB_A, number, mtime=100 * number)
+    elsewhere = make_checkpoint(tmp_path / "elsewhere", JOB_B, 9, mtime=200, state=b"a checkpoint kept elsewhere")
+    (root / JOB_A / "chk-2").symlink_to(elsewhere)
+    before = tree_snapshot(tmp_path / "elsewhere")
+
+    code = main(prune_arguments(root, "--apply"))
+
+    assert tree_snapshot(tmp_path / "elsewhere") == before
+    assert (root / JOB_A / "chk-2").is_symlink()
+    assert not (root / JOB_A / "chk-1").exists() and not (root / JOB_A / "chk-3").exists()
+    rows = prune_rows(capsys.readouterr().out)
+    assert rows["a/chk-2"][0] == "refused" and rows["a/chk-2"][1].startswith(f"a symbolic link to {elsewhere}")
+    assert rows["a/chk-1"][0] == rows["a/chk-3"][0] == "removed"
+    assert rows["a/chk-4"][0] == "keep"
+    assert code == 1
+
+
+def test_prune_takes_a_folder_flink_discards_while_it_removes_as_already_gone(
+    root, capsys, monkeypatch, flink, no_inspector
+):
+    for number in (1, 2, 3):
+        make_checkpoint(root, JOB_A, number, mtime=100 * number)
+    real_rmtree = shutil.rmtree
+
+    def rmtree_while_flink_discards_chk_1(path, *args, **kwargs):
+        if os.path.basename(path) == "chk-2" and (root / JOB_A / "chk-1").exists():
+            real_rmtree(root / JOB_A / "chk-1")  # Flink subsumes it between prune's plan and its removal
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr("checkpoints.shutil.rmtree", rmtree_while_flink_discards_chk_1)
+
+    code = main(prune_arguments(root, "--apply"))
+
+    rows = prune_rows(capsys.readouterr().out)
+    assert rows["a/chk-2"][0] == "removed"
+    assert rows["a/chk-1"] == ("gone", "already gone: Flink discarded it while prune ran")
+    assert rows["a/chk-3"][0] == "keep"
+    assert code == 0
+
+
+def test_prune_leaves_out_a_folder_flink_discards_while_prune_reads_the_tree(
+    root, capsys, monkeypatch, flink, no_inspector
+):
+    for number in (1, 2, 3):
+        make_checkpoint(root, JOB_A, number, mtime=100 * number)
+    real_problem = checkpoint_problem
+
+    def problem_while_flink_discards(folder):
+        if os.path.basename(folder) == "chk-1":
+            shutil.rmtree(folder)  # gone between the folder listing and the look at its _metadata
+        return real_problem(folder)
+
+    monkeypatch.setattr("checkpoints.checkpoint_problem", problem_while_flink_discards)
+
+    code = main(prune_arguments(root, "--apply"))
+
+    rows = prune_rows(capsys.readouterr().out)
+    assert rows["a/chk-2"][0] == "removed" and rows["a/chk-3"][0] == "keep"
+    assert code == 0
+
+
+def test_prune_keeps_the_checkpoint_the_stack_s_restore_from_names(root, capsys, flink, no_inspector):
+    for number in (1, 2, 3):
+        make_checkpoint(root, JOB_A, number, mtime=100 * number)
+
+    code = main(prune_arguments(root, "--apply", "--protect", f"file://{root}/{JOB_A}/chk-1"))
+
+    assert (root / JOB_A / "chk-1").is_dir() and not (root / JOB_A / "chk-2").exists()
+    rows = prune_rows(capsys.readouterr().out)
+    assert rows["a/chk-1"] == ("keep", "named by --protect (npm run checkpoints passes the stack's restoreFrom)")
+    assert code == 0
+
+
+def restored_job(flink, job_id: str, source: Path, completed: int) -> None:
+    """A RUNNING job on the stand-in that restored from `source` (as Flink names it: file:/…) and has completed
+    `completed` checkpoints of its own since."""
+    flink.answers["GET /jobs/overview"] = (
+        200,
+        {"jobs": [{"jid": job_id, "name": OURS, "state": "RUNNING", "start-time": 5}]},
+    )
+    flink.answers[f"GET /jobs/{job_id}/checkpoints"] = (
+        200,
+        {
+            "counts": {"completed": completed, "restored": 1, "in_progress": 0},
+            "latest": {"restored": {"id": 2, "external_path": f"file:{source}", "restore_timestamp": 10}},
+        },
+    )
+
+
+def test_prune_keeps_a_running_job_s_restore_source_until_the_job_completes_a_checkpoint(
+    root, capsys, flink, no_inspector
+):
+    # Run A left chk-1..3; run B restored from chk-2 in NO_CLAIM mode and is still taking its first checkpoint.
+    for number in (1, 2, 3):
+        make_checkpoint(root, JOB_A, number, mtime=100 * number)
+    make_checkpoint(root, JOB_B, 1, metadata=None)
+    restored_job(flink, JOB_B, root / JOB_A / "chk-2", completed=0)
+
+    code = main(prune_arguments(root, "--apply"))
+
+    assert (root / JOB_A / "chk-2").is_dir() and not (root / JOB_A / "chk-1").exists()
+    rows = prune_rows(capsys.readouterr().out)
+    assert rows["a/chk-2"] == (
+        "keep",
+        f"restore source of running job {JOB_B}, which has completed no checkpoint of its own yet",
+    )
+    assert code == 0
+
+
+def test_a_restore_source_is_released_once_its_job_has_a_complete_checkpoint_of_its_own(
+    root, capsys, flink, no_inspector
+):
+    for number in (1, 2, 3):
+        make_checkpoint(root, JOB_A, number, mtime=100 * number)
+    make_checkpoint(root, JOB_B, 1, mtime=400)
+    restored_job(flink, JOB_B, root / JOB_A / "chk-2", completed=1)
+
+    assert main(prune_arguments(root, "--apply")) == 0
+
+    assert not (root / JOB_A / "chk-2").exists()
+    assert prune_rows(capsys.readouterr().out)["a/chk-2"][0] == "removed"
+
+
+def test_without_the_rest_api_prune_keeps_what_a_job_without_a_checkpoint_may_have_restored(
+    root, capsys, flink, no_inspector
+):
+    for number in (1, 2, 3):
+        make_checkpoint(root, JOB_A, number, mtime=100 * number)
+    make_checkpoint(root, JOB_B, 1, metadata=None)
+    os.utime(root / JOB_B, (1000, 1000))
+    flink.answering = False
+
+    code = main(prune_arguments(root, "--apply"))
+
+    assert all((root / JOB_A / f"chk-{n}").is_dir() for n in (1, 2, 3))
+    out = capsys.readouterr().out
+    assert f"could not ask the JobManager at {flink.url} which checkpoints its running jobs restored from" in out
+    assert prune_rows(out)["a/chk-1"] == (
+        "keep",
+        f"written before job folder {JOB_B} (no complete checkpoint yet) last changed: its job may have restored from it",
+    )
+    assert code == 0
 
 
 # --- a real checkpoint of the job --------------------------------------------------------------------

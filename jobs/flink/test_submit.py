@@ -1,7 +1,12 @@
+import time
+
 import pytest
+import submit
+from rest_stand_in import running_stand_in
 from submit import (
     PYTHON_DRIVER_CLASS,
     SubmitError,
+    SubmitUsageError,
     exception_summary,
     flink_error_text,
     jobs_named,
@@ -52,9 +57,26 @@ def test_job_arguments_that_agree_with_the_submission_are_kept_as_given():
             "job argument --parallelism '4' differs from the submission's --parallelism '2'",
         ),
         (["--job-name", "x"], "the following arguments are required: --rest-url"),
-        (["--rest-url", "jobmanager:8081", "--job-name", "x"], "--rest-url must start with http:// or https://"),
-        (BASE + ["--parallelism", "0"], "argument --parallelism: must be positive, got '0'"),
-        (BASE + ["--timeout-seconds", "soon"], "argument --timeout-seconds: must be a positive number"),
+        (["--rest-url", "jobmanager:8081", "--job-name", "x"], "--rest-url 'jobmanager:8081' is not allowed"),
+        (BASE + ["--parallelism", "0"], "argument --parallelism: '0' is not allowed: a whole number from 1 to 32768"),
+        (
+            BASE + ["--timeout-seconds", "soon"],
+            "argument --timeout-seconds: 'soon' is not allowed: a number of seconds from 1 to 86400",
+        ),
+        (BASE + ["--timeout-seconds", "nan"], "argument --timeout-seconds: 'nan' is not allowed"),
+        (BASE + ["--timeout-seconds", "inf"], "argument --timeout-seconds: 'inf' is not allowed"),
+        (BASE + ["--timeout-seconds", "1e9"], "argument --timeout-seconds: '1e9' is not allowed"),
+        (BASE + ["--timeout-seconds", "86401"], "argument --timeout-seconds: '86401' is not allowed"),
+        (
+            BASE + ["--parallelism", "99999999999999999999"],
+            "argument --parallelism: '99999999999999999999' is not allowed",
+        ),
+        (BASE + ["--parallelism", "-0"], "argument --parallelism: '-0' is not allowed"),
+        (
+            ["--rest-url", "http://jobmanager:port", "--job-name", "x"],
+            "--rest-url 'http://jobmanager:port' is not allowed: an http:// or https:// URL with a host",
+        ),
+        (["--rest-url", "http://:8081", "--job-name", "x"], "--rest-url 'http://:8081' is not allowed"),
         (BASE + ["--restore-from", " "], "--restore-from must not be empty"),
         (
             BASE + ["--restore-from", "latest", "--"],
@@ -64,7 +86,7 @@ def test_job_arguments_that_agree_with_the_submission_are_kept_as_given():
     ],
 )
 def test_bad_arguments_say_what_is_wrong(argv, message):
-    with pytest.raises(SubmitError) as error:
+    with pytest.raises(SubmitUsageError) as error:
         parse_submit_args(argv)
     assert message in str(error.value)
 
@@ -195,3 +217,163 @@ def test_a_restore_while_the_job_runs_says_to_cancel_it_first():
         "starts a new job, so cancel that one first"
     )
     assert f"PATCH /jobs/{JOB_A}?mode=cancel" in message
+
+
+# --- retries of transient failures, against a stand-in JobManager over HTTP -----------------------------
+
+JAR_NAME = "flink-python-9.9.9.jar"
+STARTED_JOB = "f" * 32
+
+
+class Cluster:
+    """A JobManager's REST API as the submission uses it: jobs, jars, a run that starts a RUNNING job."""
+
+    def __init__(self, flink):
+        self.flink = flink
+        self.jobs: list[dict] = []
+        self.jars: list[dict] = []
+        flink.answers.update(
+            {
+                "GET /overview": (200, {"slots-available": 4, "taskmanagers": 2}),
+                "GET /jobs/overview": lambda _: (200, {"jobs": list(self.jobs)}),
+                "GET /jars": lambda _: (200, {"files": list(self.jars)}),
+                "POST /jars/upload": lambda _: self.store_jar(),
+                f"GET /jobs/{STARTED_JOB}": lambda _: (
+                    200,
+                    {"jid": STARTED_JOB, "state": "RUNNING", "vertices": [{"status": "RUNNING"}]},
+                ),
+            }
+        )
+        self.on_run(lambda _: self.start_job())
+
+    def store_jar(self):
+        self.jars.append({"id": f"a1_{JAR_NAME}", "name": JAR_NAME, "uploaded": len(self.jars)})
+        return 200, {"status": "success", "filename": f"/tmp/flink-web/upload/a1_{JAR_NAME}"}
+
+    def start_job(self):
+        self.jobs.append({"jid": STARTED_JOB, "name": "visit-windows", "state": "RUNNING", "start-time": 9})
+        return 200, {"jobid": STARTED_JOB}
+
+    def on_run(self, answer):
+        self.flink.answers[f"POST /jars/a1_{JAR_NAME}/run"] = answer
+
+    def runs(self) -> int:
+        return self.flink.asked("POST", f"/jars/a1_{JAR_NAME}/run")
+
+    def uploads(self) -> int:
+        return self.flink.asked("POST", "/jars/upload")
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    # Short timeouts and polls, so a call that "hangs" (the stand-in sleeps) times out within the test.
+    monkeypatch.setattr(submit, "REQUEST_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(submit, "UPLOAD_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(submit, "RUN_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(submit, "RUN_SETTLE_SECONDS", 0.5)
+    monkeypatch.setattr(submit, "POLL_SECONDS", 0.05)
+    with running_stand_in() as flink:
+        yield Cluster(flink)
+
+
+def submit_to(cluster: Cluster, tmp_path, timeout_seconds: str = "20") -> int:
+    jar = tmp_path / JAR_NAME
+    jar.write_bytes(b"PK\x03\x04 the PythonDriver")
+    return submit.main(
+        [
+            "--rest-url",
+            cluster.flink.url,
+            "--job-name",
+            "visit-windows",
+            "--timeout-seconds",
+            timeout_seconds,
+            "--python-jar",
+            str(jar),
+            "--",
+        ]
+    )
+
+
+def hanging(seconds: float, then):
+    """An answer that comes after the client's timeout; `then` runs first (what the server did meanwhile)."""
+
+    def answer(_):
+        result = then()
+        time.sleep(seconds)
+        return result
+
+    return answer
+
+
+def test_an_upload_that_timed_out_is_retried_and_said(cluster, tmp_path, capsys):
+    answers = iter(
+        [hanging(1.0, lambda: (200, {"status": "success", "filename": "/lost"})), lambda _: cluster.store_jar()]
+    )
+    cluster.flink.answers["POST /jars/upload"] = lambda request: next(answers)(request)
+
+    assert submit_to(cluster, tmp_path) == 0
+
+    assert cluster.uploads() == 2 and cluster.runs() == 1
+    err = capsys.readouterr().err
+    assert (
+        f"submit: retrying POST /jars/upload (attempt 2): POST {cluster.flink.url}/jars/upload failed: timed out" in err
+    )
+
+
+def test_an_upload_that_timed_out_but_was_stored_is_not_repeated(cluster, tmp_path, capsys):
+    cluster.flink.answers["POST /jars/upload"] = hanging(1.0, cluster.store_jar)
+
+    assert submit_to(cluster, tmp_path) == 0
+
+    assert cluster.uploads() == 1
+    assert f"but Flink has it as a1_{JAR_NAME}; using that" in capsys.readouterr().err
+
+
+def test_a_run_that_timed_out_but_started_the_job_is_followed_not_repeated(cluster, tmp_path, capsys):
+    cluster.on_run(hanging(1.0, cluster.start_job))
+
+    assert submit_to(cluster, tmp_path) == 0
+
+    assert cluster.runs() == 1 and len(cluster.jobs) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == STARTED_JOB
+    assert f"but Flink started job {STARTED_JOB} (RUNNING); following that one instead of starting a second copy" in err
+
+
+def test_a_run_answered_503_is_retried_once_no_job_appeared(cluster, tmp_path, capsys):
+    answers = iter([lambda: (503, {"errors": ["no leader yet"]}), cluster.start_job])
+    cluster.on_run(lambda _: next(answers)())
+
+    assert submit_to(cluster, tmp_path) == 0
+
+    assert cluster.runs() == 2 and len(cluster.jobs) == 1
+    assert "submit: retrying POST /jars/a1_flink-python-9.9.9.jar/run (attempt 2): " in capsys.readouterr().err
+
+
+def test_a_run_the_program_fails_is_not_retried(cluster, tmp_path, capsys):
+    cluster.on_run(lambda _: (500, {"errors": ["Could not execute application.", "Python process exits with code: 1"]}))
+
+    assert submit_to(cluster, tmp_path) == 1
+
+    assert cluster.runs() == 1
+    assert "was rejected with HTTP 500:\nCould not execute application." in capsys.readouterr().err
+
+
+def test_reads_are_retried_through_5xx_answers(cluster, tmp_path):
+    answers = iter([(500, {"errors": ["histogram"]}), (502, "bad gateway")])
+    cluster.flink.answers["GET /jobs/overview"] = lambda _: next(answers, (200, {"jobs": list(cluster.jobs)}))
+
+    assert submit_to(cluster, tmp_path) == 0
+    assert cluster.runs() == 1
+
+
+def test_a_jobmanager_that_never_answers_ends_in_one_message_naming_the_last_failure(cluster, tmp_path, capsys):
+    cluster.flink.answering = False
+
+    assert submit_to(cluster, tmp_path, timeout_seconds="1") == 1
+
+    err = capsys.readouterr().err
+    assert (
+        "submit: FAILED: GET /overview failed " in err and " times until --timeout-seconds ran out; the last: " in err
+    )
+    assert "was rejected with HTTP 503" in err and "Traceback" not in err

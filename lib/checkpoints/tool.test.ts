@@ -38,6 +38,9 @@ describe("the checkpoint inspector in the JobManager", () => {
     expect(explainedProblem("checkpoints.py: error: unrecognized arguments: --inspector-jar /tmp/x.jar", "list")).toBe(
       'the stack\'s image has a checkpoints.py whose "list" reads no _metadata; run `npm run up` with this version of jobs/flink',
     );
+    expect(explainedProblem("checkpoints.py: error: unrecognized arguments: --protect file:///c/j/chk-7", "prune")).toBe(
+      "the stack's image has a checkpoints.py whose prune cannot protect the stack's restoreFrom; run `npm run up` with this version of jobs/flink",
+    );
     expect(explainedProblem("Traceback (most recent call last):\n  ...\nKeyError: 'sourceOffsets'", "inspect")).toContain(
       "a checkpoints.py older than this inspector, which reads source offsets only when asked; run `npm run up`",
     );

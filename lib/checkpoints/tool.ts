@@ -81,6 +81,8 @@ const RUN_UP = "run `npm run up` with this version of jobs/flink";
 /** A failure of `checkpoints.py <command>`, naming an image older than this inspector where that is the cause. */
 export function explainedProblem(problem: string, command: CheckpointsCommand): string {
   if (/invalid choice: '(inspect|prune)'/.test(problem)) return `the stack's image has a checkpoints.py without "${command}"; ${RUN_UP}`;
+  if (/unrecognized arguments: .*--protect/.test(problem))
+    return `the stack's image has a checkpoints.py whose prune cannot protect the stack's restoreFrom; ${RUN_UP}`;
   if (/unrecognized arguments: --inspector-jar/.test(problem))
     return `the stack's image has a checkpoints.py whose "${command}" reads no _metadata; ${RUN_UP}`;
   // A checkpoints.py from before the State Processor API asks the inspector for no source offsets.

@@ -1,5 +1,5 @@
 import type { StackOutputs } from "../../infra/contract";
-import { type Log, waitFor } from "../wait";
+import { type Log, retryTransient, waitFor } from "../wait";
 import type { FlinkRest, JobDetail } from "./rest";
 // The job the stack runs, as its JobManager's REST API shows it: finding it by name, waiting for it to run, and
 // why it failed.
@@ -12,9 +12,12 @@ export const ALIVE_STATES = ["INITIALIZING", "CREATED", "RUNNING", "RESTARTING",
 /** States a job does not leave by itself. */
 export const ENDED_STATES = ["FAILED", "CANCELED", "FINISHED", "SUSPENDED"];
 
+/** How long findJob asks again while the JobManager is unreachable or answers 5xx (a restart, a leader election). */
+export const FIND_JOB_RETRY_MS = 60_000;
+
 export async function findJob(flink: FlinkRest, outputs: Pick<StackOutputs, "jobName">, jobId: string | undefined): Promise<string> {
-  if (jobId) return (await flink.job(jobId)).id;
-  const jobs = await flink.jobs();
+  if (jobId) return (await retryTransient(`finding job ${jobId}`, FIND_JOB_RETRY_MS, () => flink.job(jobId))).id;
+  const jobs = await retryTransient(`listing the jobs on ${flink.baseUrl}`, FIND_JOB_RETRY_MS, () => flink.jobs());
   const alive = jobs.filter((j) => j.name === outputs.jobName && ALIVE_STATES.includes(j.state));
   if (alive.length === 1) return alive[0]!.id;
   const shown = jobs.slice(0, 5).map((j) => `${j.name} ${j.id} ${j.state}`);

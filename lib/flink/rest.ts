@@ -1,12 +1,19 @@
 // A small client of the Flink REST API (the JobManager's monitoring and submission endpoints) over fetch.
 // Every error names the URL tried and what to do next.
 
-import { sleep } from "../wait";
+import { sleep, type TransientError } from "../wait";
 
 export class FlinkRestError extends Error {}
 
-/** The JobManager answered a 5xx: the request reached it and it failed there. */
-export class FlinkServerError extends FlinkRestError {}
+/** The JobManager answered a 5xx: the request reached it and it failed there. A wait tries again (TransientError). */
+export class FlinkServerError extends FlinkRestError implements TransientError {
+  readonly transient = true as const;
+}
+
+/** No answer: the connection failed or the request timed out. A wait tries again (TransientError). */
+export class FlinkUnreachableError extends FlinkRestError implements TransientError {
+  readonly transient = true as const;
+}
 
 const GET_ATTEMPTS = 3;
 
@@ -231,7 +238,7 @@ export class FlinkRest {
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new FlinkRestError(
+      throw new FlinkUnreachableError(
         `JobManager unreachable: ${method} ${url} failed (${reason}). Next: check that the stack is up (\`docker ps\` / \`kubectl get pods\`, else \`pulumi up\`) and that the address is right (--flink-url).`,
       );
     }

@@ -52,6 +52,16 @@ describe("parseStackOutputs", () => {
     expect(outputs.processes).toEqual(processes);
   });
 
+  it("carries what restoreFrom names, and leaves it out for a stack brought up before that output existed", () => {
+    const chk = "file:///checkpoints_flink/0123456789abcdef0123456789abcdef/chk-7";
+    expect(parseStackOutputs({ ...dockerOutputs, restoreFrom: chk }, {}, "x").restoreFrom).toBe(chk);
+    expect(parseStackOutputs({ ...dockerOutputs, restoreFrom: "" }, {}, "x").restoreFrom).toBe("");
+    expect(parseStackOutputs(dockerOutputs, {}, "x").restoreFrom).toBeUndefined();
+    expect(() => parseStackOutputs({ ...dockerOutputs, restoreFrom: 7 }, {}, "x")).toThrow(
+      'invalid: restoreFrom must be a string (a checkpoint URI, latest, or "" when not set), got 7',
+    );
+  });
+
   it("names the processes and the recovery command the fault injection needs", () => {
     const outputs = parseStackOutputs(dockerOutputs, {}, "x");
     expect(outputs.processes).toEqual({ target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" });

@@ -97,6 +97,9 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     invalid.push(`checkpointListing must be a non-empty list of strings, got ${JSON.stringify(listing)}`);
   } else if (listing === undefined) missing.push("checkpointListing");
   const checkpointListing = Array.isArray(listing) ? listing.map(String) : [];
+  const restoreFrom = outputs.restoreFrom;
+  if (restoreFrom !== undefined && typeof restoreFrom !== "string")
+    invalid.push(`restoreFrom must be a string (a checkpoint URI, latest, or "" when not set), got ${JSON.stringify(restoreFrom)}`);
 
   const found = object("processes");
   let processes: StackProcesses = { target: "docker", jobManager: "", taskManagers: [], kafka: "", generator: "" };
@@ -150,6 +153,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     processes,
     recoverCommand,
     checkpointListing,
+    ...(typeof restoreFrom === "string" ? { restoreFrom } : {}),
   };
 
   if (missing.length > 0 || invalid.length > 0) {

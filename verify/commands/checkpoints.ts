@@ -3,6 +3,8 @@
 // what `restoreFrom: latest` may choose. `inspect` and `prune` read _metadata files with the checkpoint
 // inspector (Flink's own classes), built here and copied in (checkpointInspector.ts).
 
+import { RESTORE_FROM_LATEST } from "../../infra/contract";
+import { isPath, isStackName, notAllowed, problemLines, STACK_NAME_ALLOWED, wholeNumber } from "../../lib/args";
 import { InspectorError, runCheckpointsTool } from "../../lib/checkpoints/tool";
 import { REPO_ROOT } from "../../lib/paths";
 import { stackTarget } from "../../lib/stack";
@@ -22,9 +24,11 @@ export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--json] [-
                    can restore it. <checkpoint>: a chk-N folder (path or file:// URI on the volume), or latest
   --json           the listing or the inspection as JSON
   prune            which checkpoints to remove: all but the N newest complete ones of each job folder, never the
-                   newest complete one of the latest run, one newer than its folder's newest complete one, or
-                   one holding files a kept checkpoint references; a dry run unless --apply
-  --keep <N>       complete checkpoints to keep per job folder, at least 1
+                   newest complete one of the latest run, the one the stack's restoreFrom names, one a running job
+                   restored from and has no complete checkpoint of its own since, one newer than its folder's newest
+                   complete one, or one holding files a kept checkpoint references; symbolic links are refused, never
+                   followed. A dry run unless --apply; exit 1 when something was refused or could not be removed
+  --keep <N>       complete checkpoints to keep per job folder, 1 to 1000
   --apply          remove them
   --stack <name>   the stack whose checkpoint volume to read (default: docker)`;
 
@@ -41,12 +45,18 @@ const ALLOWED: Record<(typeof COMMANDS)[number], string> = {
   prune: "--keep <N>, --apply, --stack <name>",
 };
 
+/** More would keep every checkpoint a job ever wrote (checkpoints.py refuses it too). */
+export const MAX_KEEP = 1_000;
+
+/** A checkpoint as inspect takes it: latest, or a chk-N folder (or its _metadata) as an absolute path or a file: URI. */
+const isCheckpointReference = (text: string): boolean => text === "latest" || (/^(\/|file:)/.test(text) && isPath(text));
+
 export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsArguments | "help" {
   if (argv.includes("--help") || argv.includes("-h")) return "help";
   const [command, ...rest] = argv;
   if (!(COMMANDS as readonly string[]).includes(command ?? "")) {
     throw new CheckpointsUsageError(
-      `${command === undefined ? "no command" : `unknown command "${command}"`}; allowed: ${COMMANDS.join(", ")}`,
+      `${command === undefined ? "no command" : `unknown command ${JSON.stringify(command)}`}; allowed: ${COMMANDS.join(", ")}`,
     );
   }
   const name = command as (typeof COMMANDS)[number];
@@ -56,17 +66,21 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
   let json = false;
   let apply = false;
   const unexpected = (argument: string) =>
-    new CheckpointsUsageError(`unexpected argument "${argument}" for ${name}; allowed: ${ALLOWED[name]}`);
+    new CheckpointsUsageError(`unexpected argument ${JSON.stringify(argument)} for ${name}; allowed: ${ALLOWED[name]}`);
   for (let i = 0; i < rest.length; i++) {
     const argument = rest[i]!;
-    const value = (option: string): string | undefined =>
-      argument === option && rest[i + 1] !== undefined && !rest[i + 1]!.startsWith("--")
-        ? rest[++i]
-        : argument.startsWith(`${option}=`) && argument.length > option.length + 1
-          ? argument.slice(option.length + 1)
-          : undefined;
-    const stackValue = value("--stack");
+    // The option's value (`--option value` or `--option=value`); undefined when `argument` is not that option.
+    const value = (option: string, what: string): string | undefined => {
+      if (argument.startsWith(`${option}=`)) return argument.slice(option.length + 1);
+      if (argument !== option) return undefined;
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith("--")) throw new CheckpointsUsageError(`${option} needs a value: ${what}`);
+      i++;
+      return next;
+    };
+    const stackValue = value("--stack", STACK_NAME_ALLOWED);
     if (stackValue !== undefined) {
+      if (!isStackName(stackValue)) throw new CheckpointsUsageError(notAllowed("--stack", stackValue, STACK_NAME_ALLOWED));
       stack = stackValue;
       continue;
     }
@@ -75,6 +89,10 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
       continue;
     }
     if (name === "inspect" && !argument.startsWith("-") && checkpoint === undefined) {
+      if (!isCheckpointReference(argument))
+        throw new CheckpointsUsageError(
+          notAllowed("<checkpoint>", argument, "latest, or a chk-N folder on the volume as an absolute path or a file:// URI"),
+        );
       checkpoint = argument;
       continue;
     }
@@ -82,13 +100,13 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
       apply = true;
       continue;
     }
-    const keepValue = name === "prune" ? value("--keep") : undefined;
+    const keepValue = name === "prune" ? value("--keep", `a whole number from 1 to ${MAX_KEEP}`) : undefined;
     if (keepValue !== undefined) {
-      if (!/^[1-9]\d*$/.test(keepValue))
+      keep = wholeNumber(keepValue, 1, MAX_KEEP);
+      if (keep === undefined)
         throw new CheckpointsUsageError(
-          `--keep "${keepValue}" is not a whole number of at least 1; the newest complete checkpoint is always kept`,
+          notAllowed("--keep", keepValue, `a whole number from 1 to ${MAX_KEEP}; the newest complete checkpoint is always kept`),
         );
-      keep = Number(keepValue);
       continue;
     }
     throw unexpected(argument);
@@ -99,7 +117,7 @@ export function parseCheckpointsArguments(argv: readonly string[]): CheckpointsA
   }
   if (name === "prune") {
     if (keep === undefined)
-      throw new CheckpointsUsageError("prune needs --keep <N>: how many complete checkpoints to keep per job folder (at least 1)");
+      throw new CheckpointsUsageError(`prune needs --keep <N>: how many complete checkpoints to keep per job folder (1 to ${MAX_KEEP})`);
     return { command: name, stack, keep, apply };
   }
   return { command: name, stack, json };
@@ -116,13 +134,33 @@ export function checkpointListing(raw: unknown, stack: string): string[] {
   return listing;
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The arguments of checkpoints.py prune: the stack's restoreFrom is protected when it names a checkpoint (`latest`
+ * needs nothing: prune never removes the newest complete checkpoint of the latest run). A stack whose outputs predate
+ * the restoreFrom output cannot say what it names, so nothing is pruned until `npm run up` refreshes them.
+ */
+export function pruneArguments(args: { keep: number; apply: boolean }, raw: unknown, stack: string): string[] {
+  const restoreFrom = (raw as Record<string, unknown> | null)?.restoreFrom;
+  if (typeof restoreFrom !== "string") {
+    throw new StackOutputsError(
+      `stack "${stack}" has no output restoreFrom, so prune cannot tell which checkpoint its config restores from; run \`npm run up -- ${stack}\` with this version of infra/ to refresh the outputs, then prune again`,
+    );
+  }
+  return [
+    "--keep",
+    String(args.keep),
+    ...(args.apply ? ["--apply"] : []),
+    ...(restoreFrom !== "" && restoreFrom !== RESTORE_FROM_LATEST ? ["--protect", restoreFrom] : []),
+  ];
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
   let args: CheckpointsArguments | "help";
   try {
     args = parseCheckpointsArguments(argv);
   } catch (error) {
     if (!(error instanceof CheckpointsUsageError)) throw error;
-    console.error(`checkpoints: ${error.message}\n${CHECKPOINTS_USAGE}`);
+    console.error(problemLines("checkpoints", error.message));
     return 2;
   }
   if (args === "help") {
@@ -146,11 +184,13 @@ async function main(argv: string[]): Promise<number> {
       );
     } else {
       console.log(
-        await runCheckpointsTool(stackTarget(outputs.processes), outputs.flinkLine, listing, "prune", [
-          "--keep",
-          String(args.keep),
-          ...(args.apply ? ["--apply"] : []),
-        ]),
+        await runCheckpointsTool(
+          stackTarget(outputs.processes),
+          outputs.flinkLine,
+          listing,
+          "prune",
+          pruneArguments(args, raw, args.stack),
+        ),
       );
     }
     return 0;
@@ -162,5 +202,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`checkpoints: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+      process.exit(3);
+    },
+  );
 }

@@ -2,6 +2,7 @@
 // cycle), each recovery proved from the data; several faults or modes make a matrix with a table.
 
 import { resolve } from "node:path";
+import { notAllowed, problemLines, unwritableFileProblem } from "../../lib/args";
 import { REPO_ROOT } from "../../lib/paths";
 import { parseStackOutputs, readOutputsFile, readPulumiOutputs, type StackOutputs } from "../../lib/stack/outputs";
 import { runFault, runMatrix } from "..";
@@ -20,7 +21,7 @@ async function loadOutputs(args: VerifyArguments): Promise<StackOutputs> {
   return parseStackOutputs(await readPulumiOutputs(args.stack!, REPO_ROOT), overrides, `stack "${args.stack}"`);
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let args: VerifyArguments;
   try {
     const parsed = parseArguments(argv);
@@ -31,7 +32,12 @@ async function main(argv: string[]): Promise<number> {
     args = parsed.args;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`verify: ${error.message}`);
+    console.error(problemLines("verify", error.message));
+    return EXIT.usage;
+  }
+  const unwritable = unwritableFileProblem(args.reportPath);
+  if (unwritable) {
+    console.error(problemLines("verify", notAllowed("--report", args.reportPath, `a file this user can write (${unwritable})`)));
     return EXIT.usage;
   }
   let outputs: StackOutputs;
@@ -61,10 +67,12 @@ async function main(argv: string[]): Promise<number> {
   return matrix.incomplete ? EXIT.incomplete : matrix.matrix.ok ? EXIT.ok : EXIT.checkFailed;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`verify: unexpected failure: ${(error as Error).stack ?? String(error)}`);
-    process.exit(EXIT.incomplete);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`verify: unexpected failure: ${(error as Error).stack ?? String(error)}`);
+      process.exit(EXIT.incomplete);
+    },
+  );
+}

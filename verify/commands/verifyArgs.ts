@@ -1,6 +1,22 @@
 // The command line of `npm run verify -- …`: parsed and validated in one pure function.
 
 import type { CheckpointMode } from "../../infra/contract";
+import {
+  HOST_PORT_ALLOWED,
+  HTTP_URL_ALLOWED,
+  isHostPort,
+  isHttpUrl,
+  isJobId,
+  isPath,
+  isStackName,
+  JOB_ID_ALLOWED,
+  MAX_WAIT_SECONDS,
+  notAllowed,
+  PATH_ALLOWED,
+  STACK_NAME_ALLOWED,
+  secondsAsMs,
+  wholeNumber,
+} from "../../lib/args";
 import { MALFORMED_KINDS } from "../judge/records";
 import { DEFAULT_REPORT_PATH } from "../report/write";
 import type { CycleOptions } from "../run/cycle";
@@ -106,6 +122,13 @@ const VALUE_OPTIONS = [
 ] as const;
 const FLAG_OPTIONS = ["restore-from-earliest", "soak", "help"] as const;
 
+/** The most checkpoints worth waiting for before a fault (at the default 20 s interval, over five hours). */
+export const MAX_MIN_CHECKPOINTS = 1_000;
+export const MAX_REPEAT = 100;
+export const MAX_MALFORMED = 100;
+
+const ALLOWED_OPTIONS = [...VALUE_OPTIONS, ...FLAG_OPTIONS].map((name) => `--${name}`).join(", ");
+
 export function parseArguments(argv: readonly string[]): ParsedArguments {
   const values = new Map<string, string>();
   const flags = new Set<string>();
@@ -113,14 +136,14 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(token);
+    const match = /^--([a-z-]+)(?:=([\s\S]*))?$/.exec(token);
     if (!match) {
-      problems.push(`unexpected argument "${token}" (options start with --)`);
+      problems.push(`unexpected argument ${JSON.stringify(token)}; allowed: options starting with --, ${ALLOWED_OPTIONS}`);
       continue;
     }
     const [, name, inline] = match as unknown as [string, string, string | undefined];
     if ((FLAG_OPTIONS as readonly string[]).includes(name)) {
-      if (inline !== undefined) problems.push(`--${name} takes no value`);
+      if (inline !== undefined) problems.push(notAllowed(`--${name}`, inline, `--${name} takes no value`));
       flags.add(name);
     } else if ((VALUE_OPTIONS as readonly string[]).includes(name)) {
       let value = inline;
@@ -130,9 +153,11 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
         i++;
       }
       if (value === undefined) problems.push(`--${name} needs a value`);
+      else if (values.has(name) && values.get(name) !== value)
+        problems.push(`--${name} is given twice (${JSON.stringify(values.get(name))} and ${JSON.stringify(value)}); give it once`);
       else values.set(name, value);
     } else {
-      problems.push(`unknown option --${name}`);
+      problems.push(`unknown option --${name}; allowed: ${ALLOWED_OPTIONS}`);
     }
   }
   if (flags.has("help")) return { help: true };
@@ -140,23 +165,29 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   const seconds = (name: string, fallbackMs: number, allowZero = false): number => {
     const text = values.get(name);
     if (text === undefined) return fallbackMs;
-    const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-      problems.push(`--${name} must be a number of seconds ${allowZero ? "≥ 0" : "> 0"}, got "${text}"`);
+    const ms = secondsAsMs(text, allowZero ? 0 : 1, MAX_WAIT_SECONDS * 1000);
+    if (ms === undefined) {
+      problems.push(notAllowed(`--${name}`, text, `a number of seconds from ${allowZero ? 0 : 0.001} to ${MAX_WAIT_SECONDS}`));
       return fallbackMs;
     }
-    return Math.round(value * 1000);
+    return ms;
   };
-  const minCheckpointsText = values.get("min-checkpoints");
-  const minCheckpoints = minCheckpointsText === undefined ? DEFAULT_CYCLE_OPTIONS.minCheckpoints : Number(minCheckpointsText);
-  if (!Number.isInteger(minCheckpoints) || minCheckpoints < 1)
-    problems.push(`--min-checkpoints must be a whole number ≥ 1, got "${minCheckpointsText}"`);
+  const count = (name: string, fallback: number, min: number, max: number): number => {
+    const text = values.get(name);
+    if (text === undefined) return fallback;
+    const value = wholeNumber(text, min, max);
+    if (value === undefined) problems.push(notAllowed(`--${name}`, text, `a whole number from ${min} to ${max}`));
+    return value ?? fallback;
+  };
+  const checked = (name: string, valid: (text: string) => boolean, allowed: string): string | undefined => {
+    const text = values.get(name);
+    if (text !== undefined && !valid(text)) problems.push(notAllowed(`--${name}`, text, allowed));
+    return text;
+  };
 
-  const malformedText = values.get("malformed");
-  const malformedRecords = malformedText === undefined ? DEFAULT_CYCLE_OPTIONS.malformedRecords : Number(malformedText);
-  if (!Number.isInteger(malformedRecords) || malformedRecords < 0 || malformedRecords > 100) {
-    problems.push(`--malformed must be a whole number from 0 to 100, got "${malformedText}"`);
-  }
+  const minCheckpoints = count("min-checkpoints", DEFAULT_CYCLE_OPTIONS.minCheckpoints, 1, MAX_MIN_CHECKPOINTS);
+  const malformedRecords = count("malformed", DEFAULT_CYCLE_OPTIONS.malformedRecords, 0, MAX_MALFORMED);
+  const repeat = count("repeat", flags.has("soak") ? SOAK_CYCLES : 1, 1, MAX_REPEAT);
 
   let faults: FaultName[] = ["cancel-restore"];
   const faultsText = values.get("faults");
@@ -164,13 +195,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     try {
       faults = faultsText.trim() === "all" ? [...FAULT_NAMES] : parseFaultList(faultsText);
     } catch (error) {
-      problems.push(`--faults: ${(error as Error).message} (or all)`);
+      problems.push(`--faults ${JSON.stringify(faultsText)}: ${(error as Error).message} (or all)`);
     }
   }
-  const repeatText = values.get("repeat");
-  const repeat = repeatText === undefined ? (flags.has("soak") ? SOAK_CYCLES : 1) : Number(repeatText);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100)
-    problems.push(`--repeat must be a whole number from 1 to 100, got "${repeatText}"`);
   const modesText = values.get("modes");
   let modes: CheckpointMode[] | undefined;
   if (modesText !== undefined) {
@@ -180,12 +207,16 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
         : modesText.split(",").map((m) => m.trim().toUpperCase().replace(/-/g, "_"));
     const wrong = names.filter((m) => m !== "EXACTLY_ONCE" && m !== "AT_LEAST_ONCE");
     if (wrong.length > 0 || names.length === 0)
-      problems.push(`--modes must list EXACTLY_ONCE and/or AT_LEAST_ONCE (or both), got "${modesText}"`);
+      problems.push(notAllowed("--modes", modesText, "EXACTLY_ONCE and/or AT_LEAST_ONCE, comma-separated, or both"));
     else modes = [...new Set(names)] as CheckpointMode[];
   }
 
-  const stack = values.get("stack");
-  const outputsFile = values.get("outputs-file");
+  const stack = checked("stack", isStackName, STACK_NAME_ALLOWED);
+  const outputsFile = checked("outputs-file", isPath, `the stack outputs as JSON: ${PATH_ALLOWED}`);
+  const flinkUrl = checked("flink-url", isHttpUrl, HTTP_URL_ALLOWED);
+  const kafkaBootstrap = checked("kafka-bootstrap", isHostPort, HOST_PORT_ALLOWED);
+  const jobId = checked("job-id", isJobId, JOB_ID_ALLOWED);
+  const reportPath = checked("report", isPath, `where the JSON report goes: ${PATH_ALLOWED}`) ?? DEFAULT_REPORT_PATH;
   if (modes !== undefined && stack === undefined)
     problems.push("--modes needs --stack: a mode the stack does not run gets a stack of its own, derived from it");
   if (stack !== undefined && outputsFile !== undefined) problems.push("give either --stack or --outputs-file, not both");
@@ -202,18 +233,18 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     readTimeoutMs: seconds("read-timeout", DEFAULT_CYCLE_OPTIONS.readTimeoutMs),
     malformedRecords,
     restoreFromEarliest: flags.has("restore-from-earliest"),
-    ...(values.has("job-id") ? { jobId: values.get("job-id")! } : {}),
+    ...(jobId !== undefined ? { jobId } : {}),
   };
 
-  if (problems.length > 0) throw new UsageError(`${problems.join("\n")}\nRun with --help for the options.`);
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
   return {
     help: false,
     args: {
       ...(stack !== undefined ? { stack } : {}),
       ...(outputsFile !== undefined ? { outputsFile } : {}),
-      ...(values.has("flink-url") ? { flinkUrl: values.get("flink-url")! } : {}),
-      ...(values.has("kafka-bootstrap") ? { kafkaBootstrap: values.get("kafka-bootstrap")! } : {}),
-      reportPath: values.get("report") ?? DEFAULT_REPORT_PATH,
+      ...(flinkUrl !== undefined ? { flinkUrl } : {}),
+      ...(kafkaBootstrap !== undefined ? { kafkaBootstrap } : {}),
+      reportPath,
       faults,
       repeat,
       ...(modes ? { modes } : {}),

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { isHostPort } from "../../lib/args";
+import { argumentLists, assertArgumentsParseOrAreRefused } from "../../lib/argumentsProperty";
 import {
   abortsOutOfOrder,
   compareReads,
@@ -6,6 +8,7 @@ import {
   parseLogDump,
   parseReaderCheckArguments,
   parseTxnIndexDump,
+  ReaderCheckUsageError,
 } from "./crossCheck";
 
 describe("parseReaderCheckArguments", () => {
@@ -40,7 +43,16 @@ describe("parseReaderCheckArguments", () => {
 
   it("names every problem at once", () => {
     expect(() => parseReaderCheckArguments(["--topic", "bad topic", "--timeout-ms", "5", "--bogus"])).toThrow(
-      "unknown argument \"--bogus\"; allowed: --kafka-bootstrap, --docker-container, --topic, --container-bootstrap, --data-dir, --timeout-ms, --help; --kafka-bootstrap is required (a host:port); --docker-container is required (a Docker container name); --topic \"bad topic\" is not a Kafka topic name (letters, digits, '.', '_', '-'); --timeout-ms 5 is outside 1000..600000",
+      [
+        'unknown argument "--bogus"; allowed: --kafka-bootstrap, --docker-container, --topic, --container-bootstrap, --data-dir, --timeout-ms, --help',
+        "--kafka-bootstrap is required: the broker as this machine reaches it, host:port with a port from 1 to 65535, such as 127.0.0.1:9094",
+        "--docker-container is required: a Docker container name (letters, digits, '_', '.', '-', starting with a letter or digit)",
+        `--topic "bad topic" is not allowed: a Kafka topic name: 1 to 249 letters, digits, '.', '_' or '-'`,
+        '--timeout-ms "5" is not allowed: a whole number of milliseconds from 1000 to 600000',
+      ].join("\n"),
+    );
+    expect(() => parseReaderCheckArguments(["--kafka-bootstrap", "kafka:0", "--docker-container", "k"])).toThrow(
+      '--kafka-bootstrap "kafka:0" is not allowed',
     );
     expect(() => parseReaderCheckArguments(["--kafka-bootstrap"])).toThrow(/--kafka-bootstrap needs a value/);
   });
@@ -115,5 +127,33 @@ describe("parseLogDump", () => {
       { baseOffset: 2, lastOffset: 2, producerId: "7", isTransactional: true, marker: null },
       { baseOffset: 3, lastOffset: 3, producerId: "7", isTransactional: true, marker: "ABORT" },
     ]);
+  });
+});
+
+describe("parseReaderCheckArguments on arbitrary command lines", () => {
+  it("returns valid arguments or throws its ReaderCheckUsageError, never anything else", () => {
+    const words = [
+      "--kafka-bootstrap",
+      "--docker-container",
+      "--topic",
+      "--container-bootstrap",
+      "--data-dir",
+      "--timeout-ms",
+      "--help",
+      "-h",
+    ];
+    assertArgumentsParseOrAreRefused(
+      argumentLists(words),
+      parseReaderCheckArguments,
+      ReaderCheckUsageError,
+      (parsed) =>
+        parsed.help ||
+        (isHostPort(parsed.args.kafkaBootstrap) &&
+          isHostPort(parsed.args.containerBootstrap) &&
+          parsed.args.dockerContainer.length > 0 &&
+          Number.isInteger(parsed.args.timeoutMs) &&
+          parsed.args.timeoutMs >= 1_000 &&
+          parsed.args.timeoutMs <= 600_000),
+    );
   });
 });

@@ -2,6 +2,7 @@
 // consumer, DumpLogSegments on a .txnindex) and the comparison of what different readers returned.
 
 import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "../../infra/contract";
+import { HOST_PORT_ALLOWED, isHostPort, notAllowed, wholeNumber } from "../../lib/args";
 
 /** Long enough for a quiet broker to answer; short enough that an idle read of a live topic ends soon. */
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -35,9 +36,10 @@ export interface ReaderCheckArguments {
 /** Where Kafka's tools in the broker's container reach it, and where its data is (the stack's broker: infra/specs.ts). */
 export const BROKER_INSIDE = { bootstrap: `localhost:${KAFKA_INTERNAL_PORT}`, dataDir: KAFKA_DATA_DIR } as const;
 
-const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
-const CONTAINER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const CONTAINER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const MIN_TIMEOUT_MS = 1_000;
+const MAX_TIMEOUT_MS = 600_000;
 
 export function parseReaderCheckArguments(argv: readonly string[]): { help: true } | { help: false; args: ReaderCheckArguments } {
   const values = new Map<string, string>();
@@ -47,7 +49,7 @@ export function parseReaderCheckArguments(argv: readonly string[]): { help: true
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") return { help: true };
     if (!known.includes(arg)) {
-      problems.push(`unknown argument "${arg}"; allowed: ${known.join(", ")}, --help`);
+      problems.push(`unknown argument ${JSON.stringify(arg)}; allowed: ${known.join(", ")}, --help`);
       continue;
     }
     const value = argv[i + 1];
@@ -58,23 +60,36 @@ export function parseReaderCheckArguments(argv: readonly string[]): { help: true
     values.set(arg, value);
     i++;
   }
-  const check = (name: string, pattern: RegExp, what: string, fallback?: string): string => {
+  const check = (name: string, valid: (text: string) => boolean, what: string, fallback?: string): string => {
     const value = values.get(name) ?? fallback;
-    if (value === undefined) problems.push(`${name} is required (${what})`);
-    else if (!pattern.test(value)) problems.push(`${name} "${value}" is not ${what}`);
+    if (value === undefined) problems.push(`${name} is required: ${what}`);
+    else if (!valid(value)) problems.push(notAllowed(name, value, what));
     return value ?? "";
   };
-  const kafkaBootstrap = check("--kafka-bootstrap", HOST_PORT, "a host:port");
-  const dockerContainer = check("--docker-container", CONTAINER, "a Docker container name");
-  const topic = values.has("--topic") ? check("--topic", TOPIC, "a Kafka topic name (letters, digits, '.', '_', '-')") : null;
-  const containerBootstrap = check("--container-bootstrap", HOST_PORT, "a host:port", BROKER_INSIDE.bootstrap);
-  const dataDir = check("--data-dir", /^\/[^\s']*$/, "an absolute path without spaces or quotes", BROKER_INSIDE.dataDir);
-  const timeoutText = check("--timeout-ms", /^\d+$/, "a whole number of milliseconds", String(DEFAULT_TIMEOUT_MS));
-  const timeoutMs = Number(timeoutText);
-  if (timeoutText !== "" && /^\d+$/.test(timeoutText) && (timeoutMs < 1000 || timeoutMs > 600_000))
-    problems.push(`--timeout-ms ${timeoutMs} is outside 1000..600000`);
-  if (problems.length > 0) throw new ReaderCheckUsageError(problems.join("; "));
-  return { help: false, args: { kafkaBootstrap, dockerContainer, topic, containerBootstrap, dataDir, timeoutMs } };
+  const kafkaBootstrap = check("--kafka-bootstrap", isHostPort, `the broker as this machine reaches it, ${HOST_PORT_ALLOWED}`);
+  const dockerContainer = check(
+    "--docker-container",
+    (text) => CONTAINER.test(text),
+    "a Docker container name (letters, digits, '_', '.', '-', starting with a letter or digit)",
+  );
+  const topic = values.has("--topic")
+    ? check("--topic", (text) => TOPIC.test(text), "a Kafka topic name: 1 to 249 letters, digits, '.', '_' or '-'")
+    : null;
+  const containerBootstrap = check("--container-bootstrap", isHostPort, HOST_PORT_ALLOWED, BROKER_INSIDE.bootstrap);
+  const dataDir = check(
+    "--data-dir",
+    (text) => /^\/[^\s']*$/.test(text),
+    "an absolute path without spaces or quotes",
+    BROKER_INSIDE.dataDir,
+  );
+  const timeoutText = check(
+    "--timeout-ms",
+    (text) => wholeNumber(text, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS) !== undefined,
+    `a whole number of milliseconds from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}`,
+    String(DEFAULT_TIMEOUT_MS),
+  );
+  if (problems.length > 0) throw new ReaderCheckUsageError(problems.join("\n"));
+  return { help: false, args: { kafkaBootstrap, dockerContainer, topic, containerBootstrap, dataDir, timeoutMs: Number(timeoutText) } };
 }
 
 /** One record as a reader returned it, reduced to what every reader can tell. */
