@@ -18,7 +18,7 @@ import { REPO_ROOT } from "../lib/paths";
 import { outputsOf, printedBy, resourceCount, selectStack } from "../lib/stack/lifecycle";
 import { parseStackOutputs, type StackOutputs } from "../lib/stack/outputs";
 import { checkReportPage, DEFAULT_CYCLE_OPTIONS, runMatrix } from "../verify";
-import { brokenRestoreIsCaught, checkpointTools, readerAgreesWithKafka } from "./checks";
+import { brokenRestoreIsCaught, checkpointTools, credentialsNotLeaked, readerAgreesWithKafka } from "./checks";
 import { E2eCheckFailed, expectThat, type Log, Phases, phaseSummary } from "./phases";
 import { loadProjectEnvironment, runScript } from "./shell";
 import { type E2eRun, e2eRuns, selectRuns } from "./targets";
@@ -87,7 +87,16 @@ async function checkTarget(target: E2eRun, outputs: StackOutputs, phases: Phases
   if (target.benchSmoke) {
     // Last of the measurements, since they set the stack's job aside for a while.
     await phases.run(`${target.name}: bench smoke (throughput, latency, backlog, state)`, async () => {
-      const args = { recovery: false, throughput: true, latency: true, backlog: true, state: true, smoke: true, stack: target.stack };
+      const args = {
+        recovery: false,
+        storage: false,
+        throughput: true,
+        latency: true,
+        backlog: true,
+        state: true,
+        smoke: true,
+        stack: target.stack,
+      };
       const ok = await runBenchmarks({ ...args, runs: 1, settings: null, reports: join(dir, "bench"), backlogEvents: null }, log);
       expectThat(ok, `the benchmarks' miniatures produced no real figures (${join(dir, "bench")})`);
     });
@@ -109,6 +118,13 @@ async function checkTarget(target: E2eRun, outputs: StackOutputs, phases: Phases
       log(`      ok ${check.plot}: ${check.seen}`);
     }
   });
+  // Last, when every report of the run is written.
+  if (outputs.checkpointStorage.kind === "s3") {
+    const stack = upStacks.get(target.stack)?.stack;
+    await phases.run(`${target.name}: no S3 credential in a report, a log or the stack outputs`, async () =>
+      credentialsNotLeaked(outputs, stack ? await outputsOf(stack) : {}, REPORTS, (logs) => target.collectLogs(logs), log),
+    );
+  }
 }
 
 /** Targets whose `prepare` ran: on an interruption their `finish` runs too (kind: the cluster is deleted). */

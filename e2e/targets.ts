@@ -62,6 +62,17 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
   "rescale-up",
 ];
 export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
+/**
+ * docker's run with checkpoints in a bucket of the stack's own S3 server (Pulumi.ci-s3.yaml): what goes through the
+ * storage — `latest` found by listing the bucket, Flink's own restore from it — and the store's outage, alone and
+ * with a TaskManager crash.
+ */
+export const DOCKER_S3_FAULTS: readonly FaultName[] = [
+  "cancel-restore-latest",
+  "taskmanager-crash",
+  "object-store-outage",
+  "object-store-outage-taskmanager-crash",
+];
 
 const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenRestore: false };
 
@@ -76,6 +87,7 @@ export const CI_KIND_CLUSTER_CONFIG = "infra/kubernetes/kind-cluster.yaml";
 export function e2eRuns(env: Readonly<Record<string, string | undefined>> = process.env): E2eRun[] {
   return [
     dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
+    dockerRun({ name: "docker-s3", stack: "ci-s3", faults: DOCKER_S3_FAULTS }),
     kindRun(
       { name: "kind", stack: env.E2E_KIND_STACK || "ci-kind", faults: KIND_FAULTS, brokenRestore: true },
       env.E2E_KIND_CONFIG || CI_KIND_CLUSTER_CONFIG,

@@ -15,6 +15,8 @@ export interface FlinkLine {
   readonly officialImage: string;
   /** Its local equivalent, built without a registry. */
   readonly localImage: string;
+  /** org.apache.flink:flink-s3-fs-presto, the S3 file system plugin of checkpointStorage: s3 (in the job image's plugins/). */
+  readonly s3Plugin: string;
   /** Why a version is not the obvious one. */
   readonly why?: string;
 }
@@ -45,6 +47,7 @@ export const GO_WRAPPER_PINS: Readonly<Record<string, GoPin>> = {
   },
   "setup/recipes/kind/kubernetes": versions.kind.kubernetes,
   "setup/recipes/kind/etcd": versions.kind.etcd,
+  "setup/recipes/seaweedfs": versions.seaweedfs,
 };
 
 /**

@@ -1,10 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { CheckpointStorage } from "../config";
 import { CHECKPOINT_MOUNT_PATH, flinkPropertiesText, HOSTS, type MemorySize, PORTS, USERS } from "../specs";
 import type { FlinkClusterArgs as SharedArgs } from "../stack";
 import { KIND_CLUSTER } from "./kindCluster";
-import { CHECKPOINT_VOLUME_LABEL, type CheckpointStorage, flinkPlacement } from "./placement";
+import { CHECKPOINT_VOLUME_LABEL, flinkPlacement, storageOf } from "./placement";
 import {
+  credentialsVolume,
   envVars,
   httpProbe,
   nodePortServiceSpec,
@@ -61,18 +63,27 @@ export const FLINK_SERVICE_ACCOUNT = "flink";
 
 /**
  * A JobManager or TaskManager pod of the flink image (`jobmanager` / `taskmanager` argument, FLINK_PROPERTIES),
- * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts), running as the
- * flink user (uid 9999) under the account of the HA services, placed for where its checkpoints live (placement.ts).
+ * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts) or, with
+ * checkpoints in a bucket (no claim), the S3 credentials file, running as the flink user (uid 9999) under the
+ * account of the HA services, placed for where its checkpoints live (placement.ts).
  */
 export function flinkPodSpec(
   role: FlinkRole,
   image: pulumi.Input<string>,
   properties: string,
-  claimName: pulumi.Input<string>,
+  claimName: pulumi.Input<string> | undefined,
   serviceAccountName: pulumi.Input<string>,
   memory: MemorySize,
-  storage: CheckpointStorage,
 ): k8s.types.input.core.v1.PodSpec {
+  const credentials = credentialsVolume();
+  const mounts =
+    claimName === undefined
+      ? { volumes: [credentials.volume], volumeMounts: [credentials.mount] }
+      : {
+          volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
+          volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
+          initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
+        };
   const probes =
     role === "jobmanager"
       ? {
@@ -108,21 +119,20 @@ export function flinkPodSpec(
     ports,
     ...probes,
     resources: resources(flinkResourceSizes(memory)),
-    volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
-    volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
-    initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
+    ...mounts,
     serviceAccountName,
     restartPolicy: "Always",
-    placement: flinkPlacement(role, storage, { jobManager: flinkLabels("jobmanager"), taskManager: flinkLabels("taskmanager") }),
+    placement: flinkPlacement(role, storageOf(claimName), {
+      jobManager: flinkLabels("jobmanager"),
+      taskManager: flinkLabels("taskmanager"),
+    }),
   });
 }
 
-/** Arguments of {@link FlinkCluster}: the shared ones, the namespace and where checkpoints live. */
+/** Arguments of {@link FlinkCluster}: the shared ones and the namespace. */
 export interface FlinkClusterArgs extends SharedArgs {
   /** Namespace of every object. */
   readonly namespace: pulumi.Input<string>;
-  /** Where the checkpoints live, which decides where the pods may run (placement.ts). */
-  readonly checkpointStorage: CheckpointStorage;
 }
 
 /**
@@ -131,7 +141,8 @@ export interface FlinkClusterArgs extends SharedArgs {
  * checkpoint claim mounted by all of them.
  */
 export class FlinkCluster extends pulumi.ComponentResource {
-  public readonly checkpointClaim: k8s.core.v1.PersistentVolumeClaim;
+  /** None with checkpoints in a bucket. */
+  public readonly checkpointClaim?: k8s.core.v1.PersistentVolumeClaim;
   public readonly jobManager: k8s.apps.v1.Deployment;
   public readonly taskManagers: k8s.apps.v1.Deployment;
 
@@ -173,24 +184,27 @@ export class FlinkCluster extends pulumi.ComponentResource {
     // binds only when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
     // Ownership: local-path's volumes ignore fsGroup and start as root's with mode 0777; each Flink pod's init
     // container makes the volume flink's (9999:9999) with mode 0770 first.
-    this.checkpointClaim = new k8s.core.v1.PersistentVolumeClaim(
-      `${name}-checkpoints`,
-      {
-        metadata: {
-          name: "flink-checkpoints",
-          namespace,
-          labels: { app: "flink" },
-          annotations: { "pulumi.com/skipAwait": "true" },
-        },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: "standard",
-          resources: { requests: { storage: "1Gi" } },
-        },
-      },
-      { parent: this },
-    );
-    const claimName = this.checkpointClaim.metadata.name;
+    this.checkpointClaim = args.s3CredentialsFile
+      ? undefined
+      : new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-checkpoints`,
+          {
+            metadata: {
+              name: "flink-checkpoints",
+              namespace,
+              labels: { app: "flink" },
+              annotations: { "pulumi.com/skipAwait": "true" },
+            },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: "standard",
+              resources: { requests: { storage: "1Gi" } },
+            },
+          },
+          { parent: this },
+        );
+    const claimName = this.checkpointClaim?.metadata.name;
+    const storage = storageOf(claimName);
 
     const jobManagerLabels = flinkLabels("jobmanager");
     this.jobManager = new k8s.apps.v1.Deployment(
@@ -203,16 +217,8 @@ export class FlinkCluster extends pulumi.ComponentResource {
           strategy: { type: "Recreate" },
           selector: { matchLabels: jobManagerLabels },
           template: {
-            metadata: { labels: flinkPodLabels("jobmanager", args.checkpointStorage) },
-            spec: flinkPodSpec(
-              "jobmanager",
-              args.image,
-              properties,
-              claimName,
-              serviceAccountName,
-              args.memory.jobmanager,
-              args.checkpointStorage,
-            ),
+            metadata: { labels: flinkPodLabels("jobmanager", storage) },
+            spec: flinkPodSpec("jobmanager", args.image, properties, claimName, serviceAccountName, args.memory.jobmanager),
           },
         },
       },
@@ -255,16 +261,8 @@ export class FlinkCluster extends pulumi.ComponentResource {
           replicas: args.taskManagers,
           selector: { matchLabels: taskManagerLabels },
           template: {
-            metadata: { labels: flinkPodLabels("taskmanager", args.checkpointStorage) },
-            spec: flinkPodSpec(
-              "taskmanager",
-              args.image,
-              properties,
-              claimName,
-              serviceAccountName,
-              args.memory.taskmanager,
-              args.checkpointStorage,
-            ),
+            metadata: { labels: flinkPodLabels("taskmanager", storage) },
+            spec: flinkPodSpec("taskmanager", args.image, properties, claimName, serviceAccountName, args.memory.taskmanager),
           },
         },
       },

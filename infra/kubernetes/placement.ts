@@ -17,13 +17,15 @@
  *   evicted (and replaced on a live node) as soon as the node is marked; kind-cluster.yaml marks it after 16 s.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { CheckpointStorage } from "../config";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Toleration = k8s.types.input.core.v1.Toleration;
 type PodAffinityTerm = k8s.types.input.core.v1.PodAffinityTerm;
 
-/** Where Flink's checkpoints (and savepoints, and HA data) live: the shared volume, or an S3 bucket. */
-export type CheckpointStorage = "volume" | "s3";
+/** Where the checkpoints of pods that mount `claimName` live: on that volume, or (no claim) in a bucket. */
+export const storageOf = (claimName: pulumi.Input<string> | undefined): CheckpointStorage => (claimName === undefined ? "s3" : "volume");
 
 /** kind labels and taints (NoSchedule) its control-plane node with this key (empty value). */
 export const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";

@@ -393,7 +393,7 @@ describe("KindStack outputs", () => {
       flinkRestUrl: `http://127.0.0.1:${flinkRestPort}`,
       kafkaBootstrap: "127.0.0.1:9094",
       checkpointDir: "file:///checkpoints_flink",
-      checkpointVolume: { name: "flink-checkpoints", mountPath: "/checkpoints_flink" },
+      checkpointStorage: { kind: "volume", name: "flink-checkpoints", mountPath: "/checkpoints_flink" },
       processes: {
         target: "kind",
         context: "kind-flink-checkpointer",

@@ -15,8 +15,8 @@ const env = (spec: any): Record<string, string> =>
 
 describe("Flink pods", () => {
   const memory = flinkMemoryMb(parseStackConfig({ target: "kind", taskManagerMemoryMb: "3072" }));
-  const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.jobmanager, "volume");
-  const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.taskmanager, "volume");
+  const jobManager = flinkPodSpec("jobmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.jobmanager);
+  const taskManager = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.taskmanager);
 
   it("run the flink image's jobmanager / taskmanager with FLINK_PROPERTIES", () => {
     expect(container(jobManager).args).toEqual(["jobmanager"]);
@@ -102,7 +102,7 @@ describe("Flink pods", () => {
         { labelSelector: { matchLabels: CHECKPOINT_VOLUME_LABEL }, topologyKey: "kubernetes.io/hostname" },
       ]);
     }
-    const spread: any = flinkPodSpec("taskmanager", "job-image", "a: b", "flink-checkpoints", "flink", memory.taskmanager, "s3");
+    const spread: any = flinkPodSpec("taskmanager", "job-image", "a: b", undefined, "flink", memory.taskmanager);
     expect(spread.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(2);
   });
 
@@ -163,7 +163,7 @@ describe("Kafka", () => {
 describe("job submission", () => {
   it("runs submit.py in place of the flink entrypoint, retried on failure, within a deadline", () => {
     const command = submissionCommand(cfg);
-    const job = submissionJobSpec("job-image", command, "flink-checkpoints", "volume");
+    const job = submissionJobSpec("job-image", command, "flink-checkpoints");
     const pod: any = (job.template as any).spec;
     expect(container(pod).command).toEqual(command);
     expect(container(pod)).not.toHaveProperty("args");
@@ -174,7 +174,7 @@ describe("job submission", () => {
   });
 
   it("runs beside the Flink pods when it mounts their checkpoint volume", () => {
-    const job = submissionJobSpec("job-image", submissionCommand(cfg), "flink-checkpoints", "volume");
+    const job = submissionJobSpec("job-image", submissionCommand(cfg), "flink-checkpoints");
     const template: any = job.template;
     expect(template.metadata.labels).toMatchObject(CHECKPOINT_VOLUME_LABEL);
     expect(template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels).toEqual(

@@ -3,6 +3,7 @@
 
     python3 submit.py --rest-url http://jobmanager:8081 --job-name visit-windows \\
         [--restore-from latest | --restore-from file:///checkpoints_flink/<job-id>/chk-N] \\
+        [--s3-endpoint http://s3:8333 [--s3-path-style true]] \\
         [--timeout-seconds 300] [--parallelism 2] -- <job arguments>
 
 Steps, each bounded by --timeout-seconds overall:
@@ -11,8 +12,8 @@ Steps, each bounded by --timeout-seconds overall:
     second copy would read the same group and fence the first one's Kafka transactions; with
     --restore-from fail, saying to cancel it first (a restore into a running job cannot happen);
  3. with `--restore-from latest`, choose the newest complete retained checkpoint of the job's
-    latest run on the checkpoint volume, which must be mounted here (see checkpoints.py; the
-    folder is the job's own --checkpoint-dir);
+    latest run in the job's own --checkpoint-dir: the checkpoint volume, mounted here, or a bucket
+    (s3://, reached at --s3-endpoint with the credentials file mounted here; see checkpoints.py);
  4. wait until the cluster has at least --parallelism free task slots;
  5. upload flink-python-*.jar (the PythonDriver) unless a jar of that name is already uploaded;
  6. run it with `-py <job file> <job arguments>` (and savepointPath when restoring; never
@@ -44,7 +45,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checkpoints import CheckpointSearchError, latest_checkpoint
+from checkpoints import CheckpointSearchError, S3Location, latest_checkpoint, open_storage
 
 PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver"
 DEFAULT_JOB_FILE = "/opt/flink/usrlib/jobs/visit_windows_job.py"
@@ -75,6 +76,8 @@ class SubmitOptions:
     restore_from: str | None
     # The job's --checkpoint-dir, where RESTORE_LATEST searches.
     checkpoint_dir: str | None
+    # How to reach an s3:// checkpoint directory's store; None for a volume.
+    s3: S3Location | None
     timeout_seconds: float
     parallelism: int
     job_file: str
@@ -169,6 +172,10 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         f"'{RESTORE_LATEST}': the newest complete retained checkpoint of the job's latest run",
     )
     parser.add_argument(
+        "--s3-endpoint", help="with an s3:// --checkpoint-dir: the store's endpoint (Flink's s3.endpoint)"
+    )
+    parser.add_argument("--s3-path-style", choices=["true", "false"], default="true", help="s3.path.style.access")
+    parser.add_argument(
         "--timeout-seconds", type=_bounded(float, 1, MAX_TIMEOUT_SECONDS, "a number of seconds"), default=300.0
     )
     parser.add_argument("--parallelism", type=_bounded(int, 1, MAX_PARALLELISM, "a whole number"), default=2)
@@ -204,6 +211,7 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         job_name=args.job_name.strip(),
         restore_from=restore_from,
         checkpoint_dir=checkpoint_dir,
+        s3=S3Location(args.s3_endpoint, args.s3_path_style == "true") if args.s3_endpoint else None,
         timeout_seconds=args.timeout_seconds,
         parallelism=args.parallelism,
         job_file=args.job_file,
@@ -268,7 +276,9 @@ def restore_path(options: SubmitOptions, jobs_overview: dict) -> tuple[str | Non
         return options.restore_from, "named by --restore-from"
     cluster_jobs = {job["jid"]: job.get("name", "") for job in jobs_overview.get("jobs", [])}
     try:
-        choice = latest_checkpoint(options.checkpoint_dir or "", options.job_name, cluster_jobs)
+        choice = latest_checkpoint(
+            open_storage(options.checkpoint_dir or "", options.s3), options.job_name, cluster_jobs
+        )
     except CheckpointSearchError as error:
         raise SubmitError(f"--restore-from {RESTORE_LATEST}: {error}") from None
     return choice.checkpoint.uri, choice.reason

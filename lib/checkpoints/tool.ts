@@ -3,6 +3,7 @@
 // and run there by the image's checkpoints.py on the image's own Flink jars. `sourceOffsetsOf` gives the Kafka offsets
 // a checkpoint's source holds.
 
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { runCommand, shown } from "../exec";
 import type { PartitionOffsets } from "../kafka/offsets";
@@ -20,8 +21,24 @@ const INSPECT_TIMEOUT_MS = 120_000;
 
 export class InspectorError extends Error {}
 
-/** The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if needed. */
+/** The inspectors this process already brought up to date, by Flink line: asked once, not before every inspection. */
+const built = new Map<string, Promise<string>>();
+
+/**
+ * The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if
+ * needed; once per process and line. The setup engine's check alone takes seconds on a loaded machine, seconds in
+ * which the stack retires the checkpoint a fault's recovery restored, before it is read.
+ */
 export async function buildInspector(flinkLine: string): Promise<string> {
+  const known = await built.get(flinkLine)?.catch(() => undefined);
+  // The cache is the machine's: another checkout's setup may have replaced the build since.
+  if (known !== undefined && existsSync(join(known, INSPECTOR_JAR))) return known;
+  const folder = buildInspectorNow(flinkLine);
+  built.set(flinkLine, folder);
+  return folder;
+}
+
+async function buildInspectorNow(flinkLine: string): Promise<string> {
   const command = { file: TSX, args: [SETUP_CLI, "path", "inspector", flinkLine] };
   const built = await runCommand(command, BUILD_TIMEOUT_MS);
   const folder = built.stdout.trim().split("\n").pop() ?? "";

@@ -39,6 +39,22 @@ describe("KindTarget", () => {
       expect.arrayContaining(["--context", "kind-fc", "-n", "fc", "-l", "app=flink,component=jobmanager", "status.phase=Running"]),
     );
   });
+
+  it("takes the stack's own S3 server away by scaling its Deployment to none and back, and refuses without one", () => {
+    const withStore = new KindTarget({
+      target: "kind",
+      context: "kind-fc",
+      namespace: "fc",
+      jobManagerSelector: "app=flink,component=jobmanager",
+      taskManagerSelector: "app=flink,component=taskmanager",
+      kafkaSelector: "app=kafka",
+      generatorSelector: "app=visit-generator",
+      objectStoreSelector: "app=s3",
+    });
+    expect(withStore.objectStoreOutageCommand(true)).toEqual(kubectl("scale", "deployment", "-l", "app=s3", "--replicas=0"));
+    expect(withStore.objectStoreOutageCommand(false)).toEqual(kubectl("scale", "deployment", "-l", "app=s3", "--replicas=1"));
+    expect(() => target.objectStoreOutageCommand(true)).toThrow("the stack runs no S3 server of its own");
+  });
 });
 
 describe("parseNodes and parsePods", () => {

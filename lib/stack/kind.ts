@@ -144,6 +144,29 @@ export class KindTarget implements StackTarget {
     return shown(command);
   }
 
+  /**
+   * The S3 server's Deployment scaled to none (its pod stops: connections refused) or back to one (a new pod on the
+   * same claim). A paused process is not to be had in a pod: the server is PID 1 there, which a signal from inside
+   * cannot stop.
+   */
+  objectStoreOutageCommand(down: boolean): Command {
+    const selector = this.processes.objectStoreSelector;
+    if (selector === undefined)
+      throw new Error("the stack runs no S3 server of its own (checkpointStorage s3 without s3Endpoint): no object store to take down");
+    return this.kubectl("scale", "deployment", "-l", selector, `--replicas=${down ? 0 : 1}`);
+  }
+
+  async objectStoreOutage(down: boolean): Promise<string> {
+    const command = this.objectStoreOutageCommand(down);
+    await mustRun(command);
+    if (!down)
+      await mustRun(
+        this.kubectl("wait", "--for=condition=available", "deployment", "-l", this.processes.objectStoreSelector ?? "", "--timeout=120s"),
+        130_000,
+      );
+    return shown(command);
+  }
+
   /** Each TaskManager pod with its IP and name. */
   async taskManagers(): Promise<TaskManagerProcess[]> {
     const text = await mustRun(

@@ -60,6 +60,12 @@ export interface StackTarget {
   freeze(taskManager: string, frozen: boolean): Promise<string>;
   /** A graceful broker restart: Kafka shuts down cleanly, then starts on the same data. */
   restartBroker(): Promise<string>;
+  /**
+   * Makes the stack's own S3 server unreachable (`down`) or reachable again: Docker pauses its container (connections
+   * hang, as with a black-holed store), kind scales its Deployment to none and back (refused, then a restart on the
+   * same data). Fails when the stack runs no S3 server of its own.
+   */
+  objectStoreOutage(down: boolean): Promise<string>;
   /** The TaskManager processes and their addresses. */
   taskManagers(): Promise<TaskManagerProcess[]>;
   /** Runs `argv` in the JobManager, which mounts the checkpoint volume. */

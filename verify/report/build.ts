@@ -112,6 +112,7 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
         }
       : {}),
     ...(evidence.watermarkGenerators ? { watermarks: { generators: evidence.watermarkGenerators, partitions } } : {}),
+    ...(evidence.objectStoreOutage ? { objectStoreOutage: evidence.objectStoreOutage } : {}),
   });
   const deadLetters = judgeDeadLetters(
     mode,

@@ -2,7 +2,7 @@
 // of its checkpoints, and how long Flink takes to show what happened. A test connects to stand-ins instead.
 
 import type { StackOutputs } from "../../infra/contract";
-import { sourceOffsetsOf } from "../../lib/checkpoints/tool";
+import { buildInspector, sourceOffsetsOf } from "../../lib/checkpoints/tool";
 import { FlinkRest } from "../../lib/flink/rest";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import { KafkaReader } from "../../lib/kafka/reader";
@@ -45,6 +45,9 @@ export async function connect(outputs: StackOutputs, log: Log): Promise<Connecti
     `Kafka ${outputs.kafkaBootstrap}: input ${outputs.visitsTopic}, output ${outputs.outputTopic}, source group ${outputs.groupId}; mode ${outputs.checkpointMode}`,
   );
   const target = stackTarget(outputs.processes);
+  // Brought up to date now, beside the first fault's wait for checkpoints: a recovery's restored checkpoint is read
+  // right after it, before the stack retires it, and a first build or check of the inspector takes seconds.
+  buildInspector(outputs.flinkLine).catch(() => undefined);
   return {
     flink,
     kafka,

@@ -55,6 +55,18 @@ export interface NodeLossEvidence {
   rejoinProblems: string[];
 }
 
+/** An outage of the object store, as the job's checkpoints went through it (the object-store-outage faults). */
+export interface ObjectStoreOutageEvidence {
+  /** How long the store was unreachable. */
+  outageMs: number;
+  /** Checkpoints that failed (expired, declined) from the store's loss until its return; from Flink's counts. */
+  failedDuring: number;
+  /** Checkpoints that completed meanwhile (one may, if its _metadata write just made it). */
+  completedDuring: number;
+  /** Store back → the first checkpoint completed after it; null when none did before the recovery ended. */
+  backToCheckpointMs: number | null;
+}
+
 /** A vertex of the recovered job and its parallelism. */
 export interface VertexParallelism {
   name: string;
@@ -87,6 +99,8 @@ export interface CycleEvidence {
   groupOffsetsBeforeFault?: PartitionOffsets;
   /** The checkpoint the recovery must restore from; null when the job may ride the fault out without a restart. */
   expectedRestore?: CheckpointRef | null;
+  /** The object store's outage, for the faults that take it away. */
+  objectStoreOutage?: ObjectStoreOutageEvidence;
   /** The expected checkpoint shown on the volume, for recoveries that go through a retained checkpoint. */
   retained?: RetainedEvidence;
   /** The source group's committed offsets right after the fault: at most the restored checkpoint's offsets. */

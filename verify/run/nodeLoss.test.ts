@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NodeState, PodOnNode } from "../../lib/stack";
 import type { NodeLossEvidence } from "./evidence";
-import { checkpointsOnANode, planNodeLoss, rejoinLostNode, taskManagerToSpread } from "./nodeLoss";
+import { planNodeLoss, rejoinLostNode, taskManagerToSpread } from "./nodeLoss";
 import { NodesStandIn } from "./standIns";
 
 const node = (name: string, fields: Partial<NodeState> = {}): NodeState => ({
@@ -54,13 +54,6 @@ describe("planNodeLoss", () => {
       ok: false,
       problem: expect.stringContaining("tm-x is on no node"),
     });
-  });
-});
-
-describe("checkpointsOnANode", () => {
-  it("tells the volume's file: URIs from object storage", () => {
-    expect(checkpointsOnANode("file:///checkpoints_flink")).toBe(true);
-    expect(checkpointsOnANode("s3://flink-checkpoints/checkpoints")).toBe(false);
   });
 });
 

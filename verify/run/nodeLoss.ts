@@ -45,11 +45,6 @@ export function planNodeLoss(taskManager: string, pods: readonly PodOnNode[], no
 
 const podsShown = (pods: readonly PodOnNode[]): string => pods.map((p) => `${p.name}@${p.node || "unscheduled"}`).join(", ") || "none";
 
-/** Checkpoints under a `file:` URI live on a node's disk (the stack's ReadWriteOnce volume): losing it loses them. */
-export function checkpointsOnANode(checkpointDir: string): boolean {
-  return checkpointDir.startsWith("file:");
-}
-
 /** The TaskManager pods (of `role`) that live: not terminating, scheduled. */
 const liveOf = (pods: readonly PodOnNode[], role: string): PodOnNode[] =>
   pods.filter((p) => p.role === role && !p.terminating && p.node !== "");

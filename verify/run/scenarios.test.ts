@@ -75,9 +75,10 @@ beforeEach(async () => {
     checkpointDir: "file:///checkpoints_flink",
     checkpointMode: "EXACTLY_ONCE",
     checkpointIntervalMs: 100,
+    checkpointTimeoutMs: 1000,
     jobName: JOB_DEFAULTS.jobName,
     jobSubmission: { entryClass: "org.apache.flink.client.python.PythonDriver", script: "/job.py", settings: JOB_DEFAULTS },
-    checkpointVolume: { name: "v", mountPath: "/checkpoints_flink" },
+    checkpointStorage: { kind: "volume", name: "v", mountPath: "/checkpoints_flink" },
     processes: { target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" },
     recoverCommand: RECOVER_COMMAND,
     checkpointListing: ["python3", "/opt/checkpoints.py", "list"],
@@ -287,7 +288,18 @@ describe("the cycle", () => {
         }, 300);
       };
       const { report, incomplete } = await runFault({
-        outputs: { ...outputs, checkpointDir: "s3://flink-checkpoints/checkpoints" },
+        outputs: {
+          ...outputs,
+          checkpointDir: "s3://flink-checkpoints/checkpoints",
+          checkpointStorage: {
+            kind: "s3",
+            endpoint: "http://s3:8333",
+            bucket: "flink-checkpoints",
+            pathStyle: true,
+            inStack: true,
+            credentialsFile: "/opt/flink/.aws/credentials",
+          },
+        },
         fault: "node-loss",
         options: OPTIONS,
         stack: null,

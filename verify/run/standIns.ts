@@ -78,6 +78,7 @@ export class TargetStandIn implements StackTarget {
     crash?: (role: FlinkRole, taskManager?: string) => void;
     freeze?: (taskManager: string, frozen: boolean) => void;
     restartBroker?: () => void;
+    objectStoreOutage?: (down: boolean) => void;
     run?: (argv: readonly string[]) => string | null;
   } = {};
 
@@ -99,6 +100,12 @@ export class TargetStandIn implements StackTarget {
     this.done.push("restart broker");
     this.on.restartBroker?.();
     return "restarted the broker";
+  }
+
+  async objectStoreOutage(down: boolean): Promise<string> {
+    this.done.push(down ? "object store down" : "object store back");
+    this.on.objectStoreOutage?.(down);
+    return down ? "paused the object store" : "unpaused the object store";
   }
 
   async taskManagers(): Promise<TaskManagerProcess[]> {
