@@ -71,7 +71,10 @@ function commandProblem(command: string): string | undefined {
     if (first === "source" || first === "bash") {
       const file = rest[0]!;
       if (!existsSync(join(ROOT, file))) return `${file} does not exist`;
-      if (file === "scripts/kind-cluster.sh" && !["setup", "create", "delete", "status"].includes(rest[1] ?? ""))
+      if (
+        file === "scripts/kind-cluster.sh" &&
+        !["setup", "create", "delete", "status", "stop-node", "start-node", "sync-hosts"].includes(rest[1] ?? "")
+      )
         return `kind-cluster.sh has no command ${rest[1]}`;
     }
     if (first === "kind" && rest.includes("--config") && !existsSync(join(ROOT, rest[rest.indexOf("--config") + 1]!)))

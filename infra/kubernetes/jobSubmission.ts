@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
+import { CHECKPOINT_VOLUME_LABEL, storageOf, submissionPlacement } from "./placement";
 import { credentialsVolume, podSpec, resources } from "./pods";
 
 /** Longest the submission may run: submit.py waits for the JobManager and its slots, then uploads and runs. */
@@ -35,7 +36,8 @@ const CHECKPOINT_VOLUME = "checkpoints";
 /**
  * Runs of submit.py from the job image, retried on failure. Its command replaces the flink entrypoint: this pod is
  * a REST client, not a Flink process. The checkpoint claim is mounted read-only: restoreFrom `latest` is looked up
- * on it; with checkpoints in a bucket (no claim) the S3 credentials file is, to look it up there.
+ * on it, so the pod runs on the node of the Flink pods that mount it too; with checkpoints in a bucket (no claim) the
+ * S3 credentials file is, to look it up there.
  */
 export function submissionJobSpec(
   image: pulumi.Input<string>,
@@ -43,11 +45,12 @@ export function submissionJobSpec(
   checkpointClaimName: pulumi.Input<string> | undefined,
 ): k8s.types.input.batch.v1.JobSpec {
   const credentials = credentialsVolume();
+  const storage = storageOf(checkpointClaimName);
   return {
     backoffLimit: SUBMISSION_RETRIES,
     activeDeadlineSeconds: SUBMISSION_DEADLINE_SECONDS,
     template: {
-      metadata: { labels: { app: "flink-job-submission" } },
+      metadata: { labels: { app: "flink-job-submission", ...(storage === "volume" ? CHECKPOINT_VOLUME_LABEL : {}) } },
       spec: podSpec({
         name: "submit",
         image,
@@ -68,6 +71,7 @@ export function submissionJobSpec(
             ? [credentials.mount]
             : [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
         restartPolicy: "Never",
+        placement: submissionPlacement(storage),
       }),
     },
   };

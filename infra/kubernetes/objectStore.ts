@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HOSTS, PORTS, PROCESS_MEMORY_MB, S3_SERVER, s3ServerArguments, USERS } from "../specs";
 import type { ObjectStoreArgs as SharedArgs } from "../stack";
 import { RERUN_FAILED_JOB } from "./jobSubmission";
+import { onControlPlane } from "./placement";
 import { credentialsVolume, podSpec, resources, S3_CREDENTIALS_SECRET, tcpProbe, volumeOwnerInitContainer } from "./pods";
 
 /** Labels of the stack's own S3 server's pods; the stack output objectStoreSelector names them. */
@@ -89,6 +90,9 @@ export class ObjectStore extends pulumi.ComponentResource {
                 ],
                 initContainers: [volumeOwnerInitContainer(args.serverImage, USERS.s3, "data", S3_SERVER.dataDir)],
                 restartPolicy: "Always",
+                // Its claim is bound to the node it first runs on: on the control-plane, losing a worker never
+                // takes the checkpoints with it (placement.ts).
+                placement: onControlPlane(),
               }),
             },
           },

@@ -5,6 +5,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { S3_CREDENTIALS_FILE } from "../specs";
+import type { Placement } from "./placement";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Probe = k8s.types.input.core.v1.Probe;
@@ -115,6 +116,8 @@ export interface WorkloadSpec {
   readonly initContainers?: Container[];
   /** The only pods that talk to the Kubernetes API (Flink's HA services) get an account and its token. */
   readonly serviceAccountName?: pulumi.Input<string>;
+  /** Which nodes it may and would rather run on, and how long it stays on a lost one (placement.ts). */
+  readonly placement?: Placement;
 }
 
 /**
@@ -179,6 +182,7 @@ export function podSpec(w: WorkloadSpec): PodSpec {
       },
     ],
     ...(w.volumes ? { volumes: w.volumes } : {}),
+    ...w.placement,
   };
 }
 

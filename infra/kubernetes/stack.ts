@@ -69,7 +69,7 @@ export class KindStack extends pulumi.ComponentResource {
     > = {
       flinkPropertyAddition: kubernetesHaProperties(FLINK_HA_CLUSTER_ID, cfg.namespace, haStorageDir(cfg)),
       runnableImages: (part, images, partOpts) => {
-        const load = (image: string, local: LocalImage) =>
+        const load = (image: string, local: LocalImage, controlPlaneOnly: boolean) =>
           new KindLoadedImage(
             `${part}-${image}`,
             {
@@ -77,14 +77,17 @@ export class KindStack extends pulumi.ComponentResource {
               clusterUid: args.cluster.uid,
               imageName: local.name,
               imageId: local.id,
+              controlPlaneOnly,
             },
             partOpts,
           ).reference;
+        // Kafka, the generator and the S3 server run on the control-plane only (placement.onControlPlane); Flink's
+        // pods anywhere.
         return {
-          flinkJob: load("flink-job", images.flinkJob),
-          generator: load("generator", images.generator),
-          kafka: load("kafka", images.kafka),
-          ...(images.s3Server ? { s3Server: load("s3-server", images.s3Server) } : {}),
+          flinkJob: load("flink-job", images.flinkJob, false),
+          generator: load("generator", images.generator, true),
+          kafka: load("kafka", images.kafka, true),
+          ...(images.s3Server ? { s3Server: load("s3-server", images.s3Server, true) } : {}),
         };
       },
       kafka: (part, kafkaArgs, partOpts) => {

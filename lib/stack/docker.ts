@@ -23,6 +23,8 @@ export function cgroupIsContainers(cgroup: string, containerId: string): boolean
 
 export class DockerTarget implements StackTarget {
   readonly name = "docker" as const;
+  /** All containers run on this one machine. */
+  readonly nodes = null;
 
   constructor(
     private readonly processes: DockerProcesses,

@@ -19,6 +19,42 @@ export interface RetainedEvidence {
   metadataProblem?: string;
 }
 
+/** What the node-loss fault saw of the cluster: the node lost, where the pods ran, and what Kubernetes did when. */
+export interface NodeLossEvidence {
+  /** The node stopped: the one that ran the job's active TaskManager. */
+  node: string;
+  /** That TaskManager's pod, and the role label of TaskManager pods. */
+  taskManager: string;
+  taskManagerRole: string;
+  /** The TaskManager pods before the fault, and those of them on other nodes, ready to take the job. */
+  podsBefore: string[];
+  standbys: string[];
+  /** When the node was stopped (the fault). */
+  stoppedAtMs: number;
+  /** `kubectl get pods -o wide`: before the fault, with the node away and its pods replaced, after it rejoined. */
+  placement: { before: string; duringLoss?: string; afterRejoin?: string };
+  /** The pod that replaced the lost TaskManager, and its node. */
+  replacement?: { pod: string; node: string };
+  /** The TaskManagers the recovered job runs on (as Flink names them), and their nodes. */
+  recoveredOn?: { taskManager: string; node: string }[];
+  /** The TaskManager replaced after the rejoin so the TaskManagers run on different nodes again. */
+  respread?: string;
+  /**
+   * ms after the node stopped: NotReady, the lost TaskManager's replacement created and Ready (the API's timestamps,
+   * whole seconds), the node started again; ms after that start: Ready again, its lost pods gone.
+   */
+  timings: {
+    nodeNotReady?: number;
+    replacementCreated?: number;
+    replacementReady?: number;
+    nodeStarted?: number;
+    nodeReadyAgain?: number;
+    lostPodsGone?: number;
+  };
+  /** What went wrong after the judged part: the node not back, its pods not gone, the TaskManagers not spread. */
+  rejoinProblems: string[];
+}
+
 /** An outage of the object store, as the job's checkpoints went through it (the object-store-outage faults). */
 export interface ObjectStoreOutageEvidence {
   /** How long the store was unreachable. */
@@ -103,6 +139,8 @@ export interface CycleEvidence {
   jobStateAtEnd?: string;
   /** Offsets and checkpoints over time, for the report's picture. */
   timeline?: Timeline;
+  /** The node-loss fault's record of the cluster. */
+  nodeLoss?: NodeLossEvidence;
   notes: string[];
   timings: Timings;
 }

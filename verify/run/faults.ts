@@ -12,7 +12,8 @@ import type { StackControl } from "../../lib/stack/lifecycle";
 import { parseStackOutputs } from "../../lib/stack/outputs";
 import { FLINK_LINES } from "../../lib/versions";
 import { seconds, sleep, waitFor } from "../../lib/wait";
-import { CycleError, type Fault, type FaultContext, type Recovered } from "./cycle";
+import { CycleError, type Fault, type FaultContext, type Recovered, type RepairContext } from "./cycle";
+import { planNodeLoss, rejoinLostNode } from "./nodeLoss";
 
 export const FAULT_NAMES = [
   "cancel-restore",
@@ -25,6 +26,7 @@ export const FAULT_NAMES = [
   "rescale-up",
   "upgrade-line",
   "upgrade-line-checkpoint",
+  "node-loss",
   "object-store-outage",
   "object-store-outage-taskmanager-crash",
 ] as const;
@@ -428,6 +430,67 @@ function upgradeLine(name: FaultName, through: "savepoint" | "checkpoint"): Faul
   };
 }
 
+/** Stops the node of the job's active TaskManager, where the target has nodes and the checkpoints are off them. */
+async function stopTaskManagersNode(ctx: FaultContext): Promise<void> {
+  const { flink, jobId, target, outputs, evidence, log } = ctx;
+  const nodes = target.nodes;
+  if (!nodes) {
+    throw new CycleError(
+      `node-loss needs a target of several nodes: the kind target on a cluster of a control-plane and workers (infra/kubernetes/kind-cluster.yaml); the ${target.name} target runs on one machine`,
+    );
+  }
+  if (outputs.checkpointStorage.kind === "volume") {
+    throw new CycleError(
+      `node-loss needs the checkpoints off the nodes, but they are at ${outputs.checkpointDir}, on the one node that holds the ReadWriteOnce volume: ` +
+        "losing it would stop Flink until it came back. Run it on a stack with checkpointStorage s3",
+    );
+  }
+  const hosts = await flink.jobTaskManagerHosts(jobId);
+  const taskManager = pickTaskManager(await target.taskManagers(), hosts);
+  const [pods, nodeStates] = await Promise.all([nodes.pods(), nodes.list()]);
+  const plan = planNodeLoss(taskManager, pods, nodeStates);
+  if (!plan.ok) throw new CycleError(`node-loss cannot run here: ${plan.problem}`);
+  const role = pods.find((p) => p.name === taskManager)!.role;
+  const placementBefore = await nodes.podsWide();
+  log(
+    `      the job's tasks run on ${hosts.join(", ")}: ${taskManager} on ${plan.node}; standby on other nodes: ${plan.standbys.join(", ") || "none"}`,
+  );
+  if (plan.standbys.length === 0)
+    evidence.notes.push(
+      `no standby TaskManager ran on another node than ${plan.node}: the job waited for Kubernetes to replace ${taskManager}`,
+    );
+  ctx.faultAtMs = Date.now();
+  evidence.nodeLoss = {
+    node: plan.node,
+    taskManager,
+    taskManagerRole: role,
+    podsBefore: pods.filter((p) => p.role === role && !p.terminating).map((p) => p.name),
+    standbys: [...plan.standbys],
+    stoppedAtMs: ctx.faultAtMs,
+    placement: { before: placementBefore },
+    timings: {},
+    rejoinProblems: [],
+  };
+  log(`      ${await nodes.stop(plan.node)}`);
+  await detectFailure(ctx, `Flink to notice the lost TaskManager ${taskManager} of job ${jobId}`);
+  evidence.expectedRestore = await latestCompleted(flink, jobId);
+}
+
+/** After node-loss: the node started again and rejoined, and what Kubernetes did meanwhile recorded. */
+async function rejoinNode(rc: RepairContext): Promise<void> {
+  const loss = rc.evidence.nodeLoss;
+  const nodes = rc.target.nodes;
+  if (!loss || !nodes) return;
+  const jobId = rc.evidence.recoveredJobId ?? rc.evidence.jobIdAtFault!;
+  await rejoinLostNode(loss, {
+    nodes,
+    taskManagers: () => rc.target.taskManagers(),
+    jobHosts: () => rc.flink.jobTaskManagerHosts(jobId),
+    log: rc.log,
+    timeoutMs: rc.options.restoreTimeoutMs,
+  });
+}
+
 /**
  * How long the object-store faults keep the store away: longer than a checkpoint interval and than the checkpoint
  * timeout (so the checkpoint in flight fails rather than just taking longer), with a margin of one interval.
@@ -605,6 +668,15 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   ),
   "upgrade-line": upgradeLine("upgrade-line", "savepoint"),
   "upgrade-line-checkpoint": upgradeLine("upgrade-line-checkpoint", "checkpoint"),
+  "node-loss": {
+    name: "node-loss",
+    injects: "stop the kind node that runs the job's active TaskManager (its node container stopped at once, as a machine that dies)",
+    recovers:
+      "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint on the standby TaskManager of another node; Kubernetes replaces the lost pods on a live node; afterwards the node is started again and rejoins",
+    inject: stopTaskManagersNode,
+    recover: flinkRestartsItself,
+    repair: rejoinNode,
+  },
   "object-store-outage": {
     name: "object-store-outage",
     injects:
