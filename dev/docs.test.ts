@@ -71,10 +71,11 @@ function commandProblem(command: string): string | undefined {
       const [key, value] = [rest[2]!, rest[3]!];
       if (!(key in CONFIG_KEYS)) return `${key} is no config key`;
       try {
-        parseStackConfig({ [key]: value, ...(key === "target" ? {} : {}) });
+        // A file a doc names (extraCaCertsFile's /path/to/proxy-ca.pem) is the reader's: it stands for a PEM file here.
+        parseStackConfig({ [key]: value }, {}, () => ({ text: "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n" }));
       } catch (error) {
         const problems = (error as ConfigError).problems ?? [];
-        // A value of one key may need another key set (extraCaCertsFile's file is checked at build time, not here).
+        // A value of one key may need another key set.
         const own = problems.filter((p) => p.startsWith(`${key}:`));
         if (own.length > 0) return own.join("; ");
       }

@@ -5,7 +5,7 @@
 // not validate fails here, with every problem named, before anything is set up or created.
 
 import { readFileSync } from "node:fs";
-import { ConfigError, IMAGE_KEYS, IMAGES_ENV, type ImageKey, parseStackConfig, projectConfig } from "./config";
+import { ConfigError, IMAGE_KEYS, IMAGES_ENV, type ImageKey, parseProjectStackConfig } from "./config";
 
 const PROJECT = "flink-checkpointer";
 
@@ -17,10 +17,10 @@ export interface ImageChoice {
   readonly local: string;
 }
 
-/** The images of a stack under both kinds of defaults. Throws ConfigError for an invalid stack config. */
-export function imagePlan(raw: Readonly<Record<string, string>>): ImageChoice[] {
-  const official = parseStackConfig(raw, { [IMAGES_ENV]: "official" });
-  const local = parseStackConfig(raw, { [IMAGES_ENV]: "local" });
+/** The images of a stack (its whole config map) under both kinds of defaults. Throws ConfigError for an invalid stack config. */
+export function imagePlan(all: Readonly<Record<string, string>>): ImageChoice[] {
+  const official = parseProjectStackConfig(all, PROJECT, { [IMAGES_ENV]: "official" });
+  const local = parseProjectStackConfig(all, PROJECT, { [IMAGES_ENV]: "local" });
   return IMAGE_KEYS.map((key) => ({
     key,
     origin: official.imageOrigins[key] === "stack" ? "stack" : "default",
@@ -29,19 +29,22 @@ export function imagePlan(raw: Readonly<Record<string, string>>): ImageChoice[] 
   }));
 }
 
-/** The values of `pulumi config --json` (`{"<project>:<key>": {"value": …, "secret": …}}`) of this project. */
+/** The values of `pulumi config --json` (`{"<namespace>:<key>": {"value": …, "secret": …}}`), every namespace. */
 export function pulumiConfigValues(json: string): Record<string, string> {
   const parsed = JSON.parse(json) as Record<string, { value?: unknown }>;
-  const all = Object.fromEntries(Object.entries(parsed).map(([key, entry]) => [key, String(entry?.value ?? "")]));
-  return projectConfig(all, PROJECT);
+  return Object.fromEntries(Object.entries(parsed).map(([key, entry]) => [key, String(entry?.value ?? "")]));
 }
 
-if (require.main === module) {
+/** Reads `pulumi config --json` from `input` and prints the plan; exit 2 with every problem for an invalid config. */
+export async function main(_argv: readonly string[], input: () => string = () => readFileSync(0, "utf8")): Promise<number> {
   try {
-    const plan = imagePlan(pulumiConfigValues(readFileSync(0, "utf8")));
+    const plan = imagePlan(pulumiConfigValues(input()));
     console.log(plan.map((choice) => `${choice.key} ${choice.origin} ${choice.official} ${choice.local}`).join("\n"));
+    return 0;
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : `imagePlan: ${(error as Error).message}`);
-    process.exit(2);
+    return 2;
   }
 }
+
+if (require.main === module) main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -15,7 +15,7 @@ import {
 } from "../jobs/flink/settings";
 import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type StackConfig } from "./config";
 import type { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
-import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "./contract";
+import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT, SINK_TRANSACTION_TIMEOUT_MS } from "./contract";
 
 /** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
 export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
@@ -206,8 +206,7 @@ export function kafkaEnvironment(external: AdvertisedAddress): Record<string, st
 
 /** The broker's cap on producer transactions (its default, 15 min); the job's sink timeout must stay below. */
 export const KAFKA_TRANSACTION_MAX_TIMEOUT_MS = 900_000;
-/** The job's producer transaction timeout: above the checkpoint interval, below the broker's cap. */
-export const SINK_TRANSACTION_TIMEOUT_MS = 600_000;
+export { SINK_TRANSACTION_TIMEOUT_MS };
 
 export interface TopicSpec {
   readonly name: string;
