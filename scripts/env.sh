@@ -56,7 +56,18 @@ if [ -f "$fc_repo/.gitattributes" ] && command -v git >/dev/null 2>&1 &&
   [ "$(git -C "$fc_repo" config --get filter.pulumi-local-salt.clean 2>/dev/null)" != "$fc_salt_filter" ]; then
   git -C "$fc_repo" config filter.pulumi-local-salt.clean "$fc_salt_filter" 2>/dev/null || true
 fi
-unset fc_repo fc_salt_filter
+# A stack file Pulumi only added its salt to shows as modified to `git status` until its index entry is refreshed
+# (git compares sizes first), though `git diff` shows nothing: refresh those, staging nothing (the blob is the same).
+fc_refresh_stack_files() {
+  local changed fc_file
+  changed="$(git -C "$fc_repo" status --porcelain -- 'Pulumi.*.yaml' 2>/dev/null | sed -n 's/^ M //p')" || return 0
+  for fc_file in $changed; do
+    git -C "$fc_repo" diff --quiet -- "$fc_file" 2>/dev/null && git -C "$fc_repo" add -- "$fc_file" 2>/dev/null
+  done
+  return 0
+}
+fc_refresh_stack_files
+unset fc_salt_filter
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p "$FC_CACHE/pulumi-state"

@@ -34,6 +34,7 @@ image_available() {
 
 printf '\n== images (stack %s)\n' "$stack"
 pulumi stack select --create "$stack" --non-interactive
+fc_refresh_stack_files
 # One line per image key: <key> <stack|default> <official image> <local image>. An invalid stack config stops here.
 plan="$(pulumi config --json --stack "$stack" | node_modules/.bin/tsx infra/imagePlan.ts)"
 
