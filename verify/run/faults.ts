@@ -8,7 +8,7 @@ import { listMetadata } from "../../lib/checkpoints/volume";
 import { ENDED_STATES, findJob } from "../../lib/flink/jobs";
 import type { FlinkRest, JobDetail } from "../../lib/flink/rest";
 import { pickTaskManager } from "../../lib/stack";
-import { seconds, sleep, waitFor } from "../../lib/wait";
+import { pause, seconds, sleep, waitFor } from "../../lib/wait";
 import { CycleError, type Fault, type FaultContext } from "./cycle";
 
 export const FAULT_NAMES = [
@@ -173,8 +173,7 @@ function cancelAndRestore(
       );
     },
     async recover(ctx) {
-      ctx.log(`      letting the generator write for ${seconds(ctx.options.backlogMs)} while no job runs`);
-      await sleep(ctx.options.backlogMs);
+      await pause("letting the generator write while no job runs", ctx.options.backlogMs, ctx.log);
       const target = parallelism ? parallelism(ctx) : ctx.outputs.jobSubmission.settings.parallelism;
       if (ctx.options.restoreFromEarliest) return resubmit(ctx, null, target);
       return resubmitBy === "rest" ? resubmit(ctx, ctx.evidence.expectedRestore!.path, target) : runRecoveryCommand(ctx);
