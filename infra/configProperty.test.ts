@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JOB_FLAGS, jobArguments } from "../jobs/flink/settings";
+import { FLINK_LINES, VERSIONS } from "../lib/versions";
 import { CONFIG_KEYS, ConfigError, KIND_ONLY_KEYS, parseStackConfig, type StackConfig } from "./config";
 import { flinkProperties, flinkPropertiesText, HOSTNAME_REFERENCE, jobSettings, kubernetesHaProperties } from "./specs";
 
@@ -90,7 +91,7 @@ const SEEDS = [
   "visit-windows",
   "flink-checkpointer",
   "2026-01-01T00:00:00Z",
-  "flink:1.20.3-java17",
+  FLINK_LINES[VERSIONS.defaultFlinkLine]!.officialImage,
   "/etc/ssl/certs/ca.pem",
   "latest",
   "20000",
