@@ -8,6 +8,7 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import type { CheckpointMode } from "../../infra/contract";
 import type { Log } from "../wait";
 import { outputsOf, printedBy } from "./lifecycle";
+import { requireStackPassphrase } from "./passphrase";
 
 const CONFIG_PREFIX = "flink-checkpointer:";
 
@@ -137,6 +138,7 @@ export async function withDerivedStack<T>(
   log: Log,
   run: (outputs: Record<string, unknown>, stack: string) => Promise<T>,
 ): Promise<T> {
+  requireStackPassphrase();
   const name = derivedStackName(base, variant);
   const baseStack = await LocalWorkspace.selectStack({ stackName: base, workDir: projectDir });
   const baseConfig = Object.fromEntries(Object.entries(await baseStack.getAllConfig()).map(([k, v]) => [k, v.value]));

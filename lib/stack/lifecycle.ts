@@ -3,9 +3,11 @@
 
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import type { Log } from "../wait";
+import { requireStackPassphrase } from "./passphrase";
 
 /** The project's stack of that name (created when the backend has none). */
-export function selectStack(projectDir: string, name: string): Promise<Stack> {
+export async function selectStack(projectDir: string, name: string): Promise<Stack> {
+  requireStackPassphrase();
   return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: projectDir });
 }
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { currentPassphrase, FORMER_PASSPHRASE, migrationPlan, readStackFiles, readStackStates, saltOpensWith } from "./passphrase";
+import { FORMER_PASSPHRASE } from "../../lib/stack/passphrase";
+import { migrationPlan, nothingToDo, readStackFiles, readStackStates, saltOpensWith } from "./passphrase";
 
 // The salt Pulumi wrote into Pulumi.ci.yaml with the former passphrase (it was committed until each machine got its own).
 const FORMER_SALT = "v1:p1+J2HlML5M=:v1:RbeXtdFGn+L/2pLv:pxSIHF1pxk8y+ZXx3EnioYrVVeHmqw==";
@@ -15,25 +16,52 @@ describe("the passphrase migration", () => {
     expect(saltOpensWith("v2:x", FORMER_PASSPHRASE)).toBe(false);
   });
 
-  it("re-encrypts the stacks still on the former passphrase, and drops the former salt of files whose stack is done", () => {
+  it("re-keys this checkout's stacks on the former passphrase, drops a former salt whose state is done, and leaves other checkouts' stacks", () => {
     const isFormer = (salt: string) => salt === "old";
     const plan = migrationPlan(
-      [{ name: "docker", salt: "old" }, { name: "ci", salt: "new" }, { name: "bare" }],
+      [
+        { name: "docker", salt: "old" },
+        { name: "ci", salt: "new" },
+        { name: "bare" },
+        { name: "pulled", salt: "old" },
+        { name: "theirs", salt: "old" },
+      ],
       [
         { name: "docker", salt: "old", secureValues: true },
         { name: "ci", salt: "old", secureValues: false },
         { name: "kind", secureValues: false },
+        // A committed stack file without a salt whose stack was made with the former passphrase before the pull.
+        { name: "pulled", secureValues: false },
         { name: "mine", salt: "old", secureValues: true },
       ],
       isFormer,
     );
-    expect(plan.stacks).toEqual(["docker"]);
-    expect(plan.saltsToDrop).toEqual(["ci"]);
+    expect(plan.rekey).toEqual(["docker", "pulled"]);
+    expect(plan.dropSalt).toEqual(["ci"]);
+    expect(plan.elsewhere).toEqual(["theirs"]);
     expect(plan.problems).toEqual([
-      "Pulumi.mine.yaml holds secure values encrypted with the project's former passphrase, and its stack has none to carry them " +
-        "over: read them with PULUMI_CONFIG_PASSPHRASE=flink-checkpointer-local pulumi config --show-secrets --stack mine, " +
-        "remove the encryptionsalt line, and set them again with pulumi config set --secret",
+      "Pulumi.mine.yaml holds secure values encrypted with the project's former passphrase, and no state of stack mine on it to " +
+        "re-encrypt them with: read them with `PULUMI_CONFIG_PASSPHRASE=flink-checkpointer-local pulumi config --show-secrets --stack mine`, " +
+        "delete the file's encryptionsalt line, and set each again with `pulumi config set --secret --stack mine <key> <value>`",
     ]);
+    expect(nothingToDo(plan)).toBe(false);
+  });
+
+  it("has nothing to do on a new machine: stack files without a salt, no state, or states on this machine's passphrase", () => {
+    const isFormer = (salt: string) => salt === "old";
+    const plan = migrationPlan(
+      [
+        { name: "ci", salt: "new" },
+        { name: "theirs", salt: "old" },
+      ],
+      [
+        { name: "ci", salt: "new", secureValues: true },
+        { name: "docker", secureValues: false },
+      ],
+      isFormer,
+    );
+    expect(plan).toEqual({ rekey: [], dropSalt: [], elsewhere: ["theirs"], problems: [] });
+    expect(nothingToDo(plan)).toBe(true);
   });
 
   it("reads the states' salts of a file backend and the stack files' salts and secure values", () => {
@@ -55,13 +83,5 @@ describe("the passphrase migration", () => {
       { name: "docker", salt: FORMER_SALT, secureValues: false },
       { name: "s3", secureValues: true },
     ]);
-  });
-
-  it("takes the passphrase Pulumi takes: the variable first, else the file's, trimmed", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "passphrase-")), "p");
-    writeFileSync(file, "s3cr3t\n");
-    expect(currentPassphrase({ PULUMI_CONFIG_PASSPHRASE_FILE: file })).toBe("s3cr3t");
-    expect(currentPassphrase({ PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: file })).toBe("");
-    expect(currentPassphrase({})).toBeUndefined();
   });
 });

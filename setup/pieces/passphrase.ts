@@ -1,27 +1,27 @@
-// The stacks of the local file backend that are still encrypted with the project's former fixed Pulumi passphrase,
-// re-encrypted with this machine's own (scripts/env.sh makes it once: $FC_CACHE/pulumi-passphrase, mode 0600).
+// This checkout's stacks that are still encrypted with the project's former fixed Pulumi passphrase, re-encrypted with
+// this machine's own (scripts/env.sh makes it once: $FC_CACHE/pulumi-passphrase, mode 0600).
 //
 // Pulumi's passphrase secrets manager keeps, per stack, an `encryptionsalt` of `v1:<salt>:<check>`: a random 8-byte salt
 // and the word "pulumi" encrypted (AES-256-GCM) with the key PBKDF2-SHA256(passphrase, salt, 1,000,000 rounds). The stack
 // file (Pulumi.<stack>.yaml) holds one, and the state holds the one its secrets were written with (secrets_providers).
 // A stack file's salt that the passphrase does not open stops every command ("incorrect passphrase"); a state's stops
-// whatever reads its secrets. So: a stack whose state opens with the former passphrase goes through `pulumi stack
-// change-secrets-provider passphrase`, which reads the old passphrase from the environment and the new one from its
-// input and re-encrypts the stack file's secure values and the state; a stack file of this checkout whose salt is the
-// former passphrase's but whose state is done (another checkout migrated it) or absent loses its salt line, and Pulumi
-// makes a new one with this machine's passphrase on its next command.
+// whatever reads its secrets. So: a stack of this checkout whose state opens with the former passphrase goes through
+// `pulumi stack change-secrets-provider passphrase`, which reads the old passphrase from the environment and the new
+// one from its input and re-encrypts the stack file's secure values and the state; a stack file whose salt is the former
+// passphrase's but whose state is done or absent loses its salt line, and Pulumi makes a new one with this machine's
+// passphrase on its next command. A stack whose file is in another checkout is left to that checkout's setup: the
+// backend may be shared, and a stack is re-keyed only where its stack file is.
 
 import { createDecipheriv, pbkdf2Sync } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { currentPassphrase, FORMER_PASSPHRASE } from "../../lib/stack/passphrase";
 import type { Piece } from "../engine";
 import type { Setting } from "../group";
 
 export const PASSPHRASE_MIGRATION = "pulumi-passphrase";
-/** What scripts/env.sh exported as PULUMI_CONFIG_PASSPHRASE before every machine got its own. */
-export const FORMER_PASSPHRASE = "flink-checkpointer-local";
 const PROJECT = "flink-checkpointer";
 
 /** Whether a passphrase opens an encryptionsalt (`v1:<salt>:v1:<nonce>:<ciphertext>`), as Pulumi checks it. */
@@ -53,35 +53,47 @@ export interface StackFile {
 }
 
 export interface MigrationPlan {
-  /** Stacks whose state opens with the former passphrase: re-encrypted by pulumi stack change-secrets-provider. */
-  readonly stacks: readonly string[];
-  /** Stack files with the former passphrase's salt, no secure value and no stack left to migrate: the salt line goes. */
-  readonly saltsToDrop: readonly string[];
-  /** Stack files whose secure values only the former passphrase opens and whose stack cannot carry them over. */
+  /**
+   * Stacks of this checkout (their stack file is here) whose state opens with the former passphrase: re-encrypted by
+   * pulumi stack change-secrets-provider, state and stack file together.
+   */
+  readonly rekey: readonly string[];
+  /** Stack files with the former passphrase's salt, no secure value and no state left to re-encrypt: the salt line goes. */
+  readonly dropSalt: readonly string[];
+  /** Stacks on the former passphrase whose file is in another checkout: that checkout's setup re-encrypts them. */
+  readonly elsewhere: readonly string[];
+  /** Stack files whose secure values only the former passphrase opens and whose state cannot carry them over. */
   readonly problems: readonly string[];
 }
 
-/** What to do, given which salts the former passphrase opens. Pure. */
+/** What to do, given the backend's stacks, this checkout's stack files and which salts the former passphrase opens. Pure. */
 export function migrationPlan(
   states: readonly StackState[],
   files: readonly StackFile[],
   isFormer: (salt: string) => boolean,
 ): MigrationPlan {
-  const stacks = states.filter((state) => state.salt !== undefined && isFormer(state.salt)).map((state) => state.name);
-  const left = files.filter((file) => file.salt !== undefined && isFormer(file.salt) && !stacks.includes(file.name));
+  const here = new Set(files.map((file) => file.name));
+  const former = states.filter((state) => state.salt !== undefined && isFormer(state.salt)).map((state) => state.name);
+  const rekey = former.filter((name) => here.has(name));
+  const left = files.filter((file) => file.salt !== undefined && isFormer(file.salt) && !rekey.includes(file.name));
   return {
-    stacks,
-    saltsToDrop: left.filter((file) => !file.secureValues).map((file) => file.name),
+    rekey,
+    dropSalt: left.filter((file) => !file.secureValues).map((file) => file.name),
+    elsewhere: former.filter((name) => !here.has(name)),
     problems: left
       .filter((file) => file.secureValues)
       .map(
         (file) =>
-          `Pulumi.${file.name}.yaml holds secure values encrypted with the project's former passphrase, and its stack has none to ` +
-          `carry them over: read them with PULUMI_CONFIG_PASSPHRASE=${FORMER_PASSPHRASE} pulumi config --show-secrets --stack ${file.name}, ` +
-          "remove the encryptionsalt line, and set them again with pulumi config set --secret",
+          `Pulumi.${file.name}.yaml holds secure values encrypted with the project's former passphrase, and no state of stack ${file.name} ` +
+          `on it to re-encrypt them with: read them with \`PULUMI_CONFIG_PASSPHRASE=${FORMER_PASSPHRASE} pulumi config --show-secrets --stack ${file.name}\`, ` +
+          `delete the file's encryptionsalt line, and set each again with \`pulumi config set --secret --stack ${file.name} <key> <value>\``,
       ),
   };
 }
+
+/** Whether the plan leaves nothing for this checkout to do (stacks of other checkouts are theirs). */
+export const nothingToDo = (plan: MigrationPlan): boolean =>
+  plan.rekey.length === 0 && plan.dropSalt.length === 0 && plan.problems.length === 0;
 
 /** The stacks of this project in a file backend (`file://<dir>`), with their states' salts; none for another backend. */
 export function readStackStates(backendUrl: string | undefined): StackState[] {
@@ -112,13 +124,6 @@ export function readStackFiles(repo: string): StackFile[] {
     });
 }
 
-/** The passphrase Pulumi will use: PULUMI_CONFIG_PASSPHRASE if set, else the file's (as Pulumi trims it). */
-export function currentPassphrase(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return env.PULUMI_CONFIG_PASSPHRASE;
-  const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  return file && existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
-}
-
 /** Which salts the former passphrase opens, remembered in the cache (salts are public): each check costs a second. */
 function formerSaltCheck(cache: string): (salt: string) => boolean {
   const file = join(cache, "pulumi-passphrase-salts.json");
@@ -143,39 +148,37 @@ export function passphrasePiece(setting: Setting, deps: readonly string[]): Piec
     name: PASSPHRASE_MIGRATION,
     deps,
     resource: "io",
-    from: `the local stacks still encrypted with the former fixed passphrase, re-encrypted with this machine's (pulumi stack change-secrets-provider)`,
+    from: "this checkout's stacks still encrypted with the former fixed passphrase (pulumi stack change-secrets-provider)",
     inputs: () => ({}),
     // Nothing to stamp: what is left to migrate is read from the backend and the stack files each time.
     holds: async () => {
       const todo = plan();
-      return todo === undefined || (todo.stacks.length === 0 && todo.saltsToDrop.length === 0 && todo.problems.length === 0);
+      return todo === undefined || nothingToDo(todo);
     },
     build: async (context) => {
       const todo = plan();
       if (todo === undefined) return;
       const passphrase = currentPassphrase(setting.env) as string;
-      for (const stack of todo.stacks) {
-        // In this checkout when it has the stack's file (its secure values are re-encrypted there), else in a scratch
-        // project, so no stack file appears here.
-        const here = existsSync(join(setting.repo, `Pulumi.${stack}.yaml`));
-        const cwd = here ? setting.repo : mkdtempSync(join(setting.cache, "passphrase-"));
-        if (!here) copyFileSync(join(setting.repo, "Pulumi.yaml"), join(cwd, "Pulumi.yaml"));
-        context.log(`re-encrypting stack ${stack} with this machine's passphrase (in ${cwd})`);
-        try {
-          await context.run("pulumi", ["stack", "change-secrets-provider", "passphrase", "--stack", stack, "--non-interactive"], {
-            cwd,
-            env: { PULUMI_CONFIG_PASSPHRASE: FORMER_PASSPHRASE, PULUMI_CONFIG_PASSPHRASE_FILE: undefined },
-            input: `${passphrase}\n`,
-          });
-        } finally {
-          if (!here) rmSync(cwd, { recursive: true, force: true });
-        }
+      for (const stack of todo.rekey) {
+        context.log(`re-encrypting stack ${stack} (state and Pulumi.${stack}.yaml) with this machine's passphrase`);
+        // The former passphrase opens what is there; the new one, read from standard input, encrypts it again.
+        await context.run("pulumi", ["stack", "change-secrets-provider", "passphrase", "--stack", stack, "--non-interactive"], {
+          cwd: setting.repo,
+          // The backend the plan was read from, whatever this process inherited.
+          env: {
+            PULUMI_BACKEND_URL: setting.env.PULUMI_BACKEND_URL,
+            PULUMI_CONFIG_PASSPHRASE: FORMER_PASSPHRASE,
+            PULUMI_CONFIG_PASSPHRASE_FILE: undefined,
+          },
+          input: `${passphrase}\n`,
+        });
       }
-      for (const stack of todo.saltsToDrop) {
+      for (const stack of todo.dropSalt) {
         const file = join(setting.repo, `Pulumi.${stack}.yaml`);
         writeFileSync(file, readFileSync(file, "utf8").replace(/^encryptionsalt:.*\n?/m, ""));
         context.log(`Pulumi.${stack}.yaml: dropped the former passphrase's salt; Pulumi makes one with this machine's`);
       }
+      for (const stack of todo.elsewhere) context.log(`stack ${stack}: its stack file is in another checkout, whose setup re-encrypts it`);
       if (todo.problems.length > 0) throw new Error(todo.problems.join("\n"));
     },
   };
