@@ -253,12 +253,17 @@ export async function setAsideStackJob(outputs: StackOutputs, log: Log): Promise
   const needed = outputs.jobSubmission.settings.parallelism;
   const overview = await flink.overview();
   if (overview.slotsAvailable >= needed) return false;
-  const stackJob = await findJob(flink, outputs, undefined);
-  log(
-    `   ${overview.slotsAvailable} of ${overview.slotsTotal} slots free, ${needed} needed: cancelling the stack's job ${stackJob} while the benchmarks run (its checkpoints are retained)`,
-  );
-  await cancelAndWait(flink, stackJob, log);
+  log(`   ${overview.slotsAvailable} of ${overview.slotsTotal} slots free, ${needed} needed`);
+  await cancelStackJob(outputs, log);
   return true;
+}
+
+/** Cancels the stack's job (its checkpoints are retained), so a benchmark's job has the machine to itself. */
+export async function cancelStackJob(outputs: StackOutputs, log: Log): Promise<void> {
+  const flink = new FlinkRest(outputs.flinkRestUrl);
+  const stackJob = await findJob(flink, outputs, undefined);
+  log(`   cancelling the stack's job ${stackJob} while the benchmarks run (its checkpoints are retained)`);
+  await cancelAndWait(flink, stackJob, log);
 }
 
 /** Resubmits the stack's job from its newest retained checkpoint with the stack's own recovery command, and waits until it runs. */

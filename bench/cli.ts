@@ -20,6 +20,8 @@ import { withDerivedStack } from "../lib/stack/derived";
 import { parseStackOutputs } from "../lib/stack/outputs";
 import type { Log } from "../lib/wait";
 import { DEFAULT_CYCLE_OPTIONS, type MatrixRow, runMatrix } from "../verify";
+import { runLineComparison } from "./lineRuns";
+import { LINES_BACKLOG_EVENTS } from "./lines";
 import { runLoadBenchmarks } from "./load";
 import {
   RECOVERY_VARIANTS,
@@ -35,7 +37,7 @@ import { runStateBenchmarks } from "./stateRuns";
 const PROJECT_DIR = REPO_ROOT;
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--backlog] [--state] [--smoke] [--stack <base>] [--runs <n>] [--settings <list>] [--reports <dir>]
+export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--backlog] [--state] [--lines] [--smoke] [--stack <base>] [--runs <n>] [--settings <list>] [--reports <dir>]
 
   --recovery        TaskManager crash → RUNNING → first committed output, from Flink's defaults to the stack's
                     recovery settings one by one (one derived stack each; bench/recovery.ts)
@@ -48,12 +50,16 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] 
   --backlog-events <n>  another backlog size, 1000..2000000 (the tail stays 1 % of it)
   --state           checkpoint size and duration with 10, 1,000 and 100,000 open windows
                     (--backlog and --state share one derived stack, suffix bench-state)
+  --lines           the Flink lines of versions.json side by side, one derived stack each (flinkVersion the line,
+                    checkpoints every 5 s): TaskManager crash → RUNNING (--runs times), the highest input kept up,
+                    latency at 5 s, and a restore against reprocessing (a ${LINES_BACKLOG_EVENTS.toLocaleString("en-US")}-event backlog, or
+                    --backlog-events); each later line's figures as ratios to the first's (bench/lines.ts)
   --smoke           miniatures of the benchmarks named (alone: all four but --recovery, which has none) on the stack
                     --stack names, as it is (it must be up; nothing derived or destroyed; for --backlog and --state its
                     job is set aside while they run and resubmitted from its retained checkpoint); exit 1 unless each
                     produces its figures
   --stack <base>    the docker stack whose config the derived stacks start from (default ci; it need not be up)
-  --runs <n>        crashes per setting, 1..20 (default 3)
+  --runs <n>        crashes per setting (and per line with --lines), 1..20 (default 3)
   --settings <list> comma-separated recovery settings to run, by suffix, or all (default ${SUITE_RECOVERY_SETTINGS.join(", ")};
                     all: ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")})
   --reports <dir>   where the results go (default reports/bench)`;
@@ -64,6 +70,8 @@ export interface BenchArguments {
   latency: boolean;
   backlog: boolean;
   state: boolean;
+  /** `--lines`: the Flink lines compared. */
+  lines: boolean;
   smoke: boolean;
   stack: string;
   runs: number;
@@ -84,6 +92,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     latency: false,
     backlog: false,
     state: false,
+    lines: false,
     smoke: false,
     stack: "ci",
     runs: 3,
@@ -124,6 +133,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     else if (flag === "--latency") args.latency = true;
     else if (flag === "--backlog") args.backlog = true;
     else if (flag === "--state") args.state = true;
+    else if (flag === "--lines") args.lines = true;
     else if (flag === "--smoke") args.smoke = true;
     else if (flag === "--stack") args.stack = checked(isStackName, STACK_NAME_ALLOWED) ?? args.stack;
     else if (flag === "--reports") args.reports = checked(isPath, `the folder for the results: ${PATH_ALLOWED}`) ?? args.reports;
@@ -152,16 +162,18 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     else if (flag === "--runs") args.runs = count(1, 20) ?? args.runs;
     else
       problems.push(
-        `unknown argument ${JSON.stringify(flag)}; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`,
+        `unknown argument ${JSON.stringify(flag)}; allowed: --recovery, --throughput, --latency, --backlog, --state, --lines, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`,
       );
   }
   const measured = () => args.throughput || args.latency || args.backlog || args.state;
   // The smoke run alone means every benchmark that has a miniature.
   if (args.smoke && !measured()) args.throughput = args.latency = args.backlog = args.state = true;
-  if (!args.recovery && !measured() && problems.length === 0)
-    problems.push("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
-  if (args.smoke && args.recovery)
-    problems.push("--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery");
+  if (!args.recovery && !args.lines && !measured() && problems.length === 0)
+    problems.push("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state, --lines");
+  if (args.smoke && (args.recovery || args.lines))
+    problems.push(
+      `--smoke has miniatures of --throughput, --latency, --backlog and --state, not of ${args.recovery ? "--recovery" : "--lines"}`,
+    );
   if (problems.length > 0) throw new BenchUsageError(problems.join("\n"));
   return args;
 }
@@ -260,6 +272,7 @@ export async function runBenchmarks(args: BenchArguments, log: Log): Promise<boo
   if (args.throughput || args.latency)
     ok = (await runLoadBenchmarks({ ...args, projectDir: PROJECT_DIR, machine: await machine(), log })) && ok;
   if (args.backlog || args.state) ok = (await runStateBenchmarks(args, PROJECT_DIR, machine, log)) && ok;
+  if (args.lines) ok = (await runLineComparison(args, PROJECT_DIR, await machine(), log)) && ok;
   return ok;
 }
 

@@ -110,6 +110,7 @@ describe("npm run bench's arguments", () => {
       latency: false,
       backlog: false,
       state: false,
+      lines: false,
       smoke: false,
       stack: "ci",
       runs: 5,
@@ -136,6 +137,16 @@ describe("npm run bench's arguments", () => {
     });
   });
 
+  it("takes the comparison of the Flink lines alone, with its runs and backlog", () => {
+    expect(parseBenchArguments(["--lines", "--runs", "2", "--backlog-events", "50000"])).toMatchObject({
+      lines: true,
+      recovery: false,
+      backlog: false,
+      runs: 2,
+      backlogEvents: 50_000,
+    });
+  });
+
   it("takes the backlog and state benchmarks, and --smoke alone as every miniature", () => {
     expect(parseBenchArguments(["--backlog", "--state"])).toMatchObject({ recovery: false, backlog: true, state: true, smoke: false });
     expect(parseBenchArguments(["--smoke", "--stack", "ci"])).toMatchObject({
@@ -156,12 +167,17 @@ describe("npm run bench's arguments", () => {
   });
 
   it("names every problem and what is allowed", () => {
-    expect(() => parseBenchArguments([])).toThrow("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state");
+    expect(() => parseBenchArguments([])).toThrow(
+      "name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state, --lines",
+    );
     expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow(
       "--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery",
     );
+    expect(() => parseBenchArguments(["--smoke", "--lines"])).toThrow(
+      "--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --lines",
+    );
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs "0" is not allowed: a whole number from 1 to 20\nunknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>',
+      '--runs "0" is not allowed: a whole number from 1 to 20\nunknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --lines, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>',
     );
     expect(() => parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,fastest"])).toThrow(
       `--settings "bench-fast-thread,fastest" is not allowed: unknown settings fastest; allowed: all or a comma-separated list of ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`,

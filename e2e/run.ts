@@ -87,7 +87,16 @@ async function checkTarget(target: E2eRun, outputs: StackOutputs, phases: Phases
   if (target.benchSmoke) {
     // Last of the measurements, since they set the stack's job aside for a while.
     await phases.run(`${target.name}: bench smoke (throughput, latency, backlog, state)`, async () => {
-      const args = { recovery: false, throughput: true, latency: true, backlog: true, state: true, smoke: true, stack: target.stack };
+      const args = {
+        recovery: false,
+        throughput: true,
+        latency: true,
+        backlog: true,
+        state: true,
+        lines: false,
+        smoke: true,
+        stack: target.stack,
+      };
       const ok = await runBenchmarks({ ...args, runs: 1, settings: null, reports: join(dir, "bench"), backlogEvents: null }, log);
       expectThat(ok, `the benchmarks' miniatures produced no real figures (${join(dir, "bench")})`);
     });

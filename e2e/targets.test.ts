@@ -1,9 +1,18 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../lib/paths";
+import { DEFAULT_FLINK_LINE, FLINK_LINES } from "../lib/versions";
 import { FAULT_NAMES } from "../verify";
-import { e2eRuns, selectRuns } from "./targets";
+import { DOCKER_FAULTS, e2eRuns, OTHER_LINE_FAULTS, selectRuns } from "./targets";
+
+/** A stack file's config keys without the project's prefix (its lines `  flink-checkpointer:<key>: <value>`). */
+const stackConfig = (stack: string): Record<string, string> =>
+  Object.fromEntries(
+    [...readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8").matchAll(/^\s+flink-checkpointer:(\w+):\s*"?([^"\n]*)"?\s*$/gm)].map(
+      (match) => [match[1]!, match[2]!],
+    ),
+  );
 
 describe("the end-to-end runs", () => {
   const runs = e2eRuns();
@@ -22,6 +31,36 @@ describe("the end-to-end runs", () => {
     expect(selectRuns(runs, ["docker"]).runs.every((run) => run.target === "docker")).toBe(true);
     expect(selectRuns(runs, ["docker"]).runs.length).toBe(runs.filter((run) => run.target === "docker").length);
     expect(selectRuns(runs, ["kind"]).runs.map((run) => run.name)).toEqual(["kind"]);
+    expect(selectRuns(runs, ["docker-other-line"]).runs.map((run) => run.stack)).toEqual(["ci-other-line"]);
     expect(selectRuns(runs, ["kind", "nope"]).unknown).toEqual(["nope"]);
+  });
+});
+
+describe("the end-to-end runs' Flink lines", () => {
+  const runs = e2eRuns();
+  const line = (stack: string) => stackConfig(stack).flinkVersion ?? DEFAULT_FLINK_LINE;
+  const otherLine = runs.find((run) => line(run.stack) !== DEFAULT_FLINK_LINE);
+
+  it("run every fault of each target on the default line", () => {
+    const onDefault = runs.filter((run) => line(run.stack) === DEFAULT_FLINK_LINE);
+    expect(onDefault.map((run) => run.target).sort()).toEqual(["docker", "kind"]);
+    expect(onDefault.find((run) => run.target === "docker")!.faults).toEqual(DOCKER_FAULTS);
+  });
+
+  it("run the four faults the issue names on every other line of versions.json, on docker, in a stack of its own", () => {
+    const others = Object.keys(FLINK_LINES).filter((l) => l !== DEFAULT_FLINK_LINE);
+    expect(runs.filter((run) => line(run.stack) !== DEFAULT_FLINK_LINE).map((run) => line(run.stack))).toEqual(others);
+    expect(otherLine?.target).toBe("docker");
+    expect(otherLine?.faults).toEqual(OTHER_LINE_FAULTS);
+    expect(OTHER_LINE_FAULTS).toEqual(["cancel-restore", "taskmanager-crash", "jobmanager-crash", "broker-restart"]);
+  });
+
+  it("give the other line's stack the ci stack's settings on host ports of its own", () => {
+    const { flinkVersion, flinkRestPort, kafkaExternalPort, ...settings } = stackConfig(otherLine!.stack);
+    const { flinkRestPort: ciRest, kafkaExternalPort: ciKafka, ...ciSettings } = stackConfig("ci");
+    expect(settings).toEqual(ciSettings);
+    expect([flinkRestPort, kafkaExternalPort]).toEqual(["18181", "18194"]);
+    // Neither the ci stack's nor the kind cluster's (8081, 9094), which are up at the same time.
+    for (const port of [flinkRestPort, kafkaExternalPort]) expect([ciRest, ciKafka, "8081", "9094"]).not.toContain(port);
   });
 });

@@ -60,6 +60,12 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
   "rescale-up",
 ];
 export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
+/**
+ * The Flink line that is not versions.json's default runs these on docker (Pulumi.ci-other-line.yaml names the line):
+ * the pattern's own cycle, both Flink processes crashed, the broker's restart, and then the checkpoint tools with that
+ * line's inspector. The other faults differ from these only in what both lines share (rescaling, a crash mid-checkpoint).
+ */
+export const OTHER_LINE_FAULTS: readonly FaultName[] = ["cancel-restore", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
 
 const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenRestore: false };
 
@@ -70,6 +76,7 @@ const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenResto
 export function e2eRuns(): E2eRun[] {
   return [
     dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
+    dockerRun({ name: "docker-other-line", stack: "ci-other-line", faults: OTHER_LINE_FAULTS }),
     kindRun({ name: "kind", stack: "ci-kind", faults: KIND_FAULTS, brokenRestore: true }),
   ];
 }

@@ -3,6 +3,7 @@
 // and run there by the image's checkpoints.py on the image's own Flink jars. `sourceOffsetsOf` gives the Kafka offsets
 // a checkpoint's source holds.
 
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { type Ran, runCommand, shown } from "../exec";
 import type { PartitionOffsets } from "../kafka/offsets";
@@ -20,8 +21,23 @@ const INSPECT_TIMEOUT_MS = 120_000;
 
 export class InspectorError extends Error {}
 
-/** The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if needed. */
+const built = new Map<string, Promise<string>>();
+
+/**
+ * The folder of the built inspector of a Flink line ($FC_CACHE/checkpoint-inspector/<line>-<key>), building it if
+ * needed; asked once per process and line while that folder lasts (a build from other sources, a clone of another
+ * version sharing the cache, replaces it), so a caller can ask ahead of the moment it needs it.
+ */
 export async function buildInspector(flinkLine: string): Promise<string> {
+  const earlier = await built.get(flinkLine)?.catch(() => undefined);
+  if (earlier !== undefined && existsSync(join(earlier, INSPECTOR_JAR))) return earlier;
+  const folder = buildInspectorNow(flinkLine);
+  built.set(flinkLine, folder);
+  folder.catch(() => built.delete(flinkLine));
+  return folder;
+}
+
+async function buildInspectorNow(flinkLine: string): Promise<string> {
   const command = { file: TSX, args: [SETUP_CLI, "path", "inspector", flinkLine] };
   const built = await runCommand(command, BUILD_TIMEOUT_MS);
   const folder = built.stdout.trim().split("\n").pop() ?? "";

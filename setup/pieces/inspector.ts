@@ -6,13 +6,15 @@
 //                             outside the image (the tests)
 // The folder is named by its key, so a copy of one build (in a JobManager) is never taken for another's.
 
-import { copyFileSync, cpSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Piece } from "../engine";
 import { ensureCommand, type Group, type Setting } from "../group";
 import { fileHash, sha256, treeHash } from "../host";
 
 export const INSPECTOR_JAR = "checkpoint-inspector.jar";
+/** How long another build of a line's inspector is kept (some 200 KB each). */
+const STALE_BUILD_MS = 7 * 24 * 3600_000;
 const INSPECTOR_CLASSPATH = "classpath.txt";
 
 const inspectorRoot = (setting: Setting): string => join(setting.cache, "checkpoint-inspector");
@@ -65,9 +67,14 @@ function inspectorPiece(setting: Setting, line: string): Piece {
       rmSync(done, { recursive: true, force: true });
       renameSync(partial, done);
       rmSync(work, { recursive: true, force: true });
-      // The line's earlier builds only take space; a JobManager holds its own copy.
-      for (const name of readdirSync(root))
-        if (name.startsWith(`${line}-`) && join(root, name) !== done) rmSync(join(root, name), { recursive: true, force: true });
+      // The line's earlier builds only take space (a JobManager holds its own copy), but the cache is shared: another
+      // clone's inspector of other sources may be in use right now (a verification copies it after each fault), so
+      // only builds untouched for a week go.
+      for (const name of readdirSync(root)) {
+        const other = join(root, name);
+        if (name.startsWith(`${line}-`) && other !== done && Date.now() - statSync(other).mtimeMs > STALE_BUILD_MS)
+          rmSync(other, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -241,39 +241,69 @@ async function compareFiltersOnFetches(
   return { fetches, ours, kafkajs, letThrough };
 }
 
-async function javaConsoleConsumer(args: ReaderCheckArguments, topic: string, log: Log): Promise<ReadRecord[]> {
-  const command = [
-    "exec",
-    args.dockerContainer,
-    "/opt/kafka/bin/kafka-console-consumer.sh",
-    "--bootstrap-server",
-    args.containerBootstrap,
-    "--topic",
-    topic,
-    "--isolation-level",
-    "read_committed",
-    "--from-beginning",
-    "--property",
-    "print.partition=true",
-    "--property",
-    "print.offset=true",
-    "--timeout-ms",
-    String(args.timeoutMs),
-  ];
-  let stdout: string;
-  try {
-    ({ stdout } = await run("docker", command, { maxBuffer: 512 * 1024 * 1024, timeout: args.timeoutMs + 120_000 }));
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    // The console consumer may end with an error status when its idle timeout ends the read; what it printed counts.
-    if (!e.stdout)
-      throw new Error(
-        `docker ${command.slice(0, 3).join(" ")} … failed: ${e.message.split("\n")[0]} ${e.stderr?.trim().split("\n").slice(-3).join(" | ") ?? ""}`,
-      );
-    stdout = e.stdout;
+/**
+ * How many records to ask Kafka's consumer for per partition: as many as our reader returned below the end offsets
+ * (at least one where the partition has any), so on a live topic it stops there instead of at its idle timeout. A
+ * consumer that disagrees still shows it: a record ours lacks takes the place of one of ours, one ours has extra
+ * makes it read past the end offset, where nothing counts.
+ */
+export function recordsToRead(ours: readonly ReadRecord[], low: Record<number, number>, end: Record<number, number>): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const [partition, endOffset] of Object.entries(end)) {
+    const p = Number(partition);
+    if (endOffset > (low[p] ?? 0)) counts.set(p, Math.max(1, ours.filter((r) => r.partition === p).length));
   }
-  const { records, otherLines } = parseConsoleConsumerOutput(stdout);
-  if (otherLines.length > 0) log(`console consumer printed ${otherLines.length} other lines, first: ${otherLines[0]}`);
+  return counts;
+}
+
+async function javaConsoleConsumer(
+  args: ReaderCheckArguments,
+  topic: string,
+  counts: Map<number, number>,
+  log: Log,
+): Promise<ReadRecord[]> {
+  const records: ReadRecord[] = [];
+  for (const [partition, count] of counts) {
+    const command = [
+      "exec",
+      args.dockerContainer,
+      "/opt/kafka/bin/kafka-console-consumer.sh",
+      "--bootstrap-server",
+      args.containerBootstrap,
+      "--topic",
+      topic,
+      "--partition",
+      String(partition),
+      "--offset",
+      "earliest",
+      "--max-messages",
+      String(count),
+      "--isolation-level",
+      "read_committed",
+      "--property",
+      "print.partition=true",
+      "--property",
+      "print.offset=true",
+      "--timeout-ms",
+      String(args.timeoutMs),
+    ];
+    let stdout: string;
+    try {
+      ({ stdout } = await run("docker", command, { maxBuffer: 512 * 1024 * 1024, timeout: args.timeoutMs + 120_000 }));
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string; message: string };
+      // The console consumer may end with an error status when its idle timeout ends the read; what it printed counts.
+      if (!e.stdout)
+        throw new Error(
+          `docker ${command.slice(0, 3).join(" ")} … failed: ${e.message.split("\n")[0]} ${e.stderr?.trim().split("\n").slice(-3).join(" | ") ?? ""}`,
+        );
+      stdout = e.stdout;
+    }
+    const parsed = parseConsoleConsumerOutput(stdout);
+    if (parsed.otherLines.length > 0)
+      log(`console consumer printed ${parsed.otherLines.length} other lines, first: ${parsed.otherLines[0]}`);
+    records.push(...parsed.records);
+  }
   return records.sort(byPosition);
 }
 
@@ -397,7 +427,9 @@ export async function checkReader(args: ReaderCheckArguments, log: Log): Promise
     }
     log(`our reader: ${ours.length} committed records`);
 
-    const java = (await javaConsoleConsumer(args, topic, log)).filter((r) => r.offset < (end[r.partition] ?? 0));
+    const java = (await javaConsoleConsumer(args, topic, recordsToRead(ours, low, end), log)).filter(
+      (r) => r.offset < (end[r.partition] ?? 0),
+    );
     log(`Java console consumer (read_committed): ${java.length} records below those offsets`);
     let ok = reportDifference("our reader", "the Java console consumer", compareReads(ours, java), log);
 

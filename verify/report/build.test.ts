@@ -64,6 +64,7 @@ const context: ReportContext = {
   stack: "docker",
   mode: "EXACTLY_ONCE",
   target: "docker",
+  flinkLine: "2.2",
   partitions: 2,
   settings: JOB_DEFAULTS,
   restoreFromEarliest: false,
@@ -184,7 +185,7 @@ describe("renderSummary", () => {
   it("says the verdict, the figures, the timings and each check", () => {
     const report = buildReport(evidence([firingRecord(0, "a", 4)]), context);
     const summary = renderSummary(report, "reports/verify-latest.json");
-    expect(summary).toContain('verify FAILED: cancel-restore, EXACTLY_ONCE, docker stack "docker"');
+    expect(summary).toContain('verify FAILED: cancel-restore, EXACTLY_ONCE, docker stack "docker", Flink 2.2');
     expect(summary).toContain("1 firings checked (0 after the fault), 0 duplicates, 1 missing of 2 expected, 0 unexpected");
     expect(summary).toContain("detected 400 ms, RUNNING 24.0 s, first committed output 36.0 s, caught up 50.0 s; recovery→RUNNING 9000 ms");
     expect(summary).toMatch(/FAIL noMissing: 1 of 2 expected firings absent/);

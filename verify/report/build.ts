@@ -18,6 +18,8 @@ export interface ReportContext {
   stack: string | null;
   mode: CheckpointMode;
   target: string;
+  /** The Flink line the stack runs (stack output flinkLine). */
+  flinkLine: string;
   partitions: number;
   /** The job's settings (stack output jobSubmission.settings): its windows, its trigger, whether source idleness is on. */
   settings: JobSettings;
@@ -140,6 +142,7 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
     window: { sizeMs: model.windowSizeMs, trigger: model.trigger },
     stack: context.stack,
     target: context.target,
+    flinkLine: context.flinkLine,
     restoreFromEarliest: context.restoreFromEarliest,
     startedAt: context.startedAt.toISOString(),
     finishedAt: context.finishedAt.toISOString(),

@@ -26,6 +26,11 @@ describe("renderFaultHtml", () => {
     expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
   });
 
+  it("names the Flink line the stack ran, when the report records it", () => {
+    expect(renderFaultHtml({ ...fixture(), flinkLine: "2.2" })).toContain("docker stack &quot;ci&quot;, Flink 2.2;");
+    expect(renderFaultHtml(fixture())).not.toContain(", Flink ");
+  });
+
   it("draws each checkpoint completed in the span, the restored one ringed", () => {
     const html = renderFaultHtml(fixture());
     expect(count(html, /<g class="checkpoint[ "]/)).toBe(4);

@@ -630,7 +630,7 @@ export function renderFaultHtml(report: VerifyReport): string {
       "p",
       { class: "sub" },
       escapeMarkup(
-        `${report.target} stack${report.stack ? ` "${report.stack}"` : ""}; ${report.startedAt} to ${report.finishedAt}; job ${report.jobs.atFault ?? "–"} → ${report.jobs.recovered ?? "–"}` +
+        `${report.target} stack${report.stack ? ` "${report.stack}"` : ""}${report.flinkLine ? `, Flink ${report.flinkLine}` : ""}; ${report.startedAt} to ${report.finishedAt}; job ${report.jobs.atFault ?? "–"} → ${report.jobs.recovered ?? "–"}` +
           (report.restoreFromEarliest ? "; resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""),
       ),
     ),

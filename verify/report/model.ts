@@ -21,6 +21,8 @@ export interface VerifyReport {
   window: { sizeMs: number; trigger: number };
   stack: string | null;
   target: string;
+  /** The Flink line the stack ran (versions.json's flinkLines); absent in reports from before it was recorded. */
+  flinkLine?: string;
   restoreFromEarliest: boolean;
   startedAt: string;
   finishedAt: string;

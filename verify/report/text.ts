@@ -10,7 +10,7 @@ const ref = (checkpoint: CheckpointRef | null): string => (checkpoint ? `${check
 
 export function renderSummary(report: VerifyReport, reportPath: string): string {
   const lines = [
-    `verify ${report.ok ? "PASSED" : "FAILED"}: ${report.fault}, ${report.mode}, ${report.target} stack${report.stack ? ` "${report.stack}"` : ""}${report.restoreFromEarliest ? ", resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""}`,
+    `verify ${report.ok ? "PASSED" : "FAILED"}: ${report.fault}, ${report.mode}, ${report.target} stack${report.stack ? ` "${report.stack}"` : ""}${report.flinkLine ? `, Flink ${report.flinkLine}` : ""}${report.restoreFromEarliest ? ", resubmitted WITHOUT the checkpoint (--restore-from-earliest)" : ""}`,
     `  expected restore ${report.expectedRestore ? ref(report.expectedRestore) : "none required"} → restored ${ref(report.restored)}; first checkpoint after the recovery: ${report.firstCheckpointAfterRestore ?? "none"}`,
     `  resumedFromCheckpoint: ${report.resumedFromCheckpoint}`,
     `  output: ${report.outputsChecked} firings checked (${report.firingsAfterFault} after the fault), ${report.duplicates} duplicates, ${report.missing} missing of ${report.expectedFirings} expected, ${report.unexpected} unexpected`,

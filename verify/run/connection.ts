@@ -2,7 +2,7 @@
 // of its checkpoints, and how long Flink takes to show what happened. A test connects to stand-ins instead.
 
 import type { StackOutputs } from "../../infra/contract";
-import { sourceOffsetsOf } from "../../lib/checkpoints/tool";
+import { buildInspector, sourceOffsetsOf } from "../../lib/checkpoints/tool";
 import { FlinkRest } from "../../lib/flink/rest";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import { KafkaReader } from "../../lib/kafka/reader";
@@ -45,6 +45,10 @@ export async function connect(outputs: StackOutputs, log: Log): Promise<Connecti
     `Kafka ${outputs.kafkaBootstrap}: input ${outputs.visitsTopic}, output ${outputs.outputTopic}, source group ${outputs.groupId}; mode ${outputs.checkpointMode}`,
   );
   const target = stackTarget(outputs.processes);
+  // The restored checkpoint is read right after the recovery, before newer checkpoints retire it: the inspector is
+  // made ready now, so that read costs only copying it into the JobManager and running it. Under heavy load the setup
+  // program's own start once took longer than the three checkpoints the stack retains (a failure here shows there).
+  buildInspector(outputs.flinkLine).catch(() => undefined);
   return {
     flink,
     kafka,

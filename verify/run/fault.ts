@@ -54,6 +54,7 @@ export async function runFault(request: FaultRequest): Promise<FaultResult> {
     stack: request.stack,
     mode: outputs.checkpointMode,
     target: outputs.target,
+    flinkLine: outputs.flinkLine,
     partitions: outputs.partitions,
     settings: outputs.jobSubmission.settings,
     restoreFromEarliest: options.restoreFromEarliest,
