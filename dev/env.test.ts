@@ -86,3 +86,15 @@ describe("scripts/env.sh's fc_progress", () => {
     expect(result.stderr).not.toContain("(3 s)");
   });
 });
+
+describe("the committed stack files", () => {
+  it("carry no encryptionsalt: it belongs to one machine's passphrase, and another machine's Pulumi would refuse it", () => {
+    const files = execFileSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
+    expect(files).toContain("Pulumi.ci.yaml");
+    // What git stores (the index), not the working file, which may hold this machine's salt.
+    const salted = files.filter((file) =>
+      execFileSync("git", ["show", `:${file}`], { cwd: REPO_ROOT, encoding: "utf8" }).includes("encryptionsalt:"),
+    );
+    expect(salted).toEqual([]);
+  });
+});
