@@ -55,9 +55,18 @@ const withSamples = (command: string) =>
 /** What is wrong with one command, or undefined. */
 function commandProblem(command: string): string | undefined {
   const words = withSamples(command).split(/\s+/);
-  for (const part of withSamples(command)
+  const parts = withSamples(command)
     .split("&&")
-    .map((p) => p.trim())) {
+    .map((p) => p.trim());
+  // The keys one line sets together (`pulumi config set flinkVersion 2.2 && pulumi config set transactionNaming
+  // pooling`): a value may be allowed only beside another.
+  const setTogether = Object.fromEntries(
+    parts
+      .map((part) => part.split(/\s+/))
+      .filter(([first, ...rest]) => first === "pulumi" && rest[0] === "config" && rest[1] === "set")
+      .map((tokens) => [tokens[3]!, tokens[4]!]),
+  );
+  for (const part of parts) {
     const [first, ...rest] = part.split(/\s+/);
     if (first === "source" || first === "bash") {
       const file = rest[0]!;
@@ -72,7 +81,9 @@ function commandProblem(command: string): string | undefined {
       if (!(key in CONFIG_KEYS)) return `${key} is no config key`;
       try {
         // A file a doc names (extraCaCertsFile's /path/to/proxy-ca.pem) is the reader's: it stands for a PEM file here.
-        parseStackConfig({ [key]: value }, {}, () => ({ text: "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n" }));
+        parseStackConfig({ ...setTogether, [key]: value }, {}, () => ({
+          text: "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",
+        }));
       } catch (error) {
         const problems = (error as ConfigError).problems ?? [];
         // A value of one key may need another key set.

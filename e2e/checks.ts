@@ -14,6 +14,9 @@ interface ListedCheckpoint {
   readonly checkpoint: number;
   readonly complete: boolean;
   readonly sharing: { readonly files: number } | null;
+  /** What wrote it; null for an incomplete one. */
+  readonly origin: { readonly flinkLines: readonly string[] } | null;
+  readonly restoreProblem: string | null;
 }
 
 interface Inspection {
@@ -34,6 +37,13 @@ export async function checkpointTools(outputs: StackOutputs, dir: string, log: L
   await writeFile(join(dir, "checkpoints-list.json"), `${JSON.stringify(listed, null, 2)}\n`);
   const complete = listed.filter((c) => c.complete);
   log(`      ${listed.length} checkpoints listed, ${complete.length} complete`);
+  // Every checkpoint of the run (an upgrade's included: an older line's) can be restored by the stack's line, and the
+  // stack's line wrote some.
+  const unrestorable = complete.filter((c) => c.restoreProblem !== null);
+  expectThat(
+    unrestorable.length === 0 && complete.some((c) => c.origin?.flinkLines.includes(outputs.flinkLine)),
+    `the listing says ${unrestorable.length} of the run's checkpoints cannot be restored on Flink ${outputs.flinkLine}, or none was written by it (${dir}/checkpoints-list.json)`,
+  );
   expectThat(
     complete.some((c) => c.sharing?.files === 0),
     `the listing shows no complete checkpoint that shares no file, as the stack's hashmap backend writes them (${dir}/checkpoints-list.json)`,

@@ -3,8 +3,9 @@
 // stack brought up with the Pulumi Automation API, the fault matrix in EXACTLY_ONCE, the checkpoint tools, and what
 // the run adds (the restore that must be caught; on docker's main run the reader against Kafka's own consumer and the
 // benchmarks' miniatures), the report pages in Chromium, the processes' logs under reports/e2e/<run>/, and the stack
-// destroyed with a check that nothing of it is left — also when a step fails or the run is interrupted.
-// E2E_TARGETS="docker" or "kind" (or run names) selects runs. The kind cluster and its stack come up in the
+// destroyed with a check that nothing of it is left — also when a step fails or the run is interrupted. A fault that
+// changes the stack (an upgrade to the next Flink line) leaves the later checks on what it made of it, and the stack's
+// config is put back as found before the destroy, so its stack file ends the run as it began. E2E_TARGETS="docker" or "kind" (or run names) selects runs. The kind cluster and its stack come up in the
 // background while docker's checks run.
 
 import { appendFileSync, existsSync, readdirSync } from "node:fs";
@@ -15,7 +16,7 @@ import { runBenchmarks } from "../bench";
 import { findChromium } from "../lib/browser/chromium";
 import { checkPlot } from "../lib/browser/plotCheck";
 import { REPO_ROOT } from "../lib/paths";
-import { outputsOf, printedBy, resourceCount, selectStack } from "../lib/stack/lifecycle";
+import { configChanges, outputsOf, printedBy, resourceCount, selectStack, stackControl } from "../lib/stack/lifecycle";
 import { parseStackOutputs, type StackOutputs } from "../lib/stack/outputs";
 import { checkReportPage, DEFAULT_CYCLE_OPTIONS, runMatrix } from "../verify";
 import { brokenRestoreIsCaught, checkpointTools, readerAgreesWithKafka } from "./checks";
@@ -58,10 +59,10 @@ async function destroy(target: E2eRun, stack: Stack, log: Log): Promise<void> {
 }
 
 /** The checks on a target's stack that is up; the first that fails ends them. */
-async function checkTarget(target: E2eRun, outputs: StackOutputs, phases: Phases, dir: string, log: Log): Promise<void> {
+async function checkTarget(target: E2eRun, upOutputs: StackOutputs, phases: Phases, dir: string, log: Log): Promise<void> {
   const matrix = await phases.run(`${target.name}: verify: fault matrix`, async () => {
     const result = await runMatrix({
-      outputs,
+      outputs: upOutputs,
       stack: target.stack,
       projectDir: REPO_ROOT,
       faults: target.faults,
@@ -76,6 +77,8 @@ async function checkTarget(target: E2eRun, outputs: StackOutputs, phases: Phases
     );
     return result;
   });
+  // What the stack runs after its faults: another Flink line after an upgrade fault.
+  const outputs = matrix.outputs;
   if (target.readerCheck) {
     await phases.run(`${target.name}: reader check: aborts out of order`, () => readerAgreesWithKafka(outputs, null, log));
     await phases.run(`${target.name}: reader check: the job's output`, () => readerAgreesWithKafka(outputs, outputs.outputTopic, log));
@@ -139,13 +142,21 @@ async function runTarget(target: E2eRun, phases: Phases, up: () => Promise<Stack
   const dir = join(REPORTS, target.name);
   await mkdir(dir, { recursive: true });
   let failure: unknown;
+  // A fault may change the stack's config (an upgrade's flinkVersion); its stack file ends the run as it began.
+  const control = stackControl(REPO_ROOT, target.stack);
+  let found: Record<string, string> | undefined;
   try {
     const outputs = await up();
     afterUp?.();
+    found = await control.config();
     await checkTarget(target, outputs, phases, dir, consoleLog);
   } catch (error) {
     failure = error;
   } finally {
+    if (found)
+      await control
+        .setConfig(configChanges(found, await control.config()))
+        .catch((error: Error) => consoleLog(`      could not put stack ${target.stack}'s config back: ${error.message}`));
     await target.collectLogs(dir).catch((error: Error) => consoleLog(`      could not collect the logs: ${error.message}`));
     const stack = upStacks.get(target.stack);
     if (stack)

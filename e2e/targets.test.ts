@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../lib/paths";
 import { DEFAULT_FLINK_LINE, FLINK_LINES } from "../lib/versions";
-import { FAULT_NAMES } from "../verify";
+import { FAULT_NAMES, nextFlinkLine, STACK_CHANGING_FAULTS } from "../verify";
 import { DOCKER_FAULTS, e2eRuns, OTHER_LINE_FAULTS, selectRuns } from "./targets";
 
 /** A stack file's config keys without the project's prefix (its lines `  flink-checkpointer:<key>: <value>`). */
@@ -37,7 +37,8 @@ describe("the end-to-end runs", () => {
 });
 
 describe("the end-to-end runs' Flink lines", () => {
-  const runs = e2eRuns();
+  // The upgrade run starts on a line of its own choosing and leaves it: what it proves is in the block below.
+  const runs = e2eRuns().filter((run) => !run.faults.some((fault) => STACK_CHANGING_FAULTS.includes(fault)));
   const line = (stack: string) => stackConfig(stack).flinkVersion ?? DEFAULT_FLINK_LINE;
   const otherLine = runs.find((run) => line(run.stack) !== DEFAULT_FLINK_LINE);
 
@@ -62,5 +63,26 @@ describe("the end-to-end runs' Flink lines", () => {
     expect([flinkRestPort, kafkaExternalPort]).toEqual(["18181", "18194"]);
     // Neither the ci stack's nor the kind cluster's (8081, 9094), which are up at the same time.
     for (const port of [flinkRestPort, kafkaExternalPort]) expect([ciRest, ciKafka, "8081", "9094"]).not.toContain(port);
+  });
+});
+
+describe("the upgrade run", () => {
+  it("starts its stack on a line with a newer one in versions.json, so its fault has a line to upgrade to", () => {
+    const run = e2eRuns().find((r) => r.faults.some((f) => STACK_CHANGING_FAULTS.includes(f)))!;
+    const line = /flink-checkpointer:flinkVersion: "([^"]+)"/.exec(readFileSync(join(REPO_ROOT, `Pulumi.${run.stack}.yaml`), "utf8"))?.[1];
+    expect(line).toBeDefined();
+    expect(Object.keys(FLINK_LINES)).toContain(line);
+    expect(nextFlinkLine(line!)).toBeDefined();
+  });
+
+  it("has the stack-changing faults last in every run, where nothing after them expects the line they left", () => {
+    for (const run of e2eRuns()) {
+      const first = run.faults.findIndex((f) => STACK_CHANGING_FAULTS.includes(f));
+      if (first >= 0)
+        expect(
+          run.faults.slice(first).every((f) => STACK_CHANGING_FAULTS.includes(f)),
+          run.name,
+        ).toBe(true);
+    }
   });
 });

@@ -93,6 +93,17 @@ describe("parseStackConfig", () => {
     ]);
   });
 
+  it("takes transactionNaming on a line whose Kafka connector has it, and names the line and connector that lack it", () => {
+    expect(parseStackConfig({}).transactionNaming).toBeUndefined();
+    expect(parseStackConfig({ flinkVersion: "2.2", transactionNaming: "pooling" }).transactionNaming).toBe("pooling");
+    expect(problemsOf({ flinkVersion: "2.2", transactionNaming: "POOLING" })).toEqual([
+      'transactionNaming: "POOLING" is not allowed; use one of incrementing, pooling',
+    ]);
+    expect(problemsOf({ flinkVersion: "1.20", transactionNaming: "incrementing" })).toEqual([
+      `transactionNaming: "incrementing" needs a Kafka connector with a transaction naming strategy (4.0 or later), but Flink 1.20's is ${FLINK_LINES["1.20"]!.kafkaConnector}, whose sink starts a new transactional id every checkpoint; use flinkVersion 2.2, or unset transactionNaming`,
+    ]);
+  });
+
   it("rejects a parallelism above the total slots", () => {
     expect(problemsOf({ parallelism: "5", taskManagers: "2", taskSlots: "2" })).toEqual([
       "parallelism: 5 is more than the 4 task slots (taskManagers 2 × taskSlots 2); lower it or add slots",

@@ -3,22 +3,16 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { JOB_DEFAULTS } from "../jobs/flink/settings";
 import { DEFAULT_FLINK_LINE, FLINK_LINES, type FlinkLine, VERSIONS } from "../lib/versions";
-import { CHECKPOINT_MODES, CheckpointMode, SINK_TRANSACTION_TIMEOUT_MS, TARGETS, Target } from "./contract";
+import { CHECKPOINT_MODES, CheckpointMode, IMAGES_ENV, SINK_TRANSACTION_TIMEOUT_MS, TARGETS, Target } from "./contract";
 
-export { CHECKPOINT_MODES, CheckpointMode, TARGETS, Target };
+export { CHECKPOINT_MODES, CheckpointMode, IMAGES_ENV, TARGETS, Target };
 
-/**
- * Environment variable choosing the defaults of the image keys a stack does not set: `official` (the default) or
- * `local`, the equivalents `bash scripts/setup.sh local-images` builds. scripts/up.sh sets it when the official images can be neither
- * found nor pulled, so a machine without registry access runs every stack without a change to its stack file.
- */
 /** An image reference without its tag: `apache/kafka:4.1.1` → `apache/kafka`. */
 export function repositoryOf(image: string): string {
   const colon = image.lastIndexOf(":");
   return colon > image.lastIndexOf("/") ? image.slice(0, colon) : image;
 }
 
-export const IMAGES_ENV = "FLINK_CHECKPOINTER_IMAGES";
 export type ImageDefaults = "official" | "local";
 export const IMAGE_DEFAULTS: readonly ImageDefaults[] = ["official", "local"];
 /** The stack config keys naming the images of Flink, Kafka and Node.js. */
@@ -32,6 +26,15 @@ export type ImageKey = (typeof IMAGE_KEYS)[number];
 export const PYTHON_EXECUTION_MODES = ["thread", "process"] as const;
 export type PythonExecutionMode = (typeof PYTHON_EXECUTION_MODES)[number];
 export const STATE_BACKENDS = ["hashmap", "rocksdb"] as const;
+/**
+ * The exactly-once Kafka sink's transaction naming strategy (connector 4.0 on, Flink 2.x): `incrementing` (a new
+ * transactional id per checkpoint, each left on the broker until its transactional.id.expiration.ms) or `pooling`
+ * (a few ids reused). Unset: the connector's own (incrementing on 2.x, the only behaviour of 1.20's connector).
+ */
+export const TRANSACTION_NAMINGS = ["incrementing", "pooling"] as const;
+export type TransactionNamingKey = (typeof TRANSACTION_NAMINGS)[number];
+/** The first major version of the Kafka connector with a transaction naming strategy (4.0, for Flink 2.0). */
+export const NAMING_CONNECTOR_MAJOR = 4;
 export type StateBackend = (typeof STATE_BACKENDS)[number];
 
 /** `latest` as restoreFrom: the newest complete retained checkpoint, found when the job is submitted. */
@@ -60,6 +63,8 @@ export interface StackConfig {
   readonly restartMaxBackoffMs: number;
   /** Where the job's Python functions run (PyFlink's python.execution-mode). */
   readonly pythonExecutionMode: PythonExecutionMode;
+  /** How the exactly-once sink names its transactions; undefined: the connector's own choice. */
+  readonly transactionNaming?: TransactionNamingKey;
   /** A TaskManager keeps its ResourceID across restarts (Flink's taskmanager.resource-id = its host name). */
   readonly stableTaskManagerIds: boolean;
   /** The Flink line (flinkVersion) and what it pins. */
@@ -138,6 +143,10 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     default: "thread",
     description:
       "where the job's Python functions run: thread (inside the TaskManager's JVM) or process (Python worker processes, Flink's default)",
+  },
+  transactionNaming: {
+    description:
+      "the exactly-once Kafka sink's transactional ids, Flink 2.2 only: incrementing (a new one per checkpoint, each left on the broker until it expires) or pooling (a few reused); unset: the connector's own (incrementing)",
   },
   stableTaskManagerIds: {
     default: "false",
@@ -318,6 +327,17 @@ export function parseStackConfig(
   if (!flink) {
     problems.push(`flinkVersion: "${flinkVersion}" is not allowed; use one of ${Object.keys(FLINK_LINES).join(", ")}`);
   }
+  const transactionNaming = optional("transactionNaming") === undefined ? undefined : oneOf("transactionNaming", TRANSACTION_NAMINGS);
+  if (transactionNaming !== undefined && flink && Number.parseInt(flink.kafkaConnector, 10) < NAMING_CONNECTOR_MAJOR) {
+    const lines = Object.entries(FLINK_LINES)
+      .filter(([, pinned]) => Number.parseInt(pinned.kafkaConnector, 10) >= NAMING_CONNECTOR_MAJOR)
+      .map(([line]) => line);
+    problems.push(
+      `transactionNaming: "${transactionNaming}" needs a Kafka connector with a transaction naming strategy (${NAMING_CONNECTOR_MAJOR}.0 or later), ` +
+        `but Flink ${flinkVersion}'s is ${flink.kafkaConnector}, whose sink starts a new transactional id every checkpoint; ` +
+        `use flinkVersion ${lines.join(" or ")}, or unset transactionNaming`,
+    );
+  }
 
   const parallelism = int("parallelism", 1, 128);
   const taskManagers = int("taskManagers", 1, 8);
@@ -454,6 +474,7 @@ export function parseStackConfig(
     restartBackoffMs,
     restartMaxBackoffMs,
     pythonExecutionMode,
+    ...(transactionNaming !== undefined ? { transactionNaming } : {}),
     stableTaskManagerIds,
     flinkLine: flinkVersion,
     flink: flink as FlinkLine,

@@ -18,6 +18,14 @@ export const KAFKA_INTERNAL_PORT = 9092;
 /** The job's producer transaction timeout: above the checkpoint interval, below the broker's cap (specs.ts). */
 export const SINK_TRANSACTION_TIMEOUT_MS = 600_000;
 
+/**
+ * Environment variable choosing the defaults of the image keys a stack does not set: `official` (the default) or
+ * `local`, the equivalents `bash scripts/setup.sh local-images` builds. scripts/up.sh sets it when the official images
+ * can be neither found nor pulled, so a machine without registry access runs every stack without a change to its stack
+ * file; the output `images.defaults` records which a stack was brought up with (infra/config.ts reads it).
+ */
+export const IMAGES_ENV = "FLINK_CHECKPOINTER_IMAGES";
+
 /** The output restoreFrom's value (and the config's) asking for the newest complete retained checkpoint at submission. */
 export const RESTORE_FROM_LATEST = "latest";
 

@@ -15,7 +15,9 @@ import {
   KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
   kafkaEnvironment,
   kubernetesHaProperties,
+  recoveryCommand,
   restoreSummary,
+  restoringClusterArguments,
   SINK_TRANSACTION_TIMEOUT_MS,
   submissionCommand,
   topicCreationCommand,
@@ -194,6 +196,22 @@ describe("job settings and submission", () => {
     expect(cmd.indexOf("--restore-from")).toBeLessThan(cmd.indexOf("--"));
     expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(jobArguments(jobSettings(defaults)));
   });
+
+  it("gives the job the stack's transaction naming, or leaves the connector's own", () => {
+    expect(jobSettings(parseStackConfig({ flinkVersion: "2.2", transactionNaming: "pooling" })).transactionNaming).toBe("pooling");
+    expect(flagValue(submissionCommand(parseStackConfig({})), "--transaction-naming")).toBe("default");
+  });
+
+  it("tells submit.py the cluster that restores: its line, every line's metadata format, its execution mode", () => {
+    const cmd = submissionCommand(parseStackConfig({ flinkVersion: "2.2", pythonExecutionMode: "process" }));
+    expect(flagValue(cmd, "--flink-line")).toBe("2.2");
+    expect(flagValue(cmd, "--python-execution-mode")).toBe("process");
+    const formats = flagValue(cmd, "--checkpoint-formats")!.split(",");
+    expect(formats).toEqual(Object.entries(FLINK_LINES).map(([line, pinned]) => `${line}=${pinned.checkpointFormat}`));
+    expect(cmd.indexOf("--checkpoint-formats")).toBeLessThan(cmd.indexOf("--"));
+    // The recovery command is the same submission, restoring the latest checkpoint, checked the same way.
+    expect(recoveryCommand(parseStackConfig({ flinkVersion: "2.2" }))).toEqual(expect.arrayContaining(["--flink-line", "2.2"]));
+  });
 });
 
 describe("generatorEnvironment", () => {
@@ -242,6 +260,7 @@ describe("commonOutputs", () => {
       "list",
       "--checkpoint-dir",
       "file:///checkpoints_flink/v2",
+      ...restoringClusterArguments(defaults),
     ]);
   });
 });

@@ -13,6 +13,7 @@ import {
   PYTHON_DRIVER_CLASS,
   SUBMIT_SCRIPT,
 } from "../jobs/flink/settings";
+import { checkpointFormats } from "../lib/versions";
 import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type StackConfig } from "./config";
 import type { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
 import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT, SINK_TRANSACTION_TIMEOUT_MS } from "./contract";
@@ -274,6 +275,7 @@ export function jobSettings(cfg: StackConfig): JobSettings {
     sourceParallelism: sourceParallelism(cfg),
     transactionalIdPrefix: cfg.jobName,
     transactionTimeoutMs: SINK_TRANSACTION_TIMEOUT_MS,
+    transactionNaming: cfg.transactionNaming ?? "default",
     jobName: cfg.jobName,
   };
 }
@@ -295,9 +297,18 @@ export function submissionCommand(cfg: StackConfig): string[] {
     "--parallelism",
     String(cfg.parallelism),
     ...(cfg.restoreFrom ? ["--restore-from", cfg.restoreFrom] : []),
+    ...restoringClusterArguments(cfg),
     "--",
     ...jobArguments(jobSettings(cfg)),
   ];
+}
+
+/**
+ * What submit.py and checkpoints.py must know of the cluster that would restore a checkpoint, to refuse one it cannot
+ * restore without failing or losing state: its Flink line, the metadata format every line writes, its execution mode.
+ */
+export function restoringClusterArguments(cfg: StackConfig): string[] {
+  return ["--flink-line", cfg.flinkLine, "--checkpoint-formats", checkpointFormats(), "--python-execution-mode", cfg.pythonExecutionMode];
 }
 
 /**
@@ -364,7 +375,7 @@ export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointV
     jobSubmission: jobSubmission(cfg),
     recoverCommand: recoveryCommand(cfg),
     // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
-    checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir],
+    checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir, ...restoringClusterArguments(cfg)],
     // Pulumi drops an output that is undefined; "" says "not set", so an older stack's missing output stays telling.
     restoreFrom: cfg.restoreFrom ?? "",
     flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,

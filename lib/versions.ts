@@ -15,6 +15,11 @@ export interface FlinkLine {
   readonly officialImage: string;
   /** Its local equivalent, built without a registry. */
   readonly localImage: string;
+  /**
+   * The version of the checkpoint metadata format this line writes (bytes 4–7 of every `_metadata`). A line reads the
+   * formats up to its own and refuses newer ones (jobs/flink/checkpoint_origin.py).
+   */
+  readonly checkpointFormat: number;
   /** Why a version is not the obvious one. */
   readonly why?: string;
 }
@@ -24,6 +29,13 @@ export const VERSIONS = versions;
 /** The Flink lines the stack is built and proved on, by line (`1.20`). */
 export const FLINK_LINES: Readonly<Record<string, FlinkLine>> = versions.flinkLines;
 export const DEFAULT_FLINK_LINE: string = versions.defaultFlinkLine;
+
+/** Every line and the checkpoint metadata format it writes, as submit.py and checkpoints.py take them: `1.20=4,2.2=6`. */
+export function checkpointFormats(lines: Readonly<Record<string, FlinkLine>> = FLINK_LINES): string {
+  return Object.entries(lines)
+    .map(([line, pinned]) => `${line}=${pinned.checkpointFormat}`)
+    .join(",");
+}
 
 /** A Go module at the version a wrapper module exists to build. */
 export interface GoPin {

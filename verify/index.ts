@@ -9,5 +9,5 @@ export type { MatrixReport, MatrixRow, VerifyReport } from "./report/model";
 export { checkReportPage } from "./report/pageCheck";
 export { type CycleOptions, DEFAULT_CYCLE_OPTIONS } from "./run/cycle";
 export { type FaultRequest, type FaultResult, runFault } from "./run/fault";
-export { FAULT_NAMES, type FaultName, parseFaultList } from "./run/faults";
+export { FAULT_NAMES, type FaultName, nextFlinkLine, parseFaultList, STACK_CHANGING_FAULTS } from "./run/faults";
 export { faultReportPath, type MatrixRequest, type MatrixResult, runMatrix } from "./run/matrix";

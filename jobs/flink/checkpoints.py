@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The retained checkpoints on the checkpoint volume: which are complete, and which one `latest` means.
 
-    python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink] [--inspector-jar JAR]
+    python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink] [--inspector-jar JAR] [--json]
     python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
     python3 checkpoints.py prune --keep N [--apply] [--protect URI] [--rest-url URL] --inspector-jar JAR
 
@@ -14,6 +14,11 @@ Flink writes checkpoint n of job <id> into <checkpoint dir>/<id>/chk-<n>/ and wr
 when the checkpoint completes. A chk-<n> without `_metadata` (still in progress, aborted, or cut short by a
 crash), with an empty one, or with one that does not start with Flink's metadata magic number cannot be
 restored from; it is listed as incomplete and never chosen.
+
+Every listing and inspection also says what wrote a checkpoint or savepoint: the Flink line (its metadata format)
+and PyFlink's execution mode (checkpoint_origin.py), and, given the stack's --flink-line, --checkpoint-formats and
+--python-execution-mode, whether this stack can restore it. `list` shows the savepoints in <checkpoint dir>/savepoints
+too (never pruned).
 
 `latest` is the newest complete checkpoint of the latest run of a job name: among the job folders that the
 cluster does not know as a job of another name, the one whose newest complete checkpoint was written last
@@ -41,6 +46,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from checkpoint_origin import (
+    EXECUTION_MODES,
+    METADATA_FILE,
+    METADATA_MAGIC,
+    Origin,
+    Runtime,
+    metadata_header,
+    origin_of,
+    origin_short,
+    origin_text,
+    parse_formats,
+    restore_problem,
+)
 from visits_logic import (
     DLQ_SINK_UID,
     EVENT_TIME_UID,
@@ -50,11 +68,11 @@ from visits_logic import (
     WINDOWS_UID,
 )
 
-METADATA_FILE = "_metadata"
-# org.apache.flink.runtime.checkpoint.Checkpoints.HEADER_MAGIC_NUMBER, the first four bytes of every _metadata.
-METADATA_MAGIC = bytes.fromhex("4960672d")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 CHECKPOINT_FOLDER = re.compile(r"^chk-(\d+)$")
+# Where a savepoint without a target goes (execution.checkpointing.savepoint-dir, infra/specs.ts), and its folders.
+SAVEPOINTS_FOLDER = "savepoints"
+SAVEPOINT_FOLDER = re.compile(r"^savepoint-[0-9a-f]{6}-[0-9a-f]+$")
 FILE_URI_PREFIX = "file://"
 DEFAULT_CHECKPOINT_DIR = "file:///checkpoints_flink"
 DEFAULT_FLINK_CLASSPATH = "/opt/flink/lib/*"
@@ -91,6 +109,12 @@ class Checkpoint:
     time: float
     # Bytes of the files in chk-<n>/ (the exclusive state and _metadata).
     size: int
+    # The folder's name for a savepoint (savepoints/savepoint-…; job_id is then SAVEPOINTS_FOLDER), None for chk-<n>.
+    savepoint: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.savepoint or f"chk-{self.number}"
 
     @property
     def complete(self) -> bool:
@@ -237,6 +261,39 @@ def scan(checkpoint_dir_uri: str) -> list[Checkpoint]:
     ]
 
 
+def scan_savepoints(checkpoint_dir_uri: str) -> list[Checkpoint]:
+    """Every savepoint-… folder in <checkpoint dir>/savepoints, newest first; its number is the checkpoint id its
+    _metadata holds (0 when it has none). Kept apart from scan(): prune never removes a savepoint."""
+    folder = os.path.join(local_path(checkpoint_dir_uri), SAVEPOINTS_FOLDER)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        path = os.path.join(folder, name)
+        if not SAVEPOINT_FOLDER.match(name) or not os.path.isdir(path) or os.path.islink(path):
+            continue
+        problem = checkpoint_problem(path)
+        header = None if problem else metadata_header(path)
+        try:
+            time = os.path.getmtime(path if problem else os.path.join(path, METADATA_FILE))
+        except FileNotFoundError:
+            continue  # removed while listing
+        found.append(
+            Checkpoint(
+                job_id=SAVEPOINTS_FOLDER,
+                number=header[1] if header else 0,
+                uri=f"{checkpoint_dir_uri.rstrip('/')}/{SAVEPOINTS_FOLDER}/{name}",
+                problem=problem,
+                time=time,
+                size=_folder_size(path),
+                savepoint=name,
+            )
+        )
+    return sorted(found, key=lambda savepoint: savepoint.time, reverse=True)
+
+
 def _timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -332,16 +389,48 @@ def sharing_text(sharing: Sharing | None) -> str:
     return f"yes: {sharing.files} file{'s' if sharing.files != 1 else ''} ({sharing.size} bytes) in {', '.join(sharing.places)}{missing}"
 
 
-def listing_json(checkpoints: Sequence[Checkpoint], sharing: Mapping[str, Sharing] | None = None) -> list[dict]:
-    """The listing as data: each checkpoint's job, number, URI, completeness, bytes, time and (with `sharing`) what it
-    shares; for callers that read it, such as the end-to-end run."""
+@dataclass(frozen=True)
+class Provenance:
+    """What wrote a checkpoint, and why this stack cannot restore it (None: nothing known stands in the way)."""
+
+    origin: Origin
+    problem: str | None
+    # The problem in a few words, for a table.
+    reason: str | None
+
+
+def provenance_of(folder: str, formats: Mapping[str, int], runtime: Runtime | None) -> Provenance:
+    """What wrote the checkpoint or savepoint at `folder` (a local path), and whether `runtime` can restore it."""
+    origin = origin_of(folder, formats)
+    problem = restore_problem(origin, runtime) if runtime is not None else None
+    return Provenance(origin, problem.message if problem else None, problem.reason if problem else None)
+
+
+def _restore_here(checkpoint: Checkpoint, provenance: Provenance | None, runtime: Runtime | None) -> str:
+    if not checkpoint.complete or provenance is None:
+        return "-"
+    if runtime is None:
+        return "? (give --flink-line and --checkpoint-formats)"
+    return f"no: {provenance.reason}" if provenance.reason else "yes"
+
+
+def listing_json(
+    checkpoints: Sequence[Checkpoint],
+    sharing: Mapping[str, Sharing] | None = None,
+    provenance: Mapping[str, Provenance] | None = None,
+) -> list[dict]:
+    """The listing as data: each checkpoint's job, number, URI, completeness, bytes, time, (with `sharing`) what it
+    shares and (with `provenance`) what wrote it and why this stack cannot restore it (`restoreProblem`, null when
+    nothing stands in the way); for callers that read it, such as the end-to-end run."""
     entries = []
     for checkpoint in checkpoints:
         shared = sharing.get(checkpoint.uri) if sharing is not None else None
+        wrote = provenance.get(checkpoint.uri) if provenance is not None else None
         entries.append(
             {
                 "jobId": checkpoint.job_id,
                 "checkpoint": checkpoint.number,
+                **({"savepoint": checkpoint.savepoint} if checkpoint.savepoint else {}),
                 "uri": checkpoint.uri,
                 "complete": checkpoint.complete,
                 "problem": checkpoint.problem,
@@ -355,14 +444,28 @@ def listing_json(checkpoints: Sequence[Checkpoint], sharing: Mapping[str, Sharin
                     "missing": shared.missing,
                     "places": list(shared.places),
                 },
+                **(
+                    {}
+                    if provenance is None
+                    else {
+                        "origin": wrote.origin.as_json() if wrote else None,
+                        "restoreProblem": wrote.problem if wrote else None,
+                    }
+                ),
             }
         )
     return entries
 
 
-def listing_lines(checkpoints: Sequence[Checkpoint], sharing: Mapping[str, Sharing] | None = None) -> list[str]:
-    """A table of checkpoints: job id, checkpoint, complete or why not, size, time, and with `sharing` (by uri) whether
-    each shares files incrementally; "-" for one without an entry (incomplete, or removed by Flink while listing)."""
+def listing_lines(
+    checkpoints: Sequence[Checkpoint],
+    sharing: Mapping[str, Sharing] | None = None,
+    provenance: Mapping[str, Provenance] | None = None,
+    runtime: Runtime | None = None,
+) -> list[str]:
+    """A table of checkpoints: job id, checkpoint, complete or why not, size, time, with `sharing` (by uri) whether
+    each shares files incrementally ("-" for one without an entry: incomplete, or removed by Flink while listing), and
+    with `provenance` what wrote it (Flink line, execution mode) and whether this stack (`runtime`) can restore it."""
     rows = [
         (
             "job id",
@@ -371,17 +474,24 @@ def listing_lines(checkpoints: Sequence[Checkpoint], sharing: Mapping[str, Shari
             "bytes",
             "time (UTC)",
             *(("shared incrementally",) if sharing is not None else ()),
+            *(("written by", "restore here") if provenance is not None else ()),
         )
     ]
     for checkpoint in checkpoints:
+        wrote = provenance.get(checkpoint.uri) if provenance is not None else None
         rows.append(
             (
                 checkpoint.job_id,
-                f"chk-{checkpoint.number}",
+                checkpoint.label,
                 "yes" if checkpoint.complete else f"no: {checkpoint.problem}",
                 str(checkpoint.size),
                 _timestamp(checkpoint.time),
                 *((sharing_text(sharing.get(checkpoint.uri)),) if sharing is not None else ()),
+                *(
+                    (origin_short(wrote.origin) if wrote else "-", _restore_here(checkpoint, wrote, runtime))
+                    if provenance is not None
+                    else ()
+                ),
             )
         )
     return _table_lines(rows)
@@ -450,17 +560,21 @@ class RestoreVerdict:
     # Operators of the checkpoint that hold state but carry no uid of the job: Flink refuses the restore
     # (unless allowNonRestoredState drops their state).
     unmapped_with_state: list[str]
+    # Why the stack's Flink line or execution mode cannot restore it (checkpoint_origin.restore_problem), or None.
+    runtime_problem: str | None = None
 
     def as_json(self) -> dict:
         return {
             "restorable": self.restorable,
             "missingUids": self.missing,
             "unmappedOperatorsWithState": self.unmapped_with_state,
+            "runtimeProblem": self.runtime_problem,
         }
 
 
-def restore_verdict(inspection: Mapping) -> RestoreVerdict:
-    """Whether the job as it is now can restore the inspected checkpoint, from the operators it holds."""
+def restore_verdict(inspection: Mapping, runtime_problem: str | None = None) -> RestoreVerdict:
+    """Whether the job as it is now can restore the inspected checkpoint, from the operators it holds and from what
+    wrote it (`runtime_problem`)."""
     present = {operator["uid"] for operator in inspection["operators"] if operator["uid"] is not None}
     missing = [uid for uid, _ in STATEFUL_OPERATORS if uid not in present]
     unmapped = [
@@ -468,7 +582,12 @@ def restore_verdict(inspection: Mapping) -> RestoreVerdict:
         for operator in inspection["operators"]
         if operator["uid"] is None and operator["stateBytes"] > 0
     ]
-    return RestoreVerdict(restorable=not missing and not unmapped, missing=missing, unmapped_with_state=unmapped)
+    return RestoreVerdict(
+        restorable=not missing and not unmapped and runtime_problem is None,
+        missing=missing,
+        unmapped_with_state=unmapped,
+        runtime_problem=runtime_problem,
+    )
 
 
 def _operator_state_summary(operator: Mapping) -> str:
@@ -489,11 +608,13 @@ def _offset_text(offset: int) -> str:
     )
 
 
-def inspection_lines(inspection: Mapping) -> list[str]:
-    """The inspection for people: operators, source offsets, referenced files, the restore verdict."""
+def inspection_lines(inspection: Mapping, provenance: Provenance | None = None) -> list[str]:
+    """The inspection for people: what wrote it, operators, source offsets, referenced files, the restore verdict."""
     lines = [
         f"checkpoint {inspection['checkpoint']} (id {inspection['checkpointId']}, _metadata {inspection['metadataBytes']} B)"
     ]
+    if provenance is not None:
+        lines.append(f"written by {origin_text(provenance.origin)}")
     rows = [("operator uid", "operator id", "parallelism", "state B", "what")]
     described = dict(STATEFUL_OPERATORS)
     for operator in sorted(inspection["operators"], key=lambda o: (o["uid"] is None, o["uid"] or "", o["operatorId"])):
@@ -516,7 +637,7 @@ def inspection_lines(inspection: Mapping) -> list[str]:
         lines.append(
             f"  {offset['topic']}-{offset['partition']}  {_offset_text(offset['offset'])}  ({offset['uid'] or offset['operatorId']})"
         )
-    verdict = restore_verdict(inspection)
+    verdict = restore_verdict(inspection, provenance.problem if provenance else None)
     if not inspection["sourceOffsets"]:
         lines.append(
             f"  none: the checkpoint has no operator with the source's uid {SOURCE_UID!r}"
@@ -538,8 +659,10 @@ def inspection_lines(inspection: Mapping) -> list[str]:
             "unless allowNonRestoredState drops it"
             for operator_id in verdict.unmapped_with_state
         ]
+        problems += [verdict.runtime_problem] if verdict.runtime_problem else []
         lines.append(
-            "restore: the job as it is now cannot restore it:" + "".join(f"\n  {problem}" for problem in problems)
+            "restore: the job as it is now cannot restore it on this stack:"
+            + "".join(f"\n  {problem}" for problem in problems)
         )
     return lines
 
@@ -932,12 +1055,31 @@ def sharing_by_checkpoint(
     return {c.uri: sharing_of(c, referenced[c.uri], root) for c in checkpoints if c.uri in referenced}
 
 
+def _formats(text: str) -> dict[str, int]:
+    try:
+        return parse_formats(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints."
     )
     parser.add_argument(
         "--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of execution.checkpointing.dir"
+    )
+    parser.add_argument("--flink-line", help="the stack's Flink line (flinkVersion), which would restore")
+    parser.add_argument(
+        "--checkpoint-formats",
+        type=_formats,
+        default={},
+        help="the metadata format each Flink line writes, e.g. 1.20=4,2.2=6 (versions.json's checkpointFormat)",
+    )
+    parser.add_argument(
+        "--python-execution-mode",
+        choices=EXECUTION_MODES,
+        help="the stack's python.execution-mode, which would restore",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     classpath = argparse.ArgumentParser(add_help=False)
@@ -984,13 +1126,24 @@ def main(argv: Sequence[str]) -> int:
         default=None,
         help=f"the JobManager's REST API, asked which checkpoints running jobs restored from (default {DEFAULT_REST_URL})",
     )
-    # The options of the checkpoint directory are accepted after the command too, as the stack's listing command puts them.
+    # The options of the checkpoint directory and of the stack's runtime are accepted after the command too, as the
+    # stack's listing command puts them.
     for command in (listing, inspect, prune_command):
         command.add_argument("--checkpoint-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument("--flink-line", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument("--checkpoint-formats", type=_formats, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument(
+            "--python-execution-mode", choices=EXECUTION_MODES, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     args = parser.parse_args(argv)
+    runtime = (
+        Runtime(args.flink_line, args.checkpoint_formats, args.python_execution_mode)
+        if args.flink_line and args.checkpoint_formats
+        else None
+    )
     try:
         if args.command == "list":
-            checkpoints = scan(args.checkpoint_dir)
+            checkpoints = scan(args.checkpoint_dir) + scan_savepoints(args.checkpoint_dir)
             sharing = (
                 sharing_by_checkpoint(
                     checkpoints, local_path(args.checkpoint_dir), args.inspector_jar, args.flink_classpath
@@ -998,25 +1151,32 @@ def main(argv: Sequence[str]) -> int:
                 if args.inspector_jar
                 else None
             )
+            provenance = {
+                c.uri: provenance_of(local_path(c.uri), args.checkpoint_formats, runtime)
+                for c in checkpoints
+                if c.complete
+            }
             if args.json:
-                print(json.dumps(listing_json(checkpoints, sharing), indent=2))
+                print(json.dumps(listing_json(checkpoints, sharing, provenance), indent=2))
             else:
                 print(
-                    "\n".join(listing_lines(checkpoints, sharing))
+                    "\n".join(listing_lines(checkpoints, sharing, provenance, runtime))
                     if checkpoints
                     else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
                 )
         elif args.command == "inspect":
-            inspection = run_inspector(
-                args.inspector_jar,
-                args.flink_classpath,
-                [resolve_checkpoint(args.checkpoint_dir, args.checkpoint)],
-                source_uid=SOURCE_UID,
-            )[0]
+            folder = resolve_checkpoint(args.checkpoint_dir, args.checkpoint)
+            inspection = run_inspector(args.inspector_jar, args.flink_classpath, [folder], source_uid=SOURCE_UID)[0]
+            provenance = provenance_of(folder, args.checkpoint_formats, runtime)
             if args.json:
-                print(json.dumps({**inspection, "restore": restore_verdict(inspection).as_json()}, indent=2))
+                verdict = restore_verdict(inspection, provenance.problem)
+                print(
+                    json.dumps(
+                        {**inspection, "origin": provenance.origin.as_json(), "restore": verdict.as_json()}, indent=2
+                    )
+                )
             else:
-                print("\n".join(inspection_lines(inspection)))
+                print("\n".join(inspection_lines(inspection, provenance)))
         else:
             report = prune(
                 args.checkpoint_dir,

@@ -6,6 +6,14 @@
 export type CheckpointMode = "EXACTLY_ONCE" | "AT_LEAST_ONCE";
 export const CHECKPOINT_MODES: readonly CheckpointMode[] = ["EXACTLY_ONCE", "AT_LEAST_ONCE"];
 
+/**
+ * How the exactly-once Kafka sink names its transactions (the connector's TransactionNamingStrategy, from connector
+ * 4.0 on, Flink 2.x): `incrementing` (a new transactional id per checkpoint), `pooling` (a few ids reused), or
+ * `default`: the connector's own choice, without asking (incrementing; the only behaviour of older connectors).
+ */
+export type TransactionNaming = "default" | "incrementing" | "pooling";
+export const TRANSACTION_NAMINGS: readonly TransactionNaming[] = ["default", "incrementing", "pooling"];
+
 export interface JobSettings {
   readonly bootstrapServers: string;
   readonly inputTopic: string;
@@ -29,6 +37,8 @@ export interface JobSettings {
   readonly transactionalIdPrefix: string;
   /** The sink's producer transaction timeout: above the checkpoint interval, below the broker's cap. */
   readonly transactionTimeoutMs: number;
+  /** How the exactly-once sinks name their transactions; ignored in AT_LEAST_ONCE, which uses none. */
+  readonly transactionNaming: TransactionNaming;
   /** 0 (off): a silent partition holds the watermark back rather than letting the others' run ahead. */
   readonly sourceIdleTimeoutMs: number;
   readonly jobName: string;
@@ -51,6 +61,7 @@ export const JOB_FLAGS: { readonly [K in keyof JobSettings]: string } = {
   countTrigger: "--count-trigger",
   transactionalIdPrefix: "--transactional-id-prefix",
   transactionTimeoutMs: "--transaction-timeout-ms",
+  transactionNaming: "--transaction-naming",
   sourceIdleTimeoutMs: "--source-idle-timeout-ms",
   jobName: "--job-name",
 };
@@ -72,6 +83,7 @@ export const JOB_DEFAULTS: JobSettings = {
   countTrigger: 4,
   transactionalIdPrefix: "visit-windows",
   transactionTimeoutMs: 600_000,
+  transactionNaming: "default",
   sourceIdleTimeoutMs: 0,
   jobName: "visit-windows",
 };

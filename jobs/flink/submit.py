@@ -3,7 +3,8 @@
 
     python3 submit.py --rest-url http://jobmanager:8081 --job-name visit-windows \\
         [--restore-from latest | --restore-from file:///checkpoints_flink/<job-id>/chk-N] \\
-        [--timeout-seconds 300] [--parallelism 2] -- <job arguments>
+        [--timeout-seconds 300] [--parallelism 2] \\
+        [--flink-line 2.2 --checkpoint-formats 1.20=4,2.2=6 --python-execution-mode thread] -- <job arguments>
 
 Steps, each bounded by --timeout-seconds overall:
  1. wait until the REST API answers;
@@ -13,11 +14,13 @@ Steps, each bounded by --timeout-seconds overall:
  3. with `--restore-from latest`, choose the newest complete retained checkpoint of the job's
     latest run on the checkpoint volume, which must be mounted here (see checkpoints.py; the
     folder is the job's own --checkpoint-dir);
- 4. wait until the cluster has at least --parallelism free task slots;
- 5. upload flink-python-*.jar (the PythonDriver) unless a jar of that name is already uploaded;
- 6. run it with `-py <job file> <job arguments>` (and savepointPath when restoring; never
+ 4. refuse a checkpoint or savepoint this cluster cannot restore without failing or losing state: one written by a
+    newer Flink line than --flink-line, or in another python execution mode (checkpoint_origin.py);
+ 5. wait until the cluster has at least --parallelism free task slots;
+ 6. upload flink-python-*.jar (the PythonDriver) unless a jar of that name is already uploaded;
+ 7. run it with `-py <job file> <job arguments>` (and savepointPath when restoring; never
     allowNonRestoredState, so a checkpoint whose state does not map fails loudly);
- 7. print the job id on stdout and wait until the job and all its tasks are RUNNING.
+ 8. print the job id on stdout and wait until the job and all its tasks are RUNNING.
 Every REST call that fails transiently (refused or no connection, no answer in time, a 5xx answer) is made
 again until the deadline, each retry said on stderr; a 4xx answer is final. A write is never repeated blindly:
 an upload that got no answer is looked for among the uploaded jars, and a run that got no answer is looked for
@@ -41,9 +44,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from checkpoint_origin import (
+    EXECUTION_MODES,
+    METADATA_FILE,
+    Runtime,
+    local_folder,
+    origin_of,
+    origin_text,
+    parse_formats,
+    restore_problem,
+)
 from checkpoints import CheckpointSearchError, latest_checkpoint
 
 PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver"
@@ -80,6 +93,11 @@ class SubmitOptions:
     job_file: str
     python_jar_glob: str
     job_args: tuple[str, ...]
+    # The cluster that restores (the stack passes it): its Flink line, the format each line writes, its
+    # python.execution-mode. Without a line and formats nothing is checked before a restore.
+    flink_line: str | None = None
+    checkpoint_formats: Mapping[str, int] | None = None
+    python_execution_mode: str | None = None
 
 
 class SubmitUsageError(SubmitError):
@@ -179,7 +197,26 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         default=DEFAULT_PYTHON_JAR_GLOB,
         help="path or glob of Flink's flink-python jar",
     )
+    parser.add_argument(
+        "--flink-line", help="the cluster's Flink line (e.g. 2.2): a newer line's checkpoint is refused"
+    )
+    parser.add_argument(
+        "--checkpoint-formats", help="the metadata format each Flink line writes, e.g. 1.20=4,2.2=6 (versions.json)"
+    )
+    parser.add_argument(
+        "--python-execution-mode",
+        choices=EXECUTION_MODES,
+        help="the cluster's python.execution-mode: a checkpoint written in the other mode is refused",
+    )
     args = parser.parse_args(own_args)
+    try:
+        formats = parse_formats(args.checkpoint_formats) if args.checkpoint_formats else None
+    except ValueError as error:
+        raise SubmitUsageError(str(error)) from None
+    if formats is not None and args.flink_line not in formats:
+        raise SubmitUsageError(
+            f"--flink-line {args.flink_line!r} is not one of the lines of --checkpoint-formats ({', '.join(formats)})"
+        )
 
     rest_url = args.rest_url.strip().rstrip("/")
     if not rest_url.startswith(("http://", "https://")) or not _has_host_and_port(rest_url):
@@ -209,6 +246,9 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         job_file=args.job_file,
         python_jar_glob=args.python_jar_glob,
         job_args=reconcile_job_args(job_args, args.job_name.strip(), args.parallelism),
+        flink_line=args.flink_line,
+        checkpoint_formats=formats,
+        python_execution_mode=args.python_execution_mode,
     )
 
 
@@ -272,6 +312,18 @@ def restore_path(options: SubmitOptions, jobs_overview: dict) -> tuple[str | Non
     except CheckpointSearchError as error:
         raise SubmitError(f"--restore-from {RESTORE_LATEST}: {error}") from None
     return choice.checkpoint.uri, choice.reason
+
+
+def restore_check(options: SubmitOptions, savepoint_path: str) -> tuple[str | None, str | None]:
+    """(why the cluster cannot restore `savepoint_path`, what wrote it), each None when not known. Read from the
+    checkpoint's folder on the volume mounted here; one that is not there is left to Flink to report."""
+    folder = local_folder(savepoint_path)
+    if not options.checkpoint_formats or not os.path.isfile(os.path.join(folder, METADATA_FILE)):
+        return None, None
+    origin = origin_of(folder, options.checkpoint_formats)
+    runtime = Runtime(options.flink_line or "", options.checkpoint_formats, options.python_execution_mode)
+    problem = restore_problem(origin, runtime)
+    return (f"refusing to restore from {savepoint_path}: {problem.message}" if problem else None), origin_text(origin)
 
 
 def exception_summary(stack_trace: str) -> str:
@@ -569,7 +621,10 @@ def submit(options: SubmitOptions) -> str:
 
     savepoint_path, why = restore_path(options, rest.get("/jobs/overview"))
     if savepoint_path:
-        log(f"restoring from {savepoint_path} ({why})")
+        refusal, origin = restore_check(options, savepoint_path)
+        if refusal:
+            raise SubmitError(refusal)
+        log(f"restoring from {savepoint_path} ({why}{f'; written by {origin}' if origin else ''})")
 
     def enough_free_slots():
         free = rest.get("/overview").get("slots-available", 0)

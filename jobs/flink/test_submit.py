@@ -1,3 +1,4 @@
+import re
 import time
 
 import pytest
@@ -12,11 +13,13 @@ from submit import (
     jobs_named,
     multipart_jar_body,
     parse_submit_args,
+    restore_check,
     restore_path,
     run_request_body,
     running_job_problem,
     uploaded_jar_id,
 )
+from test_checkpoint_origin import CHECKPOINT_1_20, CHECKPOINT_2_2
 from test_checkpoints import JOB_A, JOB_B, make_checkpoint
 
 BASE = ["--rest-url", "http://jobmanager:8081/", "--job-name", "visit-windows"]
@@ -377,3 +380,61 @@ def test_a_jobmanager_that_never_answers_ends_in_one_message_naming_the_last_fai
         "submit: FAILED: GET /overview failed " in err and " times until --timeout-seconds ran out; the last: " in err
     )
     assert "was rejected with HTTP 503" in err and "Traceback" not in err
+
+
+# --- what the cluster cannot restore is refused before anything is submitted -------------------------------------
+
+RUNTIME_ARGS = ["--checkpoint-formats", "1.20=4,2.2=6", "--python-execution-mode", "thread"]
+
+
+def restoring(line: str, checkpoint, mode: str = "thread"):
+    runtime = ["--flink-line", line, "--checkpoint-formats", "1.20=4,2.2=6", "--python-execution-mode", mode]
+    return parse_submit_args(BASE + ["--restore-from", f"file://{checkpoint}", *runtime])
+
+
+def test_a_newer_line_s_checkpoint_is_refused_naming_the_writer_the_runner_and_what_to_do_instead():
+    refusal, origin = restore_check(restoring("1.20", CHECKPOINT_2_2), f"file://{CHECKPOINT_2_2}")
+    assert refusal.startswith(f"refusing to restore from file://{CHECKPOINT_2_2}: it was written by Flink 2.2, ")
+    assert "this stack runs Flink 1.20" in refusal and "run Flink 2.2 again (flinkVersion)" in refusal
+    assert origin == "Flink 2.2 (metadata format 6), thread mode"
+
+
+def test_an_older_line_s_checkpoint_in_the_same_mode_goes_ahead_and_says_what_wrote_it():
+    options = restoring("2.2", CHECKPOINT_1_20, mode="process")
+    assert restore_check(options, f"file:{CHECKPOINT_1_20}") == (None, "Flink 1.20 (metadata format 4), process mode")
+
+
+def test_a_checkpoint_of_the_other_execution_mode_is_refused():
+    refusal, _ = restore_check(restoring("2.2", CHECKPOINT_1_20, mode="thread"), f"file://{CHECKPOINT_1_20}/_metadata")
+    assert (
+        "written with python.execution-mode process" in refusal
+        and "restore it with pythonExecutionMode process" in refusal
+    )
+
+
+def test_without_the_cluster_s_line_or_a_checkpoint_on_the_volume_nothing_is_checked(tmp_path):
+    assert restore_check(parse_submit_args(BASE), f"file://{CHECKPOINT_2_2}") == (None, None)
+    assert restore_check(restoring("1.20", tmp_path), f"file://{tmp_path}/gone/chk-1") == (None, None)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (BASE + ["--flink-line", "1.20", "--checkpoint-formats", "1.20=4,2.2"], "'2.2' is not <line>=<format>"),
+        (BASE + ["--flink-line", "3.0", *RUNTIME_ARGS], "--flink-line '3.0' is not one of the lines of"),
+        (BASE + ["--python-execution-mode", "threads"], "invalid choice: 'threads'"),
+    ],
+)
+def test_bad_runtime_arguments_say_what_is_wrong(argv, message):
+    with pytest.raises(SubmitError, match=re.escape(message)):
+        parse_submit_args(argv)
+
+
+def test_submit_refuses_before_it_waits_for_slots_uploads_or_runs_anything(cluster, tmp_path, capsys):
+    jar = tmp_path / JAR_NAME
+    jar.write_bytes(b"PK\x03\x04 the PythonDriver")
+    runtime = ["--flink-line", "1.20", *RUNTIME_ARGS, "--restore-from", f"file://{CHECKPOINT_2_2}"]
+    argv = ["--rest-url", cluster.flink.url, "--job-name", "visit-windows", "--python-jar", str(jar), *runtime, "--"]
+    assert submit.main(argv) == 1
+    assert "FAILED: refusing to restore from" in capsys.readouterr().err
+    assert (cluster.uploads(), cluster.runs(), cluster.flink.asked("GET", "/overview")) == (0, 0, 1)

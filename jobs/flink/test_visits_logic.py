@@ -173,6 +173,8 @@ def test_defaults_match_the_stack_contract():
     assert config.count_trigger == 4
     assert config.transactional_id_prefix == "visit-windows"
     assert config.transaction_timeout_ms == 600000
+    # The connector's own transaction naming unless asked: the only one Flink 1.20's connector has.
+    assert config.transaction_naming == "default"
     assert config.job_name == "visit-windows"
     # Idle partitions are not skipped: that would make the output depend on timing.
     assert config.source_idle_timeout_ms == 0
@@ -209,6 +211,8 @@ def test_every_argument_is_read():
             "tx",
             "--transaction-timeout-ms",
             "60000",
+            "--transaction-naming",
+            "pooling",
             "--source-idle-timeout-ms",
             "60000",
             "--job-name",
@@ -228,6 +232,7 @@ def test_every_argument_is_read():
     assert config.retain_on_cancellation is False
     assert (config.parallelism, config.window_size_ms, config.count_trigger) == (3, 10000, 2)
     assert (config.transactional_id_prefix, config.transaction_timeout_ms) == ("tx", 60000)
+    assert config.transaction_naming == "pooling"
     assert (config.source_idle_timeout_ms, config.job_name) == (60000, "other")
     # Windows at 3, the source pinned at 4 (one subtask per partition).
     assert (config.source_parallelism, config.source_subtasks) == (4, 4)
@@ -252,6 +257,7 @@ def test_every_argument_is_read():
         (["--source-idle-timeout-ms", "-1"], "--source-idle-timeout-ms must be 0 or more, got -1"),
         (["--source-parallelism", "-2"], "--source-parallelism must be 0 or more, got -2"),
         (["--window-size", "45"], "unrecognized arguments: --window-size 45"),
+        (["--transaction-naming", "POOLING"], "argument --transaction-naming: invalid choice: 'POOLING'"),
     ],
 )
 def test_bad_arguments_name_the_argument_and_what_is_allowed(argv, message):

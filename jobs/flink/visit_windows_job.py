@@ -17,6 +17,7 @@ visits_logic.job_argument_parser.
 import os
 import sys
 
+from py4j.protocol import Py4JError
 from pyflink.common import Configuration, Duration, Types, WatermarkStrategy
 from pyflink.common.serialization import SimpleStringSchema
 from pyflink.common.time import Time
@@ -31,6 +32,7 @@ from pyflink.datastream.connectors.kafka import (
 )
 from pyflink.datastream.functions import ProcessWindowFunction
 from pyflink.datastream.window import CountTrigger, TumblingEventTimeWindows
+from pyflink.java_gateway import get_gateway
 from visits_logic import (
     DLQ_SINK_UID,
     EVENT_TIME_UID,
@@ -90,6 +92,22 @@ class EmitWindowCount(ProcessWindowFunction):
         )
 
 
+def set_transaction_naming(builder, naming: str) -> None:
+    """The sink's TransactionNamingStrategy (INCREMENTING or POOLING), which PyFlink has no setter for: set on the Java
+    builder that PyFlink's KafkaSinkBuilder keeps as `_j_builder`. A private attribute: a PyFlink without it, or a
+    connector without the strategy (before 4.0, Flink 1.x), fails the job here, saying so, rather than silently."""
+    try:
+        strategy = get_gateway().jvm.org.apache.flink.connector.kafka.sink.TransactionNamingStrategy.valueOf(
+            naming.upper()
+        )
+        builder._j_builder.setTransactionNamingStrategy(strategy)
+    except (AttributeError, Py4JError) as error:
+        raise RuntimeError(
+            f"--transaction-naming {naming}: this PyFlink or Kafka connector cannot set the sink's transaction naming "
+            f"strategy (it needs KafkaSinkBuilder._j_builder and connector 4.0 or later, Flink 2.x): {error}"
+        ) from None
+
+
 def kafka_string_sink(config: JobConfig, topic: str, transactional_id_prefix: str) -> KafkaSink:
     """A sink writing strings to `topic` with the delivery guarantee of the checkpoint mode.
 
@@ -112,6 +130,8 @@ def kafka_string_sink(config: JobConfig, topic: str, transactional_id_prefix: st
             .set_transactional_id_prefix(transactional_id_prefix)
             .set_property("transaction.timeout.ms", str(config.transaction_timeout_ms))
         )
+        if config.transaction_naming != "default":
+            set_transaction_naming(builder, config.transaction_naming)
     else:
         builder = builder.set_delivery_guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
     return builder.build()

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 CHECKPOINT_MODES = ("EXACTLY_ONCE", "AT_LEAST_ONCE")
+# The Kafka sink's TransactionNamingStrategy (connector 4.0 on, Flink 2.x); `default` leaves the connector's own.
+TRANSACTION_NAMINGS = ("default", "incrementing", "pooling")
 
 # The broker rejects a transactional producer whose transaction.timeout.ms exceeds its own
 # transaction.max.timeout.ms, which defaults to 15 minutes.
@@ -202,6 +204,7 @@ class JobConfig:
     count_trigger: int
     transactional_id_prefix: str
     transaction_timeout_ms: int
+    transaction_naming: str
     source_idle_timeout_ms: int
     job_name: str
 
@@ -316,6 +319,13 @@ def job_argument_parser() -> argparse.ArgumentParser:
     add("--count-trigger", type=_int_at_least("--count-trigger", 1), default=4)
     add("--transactional-id-prefix", type=_non_empty("--transactional-id-prefix"), default="visit-windows")
     add("--transaction-timeout-ms", type=_int_at_least("--transaction-timeout-ms", 1), default=600000)
+    add(
+        "--transaction-naming",
+        choices=TRANSACTION_NAMINGS,
+        default="default",
+        help="how the exactly-once sinks name their Kafka transactions: incrementing (a new transactional id per "
+        "checkpoint), pooling (a few ids reused; Flink 2.x's connector), or default (the connector's own)",
+    )
     add(
         "--source-idle-timeout-ms",
         type=_int_at_least("--source-idle-timeout-ms", 0),

@@ -8,6 +8,7 @@ import {
   parseCheckpointFigures,
   parseCheckpointStats,
   parseCheckpointTrigger,
+  parseSavepointTrigger,
   taskManagerHostsOf,
 } from "./rest";
 
@@ -46,6 +47,7 @@ describe("Flink REST answers", () => {
       completedCount: 2,
       latestCompleted: { id: 9, externalPath: "file:/checkpoints_flink/j2/chk-9" },
       restored: { id: 7, externalPath: "file:/checkpoints_flink/j1/chk-7", restoredAtMs: 1 },
+      latestSavepoint: null,
       history: [
         {
           id: 9,
@@ -76,6 +78,7 @@ describe("Flink REST answers", () => {
       completedCount: 0,
       latestCompleted: null,
       restored: null,
+      latestSavepoint: null,
       history: [],
     });
   });
@@ -151,6 +154,43 @@ describe("Flink REST answers", () => {
       failure:
         "java.util.concurrent.CompletionException: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task Source: visits source (1/2) of job f188 is not being executed at the moment. Aborting checkpoint. Failure reason: Not all required tasks are currently running.",
     });
+  });
+
+  it("follows a stop-with-savepoint until its savepoint is written, and finds it among the job's checkpoints", () => {
+    // Answers of Flink 1.20 (GET /jobs/:id/savepoints/:triggerId, then GET /jobs/:id/checkpoints), abridged.
+    expect(parseSavepointTrigger({ status: { id: "IN_PROGRESS" }, operation: null })).toEqual({ done: false });
+    expect(
+      parseSavepointTrigger({
+        status: { id: "COMPLETED" },
+        operation: { location: "file:/checkpoints_flink/savepoints/savepoint-f74e83-7a367984983e" },
+      }),
+    ).toEqual({ done: true, location: "file:/checkpoints_flink/savepoints/savepoint-f74e83-7a367984983e" });
+    expect(
+      parseSavepointTrigger({
+        status: { id: "COMPLETED" },
+        operation: {
+          failureCause: { class: "org.apache.flink.util.FlinkException", "stack-trace": "org.apache.flink.util.FlinkException: x\n\tat y" },
+        },
+      }),
+    ).toEqual({ done: true, failure: "org.apache.flink.util.FlinkException: x" });
+    const stats = parseCheckpointStats({
+      counts: { completed: 5 },
+      latest: {
+        completed: { id: 6, is_savepoint: false, external_path: "file:/checkpoints_flink/f74e83d13e470a6a8a0c9dbb942c56f1/chk-6" },
+        savepoint: {
+          id: 7,
+          is_savepoint: true,
+          savepointFormat: "CANONICAL",
+          checkpoint_type: "SYNC_SAVEPOINT",
+          external_path: "file:/checkpoints_flink/savepoints/savepoint-f74e83-7a367984983e",
+        },
+        failed: null,
+        restored: null,
+      },
+      history: [],
+    });
+    expect(stats.latestSavepoint).toEqual({ id: 7, externalPath: "file:/checkpoints_flink/savepoints/savepoint-f74e83-7a367984983e" });
+    expect(stats.latestCompleted?.id).toBe(6);
   });
 
   it("picks the most recent flink-python jar", () => {

@@ -58,6 +58,8 @@ export interface CheckpointStats {
   latestCompleted: { id: number; externalPath: string } | null;
   /** The checkpoint the job last restored, and when (Flink's restore_timestamp; null when not given). */
   restored: { id: number; externalPath: string; restoredAtMs: number | null } | null;
+  /** The job's latest completed savepoint (a stop-with-savepoint's included): its checkpoint id and folder. */
+  latestSavepoint: { id: number; externalPath: string } | null;
   history: CheckpointRecord[];
 }
 
@@ -78,6 +80,9 @@ export interface CheckpointFigures {
 
 /** Where a checkpoint asked for through REST is: still running, taken (with its id), or failed (with why). */
 export type CheckpointTrigger = { done: false } | { done: true; checkpointId: number } | { done: true; failure: string };
+
+/** Where a savepoint asked for through REST is: still being taken, taken (with its folder), or failed (with why). */
+export type SavepointTrigger = { done: false } | { done: true; location: string } | { done: true; failure: string };
 
 export interface UploadedJar {
   id: string;
@@ -121,6 +126,7 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
   const latest = asObject(root.latest);
   const completed = latest.completed ? asObject(latest.completed) : null;
   const restored = latest.restored ? asObject(latest.restored) : null;
+  const savepoint = latest.savepoint ? asObject(latest.savepoint) : null;
   const history = Array.isArray(root.history) ? root.history.map(asObject) : [];
   return {
     completedCount: asNumber(asObject(root.counts).completed) || 0,
@@ -132,6 +138,7 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
           restoredAtMs: typeof restored.restore_timestamp === "number" ? restored.restore_timestamp : null,
         }
       : null,
+    latestSavepoint: savepoint ? { id: asNumber(savepoint.id), externalPath: asString(savepoint.external_path) } : null,
     history: history.map((h) => ({
       id: asNumber(h.id),
       status: asString(h.status),
@@ -159,17 +166,30 @@ export function parseCheckpointFigures(body: unknown): CheckpointFigures {
   };
 }
 
+/** The failure of an asynchronous operation (a checkpoint or savepoint asked for through REST), in one line. */
+function failureText(operation: Json): string | undefined {
+  if (!operation.failureCause) return undefined;
+  // The stack trace's first line names the failure; its serialized-throwable is base64 of the Java object.
+  const cause = asObject(operation.failureCause);
+  return asString(cause["stack-trace"]).split("\n")[0] || asString(cause.class) || "failed";
+}
+
 /** An answer of GET /jobs/:id/checkpoints/:triggerId, the status of a checkpoint asked for by POST /jobs/:id/checkpoints. */
 export function parseCheckpointTrigger(body: unknown): CheckpointTrigger {
   const root = asObject(body);
   if (asString(asObject(root.status).id) !== "COMPLETED") return { done: false };
   const operation = asObject(root.operation);
-  if (operation.failureCause) {
-    // The stack trace's first line names the failure; its serialized-throwable is base64 of the Java object.
-    const cause = asObject(operation.failureCause);
-    return { done: true, failure: asString(cause["stack-trace"]).split("\n")[0] || asString(cause.class) };
-  }
-  return { done: true, checkpointId: asNumber(operation.checkpointId) };
+  const failure = failureText(operation);
+  return failure !== undefined ? { done: true, failure } : { done: true, checkpointId: asNumber(operation.checkpointId) };
+}
+
+/** An answer of GET /jobs/:id/savepoints/:triggerId, the status of a savepoint asked for (POST /jobs/:id/stop). */
+export function parseSavepointTrigger(body: unknown): SavepointTrigger {
+  const root = asObject(body);
+  if (asString(asObject(root.status).id) !== "COMPLETED") return { done: false };
+  const operation = asObject(root.operation);
+  const failure = failureText(operation);
+  return failure !== undefined ? { done: true, failure } : { done: true, location: asString(operation.location) };
 }
 
 /**
@@ -347,6 +367,22 @@ export class FlinkRest {
 
   async cancel(jobId: string): Promise<void> {
     await this.request("PATCH", `/jobs/${jobId}?mode=cancel`);
+  }
+
+  /**
+   * Stops the job with a savepoint (POST /jobs/:id/stop, without draining: open windows stay open in the savepoint)
+   * into the cluster's execution.checkpointing.savepoint-dir; returns the trigger id to follow it by.
+   */
+  async stopWithSavepoint(jobId: string): Promise<string> {
+    const body = asObject(await this.request("POST", `/jobs/${jobId}/stop`, { drain: false }));
+    const triggerId = asString(body["request-id"]);
+    if (!triggerId)
+      throw new FlinkRestError(`POST ${this.baseUrl}/jobs/${jobId}/stop answered without a request id: ${JSON.stringify(body)}`);
+    return triggerId;
+  }
+
+  async savepointTrigger(jobId: string, triggerId: string): Promise<SavepointTrigger> {
+    return parseSavepointTrigger(await this.request("GET", `/jobs/${jobId}/savepoints/${triggerId}`));
   }
 
   async jars(): Promise<UploadedJar[]> {

@@ -2,7 +2,8 @@
  * For tests: a real HTTP server on 127.0.0.1 answering as a Flink JobManager's REST API does, from a model of jobs,
  * checkpoints and jars that the test drives; the project's REST client talks to it as to Flink. It serves what the
  * stack's check and the verification ask (GET /overview, /jobs/overview, /jobs/:id and its checkpoints, vertices'
- * TaskManagers, metrics and exceptions; PATCH cancel; GET /jars and POST /jars/:id/run; POST a checkpoint).
+ * TaskManagers, metrics and exceptions; PATCH cancel; POST stop with a savepoint and GET its status; GET /jars and
+ * POST /jars/:id/run; POST a checkpoint).
  */
 import * as http from "node:http";
 
@@ -31,6 +32,8 @@ export interface StandInJob {
   vertices: StandInVertex[];
   checkpoints: StandInCheckpoint[];
   restored: { readonly id: number; readonly externalPath: string; readonly atMs: number } | null;
+  /** Its latest savepoint (a stop-with-savepoint's). */
+  savepoint?: { readonly id: number; readonly externalPath: string };
   restarts: number;
   rootException: string;
 }
@@ -69,6 +72,15 @@ export class JobManagerStandIn {
   /** What a cancel does (default: the job is CANCELED at once). */
   onCancel: (job: StandInJob) => void = (job) => {
     job.state = "CANCELED";
+  };
+  /** What a stop-with-savepoint does (default: a savepoint with the next checkpoint id, and the job FINISHED). */
+  onStop: (job: StandInJob) => void = (job) => {
+    const id = Math.max(0, job.restored?.id ?? 0, ...job.checkpoints.map((c) => c.id)) + 1;
+    job.savepoint = {
+      id,
+      externalPath: `file:/checkpoints_flink/savepoints/savepoint-${job.id.slice(0, 6)}-${id.toString(16).padStart(12, "0")}`,
+    };
+    job.state = "FINISHED";
   };
   private readonly counts = new Map<string, number>();
   private nextJob = 1;
@@ -143,7 +155,8 @@ export class JobManagerStandIn {
   private startedBy(run: StandInRun): StandInJob {
     const args = run.programArgsList;
     const name = args[args.indexOf("--job-name") + 1] ?? "job";
-    const restoredId = run.savepointPath ? checkpointIdOf(run.savepointPath) : null;
+    const savepoint = [...this.jobs.values()].find((j) => j.savepoint?.externalPath === run.savepointPath)?.savepoint;
+    const restoredId = run.savepointPath ? (checkpointIdOf(run.savepointPath) ?? savepoint?.id ?? null) : null;
     return this.addJob({
       name,
       restored: restoredId === null ? null : { id: restoredId, externalPath: run.savepointPath!, atMs: Date.now() },
@@ -222,19 +235,35 @@ export class JobManagerStandIn {
             restored: found.restored
               ? { id: found.restored.id, external_path: found.restored.externalPath, restore_timestamp: found.restored.atMs }
               : null,
+            savepoint: found.savepoint ? { id: found.savepoint.id, is_savepoint: true, external_path: found.savepoint.externalPath } : null,
           },
-          history: [...found.checkpoints].reverse().map((c) => ({
-            id: c.id,
-            status: c.status,
-            external_path: c.externalPath,
-            trigger_timestamp: c.triggeredAtMs,
-            latest_ack_timestamp: c.completedAtMs,
-            end_to_end_duration: c.completedAtMs === null ? null : c.completedAtMs - c.triggeredAtMs,
-            state_size: 1000,
-            checkpointed_size: 1000,
-          })),
+          history: [
+            // A savepoint is in the history too (is_savepoint), as Flink lists it.
+            ...(found.savepoint
+              ? [{ id: found.savepoint.id, status: "COMPLETED", is_savepoint: true, external_path: found.savepoint.externalPath }]
+              : []),
+            ...[...found.checkpoints].reverse().map((c) => ({
+              id: c.id,
+              status: c.status,
+              external_path: c.externalPath,
+              trigger_timestamp: c.triggeredAtMs,
+              latest_ack_timestamp: c.completedAtMs,
+              end_to_end_duration: c.completedAtMs === null ? null : c.completedAtMs - c.triggeredAtMs,
+              state_size: 1000,
+              checkpointed_size: 1000,
+            })),
+          ],
         },
       ];
+    }
+    if (method === "POST" && parts[2] === "stop" && parts.length === 3) {
+      this.onStop(found);
+      return [202, { "request-id": `stop-${found.id}` }];
+    }
+    if (method === "GET" && parts[2] === "savepoints" && parts.length === 4) {
+      return found.savepoint
+        ? [200, { status: { id: "COMPLETED" }, operation: { location: found.savepoint.externalPath } }]
+        : [200, { status: { id: "IN_PROGRESS" }, operation: null }];
     }
     if (method === "POST" && parts[2] === "checkpoints" && parts.length === 3) {
       const checkpoint = this.checkpoint(found, "IN_PROGRESS");

@@ -7,10 +7,8 @@ import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import type { CheckpointMode } from "../../infra/contract";
 import type { Log } from "../wait";
-import { outputsOf, printedBy } from "./lifecycle";
+import { CONFIG_PREFIX, outputsOf, printedBy } from "./lifecycle";
 import { requireStackPassphrase } from "./passphrase";
-
-const CONFIG_PREFIX = "flink-checkpointer:";
 
 /**
  * The stack tag that marks a stack as derived by this project, its value the base stack's name. A tag rather than a

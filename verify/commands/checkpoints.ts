@@ -17,11 +17,14 @@ export const CHECKPOINTS_USAGE = `Usage: npm run checkpoints -- list [--json] [-
        npm run checkpoints -- inspect <checkpoint | latest> [--json] [--stack <name>]
        npm run checkpoints -- prune --keep <N> [--apply] [--stack <name>]
 
-  list             every retained checkpoint per job id: complete or not (and why), bytes, time (UTC), and whether it
-                   shares files incrementally (the files its _metadata references outside its chk-N folder)
-  inspect          what a checkpoint holds, from its _metadata: operators (uid, id, state bytes), the Kafka
-                   source's offsets per partition, the files it references, and whether the job as it is now
-                   can restore it. <checkpoint>: a chk-N folder (path or file:// URI on the volume), or latest
+  list             every retained checkpoint per job id, and every savepoint: complete or not (and why), bytes, time
+                   (UTC), whether it shares files incrementally (the files its _metadata references outside its
+                   folder), what wrote it (the Flink line, from its metadata format, and PyFlink's execution mode)
+                   and whether the stack's Flink line and mode can restore it
+  inspect          what a checkpoint holds, from its _metadata: what wrote it, operators (uid, id, state bytes), the
+                   Kafka source's offsets per partition, the files it references, and whether the job as it is now
+                   can restore it on the stack. <checkpoint>: a chk-N or savepoint folder (path or file:// URI on the
+                   volume), or latest
   --json           the listing or the inspection as JSON
   prune            which checkpoints to remove: all but the N newest complete ones of each job folder, never the
                    newest complete one of the latest run, the one the stack's restoreFrom names, one a running job

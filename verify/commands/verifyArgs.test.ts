@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isHostPort, isHttpUrl, isJobId, isPath, isStackName, MAX_TIMER_MS, MAX_WAIT_SECONDS } from "../../lib/args";
 import { argumentLists, assertArgumentsParseOrAreRefused } from "../../lib/argumentsProperty";
-import { FAULT_NAMES } from "../run/faults";
+import { FAULT_NAMES, STACK_CHANGING_FAULTS } from "../run/faults";
 import {
   MAX_MALFORMED,
   MAX_MIN_CHECKPOINTS,
@@ -48,7 +48,8 @@ describe("parseArguments", () => {
   });
 
   it("reads the faults, the repeat count and the modes", () => {
-    expect(run(["--stack", "ci", "--faults", "all"]).faults).toEqual([...FAULT_NAMES]);
+    expect(run(["--stack", "ci", "--faults", "all"]).faults).toEqual(FAULT_NAMES.filter((f) => !STACK_CHANGING_FAULTS.includes(f)));
+    expect(run(["--stack", "ci", "--faults", "all"]).faults).not.toContain("upgrade-line");
     expect(run(["--stack", "ci", "--faults", "taskmanager-crash,broker-restart", "--repeat", "3", "--modes", "both"])).toMatchObject({
       faults: ["taskmanager-crash", "broker-restart"],
       repeat: 3,

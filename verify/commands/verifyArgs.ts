@@ -21,7 +21,7 @@ import { MALFORMED_KINDS } from "../judge/records";
 import { DEFAULT_REPORT_PATH } from "../report/write";
 import type { CycleOptions } from "../run/cycle";
 import { DEFAULT_CYCLE_OPTIONS } from "../run/cycle";
-import { FAULT_NAMES, type FaultName, parseFaultList } from "../run/faults";
+import { ALL_FAULTS, FAULT_NAMES, type FaultName, parseFaultList, STACK_CHANGING_FAULTS } from "../run/faults";
 
 export interface VerifyArguments {
   stack?: string;
@@ -62,7 +62,9 @@ Where the stack is:
 
 What to run:
   --faults <list|all>       comma-separated, one after another on the same stack (default cancel-restore):
-                            ${FAULT_NAMES.join(", ")}
+                            ${FAULT_NAMES.join(", ")}.
+                            all: every fault but ${STACK_CHANGING_FAULTS.join(" and ")}, which upgrade the stack to
+                            the next Flink line (pulumi up; needs --stack): the faults after one run on that line
   --repeat <n>              run the whole list n times (default 1; with --soak ${SOAK_CYCLES})
   --soak                    a soak: the list (default cancel-restore) run ${SOAK_CYCLES} times on the one stack, each
                             cycle judged on its own (0 duplicates, 0 missing, every malformed record
@@ -193,7 +195,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   const faultsText = values.get("faults");
   if (faultsText !== undefined) {
     try {
-      faults = faultsText.trim() === "all" ? [...FAULT_NAMES] : parseFaultList(faultsText);
+      faults = faultsText.trim() === "all" ? [...ALL_FAULTS] : parseFaultList(faultsText);
     } catch (error) {
       problems.push(`--faults ${JSON.stringify(faultsText)}: ${(error as Error).message} (or all)`);
     }

@@ -1,12 +1,15 @@
 // A fault's run's connection to a stack: its JobManager's REST API, its broker, its target's processes, the reading
-// of its checkpoints, and how long Flink takes to show what happened. A test connects to stand-ins instead.
+// of its checkpoints, the stack itself (its config and `pulumi up`), and how long Flink takes to show what happened. A
+// test connects to stand-ins instead.
 
 import type { StackOutputs } from "../../infra/contract";
 import { buildInspector, sourceOffsetsOf } from "../../lib/checkpoints/tool";
 import { FlinkRest } from "../../lib/flink/rest";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import { KafkaReader } from "../../lib/kafka/reader";
+import { REPO_ROOT } from "../../lib/paths";
 import { stackTarget } from "../../lib/stack/index";
+import { type StackControl, stackControl } from "../../lib/stack/lifecycle";
 import type { StackTarget } from "../../lib/stack/target";
 import type { Log } from "../../lib/wait";
 
@@ -18,8 +21,13 @@ export interface Connection {
   readonly flink: FlinkRest;
   readonly kafka: KafkaView;
   readonly target: StackTarget;
-  /** The Kafka offsets (per partition of `topic`) a retained checkpoint's source state holds, read from its _metadata. */
-  sourceOffsetsOf(checkpointPath: string, topic: string): Promise<PartitionOffsets>;
+  /** The stack itself, for a fault that changes its config (upgrade-line); null when its name is not known. */
+  readonly stack: StackControl | null;
+  /**
+   * The Kafka offsets (per partition of `topic`) a retained checkpoint's source state holds, read from its _metadata
+   * by the checkpoint inspector of the Flink line the stack runs (its `outputs` now: a fault may change the line).
+   */
+  sourceOffsetsOf(outputs: StackOutputs, checkpointPath: string, topic: string): Promise<PartitionOffsets>;
   readonly timing: FlinkTiming;
 }
 
@@ -33,8 +41,12 @@ export interface FlinkTiming {
 
 export const FLINK_TIMING: FlinkTiming = { commitSettleMs: 3_000, restCacheMs: 3_500 };
 
-/** Connects to a stack from its outputs; `close` ends the Kafka connection. */
-export async function connect(outputs: StackOutputs, log: Log): Promise<Connection & { close(): Promise<void> }> {
+/** Connects to a stack from its outputs (and its name, when known); `close` ends the Kafka connection. */
+export async function connect(
+  outputs: StackOutputs,
+  log: Log,
+  stack: string | null = null,
+): Promise<Connection & { close(): Promise<void> }> {
   const flink = new FlinkRest(outputs.flinkRestUrl);
   const overview = await flink.overview();
   log(
@@ -53,7 +65,9 @@ export async function connect(outputs: StackOutputs, log: Log): Promise<Connecti
     flink,
     kafka,
     target,
-    sourceOffsetsOf: (path, topic) => sourceOffsetsOf(target, outputs.flinkLine, outputs.checkpointListing, path, topic),
+    stack: stack === null ? null : stackControl(REPO_ROOT, stack),
+    sourceOffsetsOf: (current, path, topic) =>
+      sourceOffsetsOf(stackTarget(current.processes), current.flinkLine, current.checkpointListing, path, topic),
     timing: FLINK_TIMING,
     close: () => kafka.disconnect().catch(() => undefined),
   };

@@ -5,6 +5,7 @@
 import { ENDED_STATES, failureOf, findJob, waitRunning } from "../../lib/flink/jobs";
 import type { CheckpointStats, FlinkRest } from "../../lib/flink/rest";
 import { formatOffsets, offsetsReach } from "../../lib/kafka/offsets";
+import type { StackControl } from "../../lib/stack/lifecycle";
 import type { StackOutputs } from "../../lib/stack/outputs";
 import type { StackTarget } from "../../lib/stack/target";
 import { type Log, reporting, seconds, sleep, waitFor } from "../../lib/wait";
@@ -58,12 +59,22 @@ export interface FaultContext {
   readonly kafka: KafkaView;
   /** The target's processes: what the fault is done to. */
   readonly target: StackTarget;
+  /** The stack itself (its config, `pulumi up`), for a fault that changes it; null when its name is not known. */
+  readonly stack: StackControl | null;
   readonly outputs: StackOutputs;
   readonly options: CycleOptions;
   readonly log: Log;
   readonly evidence: CycleEvidence;
   readonly jobId: string;
   faultAtMs: number;
+}
+
+/** What a recovery brought back: the job that runs again, when its recovery started, and the stack's outputs when the
+ * recovery changed the stack (a `pulumi up` with another config). */
+export interface Recovered {
+  readonly jobId: string;
+  readonly recoveryStartMs: number;
+  readonly outputs?: StackOutputs;
 }
 
 /** One fault: its injection (returns once the fault has happened) and its recovery (returns the job that runs again). */
@@ -75,14 +86,15 @@ export interface Fault {
   readonly recovers: string;
   inject(ctx: FaultContext): Promise<void>;
   /** Returns the recovered job's id and when its recovery started (resubmission, or Flink's restart). */
-  recover(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }>;
+  recover(ctx: FaultContext): Promise<Recovered>;
 }
 
 const uiUrl = (flink: FlinkRest, jobId: string) => `${flink.baseUrl}/#/job/running/${jobId}/checkpoints`;
 
 /**
  * One fault through the shared sequence, on a connection to the stack: gather → inject → recover → judge's data. What
- * it saw goes into `evidence` step by step, so a run that stops early still reports how far it got.
+ * it saw goes into `evidence` step by step, so a run that stops early still reports how far it got. Returns the
+ * stack's outputs after the fault: those it was given, unless the recovery changed the stack.
  */
 export async function runCycle(
   connection: Connection,
@@ -91,7 +103,7 @@ export async function runCycle(
   options: CycleOptions,
   log: Log,
   evidence: CycleEvidence,
-): Promise<void> {
+): Promise<StackOutputs> {
   const { flink, kafka, target } = connection;
   evidence.fault = fault.name;
 
@@ -155,7 +167,18 @@ export async function runCycle(
 
   // 2. Inject the fault; right after it, what the checkpoint can hold and where the output ends.
   log(`[2/6] ${fault.name}: ${fault.injects}`);
-  const ctx: FaultContext = { flink, kafka, target, outputs, options, log, evidence, jobId, faultAtMs: Date.now() };
+  const ctx: FaultContext = {
+    flink,
+    kafka,
+    target,
+    stack: connection.stack,
+    outputs,
+    options,
+    log,
+    evidence,
+    jobId,
+    faultAtMs: Date.now(),
+  };
   try {
     await sampler.throughout(fault.inject(ctx));
   } finally {
@@ -189,6 +212,7 @@ export async function runCycle(
   // 3. Recover, until the job and all its tasks run.
   log(`[3/6] ${fault.name}: ${fault.recovers}`);
   const recovered = await sampler.throughout(fault.recover(ctx));
+  const after = recovered.outputs ?? outputs;
   evidence.recoveredJobId = recovered.jobId;
   sampler.jobId = recovered.jobId;
   await sampler.throughout(waitRunning(flink, recovered.jobId, options.restoreTimeoutMs, log));
@@ -226,7 +250,7 @@ export async function runCycle(
   const restored = evidence.restored;
   const restoredSource =
     restored && restoreIsOfThisRecovery(evidence)
-      ? connection.sourceOffsetsOf(restored.path, outputs.visitsTopic).then(
+      ? connection.sourceOffsetsOf(after, restored.path, outputs.visitsTopic).then(
           (offsets) => ({ offsets }),
           (error: Error) => ({ problem: error.message }),
         )
@@ -351,4 +375,5 @@ export async function runCycle(
   log(
     `[6/6] ${evidence.outputRecords.length} output records, ${evidence.inputRecords.length} input records, ${evidence.deadLetterRecords.length} dead letters; job ${evidence.jobStateAtEnd}`,
   );
+  return after;
 }

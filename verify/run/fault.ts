@@ -27,6 +27,8 @@ export interface FaultRequest {
 
 export interface FaultResult {
   readonly report: VerifyReport;
+  /** The stack's outputs after the fault: the request's, unless the fault changed the stack (upgrade-line). */
+  readonly outputs: StackOutputs;
   readonly reportPath: string;
   /** The fault could not be completed (an unreachable JobManager, a timeout, a refused restore): no verdict. */
   readonly incomplete: boolean;
@@ -39,9 +41,10 @@ export async function runFault(request: FaultRequest): Promise<FaultResult> {
   const evidence: CycleEvidence = { notes: [], timings: {} };
   let error: string | undefined;
   let opened: Awaited<ReturnType<typeof connect>> | undefined;
+  let after = outputs;
   try {
-    if (!request.connection) opened = await connect(outputs, log);
-    await runCycle(request.connection ?? opened!, outputs, FAULTS[request.fault], options, log, evidence);
+    if (!request.connection) opened = await connect(outputs, log, request.stack);
+    after = await runCycle(request.connection ?? opened!, outputs, FAULTS[request.fault], options, log, evidence);
   } catch (caught) {
     error = (caught as Error).message;
     log(`verify: ${error}`);
@@ -64,5 +67,5 @@ export async function runFault(request: FaultRequest): Promise<FaultResult> {
   });
   await writeReport(request.reportPath, report);
   for (const line of renderSummary(report, request.reportPath).split("\n")) log(line);
-  return { report, reportPath: request.reportPath, incomplete: error !== undefined };
+  return { report, outputs: after, reportPath: request.reportPath, incomplete: error !== undefined };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAULT_NAMES, FAULTS, failureSeenAt, incompleteCheckpointPath, parseFaultList } from "./faults";
+import { FAULT_NAMES, FAULTS, failureSeenAt, incompleteCheckpointPath, nextFlinkLine, parseFaultList, restoreFromUri } from "./faults";
 
 describe("incompleteCheckpointPath", () => {
   it("lies in the job's directory of the checkpoint volume", () => {
@@ -36,5 +36,22 @@ describe("failureSeenAt", () => {
     expect(failureSeenAt(running, 3_500, 1_000, 5_000)).toBe(3_500);
     expect(failureSeenAt(running, 900, 1_000, 5_000)).toBeNull();
     expect(failureSeenAt(running, null, 1_000, 5_000)).toBeNull();
+  });
+});
+
+describe("nextFlinkLine", () => {
+  it("is the next line up by version, not by text, and none after the newest", () => {
+    expect(nextFlinkLine("1.20", ["2.2", "1.20"])).toBe("2.2");
+    expect(nextFlinkLine("1.9", ["1.20", "1.10", "2.2"])).toBe("1.10");
+    expect(nextFlinkLine("2.2", ["1.20", "2.2"])).toBeUndefined();
+  });
+});
+
+describe("restoreFromUri", () => {
+  it("names a checkpoint as Flink reports it in the file:/// form restoreFrom takes", () => {
+    expect(restoreFromUri("file:/checkpoints_flink/savepoints/savepoint-f74e83-7a367984983e")).toBe(
+      "file:///checkpoints_flink/savepoints/savepoint-f74e83-7a367984983e",
+    );
+    expect(restoreFromUri("file:///checkpoints_flink/abc/chk-4/")).toBe("file:///checkpoints_flink/abc/chk-4");
   });
 });

@@ -8,8 +8,11 @@ import { listMetadata } from "../../lib/checkpoints/volume";
 import { ENDED_STATES, findJob } from "../../lib/flink/jobs";
 import type { FlinkRest, JobDetail } from "../../lib/flink/rest";
 import { pickTaskManager } from "../../lib/stack";
+import type { StackControl } from "../../lib/stack/lifecycle";
+import { parseStackOutputs } from "../../lib/stack/outputs";
+import { FLINK_LINES } from "../../lib/versions";
 import { pause, seconds, sleep, waitFor } from "../../lib/wait";
-import { CycleError, type Fault, type FaultContext } from "./cycle";
+import { CycleError, type Fault, type FaultContext, type Recovered } from "./cycle";
 
 export const FAULT_NAMES = [
   "cancel-restore",
@@ -20,8 +23,14 @@ export const FAULT_NAMES = [
   "crash-during-checkpoint",
   "rescale-down",
   "rescale-up",
+  "upgrade-line",
+  "upgrade-line-checkpoint",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
+/** The faults that change the stack itself (its Flink line): never part of `--faults all`, and best run last. */
+export const STACK_CHANGING_FAULTS: readonly FaultName[] = ["upgrade-line", "upgrade-line-checkpoint"];
+/** `--faults all`: every fault that leaves the stack as it found it. */
+export const ALL_FAULTS: readonly FaultName[] = FAULT_NAMES.filter((name) => !STACK_CHANGING_FAULTS.includes(name));
 
 /** `<checkpointDir>/<jobId>/chk-<id>` as a path inside the containers, for a directory that must not be restored. */
 export function incompleteCheckpointPath(checkpointDir: string, jobId: string, id: number): string {
@@ -127,6 +136,39 @@ async function runRecoveryCommand(ctx: FaultContext): Promise<{ jobId: string; r
   return { jobId: await findJob(flink, outputs, undefined), recoveryStartMs };
 }
 
+/** Cancels the job through REST and waits for CANCELED; the latest retained checkpoint is the one to restore. */
+async function cancelRetaining(ctx: FaultContext): Promise<void> {
+  const { flink, jobId, options, evidence, log } = ctx;
+  await flink.cancel(jobId);
+  await waitFor(
+    `job ${jobId} to be CANCELED`,
+    options.cancelTimeoutMs,
+    async () => {
+      const job = await flink.job(jobId);
+      if (job.state === "CANCELED") return { done: true, value: job };
+      if (ENDED_STATES.includes(job.state)) throw new CycleError(`cancelling ${jobId}: job is ${job.state}`);
+      return { done: false, status: job.state };
+    },
+    log,
+    { pollMs: 250 },
+  );
+  evidence.timings.faultToDetected = Date.now() - ctx.faultAtMs;
+  const afterCancel = await flink.checkpoints(jobId);
+  const latest = await latestCompleted(flink, jobId);
+  evidence.expectedRestore = latest;
+  if (latest.id !== evidence.checkpointBeforeFault?.id) {
+    evidence.notes.push(
+      `checkpoint ${latest.id} completed between the record (${evidence.checkpointBeforeFault?.id}) and the cancel; the restore uses ${latest.id}, the latest retained one`,
+    );
+  }
+  log(`      CANCELED after ${evidence.timings.faultToDetected} ms; retained checkpoint ${latest.id} at ${latest.path}`);
+  await showRetained(
+    ctx,
+    latest,
+    afterCancel.history.some((h) => h.id === latest.id && h.status === "COMPLETED"),
+  );
+}
+
 /**
  * Cancel, let a backlog build, resubmit from the retained checkpoint: through REST with its path (at `parallelism`,
  * default the stack's), or with the stack's recovery command, which has to find that checkpoint on the volume itself.
@@ -141,37 +183,7 @@ function cancelAndRestore(
     name,
     injects: "cancel the job through REST (PATCH /jobs/:id?mode=cancel); its checkpoints are retained",
     recovers,
-    async inject(ctx) {
-      const { flink, jobId, options, evidence, log } = ctx;
-      await flink.cancel(jobId);
-      await waitFor(
-        `job ${jobId} to be CANCELED`,
-        options.cancelTimeoutMs,
-        async () => {
-          const job = await flink.job(jobId);
-          if (job.state === "CANCELED") return { done: true, value: job };
-          if (ENDED_STATES.includes(job.state)) throw new CycleError(`cancelling ${jobId}: job is ${job.state}`);
-          return { done: false, status: job.state };
-        },
-        log,
-        { pollMs: 250 },
-      );
-      evidence.timings.faultToDetected = Date.now() - ctx.faultAtMs;
-      const afterCancel = await flink.checkpoints(jobId);
-      const latest = await latestCompleted(flink, jobId);
-      evidence.expectedRestore = latest;
-      if (latest.id !== evidence.checkpointBeforeFault?.id) {
-        evidence.notes.push(
-          `checkpoint ${latest.id} completed between the record (${evidence.checkpointBeforeFault?.id}) and the cancel; the restore uses ${latest.id}, the latest retained one`,
-        );
-      }
-      log(`      CANCELED after ${evidence.timings.faultToDetected} ms; retained checkpoint ${latest.id} at ${latest.path}`);
-      await showRetained(
-        ctx,
-        latest,
-        afterCancel.history.some((h) => h.id === latest.id && h.status === "COMPLETED"),
-      );
-    },
+    inject: cancelRetaining,
     async recover(ctx) {
       await pause("letting the generator write while no job runs", ctx.options.backlogMs, ctx.log);
       const target = parallelism ? parallelism(ctx) : ctx.outputs.jobSubmission.settings.parallelism;
@@ -290,6 +302,128 @@ function jobManagerCrash(name: FaultName, duringCheckpoint: boolean): Fault {
   };
 }
 
+/** The Flink line after `line` among `lines` (versions.json's), by version; undefined for the newest. */
+export function nextFlinkLine(line: string, lines: readonly string[] = Object.keys(FLINK_LINES)): string | undefined {
+  const parts = (l: string) => l.split(".").map(Number);
+  const newer = (a: string, b: string) => {
+    const [x, y] = [parts(a), parts(b)];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+    return false;
+  };
+  return lines.filter((l) => newer(l, line)).sort((a, b) => (newer(a, b) ? 1 : -1))[0];
+}
+
+/** A checkpoint or savepoint as the stack's restoreFrom takes it: a file:/// URI of its folder. */
+export function restoreFromUri(path: string): string {
+  return `file://${normalizeCheckpointPath(path)}`;
+}
+
+/** The stack to change and the line to upgrade it to; checked before the fault touches the job. */
+function upgradeTarget(ctx: FaultContext): { stack: StackControl; to: string } {
+  if (ctx.stack === null)
+    throw new CycleError(
+      "upgrade-line changes the stack's config and brings it up with the Automation API: give the stack's name (--stack), not an outputs file",
+    );
+  const to = nextFlinkLine(ctx.outputs.flinkLine);
+  if (to === undefined)
+    throw new CycleError(
+      `the stack runs Flink ${ctx.outputs.flinkLine}, the newest line of versions.json (${Object.keys(FLINK_LINES).join(", ")}): there is no line to upgrade it to; run upgrade-line on a stack of an older line (flinkVersion)`,
+    );
+  return { stack: ctx.stack, to };
+}
+
+/** Stops the job with a savepoint and waits for it; that savepoint is the one to restore. */
+async function stopWithSavepoint(ctx: FaultContext): Promise<void> {
+  const { flink, jobId, options, evidence, log } = ctx;
+  const trigger = await flink.stopWithSavepoint(jobId);
+  const location = await waitFor(
+    `job ${jobId}'s savepoint (stop-with-savepoint ${trigger})`,
+    options.cancelTimeoutMs,
+    async () => {
+      const status = await flink.savepointTrigger(jobId, trigger);
+      if (!status.done) return { done: false, status: "being taken" };
+      if ("failure" in status) throw new CycleError(`the stop-with-savepoint of job ${jobId} failed: ${status.failure}`);
+      return { done: true, value: status.location };
+    },
+    log,
+    { pollMs: 250 },
+  );
+  await waitFor(
+    `job ${jobId} to be FINISHED`,
+    options.cancelTimeoutMs,
+    async () => {
+      const job = await flink.job(jobId);
+      return job.state === "FINISHED" ? { done: true, value: job } : { done: false, status: job.state };
+    },
+    log,
+    { pollMs: 250 },
+  );
+  evidence.timings.faultToDetected = Date.now() - ctx.faultAtMs;
+  const stats = await flink.checkpoints(jobId);
+  const savepoint = stats.latestSavepoint;
+  if (!savepoint || normalizeCheckpointPath(savepoint.externalPath) !== normalizeCheckpointPath(location))
+    throw new CycleError(
+      `job ${jobId}'s checkpoint statistics do not show its savepoint ${location} (latest savepoint: ${savepoint ? `${savepoint.id} at ${savepoint.externalPath}` : "none"})`,
+    );
+  evidence.expectedRestore = { id: savepoint.id, path: savepoint.externalPath };
+  log(`      FINISHED after ${evidence.timings.faultToDetected} ms with savepoint ${savepoint.id} at ${savepoint.externalPath}`);
+  await showRetained(
+    ctx,
+    evidence.expectedRestore,
+    stats.history.some((h) => h.id === savepoint.id && h.status === "COMPLETED"),
+  );
+}
+
+/**
+ * The upgrade to the next Flink line, as a user makes it: the job's state kept in a savepoint (stop-with-savepoint)
+ * or a retained checkpoint (cancel), then `flinkVersion` and `restoreFrom` changed in the stack's config and `pulumi up`
+ * (the Automation API), whose submission restores the state on the new line's cluster. Afterwards the config says
+ * the new line (which the stack runs) and restoreFrom is as the run found it; a failed `pulumi up` puts both back.
+ */
+function upgradeLine(name: FaultName, through: "savepoint" | "checkpoint"): Fault {
+  return {
+    name,
+    injects:
+      through === "savepoint"
+        ? "stop the job with a savepoint (POST /jobs/:id/stop, not drained), as before an upgrade"
+        : "cancel the job through REST (PATCH /jobs/:id?mode=cancel); its checkpoints are retained",
+    recovers: `set the stack's flinkVersion to the next Flink line and restoreFrom to that ${through} (Pulumi Automation API) and run pulumi up: the new line's cluster restores it; restoreFrom is then set back as found`,
+    async inject(ctx) {
+      upgradeTarget(ctx);
+      await (through === "savepoint" ? stopWithSavepoint(ctx) : cancelRetaining(ctx));
+    },
+    async recover(ctx): Promise<Recovered> {
+      const { stack, to } = upgradeTarget(ctx);
+      const { log, evidence } = ctx;
+      await pause("letting the generator write while no job runs", ctx.options.backlogMs, ctx.log);
+      const found = await stack.config();
+      const restoreFrom = restoreFromUri(evidence.expectedRestore!.path);
+      evidence.savepointPath = restoreFrom;
+      evidence.parallelismAfterRecovery = ctx.outputs.jobSubmission.settings.parallelism;
+      log(`      stack ${stack.name}: flinkVersion ${ctx.outputs.flinkLine} → ${to}, restoreFrom ${restoreFrom}; pulumi up`);
+      const recoveryStartMs = Date.now();
+      await stack.setConfig({ flinkVersion: to, restoreFrom });
+      let raw: Record<string, unknown>;
+      try {
+        raw = await stack.up(log);
+      } catch (error) {
+        await stack.setConfig({ flinkVersion: found.flinkVersion, restoreFrom: found.restoreFrom });
+        throw new CycleError(
+          `pulumi up of stack ${stack.name} on Flink ${to}, restoring ${restoreFrom}, failed (its config is back as found: flinkVersion ${found.flinkVersion ?? "unset"}, restoreFrom ${found.restoreFrom ?? "unset"}): ${(error as Error).message}`,
+        );
+      }
+      await stack.setConfig({ restoreFrom: found.restoreFrom });
+      const upMs = Date.now() - recoveryStartMs;
+      const outputs = parseStackOutputs(raw, {}, `stack "${stack.name}"`);
+      evidence.notes.push(
+        `upgraded from Flink ${ctx.outputs.flinkLine} to ${outputs.flinkLine} with pulumi up (${seconds(upMs)}), restoring the ${through} ${evidence.expectedRestore!.id}; the stack's config now says flinkVersion ${to}, restoreFrom is back to ${found.restoreFrom ?? "unset"}`,
+      );
+      log(`      pulumi up done in ${seconds(upMs)}: the stack runs Flink ${outputs.flinkLine}`);
+      return { jobId: await findJob(ctx.flink, outputs, undefined), recoveryStartMs, outputs };
+    },
+  };
+}
+
 export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   "cancel-restore": cancelAndRestore(
     "cancel-restore",
@@ -376,6 +510,8 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
     (ctx) => ctx.outputs.jobSubmission.settings.parallelism,
     "resubmit from the retained checkpoint at the stack's parallelism again",
   ),
+  "upgrade-line": upgradeLine("upgrade-line", "savepoint"),
+  "upgrade-line-checkpoint": upgradeLine("upgrade-line-checkpoint", "checkpoint"),
 };
 
 /** Parses a comma-separated list of fault names, naming the unknown ones and what is allowed. */

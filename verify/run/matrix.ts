@@ -35,6 +35,8 @@ export interface MatrixRequest {
 
 export interface MatrixResult {
   readonly matrix: MatrixReport;
+  /** The stack's outputs after the last fault of its own mode: changed by a fault that changes the stack (upgrade-line). */
+  readonly outputs: StackOutputs;
   readonly runs: readonly FaultResult[];
   /** Some fault, or a derived stack, could not be completed. */
   readonly incomplete: boolean;
@@ -51,7 +53,10 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixResult> {
   const rows: MatrixRow[] = [];
   const runs: FaultResult[] = [];
   let incomplete = false;
+  let stackOutputs = outputs;
   const runMode = async (modeOutputs: StackOutputs, stack: string | null) => {
+    // A fault may change the stack (upgrade-line: another Flink line); the faults after it run on what it left.
+    let current = modeOutputs;
     for (let run = 1; run <= request.repeat; run++) {
       for (const [index, fault] of request.faults.entries()) {
         const first = run === 1 && index === 0;
@@ -59,7 +64,7 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixResult> {
         const options: CycleOptions = first ? request.options : { ...request.options, minCheckpoints: 1, jobId: undefined };
         log(`=== ${fault} (${modeOutputs.checkpointMode}, run ${run} of ${request.repeat})`);
         const result = await runFault({
-          outputs: modeOutputs,
+          outputs: current,
           fault,
           options,
           stack,
@@ -68,6 +73,8 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixResult> {
         });
         runs.push(result);
         rows.push(matrixRow(result.report, run));
+        current = result.outputs;
+        if (stack === request.stack) stackOutputs = current;
         if (result.incomplete) {
           incomplete = true;
           return;
@@ -108,5 +115,5 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixResult> {
     "\n",
   ))
     log(line);
-  return { matrix, runs, incomplete, paths };
+  return { matrix, outputs: stackOutputs, runs, incomplete, paths };
 }

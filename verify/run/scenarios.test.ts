@@ -7,13 +7,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../../infra/contract";
 import { JOB_DEFAULTS, programArguments } from "../../jobs/flink/settings";
+import { normalizeCheckpointPath } from "../../lib/checkpoints/paths";
 import { FlinkRest } from "../../lib/flink/rest";
 import { checkpointIdOf, JobManagerStandIn, type StandInJob } from "../../lib/flink/restStandIn";
 import type { Connection } from "./connection";
 import { type CycleOptions, DEFAULT_CYCLE_OPTIONS, runCycle } from "./cycle";
 import type { CycleEvidence } from "./evidence";
-import { FAULTS, type FaultName } from "./faults";
-import { KafkaStandIn, TargetStandIn } from "./standIns";
+import { FAULTS, type FaultName, restoreFromUri } from "./faults";
+import { KafkaStandIn, StackStandIn, TargetStandIn } from "./standIns";
 
 const OPTIONS: CycleOptions = {
   ...DEFAULT_CYCLE_OPTIONS,
@@ -54,7 +55,9 @@ beforeEach(async () => {
     if (argv[0] !== "ls") return "";
     const path = argv[argv.length - 1]!;
     const exists = [...jm.jobs.values()].some((job) =>
-      job.checkpoints.some((c) => c.status === "COMPLETED" && `${c.externalPath.replace(/^file:/, "")}/_metadata` === path),
+      [...job.checkpoints.filter((c) => c.status === "COMPLETED"), ...(job.savepoint ? [job.savepoint] : [])].some(
+        (c) => `${c.externalPath.replace(/^file:/, "")}/_metadata` === path,
+      ),
     );
     return exists ? `-rw-r--r-- 1 flink flink 30000 ${path}` : null;
   };
@@ -79,6 +82,7 @@ beforeEach(async () => {
     checkpointListing: ["python3", "/opt/checkpoints.py", "list"],
   };
   ticking = setInterval(tick, 60);
+  inspectedWith = [];
 });
 
 afterEach(async () => {
@@ -86,21 +90,35 @@ afterEach(async () => {
   await jm.close();
 });
 
-/** The stand-ins as the cycle's connection; the checkpoint inspector's reading of a source's offsets is a constant. */
-const connection = (): Connection => ({
+/** The Flink line of the stack outputs the checkpoint inspector was asked to read a checkpoint with, in order. */
+let inspectedWith: string[];
+
+/**
+ * The stand-ins as the cycle's connection (with the stack, when given); the checkpoint inspector's reading of a
+ * source's offsets is a constant.
+ */
+const connection = (stack: StackStandIn | null = null): Connection => ({
   flink: new FlinkRest(jm.url, 2_000),
   kafka,
   target,
-  sourceOffsetsOf: async () => ({ 0: 5, 1: 5 }),
+  stack,
+  sourceOffsetsOf: async (current) => {
+    inspectedWith.push(current.flinkLine);
+    return { 0: 5, 1: 5 };
+  },
   timing: { commitSettleMs: 0, restCacheMs: 0 },
 });
 
 /** The fault through the cycle on a running job of the stack's name. */
-async function run(fault: FaultName, options = OPTIONS): Promise<{ evidence: CycleEvidence; job: StandInJob }> {
+async function run(
+  fault: FaultName,
+  options = OPTIONS,
+  stack: StackStandIn | null = null,
+): Promise<{ evidence: CycleEvidence; job: StandInJob; after: StackOutputs }> {
   const job = jm.addJob({ name: JOB_DEFAULTS.jobName });
   const evidence: CycleEvidence = { notes: [], timings: {} };
-  await runCycle(connection(), outputs, FAULTS[fault], options, () => undefined, evidence);
-  return { evidence, job };
+  const after = await runCycle(connection(stack), outputs, FAULTS[fault], options, () => undefined, evidence);
+  return { evidence, job, after };
 }
 
 /** What every completed cycle gathered, whatever the fault. */
@@ -244,4 +262,78 @@ describe("the cycle", () => {
     );
     expect(target.done).toEqual([]);
   });
+});
+
+describe("the upgrade to the next Flink line", () => {
+  /** The checkpoint a restoreFrom names: a chk-N by its number, a savepoint by the job that wrote it. */
+  const restoredBy = (restoreFrom: string) => {
+    const savepoint = [...jm.jobs.values()].find((j) => j.savepoint && restoreFromUri(j.savepoint.externalPath) === restoreFrom)?.savepoint;
+    return { id: checkpointIdOf(restoreFrom) ?? savepoint!.id, externalPath: savepoint?.externalPath ?? restoreFrom, atMs: Date.now() };
+  };
+
+  /** A stack on 1.20 whose `pulumi up` is the new line's submission: a job restored from its restoreFrom. */
+  const stackOn120 = () => {
+    const stack = new StackStandIn({ target: "docker", flinkVersion: "1.20" });
+    stack.onUp = (config) => {
+      jm.addJob({ name: JOB_DEFAULTS.jobName, restored: restoredBy(config.restoreFrom!) });
+      return { ...outputs, flinkLine: config.flinkVersion };
+    };
+    return stack;
+  };
+
+  it("upgrade-line: stops the job with a savepoint, brings the stack up on the next line restoring it, and puts restoreFrom back", async () => {
+    const stack = stackOn120();
+    const { evidence, job, after } = await run("upgrade-line", OPTIONS, stack);
+    expectCompleteEvidence(evidence);
+    expect(job.state).toBe("FINISHED");
+    expect(evidence.expectedRestore).toEqual({ id: job.savepoint!.id, path: job.savepoint!.externalPath });
+    expect(evidence.retained).toMatchObject({ inRestHistory: true, metadataListing: expect.stringContaining("savepoints/savepoint-") });
+    const restoreFrom = restoreFromUri(job.savepoint!.externalPath);
+    expect(stack.done).toEqual(["set flinkVersion=2.2", `set restoreFrom=${restoreFrom}`, "up", "remove restoreFrom"]);
+    expect(stack.values).toEqual({ target: "docker", flinkVersion: "2.2" });
+    expect(evidence.restored).toEqual(evidence.expectedRestore);
+    expect(evidence.recoveredJobId).not.toBe(job.id);
+    // Read after the upgrade with the new line's inspector, and the faults after it run on the new line's outputs.
+    expect(inspectedWith).toEqual(["2.2"]);
+    expect(after.flinkLine).toBe("2.2");
+    expect(evidence.notes).toContainEqual(expect.stringMatching(/^upgraded from Flink 1\.20 to 2\.2 with pulumi up/));
+    expect(jm.runs).toEqual([]);
+  }, 30_000);
+
+  it("upgrade-line-checkpoint: cancels, and restores the retained checkpoint on the next line", async () => {
+    const stack = stackOn120();
+    const { evidence, job } = await run("upgrade-line-checkpoint", OPTIONS, stack);
+    expectCompleteEvidence(evidence);
+    expect(job.state).toBe("CANCELED");
+    expect(evidence.expectedRestore!.path).toMatch(new RegExp(`${job.id}/chk-\\d+$`));
+    expect(stack.done).toContain(`set restoreFrom=${restoreFromUri(evidence.expectedRestore!.path)}`);
+    expect(evidence.restored?.id).toBe(evidence.expectedRestore?.id);
+    expect(normalizeCheckpointPath(evidence.restored!.path)).toBe(normalizeCheckpointPath(evidence.expectedRestore!.path));
+  }, 30_000);
+
+  it("a failed pulumi up puts the config back as found and ends the fault with what failed", async () => {
+    const stack = new StackStandIn({ flinkVersion: "1.20", restoreFrom: "latest" });
+    stack.onUp = () => {
+      throw new Error("submit: FAILED: refusing to restore");
+    };
+    await expect(run("upgrade-line", OPTIONS, stack)).rejects.toThrow(
+      /pulumi up of stack stand-in on Flink 2\.2, restoring file:\/\/\/checkpoints_flink\/savepoints\/savepoint-\S+, failed \(its config is back as found: flinkVersion 1\.20, restoreFrom latest\): submit: FAILED: refusing to restore/,
+    );
+    expect(stack.values).toEqual({ flinkVersion: "1.20", restoreFrom: "latest" });
+  }, 30_000);
+
+  it("refuses before it touches the job without the stack's name, or on the newest line", async () => {
+    await expect(run("upgrade-line")).rejects.toThrow("give the stack's name (--stack), not an outputs file");
+    const [first] = jm.jobs.values();
+    expect(first!.state).toBe("RUNNING");
+    first!.state = "CANCELED";
+    outputs = { ...outputs, flinkLine: "2.2" };
+    const stack = stackOn120();
+    await expect(run("upgrade-line-checkpoint", OPTIONS, stack)).rejects.toThrow(
+      "the stack runs Flink 2.2, the newest line of versions.json (1.20, 2.2): there is no line to upgrade it to",
+    );
+    expect([...jm.jobs.values()].at(-1)!.state).toBe("RUNNING");
+    expect(stack.done).toEqual([]);
+    expect(jm.runs).toEqual([]);
+  }, 30_000);
 });

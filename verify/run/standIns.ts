@@ -3,6 +3,7 @@
 
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import type { TopicRecord } from "../../lib/kafka/reader";
+import type { StackControl } from "../../lib/stack/lifecycle";
 import type { FlinkRole, StackTarget, TaskManagerProcess } from "../../lib/stack/target";
 import type { KafkaView } from "./connection";
 
@@ -112,5 +113,34 @@ export class TargetStandIn implements StackTarget {
   async copyToJobManager(file: string, target: string): Promise<{ output: string; command: string }> {
     this.done.push(`copy ${file} ${target}`);
     return { output: "", command: `copy ${file} ${target}` };
+  }
+}
+
+/** A stack whose config is a map and whose `pulumi up` is the test's `onUp`, which returns the outputs after it. */
+export class StackStandIn implements StackControl {
+  readonly name = "stand-in";
+  /** What was done, one line each: `set flinkVersion=2.2`, `remove restoreFrom`, `up`. */
+  readonly done: string[] = [];
+  onUp: (config: Readonly<Record<string, string>>) => Record<string, unknown> = () => {
+    throw new Error("no onUp given");
+  };
+
+  constructor(readonly values: Record<string, string> = {}) {}
+
+  async config(): Promise<Record<string, string>> {
+    return { ...this.values };
+  }
+
+  async setConfig(changes: Readonly<Record<string, string | undefined>>): Promise<void> {
+    for (const [key, value] of Object.entries(changes)) {
+      this.done.push(value === undefined ? `remove ${key}` : `set ${key}=${value}`);
+      if (value === undefined) delete this.values[key];
+      else this.values[key] = value;
+    }
+  }
+
+  async up(): Promise<Record<string, unknown>> {
+    this.done.push("up");
+    return this.onUp(this.values);
   }
 }
