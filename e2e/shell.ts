@@ -33,8 +33,12 @@ export function runScript(args: readonly string[], log: Log): Promise<void> {
  */
 export function loadProjectEnvironment(): void {
   const dump = execFileSync("bash", ["-c", "source scripts/env.sh >/dev/null 2>&1 && env -0"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const made = new Map<string, string>();
   for (const entry of dump.split("\0")) {
     const at = entry.indexOf("=");
-    if (at > 0) process.env[entry.slice(0, at)] = entry.slice(at + 1);
+    if (at > 0) made.set(entry.slice(0, at), entry.slice(at + 1));
   }
+  for (const [name, value] of made) process.env[name] = value;
+  // env.sh unsets the project's former fixed passphrase inherited from an older shell: so must this process.
+  if (!made.has("PULUMI_CONFIG_PASSPHRASE")) delete process.env.PULUMI_CONFIG_PASSPHRASE;
 }

@@ -21,23 +21,16 @@ export function connectorLibDir(cfg: StackConfig): string {
 
 /**
  * What is missing from the image build inputs, as messages saying how to fix it. Pure: takes the listing of the
- * job context's lib/<line> folder and whether the CA file exists.
+ * job context's lib/<line> folder. (The CA file of extraCaCertsFile is checked with the stack config.)
  */
-export function buildInputProblems(cfg: StackConfig, libFiles: readonly string[], caFileExists: boolean): string[] {
-  const problems: string[] = [];
+export function buildInputProblems(cfg: StackConfig, libFiles: readonly string[]): string[] {
   const jar = connectorJarName(cfg);
-  if (!libFiles.includes(jar)) {
-    problems.push(
-      `jobs/flink/${connectorLibDir(cfg)}/${jar} is missing: run bash scripts/setup.sh ` +
-        `(it fetches every Flink line's connector with Maven; npm run up does it for you)`,
-    );
-  }
-  if (cfg.extraCaCertsFile !== undefined && !caFileExists) {
-    problems.push(
-      `flink-checkpointer:extraCaCertsFile: "${cfg.extraCaCertsFile}" does not exist; give the path of a PEM file or unset the key`,
-    );
-  }
-  return problems;
+  return libFiles.includes(jar)
+    ? []
+    : [
+        `jobs/flink/${connectorLibDir(cfg)}/${jar} is missing: run bash scripts/setup.sh ` +
+          `(it fetches every Flink line's connector with Maven; npm run up does it for you)`,
+      ];
 }
 
 /** What the stack's image builds take from disk. */
@@ -52,11 +45,10 @@ export interface BuildInputs {
 export function readBuildInputs(cfg: StackConfig): BuildInputs {
   const libDir = path.join(FLINK_JOB_CONTEXT, connectorLibDir(cfg));
   const libFiles = fs.existsSync(libDir) ? fs.readdirSync(libDir) : [];
-  const caFileExists = cfg.extraCaCertsFile !== undefined && fs.existsSync(cfg.extraCaCertsFile);
-  const problems = buildInputProblems(cfg, libFiles, caFileExists);
+  const problems = buildInputProblems(cfg, libFiles);
   if (problems.length > 0) throw new Error(`cannot build the stack's images:\n  - ${problems.join("\n  - ")}`);
   return {
-    ...(caFileExists ? { extraCaCerts: fs.readFileSync(cfg.extraCaCertsFile as string, "utf8") } : {}),
+    ...(cfg.extraCaCertsFile !== undefined ? { extraCaCerts: fs.readFileSync(cfg.extraCaCertsFile, "utf8") } : {}),
     contextDigests: { flinkJob: contextDigest(FLINK_JOB_CONTEXT), generator: contextDigest(GENERATOR_CONTEXT) },
   };
 }

@@ -2,7 +2,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../lib/versions";
-import { CONFIG_KEYS, ConfigError, parseStackConfig, projectConfig, repositoryOf } from "./config";
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  isImageReference,
+  isIsoTime,
+  parseStackConfig,
+  pemFileProblem,
+  projectConfig,
+  repositoryOf,
+} from "./config";
 
 const LINE = FLINK_LINES[DEFAULT_FLINK_LINE]!;
 
@@ -230,7 +239,7 @@ describe("parseStackConfig", () => {
 
   it("still checks image references the stack sets", () => {
     expect(problemsOf({ nodeImage: "-bad image" }, { FLINK_CHECKPOINTER_IMAGES: "local" })[0]).toBe(
-      'nodeImage: "-bad image" is not allowed; use an image reference like name:tag',
+      'nodeImage: "-bad image" is not allowed; use an image reference like name:tag ([registry[:port]/]lower-case path[:tag][@sha256:<digest>])',
     );
   });
 
@@ -267,6 +276,61 @@ describe("parseStackConfig", () => {
   it("requires three distinct topics and two distinct host ports", () => {
     expect(problemsOf({ outputTopic: "visits" })[0]).toContain("three different topics");
     expect(problemsOf({ kafkaExternalPort: "8081" })[0]).toContain("two different host ports");
+  });
+});
+
+describe("the values a key may hold", () => {
+  it("takes every image reference the stack uses by default, and references with a registry, a port and a digest", () => {
+    const defaults = [VERSIONS.kafka.officialImage, VERSIONS.kafka.localImage, VERSIONS.node.officialImage, VERSIONS.node.localImage];
+    for (const line of Object.values(FLINK_LINES)) defaults.push(line.officialImage, line.localImage);
+    for (const image of [
+      ...defaults,
+      "registry.example:5000/team/flink_job:v1.2-rc.1",
+      `busybox@sha256:${"ab".repeat(32)}`,
+      "localhost/x",
+    ]) {
+      expect(isImageReference(image), image).toBe(true);
+    }
+    for (const image of [
+      "Flink:1",
+      "flink:",
+      "flink::1",
+      "/flink",
+      "flink/",
+      "flink//x",
+      "fl ink",
+      "flink:1 ",
+      "-flink",
+      "flink@sha256:12",
+    ]) {
+      expect(isImageReference(image), image).toBe(false);
+    }
+  });
+
+  it("takes an ISO-8601 date-time with a zone on the calendar, as the generator does", () => {
+    for (const time of ["2026-01-01T00:00:00Z", "2024-02-29T23:59:59.123456789Z", "2026-06-01T12:30+02:00", "1970-01-01T00:00:00Z"]) {
+      expect(isIsoTime(time), time).toBe(true);
+    }
+    for (const time of [
+      "2025-02-29T00:00:00Z",
+      "2026-04-31T00:00:00Z",
+      "2026-01-01T24:00:00Z",
+      "2026-01-01 00:00:00Z",
+      "2026-01-01T00:00:00+25:00",
+    ]) {
+      expect(isIsoTime(time), time).toBe(false);
+    }
+  });
+
+  it("checks the CA file through the file system it is given", () => {
+    const pem = "# proxy\n-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+    expect(pemFileProblem("/etc/proxy.pem", () => ({ text: pem }))).toBeUndefined();
+    expect(pemFileProblem("/etc/proxy.pem", () => ({ error: "cannot be read by this user" }))).toMatch(
+      /^cannot be read by this user; give/,
+    );
+    expect(parseStackConfig({ extraCaCertsFile: "/etc/proxy.pem" }, {}, new Set(), () => ({ text: pem })).extraCaCertsFile).toBe(
+      "/etc/proxy.pem",
+    );
   });
 });
 

@@ -1,6 +1,9 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { JOB_DEFAULTS } from "../jobs/flink/settings";
 import { DEFAULT_FLINK_LINE, FLINK_LINES, type FlinkLine, VERSIONS } from "../lib/versions";
-import { CHECKPOINT_MODES, CheckpointMode, IMAGES_ENV, TARGETS, Target } from "./contract";
+import { CHECKPOINT_MODES, CheckpointMode, IMAGES_ENV, SINK_TRANSACTION_TIMEOUT_MS, TARGETS, Target } from "./contract";
 
 export { CHECKPOINT_MODES, CheckpointMode, IMAGES_ENV, TARGETS, Target };
 
@@ -146,7 +149,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   checkpointMode: { default: "EXACTLY_ONCE", description: "EXACTLY_ONCE or AT_LEAST_ONCE" },
   checkpointIntervalMs: { default: "20000", description: "checkpoint interval in ms, at least 1000" },
   checkpointDir: {
-    description: `volume: a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} (default file://${CHECKPOINT_MOUNT_PATH}); s3: an s3:// URI in s3Bucket (default s3://<s3Bucket>/${S3_CHECKPOINT_PREFIX})`,
+    description: `volume: a file:// URI at or below ${CHECKPOINT_MOUNT_PATH}, folders of letters, digits, '.', '_' and '-' (default file://${CHECKPOINT_MOUNT_PATH}); s3: an s3:// URI in s3Bucket (default s3://<s3Bucket>/${S3_CHECKPOINT_PREFIX})`,
   },
   checkpointStorage: {
     default: "volume",
@@ -190,7 +193,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     default: "10000",
     description: "Flink heartbeat timeout in ms, above the interval, at most 300000 (Flink's default 50000)",
   },
-  restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 0..60000" },
+  restartBackoffMs: { default: "1000", description: "first delay of the exponential-delay restart strategy in ms, 1..60000" },
   restartMaxBackoffMs: {
     default: "30000",
     description: "longest delay of that strategy in ms, from restartBackoffMs to 3600000 (Flink's default 60000)",
@@ -236,7 +239,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   generatorVisits: { default: "2", description: "concurrent visits, 1..1000" },
   generatorDelayMinMs: { default: "1000", description: "least delay between a visit's events, ms" },
   generatorDelayMaxMs: { default: "7000", description: "greatest delay between a visit's events, ms" },
-  generatorStartTime: { description: "ISO-8601 start of event time (default: now)" },
+  generatorStartTime: { description: "ISO-8601 start of event time with a zone, e.g. 2026-01-01T00:00:00Z (default: now)" },
   generatorSeed: { description: "integer seed for deterministic visits (default: random)" },
   restoreFrom: {
     description:
@@ -250,7 +253,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   nodeImage: {
     description: `Node.js base image of the generator (default: ${VERSIONS.node.officialImage}; ${IMAGES_ENV}=local: ${VERSIONS.node.localImage})`,
   },
-  extraCaCertsFile: { description: "PEM file trusted during image builds (TLS-inspecting proxy)" },
+  extraCaCertsFile: { description: "absolute path of a readable PEM file trusted during image builds (TLS-inspecting proxy)" },
   flinkRestPort: { default: "8081", description: "host port of the Flink REST API/UI on 127.0.0.1" },
   kafkaExternalPort: { default: "9094", description: "host port of Kafka's external listener on 127.0.0.1" },
   kindCluster: { default: "flink-checkpointer", description: "kind: cluster name, whose node gets the images (kind load)" },
@@ -258,29 +261,46 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   namespace: { default: "flink-checkpointer", description: "kind: namespace" },
 };
 
+/** The keys only the kind target reads; set on a docker stack they would be silently ignored. */
+export const KIND_ONLY_KEYS = ["kindCluster", "kubeContext", "namespace"] as const;
+
 /** All the problems found in a stack configuration, reported together. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(
       `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.startsWith("$") ? p : `flink-checkpointer:${p}`}`).join("\n"),
+        problems.map((p) => `  - ${p.startsWith("$") || isFullKeyProblem(p) ? p : `flink-checkpointer:${p}`}`).join("\n"),
     );
     this.name = "ConfigError";
   }
 }
 
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const GROUP_OR_JOB_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
+/** A problem about a key of another namespace names the full key (`ns:key: …`), which gets no project prefix. */
+const isFullKeyProblem = (problem: string): boolean => problem.slice(0, Math.max(problem.indexOf(": "), 0)).includes(":");
+
+// Names reach the job's command line as option values (`--group-id <value>`), where a leading '-' reads as an option.
+const TOPIC_NAME = /^[a-zA-Z0-9._][a-zA-Z0-9._-]{0,248}$/;
+const GROUP_OR_JOB_NAME = /^[a-zA-Z0-9._][a-zA-Z0-9._-]{0,199}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/**
+ * A folder or file name in a path that reaches Flink's configuration (FLINK_PROPERTIES: lines of `key: value`, split at
+ * the first ':', trimmed, expanded by envsubst and read as YAML) or a command line: whitespace, '#', quotes, '$' and
+ * YAML's indicators would change the value there; '.' and '..' would leave the folder it names.
+ */
+const PATH_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+/** The stack's own folders on the checkpoint volume (specs: web.upload.dir, Kubernetes HA's storage). */
+const RESERVED_VOLUME_FOLDERS = ["jars", "ha"];
 
 /**
  * Validates raw stack config values (strings as Pulumi stores them; absent keys undefined) and the environment
  * variables the stack honours (IMAGES_ENV), and returns the typed configuration. Collects every problem before failing.
+ * The files a key names (extraCaCertsFile) are read through `readTextFile`, so the check is pure given it.
  */
 export function parseStackConfig(
   raw: Readonly<Record<string, string | undefined>>,
   env: Readonly<Record<string, string | undefined>> = {},
   secretKeys: ReadonlySet<string> = new Set(),
+  readTextFile: ReadTextFile = readTextFileFromDisk,
 ): StackConfig {
   const problems: string[] = [];
   const setByStack = (key: string): boolean => (raw[key] ?? "").trim() !== "";
@@ -352,15 +372,23 @@ export function parseStackConfig(
   const s3PathStyle = bool("s3PathStyle");
   const defaultCheckpointDir = checkpointStorage === "s3" ? `s3://${s3Bucket}/${S3_CHECKPOINT_PREFIX}` : `file://${CHECKPOINT_MOUNT_PATH}`;
   const checkpointDir = (optional("checkpointDir") ?? defaultCheckpointDir).replace(/\/+$/, "");
+  const checkpointFolders = checkpointStorage === "s3" ? [] : foldersUnderMount(checkpointDir);
   if (checkpointStorage === "s3" && !isInBucket(checkpointDir, s3Bucket)) {
     problems.push(
       `checkpointDir: "${checkpointDir}" is not allowed with checkpointStorage s3; use an s3:// URI with a key prefix in the bucket ` +
         `s3Bucket names, e.g. s3://${s3Bucket}/${S3_CHECKPOINT_PREFIX}`,
     );
-  } else if (checkpointStorage !== "s3" && !isUnderMount(checkpointDir)) {
+  } else if (checkpointFolders === undefined) {
     problems.push(
-      `checkpointDir: "${checkpointDir}" is not allowed; use a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} ` +
-        "(the shared checkpoint volume), e.g. file:///checkpoints_flink",
+      `checkpointDir: ${JSON.stringify(checkpointDir)} is not allowed; use a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} ` +
+        "(the shared checkpoint volume) whose folders are letters, digits, '.', '_' and '-' (not starting with '.' or '-'), " +
+        "e.g. file:///checkpoints_flink",
+    );
+  } else if (RESERVED_VOLUME_FOLDERS.includes(checkpointFolders[0] ?? "")) {
+    problems.push(
+      `checkpointDir: "${checkpointDir}" is not allowed; ${CHECKPOINT_MOUNT_PATH}/${checkpointFolders[0]} is the stack's own ` +
+        `folder (${RESERVED_VOLUME_FOLDERS.map((f) => `${CHECKPOINT_MOUNT_PATH}/${f}`).join(" uploaded jars, ")} high availability); ` +
+        "use file:///checkpoints_flink or another folder below it",
     );
   }
   const checkpointTimeoutMs = int("checkpointTimeoutMs", 1000, 3_600_000);
@@ -376,8 +404,9 @@ export function parseStackConfig(
         "a peer would count as lost between two heartbeats",
     );
   }
-  const restartBackoffMs = int("restartBackoffMs", 0, 60_000);
-  const restartMaxBackoffMs = int("restartMaxBackoffMs", 0, 3_600_000);
+  // Flink refuses an exponential-delay strategy whose backoffs are below 1 ms, and with it the job.
+  const restartBackoffMs = int("restartBackoffMs", 1, 60_000);
+  const restartMaxBackoffMs = int("restartMaxBackoffMs", 1, 3_600_000);
   if (restartMaxBackoffMs < restartBackoffMs) {
     problems.push(
       `restartMaxBackoffMs: ${restartMaxBackoffMs} is below restartBackoffMs ${restartBackoffMs}; ` +
@@ -418,22 +447,31 @@ export function parseStackConfig(
 
   const kafkaVersion = matching("kafkaVersion", /^\d+\.\d+\.\d+$/, "a release like 4.1.1");
   const partitions = int("partitions", 1, 64);
-  const topicRule = "1-249 characters of letters, digits, '.', '_' or '-'";
+  const topicRule = "1-249 characters of letters, digits, '.', '_' or '-', not starting with '-', and not . or ..";
   const visitsTopic = matching("visitsTopic", TOPIC_NAME, topicRule);
   const outputTopic = matching("outputTopic", TOPIC_NAME, topicRule);
   const dlqTopic = matching("dlqTopic", TOPIC_NAME, topicRule);
+  for (const [key, topic] of [
+    ["visitsTopic", visitsTopic],
+    ["outputTopic", outputTopic],
+    ["dlqTopic", dlqTopic],
+  ] as const) {
+    if (topic === "." || topic === "..") problems.push(`${key}: "${topic}" is not allowed; use ${topicRule}`);
+  }
   if (new Set([visitsTopic, outputTopic, dlqTopic]).size < 3) {
     problems.push(
       `outputTopic: visitsTopic, outputTopic and dlqTopic must be three different topics ` +
         `(got ${visitsTopic}, ${outputTopic}, ${dlqTopic})`,
     );
   }
-  const groupId = matching("groupId", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
-  const jobName = matching("jobName", GROUP_OR_JOB_NAME, "letters, digits, '.', '_' or '-'");
+  const nameRule = "1-200 letters, digits, '.', '_' or '-', not starting with '-'";
+  const groupId = matching("groupId", GROUP_OR_JOB_NAME, nameRule);
+  const jobName = matching("jobName", GROUP_OR_JOB_NAME, nameRule);
 
   const generatorVisits = int("generatorVisits", 1, 1000);
   const generatorDelayMinMs = int("generatorDelayMinMs", 0, 3_600_000);
-  const generatorDelayMaxMs = int("generatorDelayMaxMs", 0, 3_600_000);
+  // The generator refuses a greatest delay of 0: its schedule's clock would stand still.
+  const generatorDelayMaxMs = int("generatorDelayMaxMs", 1, 3_600_000);
   if (generatorDelayMinMs > generatorDelayMaxMs) {
     problems.push(
       `generatorDelayMaxMs: ${generatorDelayMaxMs} is below generatorDelayMinMs ${generatorDelayMinMs}; ` +
@@ -441,8 +479,11 @@ export function parseStackConfig(
     );
   }
   const generatorStartTime = optional("generatorStartTime");
-  if (generatorStartTime !== undefined && Number.isNaN(Date.parse(generatorStartTime))) {
-    problems.push(`generatorStartTime: "${generatorStartTime}" is not allowed; use an ISO-8601 time like 2026-01-01T00:00:00Z`);
+  if (generatorStartTime !== undefined && !isIsoTime(generatorStartTime)) {
+    problems.push(
+      `generatorStartTime: ${JSON.stringify(generatorStartTime)} is not allowed; use an ISO-8601 date-time with a zone ` +
+        "from 1970 to 9999, like 2026-01-01T00:00:00Z or 2026-01-01T01:00:00+01:00",
+    );
   }
   const generatorSeed = optional("generatorSeed") === undefined ? undefined : int("generatorSeed", 0, 2 ** 32 - 1);
 
@@ -450,10 +491,14 @@ export function parseStackConfig(
   if (
     restoreFrom !== undefined &&
     restoreFrom !== RESTORE_LATEST &&
-    !(restoreFrom.startsWith(`${checkpointDir}/`) && /\/(chk-\d+|savepoint-[^/]+)$/.test(restoreFrom))
+    !(
+      restoreFrom.startsWith(`${checkpointDir}/`) &&
+      (checkpointStorage === "s3" ? isInBucket(restoreFrom, s3Bucket) : foldersUnderMount(restoreFrom) !== undefined) &&
+      /\/(chk-\d+|savepoint-[^/]+)$/.test(restoreFrom)
+    )
   ) {
     problems.push(
-      `restoreFrom: "${restoreFrom}" is not allowed; use ${RESTORE_LATEST} (the newest complete retained ` +
+      `restoreFrom: ${JSON.stringify(restoreFrom)} is not allowed; use ${RESTORE_LATEST} (the newest complete retained ` +
         `checkpoint, found at submission) or a retained checkpoint or savepoint under checkpointDir, ` +
         `e.g. ${checkpointDir}/<job-id>/chk-<n>`,
     );
@@ -472,9 +517,13 @@ export function parseStackConfig(
     kafkaImage: `${repositoryOf(local ? VERSIONS.kafka.localImage : VERSIONS.kafka.officialImage)}:${kafkaVersion}`,
     nodeImage: local ? VERSIONS.node.localImage : VERSIONS.node.officialImage,
   };
-  const imageRule = "an image reference like name:tag";
-  const imageRef = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
-  const image = (key: ImageKey): string => (setByStack(key) ? matching(key, imageRef, imageRule) : defaultImages[key]);
+  const imageRule = "an image reference like name:tag ([registry[:port]/]lower-case path[:tag][@sha256:<digest>])";
+  const checkedImage = (key: string): string => {
+    const reference = value(key) as string;
+    if (!isImageReference(reference)) problems.push(`${key}: ${JSON.stringify(reference)} is not allowed; use ${imageRule}`);
+    return reference;
+  };
+  const image = (key: ImageKey): string => (setByStack(key) ? checkedImage(key) : defaultImages[key]);
   const [flinkImage, kafkaImage, nodeImage] = IMAGE_KEYS.map(image);
   const imageOrigins = Object.fromEntries(IMAGE_KEYS.map((key) => [key, setByStack(key) ? "stack" : imageDefaults])) as Record<
     ImageKey,
@@ -482,7 +531,7 @@ export function parseStackConfig(
   >;
   const extraCaCertsFile = optional("extraCaCertsFile");
   const s3Image = setByStack("s3Image")
-    ? matching("s3Image", imageRef, imageRule)
+    ? checkedImage("s3Image")
     : local
       ? VERSIONS.seaweedfs.localImage
       : VERSIONS.seaweedfs.officialImage;
@@ -496,6 +545,8 @@ export function parseStackConfig(
           image: s3Image,
         }
       : undefined;
+  const caProblem = extraCaCertsFile === undefined ? undefined : pemFileProblem(extraCaCertsFile, readTextFile);
+  if (caProblem !== undefined) problems.push(`extraCaCertsFile: ${JSON.stringify(extraCaCertsFile)} ${caProblem}`);
 
   const flinkRestPort = int("flinkRestPort", 1, 65535);
   const kafkaExternalPort = int("kafkaExternalPort", 1, 65535);
@@ -512,6 +563,12 @@ export function parseStackConfig(
   }
   const namespace = matching("namespace", DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63");
 
+  problems.push(
+    ...combinationProblems(
+      { target, checkpointMode, checkpointIntervalMs, generatorDelayMinMs, flinkLine: flinkVersion, flinkImage },
+      setByStack,
+    ),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     target,
@@ -583,9 +640,153 @@ function isInBucket(uri: string, bucket: string): boolean {
   return uri.startsWith(prefix) && uri.length > prefix.length && !uri.split("/").includes("..") && !uri.includes("//", prefix.length - 1);
 }
 
-function isUnderMount(uri: string): boolean {
+/** The folders of a file:// URI below the checkpoint mount, each a PATH_SEGMENT; undefined for any other URI. */
+function foldersUnderMount(uri: string): string[] | undefined {
   const prefix = `file://${CHECKPOINT_MOUNT_PATH}`;
-  return (uri === prefix || uri.startsWith(`${prefix}/`)) && !uri.includes("/../") && !uri.endsWith("/..");
+  if (uri === prefix) return [];
+  if (!uri.startsWith(`${prefix}/`)) return undefined;
+  const folders = uri.slice(prefix.length + 1).split("/");
+  return folders.every((folder) => PATH_SEGMENT.test(folder)) ? folders : undefined;
+}
+
+/**
+ * An ISO-8601 date-time with a zone, as the visit generator takes it (jobs/generator/options.ts), on the calendar
+ * (no 30 February, which Date.parse would move to March) and from 1970 on (Kafka takes no negative timestamps).
+ */
+export function isIsoTime(text: string): boolean {
+  const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,9})?)?(?:Z|[+-](\d\d):(\d\d))$/.exec(text);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second = "0", zoneHours = "0", zoneMinutes = "0"] = match.slice(1).map((part) => part ?? "0");
+  const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  const ms = Date.parse(text);
+  return (
+    Number(month) >= 1 &&
+    Number(month) <= 12 &&
+    Number(day) >= 1 &&
+    Number(day) <= daysInMonth &&
+    Number(hour) <= 23 &&
+    Number(minute) <= 59 &&
+    Number(second) <= 59 &&
+    Number(zoneHours) <= 14 &&
+    Number(zoneMinutes) <= 59 &&
+    Number.isFinite(ms) &&
+    ms >= 0
+  );
+}
+
+/**
+ * A Docker image reference: [host[:port]/]path[:tag][@digest], the path of lower-case components joined by '/', as the
+ * Docker Engine and kind's image loading take it (an upper-case letter, a space or an empty component is refused there).
+ */
+export function isImageReference(text: string): boolean {
+  const component = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
+  const host = "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\\d{1,5})?/)?";
+  const tag = "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?";
+  const digest = "(?:@sha256:[a-f0-9]{64})?";
+  return text.length <= 255 && new RegExp(`^${host}${component}(?:/${component})*${tag}${digest}$`).test(text);
+}
+
+/** A file's text, or why it cannot be read (its absence, a folder, no permission). */
+export type ReadTextFile = (path: string) => { readonly text: string } | { readonly error: string };
+
+/** Reads a file of the machine for the config check. */
+export function readTextFileFromDisk(file: string): { text: string } | { error: string } {
+  try {
+    if (!fs.statSync(file).isFile()) return { error: "is not a file" };
+    return { text: fs.readFileSync(file, "utf8") };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { error: code === "ENOENT" ? "does not exist" : code === "EACCES" ? "cannot be read by this user" : (error as Error).message };
+  }
+}
+
+/** What is wrong with a CA bundle for the image builds, or undefined: an absolute path of a readable PEM certificate file. */
+export function pemFileProblem(file: string, readTextFile: ReadTextFile): string | undefined {
+  const allowed = "give the absolute path of a readable PEM file of certificates (-----BEGIN CERTIFICATE-----), or unset the key";
+  if (!path.isAbsolute(file) || /[\0\n\r]/.test(file)) return `is not an absolute path; ${allowed}`;
+  const read = readTextFile(file);
+  if ("error" in read) return `${read.error}; ${allowed}`;
+  const block = /-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----/;
+  return block.test(read.text) ? undefined : `holds no PEM certificate; ${allowed}`;
+}
+
+/** The fields combinationProblems judges. */
+type Combined = Pick<
+  StackConfig,
+  "target" | "checkpointMode" | "checkpointIntervalMs" | "generatorDelayMinMs" | "flinkLine" | "flinkImage"
+>;
+
+/**
+ * Settings that are each allowed but together fail when Flink or the job starts, after the stack was built, or
+ * quietly do something else than they say; each problem names both keys.
+ */
+export function combinationProblems(cfg: Combined, setByStack: (key: string) => boolean): string[] {
+  const problems: string[] = [];
+  // A transaction stays open from one checkpoint to the next and must be committed after a recovery too: an interval
+  // near the sink's timeout lets the broker abort it first (the job itself refuses one at or above it).
+  const longestInterval = SINK_TRANSACTION_TIMEOUT_MS / 2;
+  if (cfg.checkpointMode === "EXACTLY_ONCE" && cfg.checkpointIntervalMs > longestInterval) {
+    problems.push(
+      `checkpointIntervalMs: ${cfg.checkpointIntervalMs} with checkpointMode EXACTLY_ONCE is not well below the Kafka ` +
+        `transaction timeout of the job's sink (${SINK_TRANSACTION_TIMEOUT_MS} ms): a transaction stays open for an interval ` +
+        `and must be committed after a recovery; use at most ${longestInterval}, or checkpointMode AT_LEAST_ONCE`,
+    );
+  }
+  if (cfg.target !== "kind") {
+    for (const key of KIND_ONLY_KEYS.filter(setByStack)) {
+      problems.push(
+        `${key}: set, but target is ${cfg.target}, which never reads it (only the kind target does); remove it, or set target to kind`,
+      );
+    }
+  }
+  if (setByStack("kafkaImage") && setByStack("kafkaVersion")) {
+    problems.push(
+      "kafkaVersion: set beside kafkaImage, which then decides the Kafka version alone; remove kafkaVersion, " +
+        "or remove kafkaImage to take the image of kafkaVersion",
+    );
+  }
+  const imageLine = /:(\d+\.\d+)(?:[.-]|$)/.exec(cfg.flinkImage.slice(cfg.flinkImage.lastIndexOf("/") + 1))?.[1];
+  if (setByStack("flinkImage") && imageLine !== undefined && cfg.flinkLine in FLINK_LINES && imageLine !== cfg.flinkLine) {
+    problems.push(
+      `flinkImage: "${cfg.flinkImage}" is tagged for Flink ${imageLine}, but flinkVersion is ${cfg.flinkLine}, whose PyFlink and ` +
+        "connector the job image would put on it; use an image of that line, or set flinkVersion to the image's line",
+    );
+  }
+  // Each visit moves on by at least the least delay: countTrigger pages of one visit then never fit into one window.
+  const windowMs = JOB_DEFAULTS.windowSeconds * 1000;
+  if (cfg.generatorDelayMinMs * (JOB_DEFAULTS.countTrigger - 1) >= windowMs) {
+    problems.push(
+      `generatorDelayMinMs: ${cfg.generatorDelayMinMs} spreads ${JOB_DEFAULTS.countTrigger} pages of a visit over at least ` +
+        `${(cfg.generatorDelayMinMs * (JOB_DEFAULTS.countTrigger - 1)) / 1000} s, more than the job's ${JOB_DEFAULTS.windowSeconds} s window ` +
+        `with its count trigger of ${JOB_DEFAULTS.countTrigger}, so no window would ever fire; ` +
+        `use below ${Math.ceil(windowMs / (JOB_DEFAULTS.countTrigger - 1))} (and generatorDelayMaxMs to match)`,
+    );
+  }
+  return problems;
+}
+
+/** The namespaces of a project stack file's keys that belong to Pulumi and its providers, not to a typo. */
+export const PROVIDER_NAMESPACES = ["pulumi", "docker", "kubernetes"] as const;
+
+/**
+ * Keys of the stack's config under another namespace than the project's and Pulumi's own: a namespace typo
+ * (`flink-checkpointr:target`) would otherwise be silently ignored. (A key without a namespace in a stack file is the
+ * project's: Pulumi reads `target` there as `<project>:target`.)
+ */
+export function foreignKeyProblems(allKeys: readonly string[], project: string): string[] {
+  return allKeys
+    .filter((key) => {
+      const namespace = key.slice(0, Math.max(key.indexOf(":"), 0));
+      return namespace !== project && !(PROVIDER_NAMESPACES as readonly string[]).includes(namespace);
+    })
+    .map((key) => {
+      const name = key.slice(key.indexOf(":") + 1);
+      return (
+        `${key}: namespace "${key.slice(0, Math.max(key.indexOf(":"), 0))}" is neither this project's (${project}) nor Pulumi's ` +
+        `or a provider's (${PROVIDER_NAMESPACES.join(", ")}), so nothing reads it: probably mistyped` +
+        (name in CONFIG_KEYS ? `; did you mean ${project}:${name}?` : "; remove it")
+      );
+    });
 }
 
 /** The keys of one project's namespace (`<project>:<key>`) in a map of full config keys, without the prefix. */
@@ -614,10 +815,32 @@ export function secretConfigKeys(env: Readonly<Record<string, string | undefined
   );
 }
 
-/** Reads the `flink-checkpointer:*` keys of the current stack and IMAGES_ENV, and validates them. */
+/**
+ * Validates a stack's whole config map (`<namespace>:<key>` → value): the project's keys as parseStackConfig does, and
+ * every key of another namespace (foreignKeyProblems), all problems in one ConfigError.
+ */
+export function parseProjectStackConfig(
+  all: Readonly<Record<string, string>>,
+  project: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+  secretKeys: ReadonlySet<string> = new Set(),
+  readTextFile: ReadTextFile = readTextFileFromDisk,
+): StackConfig {
+  const foreign = foreignKeyProblems(Object.keys(all), project);
+  let cfg: StackConfig;
+  try {
+    cfg = parseStackConfig(projectConfig(all, project), env, secretKeys, readTextFile);
+  } catch (error) {
+    throw error instanceof ConfigError ? new ConfigError([...error.problems, ...foreign]) : error;
+  }
+  if (foreign.length > 0) throw new ConfigError(foreign);
+  return cfg;
+}
+
+/** Reads the current stack's config and IMAGES_ENV, and validates them. */
 export function loadConfig(): StackConfig {
   const project = pulumi.getProject();
-  return parseStackConfig(projectConfig(pulumi.runtime.allConfig(), project), process.env, secretConfigKeys(process.env, project));
+  return parseProjectStackConfig(pulumi.runtime.allConfig(), project, process.env, secretConfigKeys(process.env, project));
 }
 
 /** The credentials of an existing store (s3Endpoint), as the secrets Pulumi keeps them; read only here. */

@@ -15,6 +15,9 @@ export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
 /** The broker's listener inside the stack's network (and its own container). */
 export const KAFKA_INTERNAL_PORT = 9092;
 
+/** The job's producer transaction timeout: above the checkpoint interval, below the broker's cap (specs.ts). */
+export const SINK_TRANSACTION_TIMEOUT_MS = 600_000;
+
 /**
  * Environment variable choosing the defaults of the image keys a stack does not set: `official` (the default) or
  * `local`, the equivalents `bash scripts/setup.sh local-images` builds. scripts/up.sh sets it when the official images

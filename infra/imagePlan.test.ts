@@ -7,7 +7,7 @@ const LINE = FLINK_LINES[DEFAULT_FLINK_LINE]!;
 
 describe("imagePlan", () => {
   it("gives the official and the local image of every key the stack leaves out", () => {
-    expect(imagePlan({ target: "docker" })).toEqual([
+    expect(imagePlan({ "flink-checkpointer:target": "docker" })).toEqual([
       { key: "flinkImage", origin: "default", official: LINE.officialImage, local: LINE.localImage },
       { key: "kafkaImage", origin: "default", official: VERSIONS.kafka.officialImage, local: VERSIONS.kafka.localImage },
       { key: "nodeImage", origin: "default", official: VERSIONS.node.officialImage, local: VERSIONS.node.localImage },
@@ -15,7 +15,7 @@ describe("imagePlan", () => {
   });
 
   it("keeps what the stack sets under both", () => {
-    const plan = imagePlan({ kafkaImage: VERSIONS.kafka.localImage });
+    const plan = imagePlan({ "flink-checkpointer:kafkaImage": VERSIONS.kafka.localImage });
     expect(plan[1]).toEqual({
       key: "kafkaImage",
       origin: "stack",
@@ -26,7 +26,7 @@ describe("imagePlan", () => {
   });
 
   it("adds the S3 server's image when the stack runs its own", () => {
-    expect(imagePlan({ checkpointStorage: "s3" })[3]).toEqual({
+    expect(imagePlan({ "flink-checkpointer:checkpointStorage": "s3" })[3]).toEqual({
       key: "s3Image",
       origin: "default",
       official: VERSIONS.seaweedfs.officialImage,
@@ -35,18 +35,36 @@ describe("imagePlan", () => {
   });
 
   it("fails on an invalid stack config, before anything is created", () => {
-    expect(() => imagePlan({ checkpointMode: "SOMETIMES" })).toThrow(ConfigError);
+    expect(() => imagePlan({ "flink-checkpointer:checkpointMode": "SOMETIMES" })).toThrow(ConfigError);
+  });
+
+  it("reports a key of a mistyped namespace with the project's problems, and leaves Pulumi's and the providers' alone", () => {
+    expect(() =>
+      imagePlan({
+        "flink-checkpointr:target": "kind",
+        "flink-checkpointer:taskSlots": "17",
+        "docker:host": "unix:///x",
+        "pulumi:tags": "{}",
+      }),
+    ).toThrow(
+      'invalid stack configuration (2 problems):\n  - flink-checkpointer:taskSlots: "17" is not allowed; use a whole number from 1 to 16\n' +
+        '  - flink-checkpointr:target: namespace "flink-checkpointr" is neither this project\'s (flink-checkpointer) nor ' +
+        "Pulumi's or a provider's (pulumi, docker, kubernetes), so nothing reads it: probably mistyped; did you mean flink-checkpointer:target?",
+    );
   });
 });
 
 describe("pulumiConfigValues", () => {
-  it("reads `pulumi config --json` of this project", () => {
+  it("reads `pulumi config --json`, every namespace", () => {
     const json = JSON.stringify({
       "flink-checkpointer:target": { value: "docker", secret: false },
       "flink-checkpointer:flinkRestPort": { value: "18081", secret: false },
       "other:key": { value: "x", secret: false },
     });
-    expect(pulumiConfigValues(json)).toEqual({ values: { target: "docker", flinkRestPort: "18081" }, secrets: new Set() });
+    expect(pulumiConfigValues(json)).toEqual({
+      values: { "flink-checkpointer:target": "docker", "flink-checkpointer:flinkRestPort": "18081", "other:key": "x" },
+      secrets: new Set(),
+    });
   });
 
   it("hides a secret's value and says it is one, so an existing store's keys validate without being read", () => {
@@ -57,7 +75,7 @@ describe("pulumiConfigValues", () => {
       "flink-checkpointer:s3SecretKey": { secret: true },
     });
     const { values, secrets } = pulumiConfigValues(json);
-    expect(values.s3AccessKey).toBe("[secret]");
+    expect(values["flink-checkpointer:s3AccessKey"]).toBe("[secret]");
     expect(secrets).toEqual(new Set(["s3AccessKey", "s3SecretKey"]));
     expect(imagePlan(values, secrets).map((choice) => choice.key)).toEqual(["flinkImage", "kafkaImage", "nodeImage"]);
   });

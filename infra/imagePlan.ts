@@ -5,7 +5,7 @@
 // not validate fails here, with every problem named, before anything is set up or created.
 
 import { readFileSync } from "node:fs";
-import { ConfigError, IMAGE_KEYS, IMAGES_ENV, type ImageKey, parseStackConfig, projectConfig } from "./config";
+import { ConfigError, IMAGE_KEYS, IMAGES_ENV, type ImageKey, parseProjectStackConfig, projectConfig } from "./config";
 
 const PROJECT = "flink-checkpointer";
 
@@ -18,13 +18,20 @@ export interface ImageChoice {
   readonly local: string;
 }
 
-/** The images of a stack under both kinds of defaults. Throws ConfigError for an invalid stack config. */
-export function imagePlan(raw: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string> = new Set()): ImageChoice[] {
-  const official = parseStackConfig(raw, { [IMAGES_ENV]: "official" }, secretKeys);
-  const local = parseStackConfig(raw, { [IMAGES_ENV]: "local" }, secretKeys);
+/** The images of a stack (its whole config map) under both kinds of defaults. Throws ConfigError for an invalid stack config. */
+export function imagePlan(all: Readonly<Record<string, string>>, secretKeys: ReadonlySet<string> = new Set()): ImageChoice[] {
+  const official = parseProjectStackConfig(all, PROJECT, { [IMAGES_ENV]: "official" }, secretKeys);
+  const local = parseProjectStackConfig(all, PROJECT, { [IMAGES_ENV]: "local" }, secretKeys);
   const s3Server: ImageChoice[] =
     official.s3?.inStack && local.s3
-      ? [{ key: "s3Image", origin: (raw.s3Image ?? "").trim() ? "stack" : "default", official: official.s3.image, local: local.s3.image }]
+      ? [
+          {
+            key: "s3Image",
+            origin: (all[`${PROJECT}:s3Image`] ?? "").trim() ? "stack" : "default",
+            official: official.s3.image,
+            local: local.s3.image,
+          },
+        ]
       : [];
   return [
     ...IMAGE_KEYS.map((key) => ({
@@ -38,28 +45,30 @@ export function imagePlan(raw: Readonly<Record<string, string>>, secretKeys: Rea
 }
 
 /**
- * The values of `pulumi config --json` (`{"<project>:<key>": {"value": …, "secret": …}}`) of this project, and which of
- * them are secrets. A secret's value stays hidden: it stands as `[secret]`, enough to know the key is set.
+ * The values of `pulumi config --json` (`{"<namespace>:<key>": {"value": …, "secret": …}}`), every namespace, and
+ * which of the project's keys are secrets. A secret's value stays hidden: it stands as `[secret]`, enough to know the
+ * key is set.
  */
 export function pulumiConfigValues(json: string): { values: Record<string, string>; secrets: Set<string> } {
   const parsed = JSON.parse(json) as Record<string, { value?: unknown; secret?: unknown }>;
-  const all = Object.fromEntries(
+  const values = Object.fromEntries(
     Object.entries(parsed).map(([key, entry]) => [key, entry?.secret === true ? "[secret]" : String(entry?.value ?? "")]),
   );
   const secrets = Object.entries(parsed).flatMap(([key, entry]) => (entry?.secret === true ? [key] : []));
-  return {
-    values: projectConfig(all, PROJECT),
-    secrets: new Set(Object.keys(projectConfig(Object.fromEntries(secrets.map((k) => [k, ""])), PROJECT))),
-  };
+  return { values, secrets: new Set(Object.keys(projectConfig(Object.fromEntries(secrets.map((k) => [k, ""])), PROJECT))) };
 }
 
-if (require.main === module) {
+/** Reads `pulumi config --json` from `input` and prints the plan; exit 2 with every problem for an invalid config. */
+export async function main(_argv: readonly string[], input: () => string = () => readFileSync(0, "utf8")): Promise<number> {
   try {
-    const { values, secrets } = pulumiConfigValues(readFileSync(0, "utf8"));
+    const { values, secrets } = pulumiConfigValues(input());
     const plan = imagePlan(values, secrets);
     console.log(plan.map((choice) => `${choice.key} ${choice.origin} ${choice.official} ${choice.local}`).join("\n"));
+    return 0;
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : `imagePlan: ${(error as Error).message}`);
-    process.exit(2);
+    return 2;
   }
 }
+
+if (require.main === module) main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT, readBuildInputs } from "./buildInputs";
 import { loadConfig } from "./config";
+import { checkDockerEngine } from "./docker/preflight";
 import { DockerStack } from "./docker/stack";
 import { checkKindCluster } from "./kubernetes/preflight";
 import { KindStack } from "./kubernetes/stack";
@@ -9,11 +10,12 @@ const config = loadConfig();
 const buildInputs = readBuildInputs(config);
 const namePrefix = `flink-checkpointer-${pulumi.getStack()}`;
 
+// Each target's preflight runs before any resource is registered: what would fail half-way stops here, in one message.
+if (config.target === "docker") checkDockerEngine(config, namePrefix, pulumi.getStack());
 const stack =
   config.target === "docker"
     ? new DockerStack("flink-checkpointer", { config, namePrefix, buildInputs })
-    : // The preflight runs before any resource is registered: a missing cluster or context stops here, in one message.
-      new KindStack("flink-checkpointer", { config, namePrefix, buildInputs, cluster: checkKindCluster(config, REPO_ROOT) });
+    : new KindStack("flink-checkpointer", { config, namePrefix, buildInputs, cluster: checkKindCluster(config, REPO_ROOT) });
 
 // Every entry becomes a stack output; verify/ reads them (see README "Stack outputs", infra/contract.ts).
 export = stack.outputs;

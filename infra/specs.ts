@@ -17,7 +17,7 @@ import {
 import { checkpointFormats } from "../lib/versions";
 import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type S3Settings, type StackConfig } from "./config";
 import type { BucketStorageOutput, InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
-import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "./contract";
+import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT, SINK_TRANSACTION_TIMEOUT_MS } from "./contract";
 
 /** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
 export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager", s3: "s3" } as const;
@@ -333,8 +333,7 @@ export function kafkaEnvironment(external: AdvertisedAddress): Record<string, st
 
 /** The broker's cap on producer transactions (its default, 15 min); the job's sink timeout must stay below. */
 export const KAFKA_TRANSACTION_MAX_TIMEOUT_MS = 900_000;
-/** The job's producer transaction timeout: above the checkpoint interval, below the broker's cap. */
-export const SINK_TRANSACTION_TIMEOUT_MS = 600_000;
+export { SINK_TRANSACTION_TIMEOUT_MS };
 
 export interface TopicSpec {
   readonly name: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { retryTransient, WaitTimeout, waitFor } from "./wait";
+import { pause, retryTransient, WaitTimeout, waitFor } from "./wait";
 
 /** An error of the kind a JobManager that restarts gives for a moment. */
 class Hiccup extends Error {
@@ -32,6 +32,35 @@ describe("waitFor", () => {
     );
     await expect(waiting).rejects.toThrow(WaitTimeout);
     await expect(waiting).rejects.toThrow(/waiting for a checkpoint; last seen: 0 completed\. Next: look at the UI/);
+  });
+});
+
+describe("waitFor and pause, never silent", () => {
+  it("report while a slow probe is still out, not only between probes", async () => {
+    const lines: string[] = [];
+    let calls = 0;
+    await waitFor(
+      "a slow answer",
+      5_000,
+      async () => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 120));
+        return calls < 2 ? { done: false, status: "not yet" } : { done: true, value: calls };
+      },
+      (l) => lines.push(l),
+      { pollMs: 5, reportEveryMs: 30 },
+    );
+    // Two probes of 120 ms each: a report every 30 ms while they ran.
+    expect(lines.filter((l) => l.startsWith("… still waiting for a slow answer")).length).toBeGreaterThanOrEqual(4);
+    const before = lines.length;
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(lines.length).toBe(before);
+  });
+
+  it("a pause says what it waits for and how long", async () => {
+    const lines: string[] = [];
+    await pause("letting the generator write", 30, (l) => lines.push(l));
+    expect(lines).toEqual(["      letting the generator write for 0 s"]);
   });
 });
 

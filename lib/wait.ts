@@ -30,6 +30,9 @@ export const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** How often a wait or a pause says it is still at it: below 10 s, so no step is silent longer, whatever a probe takes. */
+export const REPORT_EVERY_MS = 9_000;
+
 export async function waitFor<T>(
   what: string,
   timeoutMs: number,
@@ -38,37 +41,64 @@ export async function waitFor<T>(
   options: WaitOptions = {},
 ): Promise<T> {
   const pollMs = options.pollMs ?? 1_000;
-  const reportEveryMs = options.reportEveryMs ?? 10_000;
   const started = Date.now();
-  let lastReport = started;
-  let status = "";
+  let status = "waiting for the first answer";
   let lastError = "";
   log(`… waiting for ${what} (up to ${seconds(timeoutMs)})`);
-  for (;;) {
-    let seen: Probe<T>;
-    try {
-      seen = await probe();
-    } catch (error) {
-      // One failed probe is not the end of the wait: only the deadline is. Other errors mean "never".
-      if (!isTransient(error)) throw error;
-      lastError = error.message;
-      seen = { done: false, status: `the probe failed: ${lastError}` };
+  // A timer, not the poll loop, says "still waiting": a probe that takes long (a Kafka read, a slow REST answer) must not
+  // make the wait silent.
+  const reporter = setInterval(
+    () => log(`… still waiting for ${what}: ${seconds(Date.now() - started)} of ${seconds(timeoutMs)} (${status})`),
+    options.reportEveryMs ?? REPORT_EVERY_MS,
+  );
+  try {
+    for (;;) {
+      let seen: Probe<T>;
+      try {
+        seen = await probe();
+      } catch (error) {
+        // One failed probe is not the end of the wait: only the deadline is. Other errors mean "never".
+        if (!isTransient(error)) throw error;
+        lastError = error.message;
+        seen = { done: false, status: `the probe failed: ${lastError}` };
+      }
+      // `in`, not `done`: Pulumi compiles the program's modules without strictNullChecks, which narrows no boolean.
+      if (!("status" in seen)) return seen.value;
+      status = seen.status;
+      const now = Date.now();
+      if (now - started >= timeoutMs) {
+        const error = lastError && !status.includes(lastError) ? `; last error: ${lastError}` : "";
+        throw new WaitTimeout(
+          `timed out after ${seconds(now - started)} waiting for ${what}; last seen: ${status}${error}.${options.next ? ` Next: ${options.next}` : ""}`,
+        );
+      }
+      await sleep(Math.min(pollMs, Math.max(0, timeoutMs - (now - started))));
     }
-    // `in`, not `done`: Pulumi compiles the program's modules without strictNullChecks, which narrows no boolean.
-    if (!("status" in seen)) return seen.value;
-    status = seen.status;
-    const now = Date.now();
-    if (now - started >= timeoutMs) {
-      const error = lastError && !status.includes(lastError) ? `; last error: ${lastError}` : "";
-      throw new WaitTimeout(
-        `timed out after ${seconds(now - started)} waiting for ${what}; last seen: ${status}${error}.${options.next ? ` Next: ${options.next}` : ""}`,
-      );
-    }
-    if (now - lastReport >= reportEveryMs) {
-      log(`… still waiting for ${what}: ${seconds(now - started)} of ${seconds(timeoutMs)} (${status})`);
-      lastReport = now;
-    }
-    await sleep(Math.min(pollMs, Math.max(0, timeoutMs - (now - started))));
+  } finally {
+    clearInterval(reporter);
+  }
+}
+
+/** `work` awaited with a line at least every REPORT_EVERY_MS while it is still out (a JVM, a long read): never silent. */
+export async function reporting<T>(what: string, work: Promise<T>, log: Log): Promise<T> {
+  const started = Date.now();
+  const reporter = setInterval(() => log(`… still ${what}: ${seconds(Date.now() - started)}`), REPORT_EVERY_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(reporter);
+  }
+}
+
+/** A deliberate pause that says what it waits for, and again at least every REPORT_EVERY_MS while it lasts. */
+export async function pause(what: string, ms: number, log: Log): Promise<void> {
+  log(`      ${what} for ${seconds(ms)}`);
+  const started = Date.now();
+  const reporter = setInterval(() => log(`      … ${what}: ${seconds(Date.now() - started)} of ${seconds(ms)}`), REPORT_EVERY_MS);
+  try {
+    await sleep(ms);
+  } finally {
+    clearInterval(reporter);
   }
 }
 

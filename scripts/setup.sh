@@ -11,6 +11,6 @@ source scripts/env.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing the npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  fc_progress "installing the npm dependencies" npm ci --no-audit --no-fund
 fi
 exec node_modules/.bin/tsx setup/cli.ts "$@"

@@ -20,6 +20,11 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 die() { echo "up: ERROR: $*" >&2; exit 1; }
+
+# fc_progress (env.sh) says every 9 s that a step still runs; its lines go to fd 3, the terminal's stderr, also from
+# inside a command substitution that captures the command's.
+exec 3>&2
+FC_PROGRESS_FD=3
 local_prefix="flink-checkpointer-local/"
 
 # Succeeds when image $1 is on this machine or can be pulled; otherwise prints the reason on one line.
@@ -27,15 +32,17 @@ image_available() {
   docker image inspect "$1" >/dev/null 2>&1 && return 0
   echo "up: pulling $1" >&2
   local out
-  out="$(timeout 900 docker pull --quiet "$1" 2>&1)" && return 0
+  out="$(fc_progress "pulling $1" timeout 900 docker pull --quiet "$1" 2>&1)" && return 0
   printf '%s' "$out" | tr '\n' ' ' | cut -c1-200
   return 1
 }
 
 printf '\n== images (stack %s)\n' "$stack"
-pulumi stack select --create "$stack" --non-interactive
+echo "up: selecting the stack, and checking its config (pulumi config, infra/imagePlan.ts)"
+fc_progress "selecting the stack" pulumi stack select --create "$stack" --non-interactive
+fc_refresh_stack_files
 # One line per image key: <key> <stack|default> <official image> <local image>. An invalid stack config stops here.
-plan="$(pulumi config --json --stack "$stack" | node_modules/.bin/tsx infra/imagePlan.ts)"
+plan="$(fc_progress "checking the stack config" bash -c 'pulumi config --json --stack "$1" | node_modules/.bin/tsx infra/imagePlan.ts' _ "$stack")"
 
 images="${FLINK_CHECKPOINTER_IMAGES:-}"
 case "$images" in

@@ -11,6 +11,7 @@ import { DOCKER_ENGINE, dockerEnginePiece } from "./pieces/docker";
 import { localImagesGroup } from "./pieces/images";
 import { inspectorDir, inspectorGroup } from "./pieces/inspector";
 import { kindGroup } from "./pieces/kind";
+import { PASSPHRASE_MIGRATION, passphrasePiece } from "./pieces/passphrase";
 import { seaweedfsGroup } from "./pieces/seaweedfs";
 import { toolchainGroup } from "./pieces/toolchain";
 
@@ -20,7 +21,8 @@ export const USAGE = `Usage: bash scripts/setup.sh [GROUP...] [--local-images]
 
 Brings the groups up to date; a piece whose inputs did not change since it was built is skipped.
 Groups:
-  pulumi        what \`pulumi up\` needs: toolchain, docker and connectors (the default)
+  pulumi        what \`pulumi up\` needs: toolchain, docker and connectors, and the local stacks re-encrypted with
+                this machine's passphrase when they still use the former fixed one (the default)
   toolchain     the Pulumi CLI and providers, built from Go modules unless you have your own (FC_FORCE_TOOLCHAIN=1)
   docker        a Docker Engine that answers (scripts/docker-engine.sh)
   connectors    every Flink line's Kafka connector jars, in jobs/flink/lib/<line>/
@@ -60,8 +62,13 @@ export function parseArguments(args: readonly string[]): Request {
 
 async function groupOf(name: GroupName, setting: Setting): Promise<Group> {
   switch (name) {
-    case "pulumi":
-      return merge([toolchainGroup(setting), await groupOf("docker", setting), connectorsGroup(setting)]);
+    case "pulumi": {
+      const toolchain = toolchainGroup(setting);
+      // The migration runs the Pulumi CLI: after ours is built, when we build it.
+      const pulumiCli = toolchain.pieces.filter((piece) => piece.name === "toolchain/pulumi").map((piece) => piece.name);
+      const passphrase = { pieces: [passphrasePiece(setting, pulumiCli)], targets: [PASSPHRASE_MIGRATION], notes: [] };
+      return merge([toolchain, await groupOf("docker", setting), connectorsGroup(setting), passphrase]);
+    }
     case "toolchain":
       return toolchainGroup(setting);
     case "docker":

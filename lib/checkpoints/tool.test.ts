@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { checkpointsCommand, explainedProblem, inspectorTarget, partitionOffsetsOf } from "./tool";
+import { runShown } from "../exec";
+import { checkpointsCommand, explainedProblem, inspectorTarget, partitionOffsetsOf, toolAnswer } from "./tool";
 
 const LISTING = ["python3", "/opt/flink/usrlib/jobs/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink"];
 
@@ -69,5 +70,29 @@ describe("the checkpoint inspector in the JobManager", () => {
       "partition visits-0 has the starting-offset marker -3",
     );
     expect(() => partitionOffsetsOf({}, "visits")).toThrow("no sourceOffsets list");
+  });
+});
+
+describe("the tool's own answer through docker exec or kubectl exec", () => {
+  it("keeps prune's table and its exit 1, and tells a command that did not run from a tool that said no", async () => {
+    const table = await runShown(
+      { file: "sh", args: ["-c", "echo 'chk-3  refused: a symbolic link'; echo 'one row refused' >&2; exit 1"] },
+      10_000,
+    );
+    expect(toolAnswer(table)).toEqual({ stdout: "chk-3  refused: a symbolic link", stderr: "one row refused", exitCode: 1 });
+    const notRun = await runShown(
+      { file: "sh", args: ["-c", "echo 'Error response from daemon: No such container: x' >&2; exit 1"] },
+      10_000,
+    );
+    expect(toolAnswer(notRun)).toBeUndefined();
+    const crashed = await runShown({ file: "sh", args: ["-c", "echo partial; exit 3"] }, 10_000);
+    expect(toolAnswer(crashed)).toBeUndefined();
+    const missing = await runShown({ file: "no-such-program-here", args: [] }, 10_000);
+    expect(missing.failed?.exitCode).toBeNull();
+    expect(toolAnswer(await runShown({ file: "sh", args: ["-c", "echo listed"] }, 10_000))).toEqual({
+      stdout: "listed",
+      stderr: "",
+      exitCode: 0,
+    });
   });
 });

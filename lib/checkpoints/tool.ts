@@ -5,7 +5,7 @@
 
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { runCommand, shown } from "../exec";
+import { type Ran, runCommand, shown } from "../exec";
 import type { PartitionOffsets } from "../kafka/offsets";
 import { REPO_ROOT } from "../paths";
 import type { StackTarget } from "../stack/target";
@@ -73,14 +73,36 @@ export function checkpointsCommand(
   return [...listing.slice(0, at), command, ...args, "--inspector-jar", inspectorJar, ...listing.slice(at + 1)];
 }
 
-/** Builds the inspector of the stack's Flink line, copies it into the JobManager and runs `checkpoints.py <command>` there. */
-export async function runCheckpointsTool(
+/** What checkpoints.py printed and its own exit code (prune: 1 when a row was refused or could not be removed). */
+export interface ToolAnswer {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/**
+ * The tool's own answer in a failed run, or undefined when the command did not get to answer: checkpoints.py exits 1
+ * with its report on stdout (prune's table), while `docker exec` and `kubectl exec` failing themselves print nothing there.
+ */
+export function toolAnswer(ran: Ran): ToolAnswer | undefined {
+  if (ran.output !== null) return { stdout: ran.output, stderr: "", exitCode: 0 };
+  const failed = ran.failed;
+  return failed !== undefined && failed.exitCode === 1 && failed.stdout !== ""
+    ? { stdout: failed.stdout, stderr: failed.stderr, exitCode: 1 }
+    : undefined;
+}
+
+/**
+ * Builds the inspector of the stack's Flink line, copies it into the JobManager and runs `checkpoints.py <command>`
+ * there; gives the tool's answer with its exit code, and throws only when the tool could not run.
+ */
+export async function answerOfCheckpointsTool(
   stack: StackTarget,
   flinkLine: string,
   listing: readonly string[],
   command: CheckpointsCommand,
   args: readonly string[],
-): Promise<string> {
+): Promise<ToolAnswer> {
   const folder = await buildInspector(flinkLine);
   const target = inspectorTarget(folder);
   const copied = await stack.copyToJobManager(join(folder, INSPECTOR_JAR), target);
@@ -89,8 +111,25 @@ export async function runCheckpointsTool(
       `copying the checkpoint inspector into the JobManager failed: ${copied.problem}\nNext: is the stack's JobManager running? (\`docker ps\` / \`kubectl get pods\`)`,
     );
   const ran = await stack.runInJobManager(checkpointsCommand(listing, command, args, target), INSPECT_TIMEOUT_MS);
-  if (ran.output === null) throw new InspectorError(explainedProblem(ran.problem ?? "failed", command));
-  return ran.output;
+  const answer = toolAnswer(ran);
+  if (answer === undefined) throw new InspectorError(explainedProblem(ran.problem ?? "failed", command));
+  return answer;
+}
+
+/** As answerOfCheckpointsTool, for callers that need success: an answer other than exit 0 is an InspectorError. */
+export async function runCheckpointsTool(
+  stack: StackTarget,
+  flinkLine: string,
+  listing: readonly string[],
+  command: CheckpointsCommand,
+  args: readonly string[],
+): Promise<string> {
+  const answer = await answerOfCheckpointsTool(stack, flinkLine, listing, command, args);
+  if (answer.exitCode !== 0)
+    throw new InspectorError(
+      `checkpoints.py ${command} exited ${answer.exitCode}:\n${[answer.stdout, answer.stderr].filter(Boolean).join("\n")}`,
+    );
+  return answer.stdout;
 }
 
 const RUN_UP = "run `npm run up` with this version of jobs/flink";

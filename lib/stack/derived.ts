@@ -8,6 +8,7 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import type { CheckpointMode } from "../../infra/contract";
 import type { Log } from "../wait";
 import { CONFIG_PREFIX, outputsOf, printedBy } from "./lifecycle";
+import { requireStackPassphrase } from "./passphrase";
 
 /**
  * The stack tag that marks a stack as derived by this project, its value the base stack's name. A tag rather than a
@@ -135,6 +136,7 @@ export async function withDerivedStack<T>(
   log: Log,
   run: (outputs: Record<string, unknown>, stack: string) => Promise<T>,
 ): Promise<T> {
+  requireStackPassphrase();
   const name = derivedStackName(base, variant);
   const baseStack = await LocalWorkspace.selectStack({ stackName: base, workDir: projectDir });
   const baseConfig = Object.fromEntries(Object.entries(await baseStack.getAllConfig()).map(([k, v]) => [k, v.value]));

@@ -4,12 +4,14 @@
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { IMAGES_ENV } from "../../infra/contract";
 import type { Log } from "../wait";
+import { requireStackPassphrase } from "./passphrase";
 
 /** The prefix of the project's config keys: its name (Pulumi.yaml). */
 export const CONFIG_PREFIX = "flink-checkpointer:";
 
 /** The project's stack of that name (created when the backend has none). */
-export function selectStack(projectDir: string, name: string): Promise<Stack> {
+export async function selectStack(projectDir: string, name: string): Promise<Stack> {
+  requireStackPassphrase();
   return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: projectDir });
 }
 

@@ -5,7 +5,7 @@
 
 import { RESTORE_FROM_LATEST } from "../../infra/contract";
 import { isPath, isStackName, notAllowed, problemLines, STACK_NAME_ALLOWED, wholeNumber } from "../../lib/args";
-import { InspectorError, runCheckpointsTool } from "../../lib/checkpoints/tool";
+import { answerOfCheckpointsTool, InspectorError, runCheckpointsTool } from "../../lib/checkpoints/tool";
 import { REPO_ROOT } from "../../lib/paths";
 import { stackTarget } from "../../lib/stack";
 import { parseStackOutputs, readPulumiOutputs, StackOutputsError } from "../../lib/stack/outputs";
@@ -186,15 +186,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         ]),
       );
     } else {
-      console.log(
-        await runCheckpointsTool(
-          stackTarget(outputs.processes),
-          outputs.flinkLine,
-          listing,
-          "prune",
-          pruneArguments(args, raw, args.stack),
-        ),
+      // prune's table is its answer whatever its exit code: 1 says a row was refused or could not be removed.
+      const answer = await answerOfCheckpointsTool(
+        stackTarget(outputs.processes),
+        outputs.flinkLine,
+        listing,
+        "prune",
+        pruneArguments(args, raw, args.stack),
       );
+      console.log(answer.stdout);
+      if (answer.stderr !== "") console.error(answer.stderr);
+      return answer.exitCode;
     }
     return 0;
   } catch (error) {

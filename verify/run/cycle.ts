@@ -8,7 +8,7 @@ import { formatOffsets, offsetsReach } from "../../lib/kafka/offsets";
 import type { StackControl } from "../../lib/stack/lifecycle";
 import type { StackOutputs } from "../../lib/stack/outputs";
 import type { StackTarget } from "../../lib/stack/target";
-import { type Log, seconds, sleep, waitFor } from "../../lib/wait";
+import { type Log, reporting, seconds, sleep, waitFor } from "../../lib/wait";
 import { MALFORMED_KINDS, malformedVisits } from "../judge/records";
 import { restoreIsOfThisRecovery, WATERMARK_OPERATOR } from "../judge/recovery";
 import type { Connection, KafkaView } from "./connection";
@@ -349,15 +349,31 @@ export async function runCycle(
   log(
     `… reading ${outputs.outputTopic} read_committed up to ${formatOffsets(evidence.outputEnd)} (up to ${seconds(options.readTimeoutMs)})`,
   );
-  evidence.outputRecords = await kafka.readTopic(outputs.outputTopic, evidence.outputEnd, options.readTimeoutMs);
+  evidence.outputRecords = await reporting(
+    `reading ${outputs.outputTopic}`,
+    kafka.readTopic(outputs.outputTopic, evidence.outputEnd, options.readTimeoutMs),
+    log,
+  );
   // The input is read after the output, so every input that output could come from is in it.
   evidence.inputEnd = await kafka.endOffsets(outputs.visitsTopic);
   log(`… reading ${outputs.visitsTopic} up to ${formatOffsets(evidence.inputEnd)} (up to ${seconds(options.readTimeoutMs)})`);
-  evidence.inputRecords = await kafka.readTopic(outputs.visitsTopic, evidence.inputEnd, options.readTimeoutMs);
+  evidence.inputRecords = await reporting(
+    `reading ${outputs.visitsTopic}`,
+    kafka.readTopic(outputs.visitsTopic, evidence.inputEnd, options.readTimeoutMs),
+    log,
+  );
   const dlqEnd = await kafka.endOffsets(outputs.dlqTopic);
   log(`… reading ${outputs.dlqTopic} read_committed up to ${formatOffsets(dlqEnd)} (up to ${seconds(options.readTimeoutMs)})`);
-  evidence.deadLetterRecords = await kafka.readTopic(outputs.dlqTopic, dlqEnd, options.readTimeoutMs);
-  const source = await restoredSource;
+  evidence.deadLetterRecords = await reporting(
+    `reading ${outputs.dlqTopic}`,
+    kafka.readTopic(outputs.dlqTopic, dlqEnd, options.readTimeoutMs),
+    log,
+  );
+  const source = await reporting(
+    `waiting for the checkpoint inspector, which reads checkpoint ${evidence.restored?.id}'s _metadata in the JobManager`,
+    restoredSource,
+    log,
+  );
   if (source) {
     if ("offsets" in source) {
       evidence.restoredSourceOffsets = source.offsets;

@@ -11,7 +11,7 @@ import { pickTaskManager } from "../../lib/stack";
 import type { StackControl } from "../../lib/stack/lifecycle";
 import { parseStackOutputs } from "../../lib/stack/outputs";
 import { FLINK_LINES } from "../../lib/versions";
-import { seconds, sleep, waitFor } from "../../lib/wait";
+import { pause, seconds, sleep, waitFor } from "../../lib/wait";
 import { CycleError, type Fault, type FaultContext, type Recovered, type RepairContext } from "./cycle";
 import { planNodeLoss, rejoinLostNode } from "./nodeLoss";
 
@@ -189,8 +189,7 @@ function cancelAndRestore(
     recovers,
     inject: cancelRetaining,
     async recover(ctx) {
-      ctx.log(`      letting the generator write for ${seconds(ctx.options.backlogMs)} while no job runs`);
-      await sleep(ctx.options.backlogMs);
+      await pause("letting the generator write while no job runs", ctx.options.backlogMs, ctx.log);
       const target = parallelism ? parallelism(ctx) : ctx.outputs.jobSubmission.settings.parallelism;
       if (ctx.options.restoreFromEarliest) return resubmit(ctx, null, target);
       return resubmitBy === "rest" ? resubmit(ctx, ctx.evidence.expectedRestore!.path, target) : runRecoveryCommand(ctx);
@@ -400,8 +399,7 @@ function upgradeLine(name: FaultName, through: "savepoint" | "checkpoint"): Faul
     async recover(ctx): Promise<Recovered> {
       const { stack, to } = upgradeTarget(ctx);
       const { log, evidence } = ctx;
-      ctx.log(`      letting the generator write for ${seconds(ctx.options.backlogMs)} while no job runs`);
-      await sleep(ctx.options.backlogMs);
+      await pause("letting the generator write while no job runs", ctx.options.backlogMs, ctx.log);
       const found = await stack.config();
       const restoreFrom = restoreFromUri(evidence.expectedRestore!.path);
       evidence.savepointPath = restoreFrom;
