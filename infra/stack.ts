@@ -91,7 +91,7 @@ export interface FlinkClusterParts {
 
 /** What the sequence needs of a target's submission. */
 export interface JobSubmissionParts {
-  /** Completes once the submission ran (submit.py exits when the job is RUNNING). */
+  /** Completes once the submission ran (submit.py exits once the job runs and completed a checkpoint of its own). */
   readonly submitted: pulumi.CustomResource;
   /** The command that shows the submission's log, for an error message. */
   readonly logsCommand: pulumi.Input<string>;
