@@ -763,7 +763,13 @@ def wait_until_proven(rest: FlinkRest, options: SubmitOptions, job_id: str, rest
     while True:
         job = rest.get(f"/jobs/{job_id}")
         exceptions = rest.get(f"/jobs/{job_id}/exceptions")
+        was_running = watch.running_since is not None
         watch.observe(job, exceptions)
+        if watch.running_since is not None and not was_running:
+            log(
+                f"job {job_id} and all its tasks are RUNNING after {watch.seconds():.0f} s; waiting for a checkpoint of "
+                f"its own (interval {interval:g} s, at most {checkpoint_wait:g} s)"
+            )
         if watch.state in FAILED_JOB_STATES:
             raise SubmitError(f"job {job_id} ended as {watch.state}:\n{job_problem(rest, job_id)}")
         if watch.restarts > TOLERATED_RESTARTS:
