@@ -17,7 +17,7 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const CASES: readonly (readonly [argv: readonly string[], lines: readonly string[]])[] = [
-  [[], ["bench: name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state, --lines"]],
+  [[], ["bench: name the benchmarks to run: --recovery, --storage, --throughput, --latency, --backlog, --state, --lines"]],
   [["--recovery", "--runs", "21"], ['bench: --runs "21" is not allowed: a whole number from 1 to 20']],
   [["--backlog", "--backlog-events", "1e6"], ['bench: --backlog-events "1e6" is not allowed: a whole number from 1000 to 2000000']],
   [["--recovery", "--stack", ""], [`bench: --stack "" is not allowed: a Pulumi stack name: 1 to 100 letters, digits, '-', '_' or '.'`]],

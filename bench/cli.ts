@@ -15,10 +15,13 @@ import {
   unwritableFolderProblem,
   wholeNumber,
 } from "../lib/args";
+import { runCommand } from "../lib/exec";
+import { FlinkRest } from "../lib/flink/rest";
 import { REPO_ROOT } from "../lib/paths";
 import { withDerivedStack } from "../lib/stack/derived";
 import { parseStackOutputs } from "../lib/stack/outputs";
 import type { Log } from "../lib/wait";
+import { waitFor } from "../lib/wait";
 import { DEFAULT_CYCLE_OPTIONS, type MatrixRow, runMatrix } from "../verify";
 import { runLineComparison } from "./lineRuns";
 import { LINES_BACKLOG_EVENTS } from "./lines";
@@ -33,14 +36,28 @@ import {
   summarize,
 } from "./recovery";
 import { runStateBenchmarks } from "./stateRuns";
+import {
+  completedCheckpoints,
+  renderStorageChart,
+  renderStorageTable,
+  STORAGE_VARIANTS,
+  type StorageResult,
+  summarizeCheckpoints,
+} from "./storage";
 
 const PROJECT_DIR = REPO_ROOT;
+/** Completed checkpoints each storage's figures are taken over, before its TaskManager crashes. */
+export const STORAGE_CHECKPOINTS = 20;
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] [--latency] [--backlog] [--state] [--lines] [--smoke] [--stack <base>] [--runs <n>] [--settings <list>] [--reports <dir>]
+export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--storage] [--throughput] [--latency] [--backlog] [--state] [--lines] [--smoke] [--stack <base>] [--runs <n>] [--settings <list>] [--reports <dir>]
 
   --recovery        TaskManager crash → RUNNING → first committed output, from Flink's defaults to the stack's
                     recovery settings one by one (one derived stack each; bench/recovery.ts)
+  --storage         checkpoints on the volume against checkpoints in a bucket of the stack's own S3 server: each
+                    checkpoint's duration and size (from the JobManager's log) over ${STORAGE_CHECKPOINTS} checkpoints, then
+                    --runs TaskManager crashes (one derived stack per storage, one after the other, on the base
+                    stack's host ports: the base must be down; bench/storage.ts)
   --throughput      the highest input rate the job sustains with bounded consumer lag, per checkpoint mode, and its
                     checkpoints' duration (p50, p99) and size at that rate (one derived stack per mode, shared with --latency)
   --latency         event produced → its window firing visible read_committed, p50/p95/p99, per mode, at checkpoint
@@ -66,6 +83,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--recovery] [--throughput] 
 
 export interface BenchArguments {
   recovery: boolean;
+  storage: boolean;
   throughput: boolean;
   latency: boolean;
   backlog: boolean;
@@ -88,6 +106,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
   if (argv.includes("--help") || argv.includes("-h")) return "help";
   const args: BenchArguments = {
     recovery: false,
+    storage: false,
     throughput: false,
     latency: false,
     backlog: false,
@@ -129,6 +148,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
       return undefined;
     };
     if (flag === "--recovery") args.recovery = true;
+    else if (flag === "--storage") args.storage = true;
     else if (flag === "--throughput") args.throughput = true;
     else if (flag === "--latency") args.latency = true;
     else if (flag === "--backlog") args.backlog = true;
@@ -162,18 +182,17 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments | "
     else if (flag === "--runs") args.runs = count(1, 20) ?? args.runs;
     else
       problems.push(
-        `unknown argument ${JSON.stringify(flag)}; allowed: --recovery, --throughput, --latency, --backlog, --state, --lines, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`,
+        `unknown argument ${JSON.stringify(flag)}; allowed: --recovery, --storage, --throughput, --latency, --backlog, --state, --lines, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>, --backlog-events <n>`,
       );
   }
   const measured = () => args.throughput || args.latency || args.backlog || args.state;
   // The smoke run alone means every benchmark that has a miniature.
   if (args.smoke && !measured()) args.throughput = args.latency = args.backlog = args.state = true;
-  if (!args.recovery && !args.lines && !measured() && problems.length === 0)
-    problems.push("name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state, --lines");
-  if (args.smoke && (args.recovery || args.lines))
-    problems.push(
-      `--smoke has miniatures of --throughput, --latency, --backlog and --state, not of ${args.recovery ? "--recovery" : "--lines"}`,
-    );
+  if (!args.recovery && !args.storage && !args.lines && !measured() && problems.length === 0)
+    problems.push("name the benchmarks to run: --recovery, --storage, --throughput, --latency, --backlog, --state, --lines");
+  const unminiatured = [args.recovery && "--recovery", args.storage && "--storage", args.lines && "--lines"].filter(Boolean);
+  if (args.smoke && unminiatured.length > 0)
+    problems.push(`--smoke has miniatures of --throughput, --latency, --backlog and --state, not of ${unminiatured.join(" or ")}`);
   if (problems.length > 0) throw new BenchUsageError(problems.join("\n"));
   return args;
 }
@@ -242,6 +261,87 @@ async function recovery(args: BenchArguments, log: Log): Promise<boolean> {
   return results.every((r) => !r.error && r.passed === r.runs);
 }
 
+/** The JobManager's log on the docker target: its console, where the flink image's entrypoint sends Flink's log. */
+const jobManagerLog = async (container: string): Promise<string> => {
+  const ran = await runCommand({ file: "docker", args: ["logs", container] }, 60_000);
+  return `${ran.stdout}\n${ran.stderr}`;
+};
+
+async function storage(args: BenchArguments, log: Log): Promise<boolean> {
+  const dir = join(args.reports, "storage");
+  const results: StorageResult[] = [];
+  for (const variant of STORAGE_VARIANTS) {
+    const stack = `${args.stack}-${variant.suffix}`;
+    let rows: MatrixRow[] = [];
+    let checkpoints: ReturnType<typeof completedCheckpoints> = [];
+    let error: string | null = null;
+    try {
+      rows = await withDerivedStack(PROJECT_DIR, args.stack, { ...variant, portShift: 0 }, log, async (raw) => {
+        const outputs = parseStackOutputs(raw, {}, `stack "${stack}"`);
+        if (outputs.processes.target !== "docker")
+          throw new Error(`--storage runs on the docker target; stack ${stack} is ${outputs.target}`);
+        const jobManager = outputs.processes.jobManager;
+        const variantDir = join(dir, variant.suffix);
+        await mkdir(variantDir, { recursive: true });
+        await writeFile(join(variantDir, "outputs.json"), `${JSON.stringify(raw, null, 2)}\n`);
+        const flink = new FlinkRest(outputs.flinkRestUrl);
+        log(`== ${variant.storage}: ${STORAGE_CHECKPOINTS} checkpoints, one every ${outputs.checkpointIntervalMs / 1000} s`);
+        await waitFor(
+          `${STORAGE_CHECKPOINTS} completed checkpoints in the JobManager's log`,
+          (STORAGE_CHECKPOINTS + 10) * outputs.checkpointIntervalMs,
+          async () => {
+            const found = completedCheckpoints(await jobManagerLog(jobManager));
+            return found.length >= STORAGE_CHECKPOINTS
+              ? { done: true, value: found }
+              : { done: false, status: `${found.length} completed` };
+          },
+          log,
+          { pollMs: 5_000 },
+        );
+        checkpoints = completedCheckpoints(await jobManagerLog(jobManager)).slice(0, STORAGE_CHECKPOINTS);
+        log(
+          `== ${variant.storage}: ${args.runs} TaskManager crash${args.runs === 1 ? "" : "es"} (${await flink.overview().then((o) => `${o.slotsTotal} slots`)})`,
+        );
+        const reportPath = join(variantDir, "faults.json");
+        const result = await runMatrix({
+          outputs,
+          stack,
+          projectDir: PROJECT_DIR,
+          faults: ["taskmanager-crash"],
+          repeat: args.runs,
+          options: DEFAULT_CYCLE_OPTIONS,
+          reportPath,
+          log,
+        });
+        if (result.incomplete || !result.matrix.ok)
+          error = `the verification ${result.incomplete ? "could not complete every run" : "failed a check"} (${reportPath})`;
+        return result.matrix.rows;
+      });
+    } catch (caught) {
+      error = (caught as Error).message;
+    }
+    results.push({
+      storage: variant.storage,
+      stack,
+      changes: variant.changes,
+      checkpoints: summarizeCheckpoints(checkpoints),
+      completed: checkpoints,
+      recovery: summarize(variant.storage, stack, variant.changes, rows, error),
+      error,
+    });
+  }
+  await mkdir(dir, { recursive: true });
+  const table = renderStorageTable(results);
+  await writeFile(
+    join(args.reports, "storage.json"),
+    `${JSON.stringify({ machine: await machine(), base: args.stack, runs: args.runs, results }, null, 2)}\n`,
+  );
+  await writeFile(join(args.reports, "storage.md"), table);
+  await writeFile(join(args.reports, "storage.svg"), renderStorageChart(results));
+  console.log(`\n${table}\nstorage: ${join(args.reports, "storage.json")}, storage.md, storage.svg`);
+  return results.every((r) => !r.error && r.recovery.passed === r.recovery.runs && r.checkpoints.n >= STORAGE_CHECKPOINTS);
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   let args: BenchArguments;
   try {
@@ -268,6 +368,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 export async function runBenchmarks(args: BenchArguments, log: Log): Promise<boolean> {
   let ok = true;
   if (args.recovery) ok = (await recovery(args, log)) && ok;
+  if (args.storage) ok = (await storage(args, log)) && ok;
   // The load benchmarks first: the smoke of --backlog and --state sets the stack's job aside and resubmits it.
   if (args.throughput || args.latency)
     ok = (await runLoadBenchmarks({ ...args, projectDir: PROJECT_DIR, machine: await machine(), log })) && ok;

@@ -106,6 +106,7 @@ describe("npm run bench's arguments", () => {
   it("takes the benchmark, base stack and runs", () => {
     expect(parseBenchArguments(["--recovery", "--runs", "5", "--stack", "ci"])).toEqual({
       recovery: true,
+      storage: false,
       throughput: false,
       latency: false,
       backlog: false,
@@ -168,7 +169,7 @@ describe("npm run bench's arguments", () => {
 
   it("names every problem and what is allowed", () => {
     expect(() => parseBenchArguments([])).toThrow(
-      "name the benchmarks to run: --recovery, --throughput, --latency, --backlog, --state, --lines",
+      "name the benchmarks to run: --recovery, --storage, --throughput, --latency, --backlog, --state, --lines",
     );
     expect(() => parseBenchArguments(["--smoke", "--recovery"])).toThrow(
       "--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --recovery",
@@ -177,7 +178,7 @@ describe("npm run bench's arguments", () => {
       "--smoke has miniatures of --throughput, --latency, --backlog and --state, not of --lines",
     );
     expect(() => parseBenchArguments(["--recovery", "--runs", "0", "--fast"])).toThrow(
-      '--runs "0" is not allowed: a whole number from 1 to 20\nunknown argument "--fast"; allowed: --recovery, --throughput, --latency, --backlog, --state, --lines, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>',
+      '--runs "0" is not allowed: a whole number from 1 to 20\nunknown argument "--fast"; allowed: --recovery, --storage, --throughput, --latency, --backlog, --state, --lines, --smoke, --stack <base>, --runs <n>, --settings <list>, --reports <dir>',
     );
     expect(() => parseBenchArguments(["--recovery", "--settings", "bench-fast-thread,fastest"])).toThrow(
       `--settings "bench-fast-thread,fastest" is not allowed: unknown settings fastest; allowed: all or a comma-separated list of ${RECOVERY_VARIANTS.map((v) => v.suffix).join(", ")}`,

@@ -71,16 +71,26 @@ function commandProblem(command: string): string | undefined {
     if (first === "source" || first === "bash") {
       const file = rest[0]!;
       if (!existsSync(join(ROOT, file))) return `${file} does not exist`;
-      if (file === "scripts/kind-cluster.sh" && !["setup", "create", "delete", "status"].includes(rest[1] ?? ""))
+      if (
+        file === "scripts/kind-cluster.sh" &&
+        !["setup", "create", "delete", "status", "stop-node", "start-node", "sync-hosts"].includes(rest[1] ?? "")
+      )
         return `kind-cluster.sh has no command ${rest[1]}`;
     }
     if (first === "kind" && rest.includes("--config") && !existsSync(join(ROOT, rest[rest.indexOf("--config") + 1]!)))
       return `${part}: no such config`;
     if (first === "pulumi" && rest[0] === "config" && rest[1] === "set") {
-      const [key, value] = [rest[2]!, rest[3]!];
+      // Pulumi's own flags may stand anywhere: --secret, --stack <name>.
+      const args = rest.slice(2).filter((word, i, all) => word !== "--secret" && word !== "--stack" && all[i - 1] !== "--stack");
+      const [key, value] = [args[0]!, args[1]!];
       if (!(key in CONFIG_KEYS)) return `${key} is no config key`;
+      // A bucket's keys only mean something beside a bucket: checked with an existing store configured, its
+      // credentials held as secrets.
+      const bucket = key.startsWith("s3")
+        ? { checkpointStorage: "s3", s3Endpoint: "https://s3.example.com", s3AccessKey: "[secret]", s3SecretKey: "[secret]" }
+        : {};
       try {
-        parseStackConfig({ ...setTogether, [key]: value });
+        parseStackConfig({ ...setTogether, ...bucket, [key]: value }, {}, new Set(["s3AccessKey", "s3SecretKey"]));
       } catch (error) {
         const problems = (error as ConfigError).problems ?? [];
         // A value of one key may need another key set (extraCaCertsFile's file is checked at build time, not here).
@@ -144,7 +154,7 @@ describe("the docs", () => {
       read("docs/configuration.md")
         .split("## Stack outputs")[0]!
         .split("\n")
-        .map((line) => /^\| `([A-Za-z]+)` \| (.*?) \|/.exec(line))
+        .map((line) => /^\| `([A-Za-z0-9]+)` \| (.*?) \|/.exec(line))
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => [m[1], m[2]]),
     );

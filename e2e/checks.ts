@@ -1,7 +1,8 @@
 // The end-to-end run's own checks on a stack that is up, each failing with what it expected and where to look:
 // the checkpoint tools on the checkpoints the faults left, the restore that must fail, the reader against Kafka's.
 
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCheckpointsTool } from "../lib/checkpoints/tool";
 import { stackTarget } from "../lib/stack";
@@ -109,4 +110,60 @@ export async function readerAgreesWithKafka(outputs: StackOutputs, topic: string
     (line) => log(`      ${line}`),
   );
   expectThat(agrees, `our reader and Kafka's Java consumer disagree on ${topic ?? "the scratch topic"} (the lines above)`);
+}
+
+/** The names of the texts (files, outputs, logs) in which any of `secrets` appears; never the secret itself. */
+export function leakedIn(texts: Readonly<Record<string, string>>, secrets: readonly string[]): string[] {
+  const wanted = secrets.filter((secret) => secret.length >= 8);
+  if (wanted.length !== secrets.length) throw new Error("a credential shorter than 8 characters cannot be told from other text");
+  return Object.entries(texts)
+    .filter(([, text]) => wanted.some((secret) => text.includes(secret)))
+    .map(([name]) => name);
+}
+
+/** The access key id and secret of an AWS credentials file's text (its default profile). */
+export function credentialsOf(file: string): string[] {
+  const value = (name: string) => new RegExp(`^\\s*${name}\\s*=\\s*(\\S+)\\s*$`, "m").exec(file)?.[1];
+  return [value("aws_access_key_id"), value("aws_secret_access_key")].filter((v): v is string => v !== undefined);
+}
+
+/** Every file under a folder, by path (none when it does not exist). */
+async function filesUnder(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  return Object.fromEntries(await Promise.all(files.map(async (file) => [file, await readFile(file, "utf8")] as const)));
+}
+
+/**
+ * With checkpoints in a bucket: the stack's access key and secret (read from the credentials file in the JobManager,
+ * never printed) appear in none of the reports under `reports`, not in the stack's outputs (with their secrets shown)
+ * and not in the processes' logs (`collectLogs` writes them into a folder of their own).
+ */
+export async function credentialsNotLeaked(
+  outputs: StackOutputs,
+  stackOutputs: Readonly<Record<string, unknown>>,
+  reports: string,
+  collectLogs: (dir: string) => Promise<void>,
+  log: Log,
+): Promise<void> {
+  const storage = outputs.checkpointStorage;
+  if (storage.kind !== "s3") throw new Error("the credentials check is for checkpoints in a bucket (checkpointStorage s3)");
+  const file = await stackTarget(outputs.processes).runInJobManager(["cat", storage.credentialsFile]);
+  expectThat(file.output !== null, `the credentials file ${storage.credentialsFile} could not be read in the JobManager: ${file.problem}`);
+  const secrets = credentialsOf(file.output ?? "");
+  expectThat(secrets.length === 2, `${storage.credentialsFile} holds no access key id and secret in its default profile`);
+  const logs = await mkdtemp(join(tmpdir(), "e2e-logs-"));
+  try {
+    await collectLogs(logs);
+    const texts = {
+      ...(await filesUnder(reports)),
+      ...(await filesUnder(logs)),
+      "pulumi stack output --show-secrets": JSON.stringify(stackOutputs),
+    };
+    const leaks = leakedIn(texts, secrets);
+    expectThat(leaks.length === 0, `the stack's S3 access key or secret appears in:\n  ${leaks.join("\n  ")}`);
+    log(`      neither the access key id nor the secret is in ${Object.keys(texts).length} files, logs and the stack outputs`);
+  } finally {
+    await rm(logs, { recursive: true, force: true });
+  }
 }

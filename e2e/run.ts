@@ -19,7 +19,7 @@ import { REPO_ROOT } from "../lib/paths";
 import { configChanges, outputsOf, printedBy, resourceCount, selectStack, stackControl } from "../lib/stack/lifecycle";
 import { parseStackOutputs, type StackOutputs } from "../lib/stack/outputs";
 import { checkReportPage, DEFAULT_CYCLE_OPTIONS, runMatrix } from "../verify";
-import { brokenRestoreIsCaught, checkpointTools, readerAgreesWithKafka } from "./checks";
+import { brokenRestoreIsCaught, checkpointTools, credentialsNotLeaked, readerAgreesWithKafka } from "./checks";
 import { E2eCheckFailed, expectThat, type Log, Phases, phaseSummary } from "./phases";
 import { loadProjectEnvironment, runScript } from "./shell";
 import { type E2eRun, e2eRuns, selectRuns } from "./targets";
@@ -92,6 +92,7 @@ async function checkTarget(target: E2eRun, upOutputs: StackOutputs, phases: Phas
     await phases.run(`${target.name}: bench smoke (throughput, latency, backlog, state)`, async () => {
       const args = {
         recovery: false,
+        storage: false,
         throughput: true,
         latency: true,
         backlog: true,
@@ -121,6 +122,13 @@ async function checkTarget(target: E2eRun, upOutputs: StackOutputs, phases: Phas
       log(`      ok ${check.plot}: ${check.seen}`);
     }
   });
+  // Last, when every report of the run is written.
+  if (outputs.checkpointStorage.kind === "s3") {
+    const stack = upStacks.get(target.stack)?.stack;
+    await phases.run(`${target.name}: no S3 credential in a report, a log or the stack outputs`, async () =>
+      credentialsNotLeaked(outputs, stack ? await outputsOf(stack) : {}, REPORTS, (logs) => target.collectLogs(logs), log),
+    );
+  }
 }
 
 /** Targets whose `prepare` ran: on an interruption their `finish` runs too (kind: the cluster is deleted). */

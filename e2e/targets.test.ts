@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../lib/paths";
 import { DEFAULT_FLINK_LINE, FLINK_LINES } from "../lib/versions";
 import { FAULT_NAMES, nextFlinkLine, STACK_CHANGING_FAULTS } from "../verify";
-import { DOCKER_FAULTS, e2eRuns, OTHER_LINE_FAULTS, selectRuns } from "./targets";
+import { clusterNameOf, DOCKER_FAULTS, e2eRuns, OTHER_LINE_FAULTS, selectRuns } from "./targets";
 
 /** A stack file's config keys without the project's prefix (its lines `  flink-checkpointer:<key>: <value>`). */
 const stackConfig = (stack: string): Record<string, string> =>
@@ -44,8 +44,8 @@ describe("the end-to-end runs' Flink lines", () => {
 
   it("run every fault of each target on the default line", () => {
     const onDefault = runs.filter((run) => line(run.stack) === DEFAULT_FLINK_LINE);
-    expect(onDefault.map((run) => run.target).sort()).toEqual(["docker", "kind"]);
-    expect(onDefault.find((run) => run.target === "docker")!.faults).toEqual(DOCKER_FAULTS);
+    expect(new Set(onDefault.map((run) => run.target))).toEqual(new Set(["docker", "kind"]));
+    expect(onDefault.find((run) => run.stack === "ci")!.faults).toEqual(DOCKER_FAULTS);
   });
 
   it("run the four faults the issue names on every other line of versions.json, on docker, in a stack of its own", () => {
@@ -84,5 +84,18 @@ describe("the upgrade run", () => {
           run.name,
         ).toBe(true);
     }
+  });
+});
+
+describe("the kind run", () => {
+  it("is CI's stack on CI's cluster unless the environment names others to run beside it", () => {
+    expect(e2eRuns({}).find((run) => run.target === "kind")!.stack).toBe("ci-kind");
+    expect(e2eRuns({ E2E_KIND_STACK: "kind" }).find((run) => run.target === "kind")!.stack).toBe("kind");
+  });
+
+  it("reads the cluster's name from its kind config as kind does, and refuses a config without one", () => {
+    expect(clusterNameOf("kind: Cluster\nname: kmn\nnodes:\n  - role: control-plane\n")).toBe("kmn");
+    expect(clusterNameOf('name: "fc-2"\n')).toBe("fc-2");
+    expect(() => clusterNameOf("kind: Cluster\nnodes: []\n")).toThrow("no top-level name:");
   });
 });

@@ -1,10 +1,12 @@
 // What differs between the end-to-end run's targets: the stack each uses, which faults it runs, what it prepares
 // before the stack (kind: the cluster) and removes after it, how its logs are gathered and what would be left over.
 
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { STACK_LABEL } from "../infra/contract";
 import { mustRun, runCommand } from "../lib/exec";
+import { REPO_ROOT } from "../lib/paths";
 import type { FaultName } from "../verify";
 import type { Log, Phases } from "./phases";
 import { runScript } from "./shell";
@@ -72,20 +74,46 @@ export const OTHER_LINE_FAULTS: readonly FaultName[] = ["cancel-restore", "taskm
  * (upgrade-line) differs only in how the state was kept; docs/upgrade.md has both measured.
  */
 export const UPGRADE_FAULTS: readonly FaultName[] = ["upgrade-line-checkpoint"];
+/**
+ * docker's run with checkpoints in a bucket of the stack's own S3 server (Pulumi.ci-s3.yaml): what goes through the
+ * storage — `latest` found by listing the bucket, Flink's own restore from it — and the store's outage, alone and
+ * with a TaskManager crash.
+ */
+export const DOCKER_S3_FAULTS: readonly FaultName[] = [
+  "cancel-restore-latest",
+  "taskmanager-crash",
+  "object-store-outage",
+  "object-store-outage-taskmanager-crash",
+];
 
 const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenRestore: false };
 
+/** The kind config CI's cluster is created from (its `name:` is the cluster's). */
+export const CI_KIND_CLUSTER_CONFIG = "infra/kubernetes/kind-cluster.yaml";
+
 /**
  * CI's runs, in order: each docker run after the other, the kind run (its cluster and stack coming up in the
- * background meanwhile) last. A new run is one entry here and its Pulumi.<stack>.yaml.
+ * background meanwhile) last. A new run is one entry here and its Pulumi.<stack>.yaml. E2E_KIND_STACK and
+ * E2E_KIND_CONFIG put the kind run on another stack and cluster (their own names and host ports), beside CI's.
  */
-export function e2eRuns(): E2eRun[] {
+export function e2eRuns(env: Readonly<Record<string, string | undefined>> = process.env): E2eRun[] {
   return [
     dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
     dockerRun({ name: "docker-other-line", stack: "ci-other-line", faults: OTHER_LINE_FAULTS }),
     dockerRun({ name: "docker-upgrade", stack: "ci-upgrade", faults: UPGRADE_FAULTS }),
-    kindRun({ name: "kind", stack: "ci-kind", faults: KIND_FAULTS, brokenRestore: true }),
+    dockerRun({ name: "docker-s3", stack: "ci-s3", faults: DOCKER_S3_FAULTS }),
+    kindRun(
+      { name: "kind", stack: env.E2E_KIND_STACK || "ci-kind", faults: KIND_FAULTS, brokenRestore: true },
+      env.E2E_KIND_CONFIG || CI_KIND_CLUSTER_CONFIG,
+    ),
   ];
+}
+
+/** The cluster name a kind config gives (its top-level `name:`), as kind reads it. */
+export function clusterNameOf(config: string): string {
+  const name = /^name:\s*["']?([a-z0-9.-]+)["']?\s*$/m.exec(config)?.[1];
+  if (!name) throw new Error("the kind config has no top-level name: (allowed: lower-case letters, digits, '.' and '-')");
+  return name;
 }
 
 /** The runs E2E_TARGETS names, by target (docker, kind) or by run name; every run when it is empty. */
@@ -130,7 +158,10 @@ export function dockerRun(spec: E2eRunSpec): E2eRun {
   };
 }
 
-export function kindRun(spec: E2eRunSpec, context = "kind-flink-checkpointer", namespace = "flink-checkpointer"): E2eRun {
+/** A run on the kind cluster created from `clusterConfig` (from the repository root). */
+export function kindRun(spec: E2eRunSpec, clusterConfig = CI_KIND_CLUSTER_CONFIG, namespace = "flink-checkpointer"): E2eRun {
+  const context = `kind-${clusterNameOf(readFileSync(resolve(REPO_ROOT, clusterConfig), "utf8"))}`;
+  const config = ["--config", clusterConfig];
   const kubectl = (...args: string[]) => ({ file: "kubectl", args: ["--context", context, ...args] });
   const { stack } = spec;
   return {
@@ -141,11 +172,13 @@ export function kindRun(spec: E2eRunSpec, context = "kind-flink-checkpointer", n
       await phases.run("kind: cluster setup (kind, node image)", () => runScript(["scripts/setup.sh", "kind"], log));
       // A run killed half-way leaves its cluster behind (a stopped node after a restart): create keeps a healthy one
       // and refuses an unhealthy one, which this run, the cluster's owner, removes first.
-      const status = await runCommand({ file: "bash", args: ["scripts/kind-cluster.sh", "status"] }, 120_000);
+      const status = await runCommand({ file: "bash", args: ["scripts/kind-cluster.sh", "status", ...config] }, 120_000);
       if (status.stdout.includes("NOT healthy")) {
-        await phases.run("kind: remove an earlier run's unhealthy cluster", () => runScript(["scripts/kind-cluster.sh", "delete"], log));
+        await phases.run("kind: remove an earlier run's unhealthy cluster", () =>
+          runScript(["scripts/kind-cluster.sh", "delete", ...config], log),
+        );
       }
-      await phases.run("kind: create the cluster", () => runScript(["scripts/kind-cluster.sh", "create"], log));
+      await phases.run("kind: create the cluster", () => runScript(["scripts/kind-cluster.sh", "create", ...config], log));
     },
     async leftovers() {
       const found: string[] = [];
@@ -181,7 +214,7 @@ export function kindRun(spec: E2eRunSpec, context = "kind-flink-checkpointer", n
     },
     async finish(phases, log) {
       // The cluster goes too: its node containers, volumes, network and iptables rules (the script checks each).
-      await phases.run("kind: delete the cluster", () => runScript(["scripts/kind-cluster.sh", "delete"], log));
+      await phases.run("kind: delete the cluster", () => runScript(["scripts/kind-cluster.sh", "delete", ...config], log));
     },
   };
 }

@@ -46,7 +46,9 @@ describe("parseStackConfig", () => {
   });
 
   it("documents a default for every key it defaults", () => {
-    const cfg = parseStackConfig({}) as unknown as Record<string, unknown>;
+    const s3 = parseStackConfig({ checkpointStorage: "s3" }).s3;
+    // The keys of a bucket take effect with checkpointStorage s3 only.
+    const cfg = { ...parseStackConfig({}), s3Bucket: s3?.bucket, s3PathStyle: s3?.pathStyle } as unknown as Record<string, unknown>;
     for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
       if (spec.default !== undefined && key !== "flinkVersion") {
         expect(String(cfg[key]), key).toBe(spec.default);
@@ -122,6 +124,58 @@ describe("parseStackConfig", () => {
     expect(problemsOf({ checkpointDir: "file:///tmp/ckpt" })[0]).toContain("at or below /checkpoints_flink");
     expect(problemsOf({ checkpointDir: "file:///checkpoints_flink/../etc" })[0]).toContain("checkpointDir");
     expect(parseStackConfig({ checkpointDir: "file:///checkpoints_flink/visits/" }).checkpointDir).toBe("file:///checkpoints_flink/visits");
+  });
+
+  it("puts checkpoints in a bucket of the stack's own S3 server with checkpointStorage s3", () => {
+    const cfg = parseStackConfig({ checkpointStorage: "s3" }, { FLINK_CHECKPOINTER_IMAGES: "local" });
+    expect(cfg.checkpointDir).toBe("s3://flink-checkpoints/checkpoints");
+    expect(cfg.s3).toEqual({ inStack: true, bucket: "flink-checkpoints", pathStyle: true, image: VERSIONS.seaweedfs.localImage });
+    expect(parseStackConfig({ checkpointStorage: "s3" }).s3?.image).toBe(VERSIONS.seaweedfs.officialImage);
+    expect(parseStackConfig({}).s3).toBeUndefined();
+    const restore = "s3://flink-checkpoints/checkpoints/0123456789abcdef0123456789abcdef/chk-7";
+    expect(parseStackConfig({ checkpointStorage: "s3", restoreFrom: restore }).restoreFrom).toBe(restore);
+    expect(problemsOf({ checkpointStorage: "s3", checkpointDir: "s3://other-bucket/x" })[0]).toMatch(
+      /^checkpointDir: "s3:\/\/other-bucket\/x" is not allowed with checkpointStorage s3; .*s3:\/\/flink-checkpoints\/checkpoints/,
+    );
+    expect(problemsOf({ checkpointStorage: "s3", checkpointDir: "file:///checkpoints_flink" })[0]).toContain("checkpointDir");
+    expect(problemsOf({ checkpointStorage: "s3", s3Bucket: "Flink_Checkpoints" })[0]).toMatch(
+      /^s3Bucket: "Flink_Checkpoints" is not allowed/,
+    );
+    expect(problemsOf({ checkpointStorage: "cloud" })[0]).toBe('checkpointStorage: "cloud" is not allowed; use one of volume, s3');
+  });
+
+  it("points at an existing store with s3Endpoint, whose credentials must be secrets", () => {
+    const raw = {
+      checkpointStorage: "s3",
+      s3Endpoint: "https://s3.eu-west-1.amazonaws.com/",
+      s3PathStyle: "false",
+      s3AccessKey: "[secret]",
+      s3SecretKey: "[secret]",
+    };
+    const cfg = parseStackConfig(raw, {}, new Set(["s3AccessKey", "s3SecretKey"]));
+    expect(cfg.s3).toMatchObject({ inStack: false, endpoint: "https://s3.eu-west-1.amazonaws.com", pathStyle: false });
+    expect(() => parseStackConfig(raw, {}, new Set(["s3SecretKey"]))).toThrow(
+      "s3AccessKey: stored in plain text in the stack file; set it again with pulumi config set --secret s3AccessKey <value>",
+    );
+    expect(problemsOf({ checkpointStorage: "s3", s3Endpoint: "https://s3.example.com" })).toEqual([
+      "s3AccessKey: missing; an existing store (s3Endpoint) needs its credentials: pulumi config set --secret s3AccessKey <value>",
+      "s3SecretKey: missing; an existing store (s3Endpoint) needs its credentials: pulumi config set --secret s3SecretKey <value>",
+    ]);
+    expect(problemsOf({ checkpointStorage: "s3", s3Endpoint: "s3.example.com/bucket" })[0]).toMatch(
+      /^s3Endpoint: "s3.example.com\/bucket" is not allowed; use http\(s\):\/\/host\[:port\]/,
+    );
+  });
+
+  it("refuses keys of a bucket without checkpointStorage s3, and credentials for the stack's own server", () => {
+    expect(problemsOf({ s3Bucket: "b-1" })[0]).toBe(
+      "s3Bucket: set, but checkpointStorage is volume; set checkpointStorage to s3, or unset s3Bucket",
+    );
+    const own = problemsOf({ checkpointStorage: "s3", s3AccessKey: "[secret]" });
+    expect(own[0]).toBe(
+      "s3AccessKey: set without s3Endpoint; the stack generates its own server's credentials: unset s3AccessKey, or set s3Endpoint",
+    );
+    // A credential's value is never part of a message.
+    expect(problemsOf({ checkpointStorage: "s3", s3AccessKey: "AKIAVISIBLE" }).join("\n")).not.toContain("AKIAVISIBLE");
   });
 
   it("accepts restoreFrom only for a retained checkpoint or savepoint under checkpointDir", () => {

@@ -40,12 +40,42 @@ export const RESTORE_LATEST = "latest";
 /** Mount path of the shared checkpoint volume in the JobManager and every TaskManager. */
 export const CHECKPOINT_MOUNT_PATH = "/checkpoints_flink";
 
+/** Where Flink's checkpoints, savepoints (and on kind HA metadata) live: the shared volume, or an S3 bucket. */
+export const CHECKPOINT_STORAGES = ["volume", "s3"] as const;
+export type CheckpointStorage = (typeof CHECKPOINT_STORAGES)[number];
+
+/** The bucket's key prefix of the checkpoints with checkpointStorage s3 (the default checkpointDir). */
+export const S3_CHECKPOINT_PREFIX = "checkpoints";
+
+/** With checkpointStorage s3: the store, the stack's own S3 server (no s3Endpoint) or the one s3Endpoint names. */
+export interface S3Settings {
+  /** Whether the stack runs the S3 server itself (s3Endpoint unset), with credentials it generates. */
+  readonly inStack: boolean;
+  /** The endpoint Flink and the tools reach, with its scheme; undefined for the stack's own server (its address is the target's). */
+  readonly endpoint?: string;
+  readonly bucket: string;
+  /** Path-style addressing (endpoint/bucket/key) rather than virtual-hosted (bucket.endpoint/key). */
+  readonly pathStyle: boolean;
+  /** The image of the stack's own S3 server. */
+  readonly image: string;
+}
+
+/** Stack config keys that hold credentials: set only with `pulumi config set --secret`, never read into StackConfig. */
+export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey"] as const;
+
 /** The validated stack configuration. Every field has a default; see README "Configuration". */
 export interface StackConfig {
   readonly target: Target;
   readonly checkpointMode: CheckpointMode;
   readonly checkpointIntervalMs: number;
   readonly checkpointDir: string;
+  readonly checkpointStorage: CheckpointStorage;
+  /** Present exactly when checkpointStorage is s3. */
+  readonly s3?: S3Settings;
+  /** How long a checkpoint may take before Flink aborts it (execution.checkpointing.timeout). */
+  readonly checkpointTimeoutMs: number;
+  /** Failed checkpoints in a row the job tolerates before it restarts (execution.checkpointing.tolerable-failed-checkpoints). */
+  readonly tolerableFailedCheckpoints: number;
   readonly retainOnCancellation: boolean;
   readonly retainedCheckpoints: number;
   /** Where the job's state lives between checkpoints: the JVM heap (hashmap) or RocksDB, checkpointed incrementally. */
@@ -115,7 +145,39 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   target: { default: "docker", description: "docker or kind" },
   checkpointMode: { default: "EXACTLY_ONCE", description: "EXACTLY_ONCE or AT_LEAST_ONCE" },
   checkpointIntervalMs: { default: "20000", description: "checkpoint interval in ms, at least 1000" },
-  checkpointDir: { default: `file://${CHECKPOINT_MOUNT_PATH}`, description: `file:// URI at or below ${CHECKPOINT_MOUNT_PATH}` },
+  checkpointDir: {
+    description: `volume: a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} (default file://${CHECKPOINT_MOUNT_PATH}); s3: an s3:// URI in s3Bucket (default s3://<s3Bucket>/${S3_CHECKPOINT_PREFIX})`,
+  },
+  checkpointStorage: {
+    default: "volume",
+    description:
+      "where checkpoints, savepoints and (kind) HA metadata live: volume (a shared volume) or s3 (a bucket: the stack's own S3 server, or s3Endpoint's)",
+  },
+  checkpointTimeoutMs: {
+    default: "60000",
+    description: "a checkpoint not complete after this many ms is aborted and counts as failed, 1000..3600000 (Flink's default 600000)",
+  },
+  tolerableFailedCheckpoints: {
+    default: "3",
+    description: "failed checkpoints in a row the job rides out without a restart, 0..1000 (Flink's default 0)",
+  },
+  s3Endpoint: {
+    description:
+      "s3: an existing store's endpoint, http(s)://host[:port] (e.g. https://s3.eu-west-1.amazonaws.com); unset: the stack runs its own S3 server",
+  },
+  s3Bucket: {
+    default: "flink-checkpoints",
+    description: "s3: the bucket (3-63 of a-z, 0-9, '.', '-'); the stack creates it on its own server",
+  },
+  s3PathStyle: {
+    default: "true",
+    description: "s3: path-style requests (endpoint/bucket/key); false: virtual-hosted (bucket.endpoint/key)",
+  },
+  s3AccessKey: { description: "s3 with s3Endpoint: the access key id, set with `pulumi config set --secret`" },
+  s3SecretKey: { description: "s3 with s3Endpoint: the secret access key, set with `pulumi config set --secret`" },
+  s3Image: {
+    description: `s3 without s3Endpoint: the S3 server's image (default: ${VERSIONS.seaweedfs.officialImage}; ${IMAGES_ENV}=local: ${VERSIONS.seaweedfs.localImage})`,
+  },
   retainOnCancellation: { default: "true", description: "keep externalized checkpoints when the job is cancelled" },
   retainedCheckpoints: { default: "3", description: "completed checkpoints kept, 1..100" },
   stateBackend: {
@@ -218,6 +280,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export function parseStackConfig(
   raw: Readonly<Record<string, string | undefined>>,
   env: Readonly<Record<string, string | undefined>> = {},
+  secretKeys: ReadonlySet<string> = new Set(),
 ): StackConfig {
   const problems: string[] = [];
   const setByStack = (key: string): boolean => (raw[key] ?? "").trim() !== "";
@@ -261,13 +324,47 @@ export function parseStackConfig(
   const target = oneOf("target", TARGETS);
   const checkpointMode = oneOf("checkpointMode", CHECKPOINT_MODES);
   const checkpointIntervalMs = int("checkpointIntervalMs", 1000, 24 * 3600 * 1000);
-  const checkpointDir = (value("checkpointDir") as string).replace(/\/+$/, "");
-  if (!isUnderMount(checkpointDir)) {
+  const checkpointStorage = oneOf("checkpointStorage", CHECKPOINT_STORAGES);
+  const s3Keys = ["s3Endpoint", "s3Bucket", "s3PathStyle", "s3Image", ...SECRET_KEYS].filter(setByStack);
+  if (checkpointStorage !== "s3" && s3Keys.length > 0) {
+    problems.push(
+      `${s3Keys[0]}: set, but checkpointStorage is ${checkpointStorage}; set checkpointStorage to s3, or unset ${s3Keys.join(", ")}`,
+    );
+  }
+  const s3Endpoint = optional("s3Endpoint")?.replace(/\/+$/, "");
+  if (s3Endpoint !== undefined && !isEndpoint(s3Endpoint)) {
+    problems.push(
+      `s3Endpoint: "${s3Endpoint}" is not allowed; use http(s)://host[:port] without a path, e.g. https://s3.eu-west-1.amazonaws.com ` +
+        "or http://127.0.0.1:9000 (unset: the stack runs its own S3 server)",
+    );
+  }
+  for (const key of SECRET_KEYS) {
+    if (checkpointStorage === "s3" && s3Endpoint !== undefined && !setByStack(key)) {
+      problems.push(`${key}: missing; an existing store (s3Endpoint) needs its credentials: pulumi config set --secret ${key} <value>`);
+    } else if (setByStack(key) && s3Endpoint === undefined) {
+      problems.push(`${key}: set without s3Endpoint; the stack generates its own server's credentials: unset ${key}, or set s3Endpoint`);
+    }
+    if (setByStack(key) && !secretKeys.has(key)) {
+      problems.push(`${key}: stored in plain text in the stack file; set it again with pulumi config set --secret ${key} <value>`);
+    }
+  }
+  const s3Bucket = matching("s3Bucket", S3_BUCKET, "3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit");
+  const s3PathStyle = bool("s3PathStyle");
+  const defaultCheckpointDir = checkpointStorage === "s3" ? `s3://${s3Bucket}/${S3_CHECKPOINT_PREFIX}` : `file://${CHECKPOINT_MOUNT_PATH}`;
+  const checkpointDir = (optional("checkpointDir") ?? defaultCheckpointDir).replace(/\/+$/, "");
+  if (checkpointStorage === "s3" && !isInBucket(checkpointDir, s3Bucket)) {
+    problems.push(
+      `checkpointDir: "${checkpointDir}" is not allowed with checkpointStorage s3; use an s3:// URI with a key prefix in the bucket ` +
+        `s3Bucket names, e.g. s3://${s3Bucket}/${S3_CHECKPOINT_PREFIX}`,
+    );
+  } else if (checkpointStorage !== "s3" && !isUnderMount(checkpointDir)) {
     problems.push(
       `checkpointDir: "${checkpointDir}" is not allowed; use a file:// URI at or below ${CHECKPOINT_MOUNT_PATH} ` +
         "(the shared checkpoint volume), e.g. file:///checkpoints_flink",
     );
   }
+  const checkpointTimeoutMs = int("checkpointTimeoutMs", 1000, 3_600_000);
+  const tolerableFailedCheckpoints = int("tolerableFailedCheckpoints", 0, 1000);
   const retainOnCancellation = bool("retainOnCancellation");
   const retainedCheckpoints = int("retainedCheckpoints", 1, 100);
   const stateBackend = oneOf("stateBackend", STATE_BACKENDS);
@@ -384,6 +481,21 @@ export function parseStackConfig(
     "stack" | ImageDefaults
   >;
   const extraCaCertsFile = optional("extraCaCertsFile");
+  const s3Image = setByStack("s3Image")
+    ? matching("s3Image", imageRef, imageRule)
+    : local
+      ? VERSIONS.seaweedfs.localImage
+      : VERSIONS.seaweedfs.officialImage;
+  const s3: S3Settings | undefined =
+    checkpointStorage === "s3"
+      ? {
+          inStack: s3Endpoint === undefined,
+          ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+          bucket: s3Bucket,
+          pathStyle: s3PathStyle,
+          image: s3Image,
+        }
+      : undefined;
 
   const flinkRestPort = int("flinkRestPort", 1, 65535);
   const kafkaExternalPort = int("kafkaExternalPort", 1, 65535);
@@ -406,6 +518,10 @@ export function parseStackConfig(
     checkpointMode,
     checkpointIntervalMs,
     checkpointDir,
+    checkpointStorage,
+    ...(s3 ? { s3 } : {}),
+    checkpointTimeoutMs,
+    tolerableFailedCheckpoints,
     retainOnCancellation,
     retainedCheckpoints,
     stateBackend,
@@ -450,6 +566,23 @@ export function parseStackConfig(
   };
 }
 
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function isEndpoint(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.pathname === "/" && !parsed.search && !parsed.username;
+  } catch {
+    return false;
+  }
+}
+
+/** s3://<bucket>/<prefix>, a prefix of at least one segment and no `..`. */
+function isInBucket(uri: string, bucket: string): boolean {
+  const prefix = `s3://${bucket}/`;
+  return uri.startsWith(prefix) && uri.length > prefix.length && !uri.split("/").includes("..") && !uri.includes("//", prefix.length - 1);
+}
+
 function isUnderMount(uri: string): boolean {
   const prefix = `file://${CHECKPOINT_MOUNT_PATH}`;
   return (uri === prefix || uri.startsWith(`${prefix}/`)) && !uri.includes("/../") && !uri.endsWith("/..");
@@ -465,7 +598,30 @@ export function projectConfig(all: Readonly<Record<string, string>>, project: st
   );
 }
 
+/** The project's keys among the secret ones the Pulumi engine names (PULUMI_CONFIG_SECRET_KEYS, a JSON list of full keys). */
+export function secretConfigKeys(env: Readonly<Record<string, string | undefined>>, project: string): Set<string> {
+  let keys: unknown = [];
+  try {
+    keys = JSON.parse(env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+  } catch {
+    keys = [];
+  }
+  const namespace = `${project}:`;
+  return new Set(
+    (Array.isArray(keys) ? keys : [])
+      .filter((k): k is string => typeof k === "string" && k.startsWith(namespace))
+      .map((k) => k.slice(namespace.length)),
+  );
+}
+
 /** Reads the `flink-checkpointer:*` keys of the current stack and IMAGES_ENV, and validates them. */
 export function loadConfig(): StackConfig {
-  return parseStackConfig(projectConfig(pulumi.runtime.allConfig(), pulumi.getProject()), process.env);
+  const project = pulumi.getProject();
+  return parseStackConfig(projectConfig(pulumi.runtime.allConfig(), project), process.env, secretConfigKeys(process.env, project));
+}
+
+/** The credentials of an existing store (s3Endpoint), as the secrets Pulumi keeps them; read only here. */
+export function existingStoreCredentials(): { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> } {
+  const config = new pulumi.Config();
+  return { accessKey: config.requireSecret("s3AccessKey"), secretKey: config.requireSecret("s3SecretKey") };
 }

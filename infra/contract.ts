@@ -46,6 +46,22 @@ export interface CheckpointVolume {
   readonly name: string;
 }
 
+/** Checkpoints in an S3 bucket (checkpointStorage s3), as the JobManager reaches it; never a credential. */
+export interface BucketStorageOutput {
+  readonly kind: "s3";
+  /** The endpoint inside the stack (Flink's s3.endpoint). */
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly pathStyle: boolean;
+  /** Whether the stack runs the S3 server itself (StackProcesses' objectStore), or an existing store serves. */
+  readonly inStack: boolean;
+  /** Where the credentials file is mounted in the JobManager and TaskManagers (the tools read it there). */
+  readonly credentialsFile: string;
+}
+
+/** Where the retained checkpoints live: the shared volume, or a bucket. checkpointDir says where in it. */
+export type CheckpointStorageOutput = ({ readonly kind: "volume" } & CheckpointVolume) | BucketStorageOutput;
+
 /**
  * The stack's processes as the host reaches them: containers by name on Docker, pods by label selector in a
  * namespace on kind. The fault injection signals them; the checkpoint tools run in the JobManager.
@@ -57,6 +73,8 @@ export type StackProcesses =
       readonly taskManagers: readonly string[];
       readonly kafka: string;
       readonly generator: string;
+      /** The stack's own S3 server's container (checkpointStorage s3 without s3Endpoint). */
+      readonly objectStore?: string;
     }
   | {
       readonly target: "kind";
@@ -66,6 +84,8 @@ export type StackProcesses =
       readonly taskManagerSelector: string;
       readonly kafkaSelector: string;
       readonly generatorSelector: string;
+      /** The stack's own S3 server's pods (checkpointStorage s3 without s3Endpoint). */
+      readonly objectStoreSelector?: string;
     };
 
 /** Every stack output (README "Stack outputs"); addresses are reachable from the host, on 127.0.0.1. */
@@ -83,14 +103,17 @@ export interface StackOutputs {
   readonly checkpointDir: string;
   readonly checkpointMode: CheckpointMode;
   readonly checkpointIntervalMs: number;
+  /** How long a checkpoint may take before Flink aborts it as failed (execution.checkpointing.timeout). */
+  readonly checkpointTimeoutMs: number;
   readonly jobName: string;
   readonly jobSubmission: JobSubmissionSpec;
-  readonly checkpointVolume: CheckpointVolume;
+  /** Where the checkpoints live, for the checkpoint tools and the faults that look at them. */
+  readonly checkpointStorage: CheckpointStorageOutput;
   /** The Flink and Kafka processes, for the fault injection. */
   readonly processes: StackProcesses;
   /** Run beside the JobManager: resubmits the job from the newest complete retained checkpoint. */
   readonly recoverCommand: string[];
-  /** Run in the JobManager (see checkpointVolume): lists every retained checkpoint; inspect and prune derive from it. */
+  /** Run in the JobManager (see checkpointStorage): lists every retained checkpoint; inspect and prune derive from it. */
   readonly checkpointListing: string[];
   /**
    * What the stack's config `restoreFrom` names: a checkpoint or savepoint URI, `latest`, or "" when the job starts

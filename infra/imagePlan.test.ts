@@ -25,6 +25,15 @@ describe("imagePlan", () => {
     expect(plan[0].origin).toBe("default");
   });
 
+  it("adds the S3 server's image when the stack runs its own", () => {
+    expect(imagePlan({ checkpointStorage: "s3" })[3]).toEqual({
+      key: "s3Image",
+      origin: "default",
+      official: VERSIONS.seaweedfs.officialImage,
+      local: VERSIONS.seaweedfs.localImage,
+    });
+  });
+
   it("fails on an invalid stack config, before anything is created", () => {
     expect(() => imagePlan({ checkpointMode: "SOMETIMES" })).toThrow(ConfigError);
   });
@@ -37,6 +46,19 @@ describe("pulumiConfigValues", () => {
       "flink-checkpointer:flinkRestPort": { value: "18081", secret: false },
       "other:key": { value: "x", secret: false },
     });
-    expect(pulumiConfigValues(json)).toEqual({ target: "docker", flinkRestPort: "18081" });
+    expect(pulumiConfigValues(json)).toEqual({ values: { target: "docker", flinkRestPort: "18081" }, secrets: new Set() });
+  });
+
+  it("hides a secret's value and says it is one, so an existing store's keys validate without being read", () => {
+    const json = JSON.stringify({
+      "flink-checkpointer:checkpointStorage": { value: "s3", secret: false },
+      "flink-checkpointer:s3Endpoint": { value: "https://s3.eu-west-1.amazonaws.com", secret: false },
+      "flink-checkpointer:s3AccessKey": { secret: true },
+      "flink-checkpointer:s3SecretKey": { secret: true },
+    });
+    const { values, secrets } = pulumiConfigValues(json);
+    expect(values.s3AccessKey).toBe("[secret]");
+    expect(secrets).toEqual(new Set(["s3AccessKey", "s3SecretKey"]));
+    expect(imagePlan(values, secrets).map((choice) => choice.key)).toEqual(["flinkImage", "kafkaImage", "nodeImage"]);
   });
 });

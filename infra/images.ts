@@ -18,6 +18,8 @@ export interface StackImages {
   readonly generator: LocalImage;
   /** The broker and the topic creation (apache/kafka or a local equivalent). */
   readonly kafka: LocalImage;
+  /** The stack's own S3 server (checkpointStorage s3 without s3Endpoint): SeaweedFS or its local equivalent. */
+  readonly s3Server?: LocalImage;
 }
 
 /** Arguments of {@link ProjectImage}. */
@@ -66,8 +68,8 @@ export function projectImageName(image: string, namePrefix: string): string {
 }
 
 /**
- * The stack's images, children `${name}-flink-job`, `${name}-generator` (built from jobs/) and `${name}-kafka-image`
- * (pulled only when absent: a local image of that name, see `bash scripts/setup.sh local-images`, is used as it is).
+ * The stack's images, children `${name}-flink-job`, `${name}-generator` (built from jobs/), `${name}-kafka-image` and
+ * with the stack's own S3 server `${name}-s3-image` (pulled only when absent: a local image of that name, see `bash scripts/setup.sh local-images`, is used as it is).
  */
 export function stackImages(
   name: string,
@@ -77,7 +79,11 @@ export function stackImages(
   opts: pulumi.ComponentResourceOptions,
 ): StackImages {
   const kafka = new docker.RemoteImage(`${name}-kafka-image`, { name: cfg.kafkaImage, keepLocally: true }, opts);
+  const s3Server = cfg.s3?.inStack
+    ? new docker.RemoteImage(`${name}-s3-image`, { name: cfg.s3.image, keepLocally: true }, opts)
+    : undefined;
   return {
+    ...(s3Server ? { s3Server: { name: s3Server.name, id: s3Server.imageId } } : {}),
     flinkJob: new ProjectImage(
       `${name}-flink-job`,
       {

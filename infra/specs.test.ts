@@ -5,12 +5,15 @@ import { jobArguments } from "../jobs/flink/settings";
 import { DEFAULT_FLINK_LINE, FLINK_LINES, VERSIONS } from "../lib/versions";
 import { parseStackConfig } from "./config";
 import {
+  awsCredentialsFile,
+  bucketCommand,
   commonOutputs,
   envList,
   flinkProperties,
   flinkPropertiesText,
   generatorEnvironment,
   HOSTNAME_REFERENCE,
+  haStorageDir,
   jobSettings,
   KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
   kafkaEnvironment,
@@ -19,6 +22,8 @@ import {
   restoreSummary,
   restoringClusterArguments,
   SINK_TRANSACTION_TIMEOUT_MS,
+  s3ServerArguments,
+  seaweedfsIdentities,
   submissionCommand,
   topicCreationCommand,
   topics,
@@ -59,8 +64,8 @@ describe("flinkProperties", () => {
   });
 
   it("takes a target's additions, which may add keys but never change the shared ones", () => {
-    const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns"));
-    expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns") });
+    const withHa = flinkProperties(defaults, kubernetesHaProperties("fc", "ns", haStorageDir(defaults)));
+    expect(withHa).toEqual({ ...flinkProperties(defaults), ...kubernetesHaProperties("fc", "ns", haStorageDir(defaults)) });
     expect(() => flinkProperties(defaults, { "execution.checkpointing.dir": "file:///elsewhere", x: "1" })).toThrow(
       "a target's Flink properties may only add keys, but it sets execution.checkpointing.dir of the shared configuration",
     );
@@ -68,7 +73,7 @@ describe("flinkProperties", () => {
 
   it("has no HA of its own (Docker runs without); the Kubernetes HA addition keeps its data on the checkpoint volume", () => {
     expect(Object.keys(flinkProperties(defaults)).filter((key) => key.startsWith("high-availability"))).toEqual([]);
-    expect(kubernetesHaProperties("fc", "ns")).toEqual({
+    expect(kubernetesHaProperties("fc", "ns", haStorageDir(defaults))).toEqual({
       "high-availability.type": "kubernetes",
       "high-availability.storageDir": "file:///checkpoints_flink/ha",
       "kubernetes.cluster-id": "fc",
@@ -284,5 +289,80 @@ describe("restoreSummary", () => {
       "restoreFrom latest, but the submission's log names no checkpoint; read that log",
     );
     expect(restoreSummary("latest", undefined)).toContain("names no checkpoint");
+  });
+});
+
+describe("checkpoints in a bucket", () => {
+  const s3 = parseStackConfig({ checkpointStorage: "s3" });
+  const external = parseStackConfig(
+    { checkpointStorage: "s3", s3Endpoint: "https://s3.eu-west-1.amazonaws.com", s3PathStyle: "false", s3AccessKey: "k", s3SecretKey: "s" },
+    {},
+    new Set(["s3AccessKey", "s3SecretKey"]),
+  );
+
+  it("point Flink's checkpoints, savepoints, HA and the S3 plugin at the store, with no credential among the keys", () => {
+    const props = flinkProperties(s3, kubernetesHaProperties("fc", "ns", haStorageDir(s3)));
+    expect(props).toMatchObject({
+      "execution.checkpointing.dir": "s3://flink-checkpoints/checkpoints",
+      "execution.checkpointing.savepoint-dir": "s3://flink-checkpoints/checkpoints/savepoints",
+      "high-availability.storageDir": "s3://flink-checkpoints/ha",
+      "s3.endpoint": "http://s3:8333",
+      "s3.path.style.access": "true",
+      "execution.checkpointing.data-inline-threshold": "1kb",
+      "web.upload.dir": "/opt/flink/web-upload",
+    });
+    expect(Object.keys(props).filter((key) => key.startsWith("s3.") && /access-key|secret/.test(key))).toEqual([]);
+    expect(flinkProperties(external)).toMatchObject({
+      "s3.endpoint": "https://s3.eu-west-1.amazonaws.com",
+      "s3.path.style.access": "false",
+    });
+    expect(flinkProperties(defaults)["s3.endpoint"]).toBeUndefined();
+  });
+
+  it("take the checkpoint timeout and the tolerated failures into every Flink process", () => {
+    const cfg = parseStackConfig({ checkpointTimeoutMs: "15000", tolerableFailedCheckpoints: "5" });
+    expect(flinkProperties(cfg)).toMatchObject({
+      "execution.checkpointing.timeout": "15000ms",
+      "execution.checkpointing.tolerable-failed-checkpoints": "5",
+    });
+  });
+
+  it("tell the submission, the recovery and the listing where the store is", () => {
+    const storage = ["--s3-endpoint", "http://s3:8333", "--s3-path-style", "true"];
+    const submit = submissionCommand({ ...s3, restoreFrom: "latest" });
+    expect(submit.slice(submit.indexOf("--restore-from"), submit.indexOf("--"))).toEqual([
+      "--restore-from",
+      "latest",
+      ...restoringClusterArguments(s3),
+      ...storage,
+    ]);
+    expect(recoveryCommand(s3)).toEqual(expect.arrayContaining(storage));
+    expect(commonOutputs(s3).checkpointListing).toEqual(expect.arrayContaining(storage));
+    expect(submissionCommand(defaults)).not.toContain("--s3-endpoint");
+  });
+
+  it("create the bucket on the stack's own server only; an existing store's is only checked", () => {
+    expect(bucketCommand(s3.s3!)).toEqual(expect.arrayContaining(["ensure-bucket", "s3://flink-checkpoints", "--create"]));
+    expect(bucketCommand(external.s3!)).not.toContain("--create");
+    expect(flagValue(bucketCommand(external.s3!), "--endpoint")).toBe("https://s3.eu-west-1.amazonaws.com");
+  });
+
+  it("run weed mini with its identities from a file, its parts on loopback and only S3 besides", () => {
+    expect(s3ServerArguments()).toEqual(
+      expect.arrayContaining([
+        "mini",
+        "-dir=/data",
+        "-s3.config=/etc/seaweedfs/s3.json",
+        "-ip=127.0.0.1",
+        "-webdav=false",
+        "-admin.ui=false",
+      ]),
+    );
+  });
+
+  it("write one key pair into the AWS credentials file and the server's identities", () => {
+    const pair = { accessKey: "AK", secretKey: "SK" };
+    expect(awsCredentialsFile(pair)).toBe("[default]\naws_access_key_id = AK\naws_secret_access_key = SK\n");
+    expect(JSON.parse(seaweedfsIdentities(pair)).identities[0].credentials).toEqual([{ accessKey: "AK", secretKey: "SK" }]);
   });
 });

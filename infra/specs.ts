@@ -10,16 +10,17 @@ import {
   JOB_SCRIPT,
   type JobSettings,
   jobArguments,
+  OBJECTSTORE_SCRIPT,
   PYTHON_DRIVER_CLASS,
   SUBMIT_SCRIPT,
 } from "../jobs/flink/settings";
 import { checkpointFormats } from "../lib/versions";
-import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type StackConfig } from "./config";
-import type { InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
+import { CHECKPOINT_MOUNT_PATH, IMAGE_KEYS, type S3Settings, type StackConfig } from "./config";
+import type { BucketStorageOutput, InformationalOutputs, JobSubmissionSpec, StackOutputs } from "./contract";
 import { KAFKA_DATA_DIR, KAFKA_INTERNAL_PORT } from "./contract";
 
 /** Names by which the stack's parts find each other (Docker network aliases, Kubernetes Services). */
-export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager" } as const;
+export const HOSTS = { kafka: "kafka", jobmanager: "jobmanager", s3: "s3" } as const;
 
 export const PORTS = {
   flinkRest: 8081,
@@ -30,10 +31,12 @@ export const PORTS = {
   kafkaInternal: KAFKA_INTERNAL_PORT,
   kafkaController: 9093,
   kafkaExternal: 9094,
+  // The S3 API of the stack's own server (SeaweedFS's default); the only port of it the stack exposes.
+  s3: 8333,
 } as const;
 
 /** Users of the official images; the stack runs every container as these, never as root. */
-export const USERS = { flink: "9999:9999", kafka: "1000:1000", node: "1000:1000" } as const;
+export const USERS = { flink: "9999:9999", kafka: "1000:1000", node: "1000:1000", s3: "10333:10333" } as const;
 
 /** Room for the Python interpreter PyFlink runs beside (process mode) or inside (thread mode) each Flink JVM. */
 export const PYTHON_OVERHEAD_MB = 512;
@@ -58,11 +61,14 @@ export function flinkMemoryMb(
 }
 
 /** The other processes' memory, the same on both targets: the broker's default 1 GiB heap and the JVM's own; small clients. */
-export const PROCESS_MEMORY_MB: Readonly<Record<"kafka" | "topics" | "generator" | "submission", MemorySize>> = {
+export const PROCESS_MEMORY_MB: Readonly<Record<"kafka" | "topics" | "generator" | "submission" | "s3" | "bucket", MemorySize>> = {
   kafka: { request: 1280, limit: 1536 },
   topics: { request: 256, limit: 512 },
   generator: { request: 64, limit: 256 },
   submission: { request: 128, limit: 256 },
+  // SeaweedFS's weed mini: 31 MiB idle, 155 MiB after hours of checkpoints (shared/notes/object-storage.md).
+  s3: { request: 128, limit: 512 },
+  bucket: { request: 64, limit: 128 },
 };
 
 /** Fixed cluster id (base64 of 16 bytes, as KRaft wants) so a recreated broker reuses its formatted storage. */
@@ -99,8 +105,10 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
     "taskmanager.numberOfTaskSlots": String(cfg.taskSlots),
     "parallelism.default": String(cfg.parallelism),
     // Uploaded jars on the shared volume, not in the JobManager's temporary folder: a JobManager that comes back
-    // (a new pod on kind, a re-created container) still lists the flink-python jar that resubmissions run.
-    "web.upload.dir": FLINK_UPLOAD_DIR,
+    // (a new pod on kind, a re-created container) still lists the flink-python jar that resubmissions run. With
+    // checkpoints in a bucket there is no volume: a local folder, and submit.py uploads the jar again when the
+    // JobManager lost it.
+    "web.upload.dir": cfg.s3 ? LOCAL_UPLOAD_DIR : FLINK_UPLOAD_DIR,
     "state.backend.type": cfg.stateBackend,
     // Only RocksDB checkpoints incrementally; a hashmap backend would need the changelog for it.
     "execution.checkpointing.incremental": String(cfg.stateBackend === "rocksdb"),
@@ -112,6 +120,11 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
     "execution.checkpointing.savepoint-dir": `${cfg.checkpointDir}/savepoints`,
     "execution.checkpointing.interval": `${cfg.checkpointIntervalMs}ms`,
     "execution.checkpointing.mode": cfg.checkpointMode,
+    // A checkpoint that hangs (a store that stopped answering) is aborted after this and counts as failed; the job
+    // rides out this many failed in a row, so an outage of the store shorter than about their product costs no
+    // restart (docs/storage.md).
+    "execution.checkpointing.timeout": `${cfg.checkpointTimeoutMs}ms`,
+    "execution.checkpointing.tolerable-failed-checkpoints": String(cfg.tolerableFailedCheckpoints),
     "execution.checkpointing.externalized-checkpoint-retention": cfg.retainOnCancellation
       ? "RETAIN_ON_CANCELLATION"
       : "DELETE_ON_CANCELLATION",
@@ -139,7 +152,115 @@ function flinkCoreProperties(cfg: StackConfig): Record<string, string> {
     // its own heartbeat to time out while the restarted job's slot requests count the dead slots as held. The
     // images' entrypoints expand ${HOSTNAME} per container; a re-created pod on kind gets a new name and id anyway.
     ...(cfg.stableTaskManagerIds ? { "taskmanager.resource-id": HOSTNAME_REFERENCE } : {}),
+    ...(cfg.s3 ? s3Properties(cfg.s3) : {}),
   };
+}
+
+/**
+ * The S3 plugin's keys (flink-s3-fs-presto): the store and its addressing. No credential: the plugin's AWS SDK reads
+ * the credentials file the stack mounts at S3_CREDENTIALS_FILE (keys here would be printed by the images' entrypoints).
+ */
+function s3Properties(s3: S3Settings): Record<string, string> {
+  return {
+    "s3.endpoint": s3Endpoint(s3),
+    "s3.path.style.access": String(s3.pathStyle),
+    // Every stateful subtask writes its state as an object of its own, as a job of real size does, rather than
+    // inline in _metadata (Flink inlines up to 20 KB, all of this job's state): the tasks then talk to the store,
+    // so a checkpoint whose store is away expires after the checkpoint timeout instead of hanging in the
+    // JobManager's _metadata write, which no timeout bounds (docs/storage.md, "When the store is away").
+    "execution.checkpointing.data-inline-threshold": "1kb",
+  };
+}
+
+/** The endpoint of the store: s3Endpoint's, or the stack's own server by its name in the stack. */
+export function s3Endpoint(s3: S3Settings): string {
+  return s3.endpoint ?? `http://${HOSTS.s3}:${PORTS.s3}`;
+}
+
+/** Where the flink user's AWS credentials file is mounted: where the S3 plugin and objectstore.py look for it. */
+export const S3_CREDENTIALS_FILE = "/opt/flink/.aws/credentials";
+
+/**
+ * The stack's own S3 server: its data folder (a volume of its own) and its identities file. The server runs as
+ * USERS.s3 with `weed` as its command on either image (the official image's entrypoint would start as root, chown and
+ * drop privileges, which a container without capabilities cannot); a one-shot step owns the data folder first.
+ */
+export const S3_SERVER = { dataDir: "/data", identitiesFile: "/etc/seaweedfs/s3.json" } as const;
+
+/**
+ * `weed mini`'s arguments: all of SeaweedFS (master, volume, filer, S3) in one process keeping its data in dataDir,
+ * S3 identities from the mounted file (never the environment, which `docker inspect` shows). -ip=127.0.0.1: its parts
+ * talk over loopback, so a container that comes back with another address still finds its volume server;
+ * -ip.bind keeps S3 reachable from the stack. WebDAV and the admin UI are not needed.
+ */
+export function s3ServerArguments(): string[] {
+  return [
+    "weed",
+    "mini",
+    `-dir=${S3_SERVER.dataDir}`,
+    `-s3.config=${S3_SERVER.identitiesFile}`,
+    `-s3.port=${PORTS.s3}`,
+    "-webdav=false",
+    "-admin.ui=false",
+    "-ip=127.0.0.1",
+    "-ip.bind=0.0.0.0",
+  ];
+}
+
+/** The one-shot command that makes the S3 server's data folder its user's, mode 0750 (it runs as root, CHOWN and FOWNER only). */
+export function s3DataOwnerCommand(): string[] {
+  return ["sh", "-c", `chown ${USERS.s3} ${S3_SERVER.dataDir} && chmod 0750 ${S3_SERVER.dataDir}`];
+}
+
+/** An access key pair for S3. */
+export interface S3Credentials {
+  readonly accessKey: string;
+  readonly secretKey: string;
+}
+
+/** The AWS credentials file (its default profile) the S3 plugin and the checkpoint tools read. */
+export function awsCredentialsFile(credentials: S3Credentials): string {
+  return `[default]\naws_access_key_id = ${credentials.accessKey}\naws_secret_access_key = ${credentials.secretKey}\n`;
+}
+
+/** SeaweedFS's S3 identities file: one identity, Flink's, allowed everything on the server. */
+export function seaweedfsIdentities(credentials: S3Credentials): string {
+  return JSON.stringify({
+    identities: [
+      {
+        name: "flink",
+        credentials: [{ accessKey: credentials.accessKey, secretKey: credentials.secretKey }],
+        actions: ["Admin", "Read", "Write", "List", "Tagging"],
+      },
+    ],
+  });
+}
+
+/** Arguments telling submit.py and checkpoints.py where an s3:// checkpoint directory's store is; none for a volume. */
+export function storageArguments(cfg: StackConfig): string[] {
+  return cfg.s3 ? ["--s3-endpoint", s3Endpoint(cfg.s3), "--s3-path-style", String(cfg.s3.pathStyle)] : [];
+}
+
+/**
+ * The one-shot step before Flink writes: waits for the store and checks the bucket with the stack's credentials,
+ * creating it on the stack's own server (an existing store's bucket must exist: creating one there is the owner's call).
+ */
+export function bucketCommand(s3: S3Settings): string[] {
+  return [
+    "python3",
+    OBJECTSTORE_SCRIPT,
+    "--endpoint",
+    s3Endpoint(s3),
+    "--path-style",
+    String(s3.pathStyle),
+    "--credentials-file",
+    S3_CREDENTIALS_FILE,
+    "ensure-bucket",
+    `s3://${s3.bucket}`,
+    ...(s3.inStack ? ["--create"] : []),
+    "--wait-seconds",
+    "180",
+  ];
 }
 
 /** What the images' entrypoints replace with each container's host name (envsubst of FLINK_PROPERTIES). */
@@ -148,18 +269,23 @@ export const HOSTNAME_REFERENCE = "$" + "{HOSTNAME}";
 /** Where the JobManager keeps uploaded jars: on the shared checkpoint volume, beside the checkpoints. */
 export const FLINK_UPLOAD_DIR = `${CHECKPOINT_MOUNT_PATH}/jars`;
 
-/** Where Flink's HA services keep job graphs and checkpoint pointers: on the shared checkpoint volume. */
-export const HA_STORAGE_DIR = `file://${CHECKPOINT_MOUNT_PATH}/ha`;
+/** Where the JobManager keeps uploaded jars with checkpoints in a bucket: a folder of the job image. */
+export const LOCAL_UPLOAD_DIR = "/opt/flink/web-upload";
+
+/** Where Flink's HA services keep job graphs and checkpoint pointers: beside the checkpoints, on the volume or in the bucket. */
+export function haStorageDir(cfg: StackConfig): string {
+  return cfg.s3 ? `s3://${cfg.s3.bucket}/ha` : `file://${CHECKPOINT_MOUNT_PATH}/ha`;
+}
 
 /**
  * Flink's Kubernetes HA services: leader election and the pointers to job graphs and completed checkpoints live in
  * ConfigMaps named after `clusterId` in `namespace`, the data itself under HA_STORAGE_DIR. A JobManager that
  * restarts (a roll, an OOM kill) then recovers the running job from its latest checkpoint by itself.
  */
-export function kubernetesHaProperties(clusterId: string, namespace: string): Record<string, string> {
+export function kubernetesHaProperties(clusterId: string, namespace: string, storageDir: string): Record<string, string> {
   return {
     "high-availability.type": "kubernetes",
-    "high-availability.storageDir": HA_STORAGE_DIR,
+    "high-availability.storageDir": storageDir,
     "kubernetes.cluster-id": clusterId,
     // Flink's Kubernetes client looks in "default" unless told otherwise.
     "kubernetes.namespace": namespace,
@@ -299,6 +425,7 @@ export function submissionCommand(cfg: StackConfig): string[] {
     String(cfg.parallelism),
     ...(cfg.restoreFrom ? ["--restore-from", cfg.restoreFrom] : []),
     ...restoringClusterArguments(cfg),
+    ...storageArguments(cfg),
     "--",
     ...jobArguments(jobSettings(cfg)),
   ];
@@ -359,8 +486,23 @@ export function restoreSummary(restoreFrom: string | undefined, submissionLog: s
   return line.slice(line.indexOf(RESTORE_LOG_LINE) + "submit: ".length).trim();
 }
 
-/** The outputs every target writes the same way; a target adds where its checkpoint volume and processes are. */
-export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointVolume" | "processes"> & InformationalOutputs {
+/**
+ * Where the checkpoints live, as the tools need it: with a volume the target adds its name; with a bucket, the store
+ * (no credential: the tools read the credentials file mounted in the JobManager).
+ */
+export function bucketStorage(s3: S3Settings): BucketStorageOutput {
+  return {
+    kind: "s3",
+    endpoint: s3Endpoint(s3),
+    bucket: s3.bucket,
+    pathStyle: s3.pathStyle,
+    inStack: s3.inStack,
+    credentialsFile: S3_CREDENTIALS_FILE,
+  };
+}
+
+/** The outputs every target writes the same way; a target adds where its checkpoint storage and processes are. */
+export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointStorage" | "processes"> & InformationalOutputs {
   return {
     target: cfg.target,
     flinkLine: cfg.flinkLine,
@@ -372,11 +514,20 @@ export function commonOutputs(cfg: StackConfig): Omit<StackOutputs, "checkpointV
     checkpointDir: cfg.checkpointDir,
     checkpointMode: cfg.checkpointMode,
     checkpointIntervalMs: cfg.checkpointIntervalMs,
+    checkpointTimeoutMs: cfg.checkpointTimeoutMs,
     jobName: cfg.jobName,
     jobSubmission: jobSubmission(cfg),
     recoverCommand: recoveryCommand(cfg),
     // Run in the JobManager (see checkpointVolume): lists every retained checkpoint (npm run checkpoints).
-    checkpointListing: ["python3", CHECKPOINTS_SCRIPT, "list", "--checkpoint-dir", cfg.checkpointDir, ...restoringClusterArguments(cfg)],
+    checkpointListing: [
+      "python3",
+      CHECKPOINTS_SCRIPT,
+      "list",
+      "--checkpoint-dir",
+      cfg.checkpointDir,
+      ...storageArguments(cfg),
+      ...restoringClusterArguments(cfg),
+    ],
     // Pulumi drops an output that is undefined; "" says "not set", so an older stack's missing output stays telling.
     restoreFrom: cfg.restoreFrom ?? "",
     flinkRestUrl: `http://127.0.0.1:${cfg.flinkRestPort}`,

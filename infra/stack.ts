@@ -5,16 +5,21 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { BuildInputs } from "./buildInputs";
-import type { StackConfig } from "./config";
-import type { CheckpointVolume, InformationalOutputs, StackOutputs, StackProcesses } from "./contract";
+import type { S3Settings, StackConfig } from "./config";
+import type { CheckpointStorageOutput, CheckpointVolume, InformationalOutputs, StackOutputs, StackProcesses } from "./contract";
 import { type StackImages, stackImages } from "./images";
 import { awaitRunningJob, jobNotRunningMessage } from "./jobCheck";
+import { s3Credentials } from "./s3Credentials";
 import {
+  awsCredentialsFile,
+  bucketCommand,
+  bucketStorage,
   commonOutputs,
   flinkMemoryMb,
   flinkProperties,
   generatorEnvironment,
   type MemorySize,
+  seaweedfsIdentities,
   submissionCommand,
   type TopicSpec,
   topics,
@@ -34,6 +39,8 @@ export interface RunnableImages {
   readonly flinkJob: pulumi.Input<string>;
   readonly generator: pulumi.Input<string>;
   readonly kafka: pulumi.Input<string>;
+  /** The stack's own S3 server (checkpointStorage s3 without s3Endpoint). */
+  readonly s3Server?: pulumi.Input<string>;
 }
 
 /** A single-node KRaft broker and the creation of the stack's topics. */
@@ -45,7 +52,25 @@ export interface KafkaArgs {
   readonly topics: readonly TopicSpec[];
 }
 
-/** A Flink session cluster sharing one checkpoint volume at /checkpoints_flink. */
+/**
+ * The S3 store of checkpointStorage s3: the stack's own server (with `serverImage`) or an existing one, and the bucket
+ * step that waits for it and checks (on the own server: creates) the bucket before any Flink process starts.
+ */
+export interface ObjectStoreArgs {
+  readonly s3: S3Settings;
+  /** The server's image; present exactly when the stack runs its own server. */
+  readonly serverImage?: pulumi.Input<string>;
+  /** The job image: the bucket step runs objectstore.py in it. */
+  readonly jobImage: pulumi.Input<string>;
+  /** The command of the bucket step (specs.bucketCommand). */
+  readonly bucketCommand: string[];
+  /** The AWS credentials file the Flink processes and the bucket step mount read-only (a secret). */
+  readonly credentialsFile: pulumi.Output<string>;
+  /** The server's identities file holding the same key pair (a secret); with the own server only. */
+  readonly serverIdentities?: pulumi.Output<string>;
+}
+
+/** A Flink session cluster, its checkpoints on one shared volume at /checkpoints_flink or in a bucket. */
 export interface FlinkClusterArgs {
   /** The job image (Flink + Python + connector + job); JobManager and TaskManagers run it. */
   readonly image: pulumi.Input<string>;
@@ -54,6 +79,8 @@ export interface FlinkClusterArgs {
   readonly taskManagers: number;
   /** Host port on 127.0.0.1 of the REST API and web UI. */
   readonly restPort: number;
+  /** With checkpoints in a bucket: the AWS credentials file mounted read-only in every Flink process (a secret); no volume then. */
+  readonly s3CredentialsFile?: pulumi.Output<string>;
   /** The JobManager's and each TaskManager's memory in MiB: sized for, and capped at (specs.memoryMb). */
   readonly memory: Readonly<Record<"jobmanager" | "taskmanager", MemorySize>>;
 }
@@ -73,6 +100,8 @@ export interface JobSubmissionArgs {
   readonly command: string[];
   /** The stack's restoreFrom, for the summary of what was restored; `latest` is looked up on the checkpoint volume. */
   readonly restoreFrom: string | undefined;
+  /** With checkpoints in a bucket: the credentials file it mounts to look `latest` up there (a secret). */
+  readonly s3CredentialsFile?: pulumi.Output<string>;
 }
 
 /** What the sequence needs of a target's Kafka. */
@@ -85,8 +114,14 @@ export interface KafkaParts {
 export interface FlinkClusterParts {
   /** The JobManager and TaskManager resources; the submission waits for them. */
   readonly processes: readonly pulumi.CustomResource[];
-  /** Where to look inside the checkpoint volume (a stack output). */
-  readonly checkpointVolume: pulumi.Output<CheckpointVolume>;
+  /** The target's checkpoint volume; none with checkpoints in a bucket. */
+  readonly checkpointVolume?: pulumi.Output<CheckpointVolume>;
+}
+
+/** What the sequence needs of a target's object store. */
+export interface ObjectStoreParts {
+  /** Completes once the bucket answers; the Flink processes and the submission wait for it. */
+  readonly bucketReady: pulumi.CustomResource;
 }
 
 /** What the sequence needs of a target's submission. */
@@ -111,18 +146,25 @@ export type PartOptions = pulumi.ComponentResourceOptions;
  * A target's translation of the stack's parts. Each method creates one component named `name`; what a method
  * returns (K, F) is handed to the later methods that need it, so they can refer to the target's own objects.
  */
-export interface TargetTranslation<K extends KafkaParts = KafkaParts, F extends FlinkClusterParts = FlinkClusterParts, G = unknown> {
+export interface TargetTranslation<
+  K extends KafkaParts = KafkaParts,
+  F extends FlinkClusterParts = FlinkClusterParts,
+  G = unknown,
+  S extends ObjectStoreParts = ObjectStoreParts,
+> {
   /** Keys the target adds to the shared Flink configuration (kind: Kubernetes HA); none on Docker. */
   readonly flinkPropertyAddition: Readonly<Record<string, string>>;
   /** Makes the images built or pulled on the host runnable where the target's containers run. */
   runnableImages(name: string, images: StackImages, opts: PartOptions): RunnableImages;
   kafka(name: string, args: KafkaArgs, opts: PartOptions): K;
+  /** The S3 store (checkpointStorage s3 only). */
+  objectStore(name: string, args: ObjectStoreArgs, opts: PartOptions): S;
   flinkCluster(name: string, args: FlinkClusterArgs, opts: PartOptions): F;
   visitGenerator(name: string, args: VisitGeneratorArgs, opts: PartOptions): G;
   /** The submission, which may mount the checkpoint volume of `flink` (restoreFrom `latest` is looked up there). */
   jobSubmission(name: string, args: JobSubmissionArgs, flink: F, opts: PartOptions): JobSubmissionParts;
   /** The stack's processes as the host reaches them (the fault injection, the checkpoint tools). */
-  processes(kafka: K, flink: F, generator: G): pulumi.Output<StackProcesses>;
+  processes(kafka: K, flink: F, generator: G, objectStore: S | undefined): pulumi.Output<StackProcesses>;
 }
 
 /** How long `pulumi up` waits for a RUNNING job after the submission (a JobManager recovering its job included). */
@@ -138,11 +180,11 @@ export type StackOutputInputs = {
  * Children are named `${name}-flink-job`, `${name}-generator`, `${name}-kafka-image` (the images), `${name}-load`…
  * (what the target makes of them), `${name}-kafka`, `${name}-flink`, `${name}-visits`, `${name}-job`.
  */
-export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G>(
+export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G, S extends ObjectStoreParts>(
   parent: pulumi.ComponentResource,
   name: string,
   args: StackArgs,
-  target: TargetTranslation<K, F, G>,
+  target: TargetTranslation<K, F, G, S>,
 ): StackOutputInputs {
   const cfg = args.config;
   const opts: PartOptions = { parent };
@@ -156,6 +198,39 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G>(
     },
     opts,
   );
+  const s3 = cfg.s3;
+  const credentials = s3 ? s3Credentials(`${name}-s3-credentials`, s3, opts) : undefined;
+  const s3CredentialsFile = credentials
+    ? pulumi.secret(
+        pulumi
+          .all([credentials.accessKey, credentials.secretKey])
+          .apply(([accessKey, secretKey]) => awsCredentialsFile({ accessKey, secretKey })),
+      )
+    : undefined;
+  const objectStore =
+    s3 && s3CredentialsFile && credentials
+      ? target.objectStore(
+          `${name}-s3`,
+          {
+            s3,
+            ...(images.s3Server ? { serverImage: images.s3Server } : {}),
+            jobImage: images.flinkJob,
+            bucketCommand: bucketCommand(s3),
+            credentialsFile: s3CredentialsFile,
+            ...(s3.inStack
+              ? {
+                  serverIdentities: pulumi.secret(
+                    pulumi
+                      .all([credentials.accessKey, credentials.secretKey])
+                      .apply(([accessKey, secretKey]) => seaweedfsIdentities({ accessKey, secretKey })),
+                  ),
+                }
+              : {}),
+          },
+          opts,
+        )
+      : undefined;
+  const afterBucket = objectStore ? [objectStore.bucketReady] : [];
   const flink = target.flinkCluster(
     `${name}-flink`,
     {
@@ -163,9 +238,10 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G>(
       flinkProperties: flinkProperties(cfg, target.flinkPropertyAddition),
       taskManagers: cfg.taskManagers,
       restPort: cfg.flinkRestPort,
+      ...(s3CredentialsFile ? { s3CredentialsFile } : {}),
       memory: flinkMemoryMb(cfg),
     },
-    opts,
+    { ...opts, dependsOn: afterBucket },
   );
   const generator = target.visitGenerator(
     `${name}-visits`,
@@ -181,6 +257,7 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G>(
       image: images.flinkJob,
       command: submissionCommand(cfg),
       restoreFrom: cfg.restoreFrom,
+      ...(s3CredentialsFile ? { s3CredentialsFile } : {}),
     },
     flink,
     { ...opts, dependsOn: [...flink.processes, kafka.topicsReady] },
@@ -191,8 +268,8 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G>(
     ...common,
     jobName: runningJobName(common.flinkRestUrl, cfg.jobName, submission, flink),
     ...(submission.restore ? { jobRestore: submission.restore } : {}),
-    checkpointVolume: flink.checkpointVolume,
-    processes: target.processes(kafka, flink, generator),
+    checkpointStorage: checkpointStorageOutput(s3, flink.checkpointVolume),
+    processes: target.processes(kafka, flink, generator, objectStore),
   };
 }
 
@@ -224,4 +301,14 @@ function runningJobName(restUrl: string, jobName: string, submission: JobSubmiss
       }
       return jobName;
     });
+}
+
+/** The checkpointStorage output: the bucket, or the target's volume (which every target has without s3). */
+function checkpointStorageOutput(
+  s3: S3Settings | undefined,
+  volume: pulumi.Output<CheckpointVolume> | undefined,
+): pulumi.Output<CheckpointStorageOutput> {
+  if (s3) return pulumi.output(bucketStorage(s3));
+  if (!volume) throw new Error("a target created no checkpoint volume although checkpointStorage is volume");
+  return volume.apply((v) => ({ kind: "volume" as const, ...v }));
 }

@@ -20,6 +20,8 @@ export interface FlinkLine {
    * formats up to its own and refuses newer ones (jobs/flink/checkpoint_origin.py).
    */
   readonly checkpointFormat: number;
+  /** org.apache.flink:flink-s3-fs-presto, the S3 file system plugin of checkpointStorage: s3 (in the job image's plugins/). */
+  readonly s3Plugin: string;
   /** Why a version is not the obvious one. */
   readonly why?: string;
 }
@@ -57,6 +59,7 @@ export const GO_WRAPPER_PINS: Readonly<Record<string, GoPin>> = {
   },
   "setup/recipes/kind/kubernetes": versions.kind.kubernetes,
   "setup/recipes/kind/etcd": versions.kind.etcd,
+  "setup/recipes/seaweedfs": versions.seaweedfs,
 };
 
 /**

@@ -11,6 +11,7 @@ import { DOCKER_ENGINE, dockerEnginePiece } from "./pieces/docker";
 import { localImagesGroup } from "./pieces/images";
 import { inspectorDir, inspectorGroup } from "./pieces/inspector";
 import { kindGroup } from "./pieces/kind";
+import { seaweedfsGroup } from "./pieces/seaweedfs";
 import { toolchainGroup } from "./pieces/toolchain";
 
 export const USAGE = `Usage: bash scripts/setup.sh [GROUP...] [--local-images]
@@ -23,7 +24,8 @@ Groups:
   toolchain     the Pulumi CLI and providers, built from Go modules unless you have your own (FC_FORCE_TOOLCHAIN=1)
   docker        a Docker Engine that answers (scripts/docker-engine.sh)
   connectors    every Flink line's Kafka connector jars, in jobs/flink/lib/<line>/
-  local-images  the local equivalents of the official images (Debian base, Kafka, Flink per line, Node)
+  local-images  the local equivalents of the official images (Debian base, Kafka, Flink per line, Node, the
+                S3 server SeaweedFS of checkpointStorage: s3)
   inspector     the checkpoint inspector of every Flink line
   kind          what the kind target needs, and $FC_CACHE/kind/env (FC_KIND_PODMAN=1: kind on podman)
 --local-images is pulumi and local-images together.
@@ -67,7 +69,7 @@ async function groupOf(name: GroupName, setting: Setting): Promise<Group> {
     case "connectors":
       return connectorsGroup(setting);
     case "local-images":
-      return localImagesGroup(setting);
+      return merge([localImagesGroup(setting), seaweedfsGroup(setting)]);
     case "inspector":
       return inspectorGroup(setting);
     case "kind":

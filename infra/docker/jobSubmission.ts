@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, restoreSummary, USERS } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, restoreSummary, S3_CREDENTIALS_FILE, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
 import { lockedDown } from "./lockdown";
+import { secretUpload } from "./objectStore";
 import { exitedBadly, failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
 /** Arguments of {@link JobSubmission}: the shared ones and where on Docker. */
@@ -10,8 +11,8 @@ export interface JobSubmissionArgs extends SharedArgs {
   /** Prefix of container names, unique per stack. */
   readonly namePrefix: string;
   readonly networkName: pulumi.Input<string>;
-  /** The checkpoint volume, mounted read-only: `latest` is looked up on it. */
-  readonly checkpointVolumeName: pulumi.Input<string>;
+  /** The checkpoint volume, mounted read-only: `latest` is looked up on it (none with checkpoints in a bucket). */
+  readonly checkpointVolumeName?: pulumi.Input<string>;
   /**
    * The JobManager container's id. A new JobManager has no job (there is no high availability on Docker), so a
    * replaced one replaces this submission, which submits again; so does a retry after a failed submission.
@@ -45,7 +46,10 @@ export class JobSubmission extends pulumi.ComponentResource {
         entrypoints: [args.command[0]],
         command: args.command.slice(1),
         networksAdvanced: [{ name: args.networkName }],
-        volumes: [{ volumeName: args.checkpointVolumeName, containerPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
+        volumes: args.checkpointVolumeName
+          ? [{ volumeName: args.checkpointVolumeName, containerPath: CHECKPOINT_MOUNT_PATH, readOnly: true }]
+          : [],
+        uploads: args.s3CredentialsFile ? [secretUpload(S3_CREDENTIALS_FILE, args.s3CredentialsFile)] : [],
         labels: [...args.labels, { label: "flink-checkpointer.jobmanager", value: args.jobManagerId }],
       }),
       { parent: this, deleteBeforeReplace: true },

@@ -6,6 +6,7 @@ import { type FlinkClusterParts, type StackArgs, type StackOutputInputs, type Ta
 import { FlinkCluster } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
 import { KafkaBroker } from "./kafka";
+import { ObjectStore } from "./objectStore";
 import { VisitGenerator } from "./visitGenerator";
 
 /** The Flink cluster's parts the sequence needs, and the cluster itself for the submission and the outputs. */
@@ -30,17 +31,33 @@ export class DockerStack extends pulumi.ComponentResource {
     );
     const onDocker = { namePrefix: args.namePrefix, networkName: network.name, labels };
 
-    const translation: TargetTranslation<KafkaBroker, DockerFlinkParts, VisitGenerator> = {
+    const translation: TargetTranslation<
+      KafkaBroker,
+      DockerFlinkParts,
+      VisitGenerator,
+      { bucketReady: docker.Container; store: ObjectStore }
+    > = {
       flinkPropertyAddition: {},
       // Containers run the local images by id, so a rebuild replaces them.
-      runnableImages: (_, images) => ({ flinkJob: images.flinkJob.id, generator: images.generator.id, kafka: images.kafka.id }),
+      runnableImages: (_, images) => ({
+        flinkJob: images.flinkJob.id,
+        generator: images.generator.id,
+        kafka: images.kafka.id,
+        ...(images.s3Server ? { s3Server: images.s3Server.id } : {}),
+      }),
       kafka: (part, kafkaArgs, partOpts) => new KafkaBroker(part, { ...kafkaArgs, ...onDocker }, partOpts),
+      objectStore: (part, storeArgs, partOpts) => {
+        const store = new ObjectStore(part, { ...storeArgs, ...onDocker }, partOpts);
+        return { bucketReady: store.bucketStep, store };
+      },
       flinkCluster: (part, flinkArgs, partOpts) => {
         const cluster = new FlinkCluster(part, { ...flinkArgs, ...onDocker }, partOpts);
         return {
           cluster,
           processes: [cluster.jobManager, ...cluster.taskManagers],
-          checkpointVolume: pulumi.output({ name: cluster.checkpointVolume.name, mountPath: CHECKPOINT_MOUNT_PATH }),
+          ...(cluster.checkpointVolume
+            ? { checkpointVolume: pulumi.output({ name: cluster.checkpointVolume.name, mountPath: CHECKPOINT_MOUNT_PATH }) }
+            : {}),
         };
       },
       visitGenerator: (part, generatorArgs, partOpts) => new VisitGenerator(part, { ...generatorArgs, ...onDocker }, partOpts),
@@ -50,7 +67,7 @@ export class DockerStack extends pulumi.ComponentResource {
           {
             ...submissionArgs,
             ...onDocker,
-            checkpointVolumeName: flink.cluster.checkpointVolume.name,
+            ...(flink.cluster.checkpointVolume ? { checkpointVolumeName: flink.cluster.checkpointVolume.name } : {}),
             jobManagerId: flink.cluster.jobManager.id,
           },
           partOpts,
@@ -62,13 +79,14 @@ export class DockerStack extends pulumi.ComponentResource {
           restore: submission.restore,
         };
       },
-      processes: (kafka, flink, generator) =>
+      processes: (kafka, flink, generator, objectStore) =>
         pulumi.output({
           target: "docker" as const,
           jobManager: flink.cluster.jobManager.name,
           taskManagers: flink.cluster.taskManagers.map((tm) => tm.name),
           kafka: kafka.container.name,
           generator: generator.container.name,
+          ...(objectStore?.store.server ? { objectStore: objectStore.store.server.name } : {}),
         }),
     };
     this.outputs = wireStack(this, name, args, translation);

@@ -1,9 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { CheckpointStorage } from "../config";
 import { CHECKPOINT_MOUNT_PATH, flinkPropertiesText, HOSTS, type MemorySize, PORTS, USERS } from "../specs";
 import type { FlinkClusterArgs as SharedArgs } from "../stack";
 import { KIND_CLUSTER } from "./kindCluster";
+import { CHECKPOINT_VOLUME_LABEL, flinkPlacement, storageOf } from "./placement";
 import {
+  credentialsVolume,
   envVars,
   httpProbe,
   nodePortServiceSpec,
@@ -19,6 +22,11 @@ export type FlinkRole = "jobmanager" | "taskmanager";
 /** Labels of a Flink process's pods; the stack output's podSelector names the JobManager's. */
 export function flinkLabels(role: FlinkRole): { app: string; component: FlinkRole } {
   return { app: "flink", component: role };
+}
+
+/** The labels of a Flink process's pod template: its own, and the checkpoint volume's when it mounts it. */
+export function flinkPodLabels(role: FlinkRole, storage: CheckpointStorage): Record<string, string> {
+  return { ...flinkLabels(role), ...(storage === "volume" ? CHECKPOINT_VOLUME_LABEL : {}) };
 }
 
 /** The Flink ports the Services expose and the probes check (fixed in specs.flinkProperties). */
@@ -55,17 +63,27 @@ export const FLINK_SERVICE_ACCOUNT = "flink";
 
 /**
  * A JobManager or TaskManager pod of the flink image (`jobmanager` / `taskmanager` argument, FLINK_PROPERTIES),
- * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts), running as the
- * flink user (uid 9999) under the account of the HA services.
+ * with the checkpoint claim at CHECKPOINT_MOUNT_PATH (owned by the flink user before Flink starts) or, with
+ * checkpoints in a bucket (no claim), the S3 credentials file, running as the flink user (uid 9999) under the
+ * account of the HA services, placed for where its checkpoints live (placement.ts).
  */
 export function flinkPodSpec(
   role: FlinkRole,
   image: pulumi.Input<string>,
   properties: string,
-  claimName: pulumi.Input<string>,
+  claimName: pulumi.Input<string> | undefined,
   serviceAccountName: pulumi.Input<string>,
   memory: MemorySize,
 ): k8s.types.input.core.v1.PodSpec {
+  const credentials = credentialsVolume();
+  const mounts =
+    claimName === undefined
+      ? { volumes: [credentials.volume], volumeMounts: [credentials.mount] }
+      : {
+          volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
+          volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
+          initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
+        };
   const probes =
     role === "jobmanager"
       ? {
@@ -101,11 +119,13 @@ export function flinkPodSpec(
     ports,
     ...probes,
     resources: resources(flinkResourceSizes(memory)),
-    volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName } }],
-    volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH }],
-    initContainers: [volumeOwnerInitContainer(image, USERS.flink, CHECKPOINT_VOLUME, CHECKPOINT_MOUNT_PATH)],
+    ...mounts,
     serviceAccountName,
     restartPolicy: "Always",
+    placement: flinkPlacement(role, storageOf(claimName), {
+      jobManager: flinkLabels("jobmanager"),
+      taskManager: flinkLabels("taskmanager"),
+    }),
   });
 }
 
@@ -121,7 +141,8 @@ export interface FlinkClusterArgs extends SharedArgs {
  * checkpoint claim mounted by all of them.
  */
 export class FlinkCluster extends pulumi.ComponentResource {
-  public readonly checkpointClaim: k8s.core.v1.PersistentVolumeClaim;
+  /** None with checkpoints in a bucket. */
+  public readonly checkpointClaim?: k8s.core.v1.PersistentVolumeClaim;
   public readonly jobManager: k8s.apps.v1.Deployment;
   public readonly taskManagers: k8s.apps.v1.Deployment;
 
@@ -159,28 +180,31 @@ export class FlinkCluster extends pulumi.ComponentResource {
     const serviceAccountName = account.metadata.name;
 
     // ReadWriteOnce on kind's default `standard` class (local-path) is enough for JobManager and TaskManagers
-    // to share it: a RWO volume is per node, and the kind cluster has exactly one node. local-path binds only
-    // when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
+    // to share it: a RWO volume is per node, and every pod that mounts it runs on one node (placement.ts). local-path
+    // binds only when the first pod is scheduled (WaitForFirstConsumer), so Pulumi must not wait for it to bind.
     // Ownership: local-path's volumes ignore fsGroup and start as root's with mode 0777; each Flink pod's init
     // container makes the volume flink's (9999:9999) with mode 0770 first.
-    this.checkpointClaim = new k8s.core.v1.PersistentVolumeClaim(
-      `${name}-checkpoints`,
-      {
-        metadata: {
-          name: "flink-checkpoints",
-          namespace,
-          labels: { app: "flink" },
-          annotations: { "pulumi.com/skipAwait": "true" },
-        },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: "standard",
-          resources: { requests: { storage: "1Gi" } },
-        },
-      },
-      { parent: this },
-    );
-    const claimName = this.checkpointClaim.metadata.name;
+    this.checkpointClaim = args.s3CredentialsFile
+      ? undefined
+      : new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-checkpoints`,
+          {
+            metadata: {
+              name: "flink-checkpoints",
+              namespace,
+              labels: { app: "flink" },
+              annotations: { "pulumi.com/skipAwait": "true" },
+            },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: "standard",
+              resources: { requests: { storage: "1Gi" } },
+            },
+          },
+          { parent: this },
+        );
+    const claimName = this.checkpointClaim?.metadata.name;
+    const storage = storageOf(claimName);
 
     const jobManagerLabels = flinkLabels("jobmanager");
     this.jobManager = new k8s.apps.v1.Deployment(
@@ -193,7 +217,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
           strategy: { type: "Recreate" },
           selector: { matchLabels: jobManagerLabels },
           template: {
-            metadata: { labels: jobManagerLabels },
+            metadata: { labels: flinkPodLabels("jobmanager", storage) },
             spec: flinkPodSpec("jobmanager", args.image, properties, claimName, serviceAccountName, args.memory.jobmanager),
           },
         },
@@ -237,7 +261,7 @@ export class FlinkCluster extends pulumi.ComponentResource {
           replicas: args.taskManagers,
           selector: { matchLabels: taskManagerLabels },
           template: {
-            metadata: { labels: taskManagerLabels },
+            metadata: { labels: flinkPodLabels("taskmanager", storage) },
             spec: flinkPodSpec("taskmanager", args.image, properties, claimName, serviceAccountName, args.memory.taskmanager),
           },
         },

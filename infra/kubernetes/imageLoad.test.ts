@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   commandFailureMessage,
+  controlPlaneNode,
   kindProviderName,
   loadCommands,
   loadedImageReference,
@@ -46,6 +47,11 @@ describe("loadCommands", () => {
       { file: "docker", args: ["image", "save", "--output", "/tmp/a/image.tar", "x:y-0123456789ab"] },
       { file: "kind", args: ["load", "image-archive", "/tmp/a/image.tar", "--name", "dev"] },
     ]);
+  });
+
+  it("loads into the named nodes only, when told which", () => {
+    const { steps } = loadCommands("dev", id, "x:y-0123456789ab", "/tmp/a/image.tar", [controlPlaneNode("dev")]);
+    expect(steps.at(-1)!.args).toEqual(["load", "image-archive", "/tmp/a/image.tar", "--name", "dev", "--nodes", "dev-control-plane"]);
   });
 });
 

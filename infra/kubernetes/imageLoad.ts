@@ -33,12 +33,19 @@ export function loadedImageReference(imageName: string, imageId: string): string
 /** The environment variable that selects kind's node provider (docker, podman, nerdctl); unset means docker. */
 export const KIND_PROVIDER_VARIABLE = "KIND_EXPERIMENTAL_PROVIDER";
 
-/** What kind is asked, and how `docker save` + `kind load` run, in order. */
+/** The name kind gives a cluster's control-plane node (its only node, or the first of several). */
+export const controlPlaneNode = (cluster: string): string => `${cluster}-control-plane`;
+
+/**
+ * What kind is asked, and how `docker save` + `kind load` run, in order: into every node, or only into `nodes` (an
+ * image only pods pinned to the control-plane run need not be imported by every worker).
+ */
 export function loadCommands(
   cluster: string,
   imageId: string,
   reference: string,
   archive: string,
+  nodes?: readonly string[],
 ): {
   readonly clusters: CommandLine;
   readonly steps: readonly CommandLine[];
@@ -48,7 +55,7 @@ export function loadCommands(
     steps: [
       { file: "docker", args: ["image", "tag", imageId, reference] },
       { file: "docker", args: ["image", "save", "--output", archive, reference] },
-      { file: "kind", args: ["load", "image-archive", archive, "--name", cluster] },
+      { file: "kind", args: ["load", "image-archive", archive, "--name", cluster, ...(nodes ? ["--nodes", nodes.join(",")] : [])] },
     ],
   };
 }

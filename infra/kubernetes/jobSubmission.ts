@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, USERS } from "../specs";
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
-import { podSpec, resources } from "./pods";
+import { CHECKPOINT_VOLUME_LABEL, storageOf, submissionPlacement } from "./placement";
+import { credentialsVolume, podSpec, resources } from "./pods";
 
 /** Longest the submission may run: submit.py waits for the JobManager and its slots, then uploads and runs. */
 export const SUBMISSION_DEADLINE_SECONDS = 600;
@@ -35,18 +36,21 @@ const CHECKPOINT_VOLUME = "checkpoints";
 /**
  * Runs of submit.py from the job image, retried on failure. Its command replaces the flink entrypoint: this pod is
  * a REST client, not a Flink process. The checkpoint claim is mounted read-only: restoreFrom `latest` is looked up
- * on it.
+ * on it, so the pod runs on the node of the Flink pods that mount it too; with checkpoints in a bucket (no claim) the
+ * S3 credentials file is, to look it up there.
  */
 export function submissionJobSpec(
   image: pulumi.Input<string>,
   command: string[],
-  checkpointClaimName: pulumi.Input<string>,
+  checkpointClaimName: pulumi.Input<string> | undefined,
 ): k8s.types.input.batch.v1.JobSpec {
+  const credentials = credentialsVolume();
+  const storage = storageOf(checkpointClaimName);
   return {
     backoffLimit: SUBMISSION_RETRIES,
     activeDeadlineSeconds: SUBMISSION_DEADLINE_SECONDS,
     template: {
-      metadata: { labels: { app: "flink-job-submission" } },
+      metadata: { labels: { app: "flink-job-submission", ...(storage === "volume" ? CHECKPOINT_VOLUME_LABEL : {}) } },
       spec: podSpec({
         name: "submit",
         image,
@@ -58,9 +62,16 @@ export function submissionJobSpec(
           memoryRequestMb: PROCESS_MEMORY_MB.submission.request,
           memoryLimitMb: PROCESS_MEMORY_MB.submission.limit,
         }),
-        volumes: [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName: checkpointClaimName, readOnly: true } }],
-        volumeMounts: [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
+        volumes:
+          checkpointClaimName === undefined
+            ? [credentials.volume]
+            : [{ name: CHECKPOINT_VOLUME, persistentVolumeClaim: { claimName: checkpointClaimName, readOnly: true } }],
+        volumeMounts:
+          checkpointClaimName === undefined
+            ? [credentials.mount]
+            : [{ name: CHECKPOINT_VOLUME, mountPath: CHECKPOINT_MOUNT_PATH, readOnly: true }],
         restartPolicy: "Never",
+        placement: submissionPlacement(storage),
       }),
     },
   };
@@ -70,8 +81,8 @@ export function submissionJobSpec(
 export interface JobSubmissionArgs extends SharedArgs {
   /** Namespace of the Job. */
   readonly namespace: pulumi.Input<string>;
-  /** The Flink cluster's checkpoint claim. */
-  readonly checkpointClaimName: pulumi.Input<string>;
+  /** The Flink cluster's checkpoint claim; none with checkpoints in a bucket. */
+  readonly checkpointClaimName?: pulumi.Input<string>;
 }
 
 /**

@@ -5,6 +5,7 @@ import { HOSTS, kafkaEnvironment, PORTS, PROCESS_MEMORY_MB, type TopicSpec, topi
 import type { KafkaArgs } from "../stack";
 import { RERUN_FAILED_JOB } from "./jobSubmission";
 import { KIND_CLUSTER } from "./kindCluster";
+import { onControlPlane } from "./placement";
 import { envVars, nodePortServiceSpec, podSpec, resources, tcpProbe, volumeOwnerInitContainer } from "./pods";
 
 export const KAFKA_LABELS = { app: "kafka" } as const;
@@ -13,7 +14,11 @@ const DATA_VOLUME = "data";
 /** Longest the topic creation Job may run: its broker wait (120 s) plus the kafka-topics.sh calls. */
 export const TOPICS_DEADLINE_SECONDS = 300;
 
-/** The broker pod: one KRaft node, data on its claim, probed on the internal listener. */
+/**
+ * The broker pod: one KRaft node, data on its claim, probed on the internal listener, on the control-plane: its
+ * claim binds to the node it first runs on (local-path), and a StatefulSet's pod is not replaced while its node is
+ * down, so on a worker the loss of that worker would stop Kafka until the node returned.
+ */
 export function kafkaPodSpec(image: pulumi.Input<string>, externalPort: number): k8s.types.input.core.v1.PodSpec {
   return podSpec({
     name: "kafka",
@@ -37,6 +42,7 @@ export function kafkaPodSpec(image: pulumi.Input<string>, externalPort: number):
     volumeMounts: [{ name: DATA_VOLUME, mountPath: KAFKA_DATA_DIR }],
     initContainers: [volumeOwnerInitContainer(image, USERS.kafka, DATA_VOLUME, KAFKA_DATA_DIR)],
     restartPolicy: "Always",
+    placement: onControlPlane(),
   });
 }
 
@@ -59,6 +65,8 @@ export function topicsJobSpec(image: pulumi.Input<string>, topics: readonly Topi
           memoryLimitMb: PROCESS_MEMORY_MB.topics.limit,
         }),
         restartPolicy: "Never",
+        // Beside the broker, where its image is.
+        placement: onControlPlane(),
       }),
     },
   };

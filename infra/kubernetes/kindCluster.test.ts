@@ -28,8 +28,18 @@ describe("kind-cluster.yaml", () => {
     expect(CONFIG_KEYS.kafkaExternalPort.default).toBe(String(KIND_CLUSTER.kafkaHostPort));
   });
 
-  it("has one node, so the ReadWriteOnce checkpoint claim can be shared by JobManager and TaskManagers", () => {
-    expect(kindConfig.match(/- role:/g)).toHaveLength(1);
+  it("has a control-plane and two workers, one for the job's active TaskManager and one for the standby", () => {
+    expect(kindConfig.match(/- role: \S+/g)).toEqual(["- role: control-plane", "- role: worker", "- role: worker"]);
+  });
+
+  it("notices a node that stopped answering within the grace period the Flink pods' tolerations count on", () => {
+    const setting = (name: string) => new RegExp(`^\\s+${name}: "?([^"\\n]+)"?$`, "m").exec(kindConfig)?.[1];
+    expect(setting("node-monitor-grace-period")).toBe(`${KIND_CLUSTER.nodeMonitorGraceSeconds}s`);
+    expect(setting("node-monitor-period")).toBe("2s");
+    // The kubelet renews its lease every quarter of its duration: a live but busy node has eight chances per grace period.
+    const renewalSeconds = Number(setting("nodeLeaseDurationSeconds")) / 4;
+    expect(KIND_CLUSTER.nodeMonitorGraceSeconds / renewalSeconds).toBeGreaterThanOrEqual(8);
+    expect(setting("nodeStatusUpdateFrequency")).toBe("2s");
   });
 
   it("needs no registry and mounts nothing, so it works from any folder", () => {

@@ -14,6 +14,8 @@ export const KIND_CLUSTER = {
   /** NodePort of Kafka's external listener and its host port (127.0.0.1). */
   kafkaNodePort: 30094,
   kafkaHostPort: 9094,
+  /** Seconds without a lease renewal before a node is NotReady (kube-controller-manager's node-monitor-grace-period). */
+  nodeMonitorGraceSeconds: 16,
 } as const;
 
 /** One published port of a kind node container: its container port (a NodePort) and where the host has it. */

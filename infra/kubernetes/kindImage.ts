@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type CommandLine, commandFailureMessage, loadCommands, loadedImageReference, missingClusterMessage } from "./imageLoad";
+import {
+  type CommandLine,
+  commandFailureMessage,
+  controlPlaneNode,
+  loadCommands,
+  loadedImageReference,
+  missingClusterMessage,
+} from "./imageLoad";
 
 /** Inputs of a {@link KindLoadedImage}, resolved. */
 interface LoadInputs {
@@ -8,6 +15,8 @@ interface LoadInputs {
   readonly clusterUid: string;
   readonly imageName: string;
   readonly imageId: string;
+  /** Only the control-plane node gets it (its pods are pinned there); else every node. */
+  readonly controlPlaneOnly: boolean;
 }
 
 // The provider's functions run in Pulumi's dynamic provider process, serialized with what they capture: Node's own
@@ -31,7 +40,13 @@ async function load(inputs: LoadInputs): Promise<string> {
   const reference = loadedImageReference(inputs.imageName, inputs.imageId);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flink-checkpointer-image-"));
   try {
-    const commands = loadCommands(inputs.cluster, inputs.imageId, reference, path.join(dir, "image.tar"));
+    const commands = loadCommands(
+      inputs.cluster,
+      inputs.imageId,
+      reference,
+      path.join(dir, "image.tar"),
+      inputs.controlPlaneOnly ? [controlPlaneNode(inputs.cluster)] : undefined,
+    );
     const clusters = (await run(commands.clusters))
       .split("\n")
       .map((line) => line.trim())
@@ -44,7 +59,7 @@ async function load(inputs: LoadInputs): Promise<string> {
   }
 }
 
-const REPLACING_INPUTS: readonly (keyof LoadInputs)[] = ["cluster", "clusterUid", "imageName", "imageId"];
+const REPLACING_INPUTS: readonly (keyof LoadInputs)[] = ["cluster", "clusterUid", "imageName", "imageId", "controlPlaneOnly"];
 
 /**
  * Loads a local image into the kind node. Replaced whenever the image or the cluster changes; deleting it only
@@ -74,6 +89,8 @@ export interface KindLoadedImageArgs {
   readonly imageName: pulumi.Input<string>;
   /** Its id in the local Docker Engine. */
   readonly imageId: pulumi.Input<string>;
+  /** Only the control-plane node gets it: every pod that runs it is pinned there (placement.onControlPlane). */
+  readonly controlPlaneOnly: boolean;
 }
 
 /** A local Docker image loaded into a kind cluster; `reference` is what its pods run (imagePullPolicy Never). */

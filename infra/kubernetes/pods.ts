@@ -4,6 +4,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { S3_CREDENTIALS_FILE } from "../specs";
+import type { Placement } from "./placement";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Probe = k8s.types.input.core.v1.Probe;
@@ -114,6 +116,8 @@ export interface WorkloadSpec {
   readonly initContainers?: Container[];
   /** The only pods that talk to the Kubernetes API (Flink's HA services) get an account and its token. */
   readonly serviceAccountName?: pulumi.Input<string>;
+  /** Which nodes it may and would rather run on, and how long it stays on a lost one (placement.ts). */
+  readonly placement?: Placement;
 }
 
 /**
@@ -178,6 +182,7 @@ export function podSpec(w: WorkloadSpec): PodSpec {
       },
     ],
     ...(w.volumes ? { volumes: w.volumes } : {}),
+    ...w.placement,
   };
 }
 
@@ -192,4 +197,22 @@ export function nodePortServiceSpec(
   nodePort: number,
 ): k8s.types.input.core.v1.ServiceSpec {
   return { type: "NodePort", selector, ports: [{ name: portName, port, targetPort: port, nodePort }] };
+}
+
+/** The Secret holding the AWS credentials file every Flink pod and the bucket step mount. */
+export const S3_CREDENTIALS_SECRET = "flink-s3-credentials";
+const CREDENTIALS_VOLUME = "s3-credentials";
+
+/**
+ * The credentials Secret as a read-only volume at the flink user's ~/.aws: only the file, group-readable by the
+ * pod's fsGroup (the flink group), by nobody else.
+ */
+export function credentialsVolume(): { volume: Volume; mount: VolumeMount } {
+  return {
+    volume: {
+      name: CREDENTIALS_VOLUME,
+      secret: { secretName: S3_CREDENTIALS_SECRET, defaultMode: 0o440, items: [{ key: "credentials", path: "credentials" }] },
+    },
+    mount: { name: CREDENTIALS_VOLUME, mountPath: S3_CREDENTIALS_FILE.slice(0, S3_CREDENTIALS_FILE.lastIndexOf("/")), readOnly: true },
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
 import { parsePortMappings } from "./kindCluster";
-import { type PreflightFacts, type Probe, preflightProblems } from "./preflight";
+import { type PreflightFacts, type Probe, preflightProblems, publishingNode } from "./preflight";
 
 const ok = (stdout: string): Probe => ({ ok: true, stdout, missing: false, error: "" });
 const missing: Probe = { ok: false, stdout: "", missing: true, error: "spawn ENOENT" };
@@ -90,5 +90,13 @@ describe("preflightProblems", () => {
   it("skips the port check when the node's ports could not be read", () => {
     const { portMappings: _, ...withoutPorts } = healthy;
     expect(preflightProblems(parseStackConfig({ target: "kind", flinkRestPort: "27081" }), withoutPorts)).toEqual([]);
+  });
+});
+
+describe("publishingNode", () => {
+  it("reads the published ports on the control-plane, wherever kind lists it among the nodes", () => {
+    expect(publishingNode(["fc-worker2", "fc-control-plane", "fc-worker"])).toBe("fc-control-plane");
+    expect(publishingNode(["fc-control-plane"])).toBe("fc-control-plane");
+    expect(publishingNode([])).toBeUndefined();
   });
 });

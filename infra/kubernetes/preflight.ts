@@ -119,6 +119,11 @@ function firstLine(text: string): string {
   return lines(text)[0] ?? "no error output";
 }
 
+/** The node whose published ports count: kind publishes extraPortMappings on the control-plane (`<cluster>-control-plane`). */
+export function publishingNode(nodes: readonly string[]): string | undefined {
+  return nodes.find((node) => node.endsWith("-control-plane")) ?? nodes[0];
+}
+
 function probe(file: string, args: readonly string[]): Probe {
   try {
     const stdout = execFileSync(file, [...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
@@ -133,9 +138,9 @@ function probe(file: string, args: readonly string[]): Probe {
 export function gatherPreflightFacts(cfg: StackConfig, projectDir: string): PreflightFacts {
   const kindClusters = probe("kind", ["get", "clusters"]);
   const clusterListed = kindClusters.ok && lines(kindClusters.stdout).includes(cfg.kindCluster);
-  // kind's node provider is a container engine with the same `port` command; the node of a one-node cluster.
+  // kind's node provider is a container engine with the same `port` command.
   const nodes = clusterListed ? probe("kind", ["get", "nodes", "--name", cfg.kindCluster]) : undefined;
-  const node = nodes?.ok ? lines(nodes.stdout)[0] : undefined;
+  const node = nodes?.ok ? publishingNode(lines(nodes.stdout)) : undefined;
   const ports = node ? probe(process.env[KIND_PROVIDER_VARIABLE] || "docker", ["port", node]) : undefined;
   return {
     projectDir,

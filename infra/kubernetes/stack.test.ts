@@ -158,6 +158,15 @@ describe("KindStack", () => {
         expect(c.imagePullPolicy, `${w.name} ${c.name}`).toBe("Never");
       }
     }
+    // An image loaded into the control-plane only is run only by pods pinned there.
+    const controlPlaneOnly = loads.filter((l) => l.inputs.controlPlaneOnly).map((l) => loaded(l.inputs.imageName));
+    expect(controlPlaneOnly.sort()).toEqual(
+      [loaded("flink-checkpointer/visit-generator:fc-test"), loaded(VERSIONS.kafka.officialImage)].sort(),
+    );
+    for (const w of podWorkloads(rs)) {
+      if (podSpecOf(w).containers.some((c: any) => controlPlaneOnly.includes(c.image)))
+        expect(podSpecOf(w).nodeSelector, w.name).toEqual({ "node-role.kubernetes.io/control-plane": "" });
+    }
     // No registry of any kind.
     expect(rs.filter((r) => /registry/i.test(r.type) || /registry/i.test(r.name))).toEqual([]);
     expect(ofType(rs, "docker:index/container:Container")).toEqual([]);
@@ -192,7 +201,18 @@ describe("KindStack", () => {
     }
     expect(containerOf(jobManager).args).toEqual(["jobmanager"]);
     expect(containerOf(taskManagers).args).toEqual(["taskmanager"]);
-    expect(jobManager.inputs.spec.template.metadata.labels).toEqual({ app: "flink", component: "jobmanager" });
+    // Every pod that mounts the ReadWriteOnce claim carries its label, and runs on the node of the others.
+    expect(jobManager.inputs.spec.template.metadata.labels).toEqual({
+      app: "flink",
+      component: "jobmanager",
+      "flink-checkpointer/checkpoint-volume": "mounted",
+    });
+    const submission = rs.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name.endsWith("-submit"))!;
+    for (const pod of [podSpecOf(jobManager), podSpecOf(taskManagers), submission.inputs.spec.template.spec]) {
+      expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels).toEqual({
+        "flink-checkpointer/checkpoint-volume": "mounted",
+      });
+    }
   });
 
   it("runs Flink with Kubernetes HA on the checkpoint volume, under an account that may only handle ConfigMaps", async () => {
@@ -373,7 +393,7 @@ describe("KindStack outputs", () => {
       flinkRestUrl: `http://127.0.0.1:${flinkRestPort}`,
       kafkaBootstrap: "127.0.0.1:9094",
       checkpointDir: "file:///checkpoints_flink",
-      checkpointVolume: { name: "flink-checkpoints", mountPath: "/checkpoints_flink" },
+      checkpointStorage: { kind: "volume", name: "flink-checkpoints", mountPath: "/checkpoints_flink" },
       processes: {
         target: "kind",
         context: "kind-flink-checkpointer",

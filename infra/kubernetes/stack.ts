@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalImage } from "../images";
-import { CHECKPOINT_MOUNT_PATH, kubernetesHaProperties } from "../specs";
+import { CHECKPOINT_MOUNT_PATH, haStorageDir, kubernetesHaProperties } from "../specs";
 import {
   type FlinkClusterParts,
   type KafkaParts,
@@ -15,6 +15,7 @@ import { FlinkCluster, flinkLabels } from "./flinkCluster";
 import { JobSubmission } from "./jobSubmission";
 import { KAFKA_LABELS, KafkaBroker } from "./kafka";
 import { KindLoadedImage } from "./kindImage";
+import { ObjectStore, S3_LABELS } from "./objectStore";
 import type { KindClusterFacts } from "./preflight";
 import { GENERATOR_LABELS, VisitGenerator } from "./visitGenerator";
 
@@ -26,7 +27,7 @@ export interface KindStackArgs extends StackArgs {
 
 /** The Flink cluster's parts the sequence needs, and its checkpoint claim, which the submission mounts read-only. */
 interface KindFlinkParts extends FlinkClusterParts {
-  readonly checkpointClaimName: pulumi.Output<string>;
+  readonly checkpointClaimName?: pulumi.Output<string>;
 }
 
 /** Flink's Kubernetes HA cluster id: the prefix of its ConfigMaps in the namespace. */
@@ -60,10 +61,15 @@ export class KindStack extends pulumi.ComponentResource {
       { parent: this, provider },
     ).metadata.name;
 
-    const translation: TargetTranslation<KafkaParts, KindFlinkParts, VisitGenerator> = {
-      flinkPropertyAddition: kubernetesHaProperties(FLINK_HA_CLUSTER_ID, cfg.namespace),
+    const translation: TargetTranslation<
+      KafkaParts,
+      KindFlinkParts,
+      VisitGenerator,
+      { bucketReady: k8s.batch.v1.Job; store: ObjectStore }
+    > = {
+      flinkPropertyAddition: kubernetesHaProperties(FLINK_HA_CLUSTER_ID, cfg.namespace, haStorageDir(cfg)),
       runnableImages: (part, images, partOpts) => {
-        const load = (image: string, local: LocalImage) =>
+        const load = (image: string, local: LocalImage, controlPlaneOnly: boolean) =>
           new KindLoadedImage(
             `${part}-${image}`,
             {
@@ -71,25 +77,35 @@ export class KindStack extends pulumi.ComponentResource {
               clusterUid: args.cluster.uid,
               imageName: local.name,
               imageId: local.id,
+              controlPlaneOnly,
             },
             partOpts,
           ).reference;
+        // Kafka, the generator and the S3 server run on the control-plane only (placement.onControlPlane); Flink's
+        // pods anywhere.
         return {
-          flinkJob: load("flink-job", images.flinkJob),
-          generator: load("generator", images.generator),
-          kafka: load("kafka", images.kafka),
+          flinkJob: load("flink-job", images.flinkJob, false),
+          generator: load("generator", images.generator, true),
+          kafka: load("kafka", images.kafka, true),
+          ...(images.s3Server ? { s3Server: load("s3-server", images.s3Server, true) } : {}),
         };
       },
       kafka: (part, kafkaArgs, partOpts) => {
         const kafka = new KafkaBroker(part, { ...kafkaArgs, namespace }, inCluster(partOpts));
         return { topicsReady: kafka.topicsJob };
       },
+      objectStore: (part, storeArgs, partOpts) => {
+        const store = new ObjectStore(part, { ...storeArgs, namespace }, inCluster(partOpts));
+        return { bucketReady: store.bucketJob, store };
+      },
       flinkCluster: (part, flinkArgs, partOpts) => {
         const flink = new FlinkCluster(part, { ...flinkArgs, namespace }, inCluster(partOpts));
+        const claim = flink.checkpointClaim?.metadata.name;
         return {
-          checkpointClaimName: flink.checkpointClaim.metadata.name,
           processes: [flink.jobManager, flink.taskManagers],
-          checkpointVolume: pulumi.output({ name: flink.checkpointClaim.metadata.name, mountPath: CHECKPOINT_MOUNT_PATH }),
+          ...(claim
+            ? { checkpointClaimName: claim, checkpointVolume: pulumi.output({ name: claim, mountPath: CHECKPOINT_MOUNT_PATH }) }
+            : {}),
         };
       },
       visitGenerator: (part, generatorArgs, partOpts) => new VisitGenerator(part, { ...generatorArgs, namespace }, inCluster(partOpts)),
@@ -99,7 +115,7 @@ export class KindStack extends pulumi.ComponentResource {
           {
             ...submissionArgs,
             namespace,
-            checkpointClaimName: flink.checkpointClaimName,
+            ...(flink.checkpointClaimName ? { checkpointClaimName: flink.checkpointClaimName } : {}),
           },
           inCluster(partOpts),
         );
@@ -108,7 +124,7 @@ export class KindStack extends pulumi.ComponentResource {
           logsCommand: pulumi.interpolate`kubectl --context ${cfg.kubeContext} -n ${cfg.namespace} logs job/${submission.job.metadata.name}`,
         };
       },
-      processes: () =>
+      processes: (_kafka, _flink, _generator, objectStore) =>
         pulumi.output({
           target: "kind" as const,
           context: cfg.kubeContext,
@@ -117,6 +133,7 @@ export class KindStack extends pulumi.ComponentResource {
           taskManagerSelector: labelSelector(flinkLabels("taskmanager")),
           kafkaSelector: labelSelector(KAFKA_LABELS),
           generatorSelector: labelSelector(GENERATOR_LABELS),
+          ...(objectStore?.store.server ? { objectStoreSelector: labelSelector(S3_LABELS) } : {}),
         }),
     };
     this.outputs = wireStack(this, name, args, translation);

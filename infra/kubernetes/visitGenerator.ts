@@ -2,11 +2,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROCESS_MEMORY_MB, USERS } from "../specs";
 import type { VisitGeneratorArgs as SharedArgs } from "../stack";
+import { onControlPlane } from "./placement";
 import { envVars, podSpec, resources } from "./pods";
 
 export const GENERATOR_LABELS = { app: "visit-generator" } as const;
 
-/** The generator pod: a Node.js process writing to Kafka, with no port to probe and little to ask for. */
+/**
+ * The generator pod: a Node.js process writing to Kafka, with no port to probe and little to ask for; beside Kafka on
+ * the control-plane, so the input keeps flowing while a worker is lost.
+ */
 export function generatorPodSpec(
   image: pulumi.Input<string>,
   environment: Readonly<Record<string, string>>,
@@ -23,6 +27,7 @@ export function generatorPodSpec(
       memoryLimitMb: PROCESS_MEMORY_MB.generator.limit,
     }),
     restartPolicy: "Always",
+    placement: onControlPlane(),
   });
 }
 

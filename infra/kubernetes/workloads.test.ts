@@ -4,6 +4,7 @@ import { flinkMemoryMb, flinkProperties, PROCESS_MEMORY_MB, PYTHON_OVERHEAD_MB, 
 import { FLINK_CLUSTER_PORTS, FLINK_HA_RULES, flinkLabels, flinkPodSpec, flinkResourceSizes } from "./flinkCluster";
 import { SUBMISSION_DEADLINE_SECONDS, SUBMISSION_RETRIES, submissionJobName, submissionJobSpec } from "./jobSubmission";
 import { kafkaPodSpec, kafkaServiceSpec, TOPICS_DEADLINE_SECONDS, topicsJobSpec } from "./kafka";
+import { CHECKPOINT_VOLUME_LABEL, CONTROL_PLANE_ROLE } from "./placement";
 import { labelSelector } from "./stack";
 import { generatorPodSpec } from "./visitGenerator";
 
@@ -95,6 +96,16 @@ describe("Flink pods", () => {
     });
   });
 
+  it("run on the node of the checkpoint volume they mount", () => {
+    for (const spec of [jobManager, taskManager] as any[]) {
+      expect(spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        { labelSelector: { matchLabels: CHECKPOINT_VOLUME_LABEL }, topologyKey: "kubernetes.io/hostname" },
+      ]);
+    }
+    const spread: any = flinkPodSpec("taskmanager", "job-image", "a: b", undefined, "flink", memory.taskmanager);
+    expect(spread.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(2);
+  });
+
   it("label the JobManager so the stack output's selector finds it", () => {
     expect(labelSelector(flinkLabels("jobmanager"))).toBe("app=flink,component=jobmanager");
   });
@@ -108,6 +119,11 @@ describe("Kafka", () => {
     expect(container(broker).volumeMounts).toEqual([{ name: "data", mountPath: "/var/lib/kafka/data" }]);
     expect(env(broker).KAFKA_LOG_DIRS).toBe("/var/lib/kafka/data");
     expect(env(broker).KAFKA_ADVERTISED_LISTENERS).toBe("PLAINTEXT://kafka:9092,EXTERNAL://127.0.0.1:9094");
+  });
+
+  it("runs on the control-plane, where its node-bound data claim survives the loss of a worker", () => {
+    expect(broker.nodeSelector).toEqual({ [CONTROL_PLANE_ROLE]: "" });
+    expect(broker.tolerations).toEqual([{ key: CONTROL_PLANE_ROLE, operator: "Exists", effect: "NoSchedule" }]);
   });
 
   it("makes its data volume uid 1000's, mode 0770, before the broker starts", () => {
@@ -157,6 +173,15 @@ describe("job submission", () => {
     expect(pod.securityContext).toMatchObject({ runAsUser: 9999, runAsNonRoot: true });
   });
 
+  it("runs beside the Flink pods when it mounts their checkpoint volume", () => {
+    const job = submissionJobSpec("job-image", submissionCommand(cfg), "flink-checkpoints");
+    const template: any = job.template;
+    expect(template.metadata.labels).toMatchObject(CHECKPOINT_VOLUME_LABEL);
+    expect(template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels).toEqual(
+      CHECKPOINT_VOLUME_LABEL,
+    );
+  });
+
   it("is named after its command and image, so a new restoreFrom or a rebuilt image is a new Job", () => {
     const plain = submissionJobName(submissionCommand(cfg), "job:a");
     const restoring = submissionJobName(
@@ -181,6 +206,10 @@ describe("generator", () => {
     expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true });
     expect(env(spec)).toEqual({ KAFKA_BOOTSTRAP: "kafka:9092" });
     expect(container(spec).resources.requests).toBeDefined();
+  });
+
+  it("runs beside Kafka on the control-plane, so input goes on while a worker is lost", () => {
+    expect(generatorPodSpec("gen-image", {}).nodeSelector).toEqual({ [CONTROL_PLANE_ROLE]: "" });
   });
 
   it("talks to no Kubernetes API: no account token, and never pulls an image", () => {

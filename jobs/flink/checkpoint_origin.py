@@ -23,12 +23,14 @@ from __future__ import annotations
 import os
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 METADATA_FILE = "_metadata"
 # org.apache.flink.runtime.checkpoint.Checkpoints.HEADER_MAGIC_NUMBER, the first four bytes of every _metadata.
 METADATA_MAGIC = bytes.fromhex("4960672d")
+# The magic number, the format version (int) and the checkpoint id (long).
+HEADER_BYTES = 16
 
 EXECUTION_MODES = ("thread", "process")
 # PyFlink's name of a window's contents (pyflink.datastream.data_stream.WINDOW_STATE_NAME), and flink-python's
@@ -66,18 +68,22 @@ def parse_formats(text: str) -> dict[str, int]:
     return formats
 
 
-def metadata_header(folder: str) -> tuple[int, int] | None:
-    """(metadata format version, checkpoint id) of the checkpoint at `folder`, or None when its _metadata is not
+def header_of(head: bytes) -> tuple[int, int] | None:
+    """(metadata format version, checkpoint id) from the first 16 bytes of a _metadata, or None when they are not
     Flink's. Every format from 2 on writes the checkpoint id right after the version."""
+    if len(head) < HEADER_BYTES or head[:4] != METADATA_MAGIC:
+        return None
+    version, checkpoint_id = struct.unpack(">iq", head[4:HEADER_BYTES])
+    return version, checkpoint_id
+
+
+def metadata_header(folder: str) -> tuple[int, int] | None:
+    """header_of the _metadata of the checkpoint at `folder` (a local path), or None when it has none."""
     try:
         with open(os.path.join(folder, METADATA_FILE), "rb") as stream:
-            head = stream.read(16)
+            return header_of(stream.read(HEADER_BYTES))
     except OSError:
         return None
-    if len(head) < 16 or head[:4] != METADATA_MAGIC:
-        return None
-    version, checkpoint_id = struct.unpack(">iq", head[4:16])
-    return version, checkpoint_id
 
 
 def local_folder(reference: str) -> str:
@@ -88,40 +94,53 @@ def local_folder(reference: str) -> str:
     return os.path.dirname(path) if os.path.basename(path) == METADATA_FILE else path
 
 
-def _contains(path: str, records: tuple[bytes, ...]) -> set[bytes]:
-    """Which of `records` occur in the file at `path` (read in chunks that overlap by a record's length)."""
+MODE_RECORDS = (THREAD_MODE_RECORD, PROCESS_MODE_RECORD)
+
+
+def records_in(chunks: Iterable[bytes]) -> set[bytes]:
+    """Which mode records occur in a file read as `chunks` (scanned with an overlap of a record's length, so a record
+    split between two chunks is found)."""
     found: set[bytes] = set()
-    overlap = max(len(record) for record in records) - 1
+    overlap = max(len(record) for record in MODE_RECORDS) - 1
     tail = b""
-    try:
-        with open(path, "rb") as stream:
-            while chunk := stream.read(_CHUNK):
-                window = tail + chunk
-                found.update(record for record in records if record in window)
-                tail = window[-overlap:]
-    except OSError:
-        pass  # removed while reading: Flink discards subsumed checkpoints
+    for chunk in chunks:
+        window = tail + chunk
+        found.update(record for record in MODE_RECORDS if record in window)
+        tail = window[-overlap:]
     return found
 
 
-def execution_mode(folder: str) -> str | None:
-    """The python.execution-mode that wrote the window state of the checkpoint at `folder`: thread, process,
-    BOTH_MODES (switched at an earlier restore), or None when it holds no window state (no visit was read yet)."""
-    records = (THREAD_MODE_RECORD, PROCESS_MODE_RECORD)
-    found: set[bytes] = set()
+def _file_chunks(path: str) -> Iterator[bytes]:
     try:
-        names = sorted(os.listdir(folder))
+        with open(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                yield chunk
     except OSError:
-        return None
-    for name in names:
-        path = os.path.join(folder, name)
-        if os.path.isfile(path) and not os.path.islink(path):
-            found |= _contains(path, records)
+        return  # removed while reading: Flink discards subsumed checkpoints
+
+
+def mode_of(found: set[bytes]) -> str | None:
+    """The python.execution-mode the mode records found in a checkpoint's files say: thread, process, BOTH_MODES
+    (switched at an earlier restore), or None when it holds no window state (no visit was read yet)."""
     if found == {THREAD_MODE_RECORD}:
         return "thread"
     if found == {PROCESS_MODE_RECORD}:
         return "process"
     return BOTH_MODES if found else None
+
+
+def execution_mode(folder: str) -> str | None:
+    """mode_of the files of the checkpoint at `folder` (a local path)."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    found: set[bytes] = set()
+    for name in names:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            found |= records_in(_file_chunks(path))
+    return mode_of(found)
 
 
 @dataclass(frozen=True)
@@ -136,14 +155,17 @@ class Origin:
         return {"metadataFormat": self.format, "flinkLines": list(self.lines), "pythonExecutionMode": self.mode}
 
 
-def origin_of(folder: str, formats: Mapping[str, int]) -> Origin:
-    header = metadata_header(folder)
+def origin_from(header: tuple[int, int] | None, mode: str | None, formats: Mapping[str, int]) -> Origin:
+    """The origin a checkpoint's _metadata header and window state's mode say, wherever they were read."""
     version = header[0] if header else None
     return Origin(
-        format=version,
-        lines=tuple(line for line, written in formats.items() if written == version),
-        mode=execution_mode(folder),
+        format=version, lines=tuple(line for line, written in formats.items() if written == version), mode=mode
     )
+
+
+def origin_of(folder: str, formats: Mapping[str, int]) -> Origin:
+    """The origin of the checkpoint or savepoint at `folder` (a local path)."""
+    return origin_from(metadata_header(folder), execution_mode(folder), formats)
 
 
 def _lines_text(origin: Origin) -> str:

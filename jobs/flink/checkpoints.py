@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The retained checkpoints on the checkpoint volume: which are complete, and which one `latest` means.
+"""The retained checkpoints, on the checkpoint volume or in a bucket: which are complete, and which one `latest` means.
 
     python3 checkpoints.py list [--checkpoint-dir file:///checkpoints_flink] [--inspector-jar JAR] [--json]
+    python3 checkpoints.py list --checkpoint-dir s3://<bucket>/<prefix> --s3-endpoint URL [--s3-path-style true|false] [--json]
     python3 checkpoints.py inspect <chk-N folder | latest> --inspector-jar JAR [--json]
     python3 checkpoints.py prune --keep N [--apply] [--protect URI] [--rest-url URL] --inspector-jar JAR
 
@@ -27,6 +28,12 @@ folders of other jobs, never required to name ours: it covers only the jobs sinc
 jobstore.expiration-time (1 h by default), and a session cluster without HA forgets every job when the
 JobManager restarts; the folders on the volume outlive all of that. Within a folder, the highest n wins.
 
+Where they live is one abstraction, Storage: VolumeStorage reads a mounted folder (file://), BucketStorage an S3
+bucket (s3://, through objectstore.py, with the credentials file the stack mounts). Everything above it (list,
+latest, inspect, prune, the sharing check) is the same code for both. In a bucket a chk-<n> is the set of objects
+under <dir>/<id>/chk-<n>/, found by listing objects, never "folders" (some servers keep listing a deleted
+checkpoint's prefix for minutes); the times are the objects' LastModified.
+
 Standard library only (and visits_logic, for the job's operator uids): it runs inside the Flink image
 (submit.py, `npm run checkpoints`).
 """
@@ -48,16 +55,29 @@ from datetime import datetime, timezone
 
 from checkpoint_origin import (
     EXECUTION_MODES,
+    HEADER_BYTES,
     METADATA_FILE,
     METADATA_MAGIC,
     Origin,
     Runtime,
+    header_of,
     metadata_header,
+    mode_of,
+    origin_from,
     origin_of,
     origin_short,
     origin_text,
     parse_formats,
+    records_in,
     restore_problem,
+)
+from objectstore import (
+    DEFAULT_CREDENTIALS_FILE,
+    ObjectStore,
+    ObjectStoreError,
+    StoredObject,
+    read_credentials,
+    split_uri,
 )
 from visits_logic import (
     DLQ_SINK_UID,
@@ -74,6 +94,7 @@ CHECKPOINT_FOLDER = re.compile(r"^chk-(\d+)$")
 SAVEPOINTS_FOLDER = "savepoints"
 SAVEPOINT_FOLDER = re.compile(r"^savepoint-[0-9a-f]{6}-[0-9a-f]+$")
 FILE_URI_PREFIX = "file://"
+S3_URI_PREFIX = "s3://"
 DEFAULT_CHECKPOINT_DIR = "file:///checkpoints_flink"
 DEFAULT_FLINK_CLASSPATH = "/opt/flink/lib/*"
 INSPECTOR_MAIN_CLASS = "org.flinkcheckpointer.inspector.CheckpointInspector"
@@ -137,21 +158,28 @@ def local_path(checkpoint_dir_uri: str) -> str:
     return checkpoint_dir_uri[len(FILE_URI_PREFIX) :].rstrip("/") or "/"
 
 
-def checkpoint_problem(folder: str) -> str | None:
-    """Why chk-<n> at `folder` cannot be restored from, or None when its _metadata is there and Flink's."""
-    metadata = os.path.join(folder, METADATA_FILE)
-    if not os.path.isfile(metadata):
+def metadata_problem(head: bytes | None) -> str | None:
+    """Why a _metadata whose first bytes are `head` (None: there is none) cannot be restored from, or None."""
+    if head is None:
         return f"has no {METADATA_FILE}"
-    try:
-        with open(metadata, "rb") as stream:
-            head = stream.read(len(METADATA_MAGIC))
-    except OSError as error:
-        return f"has a {METADATA_FILE} that cannot be read ({error.strerror})"
     if not head:
         return f"has an empty {METADATA_FILE}"
     if head != METADATA_MAGIC:
         return f"has a {METADATA_FILE} that is not Flink checkpoint metadata"
     return None
+
+
+def checkpoint_problem(folder: str) -> str | None:
+    """Why chk-<n> at `folder` (on the volume) cannot be restored from, or None when its _metadata is there and Flink's."""
+    metadata = os.path.join(folder, METADATA_FILE)
+    if not os.path.isfile(metadata):
+        return metadata_problem(None)
+    try:
+        with open(metadata, "rb") as stream:
+            head = stream.read(len(METADATA_MAGIC))
+    except OSError as error:
+        return f"has a {METADATA_FILE} that cannot be read ({error.strerror})"
+    return metadata_problem(head)
 
 
 def _folder_size(folder: str) -> int:
@@ -178,44 +206,11 @@ def _real_folders(folder: str) -> list[os.DirEntry]:
         return []  # discarded by Flink while listing
 
 
-def scan_job_folder(checkpoint_dir_uri: str, job_id: str) -> list[Checkpoint]:
-    """Every chk-<n> of one job folder, highest n first; one that Flink discards while it is read is left out."""
-    folder = os.path.join(local_path(checkpoint_dir_uri), job_id)
-    found = []
-    for entry in _real_folders(folder):
-        match = CHECKPOINT_FOLDER.match(entry.name)
-        if not match:
-            continue
-        problem = checkpoint_problem(entry.path)
-        stamped = entry.path if problem else os.path.join(entry.path, METADATA_FILE)
-        try:
-            time = os.path.getmtime(stamped)
-        except FileNotFoundError:
-            continue  # discarded by Flink between the listing and now
-        found.append(
-            Checkpoint(
-                job_id=job_id,
-                number=int(match.group(1)),
-                uri=f"{checkpoint_dir_uri.rstrip('/')}/{job_id}/{entry.name}",
-                problem=problem,
-                time=time,
-                size=_folder_size(entry.path),
-            )
-        )
-    return sorted(found, key=lambda checkpoint: checkpoint.number, reverse=True)
-
-
-def _checkpoint_root(checkpoint_dir_uri: str) -> str:
-    root = local_path(checkpoint_dir_uri)
-    if not os.path.isdir(root):
-        raise CheckpointSearchError(f"{root} does not exist in this container; is the checkpoint volume mounted there?")
-    return root
-
-
-def job_folders(checkpoint_dir_uri: str) -> list[str]:
-    """The job ids that have a folder in the checkpoint directory (other entries, and links, are ignored)."""
-    root = _checkpoint_root(checkpoint_dir_uri)
-    return sorted(entry.name for entry in _real_folders(root) if JOB_ID.match(entry.name))
+def _local_file(reference: str) -> str:
+    """A path given as file:///x, file:/x or /x, as a path."""
+    if reference.startswith("file:"):
+        reference = "/" + reference[len("file:") :].lstrip("/")
+    return reference.rstrip("/") or "/"
 
 
 @dataclass(frozen=True)
@@ -228,37 +223,395 @@ class LinkedFolder:
     target: str
 
 
-def linked_folders(checkpoint_dir_uri: str) -> list[LinkedFolder]:
-    """The links named like job folders in the checkpoint directory, and like chk-N in its job folders."""
-    root = _checkpoint_root(checkpoint_dir_uri)
+class Storage:
+    """Where the retained checkpoints live: what the tools read and remove, whatever the medium."""
 
-    def links_in(folder: str, pattern: re.Pattern) -> list[tuple[str, str]]:
+    # The checkpoint directory's URI (execution.checkpointing.dir), without a trailing slash.
+    uri: str
+
+    def describe(self) -> str:
+        """The place as a person reads it in a message."""
+        raise NotImplementedError
+
+    def job_ids(self) -> list[str]:
+        """The job ids that have a folder (a key prefix) in the checkpoint directory."""
+        raise NotImplementedError
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        """Every chk-<n> of one job, highest n first."""
+        raise NotImplementedError
+
+    def links(self) -> list[LinkedFolder]:
+        """Links where Flink keeps a job folder or a chk-N (a volume's): never followed, never removed."""
+        raise NotImplementedError
+
+    def job_changed_time(self, job_id: str) -> float | None:
+        """When the job's folder last changed (None: gone meanwhile)."""
+        raise NotImplementedError
+
+    def problem(self, checkpoint_uri: str) -> str | None:
+        """Why the chk-<n> at that URI cannot be restored from now ("does not exist" included), or None."""
+        raise NotImplementedError
+
+    def existing_sizes(self, references: Sequence[str]) -> dict[str, int]:
+        """The bytes of each referenced file (as the inspector names it) that exists, by reference."""
+        raise NotImplementedError
+
+    def remove(self, checkpoint: Checkpoint) -> tuple[str, str]:
+        """Removes a chk-<n> with everything in it: (removed | gone | failed, why)."""
+        raise NotImplementedError
+
+    def normalize(self, reference: str) -> str:
+        """A checkpoint or file reference (a URI as Flink or the user writes it, or a path) in this storage's own form."""
+        raise NotImplementedError
+
+    def checkpoint_key(self, reference: str) -> str:
+        """The one spelling of a chk-N (of a reference to it or its _metadata), to compare protections by."""
+        raise NotImplementedError
+
+    def inspector_path(self, checkpoint_uri: str) -> str:
+        """What the checkpoint inspector is given for a chk-<n>: a path in this container, or an s3:// URI."""
+        raise NotImplementedError
+
+    def savepoints(self) -> list[Checkpoint]:
+        """Every savepoint-… folder in <checkpoint dir>/savepoints, newest first; its number is the checkpoint id its
+        _metadata holds (0 when it has none). Kept apart from checkpoints(): prune never removes a savepoint."""
+        raise NotImplementedError
+
+    def origin(self, checkpoint: str, formats: Mapping[str, int]) -> Origin:
+        """What wrote the checkpoint or savepoint `checkpoint` (its URI or path): its _metadata's format and the
+        python execution mode its window state's name says (checkpoint_origin.py)."""
+        raise NotImplementedError
+
+    def place_of(self, reference: str) -> tuple[str, str] | None:
+        """(job id, the folder below it: chk-N, shared, ...) of a file under the checkpoint directory, or None."""
+        normalized = self.normalize(reference)
+        if not normalized.startswith(self.uri + "/"):
+            return None
+        parts = normalized[len(self.uri) + 1 :].split("/")
+        return (parts[0], parts[1]) if len(parts) >= 3 else None
+
+    def checkpoint_of(self, reference: str) -> tuple[str, str] | None:
+        """(job id, chk-N) of the checkpoint a file lies in, or None (shared/, elsewhere)."""
+        place = self.place_of(reference)
+        return place if place is not None and CHECKPOINT_FOLDER.match(place[1]) else None
+
+
+class VolumeStorage(Storage):
+    """A checkpoint directory on a volume mounted in this container (file://). Links are never followed."""
+
+    def __init__(self, uri: str):
+        self.root = local_path(uri)
+        self.uri = f"{FILE_URI_PREFIX}{self.root}"
+
+    def describe(self) -> str:
+        return self.root
+
+    def _existing_root(self) -> str:
+        if not os.path.isdir(self.root):
+            raise CheckpointSearchError(
+                f"{self.root} does not exist in this container; is the checkpoint volume mounted there?"
+            )
+        return self.root
+
+    def job_ids(self) -> list[str]:
+        return sorted(entry.name for entry in _real_folders(self._existing_root()) if JOB_ID.match(entry.name))
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        """Every chk-<n> of one job folder, highest n first; one that Flink discards while it is read is left out."""
+        found = []
+        for entry in _real_folders(os.path.join(self.root, job_id)):
+            match = CHECKPOINT_FOLDER.match(entry.name)
+            if not match:
+                continue
+            problem = checkpoint_problem(entry.path)
+            stamped = entry.path if problem else os.path.join(entry.path, METADATA_FILE)
+            try:
+                time = os.path.getmtime(stamped)
+            except FileNotFoundError:
+                continue  # discarded by Flink between the listing and now
+            found.append(
+                Checkpoint(
+                    job_id=job_id,
+                    number=int(match.group(1)),
+                    uri=f"{self.uri}/{job_id}/{entry.name}",
+                    problem=problem,
+                    time=time,
+                    size=_folder_size(entry.path),
+                )
+            )
+        return sorted(found, key=lambda checkpoint: checkpoint.number, reverse=True)
+
+    def links(self) -> list[LinkedFolder]:
+        root = self._existing_root()
+
+        def links_in(folder: str, pattern: re.Pattern) -> list[tuple[str, str]]:
+            try:
+                with os.scandir(folder) as entries:
+                    return [
+                        (entry.name, os.readlink(entry.path))
+                        for entry in entries
+                        if pattern.match(entry.name) and entry.is_symlink()
+                    ]
+            except FileNotFoundError:
+                return []  # the job folder was discarded while listing, or the link removed meanwhile
+
+        found = [LinkedFolder(name, None, target) for name, target in links_in(root, JOB_ID)]
+        for job_id in self.job_ids():
+            found += [
+                LinkedFolder(job_id, name, target)
+                for name, target in links_in(os.path.join(root, job_id), CHECKPOINT_FOLDER)
+            ]
+        return sorted(found, key=lambda link: (link.job_id, link.checkpoint or ""))
+
+    def job_changed_time(self, job_id: str) -> float | None:
         try:
-            with os.scandir(folder) as entries:
-                return [
-                    (entry.name, os.readlink(entry.path))
-                    for entry in entries
-                    if pattern.match(entry.name) and entry.is_symlink()
-                ]
+            return os.path.getmtime(os.path.join(self.root, job_id))
         except FileNotFoundError:
-            return []  # the job folder was discarded while listing, or the link removed meanwhile
+            return None  # discarded meanwhile
 
-    found = [LinkedFolder(name, None, target) for name, target in links_in(root, JOB_ID)]
-    for job_id in job_folders(checkpoint_dir_uri):
-        found += [
-            LinkedFolder(job_id, name, target)
-            for name, target in links_in(os.path.join(root, job_id), CHECKPOINT_FOLDER)
-        ]
-    return sorted(found, key=lambda link: (link.job_id, link.checkpoint or ""))
+    def problem(self, checkpoint_uri: str) -> str | None:
+        path = self.inspector_path(checkpoint_uri)
+        return checkpoint_problem(path) if os.path.isdir(path) else "does not exist"
+
+    def existing_sizes(self, references: Sequence[str]) -> dict[str, int]:
+        return {
+            reference: os.path.getsize(_local_file(reference))
+            for reference in references
+            if os.path.isfile(_local_file(reference))
+        }
+
+    def remove(self, checkpoint: Checkpoint) -> tuple[str, str]:
+        return remove_checkpoint_folder(self.root, checkpoint)
+
+    def normalize(self, reference: str) -> str:
+        return f"{FILE_URI_PREFIX}{os.path.normpath(_local_file(reference))}"
+
+    def checkpoint_key(self, reference: str) -> str:
+        return checkpoint_path(reference)
+
+    def inspector_path(self, checkpoint_uri: str) -> str:
+        return checkpoint_path(checkpoint_uri)
+
+    def savepoints(self) -> list[Checkpoint]:
+        return scan_savepoints(self.uri)
+
+    def origin(self, checkpoint: str, formats: Mapping[str, int]) -> Origin:
+        return origin_of(checkpoint_path(checkpoint), formats)
 
 
-def scan(checkpoint_dir_uri: str) -> list[Checkpoint]:
+@dataclass(frozen=True)
+class S3Location:
+    """How to reach the store of an s3:// checkpoint directory: Flink's s3.endpoint and s3.path.style.access."""
+
+    endpoint: str
+    path_style: bool = True
+    credentials_file: str = DEFAULT_CREDENTIALS_FILE
+
+
+class BucketStorage(Storage):
+    """A checkpoint directory in an S3 bucket (s3://<bucket>/<prefix>), read by listing its objects."""
+
+    def __init__(self, uri: str, location: S3Location, store: ObjectStore | None = None):
+        self.uri = uri.rstrip("/")
+        self.bucket, self.prefix = split_uri(self.uri)
+        self.location = location
+        try:
+            self.store = store or ObjectStore(
+                location.endpoint, read_credentials(location.credentials_file), path_style=location.path_style
+            )
+        except ObjectStoreError as error:
+            raise CheckpointSearchError(str(error)) from None
+
+    def describe(self) -> str:
+        return f"{self.uri} (at {self.location.endpoint})"
+
+    def _objects(self, below: str) -> list[StoredObject]:
+        """Every object under <prefix>/<below>, with keys relative to the prefix."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        try:
+            return [
+                StoredObject(item.key[len(start) :], item.size, item.modified)
+                for item in self.store.list(self.bucket, start + below)
+            ]
+        except ObjectStoreError as error:
+            raise CheckpointSearchError(f"cannot list {self.uri}/{below}: {error}") from None
+
+    def _read(self, key: str, length: int | None = None) -> bytes:
+        """The object at <prefix>/<key> (or its first `length` bytes); b"" when Flink discarded it meanwhile."""
+        try:
+            return self.store.read(self.bucket, f"{self.prefix}/{key}", length)
+        except ObjectStoreError as error:
+            if error.status == 404:
+                return b""  # discarded by Flink between the listing and now
+            raise CheckpointSearchError(f"cannot read {self.uri}/{key}: {error}") from None
+
+    def _head(self, key: str) -> bytes:
+        return self._read(key, len(METADATA_MAGIC))
+
+    def job_ids(self) -> list[str]:
+        return sorted(
+            {item.key.split("/", 1)[0] for item in self._objects("") if JOB_ID.match(item.key.split("/", 1)[0])}
+        )
+
+    def _checkpoints_in(self, objects: Sequence[StoredObject]) -> list[Checkpoint]:
+        folders: dict[tuple[str, str], list[StoredObject]] = {}
+        for item in objects:
+            parts = item.key.split("/")
+            # A key ending in "/" is a folder marker some servers list (SeaweedFS, a while after a delete): no data.
+            if len(parts) >= 3 and JOB_ID.match(parts[0]) and CHECKPOINT_FOLDER.match(parts[1]) and parts[-1]:
+                folders.setdefault((parts[0], parts[1]), []).append(item)
+        found = []
+        for (job_id, name), items in folders.items():
+            metadata = next((item for item in items if item.key == f"{job_id}/{name}/{METADATA_FILE}"), None)
+            head = None if metadata is None else (b"" if metadata.size == 0 else self._head(metadata.key))
+            problem = metadata_problem(head)
+            found.append(
+                Checkpoint(
+                    job_id=job_id,
+                    number=int(CHECKPOINT_FOLDER.match(name).group(1)),
+                    uri=f"{self.uri}/{job_id}/{name}",
+                    problem=problem,
+                    time=metadata.modified
+                    if metadata is not None and problem is None
+                    else max(i.modified for i in items),
+                    size=sum(item.size for item in items),
+                )
+            )
+        return sorted(found, key=lambda checkpoint: (checkpoint.job_id, -checkpoint.number))
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        return self._checkpoints_in(self._objects(f"{job_id}/"))
+
+    def savepoints(self) -> list[Checkpoint]:
+        folders: dict[str, list[StoredObject]] = {}
+        for item in self._objects(f"{SAVEPOINTS_FOLDER}/"):
+            parts = item.key.split("/")
+            if len(parts) >= 3 and SAVEPOINT_FOLDER.match(parts[1]) and parts[-1]:
+                folders.setdefault(parts[1], []).append(item)
+        found = []
+        for name, items in folders.items():
+            metadata = next((item for item in items if item.key == f"{SAVEPOINTS_FOLDER}/{name}/{METADATA_FILE}"), None)
+            head = None if metadata is None else self._read(metadata.key, HEADER_BYTES)
+            problem = metadata_problem(None if head is None else head[: len(METADATA_MAGIC)])
+            header = header_of(head) if head else None
+            found.append(
+                Checkpoint(
+                    job_id=SAVEPOINTS_FOLDER,
+                    number=header[1] if header else 0,
+                    uri=f"{self.uri}/{SAVEPOINTS_FOLDER}/{name}",
+                    problem=problem,
+                    time=metadata.modified if metadata is not None else max(item.modified for item in items),
+                    size=sum(item.size for item in items),
+                    savepoint=name,
+                )
+            )
+        return sorted(found, key=lambda savepoint: savepoint.time, reverse=True)
+
+    def origin(self, checkpoint: str, formats: Mapping[str, int]) -> Origin:
+        # Every object of the folder is read: the window state's name is in _metadata below the inline threshold,
+        # else in the state file of the subtask that holds it.
+        folder = self.normalize(checkpoint)[len(self.uri) + 1 :]
+        header, found = None, set()
+        for item in self._objects(f"{folder}/"):
+            data = self._read(item.key)
+            if item.key == f"{folder}/{METADATA_FILE}":
+                header = header_of(data[:HEADER_BYTES])
+            found |= records_in([data])
+        return origin_from(header, mode_of(found), formats)
+
+    def problem(self, checkpoint_uri: str) -> str | None:
+        place = self.checkpoint_of(checkpoint_uri + "/" + METADATA_FILE)
+        if place is None:
+            return "is not a chk-<n> under " + self.uri
+        found = self._checkpoints_in(self._objects(f"{place[0]}/{place[1]}/"))
+        return found[0].problem if found else "does not exist"
+
+    def existing_sizes(self, references: Sequence[str]) -> dict[str, int]:
+        by_job: dict[str, dict[str, int]] = {}
+        sizes = {}
+        for reference in references:
+            place = self.place_of(reference)
+            if place is None:
+                continue
+            listing = by_job.setdefault(place[0], {item.key: item.size for item in self._objects(f"{place[0]}/")})
+            key = self.normalize(reference)[len(self.uri) + 1 :]
+            if key in listing:
+                sizes[reference] = listing[key]
+        return sizes
+
+    def remove(self, checkpoint: Checkpoint) -> tuple[str, str]:
+        folder = f"{checkpoint.job_id}/chk-{checkpoint.number}/"
+        keys = [f"{self.prefix}/{item.key}" for item in self._objects(folder)]
+        if not keys:
+            return "gone", "already gone: Flink discarded it while prune ran"
+        try:
+            failed = self.store.delete(self.bucket, keys)
+        except ObjectStoreError as error:
+            return "failed", f"could not delete its objects: {error}; run prune again"
+        if failed:
+            return "failed", f"{len(failed)} of its {len(keys)} objects could not be deleted; run prune again"
+        return "removed", ""
+
+    def normalize(self, reference: str) -> str:
+        reference = reference.rstrip("/")
+        return reference[: -len("/" + METADATA_FILE)] if reference.endswith("/" + METADATA_FILE) else reference
+
+    def links(self) -> list[LinkedFolder]:
+        return []  # a bucket has no links
+
+    def job_changed_time(self, job_id: str) -> float | None:
+        return max((item.modified for item in self._objects(f"{job_id}/")), default=None)
+
+    def checkpoint_key(self, reference: str) -> str:
+        return self.normalize(reference)
+
+    def inspector_path(self, checkpoint_uri: str) -> str:
+        return self.normalize(checkpoint_uri)
+
+    def place_of(self, reference: str) -> tuple[str, str] | None:
+        normalized = reference.rstrip("/")
+        if not normalized.startswith(self.uri + "/"):
+            return None
+        parts = normalized[len(self.uri) + 1 :].split("/")
+        return (parts[0], parts[1]) if len(parts) >= 3 else None
+
+
+def open_storage(checkpoint_dir: str | Storage, s3: S3Location | None = None) -> Storage:
+    """The storage of a checkpoint directory: a file:// URI (or a path) on a volume, or an s3:// URI with `s3`."""
+    if isinstance(checkpoint_dir, Storage):
+        return checkpoint_dir
+    if checkpoint_dir.startswith(S3_URI_PREFIX):
+        if s3 is None:
+            raise CheckpointSearchError(
+                f"checkpoint directory {checkpoint_dir!r} is a bucket: give its store with --s3-endpoint "
+                "(the stack's checkpointListing output carries it)"
+            )
+        return BucketStorage(checkpoint_dir, s3)
+    return VolumeStorage(
+        checkpoint_dir if checkpoint_dir.startswith(FILE_URI_PREFIX) else f"{FILE_URI_PREFIX}{checkpoint_dir}"
+    )
+
+
+def scan_job_folder(checkpoint_dir: str | Storage, job_id: str) -> list[Checkpoint]:
+    """Every chk-<n> of one job folder, highest n first."""
+    return open_storage(checkpoint_dir).checkpoints(job_id)
+
+
+def job_folders(checkpoint_dir: str | Storage) -> list[str]:
+    """The job ids that have a folder in the checkpoint directory (other entries, and links, are ignored)."""
+    return open_storage(checkpoint_dir).job_ids()
+
+
+def linked_folders(checkpoint_dir: str | Storage) -> list[LinkedFolder]:
+    """The links named like job folders in the checkpoint directory, and like chk-N in its job folders."""
+    return open_storage(checkpoint_dir).links()
+
+
+def scan(checkpoint_dir: str | Storage) -> list[Checkpoint]:
     """Every chk-<n> of every job folder: by job id, then highest n first."""
-    return [
-        checkpoint
-        for job_id in job_folders(checkpoint_dir_uri)
-        for checkpoint in scan_job_folder(checkpoint_dir_uri, job_id)
-    ]
+    storage = open_storage(checkpoint_dir)
+    return [checkpoint for job_id in storage.job_ids() for checkpoint in storage.checkpoints(job_id)]
 
 
 def scan_savepoints(checkpoint_dir_uri: str) -> list[Checkpoint]:
@@ -298,19 +651,20 @@ def _timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def latest_checkpoint(checkpoint_dir_uri: str, job_name: str, cluster_jobs: Mapping[str, str]) -> LatestChoice:
+def latest_checkpoint(checkpoint_dir: str | Storage, job_name: str, cluster_jobs: Mapping[str, str]) -> LatestChoice:
     """The newest complete checkpoint of the latest run of `job_name` (see the module's documentation).
 
     cluster_jobs maps the job ids the cluster knows to their names (from GET /jobs/overview).
     """
-    root = local_path(checkpoint_dir_uri)
-    folders = job_folders(checkpoint_dir_uri)
+    storage = open_storage(checkpoint_dir)
+    root = storage.describe()
+    folders = storage.job_ids()
     others = [job_id for job_id in folders if cluster_jobs.get(job_id, job_name) != job_name]
     candidates = []
     for job_id in folders:
         if job_id in others:
             continue
-        checkpoints = scan_job_folder(checkpoint_dir_uri, job_id)
+        checkpoints = storage.checkpoints(job_id)
         complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
         if complete:
             skipped = [checkpoint for checkpoint in checkpoints if checkpoint.number > complete[0].number]
@@ -366,15 +720,23 @@ class Sharing:
     places: tuple[str, ...]
 
 
-def sharing_of(checkpoint: Checkpoint, referenced_files: Sequence[str], root: str) -> Sharing:
-    """What of `referenced_files` (the inspector's, file: URIs or paths) lies outside the checkpoint's own folder."""
-    own = local_path(checkpoint.uri)
-    outside = [path for path in map(_local_file, referenced_files) if not path.startswith(own + os.sep)]
-    present = [path for path in outside if os.path.isfile(path)]
-    places = sorted({os.path.relpath(os.path.dirname(path), root) for path in outside})
+def sharing_of(checkpoint: Checkpoint, referenced_files: Sequence[str], storage: str | Storage) -> Sharing:
+    """What of `referenced_files` (the inspector's: file: URIs or paths, or s3:// URIs) lies outside the checkpoint's own folder."""
+    storage = open_storage(storage)
+    own = storage.normalize(checkpoint.uri) + "/"
+    outside = [reference for reference in referenced_files if not storage.normalize(reference).startswith(own)]
+    present = storage.existing_sizes(outside)
+    places = sorted(
+        {
+            "/".join(place)
+            if (place := storage.place_of(reference))
+            else storage.normalize(reference).rsplit("/", 1)[0]
+            for reference in outside
+        }
+    )
     return Sharing(
         files=len(outside),
-        size=sum(os.path.getsize(path) for path in present),
+        size=sum(present.values()),
         missing=len(outside) - len(present),
         places=tuple(places),
     )
@@ -399,9 +761,9 @@ class Provenance:
     reason: str | None
 
 
-def provenance_of(folder: str, formats: Mapping[str, int], runtime: Runtime | None) -> Provenance:
-    """What wrote the checkpoint or savepoint at `folder` (a local path), and whether `runtime` can restore it."""
-    origin = origin_of(folder, formats)
+def provenance_of(storage: Storage, checkpoint: str, formats: Mapping[str, int], runtime: Runtime | None) -> Provenance:
+    """What wrote the checkpoint or savepoint `checkpoint` (its URI or path), and whether `runtime` can restore it."""
+    origin = storage.origin(checkpoint, formats)
     problem = restore_problem(origin, runtime) if runtime is not None else None
     return Provenance(origin, problem.message if problem else None, problem.reason if problem else None)
 
@@ -667,26 +1029,18 @@ def inspection_lines(inspection: Mapping, provenance: Provenance | None = None) 
     return lines
 
 
-def resolve_checkpoint(checkpoint_dir_uri: str, named: str) -> str:
-    """The local path of the checkpoint `named`: `latest`, or a chk-N folder or its _metadata (path or file: URI)."""
+def resolve_checkpoint(checkpoint_dir: str | Storage, named: str) -> str:
+    """What the inspector reads for the checkpoint `named`: `latest`, or a chk-N or its _metadata (path, file: or s3:// URI)."""
+    storage = open_storage(checkpoint_dir)
     if named == LATEST:
-        return local_path(latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint.uri)
-    path = _local_file(named) if named.startswith("file:") else named.rstrip("/")
-    if os.path.basename(path) == METADATA_FILE:
-        path = os.path.dirname(path)
-    problem = checkpoint_problem(path) if os.path.isdir(path) else "does not exist"
+        return storage.inspector_path(latest_checkpoint(storage, "", {}).checkpoint.uri)
+    path = storage.inspector_path(named)
+    problem = storage.problem(path)
     if problem:
         raise CheckpointSearchError(
             f"checkpoint {named!r}: {path} {problem}; name a chk-<n> folder that has a {METADATA_FILE}, or {LATEST}"
         )
     return path
-
-
-def _local_file(reference: str) -> str:
-    """A path given as file:///x, file:/x or /x, as a path."""
-    if reference.startswith("file:"):
-        reference = "/" + reference[len("file:") :].lstrip("/")
-    return reference.rstrip("/") or "/"
 
 
 # --- prune: remove old retained checkpoints, never one still needed ---------------------------------
@@ -722,12 +1076,6 @@ def kept_by_retention(checkpoints: Sequence[Checkpoint], keep: int) -> list[Chec
     return kept
 
 
-def _checkpoint_folder_of(path: str, root: str) -> tuple[str, str] | None:
-    """(job id, chk-N) of the checkpoint folder that `path` lies in under `root`, or None (shared/, elsewhere)."""
-    parts = os.path.relpath(path, root).split(os.sep)
-    return (parts[0], parts[1]) if len(parts) >= 2 and CHECKPOINT_FOLDER.match(parts[1]) else None
-
-
 def checkpoint_path(reference: str) -> str:
     """The chk-N folder a reference names (file:///x, file:/x as Flink writes them, or a path; or its _metadata)."""
     path = _local_file(reference)
@@ -741,19 +1089,20 @@ def prune_plan(
     keep: int,
     latest: Checkpoint | None,
     referenced_files: Mapping[str, Sequence[str]],
-    root: str,
+    storage: str | Storage,
     protected: Mapping[str, str] | None = None,
 ) -> list[PruneDecision]:
-    """What `prune --keep N` does with each chk-N folder under `root` (the checkpoint volume's path).
+    """What `prune --keep N` does with each chk-N folder in `storage` (a Storage, or the checkpoint volume's path).
 
     Kept: the N newest complete checkpoints of every job folder, the newest complete one of the latest run
-    (`latest`), the `protected` ones (by their folder's path, with why: the stack's restoreFrom, a running job's
+    (`latest`), the `protected` ones (by Storage.checkpoint_key, with why: the stack's restoreFrom, a running job's
     restore source), incomplete ones newer than their folder's newest complete one (a running job may be writing
     them), and any folder holding a file that a kept checkpoint references (`referenced_files`: the files
     each kept checkpoint's _metadata names, by its uri). Everything else is removed. Only chk-N folders are
     ever removed: shared/, taskowned/ and the folders beside the job folders (ha/, jars/, savepoints/) are not considered.
     """
     protected = protected or {}
+    storage = open_storage(storage)
     # Each kept checkpoint's place among its folder's complete ones, 0 for the newest.
     kept = {
         checkpoint.uri: sum(
@@ -765,7 +1114,7 @@ def prune_plan(
     holders: dict[tuple[str, str], str] = {}
     for uri, files in referenced_files.items():
         for reference in files:
-            folder = _checkpoint_folder_of(_local_file(reference), root)
+            folder = storage.checkpoint_of(reference)
             if folder is not None:
                 holders.setdefault(folder, uri)
     decisions = []
@@ -774,7 +1123,7 @@ def prune_plan(
         newest_complete = max(
             (c.number for c in checkpoints if c.job_id == checkpoint.job_id and c.complete), default=None
         )
-        protection = protected.get(checkpoint_path(checkpoint.uri))
+        protection = protected.get(storage.checkpoint_key(checkpoint.uri))
         if latest is not None and checkpoint.uri == latest.uri:
             decision = PruneDecision(checkpoint, False, "newest complete checkpoint of the latest run")
         elif protection is not None:
@@ -827,8 +1176,8 @@ def _rest_object(rest_url: str, path: str) -> dict:
     return answer
 
 
-def restore_sources(rest_url: str) -> dict[str, str]:
-    """The checkpoints that running jobs restored from and still need, by folder path, with why.
+def restore_sources(rest_url: str, key=checkpoint_path) -> dict[str, str]:
+    """The checkpoints that running jobs restored from and still need, by `key` (Storage.checkpoint_key), with why.
 
     A job restored in NO_CLAIM mode reads its source's files until it has completed a checkpoint of its own (the
     first one is a full one); Flink's `latest.restored` names the source, `counts.completed` says whether that
@@ -846,13 +1195,13 @@ def restore_sources(rest_url: str) -> dict[str, str]:
         source = restored.get("external_path")
         if isinstance(source, str) and source and not counts.get("completed"):
             sources.setdefault(
-                checkpoint_path(source),
+                key(source),
                 f"restore source of running job {job.get('jid')}, which has completed no checkpoint of its own yet",
             )
     return sources
 
 
-def sources_without_rest(checkpoints: Sequence[Checkpoint], root: str) -> tuple[dict[str, str], str]:
+def sources_without_rest(checkpoints: Sequence[Checkpoint], storage: str | Storage) -> tuple[dict[str, str], str]:
     """What to protect when the REST API cannot say which checkpoints running jobs restored from, and the note.
 
     A job that has not completed a checkpoint of its own has a job folder without a complete one, and restored
@@ -860,18 +1209,20 @@ def sources_without_rest(checkpoints: Sequence[Checkpoint], root: str) -> tuple[
     earlier than that. So every complete checkpoint written up to the newest such folder's modification time is
     kept; with no such folder, no running job still needs its source.
     """
+    storage = open_storage(storage)
     changed: dict[str, float] = {}
-    for job_id in job_folders(f"{FILE_URI_PREFIX}{root}"):
+    for job_id in storage.job_ids():
         if not any(c.complete for c in checkpoints if c.job_id == job_id):
-            try:
-                changed[job_id] = os.path.getmtime(os.path.join(root, job_id))
-            except FileNotFoundError:
-                pass  # discarded meanwhile: no job runs from it
+            time = storage.job_changed_time(job_id)
+            if time is not None:  # None: discarded meanwhile, no job runs from it
+                changed[job_id] = time
     if not changed:
         return {}, "every job folder has a complete checkpoint of its own, so no running job still needs its source"
     waiting = max(changed, key=lambda job_id: changed[job_id])
     reason = f"written before job folder {waiting} (no complete checkpoint yet) last changed: its job may have restored from it"
-    protected = {checkpoint_path(c.uri): reason for c in checkpoints if c.complete and c.time <= changed[waiting]}
+    protected = {
+        storage.checkpoint_key(c.uri): reason for c in checkpoints if c.complete and c.time <= changed[waiting]
+    }
     return protected, f"protecting every complete checkpoint written before {_timestamp(changed[waiting])}"
 
 
@@ -933,24 +1284,24 @@ def remove_checkpoint_folder(root: str, checkpoint: Checkpoint) -> tuple[str, st
 
 
 def _referenced_files_of_present(
-    checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str
+    checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str, storage: Storage
 ) -> dict[str, list[str]]:
     """referenced_files of the complete `checkpoints` still there, by uri, from one inspector run (repeated without
     those Flink removed meanwhile)."""
     complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
     for _ in range(INSPECTION_ATTEMPTS - 1):
         try:
-            return referenced_files(complete, jar, flink_classpath)
+            return referenced_files(complete, jar, flink_classpath, storage)
         except InspectionError:
-            remaining = [c for c in complete if checkpoint_problem(local_path(c.uri)) is None]
+            remaining = [c for c in complete if storage.problem(c.uri) is None]
             if len(remaining) == len(complete):
                 raise
             complete = remaining
-    return referenced_files(complete, jar, flink_classpath)
+    return referenced_files(complete, jar, flink_classpath, storage)
 
 
 def prune(
-    checkpoint_dir_uri: str,
+    checkpoint_dir: str | Storage,
     keep: int,
     apply: bool,
     jar: str,
@@ -961,26 +1312,26 @@ def prune(
     """Plans (and with `apply` carries out) `prune --keep N`: see prune_plan. Links are refused, never followed;
     the checkpoints named in `protect` and those running jobs still need (asked of the REST API at `rest_url`) are
     kept, and the files every kept checkpoint references come from the inspector."""
-    root = local_path(checkpoint_dir_uri)
-    links = linked_folders(checkpoint_dir_uri)
-    checkpoints = scan(checkpoint_dir_uri)
+    storage = open_storage(checkpoint_dir)
+    links = storage.links()
+    checkpoints = scan(storage)
     notes: list[str] = []
-    protected = {checkpoint_path(reference): PROTECT_REASON for reference in protect}
+    protected = {storage.checkpoint_key(reference): PROTECT_REASON for reference in protect}
     try:
-        sources = restore_sources(rest_url)
+        sources = restore_sources(rest_url, storage.checkpoint_key)
     except RestUnavailable as error:
-        sources, what_then = sources_without_rest(checkpoints, root)
+        sources, what_then = sources_without_rest(checkpoints, storage)
         notes.append(
             f"could not ask the JobManager at {rest_url} which checkpoints its running jobs restored from ({error}): "
             f"{what_then}"
         )
     protected = {**sources, **protected}
     complete = [checkpoint for checkpoint in checkpoints if checkpoint.complete]
-    latest = latest_checkpoint(checkpoint_dir_uri, "", {}).checkpoint if complete else None
-    kept = kept_by_retention(checkpoints, keep) + [c for c in complete if checkpoint_path(c.uri) in protected]
+    latest = latest_checkpoint(storage, "", {}).checkpoint if complete else None
+    kept = kept_by_retention(checkpoints, keep) + [c for c in complete if storage.checkpoint_key(c.uri) in protected]
     unknown_references = None
     try:
-        references = _referenced_files_of_present(kept, jar, flink_classpath)
+        references = _referenced_files_of_present(kept, jar, flink_classpath, storage)
     except InspectionError as error:
         references, unknown_references = {}, str(error).splitlines()[0]
     rows = [
@@ -989,7 +1340,7 @@ def prune(
         )
         for link in links
     ]
-    for decision in prune_plan(checkpoints, keep, latest, references, root, protected):
+    for decision in prune_plan(checkpoints, keep, latest, references, storage, protected):
         checkpoint = decision.checkpoint
         action, reason = ("remove", decision.reason) if decision.remove else ("keep", decision.reason)
         if decision.remove and unknown_references is not None:
@@ -999,7 +1350,7 @@ def prune(
                 "folders they still need is unknown",
             )
         elif decision.remove and apply:
-            action, outcome = remove_checkpoint_folder(root, checkpoint)
+            action, outcome = storage.remove(checkpoint)
             reason = outcome or reason
         rows.append(PruneRow(checkpoint.job_id, f"chk-{checkpoint.number}", action, checkpoint.size, reason))
     # By job id; a link standing for a whole job folder first, then its chk-N, highest first.
@@ -1033,9 +1384,12 @@ def prune_lines(report: PruneReport) -> list[str]:
     return lines + report.notes
 
 
-def referenced_files(checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str) -> dict[str, list[str]]:
+def referenced_files(
+    checkpoints: Sequence[Checkpoint], jar: str, flink_classpath: str, storage: Storage
+) -> dict[str, list[str]]:
     """The files each checkpoint's _metadata references (besides itself), by uri, from one inspector run."""
-    inspections = run_inspector(jar, flink_classpath, [local_path(c.uri) for c in checkpoints]) if checkpoints else []
+    paths = [storage.inspector_path(c.uri) for c in checkpoints]
+    inspections = run_inspector(jar, flink_classpath, paths) if checkpoints else []
     return {
         checkpoint.uri: inspection["referencedFiles"]
         for checkpoint, inspection in zip(checkpoints, inspections, strict=False)
@@ -1047,12 +1401,13 @@ INSPECTION_ATTEMPTS = 3
 
 
 def sharing_by_checkpoint(
-    checkpoints: Sequence[Checkpoint], root: str, jar: str, flink_classpath: str
+    checkpoints: Sequence[Checkpoint], storage: str | Storage, jar: str, flink_classpath: str
 ) -> dict[str, Sharing]:
     """Sharing of every complete checkpoint of `checkpoints` that is still there, by uri, from one inspector run
     (repeated without those Flink removed meanwhile)."""
-    referenced = _referenced_files_of_present(checkpoints, jar, flink_classpath)
-    return {c.uri: sharing_of(c, referenced[c.uri], root) for c in checkpoints if c.uri in referenced}
+    storage = open_storage(storage)
+    referenced = _referenced_files_of_present(checkpoints, jar, flink_classpath, storage)
+    return {c.uri: sharing_of(c, referenced[c.uri], storage) for c in checkpoints if c.uri in referenced}
 
 
 def _formats(text: str) -> dict[str, int]:
@@ -1067,7 +1422,9 @@ def main(argv: Sequence[str]) -> int:
         prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints."
     )
     parser.add_argument(
-        "--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, help="file:// URI of execution.checkpointing.dir"
+        "--checkpoint-dir",
+        default=DEFAULT_CHECKPOINT_DIR,
+        help="execution.checkpointing.dir: a file:// URI (a mounted volume) or an s3:// URI (a bucket)",
     )
     parser.add_argument("--flink-line", help="the stack's Flink line (flinkVersion), which would restore")
     parser.add_argument(
@@ -1081,6 +1438,11 @@ def main(argv: Sequence[str]) -> int:
         choices=EXECUTION_MODES,
         help="the stack's python.execution-mode, which would restore",
     )
+    parser.add_argument("--s3-endpoint", help="with an s3:// directory: the store's endpoint (Flink's s3.endpoint)")
+    parser.add_argument(
+        "--s3-path-style", choices=["true", "false"], default="true", help="path-style requests (s3.path.style.access)"
+    )
+    parser.add_argument("--s3-credentials-file", default=DEFAULT_CREDENTIALS_FILE, help="AWS credentials file")
     commands = parser.add_subparsers(dest="command", required=True)
     classpath = argparse.ArgumentParser(add_help=False)
     classpath.add_argument(
@@ -1102,7 +1464,9 @@ def main(argv: Sequence[str]) -> int:
     inspect = commands.add_parser(
         "inspect", parents=[inspector], help="what a checkpoint holds and whether the job can restore it"
     )
-    inspect.add_argument("checkpoint", help=f"a chk-N folder or its _metadata (path or file:// URI), or {LATEST}")
+    inspect.add_argument(
+        "checkpoint", help=f"a chk-N folder or its _metadata (path, file:// or s3:// URI), or {LATEST}"
+    )
     inspect.add_argument("--json", action="store_true", help="the inspection as JSON")
     prune_command = commands.add_parser(
         "prune", parents=[inspector], help="remove old retained checkpoints (dry run unless --apply)"
@@ -1119,7 +1483,7 @@ def main(argv: Sequence[str]) -> int:
         default=[],
         type=_checkpoint_reference,
         metavar="URI",
-        help="a chk-N folder (file:// URI or path) never to remove, such as the stack's restoreFrom; repeatable",
+        help="a chk-N folder (file:// or s3:// URI, or path) never to remove, such as the stack's restoreFrom; repeatable",
     )
     prune_command.add_argument(
         "--rest-url",
@@ -1129,7 +1493,8 @@ def main(argv: Sequence[str]) -> int:
     # The options of the checkpoint directory and of the stack's runtime are accepted after the command too, as the
     # stack's listing command puts them.
     for command in (listing, inspect, prune_command):
-        command.add_argument("--checkpoint-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for option in ("--checkpoint-dir", "--s3-endpoint", "--s3-path-style", "--s3-credentials-file"):
+            command.add_argument(option, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         command.add_argument("--flink-line", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         command.add_argument("--checkpoint-formats", type=_formats, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         command.add_argument(
@@ -1142,17 +1507,21 @@ def main(argv: Sequence[str]) -> int:
         else None
     )
     try:
+        location = (
+            S3Location(args.s3_endpoint, args.s3_path_style == "true", args.s3_credentials_file)
+            if args.s3_endpoint
+            else None
+        )
+        storage = open_storage(args.checkpoint_dir, location)
         if args.command == "list":
-            checkpoints = scan(args.checkpoint_dir) + scan_savepoints(args.checkpoint_dir)
+            checkpoints = scan(storage) + storage.savepoints()
             sharing = (
-                sharing_by_checkpoint(
-                    checkpoints, local_path(args.checkpoint_dir), args.inspector_jar, args.flink_classpath
-                )
+                sharing_by_checkpoint(checkpoints, storage, args.inspector_jar, args.flink_classpath)
                 if args.inspector_jar
                 else None
             )
             provenance = {
-                c.uri: provenance_of(local_path(c.uri), args.checkpoint_formats, runtime)
+                c.uri: provenance_of(storage, c.uri, args.checkpoint_formats, runtime)
                 for c in checkpoints
                 if c.complete
             }
@@ -1162,12 +1531,12 @@ def main(argv: Sequence[str]) -> int:
                 print(
                     "\n".join(listing_lines(checkpoints, sharing, provenance, runtime))
                     if checkpoints
-                    else f"no chk-<n> folder in {local_path(args.checkpoint_dir)}"
+                    else f"no chk-<n> folder in {storage.describe()}"
                 )
         elif args.command == "inspect":
-            folder = resolve_checkpoint(args.checkpoint_dir, args.checkpoint)
-            inspection = run_inspector(args.inspector_jar, args.flink_classpath, [folder], source_uid=SOURCE_UID)[0]
-            provenance = provenance_of(folder, args.checkpoint_formats, runtime)
+            checkpoint = resolve_checkpoint(storage, args.checkpoint)
+            inspection = run_inspector(args.inspector_jar, args.flink_classpath, [checkpoint], source_uid=SOURCE_UID)[0]
+            provenance = provenance_of(storage, checkpoint, args.checkpoint_formats, runtime)
             if args.json:
                 verdict = restore_verdict(inspection, provenance.problem)
                 print(
@@ -1179,7 +1548,7 @@ def main(argv: Sequence[str]) -> int:
                 print("\n".join(inspection_lines(inspection, provenance)))
         else:
             report = prune(
-                args.checkpoint_dir,
+                storage,
                 args.keep,
                 args.apply,
                 args.inspector_jar,
@@ -1190,7 +1559,7 @@ def main(argv: Sequence[str]) -> int:
             print(
                 "\n".join(prune_lines(report))
                 if report.rows
-                else "\n".join([f"no chk-<n> folder in {local_path(args.checkpoint_dir)}", *report.notes])
+                else "\n".join([f"no chk-<n> folder in {storage.describe()}", *report.notes])
             )
             return 0 if report.ok else 1
     except (CheckpointSearchError, InspectionError) as error:
@@ -1215,9 +1584,10 @@ def _keep_count(text: str) -> int:
 
 
 def _checkpoint_reference(text: str) -> str:
-    if not text.startswith(("/", "file:")) or any(ord(character) < 32 for character in text):
+    if not text.startswith(("/", "file:", S3_URI_PREFIX)) or any(ord(character) < 32 for character in text):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not allowed: a chk-N folder as a file:// URI or an absolute path on the checkpoint volume"
+            f"{text!r} is not allowed: a chk-N folder as a file:// URI or an absolute path on the checkpoint volume, "
+            "or an s3:// URI in the bucket"
         )
     return text
 

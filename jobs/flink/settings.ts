@@ -98,6 +98,8 @@ export const JOB_DIR = "/opt/flink/usrlib/jobs";
 export const JOB_SCRIPT = `${JOB_DIR}/visit_windows_job.py`;
 export const SUBMIT_SCRIPT = `${JOB_DIR}/submit.py`;
 export const CHECKPOINTS_SCRIPT = `${JOB_DIR}/checkpoints.py`;
+/** The S3 client of the checkpoint tools; the stack's bucket step runs it. */
+export const OBJECTSTORE_SCRIPT = `${JOB_DIR}/objectstore.py`;
 /** Flink runs a Python job through this entry class of the flink-python jar. */
 export const PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver";
 

@@ -3,6 +3,7 @@
 
     python3 submit.py --rest-url http://jobmanager:8081 --job-name visit-windows \\
         [--restore-from latest | --restore-from file:///checkpoints_flink/<job-id>/chk-N] \\
+        [--s3-endpoint http://s3:8333 [--s3-path-style true]] \\
         [--timeout-seconds 300] [--parallelism 2] \\
         [--flink-line 2.2 --checkpoint-formats 1.20=4,2.2=6 --python-execution-mode thread] -- <job arguments>
 
@@ -12,8 +13,8 @@ Steps, each bounded by --timeout-seconds overall:
     second copy would read the same group and fence the first one's Kafka transactions; with
     --restore-from fail, saying to cancel it first (a restore into a running job cannot happen);
  3. with `--restore-from latest`, choose the newest complete retained checkpoint of the job's
-    latest run on the checkpoint volume, which must be mounted here (see checkpoints.py; the
-    folder is the job's own --checkpoint-dir);
+    latest run in the job's own --checkpoint-dir: the checkpoint volume, mounted here, or a bucket
+    (s3://, reached at --s3-endpoint with the credentials file mounted here; see checkpoints.py);
  4. refuse a checkpoint or savepoint this cluster cannot restore without failing or losing state: one written by a
     newer Flink line than --flink-line, or in another python execution mode (checkpoint_origin.py);
  5. wait until the cluster has at least --parallelism free task slots;
@@ -63,7 +64,7 @@ from checkpoint_origin import (
     parse_formats,
     restore_problem,
 )
-from checkpoints import CheckpointSearchError, latest_checkpoint
+from checkpoints import S3_URI_PREFIX, CheckpointSearchError, S3Location, latest_checkpoint, open_storage
 from visits_logic import JobArgumentError, parse_job_args
 
 PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver"
@@ -95,6 +96,8 @@ class SubmitOptions:
     restore_from: str | None
     # The job's --checkpoint-dir, where RESTORE_LATEST searches.
     checkpoint_dir: str | None
+    # How to reach an s3:// checkpoint directory's store; None for a volume.
+    s3: S3Location | None
     timeout_seconds: float
     parallelism: int
     job_file: str
@@ -196,6 +199,10 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         f"'{RESTORE_LATEST}': the newest complete retained checkpoint of the job's latest run",
     )
     parser.add_argument(
+        "--s3-endpoint", help="with an s3:// --checkpoint-dir: the store's endpoint (Flink's s3.endpoint)"
+    )
+    parser.add_argument("--s3-path-style", choices=["true", "false"], default="true", help="s3.path.style.access")
+    parser.add_argument(
         "--timeout-seconds", type=_bounded(float, 1, MAX_TIMEOUT_SECONDS, "a number of seconds"), default=300.0
     )
     parser.add_argument("--parallelism", type=_bounded(int, 1, MAX_PARALLELISM, "a whole number"), default=2)
@@ -256,6 +263,7 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         job_name=args.job_name.strip(),
         restore_from=restore_from,
         checkpoint_dir=checkpoint_dir,
+        s3=S3Location(args.s3_endpoint, args.s3_path_style == "true") if args.s3_endpoint else None,
         timeout_seconds=args.timeout_seconds,
         parallelism=args.parallelism,
         job_file=args.job_file,
@@ -324,7 +332,9 @@ def restore_path(options: SubmitOptions, jobs_overview: dict) -> tuple[str | Non
         return options.restore_from, "named by --restore-from"
     cluster_jobs = {job["jid"]: job.get("name", "") for job in jobs_overview.get("jobs", [])}
     try:
-        choice = latest_checkpoint(options.checkpoint_dir or "", options.job_name, cluster_jobs)
+        choice = latest_checkpoint(
+            open_storage(options.checkpoint_dir or "", options.s3), options.job_name, cluster_jobs
+        )
     except CheckpointSearchError as error:
         raise SubmitError(f"--restore-from {RESTORE_LATEST}: {error}") from None
     return choice.checkpoint.uri, choice.reason
@@ -332,11 +342,24 @@ def restore_path(options: SubmitOptions, jobs_overview: dict) -> tuple[str | Non
 
 def restore_check(options: SubmitOptions, savepoint_path: str) -> tuple[str | None, str | None]:
     """(why the cluster cannot restore `savepoint_path`, what wrote it), each None when not known. Read from the
-    checkpoint's folder on the volume mounted here; one that is not there is left to Flink to report."""
-    folder = local_folder(savepoint_path)
-    if not options.checkpoint_formats or not os.path.isfile(os.path.join(folder, METADATA_FILE)):
+    checkpoint's folder on the volume mounted here, or in the bucket; one that is not there is left to Flink to report."""
+    if not options.checkpoint_formats:
         return None, None
-    origin = origin_of(folder, options.checkpoint_formats)
+    if savepoint_path.startswith(S3_URI_PREFIX):
+        if options.s3 is None:
+            return None, None
+        folder = savepoint_path.rstrip("/").removesuffix("/" + METADATA_FILE)
+        try:
+            origin = open_storage(folder.rsplit("/", 1)[0], options.s3).origin(folder, options.checkpoint_formats)
+        except CheckpointSearchError:
+            return None, None
+        if origin.format is None:
+            return None, None
+    else:
+        folder = local_folder(savepoint_path)
+        if not os.path.isfile(os.path.join(folder, METADATA_FILE)):
+            return None, None
+        origin = origin_of(folder, options.checkpoint_formats)
     runtime = Runtime(options.flink_line or "", options.checkpoint_formats, options.python_execution_mode)
     problem = restore_problem(origin, runtime)
     return (f"refusing to restore from {savepoint_path}: {problem.message}" if problem else None), origin_text(origin)

@@ -60,8 +60,7 @@ CHECKPOINTS_CASES = [
     (
         ["list", "--checkpoint-dir", "s3://bucket/checkpoints"],
         1,
-        "checkpoints: checkpoint directory 's3://bucket/checkpoints' is not a file:/// URI; only a mounted volume can "
-        "be searched",
+        "checkpoints: checkpoint directory 's3://bucket/checkpoints' is a bucket: give its store with --s3-endpoint",
     ),
     (
         ["list", "--checkpoint-dir", "file:///nowhere/checkpoints_flink"],

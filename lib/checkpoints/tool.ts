@@ -21,6 +21,7 @@ const INSPECT_TIMEOUT_MS = 120_000;
 
 export class InspectorError extends Error {}
 
+/** The inspectors this process already brought up to date, by Flink line: asked once, not before every inspection. */
 const built = new Map<string, Promise<string>>();
 
 /**

@@ -45,6 +45,7 @@ describe("Flink REST answers", () => {
     });
     expect(stats).toEqual({
       completedCount: 2,
+      failedCount: 0,
       latestCompleted: { id: 9, externalPath: "file:/checkpoints_flink/j2/chk-9" },
       restored: { id: 7, externalPath: "file:/checkpoints_flink/j1/chk-7", restoredAtMs: 1 },
       latestSavepoint: null,
@@ -76,6 +77,7 @@ describe("Flink REST answers", () => {
   it("reads a job without checkpoints yet", () => {
     expect(parseCheckpointStats({ counts: { completed: 0 }, latest: { completed: null, restored: null }, history: [] })).toEqual({
       completedCount: 0,
+      failedCount: 0,
       latestCompleted: null,
       restored: null,
       latestSavepoint: null,

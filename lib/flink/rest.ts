@@ -55,6 +55,8 @@ export interface CheckpointRecord {
 
 export interface CheckpointStats {
   completedCount: number;
+  /** Checkpoints that failed (expired, declined) since the job started: counts.failed. */
+  failedCount: number;
   latestCompleted: { id: number; externalPath: string } | null;
   /** The checkpoint the job last restored, and when (Flink's restore_timestamp; null when not given). */
   restored: { id: number; externalPath: string; restoredAtMs: number | null } | null;
@@ -130,6 +132,7 @@ export function parseCheckpointStats(body: unknown): CheckpointStats {
   const history = Array.isArray(root.history) ? root.history.map(asObject) : [];
   return {
     completedCount: asNumber(asObject(root.counts).completed) || 0,
+    failedCount: asNumber(asObject(root.counts).failed) || 0,
     latestCompleted: completed ? { id: asNumber(completed.id), externalPath: asString(completed.external_path) } : null,
     restored: restored
       ? {

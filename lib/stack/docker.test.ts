@@ -93,4 +93,10 @@ describe("DockerTarget", () => {
       args: ["cp", "/cache/i.jar", "s-jobmanager:/tmp/i.jar"],
     });
   });
+
+  it("takes the stack's own S3 server away by pausing its container, and refuses without one", () => {
+    expect(DockerTarget.objectStoreOutageCommand("s-s3", true)).toEqual({ file: "docker", args: ["pause", "s-s3"] });
+    expect(DockerTarget.objectStoreOutageCommand("s-s3", false)).toEqual({ file: "docker", args: ["unpause", "s-s3"] });
+    expect(() => DockerTarget.objectStoreOutageCommand(undefined, true)).toThrow("the stack runs no S3 server of its own");
+  });
 });

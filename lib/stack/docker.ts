@@ -2,7 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import type { StackProcesses } from "../../infra/contract";
-import { type Command, mustRun, type Ran, runShown } from "../exec";
+import { type Command, mustRun, type Ran, runShown, shown } from "../exec";
 import type { FlinkRole, StackTarget, TaskManagerProcess } from "./target";
 
 export type DockerProcesses = Extract<StackProcesses, { target: "docker" }>;
@@ -23,6 +23,8 @@ export function cgroupIsContainers(cgroup: string, containerId: string): boolean
 
 export class DockerTarget implements StackTarget {
   readonly name = "docker" as const;
+  /** All containers run on this one machine. */
+  readonly nodes = null;
 
   constructor(
     private readonly processes: DockerProcesses,
@@ -83,6 +85,19 @@ export class DockerTarget implements StackTarget {
   }
 
   /** Each TaskManager container with its IPs and host name, as Flink may know it. */
+  /** `docker pause` / `unpause` of the S3 server's container: its process and address stay, nothing answers meanwhile. */
+  static objectStoreOutageCommand(container: string | undefined, down: boolean): Command {
+    if (container === undefined)
+      throw new Error("the stack runs no S3 server of its own (checkpointStorage s3 without s3Endpoint): no object store to take down");
+    return { file: "docker", args: [down ? "pause" : "unpause", container] };
+  }
+
+  async objectStoreOutage(down: boolean): Promise<string> {
+    const command = DockerTarget.objectStoreOutageCommand(this.processes.objectStore, down);
+    await this.run(command);
+    return shown(command);
+  }
+
   async taskManagers(): Promise<TaskManagerProcess[]> {
     return Promise.all(
       this.processes.taskManagers.map(async (name) => {

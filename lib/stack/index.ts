@@ -10,5 +10,5 @@ export function stackTarget(processes: StackProcesses): StackTarget {
   return processes.target === "docker" ? new DockerTarget(processes) : new KindTarget(processes);
 }
 
-export type { FlinkRole, StackTarget, TaskManagerProcess } from "./target";
-export { pickTaskManager } from "./target";
+export type { FlinkRole, NodeState, PodOnNode, StackNodes, StackTarget, TaskManagerProcess } from "./target";
+export { pickTaskManager, taskManagersOf } from "./target";

@@ -21,7 +21,7 @@ const dockerOutputs = {
     script: "/opt/job.py",
     settings: { ...JOB_DEFAULTS, windowSeconds: 30 },
   },
-  checkpointVolume: { name: "vol", mountPath: "/checkpoints_flink" },
+  checkpointStorage: { kind: "volume", name: "vol", mountPath: "/checkpoints_flink" },
   processes: { target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" },
   recoverCommand: ["python3", "/opt/submit.py", "--restore-from", "latest"],
   checkpointListing: ["python3", "/opt/checkpoints.py", "list", "--checkpoint-dir", "file:///checkpoints_flink"],
@@ -32,12 +32,12 @@ describe("parseStackOutputs", () => {
     const outputs = parseStackOutputs(dockerOutputs, {}, "stack docker");
     expect(outputs.flinkRestUrl).toBe("http://127.0.0.1:8081");
     expect(outputs.jobSubmission.settings).toEqual({ ...JOB_DEFAULTS, windowSeconds: 30 });
-    expect(outputs.checkpointVolume).toEqual({ name: "vol", mountPath: "/checkpoints_flink" });
+    expect(outputs.checkpointStorage).toEqual({ kind: "volume", name: "vol", mountPath: "/checkpoints_flink" });
     expect(outputs.checkpointDir).toBe("file:///checkpoints_flink");
   });
 
   it("reads the kind contract", () => {
-    const volume = { name: "flink-checkpoints", mountPath: "/checkpoints_flink" };
+    const volume = { kind: "volume", name: "flink-checkpoints", mountPath: "/checkpoints_flink" };
     const processes = {
       target: "kind",
       context: "kind-fc",
@@ -47,8 +47,8 @@ describe("parseStackOutputs", () => {
       kafkaSelector: "app=kafka",
       generatorSelector: "app=visit-generator",
     };
-    const outputs = parseStackOutputs({ ...dockerOutputs, target: "kind", checkpointVolume: volume, processes }, {}, "x");
-    expect(outputs.checkpointVolume).toEqual(volume);
+    const outputs = parseStackOutputs({ ...dockerOutputs, target: "kind", checkpointStorage: volume, processes }, {}, "x");
+    expect(outputs.checkpointStorage).toEqual(volume);
     expect(outputs.processes).toEqual(processes);
   });
 
@@ -94,10 +94,26 @@ describe("parseStackOutputs", () => {
     expect([outputs.flinkRestUrl, outputs.kafkaBootstrap]).toEqual(["http://localhost:18081", "localhost:19094"]);
   });
 
+  it("reads a bucket as the checkpoint storage, and refuses a checkpointDir outside it", () => {
+    const storage = {
+      kind: "s3",
+      endpoint: "http://s3:8333",
+      bucket: "b",
+      pathStyle: true,
+      inStack: true,
+      credentialsFile: "/opt/flink/.aws/credentials",
+    };
+    const outputs = parseStackOutputs({ ...dockerOutputs, checkpointDir: "s3://b/checkpoints", checkpointStorage: storage }, {}, "x");
+    expect(outputs.checkpointStorage).toEqual(storage);
+    expect(() => parseStackOutputs({ ...dockerOutputs, checkpointStorage: storage }, {}, "x")).toThrow(
+      'checkpointDir "file:///checkpoints_flink" does not lie in checkpointStorage (s3)',
+    );
+  });
+
   it("names every missing output and where they were read", () => {
-    const { groupId: _g, jobSubmission: _j, checkpointVolume: _c, ...rest } = dockerOutputs;
+    const { groupId: _g, jobSubmission: _j, checkpointStorage: _c, ...rest } = dockerOutputs;
     expect(() => parseStackOutputs(rest, {}, "stack docker")).toThrow(
-      /from stack docker[\s\S]*missing: groupId, jobSubmission, checkpointVolume/,
+      /from stack docker[\s\S]*missing: groupId, jobSubmission, checkpointStorage/,
     );
   });
 
@@ -107,7 +123,7 @@ describe("parseStackOutputs", () => {
       target: "minikube",
       checkpointMode: "ONCE",
       partitions: 0,
-      checkpointVolume: { name: "v" },
+      checkpointStorage: { kind: "volume", name: "v" },
       processes: { target: "nomad" },
     };
     let message = "";
@@ -119,7 +135,7 @@ describe("parseStackOutputs", () => {
     expect(message).toContain('target must be one of docker, kind, got "minikube"');
     expect(message).toContain('checkpointMode must be one of EXACTLY_ONCE, AT_LEAST_ONCE, got "ONCE"');
     expect(message).toContain("partitions must be a positive integer, got 0");
-    expect(message).toContain("missing: checkpointVolume.mountPath");
+    expect(message).toContain("missing: checkpointStorage.mountPath");
     expect(message).toContain('processes.target must be one of docker, kind, got "nomad"');
     expect(message).toContain('kafkaBootstrap must be host:port such as 127.0.0.1:9094, got "127.0.0.1"');
   });

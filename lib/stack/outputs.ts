@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import {
   CHECKPOINT_MODES,
   type CheckpointMode,
-  type CheckpointVolume,
+  type CheckpointStorageOutput,
   type JobSubmissionSpec,
   type StackOutputs,
   type StackProcesses,
@@ -16,7 +16,7 @@ import {
 import { JOB_DEFAULTS, type JobSettings } from "../../jobs/flink/settings";
 
 // One declaration of the outputs, written by infra/ and read here: infra/contract.ts.
-export type { CheckpointVolume, StackOutputs };
+export type { CheckpointStorageOutput, StackOutputs };
 
 export interface AddressOverrides {
   flinkRestUrl?: string;
@@ -69,10 +69,14 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
   if (checkpointMode && !CHECKPOINT_MODES.includes(checkpointMode))
     invalid.push(`checkpointMode must be one of ${CHECKPOINT_MODES.join(", ")}, got ${JSON.stringify(checkpointMode)}`);
   const checkpointDir = text("checkpointDir");
-  if (checkpointDir && !checkpointDir.startsWith("file:///"))
-    invalid.push(`checkpointDir must be a file:/// URI such as file:///checkpoints_flink, got ${JSON.stringify(checkpointDir)}`);
+  if (checkpointDir && !checkpointDir.startsWith("file:///") && !checkpointDir.startsWith("s3://"))
+    invalid.push(
+      `checkpointDir must be a file:/// URI such as file:///checkpoints_flink or an s3:// URI, got ${JSON.stringify(checkpointDir)}`,
+    );
 
   const checkpointIntervalMs = positiveInteger("checkpointIntervalMs");
+  // Stacks of an older infra/ have no such output: Flink's default then.
+  const checkpointTimeoutMs = outputs.checkpointTimeoutMs === undefined ? 600_000 : positiveInteger("checkpointTimeoutMs");
   const jobName = text("jobName");
 
   const submission = object("jobSubmission");
@@ -82,10 +86,29 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     settings: outputs.jobSubmission ? parseJobSettings(submission.settings, missing, invalid) : JOB_DEFAULTS,
   };
 
-  const volume = object("checkpointVolume");
-  const checkpointVolume: CheckpointVolume = outputs.checkpointVolume
-    ? { name: text("checkpointVolume.name", volume.name), mountPath: text("checkpointVolume.mountPath", volume.mountPath) }
-    : { name: "", mountPath: "" };
+  const storage = object("checkpointStorage");
+  const storageText = (name: string) => text(`checkpointStorage.${name}`, storage[name]);
+  let checkpointStorage: CheckpointStorageOutput = { kind: "volume", name: "", mountPath: "" };
+  if (outputs.checkpointStorage) {
+    if (storage.kind === "volume") {
+      checkpointStorage = { kind: "volume", name: storageText("name"), mountPath: storageText("mountPath") };
+    } else if (storage.kind === "s3") {
+      if (typeof storage.pathStyle !== "boolean" || typeof storage.inStack !== "boolean")
+        invalid.push(`checkpointStorage.pathStyle and .inStack must be true or false, got ${JSON.stringify(storage)}`);
+      checkpointStorage = {
+        kind: "s3",
+        endpoint: storageText("endpoint"),
+        bucket: storageText("bucket"),
+        pathStyle: storage.pathStyle === true,
+        inStack: storage.inStack === true,
+        credentialsFile: storageText("credentialsFile"),
+      };
+    } else {
+      invalid.push(`checkpointStorage.kind must be volume or s3, got ${JSON.stringify(storage.kind)}`);
+    }
+    if (checkpointDir && (checkpointStorage.kind === "s3") !== checkpointDir.startsWith("s3://"))
+      invalid.push(`checkpointDir ${JSON.stringify(checkpointDir)} does not lie in checkpointStorage (${checkpointStorage.kind})`);
+  }
 
   const recover = outputs.recoverCommand;
   if (recover !== undefined && !(Array.isArray(recover) && recover.length > 0 && recover.every((a) => typeof a === "string"))) {
@@ -116,6 +139,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
         taskManagers: Array.isArray(taskManagers) ? taskManagers.map(String) : [],
         kafka: field("kafka"),
         generator: field("generator"),
+        ...(typeof found.objectStore === "string" ? { objectStore: found.objectStore } : {}),
       };
     } else if (found.target === "kind") {
       processes = {
@@ -126,6 +150,7 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
         taskManagerSelector: field("taskManagerSelector"),
         kafkaSelector: field("kafkaSelector"),
         generatorSelector: field("generatorSelector"),
+        ...(typeof found.objectStoreSelector === "string" ? { objectStoreSelector: found.objectStoreSelector } : {}),
       };
     } else {
       invalid.push(`processes.target must be one of ${TARGETS.join(", ")}, got ${JSON.stringify(found.target)}`);
@@ -147,9 +172,10 @@ export function parseStackOutputs(raw: unknown, overrides: AddressOverrides, sou
     checkpointDir,
     checkpointMode,
     checkpointIntervalMs,
+    checkpointTimeoutMs,
     jobName,
     jobSubmission,
-    checkpointVolume,
+    checkpointStorage,
     processes,
     recoverCommand,
     checkpointListing,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pickTaskManager } from "./target";
+import { pickTaskManager, taskManagersOf } from "./target";
 
 describe("pickTaskManager", () => {
   const processes = [
@@ -31,5 +31,16 @@ describe("pickTaskManager", () => {
       "Flink places them on 10.0.0.9; the TaskManagers are s-taskmanager-1 (172.18.0.4, a1b2c3); s-taskmanager-2 (172.18.0.5, d4e5f6)",
     );
     expect(() => pickTaskManager(processes, [])).toThrow("Flink places them on no TaskManager");
+  });
+});
+
+describe("taskManagersOf", () => {
+  it("names every TaskManager that runs the job's tasks once, in Flink's order, leaving out hosts of none", () => {
+    const processes = [
+      { name: "tm-a", addresses: ["10.244.1.5", "tm-a"] },
+      { name: "tm-b", addresses: ["10.244.2.7", "tm-b"] },
+    ];
+    expect(taskManagersOf(processes, ["10.244.2.7", "10.244.1.5", "10.244.2.7"])).toEqual(["tm-b", "tm-a"]);
+    expect(taskManagersOf(processes, ["10.244.9.9"])).toEqual([]);
   });
 });

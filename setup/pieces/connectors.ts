@@ -3,6 +3,9 @@
 // Maven resolves the connector's own runtime dependency list (setup/recipes/connector/pom.xml), so the kafka-clients
 // version is the one the connector release was built and tested with; slf4j-api, which Flink ships, is left out.
 // The jars are resolved once per machine into the cache and copied into each clone's gitignored folder.
+// Beside them, every line's S3 file system plugin (flink-s3-fs-presto, one self-contained jar that Flink loads in a
+// class loader of its own): jobs/flink/plugins/<line>/s3-fs-presto/, which the Dockerfile copies into
+// /opt/flink/plugins/ (COPY plugins/${FLINK_LINE}/), so one job image serves checkpointStorage volume and s3 alike.
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -77,9 +80,65 @@ function jobLibPiece(setting: Setting, line: string): Piece {
   };
 }
 
-/** The connector jars of every Flink line of versions.json, in this clone's jobs/flink/lib/<line>/. */
+const s3PluginDir = (setting: Setting, line: string): string => join(setting.cache, "s3-plugin", line);
+/** Where the job image's build finds a line's plugins (Dockerfile: COPY plugins/${FLINK_LINE}/ /opt/flink/plugins/). */
+export const jobPluginDir = (setting: Setting, line: string): string =>
+  join(setting.repo, "jobs", "flink", "plugins", line, "s3-fs-presto");
+
+function s3PluginPiece(setting: Setting, line: string): Piece {
+  const version = setting.flinkLines[line]!.s3Plugin;
+  const plugin = `org.apache.maven.plugins:maven-dependency-plugin:${setting.versions.maven.dependencyPlugin}`;
+  const dir = s3PluginDir(setting, line);
+  return {
+    name: `s3-plugin/${line}`,
+    resource: "io",
+    from: `org.apache.flink:flink-s3-fs-presto:${version}`,
+    inputs: () => ({ version, plugin }),
+    outputs: () => [join(dir, `flink-s3-fs-presto-${version}.jar`)],
+    build: async (context) => {
+      await ensureCommand(context, "mvn", "maven");
+      const partial = `${dir}.partial`;
+      rmSync(partial, { recursive: true, force: true });
+      // The plugin jar shades everything it needs: the artifact alone, without its (provided) dependencies.
+      await context.run("mvn", [
+        "--batch-mode",
+        `${plugin}:copy`,
+        `-Dartifact=org.apache.flink:flink-s3-fs-presto:${version}`,
+        `-DoutputDirectory=${partial}`,
+      ]);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(partial, dir);
+    },
+  };
+}
+
+function jobPluginPiece(setting: Setting, line: string): Piece {
+  const from = s3PluginDir(setting, line);
+  const to = jobPluginDir(setting, line);
+  return {
+    name: `job-plugins/${line}`,
+    deps: [`s3-plugin/${line}`],
+    resource: "io",
+    from: `${from} (copied into jobs/flink/plugins/${line}/s3-fs-presto/)`,
+    inputs: () => ({ folder: to }),
+    holds: async () => sameFiles(from, to),
+    build: async (context) => {
+      rmSync(join(to, ".."), { recursive: true, force: true });
+      mkdirSync(to, { recursive: true });
+      for (const jar of readdirSync(from)) copyFileSync(join(from, jar), join(to, jar));
+      context.log(`# copied ${readdirSync(to).join(", ")} into ${to}`);
+    },
+  };
+}
+
+/** The connector jars and the S3 plugin of every Flink line of versions.json, in this clone's jobs/flink/lib/<line>/ and plugins/<line>/. */
 export function connectorsGroup(setting: Setting): Group {
   const lines = Object.keys(setting.flinkLines);
-  const pieces = lines.flatMap((line) => [jarsPiece(setting, line), jobLibPiece(setting, line)]);
-  return { pieces, targets: lines.map((line) => `job-lib/${line}`), notes: [] };
+  const pieces = lines.flatMap((line) => [
+    jarsPiece(setting, line),
+    jobLibPiece(setting, line),
+    s3PluginPiece(setting, line),
+    jobPluginPiece(setting, line),
+  ]);
+  return { pieces, targets: lines.flatMap((line) => [`job-lib/${line}`, `job-plugins/${line}`]), notes: [] };
 }

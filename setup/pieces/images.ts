@@ -5,6 +5,8 @@
 //   versions.json flinkLines.<line>.localImage, one per Flink line: like the official flink image, the runtime and
 //                                            PyFlink from PyPI (apache-flink==<pyflink>)
 //   versions.json node.localImage            like node:<major>-bookworm-slim, Node and npm from npm packages
+//   versions.json seaweedfs.localImage       the S3 server of checkpointStorage: s3, weed built from its Go module
+//                                            (setup/pieces/seaweedfs.ts)
 // Each image carries its key as a label and is rebuilt only when the key changes; downloads are cached under
 // $FC_CACHE/images (the Debian root filesystem too: a new image of the same root filesystem needs no debootstrap).
 
@@ -33,7 +35,7 @@ const BASE_PACKAGES = [
   "gettext-base",
 ];
 
-const imagesCache = (setting: Setting): string => join(setting.cache, "images");
+export const imagesCache = (setting: Setting): string => join(setting.cache, "images");
 
 /** The key label of a Docker image, or undefined when there is no such image. */
 const imageLabel = (image: string, command = "docker"): Promise<string | undefined> =>
@@ -49,7 +51,7 @@ const imageId = (image: string): Promise<string | undefined> =>
   );
 
 /** A piece that is a Docker image carrying its key; the image it replaces is removed once nothing uses it. */
-function imagePiece(
+export function imagePiece(
   spec: Omit<Piece, "holds" | "build" | "resource"> & { readonly image: string; readonly make: (context: BuildContext) => Promise<void> },
 ): Piece {
   const { image, make, ...piece } = spec;
@@ -71,7 +73,7 @@ function imagePiece(
  * `tar -c <tarArgs> | docker build <buildArgs> -`: the build context is the recipe plus what was fetched for it,
  * streamed as one tar, so nothing is staged.
  */
-function buildFromTar(context: BuildContext, tarArgs: readonly string[], buildArgs: readonly string[]): Promise<void> {
+export function buildFromTar(context: BuildContext, tarArgs: readonly string[], buildArgs: readonly string[]): Promise<void> {
   const script =
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's array expansion, not a template
     'set -o pipefail; tar_args=(); while [ "$1" != -- ]; do tar_args+=("$1"); shift; done; shift; tar -c "${tar_args[@]}" | docker build "$@" -';
@@ -310,7 +312,7 @@ function nodePiece(setting: Setting): Piece {
   });
 }
 
-/** The local images: the Debian base, Kafka, one Flink image per Flink line, Node. */
+/** The local images: the Debian base, Kafka, one Flink image per Flink line, Node (the S3 server's: seaweedfs.ts). */
 export function localImagesGroup(setting: Setting): Group {
   const lines = Object.keys(setting.flinkLines);
   const pieces = [

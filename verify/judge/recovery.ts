@@ -4,7 +4,7 @@
 import type { CheckpointMode } from "../../infra/contract";
 import { type CheckpointRef, normalizeCheckpointPath } from "../../lib/checkpoints/paths";
 import { offsetIn, type PartitionOffsets } from "../../lib/kafka/offsets";
-import type { CycleEvidence, RetainedEvidence, VertexParallelism } from "../run/evidence";
+import type { CycleEvidence, ObjectStoreOutageEvidence, RetainedEvidence, VertexParallelism } from "../run/evidence";
 import type { Check } from "./check";
 import type { OutputJudgement } from "./output";
 
@@ -88,6 +88,27 @@ export interface CycleJudgementInput {
   restoredSource?: { offsets?: PartitionOffsets; problem?: string; groupAtFault: PartitionOffsets; partitions: number };
   /** The recovered job's watermark generators, judged against the input's partitions. */
   watermarks?: { generators: readonly VertexParallelism[]; partitions: number };
+  /** An outage of the object store during the fault: checkpoints must fail meanwhile and complete again after. */
+  objectStoreOutage?: ObjectStoreOutageEvidence;
+}
+
+/** Checkpoints failed while the object store was away (it was away longer than the checkpoint timeout) and resumed after. */
+export function judgeObjectStoreOutage(outage: ObjectStoreOutageEvidence): Check[] {
+  return [
+    {
+      name: "checkpointsFailedDuringOutage",
+      ok: outage.failedDuring >= 1,
+      detail: `${outage.failedDuring} checkpoints failed and ${outage.completedDuring} completed while the object store was unreachable for ${(outage.outageMs / 1000).toFixed(1)} s`,
+    },
+    {
+      name: "checkpointsResumedAfterOutage",
+      ok: outage.backToCheckpointMs !== null,
+      detail:
+        outage.backToCheckpointMs === null
+          ? "no checkpoint completed after the object store came back"
+          : `the first checkpoint completed ${(outage.backToCheckpointMs / 1000).toFixed(1)} s after the object store came back`,
+    },
+  ];
 }
 
 export interface CycleJudgement {
@@ -212,6 +233,7 @@ export function judgeCycle(input: CycleJudgementInput): CycleJudgement {
     );
   }
   if (input.watermarks) checks.push(judgeWatermarkGenerators(input.watermarks.generators, input.watermarks.partitions));
+  if (input.objectStoreOutage) checks.push(...judgeObjectStoreOutage(input.objectStoreOutage));
 
   return { ok: checks.every((c) => c.ok), resumedFromCheckpoint, checks };
 }

@@ -5,6 +5,7 @@ import type { CheckpointMode } from "../../infra/contract";
 import type { JobSettings } from "../../jobs/flink/settings";
 import type { Check } from "../judge/check";
 import { judgeDeadLetters } from "../judge/deadLetters";
+import { judgeNodeLoss } from "../judge/nodes";
 import { type FiringId, judgeOutput, type OutputJudgement, type WindowModel, windowModelOf } from "../judge/output";
 import { deadLetterKey, deadLetterRaw, type Firing, parseFiring, parseVisit, type Visit } from "../judge/records";
 import { judgeCycle, restartedItself, restoreIsOfThisRecovery } from "../judge/recovery";
@@ -113,6 +114,7 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
         }
       : {}),
     ...(evidence.watermarkGenerators ? { watermarks: { generators: evidence.watermarkGenerators, partitions } } : {}),
+    ...(evidence.objectStoreOutage ? { objectStoreOutage: evidence.objectStoreOutage } : {}),
   });
   const deadLetters = judgeDeadLetters(
     mode,
@@ -120,11 +122,12 @@ function assess(evidence: CycleEvidence, mode: CheckpointMode, model: WindowMode
     deadLetterRecords.filter((r) => r.offset >= (dlqEndAtFault?.[r.partition] ?? 0)).map(deadLetterRaw),
     jobStateAtEnd,
   );
+  const nodes = evidence.nodeLoss ? judgeNodeLoss(evidence.nodeLoss) : [];
   return {
     judgement,
     ...cycle,
-    ok: cycle.ok && deadLetters.ok,
-    checks: [...cycle.checks, deadLetters],
+    ok: cycle.ok && deadLetters.ok && nodes.every((c) => c.ok),
+    checks: [...cycle.checks, deadLetters, ...nodes],
     input: { records: inputRecords.length, visits: visits.length, invalid: inputRecords.length - visits.length },
     unparsable,
   };
@@ -189,6 +192,7 @@ export function buildReport(evidence: CycleEvidence, context: ReportContext): Ve
     },
     timings: evidence.timings,
     timeline: evidence.timeline ?? null,
+    ...(evidence.nodeLoss ? { nodeLoss: evidence.nodeLoss } : {}),
     notes,
   };
 }

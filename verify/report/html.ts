@@ -68,6 +68,7 @@ td:first-child{white-space:nowrap}
 .ok{color:${COLORS.pass};font-weight:bold}
 .bad{color:${COLORS.fail};font-weight:bold}
 code{font-size:12px}
+pre{font-size:12px;background:#f6f8fa;padding:6px 8px;margin:4px 0 12px;overflow-x:auto}
 svg{display:block}
 `;
 
@@ -717,9 +718,42 @@ export function renderFaultHtml(report: VerifyReport): string {
           s.unexpected.map((u) => [firing(u), `p${u.partition}@${u.offset}`, escapeMarkup(u.reason)]),
         )
       : "",
+    nodeLossSection(report),
     report.notes.length > 0 ? el("h2", {}, "Notes") + el("ul", {}, report.notes.map((n) => el("li", {}, escapeMarkup(n))).join("")) : "",
   ];
   return page(heading, body.filter(Boolean).join("\n"));
+}
+
+/** The node-loss fault's view of the cluster: Kubernetes' timings and where the pods ran before, during and after. */
+function nodeLossSection(report: VerifyReport): string {
+  const loss = report.nodeLoss;
+  if (!loss) return "";
+  const t = loss.timings;
+  const listing = (title: string, pods: string | undefined) =>
+    pods === undefined ? "" : el("h3", {}, escapeMarkup(title)) + el("pre", {}, escapeMarkup(pods));
+  return [
+    el("h2", {}, escapeMarkup(`Nodes: ${loss.node} lost, with ${loss.taskManager}`)),
+    table(
+      ["span", "seconds"],
+      (
+        [
+          [`${loss.node} stopped → NotReady`, t.nodeNotReady],
+          [
+            `stopped → ${loss.replacement?.pod ?? "a replacement"} created${loss.replacement ? ` on ${loss.replacement.node}` : ""}`,
+            t.replacementCreated,
+          ],
+          ["stopped → that replacement Ready", t.replacementReady],
+          [`stopped → ${loss.node} started again`, t.nodeStarted],
+          [`started → ${loss.node} Ready`, t.nodeReadyAgain],
+          ["started → the pods it held gone", t.lostPodsGone],
+        ] as Array<[string, number | undefined]>
+      ).map(([label, ms]) => [escapeMarkup(label), secondsText(ms)]),
+      new Set([1]),
+    ),
+    listing("Pods before the fault (kubectl get pods -o wide)", loss.placement.before),
+    listing(`Pods with ${loss.node} away`, loss.placement.duringLoss),
+    listing(`Pods after ${loss.node} rejoined`, loss.placement.afterRejoin),
+  ].join("\n");
 }
 
 // ---- the matrix page ----

@@ -2,7 +2,7 @@ import type { CheckpointMode } from "../../infra/contract";
 import type { CheckpointRef } from "../../lib/checkpoints/paths";
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import type { Check } from "../judge/check";
-import type { Timings } from "../run/evidence";
+import type { NodeLossEvidence, Timings } from "../run/evidence";
 import type { Timeline } from "../run/timeline";
 // The reports' shapes: one fault's report and the matrix's, as written to JSON and rendered to text and HTML.
 
@@ -74,6 +74,8 @@ export interface VerifyReport {
   timings: Timings;
   /** Offsets and checkpoints over time (absent in reports written before it was recorded). */
   timeline: Timeline | null;
+  /** The node-loss fault's record: the node lost, where the pods ran before, during and after, Kubernetes' timings. */
+  nodeLoss?: NodeLossEvidence;
   notes: string[];
 }
 

@@ -87,6 +87,20 @@ export interface Fault {
   inject(ctx: FaultContext): Promise<void>;
   /** Returns the recovered job's id and when its recovery started (resubmission, or Flink's restart). */
   recover(ctx: FaultContext): Promise<Recovered>;
+  /**
+   * Puts the stack back as the fault found it (a stopped node started again) after the cycle, also one that failed:
+   * runFault calls it. Records what it saw in the evidence, and never throws.
+   */
+  repair?(ctx: RepairContext): Promise<void>;
+}
+
+/** What a fault's repair works with: the stack, and the evidence its injection left. */
+export interface RepairContext {
+  readonly flink: FlinkRest;
+  readonly target: StackTarget;
+  readonly options: CycleOptions;
+  readonly log: Log;
+  readonly evidence: CycleEvidence;
 }
 
 const uiUrl = (flink: FlinkRest, jobId: string) => `${flink.baseUrl}/#/job/running/${jobId}/checkpoints`;

@@ -19,6 +19,54 @@ export interface RetainedEvidence {
   metadataProblem?: string;
 }
 
+/** What the node-loss fault saw of the cluster: the node lost, where the pods ran, and what Kubernetes did when. */
+export interface NodeLossEvidence {
+  /** The node stopped: the one that ran the job's active TaskManager. */
+  node: string;
+  /** That TaskManager's pod, and the role label of TaskManager pods. */
+  taskManager: string;
+  taskManagerRole: string;
+  /** The TaskManager pods before the fault, and those of them on other nodes, ready to take the job. */
+  podsBefore: string[];
+  standbys: string[];
+  /** When the node was stopped (the fault). */
+  stoppedAtMs: number;
+  /** `kubectl get pods -o wide`: before the fault, with the node away and its pods replaced, after it rejoined. */
+  placement: { before: string; duringLoss?: string; afterRejoin?: string };
+  /** The pod that replaced the lost TaskManager, and its node. */
+  replacement?: { pod: string; node: string };
+  /** The TaskManagers the recovered job runs on (as Flink names them), and their nodes. */
+  recoveredOn?: { taskManager: string; node: string }[];
+  /** The TaskManager replaced after the rejoin so the TaskManagers run on different nodes again. */
+  respread?: string;
+  /**
+   * ms after the node stopped: NotReady, the lost TaskManager's replacement created and Ready (the API's timestamps,
+   * whole seconds), the node started again; ms after that start: Ready again, its lost pods gone.
+   */
+  timings: {
+    nodeNotReady?: number;
+    replacementCreated?: number;
+    replacementReady?: number;
+    nodeStarted?: number;
+    nodeReadyAgain?: number;
+    lostPodsGone?: number;
+  };
+  /** What went wrong after the judged part: the node not back, its pods not gone, the TaskManagers not spread. */
+  rejoinProblems: string[];
+}
+
+/** An outage of the object store, as the job's checkpoints went through it (the object-store-outage faults). */
+export interface ObjectStoreOutageEvidence {
+  /** How long the store was unreachable. */
+  outageMs: number;
+  /** Checkpoints that failed (expired, declined) from the store's loss until its return; from Flink's counts. */
+  failedDuring: number;
+  /** Checkpoints that completed meanwhile (one may, if its _metadata write just made it). */
+  completedDuring: number;
+  /** Store back → the first checkpoint completed after it; null when none did before the recovery ended. */
+  backToCheckpointMs: number | null;
+}
+
 /** A vertex of the recovered job and its parallelism. */
 export interface VertexParallelism {
   name: string;
@@ -51,6 +99,8 @@ export interface CycleEvidence {
   groupOffsetsBeforeFault?: PartitionOffsets;
   /** The checkpoint the recovery must restore from; null when the job may ride the fault out without a restart. */
   expectedRestore?: CheckpointRef | null;
+  /** The object store's outage, for the faults that take it away. */
+  objectStoreOutage?: ObjectStoreOutageEvidence;
   /** The expected checkpoint shown on the volume, for recoveries that go through a retained checkpoint. */
   retained?: RetainedEvidence;
   /** The source group's committed offsets right after the fault: at most the restored checkpoint's offsets. */
@@ -89,6 +139,8 @@ export interface CycleEvidence {
   jobStateAtEnd?: string;
   /** Offsets and checkpoints over time, for the report's picture. */
   timeline?: Timeline;
+  /** The node-loss fault's record of the cluster. */
+  nodeLoss?: NodeLossEvidence;
   notes: string[];
   timings: Timings;
 }

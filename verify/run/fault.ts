@@ -44,7 +44,16 @@ export async function runFault(request: FaultRequest): Promise<FaultResult> {
   let after = outputs;
   try {
     if (!request.connection) opened = await connect(outputs, log, request.stack);
-    after = await runCycle(request.connection ?? opened!, outputs, FAULTS[request.fault], options, log, evidence);
+    const connection = request.connection ?? opened!;
+    const fault = FAULTS[request.fault];
+    try {
+      after = await runCycle(connection, outputs, fault, options, log, evidence);
+    } finally {
+      if (fault.repair) {
+        log(`[+] ${fault.name}: putting the stack back as the fault found it`);
+        await fault.repair({ flink: connection.flink, target: connection.target, options, log, evidence });
+      }
+    }
   } catch (caught) {
     error = (caught as Error).message;
     log(`verify: ${error}`);

@@ -12,7 +12,8 @@ import type { StackControl } from "../../lib/stack/lifecycle";
 import { parseStackOutputs } from "../../lib/stack/outputs";
 import { FLINK_LINES } from "../../lib/versions";
 import { seconds, sleep, waitFor } from "../../lib/wait";
-import { CycleError, type Fault, type FaultContext, type Recovered } from "./cycle";
+import { CycleError, type Fault, type FaultContext, type Recovered, type RepairContext } from "./cycle";
+import { planNodeLoss, rejoinLostNode } from "./nodeLoss";
 
 export const FAULT_NAMES = [
   "cancel-restore",
@@ -25,6 +26,9 @@ export const FAULT_NAMES = [
   "rescale-up",
   "upgrade-line",
   "upgrade-line-checkpoint",
+  "node-loss",
+  "object-store-outage",
+  "object-store-outage-taskmanager-crash",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 /** The faults that change the stack itself (its Flink line): never part of `--faults all`, and best run last. */
@@ -108,9 +112,9 @@ async function resubmit(
   }
 }
 
-/** The retained checkpoint shown on the volume: in the REST history of its job and its `_metadata` listed. */
+/** The retained checkpoint shown where it lives (volume or bucket): in the REST history of its job and its `_metadata` listed. */
 async function showRetained(ctx: FaultContext, checkpoint: CheckpointRef, inRestHistory: boolean, historyLost?: string): Promise<void> {
-  const volume = await listMetadata(ctx.target, ctx.outputs.checkpointVolume.mountPath, checkpoint.path);
+  const volume = await listMetadata(ctx.target, ctx.outputs.checkpointStorage, checkpoint.path);
   ctx.evidence.retained = {
     inRestHistory,
     ...(historyLost ? { historyLost } : {}),
@@ -223,7 +227,7 @@ async function resubmitLatestFromVolume(ctx: FaultContext): Promise<{ jobId: str
     id: evidence.expectedRestore!.id + 1,
     path: evidence.expectedRestore!.path.replace(/chk-\d+\/?$/, `chk-${evidence.expectedRestore!.id + 1}`),
   };
-  const completedAsItDied = (await listMetadata(ctx.target, outputs.checkpointVolume.mountPath, next.path)).listing !== null;
+  const completedAsItDied = (await listMetadata(ctx.target, outputs.checkpointStorage, next.path)).listing !== null;
   if (completedAsItDied) {
     evidence.notes.push(
       `checkpoint ${next.id} completed just before the JobManager died (its _metadata is on the volume): it is the newest complete one`,
@@ -426,6 +430,156 @@ function upgradeLine(name: FaultName, through: "savepoint" | "checkpoint"): Faul
   };
 }
 
+/** Stops the node of the job's active TaskManager, where the target has nodes and the checkpoints are off them. */
+async function stopTaskManagersNode(ctx: FaultContext): Promise<void> {
+  const { flink, jobId, target, outputs, evidence, log } = ctx;
+  const nodes = target.nodes;
+  if (!nodes) {
+    throw new CycleError(
+      `node-loss needs a target of several nodes: the kind target on a cluster of a control-plane and workers (infra/kubernetes/kind-cluster.yaml); the ${target.name} target runs on one machine`,
+    );
+  }
+  if (outputs.checkpointStorage.kind === "volume") {
+    throw new CycleError(
+      `node-loss needs the checkpoints off the nodes, but they are at ${outputs.checkpointDir}, on the one node that holds the ReadWriteOnce volume: ` +
+        "losing it would stop Flink until it came back. Run it on a stack with checkpointStorage s3",
+    );
+  }
+  const hosts = await flink.jobTaskManagerHosts(jobId);
+  const taskManager = pickTaskManager(await target.taskManagers(), hosts);
+  const [pods, nodeStates] = await Promise.all([nodes.pods(), nodes.list()]);
+  const plan = planNodeLoss(taskManager, pods, nodeStates);
+  if (!plan.ok) throw new CycleError(`node-loss cannot run here: ${plan.problem}`);
+  const role = pods.find((p) => p.name === taskManager)!.role;
+  const placementBefore = await nodes.podsWide();
+  log(
+    `      the job's tasks run on ${hosts.join(", ")}: ${taskManager} on ${plan.node}; standby on other nodes: ${plan.standbys.join(", ") || "none"}`,
+  );
+  if (plan.standbys.length === 0)
+    evidence.notes.push(
+      `no standby TaskManager ran on another node than ${plan.node}: the job waited for Kubernetes to replace ${taskManager}`,
+    );
+  ctx.faultAtMs = Date.now();
+  evidence.nodeLoss = {
+    node: plan.node,
+    taskManager,
+    taskManagerRole: role,
+    podsBefore: pods.filter((p) => p.role === role && !p.terminating).map((p) => p.name),
+    standbys: [...plan.standbys],
+    stoppedAtMs: ctx.faultAtMs,
+    placement: { before: placementBefore },
+    timings: {},
+    rejoinProblems: [],
+  };
+  log(`      ${await nodes.stop(plan.node)}`);
+  await detectFailure(ctx, `Flink to notice the lost TaskManager ${taskManager} of job ${jobId}`);
+  evidence.expectedRestore = await latestCompleted(flink, jobId);
+}
+
+/** After node-loss: the node started again and rejoined, and what Kubernetes did meanwhile recorded. */
+async function rejoinNode(rc: RepairContext): Promise<void> {
+  const loss = rc.evidence.nodeLoss;
+  const nodes = rc.target.nodes;
+  if (!loss || !nodes) return;
+  const jobId = rc.evidence.recoveredJobId ?? rc.evidence.jobIdAtFault!;
+  await rejoinLostNode(loss, {
+    nodes,
+    taskManagers: () => rc.target.taskManagers(),
+    jobHosts: () => rc.flink.jobTaskManagerHosts(jobId),
+    log: rc.log,
+    timeoutMs: rc.options.restoreTimeoutMs,
+  });
+}
+
+/**
+ * How long the object-store faults keep the store away: longer than a checkpoint interval and than the checkpoint
+ * timeout (so the checkpoint in flight fails rather than just taking longer), with a margin of one interval.
+ */
+export function outageMs(checkpointIntervalMs: number, checkpointTimeoutMs: number): number {
+  return Math.max(2 * checkpointIntervalMs, checkpointTimeoutMs + checkpointIntervalMs) + 5_000;
+}
+
+/** The stack's checkpoint counts now (completed, failed), or null while the JobManager does not answer. */
+async function checkpointCounts(ctx: FaultContext): Promise<{ completed: number; failed: number } | null> {
+  const stats = await ctx.flink.checkpoints(ctx.jobId).catch(() => null);
+  return stats ? { completed: stats.completedCount, failed: stats.failedCount } : null;
+}
+
+/**
+ * Takes the stack's own S3 server away for outageMs while the job runs, watching the job's checkpoints; `during` runs
+ * `duringAfterMs` into the outage (the TaskManager crash of the variant). The failure counts as detected when the
+ * first checkpoint fails, or when `during` says so.
+ */
+async function objectStoreOutage(ctx: FaultContext, during?: { afterMs: number; act: () => Promise<void> }): Promise<void> {
+  const { outputs, log, evidence } = ctx;
+  const lasting = outageMs(outputs.checkpointIntervalMs, outputs.checkpointTimeoutMs);
+  const before = await checkpointCounts(ctx);
+  if (before === null) throw new CycleError(`the JobManager at ${ctx.flink.baseUrl} does not answer before the outage`);
+  ctx.faultAtMs = Date.now();
+  log(`      ${await ctx.target.objectStoreOutage(true)}: the object store is away for ${seconds(lasting)}`);
+  let failedSeenAt: number | undefined;
+  let acted = during === undefined;
+  let last = before;
+  try {
+    while (Date.now() - ctx.faultAtMs < lasting) {
+      if (!acted && during && Date.now() - ctx.faultAtMs >= during.afterMs) {
+        acted = true;
+        await during.act();
+      }
+      const counts = await checkpointCounts(ctx);
+      // A restarted job keeps its counts; a failed JobManager answer is no checkpoint news.
+      if (counts !== null) last = counts;
+      if (failedSeenAt === undefined && last.failed > before.failed) {
+        failedSeenAt = Date.now();
+        log(`      a checkpoint failed ${seconds(failedSeenAt - ctx.faultAtMs)} into the outage`);
+      }
+      await sleep(250);
+    }
+  } finally {
+    log(`      ${await ctx.target.objectStoreOutage(false)}: the object store is back`);
+  }
+  const backAt = Date.now();
+  evidence.objectStoreOutage = {
+    outageMs: backAt - ctx.faultAtMs,
+    failedDuring: last.failed - before.failed,
+    completedDuring: last.completed - before.completed,
+    backToCheckpointMs: null,
+  };
+  if (evidence.timings.faultToDetected === undefined && failedSeenAt !== undefined)
+    evidence.timings.faultToDetected = failedSeenAt - ctx.faultAtMs;
+  storeBackAt.set(ctx, backAt);
+}
+
+/** When each fault's object store came back: its recovery counts from there. */
+const storeBackAt = new WeakMap<FaultContext, number>();
+
+/**
+ * After the store's return: Flink completes a checkpoint again by itself (restarting the job first if it had to). The
+ * wait for that checkpoint runs beside the cycle's own waits (which include one for a checkpoint after the recovery),
+ * so the restored checkpoint is inspected before newer ones retire it.
+ */
+async function checkpointsResume(ctx: FaultContext): Promise<{ jobId: string; recoveryStartMs: number }> {
+  const backAt = storeBackAt.get(ctx) ?? Date.now();
+  const latestAtReturn = (await ctx.flink.checkpoints(ctx.jobId).catch(() => null))?.latestCompleted?.id ?? 0;
+  void waitFor(
+    `a checkpoint of job ${ctx.jobId} after ${latestAtReturn}, once the object store is back`,
+    ctx.options.restoreTimeoutMs,
+    async () => {
+      const latest = (await ctx.flink.checkpoints(ctx.jobId).catch(() => null))?.latestCompleted?.id ?? 0;
+      return latest > latestAtReturn ? { done: true, value: Date.now() } : { done: false, status: `latest completed ${latest}` };
+    },
+    () => undefined,
+    { pollMs: 250 },
+  ).then(
+    (completedAt) => {
+      if (ctx.evidence.objectStoreOutage) ctx.evidence.objectStoreOutage.backToCheckpointMs = completedAt - backAt;
+      ctx.log(`      checkpoints complete again ${seconds(completedAt - backAt)} after the store's return`);
+    },
+    () => undefined,
+  );
+  return { jobId: ctx.jobId, recoveryStartMs: ctx.evidence.timings.faultToDetected === undefined ? backAt : detectedAt(ctx) };
+}
+
 export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   "cancel-restore": cancelAndRestore(
     "cancel-restore",
@@ -514,6 +668,65 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   ),
   "upgrade-line": upgradeLine("upgrade-line", "savepoint"),
   "upgrade-line-checkpoint": upgradeLine("upgrade-line-checkpoint", "checkpoint"),
+  "node-loss": {
+    name: "node-loss",
+    injects: "stop the kind node that runs the job's active TaskManager (its node container stopped at once, as a machine that dies)",
+    recovers:
+      "Flink notices the lost TaskManager and restores the same job from its latest completed checkpoint on the standby TaskManager of another node; Kubernetes replaces the lost pods on a live node; afterwards the node is started again and rejoins",
+    inject: stopTaskManagersNode,
+    recover: flinkRestartsItself,
+    repair: rejoinNode,
+  },
+  "object-store-outage": {
+    name: "object-store-outage",
+    injects:
+      "take the stack's own S3 server away (docker pause; kind: its Deployment scaled to none) for longer than a checkpoint interval and the checkpoint timeout, then bring it back",
+    recovers:
+      "the job rides it out: checkpoints fail meanwhile (fewer in a row than tolerableFailedCheckpoints, so no restart), the output waits for them, and the next one completes once the store is back",
+    async inject(ctx) {
+      await objectStoreOutage(ctx);
+      // A restart (more failures than tolerated) restores the latest checkpoint completed before the outage.
+      ctx.evidence.expectedRestore = null;
+    },
+    recover: checkpointsResume,
+  },
+  "object-store-outage-taskmanager-crash": {
+    name: "object-store-outage-taskmanager-crash",
+    injects:
+      "take the stack's own S3 server away as object-store-outage does and, one checkpoint interval into the outage, SIGKILL the JVM of a TaskManager running the job's tasks",
+    recovers:
+      "Flink restarts the job from the latest checkpoint completed before the outage (its metadata is in the JobManager's memory; a state file it must read waits for the store), and checkpoints complete again once the store is back",
+    async inject(ctx) {
+      await objectStoreOutage(ctx, {
+        afterMs: ctx.outputs.checkpointIntervalMs,
+        act: async () => {
+          const hosts = await ctx.flink.jobTaskManagerHosts(ctx.jobId);
+          const taskManager = pickTaskManager(await ctx.target.taskManagers(), hosts);
+          const crashedAt = Date.now();
+          ctx.log(`      ${await ctx.target.crash("taskmanager", taskManager)}: ${taskManager} crashed during the outage`);
+          const seenAt = await waitFor(
+            `Flink to notice the lost TaskManager of job ${ctx.jobId}`,
+            ctx.options.restoreTimeoutMs,
+            async () => {
+              const job = await ctx.flink.job(ctx.jobId).catch(() => null);
+              const seen = failureSeenAt(job, null, crashedAt, Date.now());
+              return seen !== null ? { done: true, value: seen } : { done: false, status: `job ${job?.state}` };
+            },
+            ctx.log,
+            { pollMs: 100 },
+          );
+          ctx.evidence.timings.faultToDetected = seenAt - ctx.faultAtMs;
+          // Flink restores the latest checkpoint completed when it restarts the job: one in flight at the crash may
+          // still have completed (its tasks had acknowledged it) before the failover.
+          ctx.evidence.expectedRestore = await latestCompleted(ctx.flink, ctx.jobId);
+          ctx.evidence.notes.push(
+            `the TaskManager crashed ${seconds(crashedAt - ctx.faultAtMs)} into the outage; Flink noticed ${seconds(seenAt - crashedAt)} later`,
+          );
+        },
+      });
+    },
+    recover: checkpointsResume,
+  },
 };
 
 /** Parses a comma-separated list of fault names, naming the unknown ones and what is allowed. */

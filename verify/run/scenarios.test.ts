@@ -4,6 +4,9 @@
 // a checkpoint, commits its source offsets and writes output. What the cycle gathered is checked, not judged (the
 // judging's own tests do that).
 
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StackOutputs } from "../../infra/contract";
 import { JOB_DEFAULTS, programArguments } from "../../jobs/flink/settings";
@@ -13,8 +16,9 @@ import { checkpointIdOf, JobManagerStandIn, type StandInJob } from "../../lib/fl
 import type { Connection } from "./connection";
 import { type CycleOptions, DEFAULT_CYCLE_OPTIONS, runCycle } from "./cycle";
 import type { CycleEvidence } from "./evidence";
+import { runFault } from "./fault";
 import { FAULTS, type FaultName, restoreFromUri } from "./faults";
-import { KafkaStandIn, StackStandIn, TargetStandIn } from "./standIns";
+import { KafkaStandIn, NodesStandIn, StackStandIn, TargetStandIn } from "./standIns";
 
 const OPTIONS: CycleOptions = {
   ...DEFAULT_CYCLE_OPTIONS,
@@ -74,9 +78,10 @@ beforeEach(async () => {
     checkpointDir: "file:///checkpoints_flink",
     checkpointMode: "EXACTLY_ONCE",
     checkpointIntervalMs: 100,
+    checkpointTimeoutMs: 1000,
     jobName: JOB_DEFAULTS.jobName,
     jobSubmission: { entryClass: "org.apache.flink.client.python.PythonDriver", script: "/job.py", settings: JOB_DEFAULTS },
-    checkpointVolume: { name: "v", mountPath: "/checkpoints_flink" },
+    checkpointStorage: { kind: "volume", name: "v", mountPath: "/checkpoints_flink" },
     processes: { target: "docker", jobManager: "jm", taskManagers: ["tm-1"], kafka: "kafka", generator: "gen" },
     recoverCommand: RECOVER_COMMAND,
     checkpointListing: ["python3", "/opt/checkpoints.py", "list"],
@@ -254,6 +259,108 @@ describe("the cycle", () => {
     expect(evidence.recoveredJobId).toBe(evidence.jobIdAtFault);
     expect(jm.runs).toEqual([]);
   }, 30_000);
+
+  describe("node-loss", () => {
+    /** A control-plane and two workers, the job's TaskManager on the first worker, the standby on the second. */
+    const kindCluster = () => {
+      const node = (name: string, controlPlane = false) => ({ name, ready: true, readySinceMs: 0, controlPlane });
+      const pod = (name: string, role: string, on: string) => ({
+        name,
+        role,
+        node: on,
+        createdAtMs: 0,
+        ready: true,
+        readySinceMs: 0,
+        terminating: false,
+      });
+      const nodes = new NodesStandIn(
+        [node("c-control-plane", true), node("c-worker"), node("c-worker2")],
+        [pod("jm", "jobmanager", "c-control-plane"), pod("tm-a", "taskmanager", "c-worker"), pod("tm-b", "taskmanager", "c-worker2")],
+      );
+      target = new TargetStandIn([
+        { name: "tm-a", addresses: ["10.244.1.5", "tm-a"] },
+        { name: "tm-b", addresses: ["10.244.2.7", "tm-b"] },
+      ]);
+      target.nodes = nodes;
+      const vertex = {
+        id: "v1",
+        name: "Source: visits source -> Timestamps/Watermarks",
+        parallelism: 2,
+        status: "RUNNING",
+        hosts: ["10.244.1.5:6122"],
+      };
+      return { nodes, vertex };
+    };
+
+    it("stops the node of the job's TaskManager; Flink restores the job on the other node's standby; the node rejoins", async () => {
+      const { nodes, vertex } = kindCluster();
+      const job = jm.addJob({ name: JOB_DEFAULTS.jobName, vertices: [vertex] });
+      nodes.on.stop = () => {
+        job.state = "RESTARTING";
+        setTimeout(() => {
+          const latest = job.checkpoints.filter((c) => c.status === "COMPLETED").at(-1)!;
+          job.restored = { id: latest.id, externalPath: latest.externalPath, atMs: Date.now() };
+          job.restarts += 1;
+          job.vertices[0]!.hosts = ["10.244.2.7:6122"];
+          job.state = "RUNNING";
+        }, 300);
+      };
+      const { report, incomplete } = await runFault({
+        outputs: {
+          ...outputs,
+          checkpointDir: "s3://flink-checkpoints/checkpoints",
+          checkpointStorage: {
+            kind: "s3",
+            endpoint: "http://s3:8333",
+            bucket: "flink-checkpoints",
+            pathStyle: true,
+            inStack: true,
+            credentialsFile: "/opt/flink/.aws/credentials",
+          },
+        },
+        fault: "node-loss",
+        options: OPTIONS,
+        stack: null,
+        reportPath: join(mkdtempSync(join(tmpdir(), "node-loss-")), "report.json"),
+        log: () => undefined,
+        connection: connection(),
+      });
+      expect(incomplete).toBe(false);
+      expect(nodes.done).toEqual(["stop c-worker", "start c-worker", "replace taskmanager-new-1"]);
+      expect(report.restored?.id).toBe(report.expectedRestore?.id);
+      expect(report.nodeLoss).toMatchObject({
+        node: "c-worker",
+        taskManager: "tm-a",
+        standbys: ["tm-b"],
+        recoveredOn: [{ taskManager: "tm-b", node: "c-worker2" }],
+        replacement: { pod: "taskmanager-new-1", node: "c-worker2" },
+        rejoinProblems: [],
+      });
+      expect(report.nodeLoss?.placement.before).toContain("tm-a 1/1 c-worker");
+      expect(report.checks.filter((c) => ["recoveredOnAnotherNode", "nodeRejoined"].includes(c.name)).map((c) => c.ok)).toEqual([
+        true,
+        true,
+      ]);
+    }, 30_000);
+
+    it("refuses checkpoints on the volume, which the lost node would take with it, before stopping anything", async () => {
+      const { nodes, vertex } = kindCluster();
+      jm.addJob({ name: JOB_DEFAULTS.jobName, vertices: [vertex] });
+      const evidence: CycleEvidence = { notes: [], timings: {} };
+      await expect(runCycle(connection(), outputs, FAULTS["node-loss"], OPTIONS, () => undefined, evidence)).rejects.toThrow(
+        "node-loss needs the checkpoints off the nodes, but they are at file:///checkpoints_flink",
+      );
+      expect(nodes.done).toEqual([]);
+    }, 30_000);
+
+    it("refuses a target without nodes", async () => {
+      jm.addJob({ name: JOB_DEFAULTS.jobName });
+      const evidence: CycleEvidence = { notes: [], timings: {} };
+      await expect(runCycle(connection(), outputs, FAULTS["node-loss"], OPTIONS, () => undefined, evidence)).rejects.toThrow(
+        "node-loss needs a target of several nodes",
+      );
+    }, 30_000);
+  });
 
   it("stops with the JobManager's own words when no job of the stack's name runs", async () => {
     const evidence: CycleEvidence = { notes: [], timings: {} };

@@ -4,7 +4,7 @@
 import type { PartitionOffsets } from "../../lib/kafka/offsets";
 import type { TopicRecord } from "../../lib/kafka/reader";
 import type { StackControl } from "../../lib/stack/lifecycle";
-import type { FlinkRole, StackTarget, TaskManagerProcess } from "../../lib/stack/target";
+import type { FlinkRole, NodeState, PodOnNode, StackNodes, StackTarget, TaskManagerProcess } from "../../lib/stack/target";
 import type { KafkaView } from "./connection";
 
 /** Topics as partitions of records, and groups' committed offsets: what the cycle reads and writes on Kafka. */
@@ -71,12 +71,15 @@ export class KafkaStandIn implements KafkaView {
 /** A target whose every action is recorded and answered by the test's `on` handlers. */
 export class TargetStandIn implements StackTarget {
   readonly name = "docker" as const;
+  /** Nodes for faults that need them (a test sets a NodesStandIn). */
+  nodes: StackNodes | null = null;
   /** What was done, one line each: `crash taskmanager tm-1`, `freeze tm-1`, `run ls -l …`. */
   readonly done: string[] = [];
   readonly on: {
     crash?: (role: FlinkRole, taskManager?: string) => void;
     freeze?: (taskManager: string, frozen: boolean) => void;
     restartBroker?: () => void;
+    objectStoreOutage?: (down: boolean) => void;
     run?: (argv: readonly string[]) => string | null;
   } = {};
 
@@ -98,6 +101,12 @@ export class TargetStandIn implements StackTarget {
     this.done.push("restart broker");
     this.on.restartBroker?.();
     return "restarted the broker";
+  }
+
+  async objectStoreOutage(down: boolean): Promise<string> {
+    this.done.push(down ? "object store down" : "object store back");
+    this.on.objectStoreOutage?.(down);
+    return down ? "paused the object store" : "unpaused the object store";
   }
 
   async taskManagers(): Promise<TaskManagerProcess[]> {
@@ -142,5 +151,75 @@ export class StackStandIn implements StackControl {
   async up(): Promise<Record<string, unknown>> {
     this.done.push("up");
     return this.onUp(this.values);
+  }
+}
+
+/**
+ * A cluster's nodes as Kubernetes treats them, in memory: a stopped node goes NotReady and its pods are replaced on
+ * another Ready worker at once (the test plays Flink in `on.stop`); a started node is Ready again and its lost pods go.
+ */
+export class NodesStandIn implements StackNodes {
+  readonly done: string[] = [];
+  readonly on: { stop?: (node: string) => void } = {};
+  private serial = 0;
+
+  constructor(
+    public nodeStates: NodeState[],
+    public podList: PodOnNode[],
+  ) {}
+
+  async list(): Promise<NodeState[]> {
+    return this.nodeStates.map((n) => ({ ...n }));
+  }
+
+  async pods(): Promise<PodOnNode[]> {
+    return this.podList.map((p) => ({ ...p }));
+  }
+
+  async podsWide(): Promise<string> {
+    return ["NAME READY NODE", ...this.podList.map((p) => `${p.name} ${p.ready ? "1/1" : "0/1"} ${p.node}`)].join("\n");
+  }
+
+  /** A new pod of `role` on a Ready worker, one without a pod of that role if there is one. */
+  private schedule(role: string): PodOnNode {
+    const workers = this.nodeStates.filter((n) => n.ready && !n.controlPlane);
+    const free = workers.find((n) => !this.podList.some((p) => p.node === n.name && p.role === role && !p.terminating));
+    const now = Date.now();
+    const pod = {
+      name: `${role}-new-${++this.serial}`,
+      role,
+      node: (free ?? workers[0])!.name,
+      createdAtMs: now,
+      ready: true,
+      readySinceMs: now,
+      terminating: false,
+    };
+    this.podList.push(pod);
+    return pod;
+  }
+
+  async stop(node: string): Promise<string> {
+    this.done.push(`stop ${node}`);
+    this.nodeStates = this.nodeStates.map((n) => (n.name === node ? { ...n, ready: false, readySinceMs: Date.now() } : n));
+    const lost = this.podList.filter((p) => p.node === node);
+    this.podList = this.podList.map((p) => (p.node === node ? { ...p, ready: false, terminating: true } : p));
+    for (const pod of lost) this.schedule(pod.role);
+    this.on.stop?.(node);
+    return `stopped ${node}`;
+  }
+
+  async start(node: string): Promise<string> {
+    this.done.push(`start ${node}`);
+    this.nodeStates = this.nodeStates.map((n) => (n.name === node ? { ...n, ready: true, readySinceMs: Date.now() } : n));
+    this.podList = this.podList.filter((p) => !(p.node === node && p.terminating));
+    return `started ${node}`;
+  }
+
+  async replace(pod: string): Promise<string> {
+    this.done.push(`replace ${pod}`);
+    const gone = this.podList.find((p) => p.name === pod)!;
+    this.podList = this.podList.filter((p) => p.name !== pod);
+    this.schedule(gone.role);
+    return `replaced ${pod}`;
   }
 }

@@ -4,7 +4,9 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -13,6 +15,7 @@ import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplitSerializ
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerialization;
+import org.apache.flink.core.plugin.PluginUtils;
 import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
@@ -41,6 +44,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMap
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ArrayNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.UnknownHostException;
@@ -82,6 +86,22 @@ public final class CheckpointInspector {
 
     private CheckpointInspector() {}
 
+    /**
+     * Flink's plugin file systems (s3:// through flink-s3-fs-presto) with the cluster's configuration: a plain
+     * `java -cp` tool must load both itself. Without the configuration the plugin would ignore s3.endpoint and ask
+     * AWS. In the Flink image that is /opt/flink/conf (FLINK_CONF_DIR when set) and /opt/flink/plugins; where
+     * neither exists (the tests' classpath) only the file systems on the class path serve.
+     */
+    private static void initializeFileSystems() {
+        String confDir = System.getenv().getOrDefault(ConfigConstants.ENV_FLINK_CONF_DIR, "/opt/flink/conf");
+        Configuration conf = new File(confDir).isDirectory() ? GlobalConfiguration.loadConfiguration(confDir) : new Configuration();
+        try {
+            FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
+        } catch (RuntimeException e) {
+            fail("cannot set up Flink's file systems with the configuration in " + confDir + ": " + e);
+        }
+    }
+
     public static void main(String[] args) {
         List<String> uids = new ArrayList<>();
         String sourceUid = null;
@@ -98,6 +118,7 @@ public final class CheckpointInspector {
                 checkpoints.add(args[i]);
             }
         }
+        initializeFileSystems();
         if (checkpoints.isEmpty()) {
             fail("no checkpoint named; allowed: " + USAGE);
         }
