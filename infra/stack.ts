@@ -126,12 +126,17 @@ export interface ObjectStoreParts {
 
 /** What the sequence needs of a target's submission. */
 export interface JobSubmissionParts {
-  /** Completes once the submission ran (submit.py exits when the job is RUNNING). */
+  /** Completes once the submission ran (submit.py exits once the job runs and completed a checkpoint of its own). */
   readonly submitted: pulumi.CustomResource;
   /** The command that shows the submission's log, for an error message. */
   readonly logsCommand: pulumi.Input<string>;
   /** What the submission restored from and why (specs.restoreSummary), where the target can read its log. */
   readonly restore?: pulumi.Output<string>;
+  /**
+   * Set when the submission failed but its resource completed anyway (Docker: a one-shot container's exit code), which
+   * then fails the update itself; the check for a running job is skipped rather than waited out.
+   */
+  readonly failed?: pulumi.Output<boolean>;
 }
 
 /** Options every part is created with: the target's component as parent, and the order the sequence needs. */
@@ -275,9 +280,16 @@ export function wireStack<K extends KafkaParts, F extends FlinkClusterParts, G, 
  */
 function runningJobName(restUrl: string, jobName: string, submission: JobSubmissionParts, flink: FlinkClusterParts): pulumi.Output<string> {
   return pulumi
-    .all([submission.submitted.urn, submission.logsCommand, submission.submitted.id, ...flink.processes.map((p) => p.id)])
-    .apply(async ([urn, logsCommand]) => {
-      if (pulumi.runtime.isDryRun()) return jobName;
+    .all([
+      submission.submitted.urn,
+      submission.logsCommand,
+      submission.failed ?? false,
+      submission.submitted.id,
+      ...flink.processes.map((p) => p.id),
+    ])
+    .apply(async ([urn, logsCommand, submissionFailed]) => {
+      // A failed submission (submit.py cancels a job it gives up on) leaves no job to wait for: its error says why.
+      if (pulumi.runtime.isDryRun() || submissionFailed) return jobName;
       const problem = await awaitRunningJob(restUrl, jobName, JOB_RUNNING_TIMEOUT_MS);
       if (problem !== undefined) {
         throw new pulumi.RunError(

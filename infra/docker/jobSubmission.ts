@@ -4,7 +4,7 @@ import { CHECKPOINT_MOUNT_PATH, PROCESS_MEMORY_MB, restoreSummary, S3_CREDENTIAL
 import type { JobSubmissionArgs as SharedArgs } from "../stack";
 import { lockedDown } from "./lockdown";
 import { secretUpload } from "./objectStore";
-import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
+import { exitedBadly, failOnNonZeroExit, oneShotArgs } from "./oneShot";
 
 /** Arguments of {@link JobSubmission}: the shared ones and where on Docker. */
 export interface JobSubmissionArgs extends SharedArgs {
@@ -30,6 +30,8 @@ export class JobSubmission extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   /** What the submission restored from and why (see specs.restoreSummary). */
   public readonly restore: pulumi.Output<string>;
+  /** Whether submit.py exited non-zero (which fails the update, see failOnNonZeroExit). */
+  public readonly failed: pulumi.Output<boolean>;
 
   constructor(name: string, args: JobSubmissionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flink-checkpointer:docker:JobSubmission", name, {}, opts);
@@ -54,6 +56,7 @@ export class JobSubmission extends pulumi.ComponentResource {
     );
     failOnNonZeroExit(this.container);
     this.restore = this.container.containerLogs.apply((logs) => restoreSummary(args.restoreFrom, logs));
-    this.registerOutputs({ restore: this.restore });
+    this.failed = this.container.exitCode.apply(exitedBadly);
+    this.registerOutputs({ restore: this.restore, failed: this.failed });
   }
 }

@@ -22,11 +22,16 @@ export function oneShotArgs(args: docker.ContainerArgs): docker.ContainerArgs {
   return { ...args, attach: true, logs: true, mustRun: false, restart: "no" };
 }
 
+/** Whether a one-shot container's exit code says it failed (unknown during preview: not failed). */
+export function exitedBadly(exitCode: number | undefined | null): boolean {
+  return exitCode !== undefined && exitCode !== null && exitCode !== 0;
+}
+
 /** Fails the update when a one-shot container exited non-zero (unknown during preview, so nothing is checked then). */
 export function failOnNonZeroExit(container: docker.Container): void {
   pulumi.all([container.name, container.exitCode, container.containerLogs]).apply(([name, exitCode, logs]) => {
-    if (exitCode !== undefined && exitCode !== null && exitCode !== 0) {
-      throw new Error(oneShotFailure(name, exitCode, logs));
+    if (exitedBadly(exitCode)) {
+      throw new Error(oneShotFailure(name, exitCode!, logs));
     }
   });
 }

@@ -74,6 +74,7 @@ export class DockerStack extends pulumi.ComponentResource {
         );
         return {
           submitted: submission.container,
+          failed: submission.failed,
           logsCommand: pulumi.interpolate`docker logs ${submission.container.name}`,
           restore: submission.restore,
         };

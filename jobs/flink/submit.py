@@ -21,7 +21,13 @@ Steps, each bounded by --timeout-seconds overall:
  6. upload flink-python-*.jar (the PythonDriver) unless a jar of that name is already uploaded;
  7. run it with `-py <job file> <job arguments>` (and savepointPath when restoring; never
     allowNonRestoredState, so a checkpoint whose state does not map fails loudly);
- 8. print the job id on stdout and wait until the job and all its tasks are RUNNING.
+ 8. print the job id on stdout and wait until the job and all its tasks are RUNNING, then until it has completed a
+    checkpoint of its own (one newer than the one it restored): only then is it known to run. A job that restarts more
+    than TOLERATED_RESTARTS times before that (a restore that can only loop: its state holds what this cluster cannot
+    take up, such as Kafka transactions another broker wrote) is cancelled, and the submission fails naming the
+    restore, the restarts and the job's failure; so is one that completes no checkpoint within two checkpoint
+    intervals of running (--checkpoint-interval-ms of the job arguments). A job of this name that was already alive
+    (step 2) is watched the same way.
 Every REST call that fails transiently (refused or no connection, no answer in time, a 5xx answer) is made
 again until the deadline, each retry said on stderr; a 4xx answer is final. A write is never repeated blindly:
 an upload that got no answer is looked for among the uploaded jars, and a run that got no answer is looked for
@@ -59,6 +65,7 @@ from checkpoint_origin import (
     restore_problem,
 )
 from checkpoints import S3_URI_PREFIX, CheckpointSearchError, S3Location, latest_checkpoint, open_storage
+from visits_logic import JobArgumentError, parse_job_args
 
 PYTHON_DRIVER_CLASS = "org.apache.flink.client.python.PythonDriver"
 DEFAULT_JOB_FILE = "/opt/flink/usrlib/jobs/visit_windows_job.py"
@@ -101,6 +108,8 @@ class SubmitOptions:
     flink_line: str | None = None
     checkpoint_formats: Mapping[str, int] | None = None
     python_execution_mode: str | None = None
+    # The job's checkpoint interval (its --checkpoint-interval-ms), which bounds the wait for its first checkpoint.
+    checkpoint_interval_ms: int = 20_000
 
 
 class SubmitUsageError(SubmitError):
@@ -243,6 +252,12 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
             "give the job argument --checkpoint-dir file:///… after '--'"
         )
 
+    reconciled_job_args = reconcile_job_args(job_args, args.job_name.strip(), args.parallelism)
+    try:
+        job_config = parse_job_args(reconciled_job_args)
+    except JobArgumentError as error:
+        raise SubmitUsageError(f"job arguments after '--': {error}") from None
+
     return SubmitOptions(
         rest_url=rest_url,
         job_name=args.job_name.strip(),
@@ -253,10 +268,11 @@ def parse_submit_args(argv: Sequence[str]) -> SubmitOptions:
         parallelism=args.parallelism,
         job_file=args.job_file,
         python_jar_glob=args.python_jar_glob,
-        job_args=reconcile_job_args(job_args, args.job_name.strip(), args.parallelism),
+        job_args=reconciled_job_args,
         flink_line=args.flink_line,
         checkpoint_formats=formats,
         python_execution_mode=args.python_execution_mode,
+        checkpoint_interval_ms=job_config.checkpoint_interval_ms,
     )
 
 
@@ -356,6 +372,82 @@ def exception_summary(stack_trace: str) -> str:
         return "(no exception text)"
     causes = [line for line in lines[1:] if line.startswith("Caused by:")]
     return "\n".join([lines[0], *causes])
+
+
+def newest_failure(exceptions: dict | None) -> str | None:
+    """The stack trace of a job's newest failure in a GET /jobs/:id/exceptions answer: the newest entry of its
+    exceptionHistory, or the root-exception of Flink 1.x; None when Flink reports none."""
+    entries = history_entries(exceptions)
+    if entries:
+        return max(entries, key=lambda entry: entry.get("timestamp", 0)).get("stacktrace") or None
+    return (exceptions or {}).get("root-exception") or None
+
+
+def history_entries(exceptions: dict | None) -> list[dict]:
+    """The failures a GET /jobs/:id/exceptions answer lists, each a restart of the job (or its end)."""
+    return list(((exceptions or {}).get("exceptionHistory") or {}).get("entries") or [])
+
+
+def failure_key(entry: dict) -> tuple:
+    """What tells one failure of the exception history from another."""
+    return entry.get("timestamp"), entry.get("exceptionName"), entry.get("taskName")
+
+
+def checkpoint_since_restore(checkpoints: dict | None) -> dict | None:
+    """The job's latest completed checkpoint when it is newer than the checkpoint it restored (any, when it restored
+    none), from a GET /jobs/:id/checkpoints answer; None while the job has completed no checkpoint of its own since.
+    Checkpoint ids go on from the restored one's, so a job that restored after a failure needs a newer one again."""
+    latest = (checkpoints or {}).get("latest") or {}
+    completed, restored = latest.get("completed"), latest.get("restored")
+    if not completed:
+        return None
+    return completed if not restored or completed.get("id", 0) > restored.get("id", 0) else None
+
+
+def restored_path(checkpoints: dict | None) -> str | None:
+    """Where the job restored its state from, from a GET /jobs/:id/checkpoints answer; None when it restored none."""
+    return (((checkpoints or {}).get("latest") or {}).get("restored") or {}).get("external_path")
+
+
+# The committer of the exactly-once Kafka sink commits the transactions a checkpoint holds when the job restores it;
+# this is its message when the broker does not have them.
+UNCOMMITTABLE_TRANSACTION = "Failed to commit KafkaCommittable"
+
+
+def loop_advice(failure: str, restore_source: str | None) -> str:
+    """What to do instead of submitting again, for a job that failed at every restart with `failure`."""
+    if restore_source and UNCOMMITTABLE_TRANSACTION in failure:
+        return (
+            "The checkpoint holds Kafka transactions of the exactly-once sink that this stack's broker cannot commit: "
+            "it was written against another broker (a copied volume, a restored backup), or the broker no longer has "
+            "them (expired after transactional.id.expiration.ms). Instead: start without restoreFrom "
+            "(pulumi config rm restoreFrom: the job reads from the earliest offsets), or restore a checkpoint or "
+            "savepoint this stack's broker wrote (npm run checkpoints -- list)."
+        )
+    if restore_source:
+        return (
+            "The job fails the same way at every restore of this state. Instead: read the failure above, then restore "
+            "another checkpoint or savepoint (npm run checkpoints -- list), or start without restoreFrom "
+            "(pulumi config rm restoreFrom: the job reads from the earliest offsets)."
+        )
+    return (
+        "The job fails the same way at every restart. Instead: read the failure above and the TaskManagers' logs, "
+        "fix its cause and submit again."
+    )
+
+
+def restart_loop_message(
+    job_id: str, restore_source: str | None, restarts: int, seconds: float, failure: str, cancelled: str
+) -> str:
+    """The failure of a submission whose job restarted more than it may before its first checkpoint."""
+    restored = f"after restoring {restore_source}" if restore_source else "after starting without a restore"
+    return (
+        f"job {job_id} restarted {restarts} times in {seconds:.0f} s {restored}, without completing a checkpoint "
+        f"(more than {TOLERATED_RESTARTS} restarts: not a transient failure, a restart loop). Its latest failure:\n"
+        f"{exception_summary(failure)}\n"
+        f"{loop_advice(failure, restore_source)}\n"
+        f"So that nothing is left restarting, the submission {cancelled}"
+    )
 
 
 def flink_error_text(payload) -> str:
@@ -538,8 +630,8 @@ def job_problem(rest: FlinkRest, job_id: str) -> str:
         exceptions = rest.get(f"/jobs/{job_id}/exceptions")
     except SubmitError as error:
         return str(error)
-    root = (exceptions or {}).get("root-exception")
-    return exception_summary(root) if root else "Flink reported no exception"
+    failure = newest_failure(exceptions)
+    return exception_summary(failure) if failure else "Flink reported no exception"
 
 
 def new_jobs_named(rest: FlinkRest, job_name: str, known_job_ids: set) -> list[dict]:
@@ -604,18 +696,147 @@ def run_job(
         ) from None
 
 
-def wait_until_running(rest: FlinkRest, job_id: str) -> None:
-    def running():
-        job = rest.get(f"/jobs/{job_id}")
+# Restarts before the job's first checkpoint that are still taken for transients: a broker or TaskManager that is
+# slow to answer right after the start, and, from the same cause, the restart of the other pipelined region. A
+# restore that can only loop fails the same way after every restart (with the stack's backoff of 1 s growing by half,
+# the third comes some 5 s after the first): a third restart without a checkpoint in between is a loop. (The check
+# that ends `pulumi up`, infra/jobCheck.ts, judges a loop by the same count.)
+TOLERATED_RESTARTS = 2
+# Flink triggers a job's first checkpoint at a random moment within one interval of its tasks running; one more
+# interval covers a first checkpoint declined while the last tasks started, the slack one aligning behind a backlog.
+CHECKPOINT_WAIT_INTERVALS = 2
+CHECKPOINT_WAIT_SLACK_SECONDS = 30.0
+# With an interval too long to await a checkpoint before --timeout-seconds: how long to watch the running job for
+# restarts instead (a loop restarts within seconds, the stack's longest backoff is 30 s).
+LOOP_WATCH_SECONDS = 60.0
+# How long a cancel of a job the submission gives up on may take, on top of --timeout-seconds.
+CANCEL_TIMEOUT_SECONDS = 30.0
+RESTARTING_JOB_STATES = {"FAILING", "RESTARTING"}
+
+
+class JobWatch:
+    """What the submission saw of a job while it waited for the job to run and complete a checkpoint."""
+
+    def __init__(self, known_failures: set):
+        self.started = time.monotonic()
+        # The failures already in the job's exception history (an alive job found, not submitted): not restarts seen.
+        self.known_failures = known_failures
+        self.failures: list[dict] = []
+        self.restarts_by_state = 0
+        self.state: str | None = None
+        self.running_since: float | None = None
+
+    def observe(self, job: dict, exceptions: dict | None) -> None:
         state = job.get("state")
-        if state in FAILED_JOB_STATES:
-            raise SubmitError(f"job {job_id} ended as {state}:\n{job_problem(rest, job_id)}")
+        if state in RESTARTING_JOB_STATES and self.state not in RESTARTING_JOB_STATES:
+            self.restarts_by_state += 1
+        self.state = state
         tasks = [vertex.get("status") for vertex in job.get("vertices", [])]
         if state == "RUNNING" and tasks and all(status == "RUNNING" for status in tasks):
-            return True
-        return None
+            self.running_since = self.running_since or time.monotonic()
+        seen = {failure_key(entry) for entry in self.failures}
+        self.failures += [
+            entry
+            for entry in history_entries(exceptions)
+            if failure_key(entry) not in self.known_failures and failure_key(entry) not in seen
+        ]
 
-    wait_until(f"job {job_id} and all its tasks to be RUNNING", running, rest)
+    @property
+    def restarts(self) -> int:
+        """Restarts seen: the exception history keeps every failure (up to Flink's size of it), the state only those a
+        poll caught; each may miss some, neither counts one twice."""
+        return max(len(self.failures), self.restarts_by_state)
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+
+def cancel_job(rest_url: str, job_id: str) -> str:
+    """Cancels a job the submission gives up on, within CANCEL_TIMEOUT_SECONDS of its own; says what came of it."""
+    rest = FlinkRest(rest_url, time.monotonic() + CANCEL_TIMEOUT_SECONDS)
+    by_hand = f"cancel it in the Flink UI or with PATCH /jobs/{job_id}?mode=cancel"
+    try:
+        rest.retrying(
+            f"PATCH /jobs/{job_id}?mode=cancel", lambda: rest.call_once("PATCH", f"/jobs/{job_id}?mode=cancel")
+        )
+
+        def ended():
+            state = rest.get(f"/jobs/{job_id}").get("state")
+            return state if state in FAILED_JOB_STATES else None
+
+        return f"cancelled job {job_id} (now {wait_until(f'job {job_id} to end', ended, rest)})"
+    except SubmitError as error:
+        return f"tried to cancel job {job_id} but could not ({error}): {by_hand}"
+
+
+def wait_until_proven(rest: FlinkRest, options: SubmitOptions, job_id: str, restore_source: str | None) -> dict:
+    """Waits until the job and all its tasks are RUNNING and it completed a checkpoint of its own since its restore;
+    returns that checkpoint's statistics (an empty dict when the interval is too long to await one). A job that
+    restarts more than TOLERATED_RESTARTS times before, ends, or checkpoints not in time is cancelled (unless it ended)
+    and a SubmitError names why."""
+    known = {failure_key(entry) for entry in history_entries(rest.get(f"/jobs/{job_id}/exceptions"))}
+    watch = JobWatch(known)
+    interval = options.checkpoint_interval_ms / 1000
+    checkpoint_wait = CHECKPOINT_WAIT_INTERVALS * interval + CHECKPOINT_WAIT_SLACK_SECONDS
+
+    def give_up(problem: str):
+        cancelled = cancel_job(options.rest_url, job_id)
+        raise SubmitError(f"{problem}\nSo that nothing is left running, the submission {cancelled}")
+
+    while True:
+        job = rest.get(f"/jobs/{job_id}")
+        exceptions = rest.get(f"/jobs/{job_id}/exceptions")
+        was_running = watch.running_since is not None
+        watch.observe(job, exceptions)
+        if watch.running_since is not None and not was_running:
+            log(
+                f"job {job_id} and all its tasks are RUNNING after {watch.seconds():.0f} s; waiting for a checkpoint of "
+                f"its own (interval {interval:g} s, at most {checkpoint_wait:g} s)"
+            )
+        if watch.state in FAILED_JOB_STATES:
+            raise SubmitError(f"job {job_id} ended as {watch.state}:\n{job_problem(rest, job_id)}")
+        if watch.restarts > TOLERATED_RESTARTS:
+            failure = newest_failure(exceptions) or "(Flink reported no exception)"
+            # A job found alive was not restored by this submission: its own statistics say from what.
+            source = restore_source or restored_path(rest.get(f"/jobs/{job_id}/checkpoints"))
+            cancelled = cancel_job(options.rest_url, job_id)
+            raise SubmitError(restart_loop_message(job_id, source, watch.restarts, watch.seconds(), failure, cancelled))
+        if watch.running_since is not None and watch.state == "RUNNING":
+            checkpoints = rest.get(f"/jobs/{job_id}/checkpoints")
+            own = checkpoint_since_restore(checkpoints)
+            if own is not None:
+                return own
+            awaited_until = watch.running_since + checkpoint_wait
+            if awaited_until > rest.deadline and time.monotonic() >= min(
+                watch.running_since + LOOP_WATCH_SECONDS, rest.deadline
+            ):
+                log(
+                    f"the checkpoint interval ({interval:g} s) is too long to await a checkpoint within "
+                    f"--timeout-seconds; job {job_id} ran {time.monotonic() - watch.running_since:.0f} s "
+                    f"with {watch.restarts} restarts"
+                )
+                return {}
+            if time.monotonic() >= awaited_until:
+                give_up(no_checkpoint_message(job_id, watch, checkpoint_wait, interval, checkpoints))
+        if rest.seconds_left() <= 0:
+            give_up(
+                f"timed out waiting for job {job_id} to run and complete a checkpoint: it is {watch.state}, "
+                f"{watch.restarts} restarts in {watch.seconds():.0f} s; its latest failure: "
+                f"{exception_summary(newest_failure(exceptions) or '')}"
+            )
+        time.sleep(min(POLL_SECONDS, max(0.1, rest.seconds_left())))
+
+
+def no_checkpoint_message(job_id: str, watch: JobWatch, waited: float, interval: float, checkpoints: dict) -> str:
+    counts = (checkpoints or {}).get("counts") or {}
+    failed = ((checkpoints or {}).get("latest") or {}).get("failed") or {}
+    return (
+        f"job {job_id} completed no checkpoint in {round(waited, 1):g} s of running (its checkpoint interval is "
+        f"{interval:g} s; {counts.get('in_progress', 0)} in progress, {counts.get('failed', 0)} failed"
+        + (f", the latest because: {failed.get('failure_message')}" if failed.get("failure_message") else "")
+        + f"; {watch.restarts} restarts). A job that does not checkpoint commits no exactly-once output and cannot be "
+        "restored: read the checkpoint history in the Flink UI and the TaskManagers' logs"
+    )
 
 
 def submit(options: SubmitOptions) -> str:
@@ -640,7 +861,7 @@ def submit(options: SubmitOptions) -> str:
             f"a job named '{options.job_name}' is already {alive[0]['state']} ({alive[0]['jid']}); not submitting another"
         )
         print(alive[0]["jid"], flush=True)
-        return alive[0]["jid"]
+        return proven(rest, options, alive[0]["jid"], None)
 
     savepoint_path, why = restore_path(options, rest.get("/jobs/overview"))
     if savepoint_path:
@@ -661,8 +882,12 @@ def submit(options: SubmitOptions) -> str:
     job_id = run_job(rest, options, savepoint_path, jar_id, known_job_ids={job["jid"] for job in jobs})
     print(job_id, flush=True)
 
-    wait_until_running(rest, job_id)
-    log(f"job {job_id} is RUNNING")
+    return proven(rest, options, job_id, savepoint_path)
+
+
+def proven(rest: FlinkRest, options: SubmitOptions, job_id: str, restore_source: str | None) -> str:
+    own = wait_until_proven(rest, options, job_id, restore_source)
+    log(f"job {job_id} is RUNNING" + (f" and completed checkpoint {own['id']}" if own else ""))
     return job_id
 
 

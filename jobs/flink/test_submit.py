@@ -6,13 +6,17 @@ import submit
 from rest_stand_in import running_stand_in
 from submit import (
     PYTHON_DRIVER_CLASS,
+    TOLERATED_RESTARTS,
     SubmitError,
     SubmitUsageError,
+    checkpoint_since_restore,
     exception_summary,
     flink_error_text,
     jobs_named,
     multipart_jar_body,
+    newest_failure,
     parse_submit_args,
+    restart_loop_message,
     restore_check,
     restore_path,
     run_request_body,
@@ -86,6 +90,10 @@ def test_job_arguments_that_agree_with_the_submission_are_kept_as_given():
             "--restore-from latest searches the job's checkpoint directory: give the job argument --checkpoint-dir",
         ),
         (BASE + ["--checkpoint-mode", "EXACTLY_ONCE"], "unrecognized arguments: --checkpoint-mode"),
+        (
+            BASE + ["--", "--checkpoint-interval-ms", "soon"],
+            "job arguments after '--': visit_windows_job.py: argument --checkpoint-interval-ms:",
+        ),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(argv, message):
@@ -228,23 +236,75 @@ JAR_NAME = "flink-python-9.9.9.jar"
 STARTED_JOB = "f" * 32
 
 
+class JobScript:
+    """The job a run starts, as Flink's REST API shows it from one poll of its state to the next: a list of steps, each
+    (state, how many failures its exception history lists, the id of its latest completed checkpoint or None); the
+    last step stays. The job restored checkpoint `restored` (None: it started without state)."""
+
+    def __init__(self, steps, restored=None, failure="java.lang.RuntimeException: boom"):
+        self.steps, self.restored, self.failure = list(steps), restored, failure
+        # How often its state was asked: the exception history and the checkpoints answer as of the latest step.
+        self.polls = 0
+        self.cancelled = False
+
+    def step(self):
+        return self.steps[min(max(self.polls - 1, 0), len(self.steps) - 1)]
+
+    def job(self):
+        self.polls += 1
+        state = "CANCELED" if self.cancelled else self.step()[0]
+        return 200, {"jid": STARTED_JOB, "state": state, "vertices": [{"status": state}]}
+
+    def exceptions(self):
+        entries = [
+            {
+                "exceptionName": "java.lang.RuntimeException",
+                "stacktrace": f"{self.failure}\n\tat x.y(Z.java:1)",
+                "timestamp": 1000 + n,
+            }
+            for n in range(self.step()[1])
+        ]
+        return 200, {"exceptionHistory": {"entries": entries[::-1], "truncated": False}}
+
+    def checkpoints(self):
+        completed = self.step()[2]
+        restored = self.restored
+        return 200, {
+            "counts": {"completed": 0 if completed is None else 1, "in_progress": 0, "failed": 0},
+            "latest": {
+                "completed": None if completed is None else {"id": completed},
+                "restored": None if restored is None else {"id": restored, "external_path": f"file:/chk-{restored}"},
+                "failed": None,
+            },
+        }
+
+    def cancel(self):
+        self.cancelled = True
+        return 202, {}
+
+
+HEALTHY = [("RUNNING", 0, 1)]
+
+
 class Cluster:
-    """A JobManager's REST API as the submission uses it: jobs, jars, a run that starts a RUNNING job."""
+    """A JobManager's REST API as the submission uses it: jobs, jars, a run that starts a job that is RUNNING and has
+    completed a checkpoint, unless the test gives it another script (`cluster.started`)."""
 
     def __init__(self, flink):
         self.flink = flink
         self.jobs: list[dict] = []
         self.jars: list[dict] = []
+        self.started = JobScript(HEALTHY)
         flink.answers.update(
             {
                 "GET /overview": (200, {"slots-available": 4, "taskmanagers": 2}),
                 "GET /jobs/overview": lambda _: (200, {"jobs": list(self.jobs)}),
                 "GET /jars": lambda _: (200, {"files": list(self.jars)}),
                 "POST /jars/upload": lambda _: self.store_jar(),
-                f"GET /jobs/{STARTED_JOB}": lambda _: (
-                    200,
-                    {"jid": STARTED_JOB, "state": "RUNNING", "vertices": [{"status": "RUNNING"}]},
-                ),
+                f"GET /jobs/{STARTED_JOB}": lambda _: self.started.job(),
+                f"GET /jobs/{STARTED_JOB}/exceptions": lambda _: self.started.exceptions(),
+                f"GET /jobs/{STARTED_JOB}/checkpoints": lambda _: self.started.checkpoints(),
+                f"PATCH /jobs/{STARTED_JOB}?mode=cancel": lambda _: self.started.cancel(),
             }
         )
         self.on_run(lambda _: self.start_job())
@@ -266,6 +326,9 @@ class Cluster:
     def uploads(self) -> int:
         return self.flink.asked("POST", "/jars/upload")
 
+    def cancels(self) -> int:
+        return self.flink.asked("PATCH", f"/jobs/{STARTED_JOB}?mode=cancel")
+
 
 @pytest.fixture
 def cluster(monkeypatch):
@@ -279,7 +342,7 @@ def cluster(monkeypatch):
         yield Cluster(flink)
 
 
-def submit_to(cluster: Cluster, tmp_path, timeout_seconds: str = "20") -> int:
+def submit_to(cluster: Cluster, tmp_path, timeout_seconds: str = "20", own_args=(), job_args=()) -> int:
     jar = tmp_path / JAR_NAME
     jar.write_bytes(b"PK\x03\x04 the PythonDriver")
     return submit.main(
@@ -292,7 +355,9 @@ def submit_to(cluster: Cluster, tmp_path, timeout_seconds: str = "20") -> int:
             timeout_seconds,
             "--python-jar",
             str(jar),
+            *own_args,
             "--",
+            *job_args,
         ]
     )
 
@@ -438,3 +503,145 @@ def test_submit_refuses_before_it_waits_for_slots_uploads_or_runs_anything(clust
     assert submit.main(argv) == 1
     assert "FAILED: refusing to restore from" in capsys.readouterr().err
     assert (cluster.uploads(), cluster.runs(), cluster.flink.asked("GET", "/overview")) == (0, 0, 1)
+
+
+# --- the submission succeeds once the job runs and has checkpointed; a restart loop is cancelled and named -------
+
+UNCOMMITTABLE = (
+    "java.lang.IllegalStateException: Failed to commit KafkaCommittable{producerId=20, epoch=0, "
+    "transactionalId='visit-windows-0-5'}"
+)
+CHECKPOINT_5 = "file:///checkpoints_flink/8148a985ff323876439d2774e50e39d6/chk-5"
+# Each poll of the job's state catches it RUNNING and RESTARTING in turn, its exception history growing.
+FLAPPING = [(state, n, None) for n in range(4) for state in ("RESTARTING", "RUNNING")][1:]
+# Every poll lands in a moment all its tasks are RUNNING: only the exception history shows the restarts.
+LOOPING_BETWEEN_POLLS = [("RUNNING", n, None) for n in range(4)]
+
+
+@pytest.mark.parametrize("steps", [FLAPPING, LOOPING_BETWEEN_POLLS], ids=["flapping", "between-polls"])
+def test_a_restore_that_can_only_loop_is_cancelled_and_named(cluster, tmp_path, capsys, steps):
+    cluster.started = JobScript(steps, restored=5, failure=UNCOMMITTABLE)
+
+    assert submit_to(cluster, tmp_path, own_args=["--restore-from", CHECKPOINT_5]) == 1
+
+    assert cluster.cancels() == 1
+    err = capsys.readouterr().err
+    failed = err[err.index("submit: FAILED: ") :]
+    assert re.search(
+        rf"FAILED: job {STARTED_JOB} restarted 3 times in \d+ s after restoring {CHECKPOINT_5}, "
+        r"without completing a checkpoint \(more than 2 restarts: not a transient failure, a restart loop\)",
+        failed,
+    )
+    assert f"Its latest failure:\n{UNCOMMITTABLE}\n" in failed
+    assert "it was written against another broker" in failed and "start without restoreFrom" in failed
+    assert failed.rstrip().endswith(
+        f"So that nothing is left restarting, the submission cancelled job {STARTED_JOB} (now CANCELED)"
+    )
+
+
+def test_a_job_that_restarts_once_then_checkpoints_is_a_success(cluster, tmp_path, capsys):
+    cluster.started = JobScript(
+        [("RUNNING", 0, None), ("RESTARTING", 1, None), ("RUNNING", 1, None), ("RUNNING", 1, 6)], restored=5
+    )
+
+    assert submit_to(cluster, tmp_path, own_args=["--restore-from", CHECKPOINT_5]) == 0
+
+    assert cluster.cancels() == 0
+    assert f"submit: job {STARTED_JOB} is RUNNING and completed checkpoint 6" in capsys.readouterr().err
+
+
+def test_a_healthy_job_is_a_success_after_its_first_checkpoint_not_before(cluster, tmp_path, capsys):
+    cluster.started = JobScript(
+        [("INITIALIZING", 0, None), ("RUNNING", 0, None), ("RUNNING", 0, None), ("RUNNING", 0, 1)]
+    )
+
+    assert submit_to(cluster, tmp_path) == 0
+
+    assert cluster.started.polls >= 4 and cluster.flink.asked("GET", f"/jobs/{STARTED_JOB}/checkpoints") >= 3
+    assert f"submit: job {STARTED_JOB} is RUNNING and completed checkpoint 1" in capsys.readouterr().err
+
+
+def test_a_checkpoint_restored_again_is_not_one_of_the_job_s_own():
+    def stats(completed, restored):
+        return {"latest": {"completed": completed and {"id": completed}, "restored": restored and {"id": restored}}}
+
+    assert checkpoint_since_restore(stats(None, None)) is None
+    assert checkpoint_since_restore(stats(None, 5)) is None
+    # After a restart the job restores its own latest checkpoint: it needs a newer one again.
+    assert checkpoint_since_restore(stats(6, 6)) is None
+    assert checkpoint_since_restore(stats(7, 6)) == {"id": 7}
+    assert checkpoint_since_restore(stats(1, None)) == {"id": 1}
+
+
+def test_a_job_that_never_checkpoints_is_cancelled_after_two_intervals(cluster, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(submit, "CHECKPOINT_WAIT_SLACK_SECONDS", 0.3)
+    cluster.started = JobScript([("RUNNING", 0, None)])
+
+    assert submit_to(cluster, tmp_path, job_args=["--checkpoint-interval-ms", "100"]) == 1
+
+    assert cluster.cancels() == 1
+    err = capsys.readouterr().err
+    assert (
+        f"FAILED: job {STARTED_JOB} completed no checkpoint in 0.5 s of running (its checkpoint interval is 0.1 s"
+        in err
+    )
+    assert f"the submission cancelled job {STARTED_JOB} (now CANCELED)" in err
+
+
+def test_an_interval_too_long_to_await_is_watched_for_restarts_instead(cluster, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(submit, "LOOP_WATCH_SECONDS", 0.5)
+    cluster.started = JobScript([("RUNNING", 0, None)])
+
+    assert (
+        submit_to(
+            cluster, tmp_path, job_args=["--checkpoint-mode", "AT_LEAST_ONCE", "--checkpoint-interval-ms", "3600000"]
+        )
+        == 0
+    )
+
+    assert cluster.cancels() == 0 and cluster.started.polls >= 3
+    assert "the checkpoint interval (3600 s) is too long to await a checkpoint within --timeout-seconds" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_job_found_alive_is_watched_too_its_earlier_failures_not_counted(cluster, tmp_path, capsys):
+    cluster.jobs.append({"jid": STARTED_JOB, "name": "visit-windows", "state": "RUNNING", "start-time": 1})
+    cluster.started = JobScript([("RUNNING", 5, None), ("RUNNING", 5, None), ("RUNNING", 5, 7)], restored=6)
+
+    assert submit_to(cluster, tmp_path) == 0
+
+    assert cluster.runs() == 0 and cluster.cancels() == 0
+    assert f"submit: job {STARTED_JOB} is RUNNING and completed checkpoint 7" in capsys.readouterr().err
+
+
+def test_a_job_found_alive_in_a_loop_is_named_with_what_it_restored(cluster, tmp_path, capsys):
+    cluster.jobs.append({"jid": STARTED_JOB, "name": "visit-windows", "state": "RESTARTING", "start-time": 1})
+    cluster.started = JobScript([("RUNNING", 9 + n, None) for n in range(5)], restored=5, failure=UNCOMMITTABLE)
+
+    assert submit_to(cluster, tmp_path) == 1
+
+    assert cluster.cancels() == 1
+    assert "restarted 3 times in 0 s after restoring file:/chk-5, without completing" in capsys.readouterr().err
+
+
+def test_a_loop_after_a_fresh_start_says_so_and_what_to_do():
+    message = restart_loop_message(
+        STARTED_JOB, None, 4, 12.4, "java.lang.RuntimeException: boom\n\tat x", "cancelled it"
+    )
+    assert message.startswith(f"job {STARTED_JOB} restarted 4 times in 12 s after starting without a restore, ")
+    assert f"more than {TOLERATED_RESTARTS} restarts" in message
+    assert (
+        "Its latest failure:\njava.lang.RuntimeException: boom\nThe job fails the same way at every restart." in message
+    )
+
+
+def test_the_newest_failure_is_read_from_flink_2_s_history_and_flink_1_s_root_exception():
+    history = {
+        "exceptionHistory": {
+            "entries": [{"stacktrace": "new", "timestamp": 9}, {"stacktrace": "old", "timestamp": 3}],
+        }
+    }
+    assert newest_failure(history) == "new"
+    assert newest_failure({"root-exception": "root", "exceptionHistory": {"entries": []}}) == "root"
+    assert newest_failure({"exceptionHistory": {"entries": []}}) is None
