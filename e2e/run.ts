@@ -1,14 +1,14 @@
-// `npm run e2e`: the real end-to-end run CI does (.ci/run), its runs (e2e/targets.ts: a stack each) one after the
-// other: set this machine up (toolchain, Docker Engine, local images; for kind, a kind cluster), then per run its
+// `npm run e2e`: the real end-to-end run CI does (.ci/run), its runs (e2e/targets.ts: a stack each) in two lanes at
+// once, docker's runs one after the other beside kind's: set this machine up (toolchain, Docker Engine, local images; for kind, a kind cluster), then per run its
 // stack brought up with the Pulumi Automation API, the fault matrix in EXACTLY_ONCE, the checkpoint tools, and what
 // the run adds (the restore that must be caught; on docker's main run the reader against Kafka's own consumer and the
 // benchmarks' miniatures), the report pages in Chromium, the processes' logs under reports/e2e/<run>/, and the stack
 // destroyed with a check that nothing of it is left — also when a step fails or the run is interrupted. A fault that
 // changes the stack (an upgrade to the next Flink line) leaves the later checks on what it made of it, and the stack's
-// config is put back as found before the destroy, so its stack file ends the run as it began. E2E_TARGETS="docker" or "kind" (or run names) selects runs. The kind cluster and its stack come up in the
-// background while docker's checks run.
+// config is put back as found before the destroy, so its stack file ends the run as it began. E2E_TARGETS="docker" or
+// "kind" (or run names) selects runs.
 
-import { appendFileSync, existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -143,10 +143,10 @@ async function prepareAndBringUp(target: E2eRun, phases: Phases, log: Log): Prom
 }
 
 /**
- * One target end to end: `up` gives its stack's outputs (brought up here, or in the background), `afterUp` starts what
- * may go on beside its checks; its logs are collected, its stack destroyed and its preparation undone whatever happened.
+ * One target end to end: its stack brought up (after its preparation), its checks, its logs collected, its stack
+ * destroyed and its preparation undone whatever happened.
  */
-async function runTarget(target: E2eRun, phases: Phases, up: () => Promise<StackOutputs>, afterUp?: () => void): Promise<void> {
+async function runTarget(target: E2eRun, phases: Phases, log: Log): Promise<void> {
   const dir = join(REPORTS, target.name);
   await mkdir(dir, { recursive: true });
   let failure: unknown;
@@ -154,38 +154,38 @@ async function runTarget(target: E2eRun, phases: Phases, up: () => Promise<Stack
   const control = stackControl(REPO_ROOT, target.stack);
   let found: Record<string, string> | undefined;
   try {
-    const outputs = await up();
-    afterUp?.();
+    const outputs = await prepareAndBringUp(target, phases, log);
     found = await control.config();
-    await checkTarget(target, outputs, phases, dir, consoleLog);
+    await checkTarget(target, outputs, phases, dir, log);
   } catch (error) {
     failure = error;
   } finally {
     if (found)
       await control
         .setConfig(configChanges(found, await control.config()))
-        .catch((error: Error) => consoleLog(`      could not put stack ${target.stack}'s config back: ${error.message}`));
-    await target.collectLogs(dir).catch((error: Error) => consoleLog(`      could not collect the logs: ${error.message}`));
+        .catch((error: Error) => log(`      could not put stack ${target.stack}'s config back: ${error.message}`));
+    await target.collectLogs(dir).catch((error: Error) => log(`      could not collect the logs: ${error.message}`));
     const stack = upStacks.get(target.stack);
     if (stack)
-      await phases
-        .run(`${target.name}: pulumi destroy`, () => destroy(target, stack.stack, consoleLog))
-        .catch((error) => (failure ??= error));
+      await phases.run(`${target.name}: pulumi destroy`, () => destroy(target, stack.stack, log)).catch((error) => (failure ??= error));
     upStacks.delete(target.stack);
-    if (prepared.delete(target)) await target.finish(phases, consoleLog).catch((error) => (failure ??= error));
+    if (prepared.delete(target)) await target.finish(phases, log).catch((error) => (failure ??= error));
   }
   if (failure) throw failure;
 }
 
-/** A target's preparation and stack coming up beside another's checks, its lines into a log file of its own. */
-function startInBackground(target: E2eRun, phases: Phases): { outputs: Promise<StackOutputs>; logFile: string } {
-  const logFile = join(REPORTS, target.name, "bring-up.log");
-  const outputs = (async () => {
-    await mkdir(join(REPORTS, target.name), { recursive: true });
-    return prepareAndBringUp(target, phases, (line) => appendFileSync(logFile, `${stamp()} ${line}\n`));
-  })();
-  outputs.catch(() => undefined); // awaited later; an early failure must not end the process meanwhile
-  return { outputs, logFile };
+/** Runs one after the other, each whatever happened to the one before; true when every one passed. */
+async function runLane(runs: readonly E2eRun[], phases: Phases, log: Log): Promise<boolean> {
+  let ok = true;
+  for (const run of runs) {
+    try {
+      await runTarget(run, phases, log);
+    } catch (error) {
+      ok = false;
+      if (!(error instanceof E2eCheckFailed)) log(`e2e: ${run.name}: ${(error as Error).message}`);
+    }
+  }
+  return ok;
 }
 
 async function main(): Promise<number> {
@@ -209,29 +209,21 @@ async function main(): Promise<number> {
     );
     await phases.run("setup (browser for the report check)", () => runScript(["scripts/browser.sh"], consoleLog));
     loadProjectEnvironment();
-    // Docker's runs one after the other, then kind's: the kind cluster (minutes of building and waiting) and its
-    // stack come up in the background once docker's first stack is up; its host ports (8081, 9094: the cluster's
-    // config) differ from the docker stacks'.
-    const ordered = [...runs.filter((run) => run.target === "docker"), ...runs.filter((run) => run.target === "kind")];
-    const firstKind = ordered.find((run) => run.target === "kind");
-    let background: ReturnType<typeof startInBackground> | undefined;
-    for (const run of ordered) {
-      const inBackground = run === firstKind ? background : undefined;
-      const up = inBackground
-        ? () => {
-            consoleLog(`${run.name}: its cluster and stack came up in the background; their log: ${inBackground.logFile}`);
-            return phases.run(`${run.name}: cluster and pulumi up (in the background; waited for)`, () => inBackground.outputs);
-          }
-        : () => prepareAndBringUp(run, phases, consoleLog);
-      const startKind =
-        firstKind && !background && run.target === "docker" ? () => (background = startInBackground(firstKind, phases)) : undefined;
-      try {
-        await runTarget(run, phases, up, startKind && (() => void startKind()));
-      } catch (error) {
-        failed = true;
-        if (!(error instanceof E2eCheckFailed)) consoleLog(`e2e: ${run.name}: ${(error as Error).message}`);
-      }
-    }
+    // Two lanes at once: docker's runs one after the other, and kind's (its cluster takes minutes to build and start).
+    // Their host ports differ (kind: 8081, 9094, the cluster's config); kind's lines carry its name.
+    const lanes = await Promise.all([
+      runLane(
+        runs.filter((run) => run.target === "docker"),
+        phases,
+        consoleLog,
+      ),
+      runLane(
+        runs.filter((run) => run.target === "kind"),
+        phases,
+        (line) => consoleLog(`[kind] ${line}`),
+      ),
+    ]);
+    failed = lanes.includes(false);
   } catch (error) {
     failed = true;
     consoleLog(`e2e: ${(error as Error).message}`);

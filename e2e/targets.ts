@@ -61,17 +61,24 @@ export const DOCKER_FAULTS: readonly FaultName[] = [
   "rescale-down",
   "rescale-up",
 ];
-export const KIND_FAULTS: readonly FaultName[] = ["cancel-restore-latest", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
+/** kind's, on its multi-node cluster with checkpoints in S3: and the loss of the node of the job's TaskManager. */
+export const KIND_FAULTS: readonly FaultName[] = [
+  "cancel-restore-latest",
+  "taskmanager-crash",
+  "jobmanager-crash",
+  "broker-restart",
+  "node-loss",
+];
 /**
  * The Flink line that is not versions.json's default runs these on docker (Pulumi.ci-other-line.yaml names the line):
- * the pattern's own cycle, both Flink processes crashed, the broker's restart, and then the checkpoint tools with that
- * line's inspector. The other faults differ from these only in what both lines share (rescaling, a crash mid-checkpoint).
+ * the pattern's own cycle, both Flink processes crashed, the broker's restart. The other faults differ from these only
+ * in what both lines share (rescaling, a crash mid-checkpoint).
  */
 export const OTHER_LINE_FAULTS: readonly FaultName[] = ["cancel-restore", "taskmanager-crash", "jobmanager-crash", "broker-restart"];
 /**
- * The upgrade between Flink lines, from the retained checkpoints a cancel leaves (what a stack of the line users
- * upgrade from has): its stack file pins that line, the fault moves it to the next one. The savepoint variant
- * (upgrade-line) differs only in how the state was kept; docs/upgrade.md has both measured.
+ * Then the upgrade to the next line, from the retained checkpoints a cancel leaves (what a stack of the line users
+ * upgrade from has), last as it moves the stack: the checkpoint tools after it list both lines' checkpoints. The
+ * savepoint variant (upgrade-line) differs only in how the state was kept; docs/upgrade.md has both measured.
  */
 export const UPGRADE_FAULTS: readonly FaultName[] = ["upgrade-line-checkpoint"];
 /**
@@ -99,8 +106,7 @@ export const CI_KIND_CLUSTER_CONFIG = "infra/kubernetes/kind-cluster.yaml";
 export function e2eRuns(env: Readonly<Record<string, string | undefined>> = process.env): E2eRun[] {
   return [
     dockerRun({ name: "docker", stack: "ci", faults: DOCKER_FAULTS, readerCheck: true, benchSmoke: true, brokenRestore: true }),
-    dockerRun({ name: "docker-other-line", stack: "ci-other-line", faults: OTHER_LINE_FAULTS }),
-    dockerRun({ name: "docker-upgrade", stack: "ci-upgrade", faults: UPGRADE_FAULTS }),
+    dockerRun({ name: "docker-other-line", stack: "ci-other-line", faults: [...OTHER_LINE_FAULTS, ...UPGRADE_FAULTS] }),
     dockerRun({ name: "docker-s3", stack: "ci-s3", faults: DOCKER_S3_FAULTS }),
     kindRun(
       { name: "kind", stack: env.E2E_KIND_STACK || "ci-kind", faults: KIND_FAULTS, brokenRestore: true },

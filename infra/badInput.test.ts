@@ -100,13 +100,13 @@ const CASES: readonly Case[] = [
     { extraCaCertsFile: "@not-a-cert.pem" },
     [`extraCaCertsFile: "@not-a-cert.pem" holds no PEM certificate; ${PEM_RULE}`],
   ],
-  ["an upper-case image", { flinkImage: "Flink:1.20" }, [`flinkImage: "Flink:1.20" is not allowed; use ${IMAGE}`]],
+  ["an upper-case image", { flinkImage: "Flink:2.2" }, [`flinkImage: "Flink:2.2" is not allowed; use ${IMAGE}`]],
   ["an image with an empty tag", { nodeImage: "node:" }, [`nodeImage: "node:" is not allowed; use ${IMAGE}`]],
   [
     "an image of another Flink line",
-    { flinkImage: "flink:2.2-java17" },
+    { flinkImage: "flink:1.20-java17" },
     [
-      'flinkImage: "flink:2.2-java17" is tagged for Flink 2.2, but flinkVersion is 1.20, whose PyFlink and connector the job image ' +
+      'flinkImage: "flink:1.20-java17" is tagged for Flink 1.20, but flinkVersion is 2.2, whose PyFlink and connector the job image ' +
         "would put on it; use an image of that line, or set flinkVersion to the image's line",
     ],
   ],

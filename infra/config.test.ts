@@ -354,15 +354,19 @@ describe("the committed stack files", () => {
     expect(() => parseStackConfig(projectConfig(configOf(file), "flink-checkpointer"))).not.toThrow();
   });
 
-  it("give the two CI stacks the same settings but the target and the host ports", () => {
+  it("give the two CI stacks the same settings but the target, the host ports and kind's checkpoints in S3", () => {
     const {
       "flink-checkpointer:target": dockerTarget,
       "flink-checkpointer:flinkRestPort": _r,
       "flink-checkpointer:kafkaExternalPort": _k,
       ...ci
     } = configOf("Pulumi.ci.yaml");
-    const { "flink-checkpointer:target": kindTarget, ...ciKind } = configOf("Pulumi.ci-kind.yaml");
-    expect([dockerTarget, kindTarget]).toEqual(["docker", "kind"]);
+    const {
+      "flink-checkpointer:target": kindTarget,
+      "flink-checkpointer:checkpointStorage": kindStorage,
+      ...ciKind
+    } = configOf("Pulumi.ci-kind.yaml");
+    expect([dockerTarget, kindTarget, kindStorage]).toEqual(["docker", "kind", "s3"]);
     expect(ciKind).toEqual(ci);
   });
 });
