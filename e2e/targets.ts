@@ -99,8 +99,8 @@ const noChecks: E2eChecks = { readerCheck: false, benchSmoke: false, brokenResto
 export const CI_KIND_CLUSTER_CONFIG = "infra/kubernetes/kind-cluster.yaml";
 
 /**
- * CI's runs, in order: each docker run after the other, the kind run (its cluster and stack coming up in the
- * background meanwhile) last. A new run is one entry here and its Pulumi.<stack>.yaml. E2E_KIND_STACK and
+ * CI's runs: the docker runs one after the other, in this order, beside the kind run (e2e/run.ts runs the two lanes
+ * at once). A new run is one entry here and its Pulumi.<stack>.yaml. E2E_KIND_STACK and
  * E2E_KIND_CONFIG put the kind run on another stack and cluster (their own names and host ports), beside CI's.
  */
 export function e2eRuns(env: Readonly<Record<string, string | undefined>> = process.env): E2eRun[] {
