@@ -212,9 +212,23 @@ export function kindRun(spec: E2eRunSpec, clusterConfig = CI_KIND_CLUSTER_CONFIG
         const name = pod.replace(/^pod\//, "");
         const current = await runCommand(kubectl("-n", namespace, "logs", "--all-containers", "--prefix", pod), 60_000);
         await writeFile(join(dir, `${name}.log`), `${current.stdout}\n${current.stderr}`);
+        // A container that never restarted makes kubectl fail beside the others' logs (an init container has none).
         const previous = await runCommand(kubectl("-n", namespace, "logs", "--all-containers", "--prefix", "--previous", pod), 60_000);
-        if (previous.ok) await writeFile(join(dir, `${name}.previous.log`), previous.stdout);
+        if (previous.stdout.trim() !== "") await writeFile(join(dir, `${name}.previous.log`), previous.stdout);
       }
+      // Why a container restarted (OOMKilled, Error and its exit code), which its log rarely says.
+      const restarts = await runCommand(
+        kubectl(
+          "-n",
+          namespace,
+          "get",
+          "pods",
+          "-o",
+          "custom-columns=POD:.metadata.name,NODE:.spec.nodeName,RESTARTS:.status.containerStatuses[*].restartCount,LAST:.status.containerStatuses[*].lastState.terminated.reason,EXIT:.status.containerStatuses[*].lastState.terminated.exitCode,AT:.status.containerStatuses[*].lastState.terminated.finishedAt",
+        ),
+        60_000,
+      );
+      await writeFile(join(dir, "restarts.txt"), `${restarts.stdout}\n${restarts.stderr}`);
       const events = await runCommand(kubectl("-n", namespace, "get", "events", "--sort-by=.lastTimestamp"), 60_000);
       await writeFile(join(dir, "events.txt"), `${events.stdout}\n${events.stderr}`);
     },

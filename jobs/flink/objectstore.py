@@ -41,6 +41,10 @@ DEFAULT_CREDENTIALS_FILE = os.path.join(os.path.expanduser("~"), ".aws", "creden
 AWS_REGION_HOST = re.compile(r"^s3[.-]([a-z0-9-]+)\.amazonaws\.com$")
 DEFAULT_REGION = "us-east-1"
 DELETE_BATCH = 1000
+# How long a request is made again while the store is away: the stack's own server (weed mini) took about 50 s to
+# answer again after a restart on the kind cluster.
+RETRY_SECONDS = 90.0
+RETRY_PAUSE_SECONDS = 2.0
 
 
 class ObjectStoreError(Exception):
@@ -129,6 +133,9 @@ class ObjectStore:
         path_style: bool = True,
         timeout: float = 30.0,
         clock=lambda: datetime.datetime.now(datetime.timezone.utc),
+        retry_seconds: float = RETRY_SECONDS,
+        sleep=time.sleep,
+        monotonic=time.monotonic,
     ):
         url = urllib.parse.urlparse(endpoint)
         if url.scheme not in ("http", "https") or not url.netloc:
@@ -138,6 +145,7 @@ class ObjectStore:
         self.credentials, self.path_style, self.timeout = credentials, path_style, timeout
         self.region = region_of(endpoint)
         self.clock = clock
+        self.retry_seconds, self.sleep, self.monotonic = retry_seconds, sleep, monotonic
 
     def _signed_headers(
         self, method: str, host: str, path: str, query: dict[str, str], headers: dict[str, str], payload_hash: str
@@ -181,6 +189,30 @@ class ObjectStore:
         query: dict[str, str] | None = None,
         body: bytes = b"",
         headers: dict[str, str] | None = None,
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """One request, made again while the store is away (no connection, no answer in time, a 5xx answer) for up
+        to retry_seconds: a store restarting takes tens of seconds, and every request here can be repeated (S3's PUT
+        and DELETE of a key are idempotent). Each retry is said on stderr; a 4xx answer is final."""
+        deadline = self.monotonic() + self.retry_seconds
+        while True:
+            try:
+                return self._request_once(method, bucket, key, query, body, headers)
+            except ObjectStoreError as error:
+                transient = error.status == 0 or error.status >= 500
+                left = deadline - self.monotonic()
+                if not transient or left <= 0:
+                    raise
+                print(f"objectstore: {error}; retrying for up to {left:.0f} s more", file=sys.stderr)
+                self.sleep(min(RETRY_PAUSE_SECONDS, left))
+
+    def _request_once(
+        self,
+        method: str,
+        bucket: str,
+        key: str,
+        query: dict[str, str] | None,
+        body: bytes,
+        headers: dict[str, str] | None,
     ) -> tuple[http.client.HTTPResponse, bytes]:
         query = query or {}
         host = self.netloc if self.path_style else f"{bucket}.{self.netloc}"
@@ -319,8 +351,12 @@ def main(argv: Sequence[str]) -> int:
     head.add_argument("object_uri", help="s3://<bucket>/<key>")
     args = parser.parse_args(argv)
     try:
+        # ensure-bucket waits by itself (--wait-seconds), each try at once.
         store = ObjectStore(
-            args.endpoint, read_credentials(args.credentials_file), path_style=args.path_style == "true"
+            args.endpoint,
+            read_credentials(args.credentials_file),
+            path_style=args.path_style == "true",
+            retry_seconds=0 if args.command == "ensure-bucket" else RETRY_SECONDS,
         )
         if args.command == "head":
             bucket, key = split_uri(args.object_uri)

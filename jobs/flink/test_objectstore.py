@@ -1,4 +1,7 @@
 import datetime
+import http.server
+import socket
+import threading
 
 import pytest
 from objectstore import (
@@ -14,6 +17,7 @@ from objectstore import (
 # AWS's own example of a signed GET (Signature Version 4, "Example: GET Object" in the S3 API reference).
 AWS_EXAMPLE = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 AWS_EXAMPLE_TIME = datetime.datetime(2013, 5, 24, tzinfo=datetime.timezone.utc)
+CREDENTIALS = Credentials("access", "secret")
 
 
 def test_a_request_is_signed_as_aws_signs_it():
@@ -103,3 +107,78 @@ def test_the_bucket_step_gives_up_at_its_deadline():
         ensure_bucket(
             _Store(down=100), "b", create=True, wait_seconds=30, sleep=lambda _: None, clock=lambda: next(times)
         )
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Answers(http.server.BaseHTTPRequestHandler):
+    """A store that answers 503 to its first `failures` requests, then 200 with an empty body."""
+
+    failures = 0
+    seen = 0
+
+    def do_GET(self):  # noqa: N802 (the handler's protocol)
+        type(self).seen += 1
+        status = 503 if type(self).seen <= type(self).failures else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_store_that_is_away_is_asked_again_until_it_answers_each_retry_said(capsys):
+    _Answers.failures, _Answers.seen = 2, 0
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = ObjectStore(
+            f"http://127.0.0.1:{server.server_port}", CREDENTIALS, retry_seconds=30, sleep=lambda _: None
+        )
+        assert store.read("b", "k") == b""
+    finally:
+        server.shutdown()
+    assert _Answers.seen == 3
+    assert capsys.readouterr().err.count("HTTP 503") == 2
+
+
+def test_a_refused_connection_is_retried_until_the_deadline_then_named():
+    now = iter(range(0, 1000, 10))
+    store = ObjectStore(
+        f"http://127.0.0.1:{_closed_port()}",
+        CREDENTIALS,
+        retry_seconds=30,
+        sleep=lambda _: None,
+        monotonic=lambda: next(now),
+    )
+    with pytest.raises(ObjectStoreError, match="Connection refused"):
+        store.read("b", "k")
+
+
+def test_an_answer_the_store_gives_for_good_is_not_asked_again():
+    _Answers.failures, _Answers.seen = 0, 0
+
+    class Forbidden(_Answers):
+        def do_GET(self):  # noqa: N802
+            type(self).seen += 1
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    Forbidden.seen = 0
+    server = http.server.HTTPServer(("127.0.0.1", 0), Forbidden)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = ObjectStore(
+            f"http://127.0.0.1:{server.server_port}", CREDENTIALS, retry_seconds=30, sleep=lambda _: None
+        )
+        with pytest.raises(ObjectStoreError, match="HTTP 403"):
+            store.read("b", "k")
+    finally:
+        server.shutdown()
+    assert Forbidden.seen == 1
