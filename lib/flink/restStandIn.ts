@@ -229,7 +229,11 @@ export class JobManagerStandIn {
       return [
         200,
         {
-          counts: { completed: completed.length, in_progress: found.checkpoints.filter((c) => c.status === "IN_PROGRESS").length },
+          counts: {
+            completed: completed.length,
+            in_progress: found.checkpoints.filter((c) => c.status === "IN_PROGRESS").length,
+            failed: found.checkpoints.filter((c) => c.status === "FAILED").length,
+          },
           latest: {
             completed: latest ? { id: latest.id, external_path: latest.externalPath } : null,
             restored: found.restored

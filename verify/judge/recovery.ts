@@ -98,7 +98,7 @@ export function judgeObjectStoreOutage(outage: ObjectStoreOutageEvidence): Check
     {
       name: "checkpointsFailedDuringOutage",
       ok: outage.failedDuring >= 1,
-      detail: `${outage.failedDuring} checkpoints failed and ${outage.completedDuring} completed while the object store was unreachable for ${(outage.outageMs / 1000).toFixed(1)} s`,
+      detail: `${outage.failedDuring} checkpoints failed through the outage (counted until checkpoints completed again) and ${outage.completedDuring} completed while the object store was unreachable for ${(outage.outageMs / 1000).toFixed(1)} s`,
     },
     {
       name: "checkpointsResumedAfterOutage",

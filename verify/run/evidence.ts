@@ -59,7 +59,10 @@ export interface NodeLossEvidence {
 export interface ObjectStoreOutageEvidence {
   /** How long the store was unreachable. */
   outageMs: number;
-  /** Checkpoints that failed (expired, declined) from the store's loss until its return; from Flink's counts. */
+  /**
+   * Checkpoints that failed (expired, declined) from the store's loss until the first checkpoint completed after its
+   * return, from Flink's counts (2.2 records an expiry during the outage only once the store answers again).
+   */
   failedDuring: number;
   /** Checkpoints that completed meanwhile (one may, if its _metadata write just made it). */
   completedDuring: number;

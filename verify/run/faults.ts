@@ -546,10 +546,13 @@ async function objectStoreOutage(ctx: FaultContext, during?: { afterMs: number; 
   if (evidence.timings.faultToDetected === undefined && failedSeenAt !== undefined)
     evidence.timings.faultToDetected = failedSeenAt - ctx.faultAtMs;
   storeBackAt.set(ctx, backAt);
+  countsBefore.set(ctx, before);
 }
 
 /** When each fault's object store came back: its recovery counts from there. */
 const storeBackAt = new WeakMap<FaultContext, number>();
+/** The job's checkpoint counts when each fault's outage began. */
+const countsBefore = new WeakMap<FaultContext, { completed: number; failed: number }>();
 
 /**
  * After the store's return: Flink completes a checkpoint again by itself (restarting the job first if it had to). The
@@ -569,8 +572,16 @@ async function checkpointsResume(ctx: FaultContext): Promise<{ jobId: string; re
     () => undefined,
     { pollMs: 250 },
   ).then(
-    (completedAt) => {
-      if (ctx.evidence.objectStoreOutage) ctx.evidence.objectStoreOutage.backToCheckpointMs = completedAt - backAt;
+    async (completedAt) => {
+      const outage = ctx.evidence.objectStoreOutage;
+      if (outage) {
+        outage.backToCheckpointMs = completedAt - backAt;
+        // Flink 2.2 counts a checkpoint that expired while the store was away as failed only once its abort reached
+        // the store again: the failures the outage caused are those counted until checkpoints completed again.
+        const before = countsBefore.get(ctx);
+        const now = await checkpointCounts(ctx);
+        if (before && now) outage.failedDuring = Math.max(outage.failedDuring, now.failed - before.failed);
+      }
       ctx.log(`      checkpoints complete again ${seconds(completedAt - backAt)} after the store's return`);
     },
     () => undefined,

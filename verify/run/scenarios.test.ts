@@ -260,6 +260,25 @@ describe("the cycle", () => {
     expect(jm.runs).toEqual([]);
   }, 30_000);
 
+  it("object-store-outage: the job rides the store's outage out; a checkpoint that expired meanwhile counts when Flink records it after the store's return, as 2.2 does", async () => {
+    let away = false;
+    target.on.objectStoreOutage = (down) => {
+      // While the store is away no checkpoint completes; the one it held up is recorded as failed once it is back.
+      away = down;
+      const job = [...jm.jobs.values()][0]!;
+      if (!down) jm.checkpoint(job, "FAILED");
+    };
+    const checkpointing = jm.checkpoint.bind(jm);
+    jm.checkpoint = (job, status) =>
+      away && status !== "FAILED" ? job.checkpoints[job.checkpoints.length - 1]! : checkpointing(job, status);
+    const { evidence } = await run("object-store-outage");
+    expect(target.done).toEqual(expect.arrayContaining(["object store down", "object store back"]));
+    expect(evidence.objectStoreOutage?.failedDuring).toBe(1);
+    expect(evidence.objectStoreOutage?.backToCheckpointMs).toBeGreaterThanOrEqual(0);
+    expect(evidence.expectedRestore).toBeNull();
+    expect(jm.runs).toEqual([]);
+  }, 30_000);
+
   describe("node-loss", () => {
     /** A control-plane and two workers, the job's TaskManager on the first worker, the standby on the second. */
     const kindCluster = () => {
