@@ -19,7 +19,7 @@ import { runCommand } from "../lib/exec";
 import { FlinkRest } from "../lib/flink/rest";
 import { REPO_ROOT } from "../lib/paths";
 import { withDerivedStack } from "../lib/stack/derived";
-import { parseStackOutputs } from "../lib/stack/outputs";
+import { parseStackOutputs, type StackOutputs } from "../lib/stack/outputs";
 import type { Log } from "../lib/wait";
 import { waitFor } from "../lib/wait";
 import { DEFAULT_CYCLE_OPTIONS, type MatrixRow, runMatrix } from "../verify";
@@ -228,21 +228,10 @@ async function recovery(args: BenchArguments, log: Log): Promise<boolean> {
           checkpointIntervalMs: outputs.checkpointIntervalMs,
           partitions: outputs.partitions,
         };
-        const reportPath = join(variantDir, "faults.json");
         log(`== ${variant.label}: ${args.runs} TaskManager crash${args.runs === 1 ? "" : "es"}`);
-        const result = await runMatrix({
-          outputs: parseStackOutputs(outputs, {}, `stack "${stack}"`),
-          stack,
-          projectDir: PROJECT_DIR,
-          faults: ["taskmanager-crash"],
-          repeat: args.runs,
-          options: DEFAULT_CYCLE_OPTIONS,
-          reportPath,
-          log,
-        });
-        if (result.incomplete || !result.matrix.ok)
-          error = `the verification ${result.incomplete ? "could not complete every run" : "failed a check"} (${reportPath})`;
-        return result.matrix.rows;
+        const crashes = await taskManagerCrashes(parseStackOutputs(outputs, {}, `stack "${stack}"`), stack, args.runs, variantDir, log);
+        error = crashes.error;
+        return crashes.rows;
       });
     } catch (caught) {
       error = (caught as Error).message;
@@ -259,6 +248,32 @@ async function recovery(args: BenchArguments, log: Log): Promise<boolean> {
   await writeFile(join(args.reports, "recovery.svg"), renderRecoveryChart(results));
   console.log(`\n${table}\nrecovery: ${join(args.reports, "recovery.json")}, recovery.md, recovery.svg`);
   return results.every((r) => !r.error && r.passed === r.runs);
+}
+
+/** `runs` TaskManager crashes of a stack, judged as the matrix judges them: its rows, and what failed if anything did. */
+async function taskManagerCrashes(
+  outputs: StackOutputs,
+  stack: string,
+  runs: number,
+  dir: string,
+  log: Log,
+): Promise<{ rows: MatrixRow[]; error: string | null }> {
+  const reportPath = join(dir, "faults.json");
+  const result = await runMatrix({
+    outputs,
+    stack,
+    projectDir: PROJECT_DIR,
+    faults: ["taskmanager-crash"],
+    repeat: runs,
+    options: DEFAULT_CYCLE_OPTIONS,
+    reportPath,
+    log,
+  });
+  const failed = result.incomplete || !result.matrix.ok;
+  return {
+    rows: result.matrix.rows,
+    error: failed ? `the verification ${result.incomplete ? "could not complete every run" : "failed a check"} (${reportPath})` : null,
+  };
 }
 
 /** The JobManager's log on the docker target: its console, where the flink image's entrypoint sends Flink's log. */
@@ -302,20 +317,9 @@ async function storage(args: BenchArguments, log: Log): Promise<boolean> {
         log(
           `== ${variant.storage}: ${args.runs} TaskManager crash${args.runs === 1 ? "" : "es"} (${await flink.overview().then((o) => `${o.slotsTotal} slots`)})`,
         );
-        const reportPath = join(variantDir, "faults.json");
-        const result = await runMatrix({
-          outputs,
-          stack,
-          projectDir: PROJECT_DIR,
-          faults: ["taskmanager-crash"],
-          repeat: args.runs,
-          options: DEFAULT_CYCLE_OPTIONS,
-          reportPath,
-          log,
-        });
-        if (result.incomplete || !result.matrix.ok)
-          error = `the verification ${result.incomplete ? "could not complete every run" : "failed a check"} (${reportPath})`;
-        return result.matrix.rows;
+        const crashes = await taskManagerCrashes(outputs, stack, args.runs, variantDir, log);
+        error = crashes.error;
+        return crashes.rows;
       });
     } catch (caught) {
       error = (caught as Error).message;

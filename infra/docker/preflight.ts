@@ -6,19 +6,11 @@
  * child process; judging them is pure.
  */
 
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { STACK_LABEL } from "../contract";
-
-/** The result of one command: its output, or whether the program is missing and the error. */
-export interface Probe {
-  readonly ok: boolean;
-  readonly stdout: string;
-  readonly missing: boolean;
-  readonly error: string;
-}
+import { type Probe, probe } from "../probe";
 
 /** A running container that publishes host ports, and the stack it belongs to (its STACK_LABEL), if any. */
 export interface Publisher {
@@ -118,16 +110,6 @@ function firstLine(text: string): string {
       .map((line) => line.trim())
       .find(Boolean) ?? "no error output"
   );
-}
-
-function probe(file: string, args: readonly string[]): Probe {
-  try {
-    const stdout = execFileSync(file, [...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
-    return { ok: true, stdout, missing: false, error: "" };
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: string };
-    return { ok: false, stdout: "", missing: e.code === "ENOENT", error: (e.stderr || e.message || "").toString() };
-  }
 }
 
 /** Tries to listen on each port of 127.0.0.1 in a child Node process (the program runs synchronously); the ones it could not. */

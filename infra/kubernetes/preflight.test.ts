@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
+import type { Probe } from "../probe";
 import { parsePortMappings } from "./kindCluster";
-import { type PreflightFacts, type Probe, preflightProblems, publishingNode } from "./preflight";
+import { type PreflightFacts, preflightProblems, publishingNode } from "./preflight";
 
 const ok = (stdout: string): Probe => ({ ok: true, stdout, missing: false, error: "" });
 const missing: Probe = { ok: false, stdout: "", missing: true, error: "spawn ENOENT" };

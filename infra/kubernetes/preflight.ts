@@ -4,21 +4,13 @@
  * The facts are gathered by running kind, kubectl and the node provider; judging them is pure.
  */
 
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import { type Probe, probe } from "../probe";
 import { KIND_PROVIDER_VARIABLE, kindProviderName } from "./imageLoad";
 import { type PortMapping, parsePortMappings, portMappingProblems } from "./kindCluster";
-
-/** The result of one command: its output, or whether the program is missing and the error. */
-export interface Probe {
-  readonly ok: boolean;
-  readonly stdout: string;
-  readonly missing: boolean;
-  readonly error: string;
-}
 
 /** What the preflight found out, by running commands. */
 export interface PreflightFacts {
@@ -122,16 +114,6 @@ function firstLine(text: string): string {
 /** The node whose published ports count: kind publishes extraPortMappings on the control-plane (`<cluster>-control-plane`). */
 export function publishingNode(nodes: readonly string[]): string | undefined {
   return nodes.find((node) => node.endsWith("-control-plane")) ?? nodes[0];
-}
-
-function probe(file: string, args: readonly string[]): Probe {
-  try {
-    const stdout = execFileSync(file, [...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
-    return { ok: true, stdout, missing: false, error: "" };
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: string };
-    return { ok: false, stdout: "", missing: e.code === "ENOENT", error: (e.stderr || e.message || "").toString() };
-  }
 }
 
 /** Runs the commands the preflight judges. */
