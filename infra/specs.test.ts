@@ -18,11 +18,13 @@ import {
   KAFKA_TRANSACTION_MAX_TIMEOUT_MS,
   kafkaEnvironment,
   kubernetesHaProperties,
+  PROCESS_MEMORY_MB,
   recoveryCommand,
   restoreSummary,
   restoringClusterArguments,
   SINK_TRANSACTION_TIMEOUT_MS,
   s3ServerArguments,
+  s3ServerEnvironment,
   seaweedfsIdentities,
   submissionCommand,
   topicCreationCommand,
@@ -358,6 +360,12 @@ describe("checkpoints in a bucket", () => {
         "-admin.ui=false",
       ]),
     );
+  });
+
+  it("bound the S3 server's Go heap below its container's memory limit, which Go does not see", () => {
+    const limit = Number(/^(\d+)MiB$/.exec(s3ServerEnvironment().GOMEMLIMIT ?? "")?.[1]);
+    expect(limit).toBeGreaterThan(PROCESS_MEMORY_MB.s3.limit / 2);
+    expect(limit).toBeLessThan(PROCESS_MEMORY_MB.s3.limit);
   });
 
   it("write one key pair into the AWS credentials file and the server's identities", () => {

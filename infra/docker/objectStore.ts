@@ -1,6 +1,16 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HOSTS, PROCESS_MEMORY_MB, S3_CREDENTIALS_FILE, S3_SERVER, s3DataOwnerCommand, s3ServerArguments, USERS } from "../specs";
+import {
+  envList,
+  HOSTS,
+  PROCESS_MEMORY_MB,
+  S3_CREDENTIALS_FILE,
+  S3_SERVER,
+  s3DataOwnerCommand,
+  s3ServerArguments,
+  s3ServerEnvironment,
+  USERS,
+} from "../specs";
 import type { ObjectStoreArgs as SharedArgs } from "../stack";
 import { lockedDown } from "./lockdown";
 import { failOnNonZeroExit, oneShotArgs } from "./oneShot";
@@ -62,6 +72,7 @@ export class ObjectStore extends pulumi.ComponentResource {
           user: USERS.s3,
           entrypoints: [s3ServerArguments()[0] as string],
           command: s3ServerArguments().slice(1),
+          envs: envList(s3ServerEnvironment()),
           ...lockedDown(PROCESS_MEMORY_MB.s3),
           volumes: [{ volumeName: data.name, containerPath: S3_SERVER.dataDir }],
           uploads: [secretUpload(S3_SERVER.identitiesFile, args.serverIdentities)],

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HOSTS, PORTS, PROCESS_MEMORY_MB, S3_SERVER, s3ServerArguments, USERS } from "../specs";
+import { HOSTS, PORTS, PROCESS_MEMORY_MB, S3_SERVER, s3ServerArguments, s3ServerEnvironment, USERS } from "../specs";
 import type { ObjectStoreArgs as SharedArgs } from "../stack";
 import { RERUN_FAILED_JOB } from "./jobSubmission";
 import { onControlPlane } from "./placement";
-import { credentialsVolume, podSpec, resources, S3_CREDENTIALS_SECRET, tcpProbe, volumeOwnerInitContainer } from "./pods";
+import { credentialsVolume, envVars, podSpec, resources, S3_CREDENTIALS_SECRET, tcpProbe, volumeOwnerInitContainer } from "./pods";
 
 /** Labels of the stack's own S3 server's pods; the stack output objectStoreSelector names them. */
 export const S3_LABELS = { app: "s3" } as const;
@@ -72,6 +72,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                 image: args.serverImage,
                 user: USERS.s3,
                 command: s3ServerArguments(),
+                env: envVars(s3ServerEnvironment()),
                 ports: [{ name: "s3", containerPort: PORTS.s3 }],
                 readinessProbe: tcpProbe(PORTS.s3, { initialDelaySeconds: 3, periodSeconds: 2, failureThreshold: 30 }),
                 resources: resources({
