@@ -1421,28 +1421,38 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="checkpoints.py", description="List, inspect and prune the retained Flink checkpoints."
     )
-    parser.add_argument(
-        "--checkpoint-dir",
-        default=DEFAULT_CHECKPOINT_DIR,
-        help="execution.checkpointing.dir: a file:// URI (a mounted volume) or an s3:// URI (a bucket)",
-    )
-    parser.add_argument("--flink-line", help="the stack's Flink line (flinkVersion), which would restore")
-    parser.add_argument(
-        "--checkpoint-formats",
-        type=_formats,
-        default={},
-        help="the metadata format each Flink line writes, e.g. 1.20=4,2.2=6 (versions.json's checkpointFormat)",
-    )
-    parser.add_argument(
-        "--python-execution-mode",
-        choices=EXECUTION_MODES,
-        help="the stack's python.execution-mode, which would restore",
-    )
-    parser.add_argument("--s3-endpoint", help="with an s3:// directory: the store's endpoint (Flink's s3.endpoint)")
-    parser.add_argument(
-        "--s3-path-style", choices=["true", "false"], default="true", help="path-style requests (s3.path.style.access)"
-    )
-    parser.add_argument("--s3-credentials-file", default=DEFAULT_CREDENTIALS_FILE, help="AWS credentials file")
+    # The options of the checkpoint directory and of the stack's runtime, accepted before the command and after it
+    # too, as the stack's listing command puts them.
+    stack_options: list[tuple[str, dict]] = [
+        (
+            "--checkpoint-dir",
+            {
+                "default": DEFAULT_CHECKPOINT_DIR,
+                "help": "execution.checkpointing.dir: a file:// URI (a mounted volume) or an s3:// URI (a bucket)",
+            },
+        ),
+        ("--flink-line", {"help": "the stack's Flink line (flinkVersion), which would restore"}),
+        (
+            "--checkpoint-formats",
+            {
+                "type": _formats,
+                "default": {},
+                "help": "the metadata format each Flink line writes, e.g. 1.20=4,2.2=6 (versions.json's checkpointFormat)",
+            },
+        ),
+        (
+            "--python-execution-mode",
+            {"choices": EXECUTION_MODES, "help": "the stack's python.execution-mode, which would restore"},
+        ),
+        ("--s3-endpoint", {"help": "with an s3:// directory: the store's endpoint (Flink's s3.endpoint)"}),
+        (
+            "--s3-path-style",
+            {"choices": ["true", "false"], "default": "true", "help": "path-style requests (s3.path.style.access)"},
+        ),
+        ("--s3-credentials-file", {"default": DEFAULT_CREDENTIALS_FILE, "help": "AWS credentials file"}),
+    ]
+    for flag, settings in stack_options:
+        parser.add_argument(flag, **settings)
     commands = parser.add_subparsers(dest="command", required=True)
     classpath = argparse.ArgumentParser(add_help=False)
     classpath.add_argument(
@@ -1490,16 +1500,10 @@ def main(argv: Sequence[str]) -> int:
         default=None,
         help=f"the JobManager's REST API, asked which checkpoints running jobs restored from (default {DEFAULT_REST_URL})",
     )
-    # The options of the checkpoint directory and of the stack's runtime are accepted after the command too, as the
-    # stack's listing command puts them.
     for command in (listing, inspect, prune_command):
-        for option in ("--checkpoint-dir", "--s3-endpoint", "--s3-path-style", "--s3-credentials-file"):
-            command.add_argument(option, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        command.add_argument("--flink-line", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        command.add_argument("--checkpoint-formats", type=_formats, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        command.add_argument(
-            "--python-execution-mode", choices=EXECUTION_MODES, default=argparse.SUPPRESS, help=argparse.SUPPRESS
-        )
+        for flag, settings in stack_options:
+            given = {key: value for key, value in settings.items() if key not in ("default", "help")}
+            command.add_argument(flag, **given, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     runtime = (
         Runtime(args.flink_line, args.checkpoint_formats, args.python_execution_mode)
