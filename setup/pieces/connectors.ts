@@ -9,7 +9,7 @@
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Piece } from "../engine";
+import type { BuildContext, Piece } from "../engine";
 import { ensureCommand, type Group, recipe, type Setting } from "../group";
 import { fileHash } from "../host";
 
@@ -29,6 +29,19 @@ export function sameFiles(a: string, b: string): boolean {
   return left !== undefined && left === listing(b);
 }
 
+/**
+ * Runs Maven with `goals` writing into `dir` as a whole: into a partial folder first, which then replaces `dir`, so a
+ * different version never leaves its jars beside the new ones and an interrupted build leaves no half folder.
+ */
+async function mavenInto(context: BuildContext, dir: string, goals: readonly string[]): Promise<void> {
+  await ensureCommand(context, "mvn", "maven");
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  await context.run("mvn", ["--batch-mode", ...goals, `-DoutputDirectory=${partial}`]);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
+}
+
 function jarsPiece(setting: Setting, line: string): Piece {
   const connector = setting.flinkLines[line]!.kafkaConnector;
   const plugin = `org.apache.maven.plugins:maven-dependency-plugin:${setting.versions.maven.dependencyPlugin}`;
@@ -40,24 +53,15 @@ function jarsPiece(setting: Setting, line: string): Piece {
     from: `org.apache.flink:flink-connector-kafka:${connector}`,
     inputs: () => ({ connector, plugin, pom: fileHash(pom), excluded: "slf4j-api" }),
     outputs: () => [join(dir, `flink-connector-kafka-${connector}.jar`)],
-    build: async (context) => {
-      await ensureCommand(context, "mvn", "maven");
-      const partial = `${dir}.partial`;
-      rmSync(partial, { recursive: true, force: true });
-      await context.run("mvn", [
-        "--batch-mode",
+    build: (context) =>
+      mavenInto(context, dir, [
         "-f",
         pom,
         `${plugin}:copy-dependencies`,
         `-Dflink.connector.kafka.version=${connector}`,
         "-DincludeScope=runtime",
         "-DexcludeArtifactIds=slf4j-api",
-        `-DoutputDirectory=${partial}`,
-      ]);
-      // A different connector version must not leave its jars beside the new ones.
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(partial, dir);
-    },
+      ]),
   };
 }
 
@@ -95,20 +99,8 @@ function s3PluginPiece(setting: Setting, line: string): Piece {
     from: `org.apache.flink:flink-s3-fs-presto:${version}`,
     inputs: () => ({ version, plugin }),
     outputs: () => [join(dir, `flink-s3-fs-presto-${version}.jar`)],
-    build: async (context) => {
-      await ensureCommand(context, "mvn", "maven");
-      const partial = `${dir}.partial`;
-      rmSync(partial, { recursive: true, force: true });
-      // The plugin jar shades everything it needs: the artifact alone, without its (provided) dependencies.
-      await context.run("mvn", [
-        "--batch-mode",
-        `${plugin}:copy`,
-        `-Dartifact=org.apache.flink:flink-s3-fs-presto:${version}`,
-        `-DoutputDirectory=${partial}`,
-      ]);
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(partial, dir);
-    },
+    // The plugin jar shades everything it needs: the artifact alone, without its (provided) dependencies.
+    build: (context) => mavenInto(context, dir, [`${plugin}:copy`, `-Dartifact=org.apache.flink:flink-s3-fs-presto:${version}`]),
   };
 }
 
